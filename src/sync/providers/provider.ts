@@ -1,0 +1,116 @@
+/**
+ * The one interface every upstream provider implements. The sync engine only talks to providers
+ * through it; all HTTP goes through the `fetch` the engine hands in (rate limiting, retries,
+ * request accounting live there, never in a provider).
+ */
+
+/** One upstream object as the provider's API returns it. */
+export interface UpstreamObject {
+  upstreamId: string;
+  /** The provider's object exactly as its API returns it (no renaming). */
+  data: Record<string, unknown>;
+  upstreamCreatedAt: Date | null;
+  upstreamUpdatedAt: Date | null;
+  /** true when the provider reports the object as deleted; `data` is then the last known version. */
+  deleted: boolean;
+}
+
+export interface ListPage {
+  objects: UpstreamObject[];
+  /** Opaque cursor for the next page, null when the listing is complete. */
+  nextCursor: string | null;
+  /** Total objects in the collection when the provider tells it (for backfill %), else null. */
+  totalCount: number | null;
+}
+
+export interface ChangesPage {
+  /** Changed or deleted objects, oldest change first. */
+  objects: UpstreamObject[];
+  /** Cursor to resume from next time (always set: unchanged when nothing happened). */
+  cursor: string;
+  /** true when more changes are immediately available past `cursor`. */
+  hasMore: boolean;
+}
+
+/** Credential as the engine hands it to a provider: secrets decrypted, in memory only. */
+export interface ProviderCredential {
+  kind: string;
+  accessToken: string | null;
+  refreshToken: string | null;
+  apiBaseUrl: string | null;
+  metadata: Record<string, unknown>;
+  oauthApp: { clientId: string; clientSecret: string } | null;
+}
+
+export type MutationKind = 'create' | 'update' | 'delete';
+
+export interface CollectionSpec {
+  /** `provider:object`, e.g. `stripe:customer`. */
+  id: string;
+  name: string;
+  mutations: MutationKind[];
+}
+
+export interface ProviderContext {
+  credential: ProviderCredential;
+  /**
+   * Rate-limited, retrying fetch bound to the sync. Providers and the SDKs they wrap must send
+   * every request through it.
+   */
+  fetch: typeof fetch;
+}
+
+export interface MutationItem {
+  upstreamId: string | null;
+  data: Record<string, unknown>;
+  idempotencyKey: string | null;
+}
+
+export interface ProviderSession {
+  /** One page of a full listing (backfill). `cursor` null = first page. */
+  listPage(collectionId: string, cursor: string | null): Promise<ListPage>;
+  /**
+   * The changes cursor that marks "now", taken before a backfill starts so that changes
+   * made during the backfill are not missed.
+   */
+  initialChangesCursor(collectionId: string): Promise<string>;
+  /** Changes (including deletes) after `cursor`, oldest first. */
+  changesSince(collectionId: string, cursor: string): Promise<ChangesPage>;
+  /** Write back upstream; resolves to the object as the provider returns it after the write. */
+  mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject>;
+}
+
+export interface Provider {
+  /** e.g. `stripe`. */
+  name: string;
+  displayName: string;
+  /** Credential kinds this provider accepts, e.g. `['stripe', 'stripe_oauth2']`. */
+  credentialKinds: string[];
+  collections: CollectionSpec[];
+  /** Requests per second that stays clear of the provider's documented limit. */
+  defaultRateLimit: { allowedRequests: number; intervalSeconds: number; maxConcurrentRequests: number };
+  connect(context: ProviderContext): ProviderSession;
+}
+
+/** Thrown by providers (or the engine's fetch) when the upstream rejects the credential (401/403). */
+export class UpstreamAuthError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'UpstreamAuthError';
+  }
+}
+
+/** An upstream answer that is not retryable and not an auth failure (e.g. 400/404 on a mutation). */
+export class UpstreamRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamRequestError';
+  }
+}
