@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { ensureRootAccount } from './commands/accounts.ts';
+import type { AppContext } from './commands/context.ts';
+import type { Config } from './config.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
+import { createEventStore } from './db/event-store.ts';
+import { migrate } from './db/migrate.ts';
+import { createPrisma } from './db/prisma.ts';
+import { loadSecretBox } from './db/secret-key.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createHttpServer } from './http/server.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+const POOL_SIZE = 10;
+
+export interface RunningApp {
+  url: string;
+  ctx: AppContext;
+  /** Set only on the first start when no SYNCLINE_API_TOKEN was configured. */
+  generatedRootToken: string | null;
+  close(): Promise<void>;
+}
+
+export interface Database {
+  connectionString: string;
+  embedded: EmbeddedPostgres | null;
+}
+
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL, embedded: null };
+  // Emmett's pool, Prisma's and ours share the embedded server: give it room for all of them.
+  const embedded = await startEmbeddedPostgres(config.SYNCLINE_DATA_DIR, POOL_SIZE * 4);
+  return { connectionString: embedded.connectionString, embedded };
+}
+
+/** Opens the database, applies migrations, and wires the event store, read models and HTTP server. */
+export async function startApp(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApp> {
+  const database = await openDatabase(config);
+  const pool = new pg.Pool({ connectionString: database.connectionString, max: POOL_SIZE });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const eventStore = createEventStore(database.connectionString);
+  const applied = await migrate(pool);
+  await eventStore.schema.migrate();
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+
+  const prisma = createPrisma(database.connectionString, POOL_SIZE);
+  const ctx: AppContext = {
+    eventStore,
+    prisma,
+    pool,
+    secretBox: await loadSecretBox(config.SYNCLINE_SECRET_KEY, config.SYNCLINE_DATA_DIR),
+    logger,
+    now: () => new Date(),
+    newId: randomUUID,
+  };
+  const { generatedToken } = await ensureRootAccount(ctx, config.SYNCLINE_API_TOKEN);
+
+  const metrics = createMetrics();
+  const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES);
+  await listen(http.server, config.PORT, config.HOST);
+  const address = http.server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, database: database.embedded ? 'embedded' : 'postgresql' }, 'syncline listening');
+
+  return {
+    url,
+    ctx,
+    generatedRootToken: generatedToken,
+    async close() {
+      await http.closeWebSockets();
+      await new Promise<void>((resolve) => {
+        http.server.close(() => resolve());
+        http.server.closeIdleConnections();
+      });
+      await prisma.$disconnect();
+      await eventStore.close();
+      await pool.end();
+      await database.embedded?.close();
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

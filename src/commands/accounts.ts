@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { apiTokenPrefix, generateApiTokenSecret, hashApiToken } from '../crypto/api-token.ts';
+import { accountDecider } from '../domain/accounts/decide.ts';
+import { ConflictError, ForbiddenError } from '../errors.ts';
+import type { AppContext, Principal } from './context.ts';
+import { commandHandler } from './handle.ts';
+
+const handleAccount = commandHandler('account', accountDecider);
+
+/** The root account has a fixed id so that concurrent first starts agree on it. */
+export const ROOT_ACCOUNT_ID = '00000000-0000-4000-8000-000000000001';
+
+export const createAccountInput = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+export const createApiTokenInput = z.object({ name: z.string().trim().min(1).max(200).default('api token') }).strict();
+
+export interface IssuedToken {
+  tokenId: string;
+  /** The secret, shown once. */
+  token: string;
+}
+
+function newToken(ctx: AppContext, name: string, secret = generateApiTokenSecret()) {
+  return { secret, token: { tokenId: ctx.newId(), name, tokenHash: hashApiToken(secret), prefix: apiTokenPrefix(secret) } };
+}
+
+export async function createAccount(ctx: AppContext, principal: Principal, input: z.infer<typeof createAccountInput>) {
+  if (!principal.isRoot) throw new ForbiddenError('only the root token can create accounts');
+  const accountId = ctx.newId();
+  const { secret, token } = newToken(ctx, 'first token');
+  await handleAccount(ctx.eventStore, accountId, {
+    type: 'CreateAccount',
+    data: { accountId, name: input.name, isRoot: false, firstToken: token },
+    metadata: { now: ctx.now() },
+  });
+  return { accountId, firstToken: { tokenId: token.tokenId, token: secret } satisfies IssuedToken };
+}
+
+export async function createApiToken(ctx: AppContext, principal: Principal, input: z.infer<typeof createApiTokenInput>): Promise<IssuedToken> {
+  const { secret, token } = newToken(ctx, input.name);
+  await handleAccount(ctx.eventStore, principal.accountId, {
+    type: 'CreateApiToken',
+    data: { accountId: principal.accountId, ...token },
+    metadata: { now: ctx.now() },
+  });
+  return { tokenId: token.tokenId, token: secret };
+}
+
+export async function revokeApiToken(ctx: AppContext, principal: Principal, tokenId: string): Promise<void> {
+  await handleAccount(ctx.eventStore, principal.accountId, {
+    type: 'RevokeApiToken',
+    data: { accountId: principal.accountId, tokenId },
+    metadata: { now: ctx.now() },
+  });
+}
+
+/**
+ * First start: create the root account with `configuredToken` or a generated one (returned so the
+ * caller prints it once). Later starts: make sure a configured token is one of root's tokens.
+ */
+export async function ensureRootAccount(ctx: AppContext, configuredToken: string | undefined): Promise<{ generatedToken: string | null }> {
+  const root = await ctx.prisma.account.findUnique({ where: { id: ROOT_ACCOUNT_ID } });
+  if (!root) {
+    const { secret, token } = newToken(ctx, 'root token', configuredToken);
+    try {
+      await handleAccount(ctx.eventStore, ROOT_ACCOUNT_ID, {
+        type: 'CreateAccount',
+        data: { accountId: ROOT_ACCOUNT_ID, name: 'root', isRoot: true, firstToken: token },
+        metadata: { now: ctx.now() },
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return ensureRootAccount(ctx, configuredToken); // another process created it first
+    }
+    return { generatedToken: configuredToken ? null : secret };
+  }
+  if (configuredToken) {
+    const known = await ctx.prisma.apiToken.findUnique({ where: { tokenHash: hashApiToken(configuredToken) } });
+    if (!known) {
+      const { token } = newToken(ctx, 'root token (SYNCLINE_API_TOKEN)', configuredToken);
+      await handleAccount(ctx.eventStore, ROOT_ACCOUNT_ID, {
+        type: 'CreateApiToken',
+        data: { accountId: ROOT_ACCOUNT_ID, ...token },
+        metadata: { now: ctx.now() },
+      });
+    }
+  }
+  return { generatedToken: null };
+}

@@ -1,0 +1,23 @@
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import type pg from 'pg';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { PrismaClient } from '../db/prisma.ts';
+import type { Logger } from '../logger.ts';
+
+/** What command handlers and queries need: passed in, never taken from globals. */
+export interface AppContext {
+  eventStore: PostgresEventStore;
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  secretBox: SecretBox;
+  logger: Logger;
+  now: () => Date;
+  newId: () => string;
+}
+
+/** The caller, resolved from the API token. */
+export interface Principal {
+  accountId: string;
+  tokenId: string;
+  isRoot: boolean;
+}

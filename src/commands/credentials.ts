@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { secretHint } from '../crypto/secret-box.ts';
+import { credentialDecider } from '../domain/credentials/decide.ts';
+import type { CredentialFields } from '../domain/credentials/events.ts';
+import { credentialKinds, credentialShapeProblems, type CredentialSecretField } from '../domain/credentials/kinds.ts';
+import { NotFoundError, UnprocessableError } from '../errors.ts';
+import type { AppContext, Principal } from './context.ts';
+import { commandHandler } from './handle.ts';
+
+const handleCredential = commandHandler('credential', credentialDecider);
+
+const secretValue = z.string().min(1).max(10_000);
+const httpUrl = z
+  .string()
+  .url()
+  .max(2000)
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+
+/** The seed shape `{kind, access_token, oauth_app_id, metadata}` plus name, secret, refresh_token, api_base_url. */
+export const credentialInput = z
+  .object({
+    kind: z.string().min(1).max(50),
+    name: z.string().trim().min(1).max(200).nullish(),
+    access_token: secretValue.nullish(),
+    /** The kind's main secret (seed's inline form). */
+    secret: secretValue.nullish(),
+    refresh_token: secretValue.nullish(),
+    oauth_app_id: z.string().uuid().nullish(),
+    api_base_url: httpUrl.nullish(),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type CredentialInput = z.infer<typeof credentialInput>;
+
+/** PATCH: any subset; secrets given replace the stored ones, others are kept. */
+export const credentialPatchInput = credentialInput.partial().strict();
+
+async function toFields(ctx: AppContext, principal: Principal, input: CredentialInput): Promise<CredentialFields> {
+  const kind = credentialKinds[input.kind];
+  const secrets: Partial<Record<CredentialSecretField, string>> = {};
+  if (input.access_token) secrets.access_token = input.access_token;
+  if (input.refresh_token) secrets.refresh_token = input.refresh_token;
+  if (input.secret && kind) secrets[kind.mainSecret] = input.secret;
+  const oauthAppId = input.oauth_app_id ?? null;
+  const apiBaseUrl = input.api_base_url ?? null;
+  const problems = credentialShapeProblems({ kind: input.kind, secrets, oauthAppId, metadata: input.metadata, apiBaseUrl });
+  if (oauthAppId) {
+    const app = await ctx.prisma.oAuthApp.findFirst({ where: { id: oauthAppId, accountId: principal.accountId } });
+    if (!app) problems.push({ path: 'oauth_app_id', message: `oauth app ${oauthAppId} not found` });
+  }
+  if (problems.length > 0) throw new UnprocessableError('invalid_credential', 'the credential is incomplete or invalid', problems);
+  const secretHints = Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, secretHint(v)]));
+  return {
+    kind: input.kind,
+    name: input.name ?? null,
+    oauthAppId,
+    apiBaseUrl,
+    metadata: input.metadata,
+    secretsSealed: ctx.secretBox.sealJson(secrets),
+    secretHints,
+  };
+}
+
+export async function addCredential(ctx: AppContext, principal: Principal, input: CredentialInput): Promise<string> {
+  const fields = await toFields(ctx, principal, input);
+  const credentialId = ctx.newId();
+  await handleCredential(ctx.eventStore, credentialId, {
+    type: 'AddCredential',
+    data: { credentialId, accountId: principal.accountId, ...fields },
+    metadata: { now: ctx.now() },
+  });
+  return credentialId;
+}
+
+export async function updateCredential(
+  ctx: AppContext,
+  principal: Principal,
+  credentialId: string,
+  patch: z.infer<typeof credentialPatchInput>,
+): Promise<void> {
+  const current = await ctx.prisma.credential.findFirst({ where: { id: credentialId, accountId: principal.accountId } });
+  if (!current) throw new NotFoundError('credential', credentialId);
+  const stored = ctx.secretBox.openJson(current.secretsEncrypted);
+  const merged: CredentialInput = {
+    kind: patch.kind ?? current.kind,
+    name: patch.name !== undefined ? patch.name : current.name,
+    access_token: patch.access_token ?? stored.access_token ?? null,
+    refresh_token: patch.refresh_token ?? stored.refresh_token ?? null,
+    secret: patch.secret ?? null,
+    oauth_app_id: patch.oauth_app_id !== undefined ? patch.oauth_app_id : current.oauthAppId,
+    api_base_url: patch.api_base_url !== undefined ? patch.api_base_url : current.apiBaseUrl,
+    metadata: patch.metadata ?? (current.metadata as Record<string, unknown>),
+  };
+  const fields = await toFields(ctx, principal, merged);
+  await handleCredential(ctx.eventStore, credentialId, {
+    type: 'UpdateCredential',
+    data: { credentialId, accountId: principal.accountId, ...fields },
+    metadata: { now: ctx.now() },
+  });
+}
+
+export async function deleteCredential(ctx: AppContext, principal: Principal, credentialId: string): Promise<void> {
+  await handleCredential(ctx.eventStore, credentialId, {
+    type: 'DeleteCredential',
+    data: { credentialId, accountId: principal.accountId },
+    metadata: { now: ctx.now() },
+  });
+}

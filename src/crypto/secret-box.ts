@@ -1,0 +1,59 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 'v1';
+
+/**
+ * AES-256-GCM envelope for secrets at rest: `v1.<iv>.<tag>.<ciphertext>` (base64url parts).
+ * Used for credential and OAuth-app secrets both in events and in read models.
+ */
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new Error('secret key must be 32 bytes');
+    this.key = key;
+  }
+
+  /** Accepts 64 hex chars or base64 of 32 bytes (what `openssl rand -base64 32` prints). */
+  static fromEncodedKey(encoded: string): SecretBox {
+    const trimmed = encoded.trim();
+    const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+    if (key.length !== 32) {
+      throw new Error('SYNCLINE_SECRET_KEY must be 32 bytes as 64 hex characters or base64');
+    }
+    return new SecretBox(key);
+  }
+
+  static generateEncodedKey(): string {
+    return randomBytes(32).toString('base64');
+  }
+
+  seal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [VERSION, iv, cipher.getAuthTag(), ciphertext].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  open(sealed: string): string {
+    const [version, iv, tag, ciphertext] = sealed.split('.');
+    if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('malformed sealed secret');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  sealJson(value: Record<string, string>): string {
+    return this.seal(JSON.stringify(value));
+  }
+
+  openJson(sealed: string): Record<string, string> {
+    return JSON.parse(this.open(sealed)) as Record<string, string>;
+  }
+}
+
+/** `sk_live_abcdef…` → `sk_l…def`: enough to recognise a secret, too little to use it. */
+export function secretHint(secret: string): string {
+  if (secret.length <= 8) return '…';
+  return `${secret.slice(0, 4)}…${secret.slice(-3)}`;
+}

@@ -1,0 +1,2 @@
+/** Time comes in with every command so deciders stay pure and testable without clocks. */
+export type CommandMetadata = { now: Date };

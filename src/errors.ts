@@ -1,0 +1,65 @@
+/**
+ * Application errors with a machine-readable code. They are mapped to HTTP statuses and GraphQL
+ * error extensions in one place each (src/http/error-response.ts, src/schema/errors.ts).
+ */
+export type ErrorDetail = { path: string; message: string };
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string, details: ErrorDetail[] = []) {
+    super(code, message, 400, details);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super('validation_failed', message, 400, details);
+  }
+}
+
+export class UnprocessableError extends AppError {
+  constructor(code: string, message: string, details: ErrorDetail[] = []) {
+    super(code, message, 422, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid API token') {
+    super('unauthorized', message, 401);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('forbidden', message, 403);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(resource: string, id: string) {
+    super('not_found', `${resource} ${id} not found`, 404);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 409);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limit: number) {
+    super('payload_too_large', `request body exceeds ${limit} bytes`, 413);
+  }
+}

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import createRouter, { type HTTPMethod } from 'find-my-way';
+import type { AppContext, Principal } from '../commands/context.ts';
+import { AppError, UnauthorizedError } from '../errors.ts';
+import { authenticate } from '../queries/api-tokens.ts';
+import { toErrorResponse } from './error-response.ts';
+import type { Metrics } from './metrics.ts';
+import { readJsonBody } from './read-body.ts';
+import type { HttpMethod, RestHandler, RestResponse, RestRoutes } from './rest.ts';
+
+type Route = { path: string; handler: RestHandler };
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers });
+  res.end(payload);
+}
+
+async function principalOf(ctx: AppContext, req: IncomingMessage): Promise<Principal> {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const principal = match ? await authenticate(ctx, match[1]!) : null;
+  if (!principal) throw new UnauthorizedError();
+  return principal;
+}
+
+/**
+ * The REST API: authenticated JSON routes. Each resource module registers its routes; this file
+ * owns auth, body parsing, error mapping and metrics, once for all.
+ */
+export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes: number) {
+  const router = createRouter<createRouter.HTTPVersion.V1>({ ignoreTrailingSlash: true, caseSensitive: true });
+  const routes: RestRoutes = {
+    on(method: HttpMethod | HttpMethod[], path: string, handler: RestHandler) {
+      const route: Route = { path, handler };
+      router.on(method as HTTPMethod | HTTPMethod[], path, () => undefined, route);
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const found = router.find(req.method as HTTPMethod, url.pathname);
+    const route = (found?.store as Route | undefined) ?? null;
+    const routeLabel = route?.path ?? 'unmatched';
+    let response: RestResponse;
+    try {
+      if (!route) {
+        const pathExists = (['GET', 'POST', 'PATCH', 'DELETE', 'PUT'] as const).some((m) => router.find(m, url.pathname));
+        throw pathExists
+          ? new AppError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, 405)
+          : new AppError('route_not_found', `no route ${req.method} ${url.pathname}`, 404);
+      }
+      const principal = await principalOf(ctx, req);
+      const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readJsonBody(req, maxBodyBytes);
+      response = await route.handler({ principal, params: found!.params, query: url.searchParams, body, ctx });
+    } catch (error) {
+      response = toErrorResponse(error, ctx.logger);
+    }
+    sendJson(res, response.status, response.body, response.headers);
+    metrics.httpRequests.inc({ method: req.method ?? '', route: routeLabel, status: String(response.status) });
+    metrics.httpDuration.observe({ method: req.method ?? '', route: routeLabel }, (performance.now() - started) / 1000);
+  }
+
+  return { routes, handle };
+}

@@ -1,0 +1,14 @@
+import type { Event } from '@event-driven-io/emmett';
+import { accountsProjection } from './accounts.ts';
+import { credentialsProjection } from './credentials.ts';
+import { oauthAppsProjection } from './oauth-apps.ts';
+import type { ReadModelProjection } from './read-model-projection.ts';
+import { streamsProjection } from './streams.ts';
+
+/** Every read model, in the order a rebuild truncates and replays them. */
+export const readModelProjections: ReadModelProjection<Event>[] = [
+  accountsProjection,
+  streamsProjection,
+  credentialsProjection,
+  oauthAppsProjection,
+] as unknown as ReadModelProjection<Event>[];

@@ -1,0 +1,45 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type PrismaTypes from '../generated/pothos-types.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import type { AppContext, Principal } from '../commands/context.ts';
+import { UnauthorizedError } from '../errors.ts';
+import type { PrismaClient } from '../db/prisma.ts';
+
+export interface GraphQLContext {
+  app: AppContext;
+  principal: Principal | null;
+}
+
+export function requirePrincipal(ctx: GraphQLContext): Principal {
+  if (!ctx.principal) throw new UnauthorizedError();
+  return ctx.principal;
+}
+
+export const builder = new SchemaBuilder<{
+  PrismaTypes: PrismaTypes;
+  Context: GraphQLContext;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [RelayPlugin, PrismaPlugin],
+  defaultFieldNullability: false,
+  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  prisma: {
+    // The client comes from each request's context: no module-level database handle.
+    client: (ctx) => ctx.app.prisma as unknown as PrismaClient,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
+builder.queryType({});
+builder.mutationType({});

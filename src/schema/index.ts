@@ -1,0 +1,7 @@
+import { builder } from './builder.ts';
+import './account.ts';
+import './stream.ts';
+import './credential.ts';
+import './oauth-app.ts';
+
+export const schema = builder.toSchema();
