@@ -58,7 +58,8 @@ describe('account decider', () => {
 
 describe('credential decider', () => {
   const given = DeciderSpecification.for(credentialDecider);
-  const fields = { kind: 'stripe', name: null, oauthAppId: null, apiBaseUrl: null, metadata: {}, secretsSealed: 'v1.x', secretHints: {} };
+  // Non-null values: Emmett's subset assertion does not descend into nulls.
+  const fields = { kind: 'stripe', name: 'c', oauthAppId: 'o1', apiBaseUrl: 'http://x', metadata: { a: 1 }, secretsSealed: 'v1.x', secretHints: { access_token: 'sk_…' } };
 
   it("updates and deletes only the owner's credential", () => {
     const added = { type: 'CredentialAdded' as const, data: { credentialId: 'c1', accountId: 'a1', addedAt: at, ...fields } };
