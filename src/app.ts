@@ -13,6 +13,10 @@ import { loadSecretBox } from './db/secret-key.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { LiveBus } from './live/live-bus.ts';
+import { StreamWriteLock } from './db/stream-write-lock.ts';
+import { SyncScheduler } from './sync/scheduler.ts';
+import { HistoryRecorder } from './consumers/history-recorder.ts';
 
 const POOL_SIZE = 10;
 
@@ -37,7 +41,16 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /** Opens the database, applies migrations, and wires the event store, read models and HTTP server. */
-export async function startApp(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApp> {
+export interface StartOptions {
+  /** Run no sync workers (tools and tests that only need the API). */
+  disableSyncs?: boolean;
+}
+
+export async function startApp(
+  config: Config,
+  logger: Logger = createLogger(config.LOG_LEVEL),
+  options: StartOptions = {},
+): Promise<RunningApp> {
   const database = await openDatabase(config);
   const pool = new pg.Pool({ connectionString: database.connectionString, max: POOL_SIZE });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
@@ -46,17 +59,23 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   await eventStore.schema.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
-  const prisma = createPrisma(database.connectionString, POOL_SIZE);
+  const { prisma, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE);
   const ctx: AppContext = {
     eventStore,
     prisma,
     pool,
     secretBox: await loadSecretBox(config.SYNCLINE_SECRET_KEY, config.SYNCLINE_DATA_DIR),
     logger,
+    bus: new LiveBus(),
+    streamWriteLock: new StreamWriteLock(pool, database.embedded === null),
+    history: new HistoryRecorder(eventStore, logger),
     now: () => new Date(),
     newId: randomUUID,
   };
   const { generatedToken } = await ensureRootAccount(ctx, config.SYNCLINE_API_TOKEN);
+
+  const scheduler = new SyncScheduler(ctx);
+  if (!options.disableSyncs) scheduler.start();
 
   const metrics = createMetrics();
   const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES);
@@ -70,12 +89,14 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     ctx,
     generatedRootToken: generatedToken,
     async close() {
+      await scheduler.stop();
       await http.closeWebSockets();
+      await ctx.history.flush();
       await new Promise<void>((resolve) => {
         http.server.close(() => resolve());
         http.server.closeIdleConnections();
       });
-      await prisma.$disconnect();
+      await closePrisma();
       await eventStore.close();
       await pool.end();
       await database.embedded?.close();

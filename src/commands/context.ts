@@ -2,6 +2,9 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type pg from 'pg';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { PrismaClient } from '../db/prisma.ts';
+import type { StreamWriteLock } from '../db/stream-write-lock.ts';
+import type { LiveBus } from '../live/live-bus.ts';
+import type { HistoryRecorder } from '../consumers/history-recorder.ts';
 import type { Logger } from '../logger.ts';
 
 /** What command handlers and queries need: passed in, never taken from globals. */
@@ -11,6 +14,9 @@ export interface AppContext {
   pool: pg.Pool;
   secretBox: SecretBox;
   logger: Logger;
+  bus: LiveBus;
+  streamWriteLock: StreamWriteLock;
+  history: HistoryRecorder;
   now: () => Date;
   newId: () => string;
 }

@@ -13,7 +13,12 @@ import { ConflictError } from '../errors.ts';
  * inline projections in the same transaction). Returns the new events.
  */
 export function commandHandler<State, C extends Command, E extends Event>(prefix: string, decider: Decider<State, C, E>) {
-  const handle = DeciderCommandHandler<State, C, E>({ ...decider, mapToStreamId: (id) => `${prefix}-${id}` });
+  const handle = DeciderCommandHandler<State, C, E>({
+    ...decider,
+    mapToStreamId: (id) => `${prefix}-${id}`,
+    // A worker's checkpoint and a user's command may race on one stream: decide again on the new state.
+    retry: { onVersionConflict: 5 },
+  });
   return async (eventStore: PostgresEventStore, id: string, command: C): Promise<E[]> => {
     try {
       const result = await handle(eventStore, id, command);

@@ -29,6 +29,8 @@ export async function createStream(ctx: AppContext, principal: Principal, input:
 export async function deleteStream(ctx: AppContext, principal: Principal, streamId: string): Promise<void> {
   const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
   if (!stream) throw new NotFoundError('stream', streamId);
+  const syncs = await ctx.prisma.sync.count({ where: { streamId } });
+  if (syncs > 0) throw new ConflictError('stream_not_empty', `stream ${streamId} still has ${syncs} sync(s); delete them first`);
   await handleStream(ctx.eventStore, streamId, {
     type: 'DeleteStream',
     data: { streamId, accountId: principal.accountId },

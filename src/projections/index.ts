@@ -1,7 +1,11 @@
 import type { Event } from '@event-driven-io/emmett';
 import { accountsProjection } from './accounts.ts';
+import { consumerMessageHistoryProjection } from './consumer-message-history.ts';
 import { credentialsProjection } from './credentials.ts';
+import { httpConsumersProjection } from './http-consumers.ts';
 import { oauthAppsProjection } from './oauth-apps.ts';
+import { recordsProjection } from './records.ts';
+import { syncsProjection } from './syncs.ts';
 import type { ReadModelProjection } from './read-model-projection.ts';
 import { streamsProjection } from './streams.ts';
 
@@ -11,4 +15,8 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   streamsProjection,
   credentialsProjection,
   oauthAppsProjection,
+  syncsProjection,
+  recordsProjection,
+  httpConsumersProjection,
+  consumerMessageHistoryProjection,
 ] as unknown as ReadModelProjection<Event>[];

@@ -3,5 +3,10 @@ import './account.ts';
 import './stream.ts';
 import './credential.ts';
 import './oauth-app.ts';
+import './provider.ts';
+import './sync.ts';
+import './record.ts';
+import './http-consumer.ts';
+import './subscriptions.ts';
 
 export const schema = builder.toSchema();

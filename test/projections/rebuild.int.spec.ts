@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
 import { restClient } from '../support/api.ts';
+import { seedRecords } from '../support/seed-records.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
 async function dumpReadModels(db: pg.Client): Promise<Record<string, unknown[]>> {
   const dump: Record<string, unknown[]> = {};
   for (const table of readModelProjections.flatMap((p) => p.tables)) {
-    dump[table] = (await db.query(`SELECT * FROM ${table} ORDER BY id`)).rows;
+    dump[table] = (await db.query(`SELECT * FROM ${table} ORDER BY ${table}::text`)).rows;
   }
   return dump;
 }
@@ -16,7 +17,7 @@ async function dumpReadModels(db: pg.Client): Promise<Record<string, unknown[]>>
 describe('rebuilding read models from the event log', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { disableSyncs: true });
   });
   afterAll(async () => {
     await server.stop();
@@ -36,21 +37,42 @@ describe('rebuilding read models from the event log', () => {
     await api.delete(`/v1/credentials/${removed.body.id}`);
     const token = await api.post('/v1/api-tokens', { name: 'revoked' });
     await api.delete(`/v1/api-tokens/${token.body.id}`);
+    const sync = await api.post('/v1/syncs', { provider: 'stripe', collection_ids: ['stripe:customer', 'stripe:price'], credential: { properties: { kind: 'stripe', secret: 'sk_test_rebuild' } } });
+    await api.post(`/v1/syncs/${sync.body.id}/pause`);
+    const target = { syncId: sync.body.id, streamId: sync.body.stream_id };
+    for (let round = 0; round < 3; round++) {
+      await seedRecords(server.app.ctx, { ...target, collectionId: 'stripe:customer' }, [{ id: 'cus_1', data: { round } }, { id: `cus_${round + 2}` }]);
+      await seedRecords(server.app.ctx, { ...target, collectionId: 'stripe:price' }, [{ id: 'price_1', data: { round }, deleted: round === 2 }]);
+    }
+    await api.post('/v1/http-consumers', { name: 'c1', stream_id: sync.body.stream_id, max_deliver: 2 });
 
     const db = new pg.Client({ connectionString: server.database.url });
     await db.connect();
-    const before = await dumpReadModels(db);
-    expect(before.streams).toHaveLength(1);
-    expect(before.credentials).toHaveLength(1);
+    try {
+      const before = await dumpReadModels(db);
+      expect(before.streams).toHaveLength(1);
+      expect(before.credentials).toHaveLength(2);
+      expect(before.records).toHaveLength(5);
+      expect(before.stream_heads).toEqual([{ stream_id: sync.body.stream_id, last_idx: 9n }]);
 
-    const { events } = await rebuildReadModels(server.app.ctx.pool, readModelProjections);
-    expect(events).toBeGreaterThan(10);
-    const after = await dumpReadModels(db);
-    await db.end();
-    expect(after).toEqual(before);
+      const { events } = await rebuildReadModels(server.app.ctx.pool, readModelProjections);
+      expect(events).toBeGreaterThan(10);
+      const after = await dumpReadModels(db);
+      expect(after).toEqual(before);
+    } finally {
+      await db.end();
+    }
 
     // and the API answers the same after the rebuild
     expect((await api.get(`/v1/streams/${kept.body.id}`)).body).toEqual(kept.body);
-    expect((await api.get('/v1/credentials')).body.data).toHaveLength(1);
+    expect((await api.get('/v1/credentials')).body.data).toHaveLength(2);
+    const records = (await api.get(`/v1/syncs/${sync.body.id}/records`)).body.data;
+    expect(records.map((r: any) => [r.upstream_id, r.updated_idx, r.deleted])).toEqual([
+      ['cus_2', 2, false],
+      ['cus_3', 5, false],
+      ['cus_1', 7, false],
+      ['cus_4', 8, false],
+      ['price_1', 9, true],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { startApp, type RunningApp } from '../../src/app.ts';
+import { startApp, type RunningApp, type StartOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -17,7 +17,7 @@ export interface TestServer {
 }
 
 /** A real server on a random port over its own fresh PostgreSQL database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const logLines: string[] = [];
   const sink = new Writable({
@@ -34,7 +34,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'debug',
     ...env,
   });
-  const app = await startApp(config, createLogger(config.LOG_LEVEL, sink));
+  const app = await startApp(config, createLogger(config.LOG_LEVEL, sink), options);
   return {
     app,
     url: app.url,

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { httpConsumerDecider } from '../domain/consumers/decide.ts';
+import type { HttpConsumerSettings } from '../domain/consumers/events.ts';
+import { ackMessages, nackMessages, nextMessages, toMessageDeliveries, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
+import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
+import type { HttpConsumer } from '../generated/prisma/client.ts';
+import type { AppContext, Principal } from './context.ts';
+import { commandHandler } from './handle.ts';
+
+const handleConsumer = commandHandler('consumer', httpConsumerDecider);
+
+const consumerFields = {
+  name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only'),
+  sync_id: z.string().uuid().nullable(),
+  collection_ids: z.array(z.string().min(1).max(100)).min(1).max(100).nullable(),
+  deliver_policy: z.enum(['all', 'new']),
+  ack_wait_ms: z.number().int().min(100).max(12 * 3600 * 1000),
+  max_deliver: z.number().int().min(-1).max(1_000_000).refine((n) => n !== 0, 'max_deliver is -1 (unlimited) or at least 1'),
+  max_ack_pending: z.number().int().min(1).max(1_000_000),
+};
+
+export const createHttpConsumerInput = z
+  .object({
+    name: consumerFields.name,
+    stream_id: z.string().uuid().nullish(),
+    sync_id: consumerFields.sync_id.optional(),
+    collection_ids: consumerFields.collection_ids.optional(),
+    deliver_policy: consumerFields.deliver_policy.default('all'),
+    ack_wait_ms: consumerFields.ack_wait_ms.default(60_000),
+    max_deliver: consumerFields.max_deliver.default(-1),
+    max_ack_pending: consumerFields.max_ack_pending.default(10_000),
+  })
+  .strict();
+
+export const updateHttpConsumerInput = z
+  .object({
+    name: consumerFields.name,
+    ack_wait_ms: consumerFields.ack_wait_ms,
+    max_deliver: consumerFields.max_deliver,
+    max_ack_pending: consumerFields.max_ack_pending,
+  })
+  .partial()
+  .strict();
+
+/** `wait_for` (ms) long-polls; `wait_ms` is accepted as an alias. */
+export const nextInput = z
+  .object({
+    batch_size: z.coerce.number().int().min(1).max(1000).default(1),
+    wait_for: z.coerce.number().int().min(0).max(30_000).optional(),
+    wait_ms: z.coerce.number().int().min(0).max(30_000).optional(),
+  })
+  .strict();
+
+export const ackInput = z.object({ ack_tokens: z.array(z.string().min(1).max(100)).min(1).max(1000) }).strict();
+export const nackInput = ackInput.extend({ delay_ms: z.number().int().min(0).max(12 * 3600 * 1000).default(0) }).strict();
+
+export const toDeliveryConsumer = (c: HttpConsumer): DeliveryConsumer => ({
+  id: c.id,
+  streamId: c.streamId,
+  syncId: c.syncId,
+  collectionIds: c.collectionIds.length > 0 ? c.collectionIds : null,
+  ackWaitMs: c.ackWaitMs,
+  maxDeliver: c.maxDeliver,
+  maxAckPending: c.maxAckPending,
+});
+
+/** By id, or by name (the compatibility API addresses consumers either way). */
+export async function findHttpConsumer(ctx: AppContext, principal: Principal, idOrName: string): Promise<HttpConsumer> {
+  const isId = /^[0-9a-f-]{36}$/i.test(idOrName);
+  const consumer = await ctx.prisma.httpConsumer.findFirst({
+    where: { accountId: principal.accountId, ...(isId ? { id: idOrName.toLowerCase() } : { name: idOrName }) },
+  });
+  if (!consumer) throw new NotFoundError('http consumer', idOrName);
+  return consumer;
+}
+
+async function checkTargets(ctx: AppContext, principal: Principal, input: z.infer<typeof createHttpConsumerInput>): Promise<{ streamId: string }> {
+  let streamId = input.stream_id ?? null;
+  if (input.sync_id) {
+    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.sync_id, accountId: principal.accountId } });
+    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.sync_id} not found`, [{ path: 'sync_id', message: 'not found' }]);
+    if (streamId && streamId !== sync.streamId) throw new UnprocessableError('sync_not_in_stream', 'the sync belongs to another stream');
+    streamId = sync.streamId;
+    const unknown = (input.collection_ids ?? []).filter((c) => !sync.collectionIds.includes(c));
+    if (unknown.length > 0) throw new UnprocessableError('unknown_collection', `the sync does not sync ${unknown.join(', ')}`);
+  }
+  if (!streamId) {
+    const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'stream_id', message: 'required' }]);
+    streamId = first.id;
+  }
+  const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
+  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'stream_id', message: 'not found' }]);
+  return { streamId };
+}
+
+export async function createHttpConsumer(ctx: AppContext, principal: Principal, input: z.infer<typeof createHttpConsumerInput>): Promise<string> {
+  const { streamId } = await checkTargets(ctx, principal, input);
+  const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: input.name } } });
+  if (taken) throw new ConflictError('consumer_name_taken', `a consumer named "${input.name}" already exists`);
+  const head = input.deliver_policy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
+  const consumerId = ctx.newId();
+  const settings: HttpConsumerSettings = {
+    name: input.name,
+    syncId: input.sync_id ?? null,
+    collectionIds: input.collection_ids ?? null,
+    deliverPolicy: input.deliver_policy,
+    ackWaitMs: input.ack_wait_ms,
+    maxDeliver: input.max_deliver,
+    maxAckPending: input.max_ack_pending,
+  };
+  await handleConsumer(ctx.eventStore, consumerId, {
+    type: 'CreateHttpConsumer',
+    data: { consumerId, accountId: principal.accountId, streamId, startIdx: String(head?.lastIdx ?? 0n), ...settings },
+    metadata: { now: ctx.now() },
+  });
+  return consumerId;
+}
+
+export async function updateHttpConsumer(ctx: AppContext, principal: Principal, id: string, patch: z.infer<typeof updateHttpConsumerInput>) {
+  const current = await findHttpConsumer(ctx, principal, id);
+  if (patch.name && patch.name !== current.name) {
+    const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: patch.name } } });
+    if (taken) throw new ConflictError('consumer_name_taken', `a consumer named "${patch.name}" already exists`);
+  }
+  await handleConsumer(ctx.eventStore, current.id, {
+    type: 'UpdateHttpConsumer',
+    data: {
+      consumerId: current.id,
+      accountId: principal.accountId,
+      name: patch.name ?? current.name,
+      syncId: current.syncId,
+      collectionIds: current.collectionIds.length > 0 ? current.collectionIds : null,
+      deliverPolicy: current.deliverPolicy as HttpConsumerSettings['deliverPolicy'],
+      ackWaitMs: patch.ack_wait_ms ?? current.ackWaitMs,
+      maxDeliver: patch.max_deliver ?? current.maxDeliver,
+      maxAckPending: patch.max_ack_pending ?? current.maxAckPending,
+    },
+    metadata: { now: ctx.now() },
+  });
+}
+
+export async function deleteHttpConsumer(ctx: AppContext, principal: Principal, id: string): Promise<void> {
+  const current = await findHttpConsumer(ctx, principal, id);
+  await handleConsumer(ctx.eventStore, current.id, {
+    type: 'DeleteHttpConsumer',
+    data: { consumerId: current.id, accountId: principal.accountId },
+    metadata: { now: ctx.now() },
+  });
+}
+
+/**
+ * Leases a batch; with `waitMs` > 0 and nothing to deliver, waits until records arrive in the
+ * stream or a lease falls due, up to `waitMs`.
+ */
+export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize: number, waitMs: number): Promise<NextResult> {
+  const delivery = toDeliveryConsumer(consumer);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const result = await nextMessages(ctx.pool, delivery, batchSize);
+    const at = ctx.now().toISOString();
+    ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, messages: result.dead, at } });
+    if (result.delivered.length > 0 || Date.now() >= deadline) {
+      ctx.history.record(consumer.id, { type: 'MessagesLeased', data: { consumerId: consumer.id, messages: toMessageDeliveries(result.delivered), at } });
+      return result;
+    }
+    await waitForRecords(ctx, consumer.streamId, Math.min(deadline - Date.now(), 250));
+  }
+}
+
+function waitForRecords(ctx: AppContext, streamId: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(ms, 0));
+    const off = ctx.bus.on('records', (message) => {
+      if (message.streamId === streamId) done();
+    });
+  });
+}
+
+export async function ack(ctx: AppContext, consumer: HttpConsumer, tokens: string[]): Promise<AckResult> {
+  const result = await ackMessages(ctx.pool, consumer.id, validTokens(tokens));
+  ctx.history.record(consumer.id, { type: 'MessagesAcked', data: { consumerId: consumer.id, messages: result.acked, at: ctx.now().toISOString() } });
+  return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
+}
+
+export async function nack(ctx: AppContext, consumer: HttpConsumer, tokens: string[], delayMs: number): Promise<AckResult> {
+  const result = await nackMessages(ctx.pool, consumer.id, validTokens(tokens), delayMs);
+  ctx.history.record(consumer.id, {
+    type: 'MessagesNacked',
+    data: { consumerId: consumer.id, messages: result.acked, delayMs, at: ctx.now().toISOString() },
+  });
+  return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
+}
+
+const isUuidToken = (token: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(token);
+/** Tokens that cannot be ours are reported as invalid without reaching the database. */
+const validTokens = (tokens: string[]) => tokens.filter(isUuidToken);

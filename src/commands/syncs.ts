@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { credentialKinds } from '../domain/credentials/kinds.ts';
+import type { RateLimit, SyncSettings } from '../domain/syncs/events.ts';
+import { syncDecider, type SyncCommand } from '../domain/syncs/decide.ts';
+import { NotFoundError, UnprocessableError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { requireProvider } from '../sync/providers/registry.ts';
+import type { Provider } from '../sync/providers/provider.ts';
+import type { AppContext, Principal } from './context.ts';
+import { addCredential, credentialInput } from './credentials.ts';
+import { commandHandler } from './handle.ts';
+import { createStream } from './streams.ts';
+
+const handleSyncCommand = commandHandler('sync', syncDecider);
+
+/** Runs a sync command and tells live listeners (scheduler, subscriptions) that the sync changed. */
+export async function handleSync(ctx: AppContext, command: SyncCommand): Promise<void> {
+  const events = await handleSyncCommand(ctx.eventStore, command.data.syncId, command);
+  if (events.length > 0) ctx.bus.publish({ channel: 'sync', syncId: command.data.syncId });
+}
+
+const rateLimitInput = z
+  .object({
+    allowed_requests: z.number().int().positive().max(1_000_000),
+    /** seconds */
+    interval: z.number().positive().max(86_400),
+    max_concurrent_requests: z.number().int().min(0).max(10_000).default(0),
+  })
+  .strict();
+
+/** The seed's inline form: `credential: {properties: {kind, secret, name, oauth_app_id}}`. */
+const inlineCredential = z.object({ properties: credentialInput }).strict();
+
+const syncFields = {
+  name: z.string().trim().min(1).max(200),
+  collection_ids: z.array(z.string().min(1).max(100)).min(1).max(100),
+  rate_limit: rateLimitInput,
+  credential_id: z.string().uuid(),
+  credential: inlineCredential,
+  metadata: z.record(z.string(), z.unknown()),
+  poll_interval_ms: z.number().int().min(100).max(86_400_000),
+};
+
+export const createSyncInput = z
+  .object({
+    provider: z.string().min(1).max(50),
+    stream_id: z.string().uuid().nullish(),
+    name: syncFields.name.nullish(),
+    collection_ids: syncFields.collection_ids,
+    rate_limit: syncFields.rate_limit.nullish(),
+    credential_id: syncFields.credential_id.nullish(),
+    credential: syncFields.credential.nullish(),
+    metadata: syncFields.metadata.default({}),
+    poll_interval_ms: syncFields.poll_interval_ms.default(5000),
+  })
+  .strict();
+
+export const updateSyncInput = z
+  .object({
+    name: syncFields.name,
+    collection_ids: syncFields.collection_ids,
+    rate_limit: syncFields.rate_limit,
+    credential_id: syncFields.credential_id,
+    metadata: syncFields.metadata,
+    poll_interval_ms: syncFields.poll_interval_ms,
+  })
+  .partial()
+  .strict();
+
+const toRateLimit = (input: z.infer<typeof rateLimitInput>): RateLimit => ({
+  allowedRequests: input.allowed_requests,
+  intervalSeconds: input.interval,
+  maxConcurrentRequests: input.max_concurrent_requests,
+});
+
+function checkCollections(provider: Provider, collectionIds: string[]): void {
+  const known = new Set(provider.collections.map((c) => c.id));
+  const unknown: ErrorDetail[] = collectionIds
+    .map((id, i) => ({ id, i }))
+    .filter(({ id }) => !known.has(id))
+    .map(({ id, i }) => ({ path: `collection_ids.${i}`, message: `unknown collection "${id}" for ${provider.name}; known: ${[...known].join(', ')}` }));
+  if (unknown.length > 0) throw new UnprocessableError('unknown_collection', 'unknown collection', unknown);
+  if (new Set(collectionIds).size !== collectionIds.length) throw new ValidationError('collection_ids has duplicates');
+}
+
+async function checkCredential(ctx: AppContext, principal: Principal, provider: Provider, credentialId: string): Promise<void> {
+  const credential = await ctx.prisma.credential.findFirst({ where: { id: credentialId, accountId: principal.accountId } });
+  if (!credential) {
+    throw new UnprocessableError('credential_not_found', `credential ${credentialId} not found`, [{ path: 'credential_id', message: 'not found' }]);
+  }
+  if (credentialKinds[credential.kind]?.provider !== provider.name || !provider.credentialKinds.includes(credential.kind)) {
+    throw new UnprocessableError('credential_provider_mismatch', `a ${credential.kind} credential cannot be used for ${provider.name}`, [
+      { path: 'credential_id', message: `expected one of: ${provider.credentialKinds.join(', ')}` },
+    ]);
+  }
+}
+
+/** The stream named, or the account's first stream, created as `default` when there is none. */
+async function resolveStream(ctx: AppContext, principal: Principal, streamId: string | null | undefined): Promise<string> {
+  if (streamId) {
+    const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
+    if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'stream_id', message: 'not found' }]);
+    return stream.id;
+  }
+  const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  if (first) return first.id;
+  return createStream(ctx, principal, { name: 'default' });
+}
+
+export async function createSync(ctx: AppContext, principal: Principal, input: z.infer<typeof createSyncInput>): Promise<string> {
+  const provider = requireProvider(input.provider);
+  checkCollections(provider, input.collection_ids);
+  if (!input.credential_id === !input.credential) {
+    throw new UnprocessableError('credential_required', 'give exactly one of credential_id or credential', [
+      { path: 'credential_id', message: 'required (or an inline credential)' },
+    ]);
+  }
+  if (input.credential && credentialKinds[input.credential.properties.kind]?.provider !== provider.name) {
+    throw new UnprocessableError('credential_provider_mismatch', `a ${input.credential.properties.kind} credential cannot be used for ${provider.name}`);
+  }
+  const streamId = await resolveStream(ctx, principal, input.stream_id);
+  let credentialId = input.credential_id ?? null;
+  if (credentialId) await checkCredential(ctx, principal, provider, credentialId);
+  else credentialId = await addCredential(ctx, principal, input.credential!.properties);
+
+  const syncId = ctx.newId();
+  const settings: SyncSettings = {
+    name: input.name ?? `${provider.name} sync`,
+    collectionIds: input.collection_ids,
+    rateLimit: input.rate_limit ? toRateLimit(input.rate_limit) : provider.defaultRateLimit,
+    credentialId,
+    metadata: input.metadata,
+    pollIntervalMs: input.poll_interval_ms,
+  };
+  await handleSync(ctx, {
+    type: 'CreateSync',
+    data: { syncId, accountId: principal.accountId, streamId, provider: provider.name, ...settings },
+    metadata: { now: ctx.now() },
+  });
+  return syncId;
+}
+
+async function loadSync(ctx: AppContext, principal: Principal, syncId: string) {
+  const sync = await ctx.prisma.sync.findFirst({ where: { id: syncId, accountId: principal.accountId } });
+  if (!sync) throw new NotFoundError('sync', syncId);
+  return sync;
+}
+
+export async function updateSync(ctx: AppContext, principal: Principal, syncId: string, patch: z.infer<typeof updateSyncInput>): Promise<void> {
+  const sync = await loadSync(ctx, principal, syncId);
+  const provider = requireProvider(sync.provider);
+  if (patch.collection_ids) checkCollections(provider, patch.collection_ids);
+  if (patch.credential_id) await checkCredential(ctx, principal, provider, patch.credential_id);
+  await handleSync(ctx, {
+    type: 'UpdateSync',
+    data: {
+      syncId,
+      accountId: principal.accountId,
+      name: patch.name ?? sync.name,
+      collectionIds: patch.collection_ids ?? sync.collectionIds,
+      rateLimit: patch.rate_limit ? toRateLimit(patch.rate_limit) : (sync.rateLimit as RateLimit),
+      credentialId: patch.credential_id ?? sync.credentialId,
+      metadata: patch.metadata ?? (sync.metadata as Record<string, unknown>),
+      pollIntervalMs: patch.poll_interval_ms ?? sync.pollIntervalMs,
+    },
+    metadata: { now: ctx.now() },
+  });
+}
+
+type LifecycleCommand = 'PauseSync' | 'ResumeSync' | 'ResyncSync' | 'DeleteSync';
+
+export async function changeSyncLifecycle(ctx: AppContext, principal: Principal, syncId: string, type: LifecycleCommand): Promise<void> {
+  await loadSync(ctx, principal, syncId);
+  await handleSync(ctx, { type, data: { syncId, accountId: principal.accountId }, metadata: { now: ctx.now() } });
+}

@@ -1,0 +1,45 @@
+import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
+import type { Logger } from '../logger.ts';
+
+const FLUSH_MS = 100;
+
+/**
+ * Appends delivery-history events (leased, acked, nacked, dead) to `consumer-<id>-messages`
+ * after the delivery transaction committed, batched per consumer every 100 ms so that /next
+ * throughput does not pay an append per call. The lease tables are the delivery truth; this log
+ * is for inspection, so a crash can lose at most the last 100 ms of history, never a message.
+ */
+export class HistoryRecorder {
+  private buffer = new Map<string, MessageHistoryEvent[]>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly eventStore: PostgresEventStore,
+    private readonly logger: Logger,
+  ) {}
+
+  record(consumerId: string, event: MessageHistoryEvent): void {
+    if (event.data.messages.length === 0) return;
+    const events = this.buffer.get(consumerId) ?? [];
+    events.push(event);
+    this.buffer.set(consumerId, events);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.buffer;
+    this.buffer = new Map();
+    this.flushing = this.flushing.then(async () => {
+      for (const [consumerId, events] of batch) {
+        await this.eventStore
+          .appendToStream(`consumer-${consumerId}-messages`, events)
+          .catch((error: unknown) => this.logger.warn({ err: error, consumerId }, 'could not record delivery history'));
+      }
+    });
+    return this.flushing;
+  }
+}

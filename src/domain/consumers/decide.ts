@@ -1,0 +1,51 @@
+import type { Command } from '@event-driven-io/emmett';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import type { CommandMetadata } from '../command-metadata.ts';
+import type { HttpConsumerEvent, HttpConsumerSettings } from './events.ts';
+
+type ConsumerRef = { consumerId: string; accountId: string };
+
+export type CreateHttpConsumer = Command<
+  'CreateHttpConsumer',
+  ConsumerRef & HttpConsumerSettings & { streamId: string; startIdx: string },
+  CommandMetadata
+>;
+export type UpdateHttpConsumer = Command<'UpdateHttpConsumer', ConsumerRef & HttpConsumerSettings, CommandMetadata>;
+export type DeleteHttpConsumer = Command<'DeleteHttpConsumer', ConsumerRef, CommandMetadata>;
+export type HttpConsumerCommand = CreateHttpConsumer | UpdateHttpConsumer | DeleteHttpConsumer;
+
+export type HttpConsumerState = { status: 'absent' } | { status: 'active'; accountId: string } | { status: 'deleted' };
+
+export const initialState = (): HttpConsumerState => ({ status: 'absent' });
+
+export function decide(command: HttpConsumerCommand, state: HttpConsumerState): HttpConsumerEvent[] {
+  const at = command.metadata.now.toISOString();
+  if (command.type === 'CreateHttpConsumer') {
+    if (state.status !== 'absent') throw new ConflictError('consumer_exists', `consumer ${command.data.consumerId} already exists`);
+    return [{ type: 'HttpConsumerCreated', data: { ...command.data, createdAt: at } }];
+  }
+  if (state.status !== 'active' || state.accountId !== command.data.accountId) throw new NotFoundError('http consumer', command.data.consumerId);
+  switch (command.type) {
+    case 'UpdateHttpConsumer':
+      return [{ type: 'HttpConsumerUpdated', data: { ...command.data, updatedAt: at } }];
+    case 'DeleteHttpConsumer':
+      return [{ type: 'HttpConsumerDeleted', data: { ...command.data, deletedAt: at } }];
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function evolve(state: HttpConsumerState, event: HttpConsumerEvent): HttpConsumerState {
+  switch (event.type) {
+    case 'HttpConsumerCreated':
+      return { status: 'active', accountId: event.data.accountId };
+    case 'HttpConsumerDeleted':
+      return { status: 'deleted' };
+    default:
+      return state;
+  }
+}
+
+export const httpConsumerDecider = { decide, evolve, initialState };

@@ -1,0 +1,37 @@
+import type { Event } from '@event-driven-io/emmett';
+
+export type DeliverPolicy = 'all' | 'new';
+
+export type HttpConsumerSettings = {
+  name: string;
+  syncId: string | null;
+  collectionIds: string[] | null;
+  deliverPolicy: DeliverPolicy;
+  ackWaitMs: number;
+  /** -1 = unlimited */
+  maxDeliver: number;
+  maxAckPending: number;
+};
+
+type ConsumerRef = { consumerId: string; accountId: string };
+
+export type HttpConsumerCreated = Event<
+  'HttpConsumerCreated',
+  ConsumerRef & HttpConsumerSettings & { streamId: string; /** the cursor starts after this idx */ startIdx: string; createdAt: string }
+>;
+export type HttpConsumerUpdated = Event<'HttpConsumerUpdated', ConsumerRef & HttpConsumerSettings & { updatedAt: string }>;
+export type HttpConsumerDeleted = Event<'HttpConsumerDeleted', ConsumerRef & { deletedAt: string }>;
+
+export type HttpConsumerEvent = HttpConsumerCreated | HttpConsumerUpdated | HttpConsumerDeleted;
+
+/** A message is one record of the stream, identified by its key; `updatedIdx` is the version. */
+export type MessageRef = { syncId: string; collectionId: string; upstreamId: string };
+export type MessageDelivery = MessageRef & { updatedIdx: string; ackToken: string; deliverCount: number };
+
+/** Delivery history of a consumer (stream `consumer-<id>-messages`), recorded after each batch commits. */
+export type MessagesLeased = Event<'MessagesLeased', { consumerId: string; messages: MessageDelivery[]; at: string }>;
+export type MessagesAcked = Event<'MessagesAcked', { consumerId: string; messages: (MessageRef & { ackToken: string })[]; at: string }>;
+export type MessagesNacked = Event<'MessagesNacked', { consumerId: string; messages: (MessageRef & { ackToken: string })[]; delayMs: number; at: string }>;
+export type MessagesDead = Event<'MessagesDead', { consumerId: string; messages: (MessageRef & { deliverCount: number })[]; at: string }>;
+
+export type MessageHistoryEvent = MessagesLeased | MessagesAcked | MessagesNacked | MessagesDead;

@@ -1,0 +1,47 @@
+import type { Event } from '@event-driven-io/emmett';
+
+export type RateLimit = { allowedRequests: number; intervalSeconds: number; maxConcurrentRequests: number };
+
+export type SyncSettings = {
+  name: string;
+  collectionIds: string[];
+  rateLimit: RateLimit;
+  credentialId: string;
+  metadata: Record<string, unknown>;
+  pollIntervalMs: number;
+};
+
+type SyncRef = { syncId: string; accountId: string };
+
+export type SyncCreated = Event<'SyncCreated', SyncRef & SyncSettings & { streamId: string; provider: string; createdAt: string }>;
+export type SyncUpdated = Event<'SyncUpdated', SyncRef & SyncSettings & { updatedAt: string }>;
+export type SyncPaused = Event<'SyncPaused', SyncRef & { at: string }>;
+export type SyncResumed = Event<'SyncResumed', SyncRef & { at: string }>;
+/** Start every collection's backfill again from the first page. */
+export type SyncResyncRequested = Event<'SyncResyncRequested', SyncRef & { collectionIds: string[]; at: string }>;
+export type SyncDeleted = Event<'SyncDeleted', SyncRef & { at: string }>;
+
+/** A backfill begins: `changesCursor` marks "now" upstream so that changes made meanwhile are polled later. */
+export type BackfillStarted = Event<'BackfillStarted', SyncRef & { collectionId: string; changesCursor: string; at: string }>;
+/** Checkpoint: the page before `nextCursor` is in the stream. `nextCursor` null = backfill complete. */
+export type BackfillPageFetched = Event<
+  'BackfillPageFetched',
+  SyncRef & { collectionId: string; nextCursor: string | null; pageRecords: number; totalCount: number | null; at: string }
+>;
+/** Checkpoint of the incremental poll: changes up to `cursor` are in the stream. */
+export type ChangesFetched = Event<'ChangesFetched', SyncRef & { collectionId: string; cursor: string; changes: number; at: string }>;
+export type SyncFailed = Event<'SyncFailed', SyncRef & { code: string; message: string; collectionId: string | null; at: string }>;
+export type SyncRecovered = Event<'SyncRecovered', SyncRef & { at: string }>;
+
+export type SyncEvent =
+  | SyncCreated
+  | SyncUpdated
+  | SyncPaused
+  | SyncResumed
+  | SyncResyncRequested
+  | SyncDeleted
+  | BackfillStarted
+  | BackfillPageFetched
+  | ChangesFetched
+  | SyncFailed
+  | SyncRecovered;

@@ -1,0 +1,88 @@
+import {
+  ack,
+  ackInput,
+  createHttpConsumer,
+  createHttpConsumerInput,
+  deleteHttpConsumer,
+  findHttpConsumer,
+  nack,
+  nackInput,
+  nextInput,
+  receive,
+  toDeliveryConsumer,
+  updateHttpConsumer,
+  updateHttpConsumerInput,
+} from '../commands/http-consumers.ts';
+import { consumerCounts } from '../consumers/delivery.ts';
+import { getHttpConsumer, listHttpConsumers, messageHistory, presentDelivered } from '../queries/http-consumers.ts';
+import { pageInput } from '../queries/pagination.ts';
+import { idParam, noContent, ok, parseInput, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
+
+async function next(req: RestRequest, consumerRef: string) {
+  const input = parseInput(nextInput, req.body ?? queryObject(req.query), req.body ? 'request body' : 'query');
+  const consumer = await findHttpConsumer(req.ctx, req.principal, consumerRef);
+  const result = await receive(req.ctx, consumer, input.batch_size, input.wait_for ?? input.wait_ms ?? 0);
+  const counts = await consumerCounts(req.ctx.pool, toDeliveryConsumer(consumer));
+  return { messages: result.delivered.map(presentDelivered), counts };
+}
+
+const countHeaders = (counts: { numPending: number; numAckPending: number }) => ({
+  'x-num-pending': String(counts.numPending),
+  'x-num-ack-pending': String(counts.numAckPending),
+});
+
+export function httpConsumerRoutes(routes: RestRoutes): void {
+  routes.on('POST', '/v1/http-consumers', async (req) => {
+    const id = await createHttpConsumer(req.ctx, req.principal, parseInput(createHttpConsumerInput, req.body));
+    return ok(await getHttpConsumer(req.ctx, req.principal, id), 201);
+  });
+  routes.on('GET', '/v1/http-consumers', async (req) => ok(await listHttpConsumers(req.ctx, req.principal, parseInput(pageInput, queryObject(req.query), 'query'))));
+  routes.on('GET', '/v1/http-consumers/:id', async (req) => ok(await getHttpConsumer(req.ctx, req.principal, idParam(req, 'http consumer'))));
+  routes.on('PATCH', '/v1/http-consumers/:id', async (req) => {
+    const id = idParam(req, 'http consumer');
+    await updateHttpConsumer(req.ctx, req.principal, id, parseInput(updateHttpConsumerInput, req.body));
+    return ok(await getHttpConsumer(req.ctx, req.principal, id));
+  });
+  routes.on('DELETE', '/v1/http-consumers/:id', async (req) => {
+    await deleteHttpConsumer(req.ctx, req.principal, idParam(req, 'http consumer'));
+    return noContent();
+  });
+  routes.on(['POST', 'GET'], '/v1/http-consumers/:id/next', async (req) => {
+    const { messages, counts } = await next(req, idParam(req, 'http consumer'));
+    return ok(messages, 200, countHeaders(counts));
+  });
+  routes.on('POST', '/v1/http-consumers/:id/ack', async (req) => {
+    const input = parseInput(ackInput, req.body);
+    const consumer = await findHttpConsumer(req.ctx, req.principal, idParam(req, 'http consumer'));
+    const result = await ack(req.ctx, consumer, input.ack_tokens);
+    return ok({ acked: result.acked.length, invalid_ack_tokens: result.invalid });
+  });
+  routes.on('POST', '/v1/http-consumers/:id/nack', async (req) => {
+    const input = parseInput(nackInput, req.body);
+    const consumer = await findHttpConsumer(req.ctx, req.principal, idParam(req, 'http consumer'));
+    const result = await nack(req.ctx, consumer, input.ack_tokens, input.delay_ms);
+    return ok({ nacked: result.acked.length, invalid_ack_tokens: result.invalid });
+  });
+  routes.on('GET', '/v1/http-consumers/:id/messages/:upstreamId', async (req) =>
+    ok(await messageHistory(req.ctx, req.principal, idParam(req, 'http consumer'), req.params.upstreamId ?? '')),
+  );
+
+  // Compatibility with Sequin's later pull API (DESIGN.md §6): consumers by id or name.
+  routes.on(['POST', 'GET'], '/api/http_pull_consumers/:ref/receive', async (req) => {
+    const { messages, counts } = await next(req, req.params.ref ?? '');
+    return ok({ data: messages.map((m) => ({ ack_id: m.ack_token, record: m.record })) }, 200, countHeaders(counts));
+  });
+  routes.on('POST', '/api/http_pull_consumers/:ref/ack', async (req) => {
+    const input = parseInput(ackInputCompat, req.body);
+    await ack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_ids);
+    return ok({ success: true });
+  });
+  routes.on('POST', '/api/http_pull_consumers/:ref/nack', async (req) => {
+    const input = parseInput(nackInputCompat, req.body);
+    await nack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_ids, input.delay_ms);
+    return ok({ success: true });
+  });
+}
+
+const ackInputCompat = ackInput.omit({ ack_tokens: true }).extend({ ack_ids: ackInput.shape.ack_tokens }).strict();
+const nackInputCompat = nackInput.omit({ ack_tokens: true }).extend({ ack_ids: ackInput.shape.ack_tokens }).strict();

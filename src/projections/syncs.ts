@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import type { SyncEvent } from '../domain/syncs/events.ts';
+import { defineProjection } from './read-model-projection.ts';
+
+/** Sync settings and status: state flags, per-collection backfill progress and change cursors. */
+export const syncsProjection = defineProjection<SyncEvent>({
+  name: 'syncs',
+  tables: ['sync_collections', 'syncs'],
+  eventTypes: [
+    'SyncCreated',
+    'SyncUpdated',
+    'SyncPaused',
+    'SyncResumed',
+    'SyncResyncRequested',
+    'SyncDeleted',
+    'BackfillStarted',
+    'BackfillPageFetched',
+    'ChangesFetched',
+    'SyncFailed',
+    'SyncRecovered',
+  ],
+  async apply(events, db) {
+    for (const event of events) await applyOne(event, db);
+  },
+});
+
+async function ensureCollections(db: pg.ClientBase, syncId: string, collectionIds: string[]): Promise<void> {
+  await db.query(
+    `INSERT INTO sync_collections (sync_id, collection_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [syncId, collectionIds],
+  );
+  await db.query(`DELETE FROM sync_collections WHERE sync_id = $1 AND NOT (collection_id = ANY($2::text[]))`, [syncId, collectionIds]);
+}
+
+async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
+  const { syncId } = event.data;
+  switch (event.type) {
+    case 'SyncCreated': {
+      const d = event.data;
+      await db.query(
+        `INSERT INTO syncs (id, account_id, stream_id, provider, name, collection_ids, rate_limit, credential_id, metadata, poll_interval_ms, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+        [syncId, d.accountId, d.streamId, d.provider, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.createdAt],
+      );
+      await ensureCollections(db, syncId, d.collectionIds);
+      return;
+    }
+    case 'SyncUpdated': {
+      const d = event.data;
+      await db.query(
+        `UPDATE syncs SET name = $2, collection_ids = $3, rate_limit = $4, credential_id = $5, metadata = $6, poll_interval_ms = $7, updated_at = $8,
+           generation = generation + 1
+         WHERE id = $1`,
+        [syncId, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.updatedAt],
+      );
+      await ensureCollections(db, syncId, d.collectionIds);
+      return;
+    }
+    case 'SyncPaused':
+      await db.query('UPDATE syncs SET paused = true, updated_at = $2 WHERE id = $1', [syncId, event.data.at]);
+      return;
+    case 'SyncResumed':
+      await db.query('UPDATE syncs SET paused = false, last_error = NULL, updated_at = $2, generation = generation + 1 WHERE id = $1', [syncId, event.data.at]);
+      return;
+    case 'SyncResyncRequested':
+      await db.query('UPDATE syncs SET generation = generation + 1, updated_at = $2 WHERE id = $1', [syncId, event.data.at]);
+      await db.query(
+        `UPDATE sync_collections SET backfill_done = false, backfill_cursor = NULL, changes_cursor = NULL, backfill_pages = 0,
+           backfill_records = 0, total_count = NULL, backfill_started_at = NULL, backfill_completed_at = NULL
+         WHERE sync_id = $1`,
+        [syncId],
+      );
+      return;
+    case 'SyncDeleted':
+      await db.query('DELETE FROM syncs WHERE id = $1', [syncId]);
+      return;
+    case 'BackfillStarted':
+      await db.query(
+        `UPDATE sync_collections SET changes_cursor = $3, backfill_started_at = $4, backfill_done = false, backfill_cursor = NULL,
+           backfill_pages = 0, backfill_records = 0, backfill_completed_at = NULL
+         WHERE sync_id = $1 AND collection_id = $2`,
+        [syncId, event.data.collectionId, event.data.changesCursor, event.data.at],
+      );
+      return;
+    case 'BackfillPageFetched': {
+      const d = event.data;
+      await db.query(
+        `UPDATE sync_collections SET backfill_cursor = $3, backfill_done = ($3::text IS NULL), backfill_pages = backfill_pages + 1,
+           backfill_records = backfill_records + $4, total_count = COALESCE($5, total_count),
+           backfill_completed_at = CASE WHEN $3::text IS NULL THEN $6::timestamptz ELSE NULL END
+         WHERE sync_id = $1 AND collection_id = $2`,
+        [syncId, d.collectionId, d.nextCursor, d.pageRecords, d.totalCount, d.at],
+      );
+      return;
+    }
+    case 'ChangesFetched':
+      await db.query(
+        `UPDATE sync_collections SET changes_cursor = $3, changes_fetched = changes_fetched + $4, last_change_at = $5
+         WHERE sync_id = $1 AND collection_id = $2`,
+        [syncId, event.data.collectionId, event.data.cursor, event.data.changes, event.data.at],
+      );
+      return;
+    case 'SyncFailed':
+      await db.query('UPDATE syncs SET last_error = $2 WHERE id = $1', [
+        syncId,
+        { code: event.data.code, message: event.data.message, collectionId: event.data.collectionId, at: event.data.at },
+      ]);
+      return;
+    case 'SyncRecovered':
+      await db.query('UPDATE syncs SET last_error = NULL WHERE id = $1', [syncId]);
+      return;
+  }
+}

@@ -1,0 +1,70 @@
+import type { AppContext, Principal } from '../commands/context.ts';
+import { findHttpConsumer, toDeliveryConsumer } from '../commands/http-consumers.ts';
+import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
+import type { HttpConsumer } from '../generated/prisma/client.ts';
+import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { presentRecordRow } from './records.ts';
+
+export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsumer) {
+  const counts = await consumerCounts(ctx.pool, toDeliveryConsumer(consumer));
+  return {
+    id: consumer.id,
+    name: consumer.name,
+    stream_id: consumer.streamId,
+    sync_id: consumer.syncId,
+    collection_ids: consumer.collectionIds.length > 0 ? consumer.collectionIds : null,
+    deliver_policy: consumer.deliverPolicy,
+    ack_wait_ms: consumer.ackWaitMs,
+    max_deliver: consumer.maxDeliver,
+    max_ack_pending: consumer.maxAckPending,
+    num_pending: counts.numPending,
+    num_ack_pending: counts.numAckPending,
+    num_dead: counts.numDead,
+    created_at: consumer.createdAt.toISOString(),
+    updated_at: consumer.updatedAt.toISOString(),
+  };
+}
+
+export async function getHttpConsumer(ctx: AppContext, principal: Principal, id: string) {
+  return presentHttpConsumer(ctx, await findHttpConsumer(ctx, principal, id));
+}
+
+export async function listHttpConsumers(ctx: AppContext, principal: Principal, page: PageInput) {
+  const args = keysetArgs(page);
+  const rows = await ctx.prisma.httpConsumer.findMany({ ...args, where: { ...args.where, accountId: principal.accountId } });
+  const result = toPage(rows, page, (row) => row);
+  return { data: await Promise.all(result.data.map((c) => presentHttpConsumer(ctx, c))), next_cursor: result.next_cursor };
+}
+
+/** `{ack_token, record}` with the record shape of DESIGN.md §2. */
+export const presentDelivered = (d: Delivered) => ({ ack_token: d.ackToken, record: presentRecordRow(d.record) });
+
+/** A message's lease state and delivery history, for inspection. */
+export async function messageHistory(ctx: AppContext, principal: Principal, consumerId: string, upstreamId: string) {
+  const consumer = await findHttpConsumer(ctx, principal, consumerId);
+  await ctx.history.flush();
+  const [leases, history] = await Promise.all([
+    ctx.prisma.consumerLease.findMany({ where: { consumerId: consumer.id, upstreamId } }),
+    ctx.prisma.consumerMessageHistory.findMany({ where: { consumerId: consumer.id, upstreamId }, orderBy: { at: 'asc' } }),
+  ]);
+  return {
+    upstream_id: upstreamId,
+    leases: leases.map((l) => ({
+      sync_id: l.syncId,
+      collection_id: l.collectionId,
+      updated_idx: Number(l.updatedIdx),
+      deliver_count: l.deliverCount,
+      deadline: l.deadline.toISOString(),
+      dead: l.dead,
+      dead_at: l.deadAt?.toISOString() ?? null,
+    })),
+    history: history.map((h) => ({
+      action: h.action,
+      at: h.at.toISOString(),
+      sync_id: h.syncId,
+      collection_id: h.collectionId,
+      updated_idx: h.updatedIdx === null ? null : Number(h.updatedIdx),
+      deliver_count: h.deliverCount,
+    })),
+  };
+}

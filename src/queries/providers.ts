@@ -1,0 +1,20 @@
+import { credentialKinds } from '../domain/credentials/kinds.ts';
+import { providers } from '../sync/providers/registry.ts';
+
+export function listProviders() {
+  return providers.map((p) => ({
+    name: p.name,
+    display_name: p.displayName,
+    credential_kinds: p.credentialKinds.map((kind) => ({
+      kind,
+      required: [...(credentialKinds[kind]?.requiredSecrets ?? []), ...(credentialKinds[kind]?.requiredMetadata.map((m) => `metadata.${m}`) ?? [])],
+      needs_oauth_app: credentialKinds[kind]?.requiresOAuthApp ?? false,
+    })),
+    collections: p.collections.map((c) => ({ id: c.id, name: c.name, mutations: c.mutations })),
+    default_rate_limit: {
+      allowed_requests: p.defaultRateLimit.allowedRequests,
+      interval: p.defaultRateLimit.intervalSeconds,
+      max_concurrent_requests: p.defaultRateLimit.maxConcurrentRequests,
+    },
+  }));
+}

@@ -1,0 +1,113 @@
+import type { Sync, SyncCollection, SyncRuntime } from '../generated/prisma/client.ts';
+import type { AppContext, Principal } from '../commands/context.ts';
+import type { RateLimit } from '../domain/syncs/events.ts';
+import { NotFoundError } from '../errors.ts';
+import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+
+export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
+
+type SyncError = { code: string; message: string; collectionId: string | null; at: string };
+
+export function syncState(sync: Sync, collections: SyncCollection[]): SyncState {
+  if (sync.paused) return 'paused';
+  if (sync.lastError) return 'error';
+  return collections.every((c) => c.backfillDone) ? 'active' : 'backfilling';
+}
+
+export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
+  const rateLimit = sync.rateLimit as RateLimit;
+  return {
+    id: sync.id,
+    name: sync.name,
+    provider: sync.provider,
+    stream_id: sync.streamId,
+    collection_ids: sync.collectionIds,
+    credential_id: sync.credentialId,
+    rate_limit: {
+      allowed_requests: rateLimit.allowedRequests,
+      interval: rateLimit.intervalSeconds,
+      max_concurrent_requests: rateLimit.maxConcurrentRequests,
+    },
+    metadata: sync.metadata,
+    poll_interval_ms: sync.pollIntervalMs,
+    state: syncState(sync, sync.collections),
+    created_at: sync.createdAt.toISOString(),
+    updated_at: sync.updatedAt.toISOString(),
+  };
+};
+
+export async function listSyncs(ctx: AppContext, principal: Principal, page: PageInput, streamId?: string) {
+  const args = keysetArgs(page);
+  const rows = await ctx.prisma.sync.findMany({
+    ...args,
+    where: { ...args.where, accountId: principal.accountId, ...(streamId ? { streamId } : {}) },
+    include: { collections: true },
+  });
+  return toPage(rows, page, presentSync);
+}
+
+export async function findSync(ctx: AppContext, principal: Principal, id: string) {
+  const sync = await ctx.prisma.sync.findFirst({ where: { id, accountId: principal.accountId }, include: { collections: true } });
+  if (!sync) throw new NotFoundError('sync', id);
+  return sync;
+}
+
+export async function getSync(ctx: AppContext, principal: Principal, id: string) {
+  return presentSync(await findSync(ctx, principal, id));
+}
+
+/** Status: state, per-collection backfill progress and counts, last poll, errors, request accounting. */
+export async function getSyncStatus(ctx: AppContext, principal: Principal, id: string) {
+  const sync = await findSync(ctx, principal, id);
+  const [runtime, counts] = await Promise.all([
+    ctx.prisma.syncRuntime.findUnique({ where: { syncId: id } }),
+    ctx.pool.query<{ collection_id: string; live: string; deleted: string }>(
+      `SELECT collection_id, count(*) FILTER (WHERE NOT deleted) AS live, count(*) FILTER (WHERE deleted) AS deleted
+       FROM records WHERE sync_id = $1 GROUP BY collection_id`,
+      [id],
+    ),
+  ]);
+  const countsByCollection = new Map(counts.rows.map((r) => [r.collection_id, r]));
+  return presentStatus(sync, runtime, countsByCollection);
+}
+
+function presentStatus(
+  sync: Sync & { collections: SyncCollection[] },
+  runtime: SyncRuntime | null,
+  counts: Map<string, { live: string; deleted: string }>,
+) {
+  const lastError = sync.lastError as SyncError | null;
+  const order = new Map(sync.collectionIds.map((id, i) => [id, i]));
+  const collections = [...sync.collections].sort((a, b) => (order.get(a.collectionId) ?? 0) - (order.get(b.collectionId) ?? 0));
+  return {
+    sync_id: sync.id,
+    state: syncState(sync, sync.collections),
+    last_error: lastError ? { code: lastError.code, message: lastError.message, collection_id: lastError.collectionId, at: lastError.at } : null,
+    requests_made: Number(runtime?.requestsMade ?? 0),
+    rate_limit_wait_ms: Number(runtime?.rateLimitWaitMs ?? 0),
+    retries: Number(runtime?.retries ?? 0),
+    last_poll_at: runtime?.lastPollAt?.toISOString() ?? null,
+    collections: collections.map((c) => {
+      const count = counts.get(c.collectionId);
+      const percent = c.backfillDone ? 100 : c.totalCount ? Math.min(99.9, Math.round((1000 * c.backfillRecords) / c.totalCount) / 10) : null;
+      return {
+        collection_id: c.collectionId,
+        records: Number(count?.live ?? 0),
+        deleted_records: Number(count?.deleted ?? 0),
+        backfill: {
+          done: c.backfillDone,
+          pages: c.backfillPages,
+          records: c.backfillRecords,
+          total: c.totalCount,
+          percent,
+          started_at: c.backfillStartedAt?.toISOString() ?? null,
+          completed_at: c.backfillCompletedAt?.toISOString() ?? null,
+        },
+        changes_fetched: c.changesFetched,
+        last_change_at: c.lastChangeAt?.toISOString() ?? null,
+        last_poll_at: runtime?.lastPollAt?.toISOString() ?? null,
+        last_error: lastError && (lastError.collectionId === c.collectionId || lastError.collectionId === null) ? lastError.message : null,
+      };
+    }),
+  };
+}

@@ -1,0 +1,175 @@
+import {
+  ack,
+  ackInput,
+  createHttpConsumer,
+  createHttpConsumerInput,
+  deleteHttpConsumer,
+  findHttpConsumer,
+  nack,
+  nackInput,
+  nextInput,
+  receive,
+  toDeliveryConsumer,
+  updateHttpConsumer,
+  updateHttpConsumerInput,
+} from '../commands/http-consumers.ts';
+import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
+import { parseInput } from '../http/rest.ts';
+import { presentDelivered } from '../queries/http-consumers.ts';
+import { builder, requirePrincipal } from './builder.ts';
+import { rawId, requireId } from './ids.ts';
+
+builder.prismaNode('HttpConsumer', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
+  fields: (t) => ({
+    uuid: t.exposeString('id'),
+    name: t.exposeString('name'),
+    streamId: t.exposeString('streamId'),
+    syncId: t.exposeString('syncId', { nullable: true }),
+    collectionIds: t.stringList({ nullable: true, resolve: (c) => (c.collectionIds.length > 0 ? c.collectionIds : null) }),
+    deliverPolicy: t.exposeString('deliverPolicy'),
+    ackWaitMs: t.exposeInt('ackWaitMs'),
+    maxDeliver: t.exposeInt('maxDeliver'),
+    maxAckPending: t.exposeInt('maxAckPending'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    numPending: t.int({ resolve: async (c, _args, ctx) => (await consumerCounts(ctx.app.pool, toDeliveryConsumer(c))).numPending }),
+    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await consumerCounts(ctx.app.pool, toDeliveryConsumer(c))).numAckPending }),
+    numDead: t.int({ resolve: async (c, _args, ctx) => (await consumerCounts(ctx.app.pool, toDeliveryConsumer(c))).numDead }),
+  }),
+});
+
+type MessageView = ReturnType<typeof presentDelivered>;
+
+const StreamRecord = builder.objectRef<MessageView['record']>('StreamRecord').implement({
+  description: 'A record version as consumers receive it (DESIGN.md §2).',
+  fields: (t) => ({
+    syncId: t.exposeString('sync_id'),
+    collectionId: t.exposeString('collection_id'),
+    upstreamId: t.exposeString('upstream_id'),
+    updatedIdx: t.string({ resolve: (r) => String(r.updated_idx) }),
+    upstreamCreatedAt: t.exposeString('upstream_created_at', { nullable: true }),
+    upstreamUpdatedAt: t.exposeString('upstream_updated_at', { nullable: true }),
+    deleted: t.exposeBoolean('deleted'),
+    data: t.field({ type: 'JSON', resolve: (r) => r.data }),
+  }),
+});
+
+const Message = builder.objectRef<MessageView>('Message').implement({
+  fields: (t) => ({
+    ackToken: t.exposeString('ack_token'),
+    record: t.field({ type: StreamRecord, resolve: (m) => m.record }),
+  }),
+});
+
+const AckResult = builder.objectRef<{ count: number; invalid: string[] }>('AckResult').implement({
+  fields: (t) => ({
+    count: t.exposeInt('count'),
+    invalidAckTokens: t.exposeStringList('invalid'),
+  }),
+});
+
+const HttpConsumerInput = builder.inputType('HttpConsumerInput', {
+  fields: (t) => ({
+    name: t.string(),
+    streamId: t.id(),
+    syncId: t.id(),
+    collectionIds: t.stringList(),
+    deliverPolicy: t.string(),
+    ackWaitMs: t.int(),
+    maxDeliver: t.int(),
+    maxAckPending: t.int(),
+  }),
+});
+
+function toRestShape(input: typeof HttpConsumerInput.$inferInput): Record<string, unknown> {
+  const mapped: Record<string, unknown> = {
+    name: input.name,
+    stream_id: input.streamId == null ? undefined : (rawId(input.streamId) ?? String(input.streamId)),
+    sync_id: input.syncId == null ? undefined : (rawId(input.syncId) ?? String(input.syncId)),
+    collection_ids: input.collectionIds ?? undefined,
+    deliver_policy: input.deliverPolicy ?? undefined,
+    ack_wait_ms: input.ackWaitMs ?? undefined,
+    max_deliver: input.maxDeliver ?? undefined,
+    max_ack_pending: input.maxAckPending ?? undefined,
+  };
+  return Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
+}
+
+builder.queryFields((t) => ({
+  httpConsumers: t.prismaConnection({
+    type: 'HttpConsumer',
+    cursor: 'id',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.app.prisma.httpConsumer.findMany({ ...query, where: { accountId: requirePrincipal(ctx).accountId }, orderBy: { id: 'asc' } }),
+  }),
+  httpConsumer: t.prismaField({
+    type: 'HttpConsumer',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = rawId(args.id);
+      return id ? ctx.app.prisma.httpConsumer.findFirst({ ...query, where: { id, accountId: requirePrincipal(ctx).accountId } }) : null;
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createHttpConsumer: t.prismaField({
+    type: 'HttpConsumer',
+    args: { input: t.arg({ type: HttpConsumerInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = await createHttpConsumer(ctx.app, requirePrincipal(ctx), parseInput(createHttpConsumerInput, toRestShape(args.input), 'input'));
+      return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  updateHttpConsumer: t.prismaField({
+    type: 'HttpConsumer',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: HttpConsumerInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'http consumer');
+      await updateHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateHttpConsumerInput, toRestShape(args.input), 'input'));
+      return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  deleteHttpConsumer: t.id({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = requireId(args.id, 'http consumer');
+      await deleteHttpConsumer(ctx.app, requirePrincipal(ctx), id);
+      return id;
+    },
+  }),
+  consumeNext: t.field({
+    type: [Message],
+    args: { consumerId: t.arg.id({ required: true }), batchSize: t.arg.int(), waitFor: t.arg.int() },
+    resolve: async (_root, args, ctx) => {
+      const input = parseInput(nextInput, { batch_size: args.batchSize ?? 1, wait_for: args.waitFor ?? 0 }, 'input');
+      const consumer = await findHttpConsumer(ctx.app, requirePrincipal(ctx), requireId(args.consumerId, 'http consumer'));
+      const result = await receive(ctx.app, consumer, input.batch_size, input.wait_for ?? 0);
+      return result.delivered.map((d: Delivered) => presentDelivered(d));
+    },
+  }),
+  ackMessages: t.field({
+    type: AckResult,
+    args: { consumerId: t.arg.id({ required: true }), ackTokens: t.arg.stringList({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const input = parseInput(ackInput, { ack_tokens: args.ackTokens }, 'input');
+      const consumer = await findHttpConsumer(ctx.app, requirePrincipal(ctx), requireId(args.consumerId, 'http consumer'));
+      const result = await ack(ctx.app, consumer, input.ack_tokens);
+      return { count: result.acked.length, invalid: result.invalid };
+    },
+  }),
+  nackMessages: t.field({
+    type: AckResult,
+    args: { consumerId: t.arg.id({ required: true }), ackTokens: t.arg.stringList({ required: true }), delayMs: t.arg.int() },
+    resolve: async (_root, args, ctx) => {
+      const input = parseInput(nackInput, { ack_tokens: args.ackTokens, delay_ms: args.delayMs ?? 0 }, 'input');
+      const consumer = await findHttpConsumer(ctx.app, requirePrincipal(ctx), requireId(args.consumerId, 'http consumer'));
+      const result = await nack(ctx.app, consumer, input.ack_tokens, input.delay_ms);
+      return { count: result.acked.length, invalid: result.invalid };
+    },
+  }),
+}));
+
+export { StreamRecord };

@@ -1,0 +1,35 @@
+import { builder, requirePrincipal } from './builder.ts';
+import { requireId } from './ids.ts';
+
+/** A record version (DESIGN.md §2). `updatedIdx` is a string: positions outgrow GraphQL's 32-bit Int. */
+builder.prismaObject('Record', {
+  fields: (t) => ({
+    syncId: t.exposeString('syncId'),
+    collectionId: t.exposeString('collectionId'),
+    upstreamId: t.exposeString('upstreamId'),
+    updatedIdx: t.string({ resolve: (r) => r.updatedIdx.toString() }),
+    upstreamCreatedAt: t.expose('upstreamCreatedAt', { type: 'DateTime', nullable: true }),
+    upstreamUpdatedAt: t.expose('upstreamUpdatedAt', { type: 'DateTime', nullable: true }),
+    deleted: t.exposeBoolean('deleted'),
+    data: t.expose('data', { type: 'JSON' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  records: t.prismaConnection({
+    type: 'Record',
+    cursor: 'syncId_collectionId_upstreamId',
+    args: { syncId: t.arg.id({ required: true }), collectionId: t.arg.string() },
+    description: "A sync's records in updated_idx order.",
+    resolve: async (query, _root, args, ctx) => {
+      const syncId = requireId(args.syncId, 'sync');
+      const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
+      if (!sync) return [];
+      return ctx.app.prisma.record.findMany({
+        ...query,
+        where: { syncId, ...(args.collectionId ? { collectionId: args.collectionId } : {}) },
+        orderBy: { updatedIdx: 'asc' },
+      });
+    },
+  }),
+}));

@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export type UpstreamFetchEvent =
+  | { type: 'rate_limited'; status: number; waitMs: number; url: string }
+  | { type: 'retry'; reason: string; attempt: number; waitMs: number; url: string };
+
+export interface UpstreamFetchOptions {
+  limiter: RateLimiter;
+  /** Aborts every request (and every wait) of the sync run. */
+  signal: AbortSignal;
+  onEvent?: (event: UpstreamFetchEvent) => void;
+  /** Attempts for 5xx and network errors before the last answer/error is handed back. */
+  maxAttempts?: number;
+  /** Attempts for 429 answers (they also pause the whole sync). */
+  maxRateLimitedAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * The only way providers reach the network: every request takes a rate-limiter slot, 429s pause
+ * the whole sync (for `Retry-After` when given, else a jittered backoff), and 5xx / network
+ * errors are retried with jittered exponential backoff when the request is safe to repeat.
+ * Other answers (including 401/403) are handed back untouched for the provider to interpret.
+ */
+export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globalThis.fetch {
+  const {
+    limiter,
+    signal,
+    onEvent = () => undefined,
+    maxAttempts = 6,
+    maxRateLimitedAttempts = 12,
+    baseDelayMs = 500,
+    maxDelayMs = 30_000,
+    fetch: send = globalThis.fetch,
+  } = options;
+
+  const backoff = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+
+  return async function upstreamFetch(input, init) {
+    const url = requestUrl(input);
+    const retryable = isSafeToRepeat(init);
+    const requestSignal = init?.signal ? AbortSignal.any([signal, init.signal]) : signal;
+    let failures = 0;
+    let rateLimited = 0;
+    for (;;) {
+      const release = await limiter.acquire(requestSignal);
+      let response: Response;
+      try {
+        response = await send(input, { ...init, signal: requestSignal });
+      } catch (error) {
+        release();
+        failures++;
+        if (requestSignal.aborted || !retryable || failures >= maxAttempts) throw error;
+        const waitMs = backoff(failures);
+        onEvent({ type: 'retry', reason: (error as Error).message, attempt: failures, waitMs, url });
+        await sleep(waitMs, undefined, { signal: requestSignal });
+        continue;
+      }
+      release();
+      pauseOnExhaustedQuota(limiter, response.headers);
+
+      if (response.status === 429 && ++rateLimited < maxRateLimitedAttempts) {
+        const waitMs = retryAfterMs(response.headers) ?? backoff(rateLimited);
+        limiter.pauseFor(waitMs);
+        onEvent({ type: 'rate_limited', status: 429, waitMs, url });
+        await response.body?.cancel();
+        continue;
+      }
+      if (response.status >= 500 && retryable && ++failures < maxAttempts) {
+        const waitMs = retryAfterMs(response.headers) ?? backoff(failures);
+        onEvent({ type: 'retry', reason: `HTTP ${response.status}`, attempt: failures, waitMs, url });
+        await response.body?.cancel();
+        await sleep(waitMs, undefined, { signal: requestSignal });
+        continue;
+      }
+      return response;
+    }
+  };
+}
+
+function requestUrl(input: string | URL | Request): string {
+  if (typeof input === 'string') return input;
+  return input instanceof URL ? input.href : input.url;
+}
+
+/** Reads and writes that the upstream deduplicates (idempotency key) can be sent again. */
+function isSafeToRepeat(init: RequestInit | undefined): boolean {
+  const method = (init?.method ?? 'GET').toUpperCase();
+  const body = init?.body;
+  const replayableBody = body == null || typeof body === 'string' || body instanceof URLSearchParams || body instanceof Uint8Array;
+  if (!replayableBody) return false;
+  if (['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(method)) return true;
+  return new Headers(init?.headers).has('idempotency-key');
+}
+
+/** `Retry-After` as seconds or an HTTP date, capped so a bogus header cannot stall a sync for days. */
+export function retryAfterMs(headers: Headers): number | null {
+  const value = headers.get('retry-after');
+  if (!value) return null;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  if (!Number.isFinite(ms)) return null;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
+
+/**
+ * `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset` (epoch seconds, or seconds from now when
+ * small) means the next request would be refused: pause until the reset instead of earning a 429.
+ */
+function pauseOnExhaustedQuota(limiter: RateLimiter, headers: Headers): void {
+  if (headers.get('x-ratelimit-remaining') !== '0') return;
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (!Number.isFinite(reset) || reset <= 0) return;
+  const ms = reset > 1e9 ? reset * 1000 - Date.now() : reset * 1000;
+  if (ms > 0) limiter.pauseFor(Math.min(MAX_RETRY_AFTER_MS, ms));
+}

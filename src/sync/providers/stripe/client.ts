@@ -1,0 +1,36 @@
+import Stripe from 'stripe';
+import { UpstreamAuthError, UpstreamRequestError, type ProviderContext } from '../provider.ts';
+
+const DEFAULT_API_BASE_URL = 'https://api.stripe.com';
+
+/** The official SDK, sending every request through the engine's rate-limited fetch. */
+export function createStripeClient({ credential, fetch }: ProviderContext): Stripe {
+  if (!credential.accessToken) throw new UpstreamAuthError('the credential has no Stripe secret key', 401);
+  const base = new URL(credential.apiBaseUrl ?? DEFAULT_API_BASE_URL);
+  const protocol = base.protocol === 'http:' ? 'http' : 'https';
+  return new Stripe(credential.accessToken, {
+    host: base.hostname,
+    port: base.port || (protocol === 'http' ? 80 : 443),
+    protocol,
+    httpClient: Stripe.createFetchHttpClient(fetch),
+    // Retries, backoff and rate limiting belong to the engine's fetch.
+    maxNetworkRetries: 0,
+    telemetry: false,
+    appInfo: { name: 'Syncline' },
+  });
+}
+
+/** Maps the SDK's errors onto the engine's: auth failures stop the sync, request errors reach the caller. */
+export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+      throw new UpstreamAuthError(error.message, error.statusCode ?? 401);
+    }
+    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError || error instanceof Stripe.errors.StripeCardError) {
+      throw new UpstreamRequestError(error.message, error.statusCode ?? 400, error.code ?? error.type);
+    }
+    throw error;
+  }
+}

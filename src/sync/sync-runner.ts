@@ -1,0 +1,199 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppContext } from '../commands/context.ts';
+import { appendRecords } from '../commands/records.ts';
+import { handleSync } from '../commands/syncs.ts';
+import { StaleRunError } from '../domain/syncs/decide.ts';
+import type { RateLimit } from '../domain/syncs/events.ts';
+import type { Sync, SyncCollection } from '../generated/prisma/client.ts';
+import { RateLimiter } from './http/rate-limiter.ts';
+import { createUpstreamFetch } from './http/upstream-fetch.ts';
+import { loadProviderCredential } from './provider-credential.ts';
+import { UpstreamAuthError, type Provider, type ProviderSession } from './providers/provider.ts';
+import { requireProvider } from './providers/registry.ts';
+
+const MAX_ERROR_BACKOFF_MS = 60_000;
+const TELEMETRY_FLUSH_MS = 2_000;
+
+type SyncWithCollections = Sync & { collections: SyncCollection[] };
+
+/**
+ * Runs one sync until stopped: for each collection, backfill page by page from its checkpoint,
+ * then poll for changes every `pollIntervalMs`. All collections share one rate limiter.
+ * Upstream auth failures put the sync in error and end the run (the scheduler starts it again
+ * when the credential or the sync changes); other failures are retried with backoff.
+ */
+export class SyncRunner {
+  private readonly abort = new AbortController();
+  private readonly limiter: RateLimiter;
+  private readonly session: ProviderSession;
+  private readonly provider: Provider;
+  private lastPollAt: Date | null = null;
+  private retries = 0;
+  /** Collections whose last step failed; the sync error clears once none is left. */
+  private readonly failing = new Set<string>();
+  /** The sync carries an error (from this run or an earlier one) that a success must clear. */
+  private errorShown: boolean;
+  readonly done: Promise<void>;
+
+  private constructor(
+    private readonly ctx: AppContext,
+    private readonly sync: SyncWithCollections,
+    session: (provider: Provider, limiter: RateLimiter, fetch: typeof globalThis.fetch) => ProviderSession,
+  ) {
+    const rateLimit = sync.rateLimit as RateLimit;
+    this.errorShown = sync.lastError !== null;
+    this.provider = requireProvider(sync.provider);
+    this.limiter = new RateLimiter(rateLimit);
+    const fetch = createUpstreamFetch({
+      limiter: this.limiter,
+      signal: this.abort.signal,
+      onEvent: (event) => {
+        if (event.type === 'retry') this.retries++;
+        this.ctx.logger.debug({ syncId: sync.id, ...event }, 'upstream request event');
+        if (event.type === 'rate_limited') this.ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
+      },
+    });
+    this.session = session(this.provider, this.limiter, fetch);
+    this.done = this.run();
+  }
+
+  /** Starts a run; null when the credential is gone (the sync is put in error). */
+  static async start(ctx: AppContext, sync: SyncWithCollections): Promise<SyncRunner | null> {
+    const credential = await loadProviderCredential(ctx, sync.credentialId);
+    if (!credential) {
+      await handleSync(ctx, {
+        type: 'FailSync',
+        data: { syncId: sync.id, accountId: sync.accountId, code: 'credential_missing', message: 'the sync credential was deleted', collectionId: null },
+        metadata: { now: ctx.now() },
+      });
+      return null;
+    }
+    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch }));
+  }
+
+  /** true once `stop()` was called, as opposed to a run that ended by itself. */
+  stoppedByScheduler = false;
+
+  async stop(): Promise<void> {
+    this.stoppedByScheduler = true;
+    this.abort.abort();
+    await this.done;
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const flush = setInterval(() => void this.flushTelemetry(), TELEMETRY_FLUSH_MS);
+    try {
+      await Promise.all(this.sync.collections.map((collection) => this.runCollection(collection)));
+    } finally {
+      clearInterval(flush);
+      await this.flushTelemetry();
+    }
+  }
+
+  private ref() {
+    return { syncId: this.sync.id, accountId: this.sync.accountId };
+  }
+
+  private async command(type: 'StartBackfill' | 'RecordBackfillPage' | 'RecordChanges', data: Record<string, unknown>): Promise<void> {
+    const command = { type, data: { ...this.ref(), generation: this.sync.generation, ...data }, metadata: { now: this.ctx.now() } };
+    await handleSync(this.ctx, command as Parameters<typeof handleSync>[1]);
+  }
+
+  private async runCollection(progress: SyncCollection): Promise<void> {
+    const collectionId = progress.collectionId;
+    let changesCursor = progress.changesCursor;
+    let backfillCursor = progress.backfillCursor;
+    let backfillDone = progress.backfillDone;
+    let attempt = 0;
+    while (!this.stopped) {
+      try {
+        if (changesCursor === null) {
+          changesCursor = await this.session.initialChangesCursor(collectionId);
+          await this.command('StartBackfill', { collectionId, changesCursor });
+          backfillCursor = null;
+          backfillDone = false;
+        }
+        if (!backfillDone) {
+          const page = await this.session.listPage(collectionId, backfillCursor);
+          await this.append(collectionId, 'backfill', page.objects);
+          await this.command('RecordBackfillPage', { collectionId, nextCursor: page.nextCursor, pageRecords: page.objects.length, totalCount: page.totalCount });
+          backfillCursor = page.nextCursor;
+          backfillDone = page.nextCursor === null;
+          this.ctx.logger[backfillDone ? 'info' : 'debug'](
+            { syncId: this.sync.id, collectionId, pageRecords: page.objects.length, totalCount: page.totalCount, done: backfillDone },
+            backfillDone ? 'backfill complete' : 'backfill page',
+          );
+        } else {
+          const changes = await this.session.changesSince(collectionId, changesCursor);
+          this.lastPollAt = this.ctx.now();
+          await this.append(collectionId, 'changes', changes.objects);
+          if (changes.cursor !== changesCursor || changes.objects.length > 0) {
+            await this.command('RecordChanges', { collectionId, cursor: changes.cursor, changes: changes.objects.length });
+            changesCursor = changes.cursor;
+          }
+          if (!changes.hasMore) await this.pause(this.sync.pollIntervalMs);
+        }
+        attempt = 0;
+        await this.recoverIfFailed(collectionId);
+      } catch (error) {
+        if (this.stopped) return;
+        if (error instanceof StaleRunError) return; // the scheduler is about to start the new run
+        if (error instanceof UpstreamAuthError) {
+          await this.fail('upstream_auth_failed', `${this.provider.displayName} rejected the credential (HTTP ${error.status}): ${error.message}`, collectionId);
+          this.abort.abort(); // nothing to do until the credential or the sync changes
+          return;
+        }
+        attempt++;
+        const delay = Math.min(MAX_ERROR_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
+        this.ctx.logger.warn({ syncId: this.sync.id, collectionId, err: error, retryInMs: Math.round(delay) }, 'sync step failed');
+        await this.fail('upstream_error', (error as Error).message, collectionId).catch(() => undefined);
+        await this.pause(delay);
+      }
+    }
+  }
+
+  private async append(collectionId: string, source: 'backfill' | 'changes', objects: Parameters<typeof appendRecords>[1]['objects']) {
+    await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects });
+  }
+
+  private async fail(code: string, message: string, collectionId: string): Promise<void> {
+    this.failing.add(collectionId);
+    this.errorShown = true;
+    await handleSync(this.ctx, { type: 'FailSync', data: { ...this.ref(), code, message, collectionId }, metadata: { now: this.ctx.now() } });
+  }
+
+  private async recoverIfFailed(collectionId: string): Promise<void> {
+    this.failing.delete(collectionId);
+    if (!this.errorShown || this.failing.size > 0) return;
+    this.errorShown = false;
+    await handleSync(this.ctx, { type: 'RecoverSync', data: this.ref(), metadata: { now: this.ctx.now() } });
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
+  }
+
+  private async flushTelemetry(): Promise<void> {
+    const stats = this.limiter.stats();
+    await this.ctx.pool
+      .query(
+        `INSERT INTO sync_runtime (sync_id, requests_made, rate_limit_wait_ms, retries, last_poll_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, now())
+         ON CONFLICT (sync_id) DO UPDATE SET requests_made = sync_runtime.requests_made + EXCLUDED.requests_made,
+           rate_limit_wait_ms = sync_runtime.rate_limit_wait_ms + EXCLUDED.rate_limit_wait_ms,
+           retries = sync_runtime.retries + EXCLUDED.retries,
+           last_poll_at = COALESCE(EXCLUDED.last_poll_at, sync_runtime.last_poll_at), updated_at = now()`,
+        [this.sync.id, stats.requestsMade - this.flushed.requests, Math.round(stats.waitMs - this.flushed.waitMs), this.retries - this.flushed.retries, this.lastPollAt],
+      )
+      .then(() => {
+        this.flushed = { requests: stats.requestsMade, waitMs: stats.waitMs, retries: this.retries };
+      })
+      .catch((error: unknown) => this.ctx.logger.debug({ err: error }, 'telemetry flush failed'));
+  }
+
+  private flushed = { requests: 0, waitMs: 0, retries: 0 };
+}

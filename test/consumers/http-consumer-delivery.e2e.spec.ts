@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restClient, type RestClient } from '../support/api.ts';
+import { seedRecords } from '../support/seed-records.ts';
+import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () => {
+  let server: TestServer;
+  let api: RestClient;
+  let streamId: string;
+  const syncId = randomUUID();
+  const target = () => ({ syncId, streamId, collectionId: 'stripe:customer' });
+
+  beforeAll(async () => {
+    server = await startTestServer({}, { disableSyncs: true });
+    api = restClient(server.url, (await restClient(server.url, ROOT_TOKEN).post('/v1/accounts', { name: 'consumers' })).body.api_token.token);
+    streamId = (await api.post('/v1/streams', { name: 'dev' })).body.id;
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  async function newConsumer(body: Record<string, unknown>) {
+    const answer = await api.post('/v1/http-consumers', { stream_id: streamId, ...body });
+    expect(answer.status).toBe(201);
+    return answer.body;
+  }
+
+  it('lets 4 concurrent workers drain 10,000 records: each delivered once, never to two workers', async () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => `cus_${i}`);
+    await seedRecords(server.app.ctx, target(), ids.map((id) => ({ id })));
+    const consumer = await newConsumer({ name: 'drain' });
+    expect(consumer).toMatchObject({ num_pending: 10_000, num_ack_pending: 0, deliver_policy: 'all', ack_wait_ms: 60_000, max_deliver: -1 });
+
+    const seen = new Map<string, number>();
+    const worker = async () => {
+      for (;;) {
+        const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 100 });
+        expect(batch.status).toBe(200);
+        if (batch.body.length === 0) return;
+        for (const message of batch.body) seen.set(message.record.upstream_id, (seen.get(message.record.upstream_id) ?? 0) + 1);
+        const acked = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: batch.body.map((m: any) => m.ack_token) });
+        expect(acked.body).toEqual({ acked: batch.body.length, invalid_ack_tokens: [] });
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    expect(seen.size).toBe(10_000);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    const after = await api.get(`/v1/http-consumers/${consumer.id}`);
+    expect(after.body).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_dead: 0 });
+  });
+
+  it('answers the seed shape with pending counts in headers, and delivers only the latest version', async () => {
+    const collectionId = 'stripe:subscription';
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'sub_1', data: { id: 'sub_1', v: 1 } }]);
+    const consumer = await newConsumer({ name: 'latest', collection_ids: [collectionId], sync_id: null });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'sub_1', data: { id: 'sub_1', v: 2 } }]);
+    const answer = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+    expect(answer.body).toHaveLength(1);
+    expect(answer.body[0].record).toMatchObject({ sync_id: syncId, collection_id: collectionId, upstream_id: 'sub_1', deleted: false, data: { id: 'sub_1', v: 2 } });
+    expect(typeof answer.body[0].record.updated_idx).toBe('number');
+    expect(answer.headers.get('x-num-pending')).toBe('0');
+    expect(answer.headers.get('x-num-ack-pending')).toBe('1');
+
+    // changed while leased: the new version comes after the ack, not before
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'sub_1', data: { id: 'sub_1', v: 3 } }]);
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
+    await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [answer.body[0].ack_token] });
+    const newer = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+    expect(newer.body.map((m: any) => m.record.data.v)).toEqual([3]);
+  });
+
+  it('redelivers unacked messages after ack_wait_ms and drops them after max_deliver', async () => {
+    const collectionId = 'stripe:charge';
+    const consumer = await newConsumer({ name: 'flaky', collection_ids: [collectionId], ack_wait_ms: 300, max_deliver: 3, deliver_policy: 'new' });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'ch_1' }]);
+    const deliveries: number[] = [];
+    const started = Date.now();
+    while (Date.now() - started < 5_000) {
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10, wait_for: 400 });
+      if (batch.body.length > 0) deliveries.push(Date.now());
+      const state = await api.get(`/v1/http-consumers/${consumer.id}`);
+      if (state.body.num_dead === 1) break;
+    }
+    expect(deliveries).toHaveLength(3);
+    for (let i = 1; i < deliveries.length; i++) expect(deliveries[i]! - deliveries[i - 1]!).toBeGreaterThanOrEqual(250);
+    const state = await api.get(`/v1/http-consumers/${consumer.id}`);
+    expect(state.body).toMatchObject({ num_dead: 1, num_ack_pending: 0, num_pending: 0 });
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
+
+    const history = await api.get(`/v1/http-consumers/${consumer.id}/messages/ch_1`);
+    expect(history.body.leases[0]).toMatchObject({ dead: true, deliver_count: 3 });
+    expect(history.body.history.map((h: any) => h.action)).toEqual(['delivered', 'delivered', 'delivered', 'dead']);
+  });
+
+  it('nack with delay_ms redelivers after the delay and not before; late and unknown tokens are reported', async () => {
+    const collectionId = 'stripe:invoice';
+    const consumer = await newConsumer({ name: 'nacker', collection_ids: [collectionId] });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'in_1' }]);
+    const first = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1 });
+    const nacked = await api.post(`/v1/http-consumers/${consumer.id}/nack`, { ack_tokens: [first.body[0].ack_token], delay_ms: 1000 });
+    expect(nacked.body).toEqual({ nacked: 1, invalid_ack_tokens: [] });
+    const nackedAt = Date.now();
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1, wait_for: 500 })).body).toEqual([]);
+    const again = await waitFor(async () => {
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1 });
+      return batch.body.length > 0 ? batch.body : null;
+    }, 5_000, 'redelivery after nack');
+    expect(Date.now() - nackedAt).toBeGreaterThanOrEqual(950);
+    expect(again[0].record.upstream_id).toBe('in_1');
+    const stale = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [first.body[0].ack_token, 'nonsense', again[0].ack_token] });
+    expect(stale.body).toEqual({ acked: 1, invalid_ack_tokens: [first.body[0].ack_token, 'nonsense'] });
+  });
+
+  it('long-polls with wait_for and returns as soon as records arrive', async () => {
+    const collectionId = 'stripe:product';
+    const consumer = await newConsumer({ name: 'poller', collection_ids: [collectionId] });
+    const started = Date.now();
+    const pending = api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 5, wait_for: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'prod_1' }]);
+    const answer = await pending;
+    expect(answer.body.map((m: any) => m.record.upstream_id)).toEqual(['prod_1']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('serves the compatibility pull API by id or name', async () => {
+    const collectionId = 'stripe:price';
+    const consumer = await newConsumer({ name: 'compat', collection_ids: [collectionId] });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'price_1' }, { id: 'price_2' }]);
+    const received = await api.post('/api/http_pull_consumers/compat/receive', { batch_size: 10 });
+    expect(received.body.data.map((m: any) => m.record.upstream_id)).toEqual(['price_1', 'price_2']);
+    const acked = await api.post(`/api/http_pull_consumers/${consumer.id}/ack`, { ack_ids: received.body.data.map((m: any) => m.ack_id) });
+    expect(acked.body).toEqual({ success: true });
+    expect((await api.get(`/v1/http-consumers/${consumer.id}`)).body).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
+  });
+
+  it('manages consumers and refuses bad input with 4xx codes', async () => {
+    const consumer = await newConsumer({ name: 'managed' });
+    const patched = await api.patch(`/v1/http-consumers/${consumer.id}`, { ack_wait_ms: 5000, max_deliver: 5 });
+    expect(patched.body).toMatchObject({ ack_wait_ms: 5000, max_deliver: 5 });
+    expect((await api.get('/v1/http-consumers')).body.data.map((c: any) => c.name)).toContain('managed');
+    expect((await api.post('/v1/http-consumers', { name: 'managed', stream_id: streamId })).body.error.code).toBe('consumer_name_taken');
+    expect((await api.post('/v1/http-consumers', { name: 'x', stream_id: streamId, deliver_policy: 'sometimes' })).status).toBe(400);
+    expect((await api.post('/v1/http-consumers', { name: 'x', stream_id: streamId, max_deliver: 0 })).status).toBe(400);
+    expect((await api.post('/v1/http-consumers', { name: 'x', sync_id: randomUUID() })).body.error.code).toBe('sync_not_found');
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 5000 })).status).toBe(400);
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [] })).status).toBe(400);
+    const other = restClient(server.url, (await restClient(server.url, ROOT_TOKEN).post('/v1/accounts', { name: 'nosy' })).body.api_token.token);
+    expect((await other.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1 })).status).toBe(404);
+    expect((await other.post('/api/http_pull_consumers/managed/receive', { batch_size: 1 })).status).toBe(404);
+    expect((await api.delete(`/v1/http-consumers/${consumer.id}`)).status).toBe(204);
+    expect((await api.get(`/v1/http-consumers/${consumer.id}`)).status).toBe(404);
+  });
+});
