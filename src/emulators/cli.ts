@@ -1,0 +1,146 @@
+/**
+ * Runs a provider API emulator from the command line:
+ *
+ *   npm run emulate -- stripe --objects 10000 [--port 12111] [--api-key sk_test_emulator]
+ *     [--rate-limit 25] [--mutate-every 2000 --mutate-count 5] [--fault-429 0.05 --fault-500 0.05]
+ *     [--host 127.0.0.1] [--seed 42]
+ */
+
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startStripeEmulator, type StripeCollection } from './stripe/index.ts';
+
+const PROVIDERS = ['stripe'] as const;
+
+const USAGE = `usage: npm run emulate -- <provider> [options]
+
+providers: ${PROVIDERS.join(', ')}
+
+options:
+  --objects N          seed N customers plus N/10 (at least 1) products, prices,
+                       subscriptions, invoices and charges (default 0)
+  --port P             port to listen on (default 12111; 0 = any free port)
+  --host H             address to bind (default 127.0.0.1)
+  --api-key KEY        secret key clients must send (default sk_test_emulator)
+  --rate-limit R       allow R requests per second, 429 beyond (default: no limit)
+  --mutate-every MS    apply random mutations every MS milliseconds
+  --mutate-count K     mutations per tick (default 5)
+  --fault-429 P        probability of a random 429 per request (0..1)
+  --fault-500 P        probability of a random 500 per request (0..1)
+  --seed S             random seed for reproducible data
+  --log-level L        pino level (default info)
+  -h, --help           show this help`;
+
+class UsageError extends Error {}
+
+function number(name: string, raw: string | undefined, check: (n: number) => boolean, expectation: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${expectation}, got "${raw}"`);
+  return n;
+}
+
+const isInt = (n: number): boolean => Number.isInteger(n) && n >= 0;
+const isProbability = (n: number): boolean => n >= 0 && n <= 1;
+
+/** Seed counts for `--objects N`. */
+function seedCounts(objects: number): Partial<Record<StripeCollection, number>> {
+  if (objects <= 0) return {};
+  const others = Math.max(1, Math.floor(objects / 10));
+  return { customer: objects, product: others, price: others, subscription: others, invoice: others, charge: others };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      objects: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'api-key': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'mutate-every': { type: 'string' },
+      'mutate-count': { type: 'string' },
+      'fault-429': { type: 'string' },
+      'fault-500': { type: 'string' },
+      seed: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const provider = positionals[0];
+  if (!provider) throw new UsageError('missing provider name');
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new UsageError(`unknown provider "${provider}" (available: ${PROVIDERS.join(', ')})`);
+  }
+
+  const objects = number('objects', values.objects, isInt, 'a non-negative integer') ?? 0;
+  const port = number('port', values.port, (n) => isInt(n) && n <= 65_535, 'a port number') ?? 12_111;
+  const rateLimit = number('rate-limit', values['rate-limit'], (n) => n > 0, 'a positive number');
+  const mutateEvery = number('mutate-every', values['mutate-every'], (n) => n > 0, 'a positive number of milliseconds');
+  const mutateCount = number('mutate-count', values['mutate-count'], (n) => isInt(n) && n > 0, 'a positive integer') ?? 5;
+  const rate429 = number('fault-429', values['fault-429'], isProbability, 'a probability between 0 and 1');
+  const rate500 = number('fault-500', values['fault-500'], isProbability, 'a probability between 0 and 1');
+  const randomSeed = number('seed', values.seed, isInt, 'a non-negative integer');
+  if (values['mutate-count'] !== undefined && mutateEvery === undefined) throw new UsageError('--mutate-count needs --mutate-every');
+  const apiKey = values['api-key'] ?? 'sk_test_emulator';
+  if (apiKey.trim() === '') throw new UsageError('--api-key must not be empty');
+
+  // Logs go to stderr: stdout carries only the lines below, for people and scripts to copy.
+  const logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'stripe-emulator' } }, pino.destination(2));
+  const started = performance.now();
+  const emulator = await startStripeEmulator({
+    host: values.host ?? '127.0.0.1',
+    port,
+    apiKey,
+    seed: seedCounts(objects),
+    rateLimit: rateLimit === undefined ? null : { requestsPerSecond: rateLimit },
+    faults: { ...(rate429 === undefined ? {} : { rate429 }), ...(rate500 === undefined ? {} : { rate500 }) },
+    ...(randomSeed === undefined ? {} : { randomSeed }),
+    logger,
+  });
+  if (mutateEvery !== undefined) emulator.startRandomMutations({ everyMs: mutateEvery, perTick: mutateCount });
+
+  logger.info({ objects, ms: Math.round(performance.now() - started) }, 'seeded');
+  console.log(`Stripe emulator listening on ${emulator.url} with API key ${emulator.apiKey}; Syncline credential:`);
+  console.log(JSON.stringify({ kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url }));
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping the Stripe emulator');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await emulator.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`error: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      console.error(`error: ${error.message} (choose another --port, or --port 0 for any free port)`);
+    } else {
+      console.error(error);
+    }
+    process.exitCode = 1;
+  },
+);
