@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { lockDataDir } from './data-dir-lock.ts';
+import { keepProtocolUnitsTogether } from './pglite-protocol-queue.ts';
 
 export interface EmbeddedPostgres {
   connectionString: string;
@@ -19,6 +20,7 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   const unlock = await lockDataDir(dataDir);
   const db = await PGlite.create({ dataDir: `${dataDir}/pgdata` });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+  keepProtocolUnitsTogether(server, db);
   await server.start();
   return {
     connectionString: `postgresql://postgres:postgres@${server.getServerConn()}/postgres?sslmode=disable`,
