@@ -136,6 +136,16 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect((await api.get(`/v1/http-consumers/${consumer.id}`)).body).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
   });
 
+  it('with deliver_policy new, delivers only changes made after the consumer was created', async () => {
+    const collectionId = 'stripe:price';
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, Array.from({ length: 20 }, (_, i) => ({ id: `price_old_${i}` })));
+    const consumer = await newConsumer({ name: 'only-new', deliver_policy: 'new', collection_ids: [collectionId] });
+    expect(consumer.num_pending).toBe(0);
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'price_new' }, { id: 'price_old_3', data: { id: 'price_old_3', changed: true } }]);
+    const answer = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 100 });
+    expect(answer.body.map((m: any) => m.record.upstream_id)).toEqual(['price_new', 'price_old_3']);
+  });
+
   it('manages consumers and refuses bad input with 4xx codes', async () => {
     const consumer = await newConsumer({ name: 'managed' });
     const patched = await api.patch(`/v1/http-consumers/${consumer.id}`, { ack_wait_ms: 5000, max_deliver: 5 });
@@ -147,6 +157,17 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect((await api.post('/v1/http-consumers', { name: 'x', sync_id: randomUUID() })).body.error.code).toBe('sync_not_found');
     expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 5000 })).status).toBe(400);
     expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [] })).status).toBe(400);
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 0 })).body.error.code).toBe('validation_failed');
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, '{"batch_size": ')).body.error.code).toBe('malformed_json');
+    // Garbage and unknown tokens are reported and leave real leases alone.
+    await seedRecords(server.app.ctx, { ...target(), collectionId: 'stripe:invoice' }, [{ id: 'in_1' }]);
+    const leased = (await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body;
+    expect(leased.length).toBeGreaterThan(0);
+    const garbage = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: ['garbage', randomUUID()] });
+    expect(garbage.status).toBe(200);
+    expect((await api.get(`/v1/http-consumers/${consumer.id}`)).body.num_ack_pending).toBe(leased.length);
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: leased.map((m: any) => m.ack_token) })).status).toBe(200);
+    expect((await api.get(`/v1/http-consumers/${consumer.id}`)).body.num_ack_pending).toBe(0);
     const other = restClient(server.url, (await restClient(server.url, ROOT_TOKEN).post('/v1/accounts', { name: 'nosy' })).body.api_token.token);
     expect((await other.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1 })).status).toBe(404);
     expect((await other.post('/api/http_pull_consumers/managed/receive', { batch_size: 1 })).status).toBe(404);

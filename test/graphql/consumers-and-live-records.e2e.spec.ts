@@ -71,6 +71,25 @@ describe('GraphQL consumers and the recordChanged subscription', () => {
     expect(resumed[0].data).toEqual({ id: 'cus_0', changed: true });
   });
 
+  it('delivers changes committed by concurrent transactions exactly once, in updated_idx order', async () => {
+    const received: any[] = [];
+    const client = wsClient();
+    const stop = subscribe(client, null, (r) => received.push(r));
+    await new Promise((r) => setTimeout(r, 300)); // subscribed before the writes start
+    const writers = Array.from({ length: 8 }, (_, w) =>
+      seedRecords(server.app.ctx, { syncId, streamId, collectionId: `stripe:collection_${w}` }, Array.from({ length: 60 }, (_, i) => ({ id: `obj_${w}_${i}` }))),
+    );
+    await Promise.all(writers);
+    await waitFor(async () => received.filter((r) => r.upstreamId.startsWith('obj_')).length >= 480, 15_000, 'every concurrent change');
+    stop();
+    await client.dispose();
+    const concurrent = received.filter((r) => r.upstreamId.startsWith('obj_'));
+    expect(concurrent).toHaveLength(480);
+    expect(new Set(concurrent.map((r) => r.upstreamId)).size).toBe(480);
+    const positions = received.map((r) => BigInt(r.updatedIdx));
+    expect(positions.every((p, i) => i === 0 || p > positions[i - 1]!)).toBe(true);
+  });
+
   it('creates a consumer and consumes, acks and nacks through GraphQL', async () => {
     const created = await gql('mutation($s: ID!) { createHttpConsumer(input: { name: "gql", streamId: $s, collectionIds: ["stripe:product"] }) { uuid numPending } }', {
       s: streamId,
