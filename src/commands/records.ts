@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
 import { changedRecords, type StoredVersion } from '../domain/records/changed-records.ts';
 import type { UpstreamObject } from '../sync/providers/provider.ts';
@@ -13,7 +14,8 @@ export interface RecordBatch {
 }
 
 export function toRecordVersion(object: UpstreamObject): RecordVersion {
-  const json = JSON.stringify(object.data);
+  // Keys sorted: the same object listed, sent in an event or answered to a write hashes the same.
+  const json = canonicalJson(object.data) ?? 'null';
   return {
     upstreamId: object.upstreamId,
     data: object.data,
