@@ -17,6 +17,7 @@ import { LiveBus } from './live/live-bus.ts';
 import { StreamWriteLock } from './db/stream-write-lock.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
 import { HistoryRecorder } from './consumers/history-recorder.ts';
+import { NatsPublisherSupervisor } from './projections/nats-publisher-supervisor.ts';
 
 const POOL_SIZE = 10;
 
@@ -76,6 +77,8 @@ export async function startApp(
 
   const scheduler = new SyncScheduler(ctx);
   if (!options.disableSyncs) scheduler.start();
+  const natsPublishers = new NatsPublisherSupervisor(ctx, { crossProcess: database.embedded === null });
+  natsPublishers.start();
 
   const metrics = createMetrics();
   const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES);
@@ -90,6 +93,7 @@ export async function startApp(
     generatedRootToken: generatedToken,
     async close() {
       await scheduler.stop();
+      await natsPublishers.stop();
       await http.closeWebSockets();
       await ctx.history.flush();
       await new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import { accountsProjection } from './accounts.ts';
 import { consumerMessageHistoryProjection } from './consumer-message-history.ts';
 import { credentialsProjection } from './credentials.ts';
 import { httpConsumersProjection } from './http-consumers.ts';
+import { natsConsumersProjection } from './nats-consumers.ts';
 import { oauthAppsProjection } from './oauth-apps.ts';
 import { recordsProjection } from './records.ts';
 import { syncsProjection } from './syncs.ts';
@@ -19,4 +20,5 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   recordsProjection,
   httpConsumersProjection,
   consumerMessageHistoryProjection,
+  natsConsumersProjection,
 ] as unknown as ReadModelProjection<Event>[];

@@ -7,6 +7,7 @@ import './provider.ts';
 import './sync.ts';
 import './record.ts';
 import './http-consumer.ts';
+import './nats-consumer.ts';
 import './subscriptions.ts';
 
 export const schema = builder.toSchema();

@@ -1,0 +1,59 @@
+import type { NatsConsumerEvent, NatsConsumerSettings } from '../domain/nats-consumers/events.ts';
+import { defineProjection } from './read-model-projection.ts';
+
+const settingsColumns = (s: NatsConsumerSettings) => [
+  s.name,
+  s.syncId,
+  s.subjectPrefix,
+  s.nats.host,
+  s.nats.port,
+  s.nats.tls,
+  s.nats.user,
+  s.secretsSealed,
+  s.secretHints,
+];
+
+/**
+ * NATS consumer settings. The publisher's runtime row (checkpoint at the start position) is
+ * created here once and never reset by a rebuild: `nats_consumer_runtime` is operational state
+ * owned by the publisher (src/projections/nats-publisher.ts).
+ */
+export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
+  name: 'nats_consumers',
+  tables: ['nats_consumers'],
+  eventTypes: ['NatsConsumerCreated', 'NatsConsumerUpdated', 'NatsConsumerDeleted'],
+  async apply(events, db) {
+    for (const event of events) {
+      switch (event.type) {
+        case 'NatsConsumerCreated': {
+          const d = event.data;
+          await db.query(
+            `INSERT INTO nats_consumers (id, account_id, stream_id, deliver_policy, name, sync_id, subject_prefix, nats_host, nats_port, nats_tls,
+               nats_user, secrets_encrypted, secret_hints, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+            [d.consumerId, d.accountId, d.streamId, d.deliverPolicy, ...settingsColumns(d), d.createdAt],
+          );
+          await db.query('INSERT INTO nats_consumer_runtime (consumer_id, last_published_idx) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+            d.consumerId,
+            d.startIdx,
+          ]);
+          break;
+        }
+        case 'NatsConsumerUpdated': {
+          const d = event.data;
+          await db.query(
+            `UPDATE nats_consumers SET name = $2, sync_id = $3, subject_prefix = $4, nats_host = $5, nats_port = $6, nats_tls = $7, nats_user = $8,
+               secrets_encrypted = $9, secret_hints = $10, generation = generation + 1, updated_at = $11
+             WHERE id = $1`,
+            [d.consumerId, ...settingsColumns(d), d.updatedAt],
+          );
+          break;
+        }
+        case 'NatsConsumerDeleted':
+          await db.query('DELETE FROM nats_consumers WHERE id = $1', [event.data.consumerId]);
+          await db.query('DELETE FROM nats_consumer_runtime WHERE consumer_id = $1', [event.data.consumerId]);
+          break;
+      }
+    }
+  },
+});

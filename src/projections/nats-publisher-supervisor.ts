@@ -1,0 +1,81 @@
+import type { AppContext } from '../commands/context.ts';
+import type { NatsConsumer } from '../generated/prisma/client.ts';
+import { PublisherLeases } from './nats-publisher-leases.ts';
+import { NatsPublisher } from './nats-publisher.ts';
+
+/** Consumer changes made through any process are picked up within this delay. */
+const RECONCILE_MS = 1_000;
+
+export interface SupervisorOptions {
+  /** Several processes may share the database (PostgreSQL, not the embedded one). */
+  crossProcess: boolean;
+}
+
+/**
+ * Keeps one publisher per NATS consumer (and one per consumer across processes, see
+ * PublisherLeases), restarting it when the consumer changes (its `generation`), stopping it when
+ * the consumer is deleted and when the app shuts down.
+ */
+export class NatsPublisherSupervisor {
+  private readonly publishers = new Map<string, { publisher: NatsPublisher; generation: number }>();
+  private readonly leases: PublisherLeases;
+  private timer: NodeJS.Timeout | null = null;
+  private reconciling: Promise<void> = Promise.resolve();
+  private pending = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: SupervisorOptions,
+  ) {
+    const connectionString = options.crossProcess ? (ctx.pool.options.connectionString ?? null) : null;
+    this.leases = new PublisherLeases(connectionString, ctx.logger, () => this.schedule());
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.schedule(), RECONCILE_MS);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.reconciling.catch(() => undefined);
+    await Promise.all([...this.publishers.values()].map(({ publisher }) => publisher.stop()));
+    this.publishers.clear();
+    await this.leases.close();
+  }
+
+  /** Coalesces ticks into one reconcile pass at a time. */
+  private schedule(): void {
+    if (this.pending || this.stopped) return;
+    this.pending = true;
+    this.reconciling = this.reconciling
+      .then(() => {
+        this.pending = false;
+        return this.reconcile();
+      })
+      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'nats publisher supervision failed'));
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const consumers = new Map((await this.ctx.prisma.natsConsumer.findMany()).map((c) => [c.id, c]));
+    for (const [consumerId, { publisher, generation }] of this.publishers) {
+      const consumer = consumers.get(consumerId);
+      if (consumer && consumer.generation === generation && this.leases.holds(consumerId)) continue;
+      await publisher.stop();
+      this.publishers.delete(consumerId);
+      if (!consumer) await this.leases.release(consumerId);
+    }
+    for (const consumer of consumers.values()) {
+      if (this.publishers.has(consumer.id) || this.stopped) continue;
+      if (await this.leases.tryAcquire(consumer.id)) this.startPublisher(consumer);
+    }
+  }
+
+  private startPublisher(consumer: NatsConsumer): void {
+    this.ctx.logger.info({ natsConsumerId: consumer.id, natsConsumer: consumer.name }, 'nats publisher started');
+    this.publishers.set(consumer.id, { publisher: new NatsPublisher(this.ctx, consumer), generation: consumer.generation });
+  }
+}
