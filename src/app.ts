@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { ensureRootAccount } from './commands/accounts.ts';
 import type { AppContext } from './commands/context.ts';
 import type { Config } from './config.ts';
@@ -9,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-post
 import { createEventStore } from './db/event-store.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma } from './db/prisma.ts';
+import { createPool } from './db/pool.ts';
 import { loadSecretBox } from './db/secret-key.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
@@ -53,14 +53,14 @@ export async function startApp(
   options: StartOptions = {},
 ): Promise<RunningApp> {
   const database = await openDatabase(config);
-  const pool = new pg.Pool({ connectionString: database.connectionString, max: POOL_SIZE });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  const eventStore = createEventStore(database.connectionString);
+  const pool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'app', logger });
+  const eventStorePool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'event-store', logger });
+  const eventStore = createEventStore(database.connectionString, eventStorePool);
   const applied = await migrate(pool);
   await eventStore.schema.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
-  const { prisma, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE);
+  const { prisma, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE, logger);
   const ctx: AppContext = {
     eventStore,
     prisma,
@@ -102,6 +102,7 @@ export async function startApp(
       });
       await closePrisma();
       await eventStore.close();
+      await eventStorePool.end();
       await pool.end();
       await database.embedded?.close();
     },

@@ -1,11 +1,16 @@
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import type pg from 'pg';
 import { inlineProjections } from '@event-driven-io/emmett';
 import { readModelProjections } from '../projections/index.ts';
 import { toInlineProjection } from '../projections/read-model-projection.ts';
 
-/** Emmett on PostgreSQL; every read model is projected inline, in the appending transaction. */
-export function createEventStore(connectionString: string): PostgresEventStore {
+/**
+ * Emmett on PostgreSQL over `pool` (its own, so a command holding an app connection can always
+ * get one to append); every read model is projected inline, in the appending transaction.
+ */
+export function createEventStore(connectionString: string, pool: pg.Pool): PostgresEventStore {
   return getPostgreSQLEventStore(connectionString, {
+    connectionOptions: { pool },
     projections: inlineProjections(readModelProjections.map(toInlineProjection)),
     schema: { autoMigration: 'None' },
   });

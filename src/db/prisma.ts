@@ -1,6 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import type { Logger } from '../logger.ts';
+import { createPool } from './pool.ts';
 
 type TypeParsers = { getTypeParser: (oid: number, format?: string) => unknown };
 
@@ -22,9 +24,8 @@ class PrismaPgClient extends pg.Client {
   }
 }
 
-export function createPrisma(connectionString: string, max: number): { prisma: PrismaClient; close: () => Promise<void> } {
-  const pool = new pg.Pool({ connectionString, max, Client: PrismaPgClient as unknown as typeof pg.Client });
-  pool.on('error', () => undefined); // an idle connection that died is replaced on next use
+export function createPrisma(connectionString: string, max: number, logger: Logger): { prisma: PrismaClient; close: () => Promise<void> } {
+  const pool = createPool({ connectionString, max, name: 'prisma', logger, Client: PrismaPgClient as unknown as typeof pg.Client });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
