@@ -147,13 +147,19 @@ export interface AckResult {
 export async function ackMessages(pool: pg.Pool, consumerId: string, tokens: string[]): Promise<AckResult> {
   const { rows } = await pool.query<MessageRef & { ackToken: string }>(
     `WITH acked AS (
-       DELETE FROM consumer_leases WHERE consumer_id = $1 AND ack_token = ANY($2::uuid[]) AND NOT dead AND deadline > now()
-       RETURNING *
+       DELETE FROM consumer_leases l USING unnest($2::uuid[]) AS t(token)
+       WHERE l.ack_token = t.token AND l.consumer_id = $1 AND NOT l.dead AND l.deadline > now()
+       RETURNING l.*
      ), newer AS (
        INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
-       SELECT a.consumer_id, a.sync_id, a.collection_id, a.upstream_id, r.updated_idx, gen_random_uuid(), 0, now()
-       FROM acked a JOIN records r ON r.sync_id = a.sync_id AND r.collection_id = a.collection_id AND r.upstream_id = a.upstream_id
-       WHERE r.updated_idx > a.updated_idx
+       SELECT a.consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
+       FROM (
+         -- A scalar subquery keeps this a primary-key lookup per acked record.
+         SELECT acked.*, (SELECT r.updated_idx FROM records r
+                          WHERE r.sync_id = acked.sync_id AND r.collection_id = acked.collection_id AND r.upstream_id = acked.upstream_id) AS latest_idx
+         FROM acked
+       ) a
+       WHERE a.latest_idx > a.updated_idx
        RETURNING 1
      )
      SELECT sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", ack_token::text AS "ackToken", (SELECT count(*) FROM newer) AS newer
@@ -167,8 +173,9 @@ export async function ackMessages(pool: pg.Pool, consumerId: string, tokens: str
 /** Makes live leases due again after `delayMs` (0 = at once). */
 export async function nackMessages(pool: pg.Pool, consumerId: string, tokens: string[], delayMs: number): Promise<AckResult> {
   const { rows } = await pool.query<MessageRef & { ackToken: string }>(
-    `UPDATE consumer_leases SET deadline = now() + make_interval(secs => $3::double precision / 1000)
-     WHERE consumer_id = $1 AND ack_token = ANY($2::uuid[]) AND NOT dead AND deadline > now()
+    `UPDATE consumer_leases l SET deadline = now() + make_interval(secs => $3::double precision / 1000)
+     FROM unnest($2::uuid[]) AS t(token)
+     WHERE l.ack_token = t.token AND l.consumer_id = $1 AND NOT l.dead AND l.deadline > now()
      RETURNING sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", ack_token::text AS "ackToken"`,
     [consumerId, tokens, delayMs],
   );

@@ -57,7 +57,9 @@ CREATE TABLE records (
   PRIMARY KEY (sync_id, collection_id, upstream_id)
 );
 CREATE UNIQUE INDEX records_stream_idx ON records(stream_id, updated_idx);
-CREATE INDEX records_sync_idx ON records(sync_id, collection_id, updated_idx);
+-- (sync_id, updated_idx), not (sync_id, collection_id, ...): with the collection in it, the planner
+-- could take it over the primary key for single-record lookups and scan a whole collection.
+CREATE INDEX records_sync_idx ON records(sync_id, updated_idx);
 
 -- Operational telemetry of the worker running a sync (requests, rate-limit waits, last poll).
 -- Not a projection: it is not rebuilt from the log.
