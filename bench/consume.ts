@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { AckPolicy, connect, type JetStreamManager } from 'nats';
+import { restClient } from '../test/support/api.ts';
+import type { ChildServer } from '../test/support/child-server.ts';
+import { BENCH_TOKEN } from './support/processes.ts';
+
+const WORKERS = 4;
+const BATCH = 100;
+
+export interface ConsumeResult {
+  messages: number;
+  messagesPerSecond: number;
+  baselineMessagesPerSecond: number;
+}
+
+/**
+ * 4 workers drain an HTTP consumer over every record of `syncId` with `/next` (batch 100) + `/ack`.
+ * Baseline: nats.js JetStream pull consumer, 4 workers fetching 100 at a time and acking the same
+ * number of messages with the same payload size, on the local nats-server.
+ */
+export async function benchConsume(server: ChildServer, syncId: string, expected: number, natsUrl: string): Promise<ConsumeResult> {
+  const api = restClient(server.url, BENCH_TOKEN);
+  const consumer = await api.post('/v1/http-consumers', { name: `bench-${randomUUID().slice(0, 8)}`, sync_id: syncId });
+  if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
+  const sample = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: 1 });
+  await api.post(`/v1/http-consumers/${consumer.body.id}/nack`, { ack_tokens: [sample.body[0].ack_token] });
+  const payload = JSON.stringify(sample.body[0].record);
+
+  let delivered = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      for (;;) {
+        const next = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: BATCH });
+        if (next.status !== 200) throw new Error(`next: ${next.status} ${JSON.stringify(next.body)}`);
+        const messages = next.body as { ack_token: string }[];
+        if (messages.length === 0) {
+          if (delivered >= expected) return;
+          continue;
+        }
+        delivered += messages.length;
+        await api.post(`/v1/http-consumers/${consumer.body.id}/ack`, { ack_tokens: messages.map((m) => m.ack_token) });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { messages: delivered, messagesPerSecond: delivered / seconds, baselineMessagesPerSecond: await baselineJetStream(natsUrl, expected, payload) };
+}
+
+async function baselineJetStream(natsUrl: string, count: number, payload: string): Promise<number> {
+  const nc = await connect({ servers: natsUrl });
+  const jsm: JetStreamManager = await nc.jetstreamManager();
+  const name = `BENCH_CONSUME_${randomUUID().slice(0, 8)}`;
+  const subject = `bench.${name}`;
+  try {
+    await jsm.streams.add({ name, subjects: [`${subject}.>`] });
+    const js = nc.jetstream();
+    const data = new TextEncoder().encode(payload);
+    for (let i = 0; i < count; i += 1000) {
+      await Promise.all(Array.from({ length: Math.min(1000, count - i) }, (_, j) => js.publish(`${subject}.${i + j}`, data)));
+    }
+    await jsm.consumers.add(name, { durable_name: 'bench', ack_policy: AckPolicy.Explicit, max_ack_pending: 100_000 });
+    const consumer = await js.consumers.get(name, 'bench');
+    let received = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: WORKERS }, async () => {
+        while (received < count) {
+          const batch = await consumer.fetch({ max_messages: BATCH, expires: 1000 });
+          for await (const message of batch) {
+            received++;
+            message.ack();
+          }
+        }
+      }),
+    );
+    await nc.flush();
+    return count / ((performance.now() - started) / 1000);
+  } finally {
+    await jsm.streams.delete(name).catch(() => undefined);
+    await nc.drain();
+  }
+}

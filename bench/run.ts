@@ -1,0 +1,160 @@
+/**
+ * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,latency,scale]
+ *
+ * Every figure is measured next to its baseline in the same run, on the local PostgreSQL
+ * (TEST_DATABASE_URL's server) and NATS (NATS_URL, default 127.0.0.1:4222). Prints a table and
+ * writes bench/results.json.
+ */
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTestDatabase } from '../test/support/database.ts';
+import { startTestServer } from '../test/support/server.ts';
+import { benchConsume } from './consume.ts';
+import { benchIngest } from './ingest.ts';
+import { benchLatency } from './latency.ts';
+import { benchNatsPublish } from './nats-publish.ts';
+import { benchScale } from './scale.ts';
+import { startServer, stopServer } from './support/processes.ts';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '100000' },
+    'scale-size': { type: 'string', default: '1000000' },
+    changes: { type: 'string', default: '10000' },
+    only: { type: 'string', default: 'ingest,consume,nats,latency,scale' },
+  },
+});
+const size = Number(values.size);
+const scaleSize = Number(values['scale-size']);
+const changes = Number(values.changes);
+const only = new Set(values.only!.split(','));
+const natsUrl = process.env.NATS_URL ?? '127.0.0.1:4222';
+
+interface Row {
+  figure: string;
+  syncline: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+const rows: Row[] = [];
+const results: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  at: new Date().toISOString(),
+  parameters: { size, scaleSize, changes },
+};
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function log(message: string) {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function main() {
+  if (only.has('ingest') || only.has('consume')) {
+    const database = await createTestDatabase();
+    const server = await startServer(database.url);
+    try {
+      log(`ingest: ${fmt(size)} Stripe customers from the emulator`);
+      const ingest = await benchIngest(server, database.url, size);
+      results.ingest = ingest;
+      rows.push({
+        figure: `ingest ${fmt(size)} records (rec/s)`,
+        syncline: fmt(ingest.recordsPerSecond),
+        baseline: `${fmt(ingest.baselineRecordsPerSecond)} (pg batched upsert)`,
+        ratio: fmt(ingest.recordsPerSecond / ingest.baselineRecordsPerSecond, 2),
+        target: '≥ 0.5',
+      });
+      rows.push({ figure: `server peak RSS during the ${fmt(size)} backfill (MB)`, syncline: fmt(ingest.peakRssMb), baseline: '-', ratio: '-', target: '≤ 300 at 1M' });
+      if (only.has('consume')) {
+        log(`consume: 4 workers, /next batch 100 + /ack over ${fmt(size)} records`);
+        const consume = await benchConsume(server, ingest.syncId, size, natsUrl);
+        results.consume = consume;
+        rows.push({
+          figure: `consume ${fmt(size)} (msgs/s, 4 workers)`,
+          syncline: fmt(consume.messagesPerSecond),
+          baseline: `${fmt(consume.baselineMessagesPerSecond)} (JetStream pull)`,
+          ratio: fmt(consume.messagesPerSecond / consume.baselineMessagesPerSecond, 2),
+          target: '≥ 0.5',
+        });
+      }
+    } finally {
+      await stopServer(server.child);
+      await database.drop();
+    }
+  }
+
+  if (only.has('nats') || only.has('latency') || only.has('scale')) {
+    const server = await startTestServer({ LOG_LEVEL: 'warn' }, { disableSyncs: true });
+    try {
+      if (only.has('nats')) {
+        log(`nats: ${fmt(size)} records → JetStream through a NATS consumer`);
+        const nats = await benchNatsPublish(server, natsUrl, size);
+        results.nats = nats;
+        rows.push({
+          figure: `NATS publish ${fmt(size)} (msgs/s)`,
+          syncline: fmt(nats.messagesPerSecond),
+          baseline: `${fmt(nats.baselineMessagesPerSecond)} (nats.js, same ack window)`,
+          ratio: fmt(nats.messagesPerSecond / nats.baselineMessagesPerSecond, 2),
+          target: '-',
+        });
+      }
+      if (only.has('latency')) {
+        log(`latency: ${fmt(changes)} changes → graphql-ws and NATS subscribers`);
+        const latency = await benchLatency(server, changes, natsUrl);
+        results.latency = latency;
+        rows.push({
+          figure: `commit → graphql-ws p50 / p99 (ms)`,
+          syncline: `${fmt(latency.graphqlWs.p50, 2)} / ${fmt(latency.graphqlWs.p99, 2)}`,
+          baseline: '-',
+          ratio: '-',
+          target: 'p99 ≤ 20',
+        });
+        rows.push({
+          figure: `commit → NATS subscriber p50 / p99 (ms)`,
+          syncline: `${fmt(latency.nats.p50, 2)} / ${fmt(latency.nats.p99, 2)}`,
+          baseline: '-',
+          ratio: '-',
+          target: 'p99 ≤ 20',
+        });
+      }
+      if (only.has('scale')) {
+        log(`scale: /next latency at 10,000 and ${fmt(scaleSize)} records`);
+        const scale = await benchScale(server, 10_000, scaleSize);
+        results.scale = scale;
+        rows.push({
+          figure: `/next p50 / p99 at ${fmt(scale.large.records)} records (ms)`,
+          syncline: `${fmt(scale.large.p50, 2)} / ${fmt(scale.large.p99, 2)}`,
+          baseline: `${fmt(scale.small.p50, 2)} / ${fmt(scale.small.p99, 2)} at ${fmt(scale.small.records)}`,
+          ratio: fmt(scale.p99Growth, 2),
+          target: 'p99 growth ≤ 1.5',
+        });
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  printTable();
+  await writeFile(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function printTable() {
+  const headers: Row = { figure: 'figure', syncline: 'syncline', baseline: 'baseline', ratio: 'ratio', target: 'target' };
+  const all = [headers, ...rows];
+  const keys = Object.keys(headers) as (keyof Row)[];
+  const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+  for (const [i, row] of all.entries()) {
+    process.stdout.write(`${keys.map((k, j) => row[k].padEnd(widths[j]!)).join(' | ')}\n`);
+    if (i === 0) process.stdout.write(`${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
