@@ -1,16 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomPort, spawnServer, stopServer, type ChildServer } from '../../test/support/child-server.ts';
+import { FROM_BUILD, randomPort, spawnServer, stopServer, type ChildServer } from '../../test/support/child-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 export const BENCH_TOKEN = 'syn_bench_root_token_0123456789';
 export const BENCH_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 
-/** The Syncline server as its own process on `databaseUrl`, the way users run it. */
+/** The Syncline server as its own process on `databaseUrl`, built, the way `npm start` runs it. */
 export function startServer(databaseUrl: string): Promise<ChildServer> {
-  return spawnServer({ DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn' }, randomPort());
+  return spawnServer({ DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn' }, randomPort(), FROM_BUILD);
 }
 
 export { stopServer };

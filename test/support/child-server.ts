@@ -15,17 +15,21 @@ export function randomPort(): number {
   return 17000 + Math.floor(Math.random() * 8000);
 }
 
+/** Node arguments that run the server from source (tests) or from the build (`npm run build`). */
+export const FROM_SOURCE = ['--import', 'tsx', 'src/main.ts'];
+export const FROM_BUILD = ['dist/src/main.js'];
+
 /**
- * Starts `src/main.ts` as a real child process with `env` layered over this process's
+ * Starts the server as a real child process with `env` layered over this process's
  * environment (an `undefined` value removes a variable) and waits for `/healthz`.
  */
-export async function spawnServer(env: Record<string, string | undefined>, port: number): Promise<ChildServer> {
+export async function spawnServer(env: Record<string, string | undefined>, port: number, nodeArgs: string[] = FROM_SOURCE): Promise<ChildServer> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info' };
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[key];
     else childEnv[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgs, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
