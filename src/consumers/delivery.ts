@@ -95,17 +95,16 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     );
 
     const delivered: Delivered[] = redelivered.rows.map(toDelivered);
-    let room = batchSize - delivered.length;
+    const room = batchSize - delivered.length;
     if (room > 0) {
-      const live = await db.query<{ n: string }>('SELECT count(*) AS n FROM consumer_leases WHERE consumer_id = $1 AND NOT dead', [consumer.id]);
-      room = Math.min(room, consumer.maxAckPending - Number(live.rows[0]!.n));
-    }
-    if (room > 0) {
+      // New leases fill the batch, up to max_ack_pending live leases in all.
       const fresh = await db.query<RecordRow & { ack_token: string | null; deliver_count: number | null; scanned_idx: string }>(
-        `WITH candidates AS (
+        `WITH room AS (
+           SELECT LEAST($6::int, $8::int - (SELECT count(*) FROM consumer_leases WHERE consumer_id = $1 AND NOT dead))::int AS n
+         ), candidates AS (
            SELECT ${RECORD_COLUMNS} FROM records r
            WHERE r.stream_id = $4 AND r.updated_idx > $5 AND ${FILTER}
-           ORDER BY r.updated_idx LIMIT $6
+           ORDER BY r.updated_idx LIMIT GREATEST((SELECT n FROM room), 0)
          ), leased AS (
            INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
            SELECT $1, c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, gen_random_uuid(), 1, now() + make_interval(secs => $7::double precision / 1000)
@@ -118,7 +117,7 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
          SELECT c.*, l.ack_token, l.deliver_count, (SELECT max(updated_idx) FROM candidates) AS scanned_idx
          FROM candidates c LEFT JOIN leased l USING (sync_id, collection_id, upstream_id)
          ORDER BY c.updated_idx`,
-        [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, cursor, room, consumer.ackWaitMs],
+        [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, cursor, room, consumer.ackWaitMs, consumer.maxAckPending],
       );
       for (const row of fresh.rows) if (row.ack_token) delivered.push(toDelivered(row as RecordRow & { ack_token: string; deliver_count: number }));
       const scanned = fresh.rows[0]?.scanned_idx;
@@ -186,19 +185,31 @@ export async function nackMessages(pool: pg.Pool, consumerId: string, tokens: st
 /**
  * num_pending: records past the cursor (and changed versions waiting behind an ack);
  * num_ack_pending: delivered, not yet acked; num_dead: dropped after max_deliver.
+ *
+ * Counting the records past the cursor costs a scan of all of them. With `exactUpTo`, the count
+ * stops there and, beyond it, `num_pending` is the number of versions appended to the stream
+ * after the cursor: an upper bound (superseded versions and other syncs' records are included).
+ * `/next` answers use it so that a call costs the same with 10 or 10 million records waiting.
  */
-export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumer: DeliveryConsumer): Promise<Counts> {
-  const { rows } = await pool.query<{ pending: string; waiting: string; ack_pending: string; dead: string }>(
-    `SELECT
-       (SELECT count(*) FROM records r WHERE r.stream_id = $4 AND r.updated_idx > (SELECT cursor FROM consumer_cursors WHERE consumer_id = $1) AND ${FILTER}) AS pending,
+export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumer: DeliveryConsumer, options: { exactUpTo?: number } = {}): Promise<Counts> {
+  const cap = options.exactUpTo ?? null;
+  const { rows } = await pool.query<{ pending: string; appended: string | null; waiting: string; ack_pending: string; dead: string }>(
+    `WITH cursor AS (SELECT cursor FROM consumer_cursors WHERE consumer_id = $1)
+     SELECT
+       (SELECT count(*) FROM (
+          SELECT 1 FROM records r WHERE r.stream_id = $4 AND r.updated_idx > (SELECT cursor FROM cursor) AND ${FILTER} LIMIT $5
+        ) past) AS pending,
+       (SELECT h.last_idx - (SELECT cursor FROM cursor) FROM stream_heads h WHERE h.stream_id = $4) AS appended,
        count(*) FILTER (WHERE NOT dead AND deliver_count = 0) AS waiting,
        count(*) FILTER (WHERE NOT dead AND deliver_count > 0) AS ack_pending,
        count(*) FILTER (WHERE dead) AS dead
      FROM consumer_leases WHERE consumer_id = $1`,
-    [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId],
+    [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, cap],
   );
   const row = rows[0]!;
-  return { numPending: Number(row.pending) + Number(row.waiting), numAckPending: Number(row.ack_pending), numDead: Number(row.dead) };
+  const counted = Number(row.pending);
+  const pastCursor = cap !== null && counted >= cap ? Math.max(counted, Number(row.appended ?? 0)) : counted;
+  return { numPending: pastCursor + Number(row.waiting), numAckPending: Number(row.ack_pending), numDead: Number(row.dead) };
 }
 
 export function toMessageDeliveries(delivered: Delivered[]): MessageDelivery[] {

@@ -18,11 +18,14 @@ import { getHttpConsumer, listHttpConsumers, messageHistory, presentDelivered } 
 import { pageInput } from '../queries/pagination.ts';
 import { idParam, noContent, ok, parseInput, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
 
+/** `X-Num-Pending` on /next is exact up to this many records, an upper bound beyond (delivery.ts). */
+const PENDING_EXACT_UP_TO = 1_000;
+
 async function next(req: RestRequest, consumerRef: string) {
   const input = parseInput(nextInput, req.body ?? queryObject(req.query), req.body ? 'request body' : 'query');
   const consumer = await findHttpConsumer(req.ctx, req.principal, consumerRef);
   const result = await receive(req.ctx, consumer, input.batch_size, input.wait_for ?? input.wait_ms ?? 0);
-  const counts = await consumerCounts(req.ctx.pool, toDeliveryConsumer(consumer));
+  const counts = await consumerCounts(req.ctx.pool, toDeliveryConsumer(consumer), { exactUpTo: PENDING_EXACT_UP_TO });
   return { messages: result.delivered.map(presentDelivered), counts };
 }
 
