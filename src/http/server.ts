@@ -19,6 +19,7 @@ import { streamRoutes } from './streams.ts';
 import { syncRoutes } from './syncs.ts';
 import { httpConsumerRoutes } from './http-consumers.ts';
 import { natsConsumerRoutes } from './nats-consumers.ts';
+import { mutationRoutes } from './mutations.ts';
 
 async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Principal | null> {
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -28,7 +29,7 @@ async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Pr
 /** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics. */
 export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes: number): { server: Server; closeWebSockets: () => Promise<void> } {
   const rest = createRestRouter(ctx, metrics, maxBodyBytes);
-  for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes]) register(rest.routes);
+  for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes, mutationRoutes]) register(rest.routes);
   const health = createHealthHandlers(ctx.pool, metrics);
 
   type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };

@@ -3,6 +3,7 @@ import { accountsProjection } from './accounts.ts';
 import { consumerMessageHistoryProjection } from './consumer-message-history.ts';
 import { credentialsProjection } from './credentials.ts';
 import { httpConsumersProjection } from './http-consumers.ts';
+import { mutationsProjection } from './mutations.ts';
 import { natsConsumersProjection } from './nats-consumers.ts';
 import { oauthAppsProjection } from './oauth-apps.ts';
 import { recordsProjection } from './records.ts';
@@ -21,4 +22,5 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   httpConsumersProjection,
   consumerMessageHistoryProjection,
   natsConsumersProjection,
+  mutationsProjection,
 ] as unknown as ReadModelProjection<Event>[];

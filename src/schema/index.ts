@@ -8,6 +8,7 @@ import './sync.ts';
 import './record.ts';
 import './http-consumer.ts';
 import './nats-consumer.ts';
+import './mutation.ts';
 import './subscriptions.ts';
 
 export const schema = builder.toSchema();

@@ -5,9 +5,11 @@ import { handleSync } from '../commands/syncs.ts';
 import { StaleRunError } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync, SyncCollection } from '../generated/prisma/client.ts';
-import { RateLimiter } from './http/rate-limiter.ts';
+import type { RateLimiter } from './http/rate-limiter.ts';
+import { withCollectionLock } from './collection-locks.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import { loadProviderCredential } from './provider-credential.ts';
+import { rateLimiters } from './rate-limiters.ts';
 import { UpstreamAuthError, type Provider, type ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 
@@ -18,7 +20,8 @@ type SyncWithCollections = Sync & { collections: SyncCollection[] };
 
 /**
  * Runs one sync until stopped: for each collection, backfill page by page from its checkpoint,
- * then poll for changes every `pollIntervalMs`. All collections share one rate limiter.
+ * then poll for changes every `pollIntervalMs`. All collections share the sync's rate limiter
+ * (with the sync's mutations, see rate-limiters.ts).
  * Upstream auth failures put the sync in error and end the run (the scheduler starts it again
  * when the credential or the sync changes); other failures are retried with backoff.
  */
@@ -43,7 +46,10 @@ export class SyncRunner {
     const rateLimit = sync.rateLimit as RateLimit;
     this.errorShown = sync.lastError !== null;
     this.provider = requireProvider(sync.provider);
-    this.limiter = new RateLimiter(rateLimit);
+    this.limiter = rateLimiters.forSync(sync.id, rateLimit);
+    // The limiter outlives runs, so its totals include requests an earlier run already flushed.
+    const { requestsMade, waitMs } = this.limiter.stats();
+    this.flushed = { requests: requestsMade, waitMs, retries: 0 };
     const fetch = createUpstreamFetch({
       limiter: this.limiter,
       signal: this.abort.signal,
@@ -118,8 +124,8 @@ export class SyncRunner {
           backfillDone = false;
         }
         if (!backfillDone) {
-          const page = await this.session.listPage(collectionId, backfillCursor);
-          await this.append(collectionId, 'backfill', page.objects);
+          const cursor = backfillCursor;
+          const page = await this.readAndAppend(collectionId, 'backfill', () => this.session.listPage(collectionId, cursor));
           await this.command('RecordBackfillPage', { collectionId, nextCursor: page.nextCursor, pageRecords: page.objects.length, totalCount: page.totalCount });
           backfillCursor = page.nextCursor;
           backfillDone = page.nextCursor === null;
@@ -128,9 +134,9 @@ export class SyncRunner {
             backfillDone ? 'backfill complete' : 'backfill page',
           );
         } else {
-          const changes = await this.session.changesSince(collectionId, changesCursor);
+          const cursor = changesCursor;
+          const changes = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
           this.lastPollAt = this.ctx.now();
-          await this.append(collectionId, 'changes', changes.objects);
           if (changes.cursor !== changesCursor || changes.objects.length > 0) {
             await this.command('RecordChanges', { collectionId, cursor: changes.cursor, changes: changes.objects.length });
             changesCursor = changes.cursor;
@@ -156,8 +162,17 @@ export class SyncRunner {
     }
   }
 
-  private async append(collectionId: string, source: 'backfill' | 'changes', objects: Parameters<typeof appendRecords>[1]['objects']) {
-    await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects });
+  /** Reads a page or the changes and appends them, with no mutation of the collection in between (collection-locks.ts). */
+  private readAndAppend<P extends { objects: Parameters<typeof appendRecords>[1]['objects'] }>(
+    collectionId: string,
+    source: 'backfill' | 'changes',
+    read: () => Promise<P>,
+  ): Promise<P> {
+    return withCollectionLock(this.sync.id, collectionId, async () => {
+      const page = await read();
+      await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
+      return page;
+    });
   }
 
   private async fail(code: string, message: string, collectionId: string): Promise<void> {

@@ -31,6 +31,10 @@ export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError || error instanceof Stripe.errors.StripeCardError) {
       throw new UpstreamRequestError(error.message, error.statusCode ?? 400, error.code ?? error.type);
     }
+    // 5xx and 429 answers the engine's fetch already retried: final, with their status.
+    if ((error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) && error.statusCode) {
+      throw new UpstreamRequestError(error.message, error.statusCode, error.code ?? error.type);
+    }
     throw error;
   }
 }

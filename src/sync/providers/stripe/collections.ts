@@ -17,8 +17,34 @@ export interface StripeCollection extends CollectionSpec {
   list(stripe: Stripe, params: Stripe.PaginationParams & Record<string, unknown>): Promise<Stripe.ApiList<StripeListed>>;
   create?(stripe: Stripe, params: Record<string, unknown>, options: Stripe.RequestOptions): Promise<StripeListed>;
   update?(stripe: Stripe, id: string, params: Record<string, unknown>, options: Stripe.RequestOptions): Promise<StripeListed>;
-  /** Deletes (or, for subscriptions, cancels) and resolves to the object Stripe answers with. */
-  remove?(stripe: Stripe, id: string, options: Stripe.RequestOptions): Promise<StripeListed & { deleted?: boolean }>;
+  /**
+   * The collection's delete: a real delete, an archive (prices) or a cancel (subscriptions).
+   * Resolves to the object's last state and whether it is gone upstream (a tombstone).
+   */
+  remove?(stripe: Stripe, id: string, options: Stripe.RequestOptions): Promise<RemovedObject>;
+}
+
+export interface RemovedObject {
+  object: StripeListed;
+  gone: boolean;
+}
+
+/** What a retrieve answers: the object, or Stripe's stub of a deleted one (`deleted: true`). */
+type Retrievable = { id: string; deleted?: unknown };
+
+/**
+ * Stripe answers a delete with a `{id, object, deleted}` stub, while its `*.deleted` event carries
+ * the object's last state. The tombstone must carry that state too (or the next poll would see a
+ * second change), so the object is read just before it is deleted. An object already deleted
+ * (a retried delete) is not deleted again.
+ */
+async function deleteKeepingLastState(
+  retrieve: () => Promise<Retrievable>,
+  del: () => Promise<unknown>,
+): Promise<RemovedObject> {
+  const last = await retrieve();
+  if (last.deleted !== true) await del();
+  return { object: last as StripeListed, gone: true };
 }
 
 const lifecycle = (prefix: string, extra: string[] = []) => [`${prefix}.created`, `${prefix}.updated`, `${prefix}.deleted`, ...extra.map((e) => `${prefix}.${e}`)];
@@ -40,7 +66,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     list: (s, p) => s.customers.list(p),
     create: (s, p, o) => s.customers.create(as<Stripe.CustomerCreateParams>(p), o),
     update: (s, id, p, o) => s.customers.update(id, as<Stripe.CustomerUpdateParams>(p), o),
-    remove: (s, id, o) => s.customers.del(id, undefined, o) as unknown as Promise<StripeListed & { deleted: boolean }>,
+    remove: (s, id, o) => deleteKeepingLastState(() => s.customers.retrieve(id), () => s.customers.del(id, undefined, o)),
   },
   {
     id: 'stripe:product',
@@ -51,7 +77,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     list: (s, p) => s.products.list(p),
     create: (s, p, o) => s.products.create(as<Stripe.ProductCreateParams>(p), o),
     update: (s, id, p, o) => s.products.update(id, as<Stripe.ProductUpdateParams>(p), o),
-    remove: (s, id, o) => s.products.del(id, undefined, o) as unknown as Promise<StripeListed & { deleted: boolean }>,
+    remove: (s, id, o) => deleteKeepingLastState(() => s.products.retrieve(id), () => s.products.del(id, undefined, o)),
   },
   {
     id: 'stripe:price',
@@ -62,6 +88,8 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     list: (s, p) => s.prices.list(p),
     create: (s, p, o) => s.prices.create(as<Stripe.PriceCreateParams>(p), o),
     update: (s, id, p, o) => s.prices.update(id, as<Stripe.PriceUpdateParams>(p), o),
+    // Stripe cannot delete prices: archiving is the closest, and the record stays live (`active: false`).
+    remove: async (s, id, o) => ({ object: await s.prices.update(id, { active: false }, o), gone: false }),
   },
   {
     id: 'stripe:subscription',
@@ -75,7 +103,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     list: (s, p) => s.subscriptions.list(p),
     create: (s, p, o) => s.subscriptions.create(as<Stripe.SubscriptionCreateParams>(p), o),
     update: (s, id, p, o) => s.subscriptions.update(id, as<Stripe.SubscriptionUpdateParams>(p), o),
-    remove: (s, id, o) => s.subscriptions.cancel(id, undefined, o),
+    remove: async (s, id, o) => ({ object: await s.subscriptions.cancel(id, undefined, o), gone: false }),
   },
   {
     id: 'stripe:invoice',
@@ -98,7 +126,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     list: (s, p) => s.invoices.list(p) as unknown as Promise<Stripe.ApiList<StripeListed>>,
     create: (s, p, o) => s.invoices.create(as<Stripe.InvoiceCreateParams>(p), o) as unknown as Promise<StripeListed>,
     update: (s, id, p, o) => s.invoices.update(id, as<Stripe.InvoiceUpdateParams>(p), o) as unknown as Promise<StripeListed>,
-    remove: (s, id, o) => s.invoices.del(id, undefined, o) as unknown as Promise<StripeListed & { deleted: boolean }>,
+    remove: (s, id, o) => deleteKeepingLastState(() => s.invoices.retrieve(id), () => s.invoices.del(id, undefined, o)),
   },
   {
     id: 'stripe:charge',

@@ -64,22 +64,24 @@ class StripeSession implements ProviderSession {
       if (!item.upstreamId) throw new UpstreamRequestError(`${kind} needs the object's id`, 400, 'upstream_id_required');
       return item.upstreamId;
     };
+    // Stripe's answers carry no change time; the write's own second stands in for it.
+    const changedAt = () => Math.floor(Date.now() / 1000);
     switch (kind) {
       case 'create': {
         if (!collection.create) throw unsupported();
         const created = await callStripe(() => collection.create!(this.stripe, item.data, options));
-        return toUpstreamObject(created);
+        return toUpstreamObject(created, { changedAt: changedAt() });
       }
       case 'update': {
         if (!collection.update) throw unsupported();
         const id = needId();
-        return toUpstreamObject(await callStripe(() => collection.update!(this.stripe, id, item.data, options)));
+        return toUpstreamObject(await callStripe(() => collection.update!(this.stripe, id, item.data, options)), { changedAt: changedAt() });
       }
       case 'delete': {
         if (!collection.remove) throw unsupported();
         const id = needId();
-        const answer = await callStripe(() => collection.remove!(this.stripe, id, options));
-        return toUpstreamObject(answer, { deleted: answer.deleted === true });
+        const { object, gone } = await callStripe(() => collection.remove!(this.stripe, id, options));
+        return toUpstreamObject(object, { deleted: gone, changedAt: changedAt() });
       }
     }
   }

@@ -1,0 +1,41 @@
+import type { MutationItemError, MutationRecord } from '../domain/mutations/events.ts';
+import type { Sync } from '../generated/prisma/client.ts';
+import { presentRecord } from '../queries/records.ts';
+import { UpstreamAuthError, UpstreamRequestError, type UpstreamObject } from '../sync/providers/provider.ts';
+import type { AppContext } from './context.ts';
+import { appendRecords } from './records.ts';
+
+/**
+ * Puts what the provider answered to a write into the stream at once (source `mutation`) and
+ * returns the record version as it now stands. The answer hashes like the object the next poll
+ * brings, so the poll adds no second change.
+ */
+export async function recordMutationResult(ctx: AppContext, sync: Sync, collectionId: string, object: UpstreamObject): Promise<MutationRecord> {
+  const key = { syncId_collectionId_upstreamId: { syncId: sync.id, collectionId, upstreamId: object.upstreamId } };
+  const stored = await ctx.prisma.record.findUnique({ where: key });
+  // A delete retried after its tombstone reached the stream: nothing new happened upstream.
+  const alreadyTombstoned = object.deleted && stored?.deleted === true;
+  if (!alreadyTombstoned) {
+    await appendRecords(ctx, { syncId: sync.id, streamId: sync.streamId, collectionId, source: 'mutation', objects: [object] });
+  }
+  const current = alreadyTombstoned ? stored : await ctx.prisma.record.findUnique({ where: key });
+  if (current) return presentRecord(current);
+  // A delete of an object the stream never held leaves no version in it.
+  return {
+    sync_id: sync.id,
+    collection_id: collectionId,
+    upstream_id: object.upstreamId,
+    updated_idx: null,
+    upstream_created_at: object.upstreamCreatedAt?.toISOString() ?? null,
+    upstream_updated_at: object.upstreamUpdatedAt?.toISOString() ?? null,
+    deleted: object.deleted,
+    data: object.data,
+  };
+}
+
+/** A provider failure as an item's error. */
+export function toItemError(error: unknown): MutationItemError {
+  if (error instanceof UpstreamAuthError) return { code: 'upstream_auth_failed', message: error.message, upstreamStatus: error.status };
+  if (error instanceof UpstreamRequestError) return { code: error.code, message: error.message, upstreamStatus: error.status };
+  return { code: 'upstream_error', message: error instanceof Error ? error.message : String(error), upstreamStatus: null };
+}

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppContext, Principal } from '../commands/context.ts';
+import { UnprocessableError, type ErrorDetail } from '../errors.ts';
+import { isUuid } from '../ids.ts';
+
+/** A consumer a caller waits for: HTTP consumers ack, NATS consumers count once JetStream has the message. */
+export interface AwaitedConsumer {
+  id: string;
+  kind: 'http' | 'nats';
+  streamId: string;
+  syncId: string | null;
+  collectionIds: string[] | null;
+}
+
+/** Record versions in one sync's stream. */
+export interface AwaitedVersions {
+  streamId: string;
+  syncId: string;
+  versions: { collectionId: string; upstreamId: string; updatedIdx: number }[];
+}
+
+const POLL_MS = 100;
+
+/** The account's consumers named by `ids`; an unknown one is refused (422) with its path. */
+export async function resolveAwaitedConsumers(ctx: AppContext, principal: Principal, ids: readonly string[], path: string): Promise<AwaitedConsumer[]> {
+  const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
+  const where = { id: { in: uuids }, accountId: principal.accountId };
+  const [http, nats] = await Promise.all([ctx.prisma.httpConsumer.findMany({ where }), ctx.prisma.natsConsumer.findMany({ where })]);
+  const found = new Map<string, AwaitedConsumer>([
+    ...http.map((c) => [c.id, { id: c.id, kind: 'http', streamId: c.streamId, syncId: c.syncId, collectionIds: c.collectionIds.length > 0 ? c.collectionIds : null }] as const),
+    ...nats.map((c) => [c.id, { id: c.id, kind: 'nats', streamId: c.streamId, syncId: c.syncId, collectionIds: null }] as const),
+  ]);
+  const missing: ErrorDetail[] = ids.flatMap((id, i) => (found.has(id.toLowerCase()) ? [] : [{ path: `${path}[${i}]`, message: `no HTTP or NATS consumer ${id}` }]));
+  if (missing.length > 0) throw new UnprocessableError('consumer_not_found', 'unknown consumer to await', missing);
+  return [...new Set(ids.map((id) => id.toLowerCase()))].map((id) => found.get(id)!);
+}
+
+/** The versions a consumer will ever see: the others count as done at once. */
+function seenBy(consumer: AwaitedConsumer, target: AwaitedVersions) {
+  if (consumer.streamId !== target.streamId || (consumer.syncId && consumer.syncId !== target.syncId)) return [];
+  return target.versions.filter((v) => !consumer.collectionIds || consumer.collectionIds.includes(v.collectionId));
+}
+
+/**
+ * An HTTP consumer is done with a version once its cursor passed it and no live lease holds that
+ * version or an older one of the record (a newer version in flight supersedes it; a dead-lettered
+ * one is dropped). A NATS consumer is done once it published past it.
+ */
+async function hasSeenAll(ctx: AppContext, consumer: AwaitedConsumer, target: AwaitedVersions): Promise<boolean> {
+  const versions = seenBy(consumer, target);
+  if (versions.length === 0) return true;
+  if (consumer.kind === 'nats') {
+    const runtime = await ctx.prisma.natsConsumerRuntime.findUnique({ where: { consumerId: consumer.id } });
+    return runtime !== null && runtime.lastPublishedIdx >= BigInt(Math.max(...versions.map((v) => v.updatedIdx)));
+  }
+  const { rows } = await ctx.pool.query<{ behind: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM unnest($3::text[], $4::text[], $5::bigint[]) AS v(collection_id, upstream_id, idx)
+       WHERE COALESCE((SELECT cursor FROM consumer_cursors WHERE consumer_id = $1), -1) < v.idx
+          OR EXISTS (SELECT 1 FROM consumer_leases l
+                     WHERE l.consumer_id = $1 AND l.sync_id = $2 AND l.collection_id = v.collection_id AND l.upstream_id = v.upstream_id
+                       AND NOT l.dead AND l.updated_idx <= v.idx)
+     ) AS behind`,
+    [consumer.id, target.syncId, versions.map((v) => v.collectionId), versions.map((v) => v.upstreamId), versions.map((v) => v.updatedIdx)],
+  );
+  return rows[0]?.behind === false;
+}
+
+/** Waits up to `timeoutMs` for every consumer to be done with the versions; tells which were. */
+export async function awaitConsumers(
+  ctx: AppContext,
+  consumers: readonly AwaitedConsumer[],
+  target: AwaitedVersions,
+  timeoutMs: number,
+): Promise<{ consumer_id: string; acked: boolean }[]> {
+  const deadline = Date.now() + timeoutMs;
+  const done = new Set<string>();
+  for (;;) {
+    for (const consumer of consumers) if (!done.has(consumer.id) && (await hasSeenAll(ctx, consumer, target))) done.add(consumer.id);
+    if (done.size === consumers.length || Date.now() >= deadline) break;
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+  }
+  return consumers.map((c) => ({ consumer_id: c.id, acked: done.has(c.id) }));
+}

@@ -1,0 +1,75 @@
+import type { AppContext, Principal } from '../commands/context.ts';
+import type { MutationRecord } from '../domain/mutations/events.ts';
+import type { MutationItem, MutationRun } from '../generated/prisma/client.ts';
+import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { findSync } from './syncs.ts';
+
+type RunWithItems = MutationRun & { items: MutationItem[] };
+
+export type MutationItemErrorView = { code: string; message: string; upstream_status: number | null };
+
+export type MutationItemAnswer = { ok: true; record: MutationRecord } | { ok: false; error: MutationItemErrorView };
+
+const notSettled: MutationItemErrorView = { code: 'not_applied', message: 'the item was not sent upstream yet', upstream_status: null };
+
+/** An item's outcome as `POST /v1/mutations/run` answers it. */
+function presentItemAnswer(item: MutationItem): MutationItemAnswer {
+  if (item.status === 'applied') return { ok: true, record: item.record as MutationRecord };
+  return { ok: false, error: (item.error as MutationItemErrorView | null) ?? notSettled };
+}
+
+/** The answer of a run: the same for the call that ran it and for every retry with its idempotency key. */
+export const presentRunAnswer = (run: RunWithItems) => ({
+  id: run.id,
+  sync_id: run.syncId,
+  collection_id: run.collectionId,
+  kind: run.kind,
+  idempotency_key: run.idempotencyKey,
+  data: run.items.map(presentItemAnswer),
+});
+
+export type MutationRunAnswer = ReturnType<typeof presentRunAnswer>;
+
+const itemsInOrder = { items: { orderBy: { index: 'asc' as const } } };
+
+export async function mutationRunAnswer(ctx: AppContext, runId: string): Promise<MutationRunAnswer> {
+  return presentRunAnswer(await ctx.prisma.mutationRun.findUniqueOrThrow({ where: { id: runId }, include: itemsInOrder }));
+}
+
+/** A run in the audit trail: who asked for what, and each item's outcome. */
+export const presentRunAudit = (run: RunWithItems) => ({
+  id: run.id,
+  sync_id: run.syncId,
+  collection_id: run.collectionId,
+  kind: run.kind,
+  idempotency_key: run.idempotencyKey,
+  status: run.status,
+  attempts: run.attempts,
+  item_count: run.itemCount,
+  applied: run.appliedCount,
+  failed: run.failedCount,
+  requested_by_token_id: run.requestedBy,
+  created_at: run.createdAt.toISOString(),
+  completed_at: run.completedAt?.toISOString() ?? null,
+  items: run.items.map((item) => ({
+    index: item.index,
+    upstream_id: item.upstreamId,
+    fields: item.fields,
+    status: item.status,
+    updated_idx: (item.record as { updated_idx?: number | null } | null)?.updated_idx ?? null,
+    error: item.error,
+    settled_at: item.settledAt?.toISOString() ?? null,
+  })),
+});
+
+/** `GET /v1/syncs/{id}/mutations`: the sync's runs, oldest first. */
+export async function listMutationRuns(ctx: AppContext, principal: Principal, syncId: string, page: PageInput) {
+  await findSync(ctx, principal, syncId);
+  const args = keysetArgs(page);
+  const rows = await ctx.prisma.mutationRun.findMany({
+    ...args,
+    where: { ...args.where, syncId, accountId: principal.accountId },
+    include: itemsInOrder,
+  });
+  return toPage(rows, page, presentRunAudit);
+}

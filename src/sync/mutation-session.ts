@@ -1,0 +1,29 @@
+import type { AppContext } from '../commands/context.ts';
+import type { RateLimit } from '../domain/syncs/events.ts';
+import type { Sync } from '../generated/prisma/client.ts';
+import { createUpstreamFetch } from './http/upstream-fetch.ts';
+import type { ProviderCredential, ProviderSession } from './providers/provider.ts';
+import { requireProvider } from './providers/registry.ts';
+import { rateLimiters } from './rate-limiters.ts';
+
+/**
+ * Mutations answer a caller who waits: fewer retries of 5xx / network errors than a sync step
+ * (every write carries an idempotency key, so a retry by the caller stays safe).
+ */
+const MUTATION_ATTEMPTS = 3;
+
+/** A provider session for writing to a sync's upstream, under the same rate limiter as the sync's runner. */
+export function openMutationSession(ctx: AppContext, sync: Sync, credential: ProviderCredential): ProviderSession {
+  const provider = requireProvider(sync.provider);
+  const fetch = createUpstreamFetch({
+    limiter: rateLimiters.forSync(sync.id, sync.rateLimit as RateLimit),
+    // Writes are never abandoned half-way: an aborted write leaves the caller unsure whether it happened.
+    signal: new AbortController().signal,
+    maxAttempts: MUTATION_ATTEMPTS,
+    onEvent: (event) => {
+      ctx.logger.debug({ syncId: sync.id, ...event }, 'upstream request event (mutation)');
+      if (event.type === 'rate_limited') ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
+    },
+  });
+  return provider.connect({ credential, fetch });
+}
