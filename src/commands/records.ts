@@ -35,7 +35,12 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch): Promis
   const versions = batch.objects.map(toRecordVersion);
   const changes = await ctx.streamWriteLock.run(batch.streamId, async () => {
     const { rows } = await ctx.pool.query<{ upstream_id: string; data_hash: string; deleted: boolean }>(
-      `SELECT upstream_id, data_hash, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = ANY($3::text[])`,
+      // One primary-key lookup per id. Joined plainly, the planner (with the row estimates of a
+      // freshly loaded table) hashes every record of the collection instead; LIMIT keeps it a lookup.
+      `SELECT u.id AS upstream_id, r.data_hash, r.deleted FROM unnest($3::text[]) AS u(id)
+       CROSS JOIN LATERAL (
+         SELECT data_hash, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = u.id LIMIT 1
+       ) r`,
       [batch.syncId, batch.collectionId, [...new Set(versions.map((v) => v.upstreamId))]],
     );
     const stored = new Map<string, StoredVersion>(rows.map((r) => [r.upstream_id, { dataHash: r.data_hash, deleted: r.deleted }]));

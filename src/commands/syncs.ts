@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
 import type { RateLimit, SyncSettings } from '../domain/syncs/events.ts';
-import { syncDecider, type SyncCommand } from '../domain/syncs/decide.ts';
+import { progressEvent, syncDecider, type ProgressCommand, type SyncCommand } from '../domain/syncs/decide.ts';
 import { NotFoundError, UnprocessableError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
 import type { Provider } from '../sync/providers/provider.ts';
@@ -11,6 +11,15 @@ import { commandHandler } from './handle.ts';
 import { createStream } from './streams.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
+
+/**
+ * Appends a run's checkpoint to the sync's stream without loading it (`progressEvent`); a stale
+ * run gets `StaleRunError` from the projection and nothing is appended.
+ */
+export async function recordSyncProgress(ctx: AppContext, command: ProgressCommand): Promise<void> {
+  await ctx.eventStore.appendToStream(`sync-${command.data.syncId}`, [progressEvent(command)]);
+  ctx.bus.publish({ channel: 'sync', syncId: command.data.syncId });
+}
 
 /** Runs a sync command and tells live listeners (scheduler, subscriptions) that the sync changed. */
 export async function handleSync(ctx: AppContext, command: SyncCommand): Promise<void> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { SyncEvent } from '../domain/syncs/events.ts';
+import { StaleRunError } from '../domain/syncs/decide.ts';
 import { defineProjection } from './read-model-projection.ts';
 
 /** Sync settings and status: state flags, per-collection backfill progress and change cursors. */
@@ -30,6 +31,23 @@ async function ensureCollections(db: pg.ClientBase, syncId: string, collectionId
     [syncId, collectionIds],
   );
   await db.query(`DELETE FROM sync_collections WHERE sync_id = $1 AND NOT (collection_id = ANY($2::text[]))`, [syncId, collectionIds]);
+}
+
+type ProgressEvent = Extract<SyncEvent, { type: 'BackfillStarted' | 'BackfillPageFetched' | 'ChangesFetched' }>;
+
+/**
+ * Applies a run's checkpoint only if the run is the sync's current one (same generation, the
+ * collection still synced); otherwise throws, which rolls the append back (see `progressEvent` in domain/syncs/decide.ts).
+ * `set` uses $4… for `values`.
+ */
+async function updateRunProgress(db: pg.ClientBase, event: ProgressEvent, set: string, values: unknown[]): Promise<void> {
+  const { syncId, collectionId, generation } = event.data;
+  const result = await db.query(
+    `UPDATE sync_collections SET ${set}
+     WHERE sync_id = $1 AND collection_id = $2 AND EXISTS (SELECT 1 FROM syncs WHERE id = $1 AND generation = $3)`,
+    [syncId, collectionId, generation, ...values],
+  );
+  if (result.rowCount === 0) throw new StaleRunError(syncId);
 }
 
 async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
@@ -74,32 +92,34 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
     case 'SyncDeleted':
       await db.query('DELETE FROM syncs WHERE id = $1', [syncId]);
       return;
-    case 'BackfillStarted':
-      await db.query(
-        `UPDATE sync_collections SET changes_cursor = $3, backfill_started_at = $4, backfill_done = false, backfill_cursor = NULL,
-           backfill_pages = 0, backfill_records = 0, backfill_completed_at = NULL
-         WHERE sync_id = $1 AND collection_id = $2`,
-        [syncId, event.data.collectionId, event.data.changesCursor, event.data.at],
-      );
-      return;
-    case 'BackfillPageFetched': {
+    case 'BackfillStarted': {
       const d = event.data;
-      await db.query(
-        `UPDATE sync_collections SET backfill_cursor = $3, backfill_done = ($3::text IS NULL), backfill_pages = backfill_pages + 1,
-           backfill_records = backfill_records + $4, total_count = COALESCE($5, total_count),
-           backfill_completed_at = CASE WHEN $3::text IS NULL THEN $6::timestamptz ELSE NULL END
-         WHERE sync_id = $1 AND collection_id = $2`,
-        [syncId, d.collectionId, d.nextCursor, d.pageRecords, d.totalCount, d.at],
+      await updateRunProgress(
+        db,
+        event,
+        `changes_cursor = $4, backfill_started_at = $5, backfill_done = false, backfill_cursor = NULL,
+         backfill_pages = 0, backfill_records = 0, backfill_completed_at = NULL`,
+        [d.changesCursor, d.at],
       );
       return;
     }
-    case 'ChangesFetched':
-      await db.query(
-        `UPDATE sync_collections SET changes_cursor = $3, changes_fetched = changes_fetched + $4, last_change_at = $5
-         WHERE sync_id = $1 AND collection_id = $2`,
-        [syncId, event.data.collectionId, event.data.cursor, event.data.changes, event.data.at],
+    case 'BackfillPageFetched': {
+      const d = event.data;
+      await updateRunProgress(
+        db,
+        event,
+        `backfill_cursor = $4, backfill_done = ($4::text IS NULL), backfill_pages = backfill_pages + 1,
+         backfill_records = backfill_records + $5, total_count = COALESCE($6, total_count),
+         backfill_completed_at = CASE WHEN $4::text IS NULL THEN $7::timestamptz ELSE NULL END`,
+        [d.nextCursor, d.pageRecords, d.totalCount, d.at],
       );
       return;
+    }
+    case 'ChangesFetched': {
+      const d = event.data;
+      await updateRunProgress(db, event, `changes_cursor = $4, changes_fetched = changes_fetched + $5, last_change_at = $6`, [d.cursor, d.changes, d.at]);
+      return;
+    }
     case 'SyncFailed':
       await db.query('UPDATE syncs SET last_error = $2 WHERE id = $1', [
         syncId,

@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../commands/context.ts';
 import { appendRecords } from '../commands/records.ts';
-import { handleSync } from '../commands/syncs.ts';
-import { StaleRunError } from '../domain/syncs/decide.ts';
+import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
+import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync, SyncCollection } from '../generated/prisma/client.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import { withCollectionLock } from './collection-locks.ts';
+import { PageReadAhead } from './page-read-ahead.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import { loadProviderCredential } from './provider-credential.ts';
 import { rateLimiters } from './rate-limiters.ts';
-import { UpstreamAuthError, type Provider, type ProviderSession } from './providers/provider.ts';
+import { UpstreamAuthError, type ListPage, type Provider, type ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 
 const MAX_ERROR_BACKOFF_MS = 60_000;
@@ -31,6 +32,7 @@ export class SyncRunner {
   private readonly session: ProviderSession;
   private readonly provider: Provider;
   private lastPollAt: Date | null = null;
+  private readonly readAhead: PageReadAhead<ListPage>;
   private retries = 0;
   /** Collections whose last step failed; the sync error clears once none is left. */
   private readonly failing = new Set<string>();
@@ -46,6 +48,7 @@ export class SyncRunner {
     const rateLimit = sync.rateLimit as RateLimit;
     this.errorShown = sync.lastError !== null;
     this.provider = requireProvider(sync.provider);
+    this.readAhead = new PageReadAhead(sync.id);
     this.limiter = rateLimiters.forSync(sync.id, rateLimit);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.
     const { requestsMade, waitMs } = this.limiter.stats();
@@ -104,9 +107,9 @@ export class SyncRunner {
     return { syncId: this.sync.id, accountId: this.sync.accountId };
   }
 
-  private async command(type: 'StartBackfill' | 'RecordBackfillPage' | 'RecordChanges', data: Record<string, unknown>): Promise<void> {
+  private async checkpoint(type: ProgressCommand['type'], data: Record<string, unknown>): Promise<void> {
     const command = { type, data: { ...this.ref(), generation: this.sync.generation, ...data }, metadata: { now: this.ctx.now() } };
-    await handleSync(this.ctx, command as Parameters<typeof handleSync>[1]);
+    await recordSyncProgress(this.ctx, command as ProgressCommand);
   }
 
   private async runCollection(progress: SyncCollection): Promise<void> {
@@ -119,14 +122,16 @@ export class SyncRunner {
       try {
         if (changesCursor === null) {
           changesCursor = await this.session.initialChangesCursor(collectionId);
-          await this.command('StartBackfill', { collectionId, changesCursor });
+          await this.checkpoint('StartBackfill', { collectionId, changesCursor });
           backfillCursor = null;
           backfillDone = false;
         }
         if (!backfillDone) {
           const cursor = backfillCursor;
-          const page = await this.readAndAppend(collectionId, 'backfill', () => this.session.listPage(collectionId, cursor));
-          await this.command('RecordBackfillPage', { collectionId, nextCursor: page.nextCursor, pageRecords: page.objects.length, totalCount: page.totalCount });
+          const page = await this.readAndAppend(collectionId, 'backfill', () => this.readAhead.take(collectionId, cursor) ?? this.session.listPage(collectionId, cursor));
+          // The next page is read while this one is checkpointed.
+          if (page.nextCursor) this.readAhead.start(collectionId, page.nextCursor, () => this.session.listPage(collectionId, page.nextCursor));
+          await this.checkpoint('RecordBackfillPage', { collectionId, nextCursor: page.nextCursor, pageRecords: page.objects.length, totalCount: page.totalCount });
           backfillCursor = page.nextCursor;
           backfillDone = page.nextCursor === null;
           this.ctx.logger[backfillDone ? 'info' : 'debug'](
@@ -138,7 +143,7 @@ export class SyncRunner {
           const changes = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
           this.lastPollAt = this.ctx.now();
           if (changes.cursor !== changesCursor || changes.objects.length > 0) {
-            await this.command('RecordChanges', { collectionId, cursor: changes.cursor, changes: changes.objects.length });
+            await this.checkpoint('RecordChanges', { collectionId, cursor: changes.cursor, changes: changes.objects.length });
             changesCursor = changes.cursor;
           }
           if (!changes.hasMore) await this.pause(this.sync.pollIntervalMs);
@@ -146,6 +151,7 @@ export class SyncRunner {
         attempt = 0;
         await this.recoverIfFailed(collectionId);
       } catch (error) {
+        this.readAhead.discard(collectionId);
         if (this.stopped) return;
         if (error instanceof StaleRunError) return; // the scheduler is about to start the new run
         if (error instanceof UpstreamAuthError) {

@@ -74,6 +74,26 @@ export class StaleRunError extends ConflictError {
   }
 }
 
+export type ProgressCommand = StartBackfill | RecordBackfillPage | RecordChanges;
+
+/**
+ * A run's checkpoint as an event. The sync runner appends these without loading the sync's
+ * stream (a backfill writes one per page, and replaying them all per page would be quadratic);
+ * the syncs projection refuses one whose `generation` is not the sync's current one, inside the
+ * appending transaction, which serializes with every other append to the sync's stream.
+ */
+export function progressEvent(command: ProgressCommand): SyncEvent {
+  const at = command.metadata.now.toISOString();
+  switch (command.type) {
+    case 'StartBackfill':
+      return { type: 'BackfillStarted', data: { ...command.data, at } };
+    case 'RecordBackfillPage':
+      return { type: 'BackfillPageFetched', data: { ...command.data, at } };
+    case 'RecordChanges':
+      return { type: 'ChangesFetched', data: { ...command.data, at } };
+  }
+}
+
 function assertCurrentRun(state: OpenSync, run: RunRef): void {
   if (run.generation !== state.generation) throw new StaleRunError(run.syncId);
   if (!state.collectionIds.includes(run.collectionId)) {
@@ -101,21 +121,11 @@ export function decide(command: SyncCommand, state: SyncState): SyncEvent[] {
       return [{ type: 'SyncResyncRequested', data: { ...ref, collectionIds: state.collectionIds, at } }];
     case 'DeleteSync':
       return [{ type: 'SyncDeleted', data: { ...ref, at } }];
-    case 'StartBackfill': {
+    case 'StartBackfill':
+    case 'RecordBackfillPage':
+    case 'RecordChanges':
       assertCurrentRun(state, command.data);
-      const { generation: _, ...data } = command.data;
-      return [{ type: 'BackfillStarted', data: { ...data, at } }];
-    }
-    case 'RecordBackfillPage': {
-      assertCurrentRun(state, command.data);
-      const { generation: _, ...data } = command.data;
-      return [{ type: 'BackfillPageFetched', data: { ...data, at } }];
-    }
-    case 'RecordChanges': {
-      assertCurrentRun(state, command.data);
-      const { generation: _, ...data } = command.data;
-      return [{ type: 'ChangesFetched', data: { ...data, at } }];
-    }
+      return [progressEvent(command)];
     case 'FailSync':
       if (state.failed?.code === command.data.code && state.failed.message === command.data.message) return [];
       return [{ type: 'SyncFailed', data: { ...command.data, at } }];

@@ -22,14 +22,15 @@ export type SyncResyncRequested = Event<'SyncResyncRequested', SyncRef & { colle
 export type SyncDeleted = Event<'SyncDeleted', SyncRef & { at: string }>;
 
 /** A backfill begins: `changesCursor` marks "now" upstream so that changes made meanwhile are polled later. */
-export type BackfillStarted = Event<'BackfillStarted', SyncRef & { collectionId: string; changesCursor: string; at: string }>;
+/** Progress events carry the `generation` of the run that made them (see progress.ts). */
+export type BackfillStarted = Event<'BackfillStarted', SyncRef & { generation: number; collectionId: string; changesCursor: string; at: string }>;
 /** Checkpoint: the page before `nextCursor` is in the stream. `nextCursor` null = backfill complete. */
 export type BackfillPageFetched = Event<
   'BackfillPageFetched',
-  SyncRef & { collectionId: string; nextCursor: string | null; pageRecords: number; totalCount: number | null; at: string }
+  SyncRef & { generation: number; collectionId: string; nextCursor: string | null; pageRecords: number; totalCount: number | null; at: string }
 >;
 /** Checkpoint of the incremental poll: changes up to `cursor` are in the stream. */
-export type ChangesFetched = Event<'ChangesFetched', SyncRef & { collectionId: string; cursor: string; changes: number; at: string }>;
+export type ChangesFetched = Event<'ChangesFetched', SyncRef & { generation: number; collectionId: string; cursor: string; changes: number; at: string }>;
 export type SyncFailed = Event<'SyncFailed', SyncRef & { code: string; message: string; collectionId: string | null; at: string }>;
 export type SyncRecovered = Event<'SyncRecovered', SyncRef & { at: string }>;
 
