@@ -99,12 +99,15 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     if (room > 0) {
       // New leases fill the batch, up to max_ack_pending live leases in all.
       const fresh = await db.query<RecordRow & { ack_token: string | null; deliver_count: number | null; scanned_idx: string }>(
-        `WITH room AS (
-           SELECT LEAST($6::int, $8::int - (SELECT count(*) FROM consumer_leases WHERE consumer_id = $1 AND NOT dead))::int AS n
-         ), candidates AS (
+        // The scan's LIMIT stays a plain parameter: a computed one hides it from the planner, which
+        // then sorts every record past the cursor. max_ack_pending trims the scanned rows after.
+        `WITH scanned AS (
            SELECT ${RECORD_COLUMNS} FROM records r
            WHERE r.stream_id = $4 AND r.updated_idx > $5 AND ${FILTER}
-           ORDER BY r.updated_idx LIMIT GREATEST((SELECT n FROM room), 0)
+           ORDER BY r.updated_idx LIMIT $6
+         ), candidates AS (
+           SELECT * FROM scanned ORDER BY updated_idx
+           LIMIT GREATEST(0, $8::int - (SELECT count(*) FROM consumer_leases WHERE consumer_id = $1 AND NOT dead))
          ), leased AS (
            INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
            SELECT $1, c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, gen_random_uuid(), 1, now() + make_interval(secs => $7::double precision / 1000)
