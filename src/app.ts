@@ -9,6 +9,7 @@ import { createEventStore } from './db/event-store.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma } from './db/prisma.ts';
 import { createPool } from './db/pool.ts';
+import { TableStatistics } from './db/table-statistics.ts';
 import { loadSecretBox } from './db/secret-key.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
@@ -70,6 +71,7 @@ export async function startApp(
     bus: new LiveBus(),
     streamWriteLock: new StreamWriteLock(pool, database.embedded === null),
     history: new HistoryRecorder(eventStore, logger),
+    statistics: new TableStatistics(pool, logger),
     now: () => new Date(),
     newId: randomUUID,
   };

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { PrismaClient } from '../db/prisma.ts';
 import type { StreamWriteLock } from '../db/stream-write-lock.ts';
+import type { TableStatistics } from '../db/table-statistics.ts';
 import type { LiveBus } from '../live/live-bus.ts';
 import type { HistoryRecorder } from '../consumers/history-recorder.ts';
 import type { Logger } from '../logger.ts';
@@ -17,6 +18,7 @@ export interface AppContext {
   bus: LiveBus;
   streamWriteLock: StreamWriteLock;
   history: HistoryRecorder;
+  statistics: TableStatistics;
   now: () => Date;
   newId: () => string;
 }

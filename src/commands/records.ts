@@ -54,6 +54,7 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch): Promis
     return changed;
   });
   if (changes.length > 0) {
+    ctx.statistics.noteWrites('records', changes.length);
     const head = await ctx.pool.query<{ last_idx: string }>('SELECT last_idx FROM stream_heads WHERE stream_id = $1', [batch.streamId]);
     ctx.bus.publish({
       channel: 'records',
