@@ -2,6 +2,7 @@ import type { AppContext } from '../commands/context.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { PublisherLeases } from './nats-publisher-leases.ts';
 import { NatsPublisher } from './nats-publisher.ts';
+import { CoalescedTask } from '../coalesced-task.ts';
 
 /** Consumer changes made through any process are picked up within this delay. */
 const RECONCILE_MS = 1_000;
@@ -20,9 +21,11 @@ export class NatsPublisherSupervisor {
   private readonly publishers = new Map<string, { publisher: NatsPublisher; generation: number }>();
   private readonly leases: PublisherLeases;
   private timer: NodeJS.Timeout | null = null;
-  private reconciling: Promise<void> = Promise.resolve();
-  private pending = false;
   private stopped = false;
+  private readonly reconciler = new CoalescedTask(
+    () => this.reconcile(),
+    (error) => this.ctx.logger.error({ err: error }, 'nats publisher supervision failed'),
+  );
 
   constructor(
     private readonly ctx: AppContext,
@@ -40,22 +43,14 @@ export class NatsPublisherSupervisor {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.reconciling.catch(() => undefined);
+    await this.reconciler.settled();
     await Promise.all([...this.publishers.values()].map(({ publisher }) => publisher.stop()));
     this.publishers.clear();
     await this.leases.close();
   }
 
-  /** Coalesces ticks into one reconcile pass at a time. */
   private schedule(): void {
-    if (this.pending || this.stopped) return;
-    this.pending = true;
-    this.reconciling = this.reconciling
-      .then(() => {
-        this.pending = false;
-        return this.reconcile();
-      })
-      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'nats publisher supervision failed'));
+    if (!this.stopped) this.reconciler.request();
   }
 
   private async reconcile(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AppContext } from '../commands/context.ts';
 import { SyncRunner } from './sync-runner.ts';
+import { CoalescedTask } from '../coalesced-task.ts';
 
 const RECONCILE_MS = 3_000;
 
@@ -15,9 +16,11 @@ export class SyncScheduler {
   private readonly ended = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
-  private reconciling: Promise<void> = Promise.resolve();
-  private pending = false;
   private stopped = false;
+  private readonly reconciler = new CoalescedTask(
+    () => this.reconcile(),
+    (error) => this.ctx.logger.error({ err: error }, 'sync scheduling failed'),
+  );
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -31,21 +34,13 @@ export class SyncScheduler {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
-    await this.reconciling.catch(() => undefined);
+    await this.reconciler.settled();
     await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop()));
     this.runners.clear();
   }
 
-  /** Coalesces bursts of changes into one reconcile pass at a time. */
   private schedule(): void {
-    if (this.pending || this.stopped) return;
-    this.pending = true;
-    this.reconciling = this.reconciling
-      .then(() => {
-        this.pending = false;
-        return this.reconcile();
-      })
-      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'sync scheduling failed'));
+    if (!this.stopped) this.reconciler.request();
   }
 
   private async reconcile(): Promise<void> {
