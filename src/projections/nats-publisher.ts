@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type JetStreamClient, type NatsConnection } from 'nats';
 import type { AppContext } from '../commands/context.ts';
+import type { RecordRow } from '../consumers/delivery.ts';
 import { openNatsSecrets } from '../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
@@ -58,6 +59,7 @@ export class NatsPublisher {
   private checkpoint = 0n;
   private shown: { state: NatsConnectionState; error: string | null } = { state: 'connecting', error: null };
   private wakeUp: (() => void) | null = null;
+  private ahead: { after: bigint; rows: Promise<RecordRow[]> } | null = null;
   readonly done: Promise<void>;
 
   constructor(
@@ -113,11 +115,13 @@ export class NatsPublisher {
   /** Publishes the next batch past the checkpoint; returns how many records it published. */
   private async publishNextBatch(): Promise<number> {
     const connection = await this.connected();
-    const rows = await readRecordsAfter(this.ctx.pool, this.consumer, this.checkpoint, BATCH_SIZE);
+    const rows = await this.nextRows();
     if (rows.length === 0) {
       await this.show('connected', null);
       return 0;
     }
+    // A full batch: the next one is read from the database while this one waits for its acks.
+    if (rows.length === BATCH_SIZE) this.readAhead(BigInt(rows[rows.length - 1]!.updated_idx));
     const messages = rows.map((row) => toRecordMessage(this.consumer.subjectPrefix, row));
     await publishAll(connection.jetstream(), messages);
     const last = messages[messages.length - 1]!.updatedIdx;
@@ -125,6 +129,20 @@ export class NatsPublisher {
     this.checkpoint = last;
     this.shown = { state: 'connected', error: null };
     return messages.length;
+  }
+
+  /** The records past the checkpoint: read ahead when they were, else read now. */
+  private nextRows(): Promise<RecordRow[]> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead && ahead.after === this.checkpoint) return ahead.rows;
+    return readRecordsAfter(this.ctx.pool, this.consumer, this.checkpoint, BATCH_SIZE);
+  }
+
+  private readAhead(after: bigint): void {
+    const rows = readRecordsAfter(this.ctx.pool, this.consumer, after, BATCH_SIZE);
+    rows.catch(() => undefined); // unused if this batch fails; read again (and its error seen) when needed
+    this.ahead = { after, rows };
   }
 
   private async connected(): Promise<NatsConnection> {
