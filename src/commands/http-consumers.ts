@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isUuid } from '../ids.ts';
 import { httpConsumerDecider } from '../domain/consumers/decide.ts';
 import type { HttpConsumerSettings } from '../domain/consumers/events.ts';
 import { ackMessages, nackMessages, nextMessages, toMessageDeliveries, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
@@ -66,7 +67,7 @@ export const toDeliveryConsumer = (c: HttpConsumer): DeliveryConsumer => ({
 
 /** By id, or by name (the compatibility API addresses consumers either way). */
 export async function findHttpConsumer(ctx: AppContext, principal: Principal, idOrName: string): Promise<HttpConsumer> {
-  const isId = /^[0-9a-f-]{36}$/i.test(idOrName);
+  const isId = isUuid(idOrName);
   const consumer = await ctx.prisma.httpConsumer.findFirst({
     where: { accountId: principal.accountId, ...(isId ? { id: idOrName.toLowerCase() } : { name: idOrName }) },
   });

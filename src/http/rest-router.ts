@@ -39,12 +39,14 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const found = router.find(req.method as HTTPMethod, url.pathname);
-    const route = (found?.store as Route | undefined) ?? null;
-    const routeLabel = route?.path ?? 'unmatched';
+    let routeLabel = 'unmatched';
     let response: RestResponse;
     try {
+      // A target like `//` parses as a URL without a host and throws: it must answer 404, not crash.
+      const url = requestUrl(req.url);
+      const found = router.find(req.method as HTTPMethod, url.pathname);
+      const route = (found?.store as Route | undefined) ?? null;
+      routeLabel = route?.path ?? 'unmatched';
       if (!route) {
         const pathExists = (['GET', 'POST', 'PATCH', 'DELETE', 'PUT'] as const).some((m) => router.find(m, url.pathname));
         throw pathExists
@@ -63,4 +65,12 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
   }
 
   return { routes, handle };
+}
+
+function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw new AppError('route_not_found', `no route for ${JSON.stringify(target)}`, 404);
+  }
 }

@@ -33,7 +33,24 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
+/** U+0000 and unpaired surrogates: valid in JSON and JavaScript strings, refused by PostgreSQL. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorableStrings(value: unknown, path: string[] = []): ErrorDetail[] {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? [{ path: path.join('.'), message: 'contains U+0000 or an unpaired surrogate, which cannot be stored' }] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => unstorableStrings(item, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...(UNSTORABLE.test(key) ? [{ path: [...path, key].join('.'), message: 'key contains U+0000 or an unpaired surrogate' }] : []),
+      ...unstorableStrings(item, [...path, key]),
+    ]);
+  }
+  return [];
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+  const unstorable = unstorableStrings(value);
+  if (unstorable.length > 0) throw new ValidationError(`invalid ${what}`, unstorable);
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw new ValidationError(`invalid ${what}`, zodDetails(result.error));
   return result.data;

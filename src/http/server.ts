@@ -52,7 +52,12 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
     if (path === '/healthz') return health.healthz(res);
     if (path === '/readyz') return void health.readyz(res);
     if (path === '/metrics') return void health.metrics(res);
-    return void rest.handle(req, res);
+    return void rest.handle(req, res).catch((error: unknown) => {
+      ctx.logger.error({ err: error }, 'request failed outside its handler');
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error', details: [] } }));
+    });
   });
 
   // graphql-ws on the same path, executed through yoga's envelop so auth, masking and plugins match HTTP.

@@ -29,7 +29,15 @@ export const builder = new SchemaBuilder<{
 }>({
   plugins: [RelayPlugin, PrismaPlugin],
   defaultFieldNullability: false,
-  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    // An id that names nothing the caller can see (unknown, deleted, another account's) is null.
+    nodeQueryOptions: { resolve: (_root, args, _ctx, _info, resolveNode) => nullWhenMissing(() => resolveNode(args.id)) },
+    nodesQueryOptions: {
+      resolve: (_root, args, _ctx, _info, resolveNodes) => args.ids.map((id) => nullWhenMissing(async () => (await resolveNodes([id]))[0] ?? null)),
+    },
+  },
   prisma: {
     // The client comes from each request's context: no module-level database handle.
     client: (ctx) => ctx.app.prisma as unknown as PrismaClient,
@@ -38,6 +46,16 @@ export const builder = new SchemaBuilder<{
     onUnusedQuery: null,
   },
 });
+
+async function nullWhenMissing(load: () => unknown): Promise<unknown> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = (error as { code?: unknown }).code === 'P2025' || /No record was found|Expected a record/.test((error as Error).message ?? '');
+    if (missing) return null;
+    throw error;
+  }
+}
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSON', JSONResolver);

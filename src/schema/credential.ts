@@ -48,7 +48,7 @@ function toRestShape(input: CredentialArgs): Record<string, unknown> {
     access_token: input.accessToken,
     secret: input.secret,
     refresh_token: input.refreshToken,
-    oauth_app_id: input.oauthAppId === undefined || input.oauthAppId === null ? input.oauthAppId : String(input.oauthAppId),
+    oauth_app_id: input.oauthAppId === undefined || input.oauthAppId === null ? input.oauthAppId : (rawId(input.oauthAppId) ?? String(input.oauthAppId)),
     api_base_url: input.apiBaseUrl,
     metadata: input.metadata ?? undefined,
   };

@@ -1,5 +1,6 @@
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
+import { NotFoundError } from '../errors.ts';
 
 /** A record version (DESIGN.md §2). `updatedIdx` is a string: positions outgrow GraphQL's 32-bit Int. */
 builder.prismaObject('Record', {
@@ -24,7 +25,7 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const syncId = requireId(args.syncId, 'sync');
       const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
-      if (!sync) return [];
+      if (!sync) throw new NotFoundError('sync', syncId);
       return ctx.app.prisma.record.findMany({
         ...query,
         where: { syncId, ...(args.collectionId ? { collectionId: args.collectionId } : {}) },
