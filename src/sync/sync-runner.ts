@@ -7,6 +7,7 @@ import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync, SyncCollection } from '../generated/prisma/client.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import { withCollectionLock } from './collection-locks.ts';
+import { BackfillScan, type ScanTarget } from './backfill-scan.ts';
 import { PageReadAhead } from './page-read-ahead.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import { loadProviderCredential } from './provider-credential.ts';
@@ -33,6 +34,7 @@ export class SyncRunner {
   private readonly provider: Provider;
   private lastPollAt: Date | null = null;
   private readonly readAhead: PageReadAhead<ListPage>;
+  private readonly scan: BackfillScan;
   private retries = 0;
   /** Collections whose last step failed; the sync error clears once none is left. */
   private readonly failing = new Set<string>();
@@ -49,6 +51,7 @@ export class SyncRunner {
     this.errorShown = sync.lastError !== null;
     this.provider = requireProvider(sync.provider);
     this.readAhead = new PageReadAhead(sync.id);
+    this.scan = new BackfillScan(ctx);
     this.limiter = rateLimiters.forSync(sync.id, rateLimit);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.
     const { requestsMade, waitMs } = this.limiter.stats();
@@ -103,6 +106,10 @@ export class SyncRunner {
     }
   }
 
+  private target(collectionId: string): ScanTarget {
+    return { syncId: this.sync.id, generation: this.sync.generation, streamId: this.sync.streamId, collectionId };
+  }
+
   private ref() {
     return { syncId: this.sync.id, accountId: this.sync.accountId };
   }
@@ -122,6 +129,7 @@ export class SyncRunner {
       try {
         if (changesCursor === null) {
           changesCursor = await this.session.initialChangesCursor(collectionId);
+          await this.scan.begin(this.target(collectionId));
           await this.checkpoint('StartBackfill', { collectionId, changesCursor });
           backfillCursor = null;
           backfillDone = false;
@@ -131,6 +139,11 @@ export class SyncRunner {
           const page = await this.readAndAppend(collectionId, 'backfill', () => this.readAhead.take(collectionId, cursor) ?? this.session.listPage(collectionId, cursor));
           // The next page is read while this one is checkpointed.
           if (page.nextCursor) this.readAhead.start(collectionId, page.nextCursor, () => this.session.listPage(collectionId, page.nextCursor));
+          await this.scan.saw(this.target(collectionId), page.objects.map((o) => o.upstreamId));
+          if (page.nextCursor === null) {
+            const removed = await this.scan.complete(this.target(collectionId));
+            if (removed > 0) this.ctx.logger.info({ syncId: this.sync.id, collectionId, removed }, 'backfill: records of objects gone upstream tombstoned');
+          }
           await this.checkpoint('RecordBackfillPage', { collectionId, nextCursor: page.nextCursor, pageRecords: page.objects.length, totalCount: page.totalCount });
           backfillCursor = page.nextCursor;
           backfillDone = page.nextCursor === null;

@@ -193,3 +193,36 @@ function maxConcurrent(log: { startedAt: number; endedAt: number }[]): number {
   }
   return max;
 }
+
+describe('Stripe sync: resync after deletes the events feed no longer shows', () => {
+  let server: TestServer;
+  let emulator: StripeEmulator;
+  let api: RestClient;
+
+  beforeAll(async () => {
+    emulator = await startStripeEmulator({ seed: { customer: 300 }, randomSeed: 13 });
+    server = await startTestServer();
+    api = restClient(server.url, ROOT_TOKEN);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await emulator?.close();
+  });
+
+  it('tombstones the records of objects deleted while the sync was paused', async () => {
+    const { sync } = await createStripeSync(api, emulator, { collections: ['customer'], pollIntervalMs: 300 });
+    await waitForBackfill(api, sync.id, 60_000);
+    expect((await api.post(`/v1/syncs/${sync.id}/pause`)).status).toBe(200);
+    const victims = emulator.objects('customer').slice(0, 3).map((c) => c.id as string);
+    for (const id of victims) {
+      const answer = await fetch(`${emulator.url}/v1/customers/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${emulator.apiKey}` } });
+      expect(answer.status).toBe(200);
+    }
+    // A resync starts from a new changes cursor, after the deletes: only the backfill can see them.
+    expect((await api.post(`/v1/syncs/${sync.id}/resync`)).status).toBe(200);
+    expect((await api.post(`/v1/syncs/${sync.id}/resume`)).status).toBe(200);
+    await waitForUpstreamMatch(api, sync.id, emulator, 30_000, ['customer']);
+    const { deleted } = await recordsOf(api, sync.id, 'customer');
+    for (const id of victims) expect(deleted.has(id)).toBe(true);
+  }, 90_000);
+});

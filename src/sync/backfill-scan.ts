@@ -1,0 +1,76 @@
+import type { AppContext } from '../commands/context.ts';
+import { appendRecords } from '../commands/records.ts';
+
+export interface ScanTarget {
+  syncId: string;
+  /** The run's sync generation. */
+  generation: number;
+  streamId: string;
+  collectionId: string;
+}
+
+/**
+ * Tracks which objects a backfill listed, so that when it completes the records of objects no
+ * longer upstream become tombstones. A first backfill finds nothing to remove; a resync does
+ * (objects deleted while the sync was paused or before the provider's events feed reaches back).
+ */
+export class BackfillScan {
+  constructor(private readonly ctx: AppContext) {}
+
+  /** Starts (or restarts) the scan of a collection: forgets what an earlier backfill saw. */
+  async begin(target: ScanTarget): Promise<void> {
+    await this.ctx.pool.query('DELETE FROM backfill_seen WHERE sync_id = $1 AND collection_id = $2', [target.syncId, target.collectionId]);
+    await this.ctx.pool.query(
+      `INSERT INTO backfill_scans (sync_id, collection_id, generation, started_idx)
+       VALUES ($1, $2, $4, COALESCE((SELECT last_idx FROM stream_heads WHERE stream_id = $3), 0))
+       ON CONFLICT (sync_id, collection_id) DO UPDATE SET generation = EXCLUDED.generation, started_idx = EXCLUDED.started_idx`,
+      [target.syncId, target.collectionId, target.streamId, target.generation],
+    );
+  }
+
+  async saw(target: ScanTarget, upstreamIds: string[]): Promise<void> {
+    if (upstreamIds.length === 0) return;
+    await this.ctx.pool.query(
+      `INSERT INTO backfill_seen (sync_id, collection_id, upstream_id) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
+      [target.syncId, target.collectionId, upstreamIds],
+    );
+  }
+
+  /**
+   * Tombstones the live records the backfill did not see and that were last written before it
+   * began (anything written since is newer than the listing), then forgets the scan.
+   */
+  async complete(target: ScanTarget): Promise<number> {
+    const owned = await this.ctx.pool.query('SELECT 1 FROM backfill_scans WHERE sync_id = $1 AND collection_id = $2 AND generation = $3', [
+      target.syncId,
+      target.collectionId,
+      target.generation,
+    ]);
+    if (owned.rowCount === 0) return 0; // completed already, or another run's scan
+    const { rows } = await this.ctx.pool.query<{ upstream_id: string; data: Record<string, unknown>; upstream_created_at: Date | null }>(
+      `SELECT r.upstream_id, r.data, r.upstream_created_at FROM records r
+       JOIN backfill_scans s ON s.sync_id = r.sync_id AND s.collection_id = r.collection_id
+       WHERE r.sync_id = $1 AND r.collection_id = $2 AND s.generation = $3 AND NOT r.deleted AND r.updated_idx <= s.started_idx
+         AND NOT EXISTS (SELECT 1 FROM backfill_seen b WHERE b.sync_id = r.sync_id AND b.collection_id = r.collection_id AND b.upstream_id = r.upstream_id)`,
+      [target.syncId, target.collectionId, target.generation],
+    );
+    for (let i = 0; i < rows.length; i += 500) {
+      await appendRecords(this.ctx, {
+        syncId: target.syncId,
+        streamId: target.streamId,
+        collectionId: target.collectionId,
+        source: 'backfill',
+        objects: rows.slice(i, i + 500).map((row) => ({
+          upstreamId: row.upstream_id,
+          data: row.data,
+          upstreamCreatedAt: row.upstream_created_at,
+          upstreamUpdatedAt: null,
+          deleted: true,
+        })),
+      });
+    }
+    await this.ctx.pool.query('DELETE FROM backfill_seen WHERE sync_id = $1 AND collection_id = $2', [target.syncId, target.collectionId]);
+    await this.ctx.pool.query('DELETE FROM backfill_scans WHERE sync_id = $1 AND collection_id = $2 AND generation = $3', [target.syncId, target.collectionId, target.generation]);
+    return rows.length;
+  }
+}
