@@ -10,11 +10,11 @@ import { Mutator } from './mutator.ts';
 import { COLLECTIONS, type StripeCollection } from './objects.ts';
 import { Random } from './random.ts';
 import { seedStore } from './seed.ts';
-import { StripeHttpServer, type RequestLogEntry, type ServerSettings } from './server.ts';
+import { StripeHttpServer, type FaultKind, type Faults, type RequestLogEntry, type ServerSettings } from './server.ts';
 import { Store } from './store.ts';
 
 export type { StripeCollection } from './objects.ts';
-export type { RequestLogEntry } from './server.ts';
+export type { FaultKind, Faults, RequestLogEntry } from './server.ts';
 
 export interface StripeEmulatorOptions {
   /** Default '127.0.0.1'. */
@@ -27,8 +27,14 @@ export interface StripeEmulatorOptions {
   seed?: Partial<Record<StripeCollection, number>>;
   /** Sliding one-second window; over it → 429 in Stripe's shape. */
   rateLimit?: { requestsPerSecond: number } | null;
-  /** Probability 0..1 per request of a random 429 / 500. */
-  faults?: { rate429?: number; rate500?: number };
+  /**
+   * Injected faults: probabilities 0..1 per request of a random 429 / 500 (`rate429`, `rate500`),
+   * of no answer (`timeoutRate`, held `timeoutMs` or until the client gives up, then cut; at most
+   * `maxTimeouts` of them), of a
+   * reset connection (`resetRate`), of a 200 with a cut JSON body (`truncatedRate`); `slowMs`
+   * delays every answer by a random 0..slowMs ms.
+   */
+  faults?: Faults;
   /** Deterministic PRNG for seeding and mutations. */
   randomSeed?: number;
   logger?: Logger;
@@ -42,7 +48,9 @@ export interface StripeEmulator {
   /** Every request, in arrival order (rejected ones included). */
   requestLog: RequestLogEntry[];
   clearRequestLog(): void;
-  setFaults(faults: { rate429?: number; rate500?: number }): void;
+  setFaults(faults: Faults): void;
+  /** How many faults of each kind were injected since the start (`slow`: answers delayed). */
+  readonly faultCounts: Readonly<Record<FaultKind, number>>;
   setRateLimit(rateLimit: { requestsPerSecond: number } | null): void;
   /** Rotate the key (the old key then gets 401). */
   setApiKey(apiKey: string): void;
@@ -56,9 +64,17 @@ export interface StripeEmulator {
   close(): Promise<void>;
 }
 
-function validateFaults(faults: { rate429?: number; rate500?: number }): { rate429?: number; rate500?: number } {
-  for (const [name, value] of Object.entries(faults)) {
-    if (value !== undefined && (!Number.isFinite(value) || value < 0 || value > 1)) {
+const DURATION_FAULTS = new Set(['timeoutMs', 'slowMs']);
+const COUNT_FAULTS = new Set(['maxTimeouts']);
+
+function validateFaults(faults: Faults): Faults {
+  for (const [name, value] of Object.entries(faults) as [string, number | undefined][]) {
+    if (value === undefined) continue;
+    if (COUNT_FAULTS.has(name)) {
+      if (!Number.isInteger(value) || value < 0) throw new RangeError(`faults.${name} must be a non-negative integer, got ${value}`);
+    } else if (DURATION_FAULTS.has(name)) {
+      if (!Number.isFinite(value) || value < 0) throw new RangeError(`faults.${name} must be a non-negative number of milliseconds, got ${value}`);
+    } else if (!Number.isFinite(value) || value < 0 || value > 1) {
       throw new RangeError(`faults.${name} must be a probability between 0 and 1, got ${value}`);
     }
   }
@@ -89,6 +105,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     faults: validateFaults(options.faults ?? {}),
     requestLog: [],
     faultRandom,
+    faultCounts: { rate429: 0, rate500: 0, timeout: 0, reset: 0, truncated: 0, slow: 0 },
     ...(options.logger ? { logger: options.logger } : {}),
   };
   const http = new StripeHttpServer(api, settings);
@@ -107,6 +124,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     },
     clearRequestLog() {
       settings.requestLog.length = 0;
+    },
+    get faultCounts() {
+      return { ...settings.faultCounts! };
     },
     setFaults(faults) {
       settings.faults = validateFaults(faults);

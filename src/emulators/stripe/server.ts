@@ -18,14 +18,39 @@ export interface RequestLogEntry {
   method: string;
   path: string;
   query: string;
+  /** 0 when no answer was sent (a `timeout` or `reset` fault, or a client that went away). */
   status: number;
   startedAt: number;
+  /** When the answer was sent, or the connection was cut / closed by the client. */
   endedAt: number;
+  /** The injected fault this request got, if any. */
+  fault?: FaultKind;
 }
 
+/** Every kind of fault the emulator can inject (`rateLimit` 429s are not faults: they have no `fault`). */
+export type FaultKind = 'rate429' | 'rate500' | 'timeout' | 'reset' | 'truncated' | 'slow';
+
 export interface Faults {
+  /** Probability 0..1 per request of a 429 in Stripe's shape. */
   rate429?: number;
+  /** Probability 0..1 per request of a 500 in Stripe's shape. */
   rate500?: number;
+  /**
+   * Probability 0..1 per request of no answer at all: the request is held open for `timeoutMs`,
+   * then its connection is cut (no status line); without `timeoutMs` it is held until the client
+   * gives up (its own timeout) or the emulator closes.
+   */
+  timeoutRate?: number;
+  /** How long a `timeoutRate` request is held before the emulator cuts the connection (ms). */
+  timeoutMs?: number;
+  /** At most this many `timeoutRate` faults from the moment these faults are set (e.g. `{timeoutRate: 1, maxTimeouts: 1}`: exactly the next request). */
+  maxTimeouts?: number;
+  /** Probability 0..1 per request of the connection being reset without an answer. */
+  resetRate?: number;
+  /** Probability 0..1 per request of a 200 whose JSON body is cut short (Content-Length matches the cut body). */
+  truncatedRate?: number;
+  /** Every admitted request is answered a uniformly random 0..slowMs ms later. */
+  slowMs?: number;
 }
 
 /** Mutable settings the public API changes while the server runs. */
@@ -37,6 +62,15 @@ export interface ServerSettings {
   logger?: Logger;
   /** Random stream for injected faults (kept apart from the data stream). */
   faultRandom: Random;
+  /** How many faults of each kind were injected so far (`slow` counts delayed answers). */
+  faultCounts?: Record<FaultKind, number>;
+}
+
+/** A fault that replaces the answer: the request is not handled (nothing upstream changes). */
+class InjectedFault extends Error {
+  constructor(readonly kind: 'timeout' | 'reset') {
+    super(`injected ${kind}`);
+  }
 }
 
 interface StoredResponse {
@@ -60,6 +94,8 @@ export class StripeHttpServer {
   private readonly admitted: number[] = [];
   /** Idempotency keys, scoped by API key as Stripe scopes them by account. */
   private readonly idempotency = new Map<string, StoredResponse>();
+  /** Timeout faults injected since `settings.faults` was last replaced (for `maxTimeouts`). */
+  private timeouts = { faults: null as Faults | null, count: 0 };
 
   constructor(
     private readonly api: StripeApi,
@@ -83,15 +119,38 @@ export class StripeHttpServer {
     const query = q === -1 ? '' : rawUrl.slice(q + 1);
     const entry: RequestLogEntry = { method, path, query, status: 0, startedAt, endedAt: 0 };
     this.settings.requestLog.push(entry);
+    // A request that gets no answer ends when its connection does (client timeout, cut, reset).
+    const socket = req.socket;
+    let onGone: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => {
+      onGone = () => {
+        if (entry.endedAt === 0) entry.endedAt = nowMs();
+        resolve();
+      };
+    });
+    socket.once('end', onGone);
+    socket.once('close', onGone);
+    const forget = () => {
+      socket.off('end', onGone);
+      socket.off('close', onGone);
+    };
+    res.once('finish', forget);
 
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Request-Id': requestId,
       'Stripe-Version': headerValue(req, 'stripe-version') ?? API_VERSION,
     };
+    const truncate = this.draw('truncatedRate');
     const send = (status: number, body: string, extra: Record<string, string> = {}): void => {
+      if (truncate && status === 200) {
+        // A 200 whose JSON stops half-way, with a Content-Length that matches what is sent.
+        body = body.slice(0, Math.max(1, Math.floor(body.length / 2)));
+        entry.fault = 'truncated';
+        this.count('truncated');
+      }
       entry.status = status;
-      entry.endedAt = nowMs();
+      if (entry.endedAt === 0) entry.endedAt = nowMs();
       if (!res.headersSent) res.writeHead(status, { ...headers, ...extra, 'Content-Length': String(Buffer.byteLength(body)) });
       res.end(body);
       this.settings.logger?.debug(
@@ -105,7 +164,8 @@ export class StripeHttpServer {
       const body = await readBody(req);
       this.authenticate(req);
       this.admit();
-      this.injectFaults();
+      this.injectFaults(entry);
+      await this.delay(entry);
 
       const params: FormObject = decodeForm(query);
       if (method === 'POST' && body.length > 0) Object.assign(params, decodeForm(body));
@@ -140,6 +200,22 @@ export class StripeHttpServer {
       const result = this.api.handle({ method, path, params, ctx: { requestId, idempotencyKey: null } });
       send(result.status, JSON.stringify(result.body));
     } catch (error) {
+      if (error instanceof InjectedFault) {
+        entry.fault = error.kind;
+        this.count(error.kind);
+        if (error.kind === 'timeout') {
+          const { timeoutMs } = this.settings.faults;
+          if (timeoutMs === undefined) {
+            await closed; // until the client gives up or the emulator closes
+          } else {
+            await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+          }
+        }
+        if (entry.endedAt === 0) entry.endedAt = nowMs();
+        forget();
+        if (!socket.destroyed) socket.resetAndDestroy();
+        return;
+      }
       if (error instanceof StripeApiError) {
         sendError(error);
         return;
@@ -198,10 +274,45 @@ export class StripeHttpServer {
     this.admitted.push(now);
   }
 
-  private injectFaults(): void {
+  private injectFaults(entry: RequestLogEntry): void {
     const { rate429 = 0, rate500 = 0 } = this.settings.faults;
-    if (rate429 > 0 && this.settings.faultRandom.next() < rate429) throw errors.rateLimited();
-    if (rate500 > 0 && this.settings.faultRandom.next() < rate500) throw errors.internal();
+    if (rate429 > 0 && this.settings.faultRandom.next() < rate429) {
+      entry.fault = 'rate429';
+      this.count('rate429');
+      throw errors.rateLimited();
+    }
+    if (rate500 > 0 && this.settings.faultRandom.next() < rate500) {
+      entry.fault = 'rate500';
+      this.count('rate500');
+      throw errors.internal();
+    }
+    if (this.timeouts.faults !== this.settings.faults) this.timeouts = { faults: this.settings.faults, count: 0 };
+    const { maxTimeouts } = this.settings.faults;
+    if ((maxTimeouts === undefined || this.timeouts.count < maxTimeouts) && this.draw('timeoutRate')) {
+      this.timeouts.count++;
+      throw new InjectedFault('timeout');
+    }
+    if (this.draw('resetRate')) throw new InjectedFault('reset');
+  }
+
+  /** One draw of the fault stream for a probability fault (no draw when the fault is off, so older seeds replay as before). */
+  private draw(kind: 'timeoutRate' | 'resetRate' | 'truncatedRate'): boolean {
+    const rate = this.settings.faults[kind] ?? 0;
+    return rate > 0 && this.settings.faultRandom.next() < rate;
+  }
+
+  /** `slowMs`: a uniformly random delay before an admitted request is handled (its answer comes that much later). */
+  private async delay(entry: RequestLogEntry): Promise<void> {
+    const slowMs = this.settings.faults.slowMs ?? 0;
+    if (slowMs <= 0) return;
+    const ms = this.settings.faultRandom.next() * slowMs;
+    entry.fault ??= 'slow';
+    this.count('slow');
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private count(kind: FaultKind): void {
+    if (this.settings.faultCounts) this.settings.faultCounts[kind]++;
   }
 
   listen(host: string, port: number): Promise<number> {
