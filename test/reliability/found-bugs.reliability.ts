@@ -91,7 +91,7 @@ describe('bugs found by the reliability suite', () => {
       return { invoices, syncId: sync.id };
     }
 
-    it.fails(`initial-cursor-same-second: ${KNOWN_BUGS['initial-cursor-same-second']}`, async () => {
+    it(`initial-cursor-same-second (fixed): ${KNOWN_BUGS['initial-cursor-same-second']}`, async () => {
       const { invoices, syncId } = await sameSecondScenario(3);
       try {
         expect(await differencesFromUpstream(api, syncId, invoices, ['invoice'])).toEqual([]);

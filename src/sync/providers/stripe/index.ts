@@ -38,7 +38,11 @@ class StripeSession implements ProviderSession {
     const collection = stripeCollection(collectionId);
     const newest = await callStripe(() => this.stripe.events.list({ types: collection.eventTypes, limit: 1 }));
     const event = newest.data[0];
-    return encodeEventsCursor(event ? { t: event.created, ids: [event.id] } : { t: 0, ids: [] });
+    if (!event) return encodeEventsCursor({ t: 0, ids: [] });
+    // Every event of that second is already reflected in what the backfill will list: mark them
+    // all applied, or the first poll replays the older ones over the newer state listed.
+    const sameSecond = (await this.eventsSince(collection, event.created)).filter((e) => e.created === event.created);
+    return encodeEventsCursor({ t: event.created, ids: sameSecond.map((e) => e.id) });
   }
 
   async changesSince(collectionId: string, rawCursor: string): Promise<ChangesPage> {
