@@ -68,6 +68,7 @@ export const toDeliveryConsumer = (c: HttpConsumer): DeliveryConsumer => ({
 /** By id, or by name (the compatibility API addresses consumers either way). */
 export async function findHttpConsumer(ctx: AppContext, principal: Principal, idOrName: string): Promise<HttpConsumer> {
   const isId = isUuid(idOrName);
+  if (!isId && idOrName.includes('\u0000')) throw new NotFoundError('http consumer', idOrName); // no name can hold NUL
   const consumer = await ctx.prisma.httpConsumer.findFirst({
     where: { accountId: principal.accountId, ...(isId ? { id: idOrName.toLowerCase() } : { name: idOrName }) },
   });

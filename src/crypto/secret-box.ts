@@ -54,6 +54,8 @@ export class SecretBox {
 
 /** `sk_live_abcdef…` → `sk_l…def`: enough to recognise a secret, too little to use it. */
 export function secretHint(secret: string): string {
-  if (secret.length <= 8) return '…';
-  return `${secret.slice(0, 4)}…${secret.slice(-3)}`;
+  // By code point: slicing UTF-16 units could cut an emoji in half (a lone surrogate cannot be stored).
+  const chars = Array.from(secret);
+  if (chars.length <= 8) return '…';
+  return `${chars.slice(0, 4).join('')}…${chars.slice(-3).join('')}`;
 }

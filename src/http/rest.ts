@@ -36,16 +36,28 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
 /** U+0000 and unpaired surrogates: valid in JSON and JavaScript strings, refused by PostgreSQL. */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function unstorableStrings(value: unknown, path: string[] = []): ErrorDetail[] {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? [{ path: path.join('.'), message: 'contains U+0000 or an unpaired surrogate, which cannot be stored' }] : [];
-  if (Array.isArray(value)) return value.flatMap((item, i) => unstorableStrings(item, [...path, String(i)]));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [
-      ...(UNSTORABLE.test(key) ? [{ path: [...path, key].join('.'), message: 'key contains U+0000 or an unpaired surrogate' }] : []),
-      ...unstorableStrings(item, [...path, key]),
-    ]);
+/** Deeper input is refused outright: nothing Syncline stores nests this far. */
+const MAX_DEPTH = 64;
+
+/** Strings PostgreSQL cannot store, and nesting too deep, as error details (iterative: no stack overflow). */
+function unstorableStrings(value: unknown): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const pending: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  while (pending.length > 0 && problems.length < 20) {
+    const { value: item, path } = pending.pop()!;
+    if (path.length > MAX_DEPTH) return [{ path: path.slice(0, 3).join('.'), message: `nested deeper than ${MAX_DEPTH} levels` }];
+    if (typeof item === 'string') {
+      if (UNSTORABLE.test(item)) problems.push({ path: path.join('.'), message: 'contains U+0000 or an unpaired surrogate, which cannot be stored' });
+    } else if (Array.isArray(item)) {
+      item.forEach((child, i) => pending.push({ value: child, path: [...path, String(i)] }));
+    } else if (item && typeof item === 'object') {
+      for (const [key, child] of Object.entries(item)) {
+        if (UNSTORABLE.test(key)) problems.push({ path: [...path, key].join('.'), message: 'key contains U+0000 or an unpaired surrogate' });
+        pending.push({ value: child, path: [...path, key] });
+      }
+    }
   }
-  return [];
+  return problems;
 }
 
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {

@@ -51,7 +51,9 @@ async function nullWhenMissing(load: () => unknown): Promise<unknown> {
   try {
     return await load();
   } catch (error) {
-    const missing = (error as { code?: unknown }).code === 'P2025' || /No record was found|Expected a record/.test((error as Error).message ?? '');
+    // P2025: no such row; P2023: the id is not even a uuid (a global id built by hand).
+    const code = (error as { code?: unknown }).code;
+    const missing = code === 'P2025' || code === 'P2023' || /No record was found|Expected a record|Error creating UUID|invalid input syntax for type uuid/.test((error as Error).message ?? '');
     if (missing) return null;
     throw error;
   }

@@ -26,6 +26,7 @@ builder.queryFields((t) => ({
       const syncId = requireId(args.syncId, 'sync');
       const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
       if (!sync) throw new NotFoundError('sync', syncId);
+      if (args.collectionId?.includes('\u0000')) throw new NotFoundError('collection', args.collectionId);
       return ctx.app.prisma.record.findMany({
         ...query,
         where: { syncId, ...(args.collectionId ? { collectionId: args.collectionId } : {}) },
