@@ -1,4 +1,6 @@
+import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { z } from 'zod';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
 import type { RateLimit, SyncSettings } from '../domain/syncs/events.ts';
 import { progressEvent, syncDecider, type ProgressCommand, type SyncCommand } from '../domain/syncs/decide.ts';
@@ -12,12 +14,25 @@ import { createStream } from './streams.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
 
+const progressAppends = new KeyedQueue();
+
 /**
  * Appends a run's checkpoint to the sync's stream without loading it (`progressEvent`); a stale
  * run gets `StaleRunError` from the projection and nothing is appended.
  */
 export async function recordSyncProgress(ctx: AppContext, command: ProgressCommand): Promise<void> {
-  await ctx.eventStore.appendToStream(`sync-${command.data.syncId}`, [progressEvent(command)]);
+  // The collections of a sync checkpoint concurrently; Emmett refuses concurrent appends to one
+  // stream, so they take turns (per process; across processes the append is retried).
+  await progressAppends.run(command.data.syncId, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ctx.eventStore.appendToStream(`sync-${command.data.syncId}`, [progressEvent(command)]);
+        return;
+      } catch (error) {
+        if (!(error instanceof ExpectedVersionConflictError) || attempt >= 5) throw error;
+      }
+    }
+  });
   ctx.bus.publish({ channel: 'sync', syncId: command.data.syncId });
 }
 

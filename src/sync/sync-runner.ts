@@ -128,9 +128,11 @@ export class SyncRunner {
     while (!this.stopped) {
       try {
         if (changesCursor === null) {
-          changesCursor = await this.session.initialChangesCursor(collectionId);
+          // The new cursor counts only once StartBackfill is stored: a failed checkpoint retries all of it.
+          const startCursor = await this.session.initialChangesCursor(collectionId);
           await this.scan.begin(this.target(collectionId));
-          await this.checkpoint('StartBackfill', { collectionId, changesCursor });
+          await this.checkpoint('StartBackfill', { collectionId, changesCursor: startCursor });
+          changesCursor = startCursor;
           backfillCursor = null;
           backfillDone = false;
         }
