@@ -6,16 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSyncProgress } from '../../src/commands/syncs.ts';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { graphqlClient, restClient, type RestClient } from '../support/api.ts';
 import { randomPort, spawnServer, stopServer, type ChildServer } from '../support/child-server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { allRecords } from '../support/records.ts';
-import { ROOT_TOKEN, TEST_SECRET_KEY } from '../support/server.ts';
+import { ROOT_TOKEN, startTestServer, TEST_SECRET_KEY } from '../support/server.ts';
 import { createStripeSync, differencesFromUpstream, syncStatus, waitForBackfill } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
 import { FIXED_BUGS, KNOWN_BUGS } from './support/known-bugs.ts';
-import { emulatorEvents, isSameSecondRegression } from './support/upstream-match.ts';
 
 describe('bugs found by the reliability suite', () => {
   let database: TestDatabase;
@@ -42,20 +41,50 @@ describe('bugs found by the reliability suite', () => {
   const post = (path: string, body: string) =>
     fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ROOT_TOKEN}` }, body });
 
-  describe('fixed in this session (regression tests)', () => {
-    it(`graphql-node-internal (fixed): ${KNOWN_BUGS['graphql-node-internal']}`, async () => {
+  describe('open (reported; the fix is outside the suite)', () => {
+    it(`checkpoint-append-race (fixed): ${KNOWN_BUGS['checkpoint-append-race']}`, async () => {
+      // In-process, to call the checkpoint command directly, as six collections of a sync do at once.
+      const app = await startTestServer({ LOG_LEVEL: 'silent' }, { disableSyncs: true });
+      try {
+        const local = restClient(app.url, ROOT_TOKEN);
+        const credential = await local.post('/v1/credentials', { kind: 'stripe', secret: 'sk_test_x', api_base_url: 'http://127.0.0.1:9' });
+        const collections = ['customer', 'product', 'price', 'subscription', 'invoice', 'charge'].map((c) => `stripe:${c}`);
+        const sync = await local.post('/v1/syncs', { provider: 'stripe', collection_ids: collections, credential_id: credential.body.id });
+        const accountId = (await local.get('/v1/account')).body.id as string;
+        const failures: string[] = [];
+        for (let round = 0; round < 5; round++) {
+          const results = await Promise.allSettled(
+            collections.map((collectionId) =>
+              recordSyncProgress(app.app.ctx, {
+                type: 'RecordChanges',
+                data: { syncId: sync.body.id, accountId, generation: 0, collectionId, cursor: `{"t":${round},"ids":[]}`, changes: 0 },
+                metadata: { now: new Date() },
+              } as Parameters<typeof recordSyncProgress>[1]),
+            ),
+          );
+          for (const result of results) if (result.status === 'rejected') failures.push(String((result.reason as Error).message));
+        }
+        expect(failures).toEqual([]);
+      } finally {
+        await app.stop();
+      }
+    });
+  });
+
+  describe('fixed (regression tests): bad input', () => {
+    it(`graphql-node-internal: ${FIXED_BUGS['graphql-node-internal']}`, async () => {
       const answer = await gql('query($id: ID!) { node(id: $id) { id } }', { id: Buffer.from('Stream:abc').toString('base64') });
       expect(answer.errors?.[0]?.extensions?.code).not.toBe('internal');
     });
 
-    it(`deep-json-500 (fixed): ${KNOWN_BUGS['deep-json-500']}`, async () => {
+    it(`deep-json-500: ${FIXED_BUGS['deep-json-500']}`, async () => {
       for (const body of ['['.repeat(3000) + ']'.repeat(3000), `${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`]) {
         const answer = await post('/v1/streams', body);
         expect(answer.status).toBe(400);
       }
     });
 
-    it(`nul-in-query-500 (fixed): ${KNOWN_BUGS['nul-in-query-500']}`, async () => {
+    it(`nul-in-query-500: ${FIXED_BUGS['nul-in-query-500']}`, async () => {
       for (const action of ['receive', 'ack', 'nack']) {
         const answer = await post(`/api/http_pull_consumers/a%00b/${action}`, action === 'receive' ? '{}' : '{"ack_ids":["x"]}');
         expect(answer.status).toBe(404);
@@ -66,14 +95,14 @@ describe('bugs found by the reliability suite', () => {
       expect(answer.errors?.[0]?.extensions?.code).not.toBe('internal');
     });
 
-    it(`secret-hint-surrogate-500 (fixed): ${KNOWN_BUGS['secret-hint-surrogate-500']}`, async () => {
+    it(`secret-hint-surrogate-500: ${FIXED_BUGS['secret-hint-surrogate-500']}`, async () => {
       const secret = '🙂'.repeat(10);
       expect((await api.post('/v1/oauth-apps', { provider: 'stripe', client_id: 'emoji', client_secret: secret })).status).toBe(201);
       expect((await api.post('/v1/credentials', { kind: 'stripe', secret })).status).toBe(201);
     });
   });
 
-  describe('fixed in this session, sync engine (regression tests)', () => {
+  describe('fixed (regression tests): sync engine', () => {
     /** A draft invoice paid in one call (invoice.finalized and invoice.paid in the same second), then a new sync of invoices. */
     async function sameSecondScenario(seed: number) {
       const invoices = await startStripeEmulator({ seed: { customer: 20, invoice: 10 }, randomSeed: seed });
@@ -91,29 +120,10 @@ describe('bugs found by the reliability suite', () => {
       return { invoices, syncId: sync.id };
     }
 
-    it(`initial-cursor-same-second (fixed): ${KNOWN_BUGS['initial-cursor-same-second']}`, async () => {
+    it(`initial-cursor-same-second: ${FIXED_BUGS['initial-cursor-same-second']}`, async () => {
       const { invoices, syncId } = await sameSecondScenario(3);
       try {
         expect(await differencesFromUpstream(api, syncId, invoices, ['invoice'])).toEqual([]);
-      } finally {
-        await invoices.close();
-      }
-    }, 60_000);
-
-    it('the crash part recognizes initial-cursor-same-second staleness (and nothing else) as that bug', async () => {
-      const { invoices, syncId } = await sameSecondScenario(4);
-      try {
-        const events = await emulatorEvents(invoices);
-        const records = await allRecords(api, syncId, 'stripe:invoice');
-        for (const difference of await differencesFromUpstream(api, syncId, invoices, ['invoice'])) {
-          const id = /^invoice (\S+): stale$/.exec(difference)?.[1];
-          expect(id, difference).toBeDefined();
-          expect(isSameSecondRegression(records.find((r) => r.upstream_id === id)!.data, id!, events)).toBe(true);
-        }
-        // An up-to-date record, and one that is stale without a same-second event, are not that bug.
-        const fresh = invoices.objects('invoice')[0]!;
-        expect(isSameSecondRegression(fresh, fresh.id as string, events)).toBe(false);
-        expect(isSameSecondRegression({ ...fresh, metadata: { made: 'up' } }, fresh.id as string, events)).toBe(false);
       } finally {
         await invoices.close();
       }
