@@ -13,7 +13,7 @@ import { createStripeSync, syncStatus, waitForBackfill, waitForUpstreamMatch, di
 import { waitFor } from '../support/wait.ts';
 import { suiteSeed } from './support/prng.ts';
 import { reportFigures } from './support/report.ts';
-import { maxConcurrent, maxInAnyWindow } from './support/windows.ts';
+import { maxConcurrent, maxInAnyWindow } from '../support/request-log-windows.ts';
 
 const RATE_LIMIT = { allowed_requests: 6, interval: 1, max_concurrent_requests: 2 };
 const FAULTS: Faults = {

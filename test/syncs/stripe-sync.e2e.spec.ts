@@ -4,6 +4,7 @@ import { restClient, type RestClient } from '../support/api.ts';
 import { allRecords } from '../support/records.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { createStripeSync, differencesFromUpstream, recordsOf, syncStatus, waitForBackfill, waitForUpstreamMatch } from '../support/stripe-sync.ts';
+import { maxConcurrent, maxInAnyWindow } from '../support/request-log-windows.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('Stripe sync: backfill, then changes and deletes from the events feed', () => {
@@ -165,33 +166,6 @@ async function newRecordsSince(api: RestClient, syncId: string, idx: number) {
   expect(answer.status).toBe(200);
   const records = answer.body.data as Awaited<ReturnType<typeof allRecords>>;
   return new Map(records.map((r) => [r.upstream_id, r]));
-}
-
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= windowMs) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
-}
-
-function maxConcurrent(log: { startedAt: number; endedAt: number }[]): number {
-  const edges = log.flatMap((e) => [
-    { at: e.startedAt, delta: 1 },
-    { at: e.endedAt, delta: -1 },
-  ]);
-  // Ends before starts at the same instant: a request that finished does not overlap the next.
-  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let current = 0;
-  let max = 0;
-  for (const edge of edges) {
-    current += edge.delta;
-    max = Math.max(max, current);
-  }
-  return max;
 }
 
 describe('Stripe sync: resync after deletes the events feed no longer shows', () => {

@@ -1,32 +1,9 @@
-/** A seeded PRNG (mulberry32) for the reliability suite: every random choice of a run follows from its printed seed. */
-export class Prng {
-  private state: number;
+import { Random } from '../../../src/emulators/stripe/random.ts';
 
+/** The emulator's seeded PRNG (mulberry32), keeping the seed: every random choice of a run follows from its printed seed. */
+export class Prng extends Random {
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Integer in [min, max] inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)] as T;
+    super(seed);
   }
 }
 

@@ -1,4 +1,4 @@
-/** Upstream-side checks of a request log (the same arithmetic as test/syncs/stripe-sync.e2e.spec.ts). */
+/** Upstream-side checks of a request log: the rate limit as the upstream sees it.
 
 /** The largest number of request starts inside any window of `windowMs`. */
 export function maxInAnyWindow(times: number[], windowMs: number): number {
