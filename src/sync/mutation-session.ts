@@ -25,5 +25,5 @@ export function openMutationSession(ctx: AppContext, sync: Sync, credential: Pro
       if (event.type === 'rate_limited') ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
     },
   });
-  return provider.connect({ credential, fetch });
+  return provider.connect({ credential, fetch, oauth: null });
 }

@@ -80,7 +80,7 @@ export class SyncRunner {
       });
       return null;
     }
-    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch }));
+    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: null }));
   }
 
   /** true once `stop()` was called, as opposed to a run that ended by itself. */

@@ -58,6 +58,46 @@ export interface ProviderContext {
    * every request through it.
    */
   fetch: typeof fetch;
+  /**
+   * The credential's OAuth tokens for providers with `oauth` (null otherwise): the current
+   * access token, refreshed before it expires and when the upstream refuses it, persisted
+   * (encrypted) so that every run and restart uses the newest (src/sync/oauth/).
+   */
+  oauth: OAuthTokenSource | null;
+}
+
+/** Tokens as a provider's token endpoint answers them. */
+export interface OAuthTokenSet {
+  accessToken: string;
+  /** A rotated refresh token, or null to keep the one in use. */
+  refreshToken: string | null;
+  /** null when the provider does not say (e.g. Salesforce). */
+  expiresAt: Date | null;
+  /** Provider facts from the token answer the credential keeps, e.g. Salesforce's `instance_url`. */
+  metadata: Record<string, unknown>;
+}
+
+export interface OAuthTokenSource {
+  /** A valid access token (refreshed first when it expires within a minute). */
+  current(): Promise<OAuthTokenSet>;
+  /**
+   * The upstream refused `rejectedAccessToken` (401): refresh once, however many requests saw
+   * the refusal, and answer the new tokens. Throws UpstreamAuthError when the refresh is refused.
+   */
+  refresh(rejectedAccessToken: string): Promise<OAuthTokenSet>;
+}
+
+export type OAuthGrant = { type: 'authorization_code'; code: string; redirectUri: string } | { type: 'refresh_token'; refreshToken: string };
+
+/** A provider's OAuth 2 endpoints (authorization-code connect flow and refresh-token grant). */
+export interface ProviderOAuth {
+  /** The credential kind the connect flow creates, e.g. `hubspot_oauth2`. */
+  credentialKind: string;
+  defaultScopes: string[];
+  /** The provider's consent page URL; `apiBaseUrl` (emulator, sandbox) replaces the provider's host. */
+  authorizeUrl(input: { clientId: string; redirectUri: string; state: string; scopes: string[]; apiBaseUrl: string | null }): string;
+  /** POSTs the token endpoint. Throws UpstreamAuthError when the grant is refused. */
+  requestToken(input: { grant: OAuthGrant; clientId: string; clientSecret: string; apiBaseUrl: string | null; fetch: typeof fetch }): Promise<OAuthTokenSet>;
 }
 
 export interface MutationItem {
@@ -89,6 +129,8 @@ export interface Provider {
   collections: CollectionSpec[];
   /** Requests per second that stays clear of the provider's documented limit. */
   defaultRateLimit: { allowedRequests: number; intervalSeconds: number; maxConcurrentRequests: number };
+  /** Present for providers whose credentials come from an OAuth 2 connect flow. */
+  oauth?: ProviderOAuth;
   connect(context: ProviderContext): ProviderSession;
 }
 

@@ -1,0 +1,94 @@
+/**
+ * What every provider emulator offers its users (tests, the conformance suite, `npm run emulate`),
+ * whatever the provider: its address, request log, faults, its objects as the API returns them,
+ * and random changes over time.
+ */
+
+import type { Logger } from 'pino';
+import type { EmulatorRateLimit, FaultKind, Faults, RequestLogEntry } from './http-emulator.ts';
+
+export interface ChangesMade {
+  created: string[];
+  updated: string[];
+  deleted: string[];
+}
+
+export interface ProviderEmulator<Collection extends string = string> {
+  /** e.g. 'http://127.0.0.1:54321' */
+  url: string;
+  port: number;
+  /** Every request, in arrival order (rejected ones included). */
+  readonly requestLog: RequestLogEntry[];
+  clearRequestLog(): void;
+  setFaults(faults: Faults): void;
+  readonly faultCounts: Readonly<Record<FaultKind, number>>;
+  setRateLimit(rateLimit: EmulatorRateLimit | null): void;
+  /** The collections (object names without the provider prefix, e.g. `contact`). */
+  readonly collections: readonly Collection[];
+  /** Live (non-deleted) objects of a collection, exactly as the API's GET returns them (JSON-cloned). */
+  objects(collection: Collection): Record<string, unknown>[];
+  /** n random creates / updates / deletes across the collections, with whatever change feed the provider keeps. */
+  mutateRandomly(n: number, collections?: Collection[]): ChangesMade;
+  startRandomMutations(options: { everyMs: number; perTick: number; collections?: Collection[] }): void;
+  stopRandomMutations(): void;
+  close(): Promise<void>;
+}
+
+/** Options every emulator understands (`npm run emulate -- <provider> …`). */
+export interface CommonEmulatorOptions {
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  /** Objects seeded per collection (the provider decides the mix, e.g. fewer of a child collection). */
+  objects?: number;
+  /** The emulator's own limit (429 beyond it, in the provider's shape); null = none. */
+  rateLimit?: EmulatorRateLimit | null;
+  faults?: Faults;
+  randomSeed?: number;
+  logger?: Logger;
+}
+
+/** An emulator as `npm run emulate` lists it. */
+export interface EmulatorDescriptor {
+  name: string;
+  defaultPort: number;
+  start(options: CommonEmulatorOptions): Promise<ProviderEmulator & {
+    /** Lines telling a person how to point Syncline at it (credential JSON, OAuth app to create). */
+    instructions(): string[];
+  }>;
+}
+
+const DURATION_FAULTS = new Set(['timeoutMs', 'slowMs']);
+const COUNT_FAULTS = new Set(['maxTimeouts']);
+
+/** Checks fault settings (probabilities 0..1, durations and counts ≥ 0); answers a copy. */
+export function validateFaults(faults: Faults): Faults {
+  for (const [name, value] of Object.entries(faults) as [string, number | undefined][]) {
+    if (value === undefined) continue;
+    if (COUNT_FAULTS.has(name)) {
+      if (!Number.isInteger(value) || value < 0) throw new RangeError(`faults.${name} must be a non-negative integer, got ${value}`);
+    } else if (DURATION_FAULTS.has(name)) {
+      if (!Number.isFinite(value) || value < 0) throw new RangeError(`faults.${name} must be a non-negative number of milliseconds, got ${value}`);
+    } else if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new RangeError(`faults.${name} must be a probability between 0 and 1, got ${value}`);
+    }
+  }
+  return { ...faults };
+}
+
+/** Runs `tick` every `everyMs` (unref'd) until stopped: the random-mutation loop of every emulator. */
+export class MutationTimer {
+  private timer: NodeJS.Timeout | undefined;
+
+  start(everyMs: number, tick: () => void): void {
+    if (!(everyMs > 0)) throw new RangeError('everyMs must be positive');
+    this.stop();
+    this.timer = setInterval(tick, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What a provider registers in the provider conformance suite (conformance.ts). Each provider
+ * has one spec file, `test/providers/<provider>.conformance.e2e.spec.ts`, that calls
+ * `describeConformance(target)`; nothing else in the suite knows the provider.
+ */
+
+import type { ProviderEmulator } from '../../../src/emulators/kit/provider-emulator.ts';
+import type { EmulatorRateLimit } from '../../../src/emulators/kit/http-emulator.ts';
+import type { RestClient } from '../../support/api.ts';
+
+export interface MutationSample {
+  /** e.g. `hubspot:contact`: a collection whose provider supports create, update and delete. */
+  collectionId: string;
+  /** `data` of one create item in POST /v1/mutations/run. */
+  create: Record<string, unknown>;
+  /** `data` of one update item (applied to the object just created). */
+  update: Record<string, unknown>;
+  /** true when `object` (as the emulator holds it) shows the update applied. */
+  showsUpdate(object: Record<string, unknown>): boolean;
+}
+
+export interface ConformanceTarget<Emulator extends ProviderEmulator = ProviderEmulator> {
+  /** The provider's registry name, e.g. `hubspot`. */
+  provider: string;
+  /** Collection ids the suite syncs, e.g. `['hubspot:contact', 'hubspot:company', 'hubspot:deal']`. */
+  collections: string[];
+  /** Starts the emulator seeded with about `objects` objects per collection. */
+  startEmulator(options: { objects: number; randomSeed: number; rateLimit?: EmulatorRateLimit | null }): Promise<Emulator>;
+  /**
+   * Creates through the REST API what the credential needs (an OAuth app, a refresh token the
+   * emulator issued…) and answers the body for `POST /v1/credentials`, pointing at the emulator.
+   */
+  credential(api: RestClient, emulator: Emulator): Promise<Record<string, unknown>>;
+  /** The upstream id of an emulator object (what Syncline stores as `upstream_id`). */
+  upstreamId(collectionId: string, object: Record<string, unknown>): string;
+  /** For OAuth providers: makes every access token issued so far invalid, so the next request gets 401. */
+  expireAccessTokens?(emulator: Emulator): void;
+  /** How many refresh-token grants the emulator answered (for OAuth providers). */
+  refreshGrants?(emulator: Emulator): number;
+  mutation: MutationSample;
+  /**
+   * Optional: how a record's `data` compares with the emulator's object; default: equal as
+   * canonical JSON. Providers whose list and change feeds return different projections of one
+   * object (e.g. only requested properties) narrow the comparison here — and say why.
+   */
+  sameObject?(collectionId: string, recordData: Record<string, unknown>, upstream: Record<string, unknown>): boolean;
+}
