@@ -58,6 +58,7 @@ export class SyncRunner {
     this.flushed = { requests: requestsMade, waitMs, retries: 0 };
     const fetch = createUpstreamFetch({
       limiter: this.limiter,
+      ...(this.provider.isRateLimited ? { isRateLimited: this.provider.isRateLimited } : {}),
       signal: this.abort.signal,
       onEvent: (event) => {
         if (event.type === 'retry') this.retries++;

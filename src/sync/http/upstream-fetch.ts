@@ -17,7 +17,15 @@ export interface UpstreamFetchOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   fetch?: typeof globalThis.fetch;
+  /**
+   * The provider's word on answers other than 429 that mean "slow down" (GitHub's 403 with
+   * `X-RateLimit-Remaining: 0`, Salesforce's 403 `REQUEST_LIMIT_EXCEEDED`): such answers are
+   * treated as 429s. Asked for 403 answers only; `body` is the answer's text.
+   */
+  isRateLimited?: RateLimitedAnswerCheck;
 }
+
+export type RateLimitedAnswerCheck = (answer: { status: number; headers: Headers; body: string }) => boolean;
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
@@ -37,6 +45,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     baseDelayMs = 500,
     maxDelayMs = 30_000,
     fetch: send = globalThis.fetch,
+    isRateLimited,
   } = options;
 
   const backoff = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
@@ -64,10 +73,11 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
       release();
       pauseOnExhaustedQuota(limiter, response.headers);
 
-      if (response.status === 429 && ++rateLimited < maxRateLimitedAttempts) {
+      const slowDown = response.status === 429 || (response.status === 403 && isRateLimited !== undefined && isRateLimited({ status: 403, headers: response.headers, body: await response.clone().text() }));
+      if (slowDown && ++rateLimited < maxRateLimitedAttempts) {
         const waitMs = retryAfterMs(response.headers) ?? backoff(rateLimited);
         limiter.pauseFor(waitMs);
-        onEvent({ type: 'rate_limited', status: 429, waitMs, url });
+        onEvent({ type: 'rate_limited', status: response.status, waitMs, url });
         await response.body?.cancel();
         continue;
       }

@@ -129,6 +129,11 @@ export interface Provider {
   collections: CollectionSpec[];
   /** Requests per second that stays clear of the provider's documented limit. */
   defaultRateLimit: { allowedRequests: number; intervalSeconds: number; maxConcurrentRequests: number };
+  /**
+   * Answers other than 429 that mean the upstream's rate limit was hit (see RateLimitedAnswerCheck
+   * in src/sync/http/upstream-fetch.ts); the engine then waits and retries as for a 429.
+   */
+  isRateLimited?: (answer: { status: number; headers: Headers; body: string }) => boolean;
   /** Present for providers whose credentials come from an OAuth 2 connect flow. */
   oauth?: ProviderOAuth;
   connect(context: ProviderContext): ProviderSession;
