@@ -1,27 +1,27 @@
 /**
  * Runs a provider API emulator from the command line:
  *
- *   npm run emulate -- stripe --objects 10000 [--port 12111] [--api-key sk_test_emulator]
+ *   npm run emulate -- <provider> --objects 10000 [--port P] [--api-key KEY]
  *     [--rate-limit 25] [--mutate-every 2000 --mutate-count 5] [--fault-429 0.05 --fault-500 0.05]
  *     [--host 127.0.0.1] [--seed 42]
  */
 
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { startStripeEmulator, type StripeCollection } from './stripe/index.ts';
+import { emulators } from './registry.ts';
 
-const PROVIDERS = ['stripe'] as const;
+const PROVIDERS = emulators.map((e) => e.name);
 
 const USAGE = `usage: npm run emulate -- <provider> [options]
 
-providers: ${PROVIDERS.join(', ')}
+providers: ${emulators.map((e) => `${e.name} (port ${e.defaultPort})`).join(', ')}
 
 options:
-  --objects N          seed N customers plus N/10 (at least 1) products, prices,
-                       subscriptions, invoices and charges (default 0)
-  --port P             port to listen on (default 12111; 0 = any free port)
+  --objects N          seed about N objects per collection (Stripe: N customers plus
+                       N/10, at least 1, of each other collection) (default 0)
+  --port P             port to listen on (default: the provider's above; 0 = any free port)
   --host H             address to bind (default 127.0.0.1)
-  --api-key KEY        secret key clients must send (default sk_test_emulator)
+  --api-key KEY        the key / access token clients must send (default: the emulator's)
   --rate-limit R       allow R requests per second, 429 beyond (default: no limit)
   --mutate-every MS    apply random mutations every MS milliseconds
   --mutate-count K     mutations per tick (default 5)
@@ -42,13 +42,6 @@ function number(name: string, raw: string | undefined, check: (n: number) => boo
 
 const isInt = (n: number): boolean => Number.isInteger(n) && n >= 0;
 const isProbability = (n: number): boolean => n >= 0 && n <= 1;
-
-/** Seed counts for `--objects N`. */
-function seedCounts(objects: number): Partial<Record<StripeCollection, number>> {
-  if (objects <= 0) return {};
-  const others = Math.max(1, Math.floor(objects / 10));
-  return { customer: objects, product: others, price: others, subscription: others, invoice: others, charge: others };
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -77,12 +70,11 @@ async function main(argv: string[]): Promise<number> {
   const provider = positionals[0];
   if (!provider) throw new UsageError('missing provider name');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  if (!(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new UsageError(`unknown provider "${provider}" (available: ${PROVIDERS.join(', ')})`);
-  }
+  const descriptor = emulators.find((e) => e.name === provider);
+  if (!descriptor) throw new UsageError(`unknown provider "${provider}" (available: ${PROVIDERS.join(', ')})`);
 
   const objects = number('objects', values.objects, isInt, 'a non-negative integer') ?? 0;
-  const port = number('port', values.port, (n) => isInt(n) && n <= 65_535, 'a port number') ?? 12_111;
+  const port = number('port', values.port, (n) => isInt(n) && n <= 65_535, 'a port number') ?? descriptor.defaultPort;
   const rateLimit = number('rate-limit', values['rate-limit'], (n) => n > 0, 'a positive number');
   const mutateEvery = number('mutate-every', values['mutate-every'], (n) => n > 0, 'a positive number of milliseconds');
   const mutateCount = number('mutate-count', values['mutate-count'], (n) => isInt(n) && n > 0, 'a positive integer') ?? 5;
@@ -90,18 +82,18 @@ async function main(argv: string[]): Promise<number> {
   const rate500 = number('fault-500', values['fault-500'], isProbability, 'a probability between 0 and 1');
   const randomSeed = number('seed', values.seed, isInt, 'a non-negative integer');
   if (values['mutate-count'] !== undefined && mutateEvery === undefined) throw new UsageError('--mutate-count needs --mutate-every');
-  const apiKey = values['api-key'] ?? 'sk_test_emulator';
-  if (apiKey.trim() === '') throw new UsageError('--api-key must not be empty');
+  const apiKey = values['api-key'];
+  if (apiKey !== undefined && apiKey.trim() === '') throw new UsageError('--api-key must not be empty');
 
   // Logs go to stderr: stdout carries only the lines below, for people and scripts to copy.
-  const logger = pino({ level: values['log-level'] ?? 'info', base: { service: 'stripe-emulator' } }, pino.destination(2));
+  const logger = pino({ level: values['log-level'] ?? 'info', base: { service: `${provider}-emulator` } }, pino.destination(2));
   const started = performance.now();
-  const emulator = await startStripeEmulator({
+  const emulator = await descriptor.start({
     host: values.host ?? '127.0.0.1',
     port,
-    apiKey,
-    seed: seedCounts(objects),
-    rateLimit: rateLimit === undefined ? null : { requestsPerSecond: rateLimit },
+    ...(apiKey === undefined ? {} : { apiKey }),
+    objects,
+    rateLimit: rateLimit === undefined ? null : { requests: rateLimit, windowMs: 1000 },
     faults: { ...(rate429 === undefined ? {} : { rate429 }), ...(rate500 === undefined ? {} : { rate500 }) },
     ...(randomSeed === undefined ? {} : { randomSeed }),
     logger,
@@ -109,12 +101,11 @@ async function main(argv: string[]): Promise<number> {
   if (mutateEvery !== undefined) emulator.startRandomMutations({ everyMs: mutateEvery, perTick: mutateCount });
 
   logger.info({ objects, ms: Math.round(performance.now() - started) }, 'seeded');
-  console.log(`Stripe emulator listening on ${emulator.url} with API key ${emulator.apiKey}; Syncline credential:`);
-  console.log(JSON.stringify({ kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url }));
+  for (const line of emulator.instructions()) console.log(line);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'stopping the Stripe emulator');
+      logger.info({ signal }, `stopping the ${provider} emulator`);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();

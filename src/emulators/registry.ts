@@ -1,4 +1,5 @@
 import type { EmulatorDescriptor } from './kit/provider-emulator.ts';
+import { stripeEmulator } from './stripe/descriptor.ts';
 
 /** Every emulator `npm run emulate -- <provider>` can start; add new ones here. */
-export const emulators: readonly EmulatorDescriptor[] = [];
+export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator];

@@ -491,7 +491,7 @@ describe('Stripe emulator: authentication, rate limits and faults', () => {
 
   it('answers 429 in Stripe shape beyond the configured rate (StripeRateLimitError)', async () => {
     const stripe = sdk(emulator);
-    emulator.setRateLimit({ requestsPerSecond: 3 });
+    emulator.setRateLimit({ requests: 3, windowMs: 1000 });
     try {
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => stripe.customers.list({ limit: 1 })));
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -38,7 +38,7 @@ describe('upstream faults: every fault kind at once, a strict rate limit, random
       seed: { customer: 1500, product: 80, price: 80, subscription: 80, invoice: 80, charge: 80 },
       randomSeed: seed,
       // The emulator refuses what exceeds the sync's own limit: a 429 without `fault` would be the engine's fault.
-      rateLimit: { requestsPerSecond: RATE_LIMIT.allowed_requests },
+      rateLimit: { requests: RATE_LIMIT.allowed_requests, windowMs: 1000 },
     });
     server = await startTestServer({ LOG_LEVEL: 'warn' });
   });

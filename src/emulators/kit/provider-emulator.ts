@@ -39,6 +39,8 @@ export interface CommonEmulatorOptions {
   host?: string;
   /** 0 = any free port. */
   port?: number;
+  /** The API key / access token clients must send (each emulator has a default). */
+  apiKey?: string;
   /** Objects seeded per collection (the provider decides the mix, e.g. fewer of a child collection). */
   objects?: number;
   /** The emulator's own limit (429 beyond it, in the provider's shape); null = none. */
