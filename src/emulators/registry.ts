@@ -1,5 +1,6 @@
 import type { EmulatorDescriptor } from './kit/provider-emulator.ts';
+import { shopifyEmulatorDescriptor } from './shopify/index.ts';
 import { stripeEmulator } from './stripe/descriptor.ts';
 
 /** Every emulator `npm run emulate -- <provider>` can start; add new ones here. */
-export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator];
+export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor];

@@ -2,7 +2,7 @@
 
 import { EmulatorError } from '../kit/http-emulator.ts';
 import type { Random } from '../kit/random.ts';
-import { customer, order, orderCustomer, product, type Ids, type ShopifyObject } from './objects.ts';
+import { customer, order, product, type Ids, type ShopifyObject } from './objects.ts';
 import { nowSeconds, shopifyTime } from './time.ts';
 
 export const SHOPIFY_COLLECTIONS = ['customer', 'order', 'product'] as const;
@@ -106,7 +106,7 @@ export class ShopifyStore {
         const buyerId = input.customer && typeof input.customer === 'object' ? Number((input.customer as ShopifyObject).id) : NaN;
         const customers = this.all('customer');
         const buyer = Number.isFinite(buyerId) ? this.get('customer', buyerId) : customers.length > 0 && this.random.chance(0.9) ? this.random.pick(customers) : null;
-        return order(this.random, this.ids, at, { number: this.nextOrderNumber++, customer: buyer ? orderCustomer(buyer) : null, products: this.all('product'), input });
+        return order(this.random, this.ids, at, { number: this.nextOrderNumber++, customer: buyer, products: this.all('product'), input });
       }
     }
   }

@@ -1,0 +1,84 @@
+/** The Shopify Admin REST API emulator (customers, orders, products, events), on the emulator kit. */
+
+import { HttpEmulator, type EmulatorRateLimit } from '../kit/http-emulator.ts';
+import { MutationTimer, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { Random } from '../kit/random.ts';
+import { mutateRandomly, seed } from './mutator.ts';
+import { SHOPIFY_COLLECTIONS, ShopifyStore, type ShopifyCollection } from './store.ts';
+import { nowSeconds } from './time.ts';
+import { BUCKET_SIZE, ShopifyWireFormat } from './wire-format.ts';
+
+export { SHOPIFY_COLLECTIONS, type ShopifyCollection } from './store.ts';
+
+/** The standard plan's leaky bucket (40, leaking 2/s) as the kit's sliding window: 40 per 20 s. */
+export const SHOPIFY_STANDARD_RATE_LIMIT: EmulatorRateLimit = { requests: BUCKET_SIZE, windowMs: 20_000 };
+
+export interface ShopifyEmulatorOptions extends CommonEmulatorOptions {
+  accessToken?: string;
+  /** The shop's domain, for instructions (`<shop>.myshopify.com`). */
+  shop?: string;
+  /** Seeded objects per collection; overrides `objects`. */
+  seed?: Partial<Record<ShopifyCollection, number>>;
+}
+
+export interface ShopifyEmulator extends ProviderEmulator<ShopifyCollection> {
+  readonly accessToken: string;
+  readonly shop: string;
+  instructions(): string[];
+}
+
+export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {}): Promise<ShopifyEmulator> {
+  const accessToken = options.accessToken ?? 'shpat_emulator';
+  const shop = options.shop ?? 'syncline-emulator.myshopify.com';
+  const random = new Random(options.randomSeed ?? 42);
+  const store = new ShopifyStore(random.fork());
+  const objects = options.objects ?? 0;
+  seed(store, random.fork(), { customer: objects, order: objects, product: objects, ...options.seed }, nowSeconds());
+  const http = new HttpEmulator(new ShopifyWireFormat(store, accessToken), {
+    // Unset: Shopify's standard bucket; null: no limit.
+    rateLimit: options.rateLimit === undefined ? SHOPIFY_STANDARD_RATE_LIMIT : options.rateLimit,
+    faults: validateFaults(options.faults ?? {}),
+    faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const port = await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  const mutationRandom = random.fork();
+  const timer = new MutationTimer();
+  const mutate = (n: number, collections: readonly ShopifyCollection[] = SHOPIFY_COLLECTIONS) =>
+    mutateRandomly(store, mutationRandom, n, collections.length > 0 ? collections : SHOPIFY_COLLECTIONS, nowSeconds());
+
+  return {
+    url: http.url,
+    port,
+    accessToken,
+    shop,
+    collections: SHOPIFY_COLLECTIONS,
+    get requestLog() {
+      return http.requestLog;
+    },
+    get faultCounts() {
+      return http.faultCounts;
+    },
+    clearRequestLog: () => http.clearRequestLog(),
+    setFaults: (faults) => http.setFaults(validateFaults(faults)),
+    setRateLimit: (rateLimit) => http.setRateLimit(rateLimit),
+    objects: (collection) => (JSON.parse(JSON.stringify(store.all(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[]),
+    mutateRandomly: (n, collections) => mutate(n, collections),
+    startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutate(perTick, collections)),
+    stopRandomMutations: () => timer.stop(),
+    close: async () => {
+      timer.stop();
+      await http.close();
+    },
+    instructions: () => [
+      `Shopify emulator listening on ${http.url} (shop ${shop}, access token ${accessToken}); Syncline credential:`,
+      JSON.stringify({ kind: 'shopify', access_token: accessToken, metadata: { shop }, api_base_url: http.url }),
+    ],
+  };
+}
+
+export const shopifyEmulatorDescriptor: EmulatorDescriptor = {
+  name: 'shopify',
+  defaultPort: 12114,
+  start: (options) => startShopifyEmulator(options),
+};
