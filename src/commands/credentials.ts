@@ -5,6 +5,7 @@ import type { CredentialFields } from '../domain/credentials/events.ts';
 import { credentialKinds, credentialShapeProblems, type CredentialSecretField } from '../domain/credentials/kinds.ts';
 import { NotFoundError, UnprocessableError } from '../errors.ts';
 import type { AppContext, Principal } from './context.ts';
+import type { OAuthTokenSet } from '../sync/providers/provider.ts';
 import { commandHandler } from './handle.ts';
 
 const handleCredential = commandHandler('credential', credentialDecider);
@@ -103,6 +104,29 @@ export async function deleteCredential(ctx: AppContext, principal: Principal, cr
   await handleCredential(ctx.eventStore, credentialId, {
     type: 'DeleteCredential',
     data: { credentialId, accountId: principal.accountId },
+    metadata: { now: ctx.now() },
+  });
+}
+
+/** OAuth tokens obtained by a refresh (or the connect flow), sealed with the credential's other secrets. */
+export async function recordRefreshedTokens(ctx: AppContext, credentialId: string, tokens: OAuthTokenSet): Promise<void> {
+  const current = await ctx.prisma.credential.findUnique({ where: { id: credentialId } });
+  if (!current) throw new NotFoundError('credential', credentialId);
+  const stored = ctx.secretBox.openJson(current.secretsEncrypted);
+  const secrets: Record<string, string> = { ...stored, access_token: tokens.accessToken };
+  if (tokens.refreshToken) secrets.refresh_token = tokens.refreshToken;
+  if (tokens.expiresAt) secrets.access_token_expires_at = tokens.expiresAt.toISOString();
+  else delete secrets.access_token_expires_at;
+  const secretHints = Object.fromEntries(Object.entries(secrets).filter(([k]) => k !== 'access_token_expires_at').map(([k, v]) => [k, secretHint(v)]));
+  await handleCredential(ctx.eventStore, credentialId, {
+    type: 'RecordRefreshedTokens',
+    data: {
+      credentialId,
+      accountId: current.accountId,
+      secretsSealed: ctx.secretBox.sealJson(secrets),
+      secretHints,
+      metadata: { ...(current.metadata as Record<string, unknown>), ...tokens.metadata },
+    },
     metadata: { now: ctx.now() },
   });
 }

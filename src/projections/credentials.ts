@@ -4,11 +4,21 @@ import { defineProjection } from './read-model-projection.ts';
 export const credentialsProjection = defineProjection<CredentialEvent>({
   name: 'credentials',
   tables: ['credentials'],
-  eventTypes: ['CredentialAdded', 'CredentialUpdated', 'CredentialDeleted'],
+  eventTypes: ['CredentialAdded', 'CredentialUpdated', 'CredentialTokensRefreshed', 'CredentialDeleted'],
   async apply(events, db) {
     for (const event of events) {
       if (event.type === 'CredentialDeleted') {
         await db.query('DELETE FROM credentials WHERE id = $1', [event.data.credentialId]);
+        continue;
+      }
+      if (event.type === 'CredentialTokensRefreshed') {
+        // Not a new version of the credential: runs keep going (the scheduler restarts syncs on updated_at).
+        await db.query('UPDATE credentials SET secrets_encrypted = $2, secret_hints = $3, metadata = $4 WHERE id = $1', [
+          event.data.credentialId,
+          event.data.secretsSealed,
+          event.data.secretHints,
+          event.data.metadata,
+        ]);
         continue;
       }
       const d = event.data;

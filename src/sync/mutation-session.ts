@@ -4,6 +4,7 @@ import type { Sync } from '../generated/prisma/client.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import type { ProviderCredential, ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
+import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
 
 /**
@@ -26,5 +27,5 @@ export function openMutationSession(ctx: AppContext, sync: Sync, credential: Pro
       if (event.type === 'rate_limited') ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
     },
   });
-  return provider.connect({ credential, fetch, oauth: null });
+  return provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) });
 }

@@ -10,6 +10,7 @@ export async function loadProviderCredential(ctx: AppContext, credentialId: stri
   return {
     kind: credential.kind,
     accessToken: secrets.access_token ?? null,
+    accessTokenExpiresAt: secrets.access_token_expires_at ? new Date(secrets.access_token_expires_at) : null,
     refreshToken: secrets.refresh_token ?? null,
     apiBaseUrl: credential.apiBaseUrl,
     metadata: credential.metadata as Record<string, unknown>,

@@ -7,7 +7,12 @@ type Ids = { credentialId: string; accountId: string };
 export type AddCredential = Command<'AddCredential', Ids & CredentialFields, CommandMetadata>;
 export type UpdateCredential = Command<'UpdateCredential', Ids & CredentialFields, CommandMetadata>;
 export type DeleteCredential = Command<'DeleteCredential', Ids, CommandMetadata>;
-export type CredentialCommand = AddCredential | UpdateCredential | DeleteCredential;
+export type RecordRefreshedTokens = Command<
+  'RecordRefreshedTokens',
+  Ids & { secretsSealed: string; secretHints: Record<string, string>; metadata: Record<string, unknown> },
+  CommandMetadata
+>;
+export type CredentialCommand = AddCredential | UpdateCredential | RecordRefreshedTokens | DeleteCredential;
 
 export type CredentialState = { status: 'absent' } | { status: 'active'; accountId: string; kind: string } | { status: 'deleted' };
 
@@ -26,6 +31,9 @@ export function decide(command: CredentialCommand, state: CredentialState): Cred
     case 'UpdateCredential':
       assertOwned(state, command.data);
       return [{ type: 'CredentialUpdated', data: { ...command.data, updatedAt: now } }];
+    case 'RecordRefreshedTokens':
+      assertOwned(state, command.data);
+      return [{ type: 'CredentialTokensRefreshed', data: { ...command.data, refreshedAt: now } }];
     case 'DeleteCredential':
       assertOwned(state, command.data);
       return [{ type: 'CredentialDeleted', data: { ...command.data, deletedAt: now } }];

@@ -36,6 +36,8 @@ export interface ChangesPage {
 export interface ProviderCredential {
   kind: string;
   accessToken: string | null;
+  /** When an OAuth access token expires, when known. */
+  accessTokenExpiresAt: Date | null;
   refreshToken: string | null;
   apiBaseUrl: string | null;
   metadata: Record<string, unknown>;
