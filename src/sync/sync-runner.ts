@@ -11,6 +11,7 @@ import { BackfillScan, type ScanTarget } from './backfill-scan.ts';
 import { PageReadAhead } from './page-read-ahead.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import { loadProviderCredential } from './provider-credential.ts';
+import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
 import { UpstreamAuthError, type ListPage, type Provider, type ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
@@ -81,7 +82,7 @@ export class SyncRunner {
       });
       return null;
     }
-    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: null }));
+    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }));
   }
 
   /** true once `stop()` was called, as opposed to a run that ended by itself. */
