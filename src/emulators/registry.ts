@@ -1,6 +1,7 @@
+import { githubEmulatorDescriptor } from './github/index.ts';
 import type { EmulatorDescriptor } from './kit/provider-emulator.ts';
 import { shopifyEmulatorDescriptor } from './shopify/index.ts';
 import { stripeEmulator } from './stripe/descriptor.ts';
 
 /** Every emulator `npm run emulate -- <provider>` can start; add new ones here. */
-export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor];
+export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor, githubEmulatorDescriptor];
