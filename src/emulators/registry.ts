@@ -1,7 +1,8 @@
 import { githubEmulatorDescriptor } from './github/index.ts';
+import { hubspotEmulatorDescriptor } from './hubspot/index.ts';
 import type { EmulatorDescriptor } from './kit/provider-emulator.ts';
 import { shopifyEmulatorDescriptor } from './shopify/index.ts';
 import { stripeEmulator } from './stripe/descriptor.ts';
 
 /** Every emulator `npm run emulate -- <provider>` can start; add new ones here. */
-export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor, githubEmulatorDescriptor];
+export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor, githubEmulatorDescriptor, hubspotEmulatorDescriptor];

@@ -1,9 +1,10 @@
 import { UnprocessableError } from '../../errors.ts';
+import { hubspotProvider } from './hubspot/index.ts';
 import type { Provider } from './provider.ts';
 import { stripeProvider } from './stripe/index.ts';
 
 /** Every provider Syncline can sync; add new ones here. */
-export const providers: readonly Provider[] = [stripeProvider];
+export const providers: readonly Provider[] = [stripeProvider, hubspotProvider];
 
 const byName = new Map(providers.map((p) => [p.name, p]));
 
