@@ -1,0 +1,193 @@
+import type { ChangesPage, ListPage, MutationItem, MutationKind, ProviderSession, UpstreamObject } from '../provider.ts';
+import { UpstreamRequestError } from '../provider.ts';
+import { API_VERSION, type QueryResult, type SalesforceApi, type SObjectRecord } from './api.ts';
+import { advanceBackfill, decodeBackfillCursor, encodeBackfillCursor, notListedYet } from './backfill-cursor.ts';
+import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, freshUpdates, modstampOf, recordDigest, recordId, type ChangesCursor } from './changes-cursor.ts';
+import { salesforceCollection, type SalesforceCollection } from './collections.ts';
+import { isoSeconds, parseSalesforceDate, soqlDateTime, soqlString } from './datetime.ts';
+
+/** The delete log refuses windows under a minute; this much of each window overlaps the last one. */
+const DELETE_WINDOW_MS = 2 * 60_000;
+/** The delete log keeps 15 days; older starts are refused (a longer pause loses deletes until a resync). */
+const DELETE_LOG_REACH_MS = 14 * 24 * 3600_000;
+/** Ids per `Id IN (…)` query (keeps the URL far below Salesforce's limit). */
+const IDS_PER_QUERY = 100;
+/** Records the initial changes cursor reads to mark the newest instant applied. */
+const NEWEST_SAMPLE = 200;
+
+function toUpstreamObject(record: SObjectRecord, deleted = false, changedAt: number | null = null): UpstreamObject {
+  const created = parseSalesforceDate(record.CreatedDate);
+  const modified = changedAt ?? parseSalesforceDate(record.SystemModstamp);
+  return {
+    upstreamId: recordId(record),
+    data: record,
+    upstreamCreatedAt: created === null ? null : new Date(created),
+    upstreamUpdatedAt: modified === null ? null : new Date(modified),
+    deleted,
+  };
+}
+
+/**
+ * Reads every field of the object (from `describe`, once per session), so that records carry
+ * the object as a GET of the record answers it, custom fields included.
+ */
+export class SalesforceSession implements ProviderSession {
+  private readonly fields = new Map<string, Promise<string[]>>();
+
+  constructor(private readonly api: SalesforceApi) {}
+
+  async listPage(collectionId: string, rawCursor: string | null): Promise<ListPage> {
+    const collection = salesforceCollection(collectionId);
+    if (rawCursor === null) {
+      const page = await this.api.query(await this.select(collection, '', 'ASC'));
+      return this.backfillPage(page, page.records, null, page.totalSize);
+    }
+    const cursor = decodeBackfillCursor(rawCursor);
+    try {
+      const page = await this.api.queryMore(cursor.next);
+      return this.backfillPage(page, page.records, cursor, page.totalSize);
+    } catch (error) {
+      if (!(error instanceof UpstreamRequestError && error.code === 'INVALID_QUERY_LOCATOR')) throw error;
+      const page = await this.api.query(await this.select(collection, `WHERE SystemModstamp >= ${soqlDateTime(cursor.t)}`, 'ASC'));
+      return this.backfillPage(page, notListedYet(cursor, page.records), cursor, null);
+    }
+  }
+
+  private backfillPage(page: QueryResult, records: SObjectRecord[], previous: { t: number; ids: string[] } | null, totalCount: number | null): ListPage {
+    const position = advanceBackfill(previous, records);
+    return {
+      objects: records.map((r) => toUpstreamObject(r)),
+      nextCursor: !page.done && page.nextRecordsUrl ? encodeBackfillCursor({ next: page.nextRecordsUrl, ...position }) : null,
+      totalCount,
+    };
+  }
+
+  async initialChangesCursor(collectionId: string): Promise<string> {
+    const collection = salesforceCollection(collectionId);
+    const newest = await this.api.query(`${await this.select(collection, '', 'DESC')} LIMIT ${NEWEST_SAMPLE}`);
+    const first = newest.records[0];
+    const t = first ? modstampOf(first) : 0;
+    const seen: Record<string, string> = {};
+    // Everything of that instant is in what the backfill lists; if more share it than were
+    // read, the rest is listed once more by the first poll (same data: no new record version).
+    for (const r of newest.records) if (modstampOf(r) === t) seen[recordId(r)] = recordDigest(r);
+    // Deletes are asked from a minute back: the org's clock may be behind this one.
+    const d = Math.floor((Date.now() - 60_000) / 60_000) * 60_000;
+    return encodeChangesCursor({ t, seen, d, dSeen: {} });
+  }
+
+  async changesSince(collectionId: string, rawCursor: string): Promise<ChangesPage> {
+    const collection = salesforceCollection(collectionId);
+    const cursor = decodeChangesCursor(rawCursor);
+    const updates = await this.updatesSince(collection, cursor);
+    let next: ChangesCursor = { ...cursor, ...advanceUpdates(cursor, updates.fresh) };
+    const objects = updates.fresh.map((r) => toUpstreamObject(r));
+    // Deletes are read once the updates have caught up (a catch-up pages without them).
+    if (!updates.hasMore) {
+      const deletes = await this.deletesSince(collection, cursor);
+      next = { ...next, d: deletes.d, dSeen: deletes.dSeen };
+      objects.push(...deletes.tombstones);
+    }
+    objects.sort((a, b) => (a.upstreamUpdatedAt?.getTime() ?? 0) - (b.upstreamUpdatedAt?.getTime() ?? 0));
+    // A record changed and then deleted in one poll: its latest change alone.
+    const latest = new Map<string, UpstreamObject>();
+    for (const o of objects) {
+      latest.delete(o.upstreamId);
+      latest.set(o.upstreamId, o);
+    }
+    return { objects: [...latest.values()], cursor: encodeChangesCursor(next), hasMore: updates.hasMore };
+  }
+
+  async mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject> {
+    const { sobject } = salesforceCollection(collectionId);
+    // `data` is the record's field map; `attributes` and `Id` are the API's, not fields to write.
+    const { attributes: _attributes, Id: _id, ...fields } = item.data;
+    const needId = () => {
+      if (!item.upstreamId) throw new UpstreamRequestError(`${kind} needs the record's id`, 400, 'upstream_id_required');
+      return item.upstreamId;
+    };
+    switch (kind) {
+      case 'create': {
+        const id = await this.api.create(sobject, fields);
+        return toUpstreamObject(await this.api.retrieve(sobject, id));
+      }
+      case 'update': {
+        const id = needId();
+        await this.api.update(sobject, id, fields);
+        return toUpstreamObject(await this.api.retrieve(sobject, id));
+      }
+      case 'delete': {
+        const id = needId();
+        try {
+          await this.api.delete(sobject, id);
+        } catch (error) {
+          // A retried delete: the record is in the recycle bin already.
+          if (!(error instanceof UpstreamRequestError && error.code === 'ENTITY_IS_DELETED')) throw error;
+        }
+        const [last] = await this.lastStates(salesforceCollection(collectionId), [id]);
+        return toUpstreamObject(last ?? stub(sobject, id), true, last ? null : Date.now());
+      }
+    }
+  }
+
+  /** Changed records since the cursor, oldest first; pages on past batches that hold only applied records. */
+  private async updatesSince(collection: SalesforceCollection, cursor: ChangesCursor): Promise<{ fresh: SObjectRecord[]; hasMore: boolean }> {
+    let page = await this.api.query(await this.select(collection, `WHERE SystemModstamp >= ${soqlDateTime(cursor.t)}`, 'ASC'));
+    for (;;) {
+      const fresh = freshUpdates(cursor, page.records);
+      const more = !page.done && !!page.nextRecordsUrl;
+      if (fresh.length > 0 || !more) return { fresh, hasMore: more };
+      page = await this.api.queryMore(page.nextRecordsUrl as string);
+    }
+  }
+
+  private async deletesSince(collection: SalesforceCollection, cursor: ChangesCursor): Promise<{ tombstones: UpstreamObject[]; d: number; dSeen: Record<string, number> }> {
+    const end = Date.now();
+    const start = Math.max(Math.min(cursor.d, end - DELETE_WINDOW_MS), end - DELETE_LOG_REACH_MS);
+    const log = await this.api.deleted(collection.sobject, isoSeconds(start), isoSeconds(end));
+    const entries = (log.deletedRecords ?? []).flatMap((e) => {
+      const at = parseSalesforceDate(e.deletedDate);
+      return typeof e.id === 'string' && at !== null ? [{ id: e.id, deletedAt: at }] : [];
+    });
+    const { fresh, d, dSeen } = advanceDeletes(cursor, entries, parseSalesforceDate(log.latestDateCovered));
+    const last = new Map((await this.lastStates(collection, fresh.map((e) => e.id))).map((r) => [recordId(r), r]));
+    const tombstones = fresh.map((e) => toUpstreamObject(last.get(e.id) ?? stub(collection.sobject, e.id), true, e.deletedAt));
+    return { tombstones, d, dSeen };
+  }
+
+  /**
+   * Deleted records' last state, from the recycle bin (`queryAll` answers deleted records, with
+   * `IsDeleted: true`). Records purged from it are missing from the answer.
+   */
+  private async lastStates(collection: SalesforceCollection, ids: string[]): Promise<SObjectRecord[]> {
+    const found: SObjectRecord[] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+      const chunk = ids.slice(i, i + IDS_PER_QUERY);
+      let page = await this.api.query(`${await this.select(collection, `WHERE Id IN (${chunk.map(soqlString).join(', ')})`, null)}`, { includeDeleted: true });
+      found.push(...page.records);
+      while (!page.done && page.nextRecordsUrl) {
+        page = await this.api.queryMore(page.nextRecordsUrl);
+        found.push(...page.records);
+      }
+    }
+    return found;
+  }
+
+  private async select(collection: SalesforceCollection, where: string, order: 'ASC' | 'DESC' | null): Promise<string> {
+    let fields = this.fields.get(collection.sobject);
+    if (!fields) {
+      fields = this.api.describeFields(collection.sobject);
+      this.fields.set(collection.sobject, fields);
+      fields.catch(() => this.fields.delete(collection.sobject));
+    }
+    const parts = [`SELECT ${(await fields).join(', ')} FROM ${collection.sobject}`];
+    if (where) parts.push(where);
+    if (order) parts.push(`ORDER BY SystemModstamp ${order}, Id ${order}`);
+    return parts.join(' ');
+  }
+}
+
+/** What a tombstone carries when the recycle bin no longer has the record. */
+function stub(sobject: string, id: string): SObjectRecord {
+  return { attributes: { type: sobject, url: `/services/data/${API_VERSION}/sobjects/${sobject}/${id}` }, Id: id };
+}
