@@ -1,8 +1,9 @@
 import { githubEmulatorDescriptor } from './github/index.ts';
 import { hubspotEmulatorDescriptor } from './hubspot/index.ts';
 import type { EmulatorDescriptor } from './kit/provider-emulator.ts';
+import { salesforceEmulatorDescriptor } from './salesforce/index.ts';
 import { shopifyEmulatorDescriptor } from './shopify/index.ts';
 import { stripeEmulator } from './stripe/descriptor.ts';
 
 /** Every emulator `npm run emulate -- <provider>` can start; add new ones here. */
-export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor, githubEmulatorDescriptor, hubspotEmulatorDescriptor];
+export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor, githubEmulatorDescriptor, hubspotEmulatorDescriptor, salesforceEmulatorDescriptor];

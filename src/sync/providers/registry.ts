@@ -2,10 +2,11 @@ import { UnprocessableError } from '../../errors.ts';
 import { hubspotProvider } from './hubspot/index.ts';
 import type { Provider } from './provider.ts';
 import { shopifyProvider } from './shopify/index.ts';
+import { salesforceProvider } from './salesforce/index.ts';
 import { stripeProvider } from './stripe/index.ts';
 
 /** Every provider Syncline can sync; add new ones here. */
-export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider];
+export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider];
 
 const byName = new Map(providers.map((p) => [p.name, p]));
 
