@@ -6,9 +6,9 @@ import { authenticate } from '../queries/api-tokens.ts';
 import { toErrorResponse } from './error-response.ts';
 import type { Metrics } from './metrics.ts';
 import { readJsonBody } from './read-body.ts';
-import type { HttpMethod, RestHandler, RestResponse, RestRoutes } from './rest.ts';
+import type { HttpMethod, PublicRestHandler, RestHandler, RestResponse, RestRoutes } from './rest.ts';
 
-type Route = { path: string; handler: RestHandler };
+type Route = { path: string } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = body === undefined ? '' : JSON.stringify(body);
@@ -35,6 +35,10 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
       const route: Route = { path, handler };
       router.on(method as HTTPMethod | HTTPMethod[], path, () => undefined, route);
     },
+    onPublic(method: HttpMethod, path: string, handler: PublicRestHandler) {
+      const route: Route = { path, handler, public: true };
+      router.on(method as HTTPMethod, path, () => undefined, route);
+    },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -53,9 +57,13 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
           ? new AppError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, 405)
           : new AppError('route_not_found', `no route ${req.method} ${url.pathname}`, 404);
       }
-      const principal = await principalOf(ctx, req);
-      const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readJsonBody(req, maxBodyBytes);
-      response = await route.handler({ principal, params: found!.params, query: url.searchParams, body, ctx });
+      const readBody = () => (req.method === 'GET' || req.method === 'DELETE' ? undefined : readJsonBody(req, maxBodyBytes));
+      if (route.public) {
+        response = await route.handler({ params: found!.params, query: url.searchParams, body: await readBody(), ctx });
+      } else {
+        const principal = await principalOf(ctx, req);
+        response = await route.handler({ principal, params: found!.params, query: url.searchParams, body: await readBody(), ctx });
+      }
     } catch (error) {
       response = toErrorResponse(error, ctx.logger);
     }

@@ -19,11 +19,14 @@ export interface RestResponse {
 }
 
 export type RestHandler = (req: RestRequest) => Promise<RestResponse>;
+/** A route without an API token (the OAuth callback: the browser comes back from the provider). */
+export type PublicRestHandler = (req: Omit<RestRequest, 'principal'>) => Promise<RestResponse>;
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** What a resource module registers its routes on. */
 export interface RestRoutes {
   on(method: HttpMethod | HttpMethod[], path: string, handler: RestHandler): void;
+  onPublic(method: HttpMethod, path: string, handler: PublicRestHandler): void;
 }
 
 export const ok = (body: unknown, status = 200, headers?: Record<string, string>): RestResponse => ({ status, body, headers });

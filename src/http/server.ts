@@ -14,6 +14,7 @@ import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { oauthAppRoutes } from './oauth-apps.ts';
+import { oauthConnectRoutes } from './oauth-connect.ts';
 import { createRestRouter } from './rest-router.ts';
 import { streamRoutes } from './streams.ts';
 import { syncRoutes } from './syncs.ts';
@@ -29,7 +30,7 @@ async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Pr
 /** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics. */
 export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes: number): { server: Server; closeWebSockets: () => Promise<void> } {
   const rest = createRestRouter(ctx, metrics, maxBodyBytes);
-  for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes, mutationRoutes]) register(rest.routes);
+  for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, oauthConnectRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes, mutationRoutes]) register(rest.routes);
   const health = createHealthHandlers(ctx.pool, metrics);
 
   type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };

@@ -7,6 +7,8 @@ export interface RouteSpec {
   path: string;
   /** `:id`, `:ref`, `:upstreamId`… in the order they appear. */
   params: string[];
+  /** Served without an API token (the OAuth callback). */
+  public?: boolean;
 }
 
 const HTTP_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'src', 'http');
@@ -23,6 +25,9 @@ export async function restRoutes(): Promise<RouteSpec[]> {
       for (const m of Array.isArray(method) ? method : [method]) {
         found.push({ method: m, path: routePath, params: [...routePath.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]!) });
       }
+    },
+    onPublic(method, routePath) {
+      found.push({ method, path: routePath, params: [...routePath.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]!), public: true });
     },
   };
   for (const file of readdirSync(HTTP_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).sort()) {

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { BadRequestError, UnprocessableError } from '../errors.ts';
+import { UpstreamAuthError, UpstreamRequestError, type Provider, type ProviderOAuth } from '../sync/providers/provider.ts';
+import { requireProvider } from '../sync/providers/registry.ts';
+import type { AppContext, Principal } from './context.ts';
+import { addCredential, recordRefreshedTokens } from './credentials.ts';
+
+/** How long a person has to answer the provider's consent page. */
+const STATE_TTL_MS = 15 * 60_000;
+const TOKEN_EXCHANGE_TIMEOUT_MS = 30_000;
+
+const httpUrl = z
+  .string()
+  .url()
+  .max(2000)
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+
+export const authorizeInput = z
+  .object({
+    oauth_app_id: z.string().uuid(),
+    /** Where the provider sends the browser back: Syncline's `/v1/oauth/{provider}/callback` (or a page that forwards `code` and `state` to it). */
+    redirect_uri: httpUrl,
+    /** Provider host override (emulator, sandbox, Salesforce login host). */
+    api_base_url: httpUrl.optional(),
+    /** Space- or comma-separated scopes; the provider's defaults otherwise. */
+    scopes: z.string().max(2000).optional(),
+    /** Name of the credential the callback creates. */
+    name: z.string().trim().min(1).max(200).optional(),
+    /** Where the callback sends the browser once the credential exists (`?credential_id=…` appended). */
+    return_to: httpUrl.optional(),
+  })
+  .strict();
+
+export const callbackInput = z
+  .object({
+    state: z.string().min(1).max(8000),
+    code: z.string().min(1).max(4000).optional(),
+    error: z.string().max(200).optional(),
+    error_description: z.string().max(2000).optional(),
+  })
+  .passthrough();
+
+/** What the sealed `state` carries from the authorize step to the callback (tamper-proof: AES-GCM). */
+const pendingConnect = z.object({
+  provider: z.string(),
+  accountId: z.string(),
+  tokenId: z.string(),
+  oauthAppId: z.string(),
+  redirectUri: z.string(),
+  apiBaseUrl: z.string().nullable(),
+  name: z.string().nullable(),
+  returnTo: z.string().nullable(),
+  expiresAt: z.number(),
+});
+
+function providerOAuth(name: string): { provider: Provider; oauth: ProviderOAuth } {
+  const provider = requireProvider(name);
+  if (!provider.oauth) throw new UnprocessableError('oauth_not_supported', `${provider.displayName} credentials are not connected through OAuth`);
+  return { provider, oauth: provider.oauth };
+}
+
+async function accountOAuthApp(ctx: AppContext, accountId: string, oauthAppId: string, provider: Provider) {
+  const app = await ctx.prisma.oAuthApp.findFirst({ where: { id: oauthAppId, accountId } });
+  if (!app) throw new UnprocessableError('invalid_oauth_app', `oauth app ${oauthAppId} not found`, [{ path: 'oauth_app_id', message: 'not found' }]);
+  if (app.provider !== provider.name) {
+    throw new UnprocessableError('invalid_oauth_app', `oauth app ${oauthAppId} is for ${app.provider}, not ${provider.name}`, [{ path: 'oauth_app_id', message: `must be a ${provider.name} app` }]);
+  }
+  return app;
+}
+
+/** Step 1: the provider's consent URL, with a sealed state that lets the callback finish for this account. */
+export async function startOAuthConnect(ctx: AppContext, principal: Principal, providerName: string, input: z.infer<typeof authorizeInput>) {
+  const { provider, oauth } = providerOAuth(providerName);
+  const app = await accountOAuthApp(ctx, principal.accountId, input.oauth_app_id, provider);
+  const expiresAt = ctx.now().getTime() + STATE_TTL_MS;
+  const state = ctx.secretBox.seal(
+    JSON.stringify({
+      provider: provider.name,
+      accountId: principal.accountId,
+      tokenId: principal.tokenId,
+      oauthAppId: app.id,
+      redirectUri: input.redirect_uri,
+      apiBaseUrl: input.api_base_url ?? null,
+      name: input.name ?? null,
+      returnTo: input.return_to ?? null,
+      expiresAt,
+    } satisfies z.infer<typeof pendingConnect>),
+  );
+  const scopes = input.scopes ? input.scopes.split(/[\s,]+/).filter(Boolean) : oauth.defaultScopes;
+  return {
+    provider: provider.name,
+    authorize_url: oauth.authorizeUrl({ clientId: app.clientId, redirectUri: input.redirect_uri, state, scopes, apiBaseUrl: input.api_base_url ?? null }),
+    state,
+    expires_at: new Date(expiresAt).toISOString(),
+  };
+}
+
+function openState(ctx: AppContext, providerName: string, sealed: string): z.infer<typeof pendingConnect> {
+  let pending: z.infer<typeof pendingConnect>;
+  try {
+    pending = pendingConnect.parse(JSON.parse(ctx.secretBox.open(sealed)));
+  } catch {
+    throw new BadRequestError('invalid_oauth_state', 'the OAuth state is not one this server issued');
+  }
+  if (pending.provider !== providerName) throw new BadRequestError('invalid_oauth_state', `the OAuth state was issued for ${pending.provider}`);
+  if (pending.expiresAt < ctx.now().getTime()) throw new BadRequestError('oauth_state_expired', 'the OAuth connect flow took too long: start it again');
+  return pending;
+}
+
+/** Step 2 (the provider's redirect): exchanges the code and creates the credential. */
+export async function completeOAuthConnect(ctx: AppContext, providerName: string, input: z.infer<typeof callbackInput>) {
+  const { provider, oauth } = providerOAuth(providerName);
+  const pending = openState(ctx, provider.name, input.state);
+  if (input.error) throw new BadRequestError('oauth_denied', `${provider.displayName} refused the connection: ${input.error_description ?? input.error}`);
+  if (!input.code) throw new BadRequestError('oauth_code_missing', 'the callback carries no authorization code');
+  const app = await accountOAuthApp(ctx, pending.accountId, pending.oauthAppId, provider);
+  let tokens;
+  try {
+    tokens = await oauth.requestToken({
+      grant: { type: 'authorization_code', code: input.code, redirectUri: pending.redirectUri },
+      clientId: app.clientId,
+      clientSecret: ctx.secretBox.open(app.clientSecretEncrypted),
+      apiBaseUrl: pending.apiBaseUrl,
+      fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS) }),
+    });
+  } catch (error) {
+    if (error instanceof UpstreamAuthError || error instanceof UpstreamRequestError) {
+      throw new UnprocessableError('oauth_exchange_failed', `${provider.displayName} refused the authorization code: ${error.message}`);
+    }
+    throw error;
+  }
+  if (!tokens.refreshToken) throw new UnprocessableError('oauth_exchange_failed', `${provider.displayName} answered no refresh token (offline access not granted?)`);
+  const principal: Principal = { accountId: pending.accountId, tokenId: pending.tokenId, isRoot: false };
+  const credentialId = await addCredential(ctx, principal, {
+    kind: oauth.credentialKind,
+    name: pending.name ?? `${provider.displayName} (connected ${ctx.now().toISOString().slice(0, 10)})`,
+    refresh_token: tokens.refreshToken,
+    access_token: tokens.accessToken,
+    oauth_app_id: app.id,
+    api_base_url: pending.apiBaseUrl,
+    metadata: {},
+  });
+  await recordRefreshedTokens(ctx, credentialId, tokens);
+  ctx.logger.info({ credentialId, provider: provider.name, accountId: pending.accountId }, 'oauth credential connected');
+  return { credentialId, principal, returnTo: pending.returnTo };
+}
