@@ -8,7 +8,7 @@ describeConformance<ShopifyEmulator>({
     startShopifyEmulator({
       seed: { customer: objects, order: objects, product: Math.ceil(objects / 3) },
       randomSeed,
-      accessToken: 'shpat_conformance',
+      apiKey: 'shpat_conformance',
       shop: 'syncline-test.myshopify.com',
       // The suite's sync runs faster than a standard shop allows; it sets the limit it checks.
       rateLimit: rateLimit ?? null,

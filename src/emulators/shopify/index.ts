@@ -14,7 +14,6 @@ export { SHOPIFY_COLLECTIONS, type ShopifyCollection } from './store.ts';
 export const SHOPIFY_STANDARD_RATE_LIMIT: EmulatorRateLimit = { requests: BUCKET_SIZE, windowMs: 20_000 };
 
 export interface ShopifyEmulatorOptions extends CommonEmulatorOptions {
-  accessToken?: string;
   /** The shop's domain, for instructions (`<shop>.myshopify.com`). */
   shop?: string;
   /** Seeded objects per collection; overrides `objects`. */
@@ -28,7 +27,7 @@ export interface ShopifyEmulator extends ProviderEmulator<ShopifyCollection> {
 }
 
 export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {}): Promise<ShopifyEmulator> {
-  const accessToken = options.accessToken ?? 'shpat_emulator';
+  const accessToken = options.apiKey ?? 'shpat_emulator';
   const shop = options.shop ?? 'syncline-emulator.myshopify.com';
   const random = new Random(options.randomSeed ?? 42);
   const store = new ShopifyStore(random.fork());

@@ -78,6 +78,10 @@ export class ShopifyStore {
     for (const [key, value] of Object.entries(patch)) {
       if (!['id', 'created_at', 'updated_at', 'admin_graphql_api_id'].includes(key)) updated[key] = value;
     }
+    if (kind === 'customer' && Array.isArray(patch.addresses)) {
+      const addresses = patch.addresses as ShopifyObject[];
+      updated.default_address = addresses.find((a) => a.default === true) ?? addresses[0] ?? null;
+    }
     updated.updated_at = shopifyTime(at);
     this.objectsByKind[kind].set(id, updated);
     this.record(kind, updated, 'update', at);
