@@ -11,6 +11,8 @@ export function listProviders() {
       needs_oauth_app: credentialKinds[kind]?.requiresOAuthApp ?? false,
     })),
     collections: p.collections.map((c) => ({ id: c.id, name: c.name, mutations: c.mutations })),
+    /** The OAuth connect flow (`GET /v1/oauth/{provider}/authorize`), for providers that have one. */
+    oauth: p.oauth ? { credential_kind: p.oauth.credentialKind, default_scopes: p.oauth.defaultScopes } : null,
     default_rate_limit: {
       allowed_requests: p.defaultRateLimit.allowedRequests,
       interval: p.defaultRateLimit.intervalSeconds,

@@ -3,6 +3,7 @@ import './account.ts';
 import './stream.ts';
 import './credential.ts';
 import './oauth-app.ts';
+import './oauth-connect.ts';
 import './provider.ts';
 import './sync.ts';
 import './record.ts';

@@ -19,12 +19,21 @@ const CredentialKind = builder.objectRef<ProviderView['credential_kinds'][number
   }),
 });
 
+const ProviderOAuth = builder.objectRef<NonNullable<ProviderView['oauth']>>('ProviderOAuth').implement({
+  description: 'The OAuth connect flow of a provider: GET /v1/oauth/{provider}/authorize creates a credential of this kind.',
+  fields: (t) => ({
+    credentialKind: t.exposeString('credential_kind'),
+    defaultScopes: t.exposeStringList('default_scopes'),
+  }),
+});
+
 const Provider = builder.objectRef<ProviderView>('Provider').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     displayName: t.exposeString('display_name'),
     collections: t.field({ type: [ProviderCollection], resolve: (p) => p.collections }),
     credentialKinds: t.field({ type: [CredentialKind], resolve: (p) => p.credential_kinds }),
+    oauth: t.field({ type: ProviderOAuth, nullable: true, resolve: (p) => p.oauth }),
   }),
 });
 
