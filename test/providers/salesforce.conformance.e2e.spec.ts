@@ -1,0 +1,4 @@
+import { describeConformance } from './conformance/conformance.ts';
+import { salesforceConformanceTarget } from './targets/salesforce.ts';
+
+describeConformance(salesforceConformanceTarget);
