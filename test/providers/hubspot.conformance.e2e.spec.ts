@@ -16,7 +16,7 @@ describe('HubSpot provider: changes cursor against the emulator', () => {
   beforeEach(async () => {
     emulator = await startHubSpotEmulator({ seed: { contact: 300, company: 300, deal: 0 }, randomSeed: 5, searchRateLimit: null });
     session = hubspotProvider.connect({
-      credential: { kind: 'hubspot', accessToken: emulator.privateAppToken, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
+      credential: { kind: 'hubspot', accessToken: emulator.privateAppToken, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
       fetch: globalThis.fetch,
       oauth: null,
     });

@@ -21,7 +21,7 @@ export type { HubSpotObjectJson } from './store.ts';
 export interface HubSpotEmulatorOptions extends CommonEmulatorOptions {
   /** Objects seeded per collection; overrides `objects` for the collections it names. */
   seed?: Partial<Record<HubSpotCollection, number>>;
-  /** The private app's access token clients send as `Authorization: Bearer`. */
+  /** The private app's access token clients send as `Authorization: Bearer` (default: `apiKey`, else the emulator's). */
   privateAppToken?: string;
   /** The OAuth app that may connect (default: one emulator client). */
   oauthClient?: OAuthClient;
@@ -58,7 +58,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   const store = new HubSpotStore();
   seed(store, random.fork(), options);
 
-  const privateAppToken = options.privateAppToken ?? DEFAULT_PRIVATE_APP_TOKEN;
+  const privateAppToken = options.privateAppToken ?? options.apiKey ?? DEFAULT_PRIVATE_APP_TOKEN;
   const oauthClient = options.oauthClient ?? DEFAULT_OAUTH_CLIENT;
   const issuer = new OAuthIssuer([oauthClient], { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 1800, tokenPrefix: 'hs-access-' });
   const oauth = new OAuthRoutes(issuer);
