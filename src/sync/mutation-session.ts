@@ -19,6 +19,7 @@ export function openMutationSession(ctx: AppContext, sync: Sync, credential: Pro
   const fetch = createUpstreamFetch({
     limiter: rateLimiters.forSync(sync.id, sync.rateLimit as RateLimit),
     ...(provider.isRateLimited ? { isRateLimited: provider.isRateLimited } : {}),
+    ...(provider.quotaPauseMs ? { quotaPauseMs: provider.quotaPauseMs } : {}),
     // Writes are never abandoned half-way: an aborted write leaves the caller unsure whether it happened.
     signal: new AbortController().signal,
     maxAttempts: MUTATION_ATTEMPTS,

@@ -60,6 +60,7 @@ export class SyncRunner {
     const fetch = createUpstreamFetch({
       limiter: this.limiter,
       ...(this.provider.isRateLimited ? { isRateLimited: this.provider.isRateLimited } : {}),
+      ...(this.provider.quotaPauseMs ? { quotaPauseMs: this.provider.quotaPauseMs } : {}),
       signal: this.abort.signal,
       onEvent: (event) => {
         if (event.type === 'retry') this.retries++;

@@ -24,6 +24,9 @@ describe('upstream fetch', () => {
     '/post-flaky': [{ status: 500 }, { status: 200 }],
     '/idempotent-post': [{ status: 502 }, { status: 200 }],
     '/unauthorized': [{ status: 401 }],
+    '/slow-down-403': [{ status: 403, headers: { 'x-slow-down': 'yes' } }, { status: 200 }],
+    '/bad-credential-403': [{ status: 403 }],
+    '/quota-nearly-used': [{ status: 200, headers: { 'x-quota-pause-ms': '300' } }],
   });
   let base: string;
   const events: UpstreamFetchEvent[] = [];
@@ -60,6 +63,32 @@ describe('upstream fetch', () => {
     const response = await upstreamFetch(`${base}/idempotent-post`, { method: 'POST', body: 'a=1', headers: { 'Idempotency-Key': 'k1' } });
     expect(response.status).toBe(200);
     expect(upstream.hits['/idempotent-post']).toBe(2);
+  });
+
+  it("treats a 403 the provider calls a rate limit like a 429, and hands other 403s back", async () => {
+    const providerFetch = createUpstreamFetch({
+      limiter,
+      signal: new AbortController().signal,
+      baseDelayMs: 20,
+      isRateLimited: ({ headers }) => headers.get('x-slow-down') === 'yes',
+    });
+    expect((await providerFetch(`${base}/slow-down-403`)).status).toBe(200);
+    expect(upstream.hits['/slow-down-403']).toBe(2);
+    expect((await providerFetch(`${base}/bad-credential-403`)).status).toBe(403);
+    expect(upstream.hits['/bad-credential-403']).toBe(1);
+  });
+
+  it("holds the sync's next request for as long as the provider reads from its quota headers", async () => {
+    const quotaLimiter = new RateLimiter({ allowedRequests: 100, intervalSeconds: 1, maxConcurrentRequests: 0 });
+    const providerFetch = createUpstreamFetch({
+      limiter: quotaLimiter,
+      signal: new AbortController().signal,
+      quotaPauseMs: (headers) => Number(headers.get('x-quota-pause-ms')) || null,
+    });
+    await providerFetch(`${base}/quota-nearly-used`);
+    const started = performance.now();
+    await providerFetch(`${base}/after-pause`);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
   });
 
   it('hands 401 back untouched for the provider to interpret', async () => {

@@ -23,7 +23,14 @@ export interface UpstreamFetchOptions {
    * treated as 429s. Asked for 403 answers only; `body` is the answer's text.
    */
   isRateLimited?: RateLimitedAnswerCheck;
+  /**
+   * The provider's reading of its own quota headers (Shopify's call-limit bucket, HubSpot's
+   * remaining count): ms to hold every request of the sync before the next one, or null.
+   */
+  quotaPauseMs?: QuotaPauseReader;
 }
+
+export type QuotaPauseReader = (headers: Headers) => number | null;
 
 export type RateLimitedAnswerCheck = (answer: { status: number; headers: Headers; body: string }) => boolean;
 
@@ -46,6 +53,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     maxDelayMs = 30_000,
     fetch: send = globalThis.fetch,
     isRateLimited,
+    quotaPauseMs,
   } = options;
 
   const backoff = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
@@ -72,6 +80,8 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
       }
       release();
       pauseOnExhaustedQuota(limiter, response.headers);
+      const providerPause = quotaPauseMs?.(response.headers);
+      if (providerPause && providerPause > 0) limiter.pauseFor(Math.min(MAX_RETRY_AFTER_MS, providerPause));
 
       const slowDown = response.status === 429 || (response.status === 403 && isRateLimited !== undefined && isRateLimited({ status: 403, headers: response.headers, body: await response.clone().text() }));
       if (slowDown && ++rateLimited < maxRateLimitedAttempts) {

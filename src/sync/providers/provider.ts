@@ -136,6 +136,12 @@ export interface Provider {
    * in src/sync/http/upstream-fetch.ts); the engine then waits and retries as for a 429.
    */
   isRateLimited?: (answer: { status: number; headers: Headers; body: string }) => boolean;
+  /**
+   * Reads the provider's own quota headers on every answer (Shopify's call-limit bucket,
+   * HubSpot's remaining count): ms the sync should hold its next request, or null. The engine
+   * already reads the common `X-RateLimit-Remaining` / `X-RateLimit-Reset`.
+   */
+  quotaPauseMs?: (headers: Headers) => number | null;
   /** Present for providers whose credentials come from an OAuth 2 connect flow. */
   oauth?: ProviderOAuth;
   connect(context: ProviderContext): ProviderSession;

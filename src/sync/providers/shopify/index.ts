@@ -1,3 +1,4 @@
+import { callLimitPauseMs } from './call-limit.ts';
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
 import { UpstreamRequestError } from '../provider.ts';
 import { nextLink } from '../http-json.ts';
@@ -219,5 +220,6 @@ export const shopifyProvider: Provider = {
   collections: shopifyCollections.map(({ id, name, mutations }) => ({ id, name, mutations })),
   // Standard plans: a bucket of 40 requests leaking 2 per second. 2/s never drains it.
   defaultRateLimit: { allowedRequests: 2, intervalSeconds: 1, maxConcurrentRequests: 2 },
+  quotaPauseMs: callLimitPauseMs,
   connect: (context) => new ShopifySession(ShopifyClient.connect(context)),
 };
