@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../../src/emulators/salesforce/index.ts';
 import type { OAuthTokenSet, OAuthTokenSource, ProviderSession, UpstreamObject } from '../../src/sync/providers/provider.ts';
 import { salesforceProvider } from '../../src/sync/providers/salesforce/index.ts';
@@ -313,6 +313,32 @@ describe('Salesforce provider against the emulator', () => {
     ({ changes, cursor } = await drain(s, 'salesforce:opportunity', cursor));
     expect(changes.get(target)?.data.Amount).toBe(2);
     expect((await drain(s, 'salesforce:opportunity', cursor)).changes.size).toBe(0);
+  });
+
+  it('loses no change among more than a batch made in the same second, and applies none twice', async () => {
+    const e = await start({ objects: 400, defaultBatchSize: 200 });
+    const s = session(e);
+    const cursor = await s.initialChangesCursor('salesforce:lead');
+    await backfill(s, 'salesforce:lead');
+    const frozen = Date.now() + 2000;
+    vi.spyOn(Date, 'now').mockReturnValue(frozen);
+    e.mutateRandomly(1000, ['lead']);
+    vi.restoreAllMocks();
+    const live = e.objects('lead').filter((o) => o.SystemModstamp === new Date(Math.floor(frozen / 1000) * 1000).toISOString().replace('Z', '+0000'));
+    expect(live.length).toBeGreaterThan(400); // more ties than two batches
+
+    const seen: string[] = [];
+    let position = cursor;
+    for (let calls = 0; ; calls++) {
+      expect(calls).toBeLessThan(20);
+      const page = await s.changesSince('salesforce:lead', position);
+      seen.push(...page.objects.filter((o) => !o.deleted).map((o) => o.upstreamId));
+      position = page.cursor;
+      if (!page.hasMore) break;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(new Set(seen)).toEqual(new Set(live.map((o) => o.Id as string)));
+    expect((await drain(s, 'salesforce:lead', position)).changes.size).toBe(0);
   });
 
   it('creates, updates and deletes through mutate', async () => {

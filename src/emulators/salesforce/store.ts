@@ -28,7 +28,7 @@ export class OrgStore {
   constructor(
     /** The user every write is made as (OwnerId, CreatedById, LastModifiedById). */
     readonly userId: string,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = () => Date.now(),
   ) {}
 
   now(): number {
