@@ -81,6 +81,9 @@ describe('GitHub emulator', () => {
     expect(pulls.length + issues.length).toBeGreaterThan(0);
     const numbers = items.map((i) => i.number as number).sort((a, b) => a - b);
     expect(new Set(numbers).size).toBe(numbers.length);
+    // Numbers follow creation, as on GitHub.
+    const created = [...items].sort((a, b) => a.number - b.number).map((i) => i.created_at as string);
+    expect([...created].sort()).toEqual(created);
     const updated = items.map((i) => i.updated_at as string);
     expect([...updated].sort()).toEqual(updated);
     const open = (await all(`/repos/${repo.full_name}/issues?state=open`)).items;

@@ -53,9 +53,13 @@ export class GitHubMutator {
       const j = this.random.int(0, i);
       [kinds[i], kinds[j]] = [kinds[j] as boolean, kinds[i] as boolean];
     }
-    for (const isPull of kinds) {
+    // Numbers follow creation time, as on GitHub.
+    const planned = kinds.map((isPull) => {
       const repo = this.random.pick(repos);
-      const created = Math.min(now, repo.createdAt + this.random.int(0, Math.max(1, now - repo.createdAt)));
+      return { repo, isPull, created: Math.min(now, repo.createdAt + this.random.int(0, Math.max(1, now - repo.createdAt))) };
+    });
+    planned.sort((a, b) => a.created - b.created);
+    for (const { repo, isPull, created } of planned) {
       const issue = this.newIssue(repo, isPull, created);
       issue.updatedAt = Math.min(now, created + this.random.int(0, 86_400 * 3));
       if (this.random.chance(0.35)) this.close(issue, issue.updatedAt, isPull && this.random.chance(0.7));

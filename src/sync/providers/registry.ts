@@ -1,4 +1,5 @@
 import { UnprocessableError } from '../../errors.ts';
+import { githubProvider } from './github/index.ts';
 import { hubspotProvider } from './hubspot/index.ts';
 import type { Provider } from './provider.ts';
 import { shopifyProvider } from './shopify/index.ts';
@@ -6,7 +7,7 @@ import { salesforceProvider } from './salesforce/index.ts';
 import { stripeProvider } from './stripe/index.ts';
 
 /** Every provider Syncline can sync; add new ones here. */
-export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider];
+export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider, githubProvider];
 
 const byName = new Map(providers.map((p) => [p.name, p]));
 

@@ -1,0 +1,4 @@
+import { describeConformance } from './conformance/conformance.ts';
+import { githubConformanceTarget } from './targets/github.ts';
+
+describeConformance(githubConformanceTarget);
