@@ -160,6 +160,16 @@ export class SalesforceSession implements ProviderSession {
    * `IsDeleted: true`). Records purged from it are missing from the answer.
    */
   private async lastStates(collection: SalesforceCollection, ids: string[]): Promise<SObjectRecord[]> {
+    try {
+      return await this.recycled(collection, ids);
+    } catch (error) {
+      // An org (or user) that may not run queryAll: the tombstones carry the id alone.
+      if (error instanceof UpstreamRequestError && (error.status === 400 || error.status === 404)) return [];
+      throw error;
+    }
+  }
+
+  private async recycled(collection: SalesforceCollection, ids: string[]): Promise<SObjectRecord[]> {
     const found: SObjectRecord[] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
       const chunk = ids.slice(i, i + IDS_PER_QUERY);
