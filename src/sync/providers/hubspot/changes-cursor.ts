@@ -85,10 +85,13 @@ export function advanceModified<T extends Timed>(cursor: ModifiedCursor, ascendi
   return { fresh, cursor: { t, ids: [...ids] } };
 }
 
-/** One page of an archived scan: the tombstones to report and the cursor after the page. */
-export function advanceArchived<T extends Timed>(cursor: ArchivedCursor, page: readonly T[], nextAfter: string | null): { reported: T[]; cursor: ArchivedCursor } {
-  const reported = page.filter((o) => o.at >= cursor.threshold);
-  const scanMax = Math.max(cursor.scanMax, ...page.map((o) => o.at));
+/**
+ * One page of an archived scan: the tombstones to report and the cursor after the page. An object
+ * without an archiving time (`at` null) is reported every scan rather than risk missing it.
+ */
+export function advanceArchived<T extends { id: string; at: number | null }>(cursor: ArchivedCursor, page: readonly T[], nextAfter: string | null): { reported: T[]; cursor: ArchivedCursor } {
+  const reported = page.filter((o) => o.at === null || o.at >= cursor.threshold);
+  const scanMax = Math.max(cursor.scanMax, ...page.map((o) => o.at ?? 0));
   if (nextAfter !== null) return { reported, cursor: { ...cursor, scanMax, after: nextAfter } };
   return { reported, cursor: { threshold: cursor.lastMax, lastMax: Math.max(cursor.lastMax, scanMax), scanMax: 0, after: null } };
 }

@@ -93,11 +93,11 @@ class HubSpotSession implements ProviderSession {
       const page = await this.list(collection, { archived: true, after: cursor.a.after });
       const timed = page.results.map((o) => {
         const object = checkObject(o, 'the archived listing');
-        return { id: object.id, at: ms(object.archivedAt) ?? ms(object.updatedAt) ?? 0, object };
+        return { id: object.id, at: ms(object.archivedAt), object };
       });
       const { reported, cursor: a } = advanceArchived(cursor.a, timed, nextAfter(page));
       cursor = { ...cursor, a };
-      for (const { object, at } of reported) changes.push({ object: toUpstreamObject(object, true), at });
+      for (const { object, at } of reported) changes.push({ object: toUpstreamObject(object, true), at: at ?? ms(object.updatedAt) ?? 0 });
     }
     // Oldest change first; an object seen twice counts by its latest change (a tombstone after its last update).
     changes.sort((x, y) => x.at - y.at || Number(x.object.deleted) - Number(y.object.deleted));
@@ -156,15 +156,15 @@ class HubSpotSession implements ProviderSession {
    * something not applied yet (or the query is exhausted), never past the 10,000-result cap.
    */
   private async modifiedSince(collection: HubSpotCollection, cursor: ChangesCursor): Promise<{ fresh: Array<Timed & { object: HubSpotObject }>; cursor: ChangesCursor['m']; more: boolean }> {
-    let offset = 0;
-    for (;;) {
+    let after: string | null = null;
+    for (let page = 1; ; page++) {
       const answer = await this.api.request<SearchAnswer>('POST', `/crm/v3/objects/${collection.objectType}/search`, {
         body: {
           filterGroups: [{ filters: [{ propertyName: collection.modifiedProperty, operator: 'GTE', value: String(cursor.m.t) }] }],
           sorts: [{ propertyName: collection.modifiedProperty, direction: 'ASCENDING' }],
           properties: collection.properties,
           limit: PAGE_SIZE,
-          ...(offset > 0 ? { after: String(offset) } : {}),
+          ...(after === null ? {} : { after }),
         },
       });
       if (!Array.isArray(answer.body?.results)) throw new Error(`HubSpot answered the ${collection.objectType} search without results`);
@@ -176,8 +176,8 @@ class HubSpotSession implements ProviderSession {
       const advanced = advanceModified(cursor.m, timed);
       if (advanced.fresh.length > 0 || next === null) return { ...advanced, more: advanced.fresh.length > 0 && next !== null };
       // A whole page already applied: objects tied on the cursor's millisecond; read on.
-      offset = Number(next);
-      if (!Number.isFinite(offset) || offset + PAGE_SIZE > SEARCH_RESULT_CAP) {
+      after = next;
+      if (page * PAGE_SIZE >= SEARCH_RESULT_CAP || (/^\d+$/.test(next) && Number(next) + PAGE_SIZE > SEARCH_RESULT_CAP)) {
         throw new Error(`more than ${SEARCH_RESULT_CAP - PAGE_SIZE} ${collection.objectType} share the modification time ${new Date(cursor.m.t).toISOString()}: the search API cannot page past them`);
       }
     }
