@@ -4,6 +4,7 @@ import { advanceArchived, advanceModified, decodeChangesCursor, encodeChangesCur
 import { createHubSpotApi, type HubSpotApi } from './client.ts';
 import { hubspotCollection, hubspotCollections, type HubSpotCollection } from './collections.ts';
 import { hubspotOAuth } from './oauth.ts';
+import { hubspotQuotaPauseMs } from './quota.ts';
 
 const PAGE_SIZE = 100;
 /** The search API answers no result past the 10,000th of one query. */
@@ -201,6 +202,8 @@ export const hubspotProvider: Provider = {
   // Private apps may send 100 (Free/Starter) or 190 (Professional/Enterprise) requests per 10 s,
   // and the search API 5 per second: 4 per second stays under all of them.
   defaultRateLimit: { allowedRequests: 4, intervalSeconds: 1, maxConcurrentRequests: 2 },
+  // X-HubSpot-RateLimit-Remaining: 0 holds the sync for the window instead of earning a 429.
+  quotaPauseMs: hubspotQuotaPauseMs,
   oauth: hubspotOAuth,
   connect: (context) => new HubSpotSession(createHubSpotApi(context)),
 };
