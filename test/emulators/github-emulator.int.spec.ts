@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../../src/emulators/github/index.ts';
+import { RateLimiter } from '../../src/sync/http/rate-limiter.ts';
+import { createUpstreamFetch } from '../../src/sync/http/upstream-fetch.ts';
+import { githubProvider } from '../../src/sync/providers/github/index.ts';
 import { nextLink } from '../../src/sync/providers/http-json.ts';
+import type { ListPage, ProviderSession } from '../../src/sync/providers/provider.ts';
 
 describe('GitHub emulator', () => {
   let emulator: GitHubEmulator;
@@ -163,5 +167,107 @@ describe('GitHub emulator', () => {
     expect(made.created.length + made.updated.length + made.deleted.length).toBeGreaterThan(20);
     const after = emulator.objects('issue');
     expect(after.some((i) => before.get(i.id) !== i.updated_at)).toBe(true);
+  });
+});
+
+describe('GitHub provider against the emulator, through the engine’s fetch', () => {
+  let emulator: GitHubEmulator;
+  let session: ProviderSession;
+
+  beforeAll(async () => {
+    emulator = await startGitHubEmulator({ objects: 60, randomSeed: 11 });
+    const limiter = new RateLimiter({ allowedRequests: 200, intervalSeconds: 1, maxConcurrentRequests: 2 });
+    const fetch = createUpstreamFetch({ limiter, signal: new AbortController().signal, isRateLimited: githubProvider.isRateLimited!, baseDelayMs: 10 });
+    session = githubProvider.connect({
+      credential: { kind: 'github', accessToken: emulator.token, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
+      fetch,
+      oauth: null,
+    });
+  });
+
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  const backfill = async (collectionId: string) => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ListPage = await session.listPage(collectionId, cursor);
+      ids.push(...page.objects.map((o) => o.upstreamId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  };
+
+  it('tells GitHub’s rate limit 403s from permission 403s', () => {
+    const check = githubProvider.isRateLimited!;
+    const headers = (h: Record<string, string>) => new Headers(h);
+    expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1700000000' }), body: '{"message":"API rate limit exceeded for user ID 1."}' })).toBe(true);
+    expect(check({ status: 403, headers: headers({ 'retry-after': '60', 'x-ratelimit-remaining': '4000' }), body: '{}' })).toBe(true);
+    expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '4000' }), body: '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}' })).toBe(true);
+    expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '4000' }), body: '{"message":"Resource not accessible by personal access token"}' })).toBe(false);
+  });
+
+  it('backfills every collection across repositories, waiting out secondary rate limit 403s', async () => {
+    emulator.setSecondaryRateLimit({ rate: 0.3, retryAfterSeconds: 0 });
+    try {
+      const issues = await backfill('github:issue');
+      const pulls = await backfill('github:pull_request');
+      const repos = await backfill('github:repository');
+      expect(repos.sort()).toEqual(emulator.objects('repository').map((r) => String(r.id)).sort());
+      expect(new Set(issues).size).toBe(emulator.objects('issue').length);
+      expect(new Set(pulls).size).toBe(emulator.objects('pull_request').length);
+      expect(emulator.requestLog.some((e) => e.status === 403)).toBe(true);
+    } finally {
+      emulator.setSecondaryRateLimit(null);
+    }
+  });
+
+  it('hands on an issue changed twice within one second, and not again once applied', async () => {
+    let cursor = await session.initialChangesCursor('github:issue');
+    const drained = await session.changesSince('github:issue', cursor);
+    cursor = drained.cursor;
+    const created = await session.mutate('github:issue', 'create', { upstreamId: null, data: { repository: emulator.objects('repository')[0]!.full_name, title: 'Twice' }, idempotencyKey: null });
+    expect(created.upstreamId).toMatch(/^\d+#\d+$/);
+    let page = await session.changesSince('github:issue', cursor);
+    expect(page.objects.map((o) => o.upstreamId)).toContain(created.upstreamId);
+    cursor = page.cursor;
+    await session.mutate('github:issue', 'update', { upstreamId: created.upstreamId, data: { title: 'Twice, again' }, idempotencyKey: null });
+    page = await session.changesSince('github:issue', cursor);
+    const again = page.objects.find((o) => o.upstreamId === created.upstreamId);
+    expect(again?.data.title).toBe('Twice, again');
+    cursor = page.cursor;
+    page = await session.changesSince('github:issue', cursor);
+    expect(page.objects.filter((o) => !o.deleted && o.upstreamId === created.upstreamId)).toEqual([]);
+  });
+
+  it('updates pull requests by upstream id and refuses what GitHub’s REST API cannot do', async () => {
+    const pr = emulator.objects('pull_request')[0] as { number: number; base: { repo: { id: number } } };
+    const upstreamId = `${pr.base.repo.id}#${pr.number}`;
+    const updated = await session.mutate('github:pull_request', 'update', { upstreamId, data: { title: 'Retitled' }, idempotencyKey: null });
+    expect(updated).toMatchObject({ upstreamId, data: { title: 'Retitled', number: pr.number }, deleted: false });
+    await expect(session.mutate('github:issue', 'delete', { upstreamId, data: {}, idempotencyKey: null })).rejects.toMatchObject({ code: 'mutation_not_supported' });
+    await expect(session.mutate('github:issue', 'create', { upstreamId: null, data: { title: 'nowhere' }, idempotencyKey: null })).rejects.toMatchObject({ code: 'repository_required' });
+    await expect(session.mutate('github:issue', 'update', { upstreamId: '999999#1', data: { title: 'x' }, idempotencyKey: null })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('tombstones a repository the token no longer sees, with its issues and pull requests', async () => {
+    const cursors = {
+      repository: await session.initialChangesCursor('github:repository'),
+      issue: await session.initialChangesCursor('github:issue'),
+      pull_request: await session.initialChangesCursor('github:pull_request'),
+    };
+    const victim = emulator.objects('repository')[1] as { id: number; full_name: string };
+    const issueIds = emulator.objects('issue').filter((i) => i.repository_url === `${emulator.url}/repos/${victim.full_name}`).map((i) => `${victim.id}#${i.number as number}`);
+    const pullIds = emulator.objects('pull_request').filter((p) => (p.base as { repo: { id: number } }).repo.id === victim.id).map((p) => `${victim.id}#${p.number as number}`);
+    const gone = await fetch(`${emulator.url}/repos/${victim.full_name}`, { method: 'DELETE', headers: { authorization: `Bearer ${emulator.token}` } });
+    expect(gone.status).toBe(204);
+    const tombstones = async (collection: keyof typeof cursors) => (await session.changesSince(`github:${collection}`, cursors[collection])).objects.filter((o) => o.deleted).map((o) => o.upstreamId);
+    expect(await tombstones('repository')).toEqual([String(victim.id)]);
+    const issueTombstones = await tombstones('issue');
+    for (const id of issueIds) expect(issueTombstones).toContain(id);
+    const pullTombstones = await tombstones('pull_request');
+    for (const id of pullIds) expect(pullTombstones).toContain(id);
   });
 });
