@@ -10,6 +10,7 @@ import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
 import { apiTokenRoutes } from './api-tokens.ts';
+import { createConsoleHandler, isConsolePath } from './console.ts';
 import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -27,11 +28,12 @@ async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Pr
   return match ? authenticate(ctx, match[1]!) : null;
 }
 
-/** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics. */
+/** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics, the web console at /. */
 export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes: number): { server: Server; closeWebSockets: () => Promise<void> } {
   const rest = createRestRouter(ctx, metrics, maxBodyBytes);
   for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, oauthConnectRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes, mutationRoutes]) register(rest.routes);
   const health = createHealthHandlers(ctx.pool, metrics);
+  const webConsole = createConsoleHandler();
 
   type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };
   const yoga = createYoga<InitialContext, GraphQLContext>({
@@ -53,6 +55,7 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
     if (path === '/healthz') return health.healthz(res);
     if (path === '/readyz') return void health.readyz(res);
     if (path === '/metrics') return void health.metrics(res);
+    if ((req.method === 'GET' || req.method === 'HEAD') && isConsolePath(path ?? '/')) return void webConsole.handle(req, res).catch(() => res.destroy());
     return void rest.handle(req, res).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'request failed outside its handler');
       if (res.headersSent) return void res.destroy();

@@ -1,0 +1,239 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
+import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
+import { collectPageProblems, launchBrowser, screenshot } from './support/browser.ts';
+import { ensureConsoleBuilt } from './support/build-console.ts';
+import { markWindow, numberIn, waitUntil } from './support/page-helpers.ts';
+
+const run = promisify(execFile);
+
+/**
+ * The seed's getting-started, clicked through the console in Debian's Chromium: sign in → create a
+ * stream → add a Stripe credential pointing at the emulator → create a sync → records arrive live →
+ * create a consumer → run the /next snippet the page shows → the pending counts move.
+ */
+describe('web console: getting started', () => {
+  let server: TestServer;
+  let emulator: StripeEmulator;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: string[];
+  const scratch = mkdtempSync(join(tmpdir(), 'syncline-console-'));
+
+  beforeAll(async () => {
+    const built = ensureConsoleBuilt();
+    [emulator, server] = await Promise.all([startStripeEmulator({ seed: { customer: 40, product: 12 }, randomSeed: 7 }), startTestServer({ LOG_LEVEL: 'warn' })]);
+    await built;
+    ({ browser, close: closeBrowser } = await launchBrowser());
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: server.url });
+    page = await context.newPage();
+    problems = collectPageProblems(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (problems?.length) console.warn(`browser problems:\n${problems.join('\n')}`);
+    await context?.close();
+    await closeBrowser?.();
+    await server?.stop();
+    await emulator?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  let streamPath = '';
+  let consumerUrl = '';
+
+  it('signs in with an API token', async () => {
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in to Syncline' }).waitFor();
+    await screenshot(page, '01-sign-in');
+    await page.getByLabel('API token').fill('syn_not_a_token_at_all_0000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
+    await page.getByLabel('API token').fill(ROOT_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Welcome to Syncline' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/streams');
+    expect(await page.evaluate(() => sessionStorage.getItem('syncline.token'))).toBe(ROOT_TOKEN);
+    await screenshot(page, '02-streams-empty');
+  });
+
+  it('creates the stream dev', async () => {
+    await page.getByRole('button', { name: 'Create your first stream' }).click();
+    await page.getByLabel('Stream name').fill('dev');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'dev', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'No syncs yet' }).waitFor();
+    streamPath = new URL(page.url()).pathname.replace(/\/syncs$/, '');
+    expect(streamPath).toMatch(/^\/streams\/[0-9a-f-]{36}$/);
+    expect(await page.getByRole('tab', { name: 'Syncs' }).getAttribute('aria-selected')).toBe('true');
+    await screenshot(page, '03-stream-empty');
+  });
+
+  it('creates a Stripe sync with a new credential pointing at the emulator; its status goes live', async () => {
+    await page.getByRole('link', { name: 'Create sync' }).click();
+    await page.getByLabel('Provider').selectOption('stripe');
+    await page.getByRole('button', { name: '+ Add new' }).click();
+    await page.getByLabel('Credential name').fill('emulator');
+    await page.getByLabel('Access token / API key').fill(emulator.apiKey);
+    await page.getByLabel('API base URL (optional)').fill(emulator.url);
+    await page.getByRole('button', { name: 'Save credential' }).click();
+    await waitUntil(() => page.getByLabel('Credential', { exact: true }).inputValue(), (v) => /^[0-9a-f-]{36}$/.test(v), 10_000, 'the new credential to be selected');
+    await page.getByRole('checkbox', { name: /stripe:customer/ }).check();
+    await page.getByRole('checkbox', { name: /stripe:product/ }).check();
+    await page.getByLabel('Sync name').fill('Stripe emulator');
+    await page.getByLabel('Allowed requests').fill('100');
+    await page.getByLabel('Poll interval (seconds)').fill('0.5');
+    await screenshot(page, '04-create-sync');
+
+    const sameWindow = await markWindow(page);
+    await page.getByRole('button', { name: 'Start syncing' }).click();
+    await page.waitForURL(`**${streamPath}/syncs`);
+    const card = page.getByRole('article', { name: 'Stripe emulator' });
+    await card.waitFor();
+    // Backfill progress arrives over syncStatusChanged: the page is never reloaded.
+    await waitUntil(() => card.locator('tr[data-collection="stripe:customer"] [data-testid=collection-records]').textContent(), (t) => t === '40', 30_000, 'customers to be counted');
+    await waitUntil(() => card.getByTestId('sync-state').textContent(), (t) => t === 'active', 30_000, 'the sync to be active');
+    expect(await card.getByRole('progressbar', { name: 'Backfill of stripe:product' }).getAttribute('aria-valuenow')).toBe('100');
+    expect(await sameWindow()).toBe(true);
+    await screenshot(page, '05-syncs');
+  });
+
+  it('browses records (filter, search, expand) and shows upstream changes live, without a reload', async () => {
+    await page.getByRole('tab', { name: 'Records' }).click();
+    const rows = page.getByTestId('records-page').locator('tr[data-upstream-id]');
+    await waitUntil(() => rows.count(), (n) => n === 50, 15_000, 'the first page of 50 records');
+    await page.getByRole('button', { name: 'Load more records' }).waitFor();
+
+    await page.getByLabel('Collection').selectOption('stripe:product');
+    await waitUntil(() => rows.count(), (n) => n === 12, 10_000, 'the 12 products');
+    const product = emulator.objects('product')[3]!;
+    await page.getByLabel('Upstream id').fill(String(product.id));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await waitUntil(() => rows.count(), (n) => n === 1, 10_000, 'the one product searched for');
+    await page.getByRole('button', { name: String(product.id) }).click();
+    const json = page.getByLabel(`Data of ${String(product.id)}`);
+    expect(JSON.parse((await json.textContent()) ?? '')).toEqual(product);
+
+    await page.getByLabel('Upstream id').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByLabel('Collection').selectOption('');
+    await waitUntil(() => rows.count(), (n) => n === 50, 10_000, 'all collections again');
+
+    const sameWindow = await markWindow(page);
+    const changes = emulator.mutateRandomly(6, ['customer']);
+    const changedIds = [...changes.created, ...changes.updated, ...changes.deleted];
+    const live = page.getByTestId('live-records');
+    await waitUntil(
+      async () => (await live.locator('tr[data-upstream-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-upstream-id')))).sort(),
+      (ids) => changedIds.every((id) => ids.includes(id)),
+      20_000,
+      `the changed customers ${changedIds.join(', ')} to show up live`,
+    );
+    expect(await sameWindow()).toBe(true);
+    await page.getByRole('status').filter({ hasText: /changed since you opened this page/ }).waitFor();
+    await screenshot(page, '06-records');
+  });
+
+  it('creates an HTTP consumer; running the shown /next snippets moves its pending counts', async () => {
+    await page.getByRole('tab', { name: 'Consumers' }).click();
+    await page.getByRole('heading', { name: 'No consumers yet' }).waitFor();
+    await page.getByRole('link', { name: 'Create consumer' }).click();
+    await page.getByLabel('Consumer name').fill('app');
+    expect(await page.getByLabel('Deliver policy').inputValue()).toBe('all');
+    expect(await page.getByLabel('Ack wait (seconds)').inputValue()).toBe('60');
+    expect(await page.getByLabel('Max deliveries').inputValue()).toBe('-1');
+    await screenshot(page, '07-create-consumer');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'app', level: 1 }).waitFor();
+    consumerUrl = page.url();
+
+    const pending = page.getByTestId('num-pending');
+    const ackPending = page.getByTestId('num-ack-pending');
+    const before = await waitUntil(() => numberIn(pending), (n) => n >= 50, 15_000, 'every record to be pending');
+    expect(await numberIn(ackPending)).toBe(0);
+    const sameWindow = await markWindow(page);
+
+    // The curl snippet, exactly as shown (token and consumer id included).
+    const curl = (await page.locator('pre[data-snippet="curl-next"]').textContent()) ?? '';
+    expect(curl).toContain(ROOT_TOKEN);
+    const { stdout } = await run('bash', ['-c', curl], { timeout: 20_000 });
+    const batch = JSON.parse(stdout) as { ack_token: string; record: { upstream_id: string } }[];
+    expect(batch).toHaveLength(10);
+    await waitUntil(() => numberIn(ackPending), (n) => n === 10, 10_000, 'num ack pending to show the leased batch');
+    await waitUntil(() => numberIn(pending), (n) => n === before - 10, 10_000, 'num pending to drop by the batch');
+    await screenshot(page, '08-consumer');
+
+    // The Node snippet takes the next batch and acks it.
+    const script = join(scratch, 'consume.mjs');
+    writeFileSync(script, (await page.locator('pre[data-snippet="node-next-ack"]').textContent()) ?? '');
+    const node = await run(process.execPath, [script], { timeout: 20_000 });
+    expect(node.stdout).toContain('acked 10');
+    await waitUntil(() => numberIn(pending), (n) => n === before - 20, 10_000, 'num pending to drop by the second batch');
+    expect(await numberIn(ackPending)).toBe(10);
+    expect(await sameWindow()).toBe(true);
+
+    await page.getByRole('link', { name: 'Consumers' }).click();
+    const row = page.getByRole('row', { name: /app/ });
+    await waitUntil(() => row.textContent(), (t) => (t ?? '').includes(String(before - 20)), 10_000, 'the consumer list to show the pending count');
+  });
+
+  it('creates and revokes API tokens', async () => {
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByLabel('Token name').fill('ci');
+    await page.getByRole('button', { name: 'Create API token' }).click();
+    const issued = (await page.locator('pre[data-snippet="issued-token"]').textContent()) ?? '';
+    expect(issued).toMatch(/^syn_/);
+    const me = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${issued}` },
+      body: JSON.stringify({ query: '{ viewer { account { name } } }' }),
+    }).then((r) => r.json() as Promise<{ data: { viewer: { account: { name: string } } } }>);
+    expect(me.data.viewer.account.name).toBeTruthy();
+    await page.getByRole('row', { name: /ci/ }).getByText('active').waitFor();
+    await screenshot(page, '09-api-tokens');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Revoke ci' }).click();
+    await page.getByRole('row', { name: /ci/ }).getByText(/revoked/).waitFor();
+  });
+
+  it('keeps working on a phone-sized screen, and deep links load through the SPA fallback', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 800 }, baseURL: server.url, isMobile: true });
+    try {
+      const small = await phone.newPage();
+      await small.goto('/');
+      await small.getByLabel('API token').fill(ROOT_TOKEN);
+      await small.getByRole('button', { name: 'Sign in' }).click();
+      await small.getByRole('link', { name: /dev/ }).waitFor();
+      await small.goto(consumerUrl);
+      await small.getByRole('heading', { name: 'app', level: 1 }).waitFor();
+      const width = await small.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(390);
+      await screenshot(small, '10-consumer-phone');
+      await small.goto(`${streamPath}/syncs`);
+      await small.getByRole('article', { name: 'Stripe emulator' }).waitFor();
+      await screenshot(small, '11-syncs-phone');
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('moves between stream tabs with the keyboard', async () => {
+    await page.goto(`${streamPath}/syncs`);
+    await page.getByRole('tab', { name: 'Syncs' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('tab', { name: 'Records', selected: true }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Records');
+    await page.keyboard.press('End');
+    await page.getByRole('tab', { name: 'Consumers', selected: true }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`${streamPath}/consumers`);
+    expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+  });
+});

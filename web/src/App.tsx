@@ -1,0 +1,40 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Provider } from 'urql';
+import { clearToken, loadToken, saveToken } from './auth.ts';
+import { createConsoleClient } from './graphql/client.ts';
+import { Layout } from './Layout.tsx';
+import { navigate, useLocation } from './router.tsx';
+import { Routes } from './Routes.tsx';
+import { SignIn } from './pages/SignIn.tsx';
+
+/** Signed out: the sign-in page. Signed in: the console, over one GraphQL client that carries the token. */
+export function App() {
+  const [token, setToken] = useState<string | null>(loadToken);
+  const location = useLocation();
+  const client = useMemo(() => (token ? createConsoleClient(token) : null), [token]);
+  useEffect(() => () => client?.dispose(), [client]);
+
+  if (!token || !client) {
+    return (
+      <SignIn
+        onSignedIn={(value, remember) => {
+          saveToken(value, remember);
+          setToken(value);
+          if (location.path === '/' || location.path === '/sign-in') navigate('/streams', { replace: true });
+        }}
+      />
+    );
+  }
+  const signOut = () => {
+    clearToken();
+    setToken(null);
+    navigate('/sign-in', { replace: true });
+  };
+  return (
+    <Provider value={client.urql}>
+      <Layout path={location.path} onSignOut={signOut}>
+        <Routes location={location} token={token} />
+      </Layout>
+    </Provider>
+  );
+}

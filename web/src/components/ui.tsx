@@ -1,0 +1,104 @@
+import { useId, useState, type ReactNode } from 'react';
+import type { CombinedError } from 'urql';
+
+/** A labelled form control: the label is tied to the input through htmlFor/id. */
+export function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string, describedBy: string | undefined) => ReactNode }) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(id, hintId)}
+      {hint ? (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function ErrorNote({ error }: { error: CombinedError | Error | string | null | undefined }) {
+  if (!error) return null;
+  const message = typeof error === 'string' ? error : 'graphQLErrors' in error ? describeCombinedError(error) : error.message;
+  return (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  );
+}
+
+function describeCombinedError(error: CombinedError): string {
+  if (error.graphQLErrors.length > 0) return error.graphQLErrors.map((e) => e.message).join('; ');
+  return error.networkError?.message ?? error.message;
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p role="status" className="muted">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h3>{title}</h3>
+      {children}
+    </div>
+  );
+}
+
+export function ProgressBar({ label, percent }: { label: string; percent: number | null }) {
+  const value = percent == null ? null : Math.max(0, Math.min(100, percent));
+  return (
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      {...(value == null ? {} : { 'aria-valuenow': Math.round(value) })}
+    >
+      <div className={value == null ? 'progress-bar indeterminate' : 'progress-bar'} style={value == null ? undefined : { width: `${value}%` }} />
+    </div>
+  );
+}
+
+export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'error' | 'info' | 'muted'; children: ReactNode }) {
+  return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function stateTone(state: string): 'ok' | 'warn' | 'error' | 'info' | 'muted' {
+  if (state === 'active') return 'ok';
+  if (state === 'backfilling') return 'info';
+  if (state === 'paused') return 'muted';
+  if (state === 'error') return 'error';
+  return 'warn';
+}
+
+/** Copies text to the clipboard and says so to screen readers. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <button type="button" className="secondary small" onClick={() => void copy()} aria-label={label}>
+      <span aria-live="polite">{copied ? 'Copied' : 'Copy'}</span>
+    </button>
+  );
+}
+
+export function formatTime(iso: string | null): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}

@@ -1,0 +1,49 @@
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { cacheExchange, Client, fetchExchange, subscriptionExchange, type OperationContext } from 'urql';
+
+export interface ConsoleClient {
+  urql: Client;
+  ws: WsClient;
+  dispose(): void;
+}
+
+/** urql over HTTP for queries and mutations, graphql-ws (same path) for subscriptions; both carry the token. */
+export function createConsoleClient(token: string): ConsoleClient {
+  const authorization = `Bearer ${token}`;
+  const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/graphql`;
+  const ws = createWsClient({ url: wsUrl, connectionParams: { authorization }, lazy: true, retryAttempts: Infinity, shouldRetry: () => true });
+  const urql = new Client({
+    url: '/graphql',
+    preferGetMethod: false,
+    fetchOptions: () => ({ headers: { authorization } }),
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query ?? '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = ws.subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+  return { urql, ws, dispose: () => void ws.dispose() };
+}
+
+/**
+ * urql's document cache refetches a query after a mutation touching a type it saw in the result;
+ * an empty list shows no type, so list queries name theirs (stable objects: no re-render loops).
+ */
+export const listContext: Record<'streams' | 'syncs' | 'credentials' | 'oauthApps' | 'consumers' | 'apiTokens', Partial<OperationContext>> = {
+  streams: { additionalTypenames: ['Stream'] },
+  syncs: { additionalTypenames: ['Sync'] },
+  credentials: { additionalTypenames: ['Credential'] },
+  oauthApps: { additionalTypenames: ['OAuthApp'] },
+  consumers: { additionalTypenames: ['HttpConsumer', 'NatsConsumer'] },
+  apiTokens: { additionalTypenames: ['ApiToken'] },
+};

@@ -1,0 +1,272 @@
+/** Every GraphQL operation the console sends, with the shapes it reads back (see src/schema). */
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export const ViewerQuery = /* GraphQL */ `
+  query Viewer { viewer { account { id name isRoot } } }
+`;
+export interface ViewerData { viewer: { account: { id: string; name: string; isRoot: boolean } } }
+
+// ── streams ──────────────────────────────────────────────────────────────
+export interface Stream { id: string; uuid: string; name: string; createdAt: string }
+
+export const StreamsQuery = /* GraphQL */ `
+  query Streams($first: Int!, $after: String) {
+    streams(first: $first, after: $after) {
+      edges { cursor node { id uuid name createdAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+export interface StreamsData { streams: Connection<Stream> }
+
+export const StreamQuery = /* GraphQL */ `
+  query Stream($id: ID!) { stream(id: $id) { id uuid name createdAt } }
+`;
+export interface StreamData { stream: Stream | null }
+
+export const CreateStreamMutation = /* GraphQL */ `
+  mutation CreateStream($name: String!) { createStream(name: $name) { id uuid name createdAt } }
+`;
+export interface CreateStreamData { createStream: Stream }
+
+// ── syncs ────────────────────────────────────────────────────────────────
+export interface BackfillProgress { done: boolean; pages: number; records: number; total: number | null; percent: number | null; startedAt: string | null; completedAt: string | null }
+export interface CollectionStatus { collectionId: string; records: number; deletedRecords: number; changesFetched: number; lastPollAt: string | null; lastChangeAt: string | null; lastError: string | null; backfill: BackfillProgress }
+export interface SyncStatus {
+  syncId: string;
+  state: string;
+  requestsMade: number;
+  rateLimitWaitMs: number;
+  retries: number;
+  lastPollAt: string | null;
+  lastError: { code: string; message: string; collectionId: string | null; at: string } | null;
+  collections: CollectionStatus[];
+}
+export interface Sync {
+  id: string;
+  uuid: string;
+  name: string;
+  provider: string;
+  streamId: string;
+  collectionIds: string[];
+  credentialId: string;
+  pollIntervalMs: number;
+  rateLimit: { allowedRequests: number; interval: number; maxConcurrentRequests: number };
+  createdAt: string;
+  status: SyncStatus;
+}
+
+const SyncStatusFields = /* GraphQL */ `
+  syncId state requestsMade rateLimitWaitMs retries lastPollAt
+  lastError { code message collectionId at }
+  collections {
+    collectionId records deletedRecords changesFetched lastPollAt lastChangeAt lastError
+    backfill { done pages records total percent startedAt completedAt }
+  }
+`;
+
+export const SyncsQuery = /* GraphQL */ `
+  query Syncs($streamId: ID!, $first: Int!, $after: String) {
+    syncs(streamId: $streamId, first: $first, after: $after) {
+      edges { cursor node {
+        id uuid name provider streamId collectionIds credentialId pollIntervalMs createdAt
+        rateLimit { allowedRequests interval maxConcurrentRequests }
+        status { ${SyncStatusFields} }
+      } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+export interface SyncsData { syncs: Connection<Sync> }
+
+export const SyncStatusSubscription = /* GraphQL */ `
+  subscription SyncStatusChanged($syncId: ID!) { syncStatusChanged(syncId: $syncId) { ${SyncStatusFields} } }
+`;
+export interface SyncStatusChangedData { syncStatusChanged: SyncStatus }
+
+export interface SyncInput {
+  name: string;
+  provider: string;
+  streamId: string;
+  credentialId: string;
+  collectionIds: string[];
+  rateLimit: { allowedRequests: number; interval: number; maxConcurrentRequests: number };
+  pollIntervalMs: number;
+}
+export const CreateSyncMutation = /* GraphQL */ `
+  mutation CreateSync($input: SyncInput!) { createSync(input: $input) { id uuid name } }
+`;
+export interface CreateSyncData { createSync: { id: string; uuid: string; name: string } }
+
+export const SyncLifecycleMutations = {
+  pause: /* GraphQL */ `mutation PauseSync($id: ID!) { pauseSync(id: $id) { id uuid state } }`,
+  resume: /* GraphQL */ `mutation ResumeSync($id: ID!) { resumeSync(id: $id) { id uuid state } }`,
+} as const;
+
+// ── providers, credentials, OAuth apps ───────────────────────────────────
+export interface Provider {
+  name: string;
+  displayName: string;
+  collections: { id: string; name: string }[];
+  credentialKinds: { kind: string; required: string[]; needsOAuthApp: boolean }[];
+  oauth: { credentialKind: string; defaultScopes: string[] } | null;
+}
+export const ProvidersQuery = /* GraphQL */ `
+  query Providers {
+    providers {
+      name displayName
+      collections { id name }
+      credentialKinds { kind required needsOAuthApp }
+      oauth { credentialKind defaultScopes }
+    }
+  }
+`;
+export interface ProvidersData { providers: Provider[] }
+
+export interface Credential { id: string; uuid: string; kind: string; name: string | null; apiBaseUrl: string | null; createdAt: string }
+export const CredentialsQuery = /* GraphQL */ `
+  query Credentials($first: Int!) {
+    credentials(first: $first) { edges { node { id uuid kind name apiBaseUrl createdAt } } pageInfo { hasNextPage endCursor } }
+  }
+`;
+export interface CredentialsData { credentials: Connection<Credential> }
+
+export interface CredentialInput { kind: string; name?: string; secret?: string; refreshToken?: string; apiBaseUrl?: string; metadata?: Record<string, string> }
+export const CreateCredentialMutation = /* GraphQL */ `
+  mutation CreateCredential($input: CredentialInput!) { createCredential(input: $input) { id uuid kind name apiBaseUrl createdAt } }
+`;
+export interface CreateCredentialData { createCredential: Credential }
+
+export interface OAuthApp { id: string; uuid: string; provider: string; clientId: string }
+export const OAuthAppsQuery = /* GraphQL */ `
+  query OAuthApps { oauthApps(first: 100) { edges { node { id uuid provider clientId } } } }
+`;
+export interface OAuthAppsData { oauthApps: Connection<OAuthApp> }
+export const CreateOAuthAppMutation = /* GraphQL */ `
+  mutation CreateOAuthApp($provider: String!, $clientId: String!, $clientSecret: String!) {
+    createOAuthApp(provider: $provider, clientId: $clientId, clientSecret: $clientSecret) { id uuid provider clientId }
+  }
+`;
+export interface CreateOAuthAppData { createOAuthApp: OAuthApp }
+
+// ── records ──────────────────────────────────────────────────────────────
+export interface SyncRecord {
+  syncId: string;
+  collectionId: string;
+  upstreamId: string;
+  updatedIdx: string;
+  upstreamUpdatedAt: string | null;
+  deleted: boolean;
+  data: unknown;
+}
+export const RecordsQuery = /* GraphQL */ `
+  query Records($syncId: ID!, $collectionId: String, $upstreamId: String, $first: Int!, $after: String) {
+    records(syncId: $syncId, collectionId: $collectionId, upstreamId: $upstreamId, first: $first, after: $after) {
+      edges { cursor node { syncId collectionId upstreamId updatedIdx upstreamUpdatedAt deleted data } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+export interface RecordsData { records: Connection<SyncRecord> }
+
+export const RecordChangedSubscription = /* GraphQL */ `
+  subscription RecordChanged($streamId: ID!, $syncId: ID, $collectionIds: [String!]) {
+    recordChanged(streamId: $streamId, syncId: $syncId, collectionIds: $collectionIds) {
+      syncId collectionId upstreamId updatedIdx upstreamUpdatedAt deleted data
+    }
+  }
+`;
+export interface RecordChangedData { recordChanged: SyncRecord }
+
+// ── consumers ────────────────────────────────────────────────────────────
+export interface HttpConsumer {
+  id: string;
+  uuid: string;
+  name: string;
+  streamId: string;
+  syncId: string | null;
+  collectionIds: string[] | null;
+  deliverPolicy: string;
+  ackWaitMs: number;
+  maxDeliver: number;
+  maxAckPending: number;
+  numPending: number;
+  numAckPending: number;
+  numDead: number;
+  createdAt: string;
+}
+const HttpConsumerFields = 'id uuid name streamId syncId collectionIds deliverPolicy ackWaitMs maxDeliver maxAckPending numPending numAckPending numDead createdAt';
+
+export interface NatsConsumer {
+  id: string;
+  uuid: string;
+  name: string;
+  streamId: string;
+  syncId: string | null;
+  subjectPrefix: string;
+  deliverPolicy: string;
+  connectionState: string;
+  lag: number;
+  messagesPublished: string;
+  lastPublishedIdx: string;
+  lastError: { at: string; message: string } | null;
+  nats: { host: string; port: number; tls: boolean };
+  createdAt: string;
+}
+const NatsConsumerFields = 'id uuid name streamId syncId subjectPrefix deliverPolicy connectionState lag messagesPublished lastPublishedIdx lastError { at message } nats { host port tls } createdAt';
+
+export const ConsumersQuery = /* GraphQL */ `
+  query Consumers {
+    httpConsumers(first: 100) { edges { node { ${HttpConsumerFields} } } }
+    natsConsumers(first: 100) { edges { node { ${NatsConsumerFields} } } }
+  }
+`;
+export interface ConsumersData { httpConsumers: Connection<HttpConsumer>; natsConsumers: Connection<NatsConsumer> }
+
+export const HttpConsumerQuery = /* GraphQL */ `
+  query HttpConsumer($id: ID!) { httpConsumer(id: $id) { ${HttpConsumerFields} } }
+`;
+export interface HttpConsumerData { httpConsumer: HttpConsumer | null }
+
+export const NatsConsumerQuery = /* GraphQL */ `
+  query NatsConsumer($id: ID!) { natsConsumer(id: $id) { ${NatsConsumerFields} } }
+`;
+export interface NatsConsumerData { natsConsumer: NatsConsumer | null }
+
+export interface HttpConsumerInput { name: string; streamId: string; syncId?: string; deliverPolicy: string; ackWaitMs: number; maxDeliver: number }
+export const CreateHttpConsumerMutation = /* GraphQL */ `
+  mutation CreateHttpConsumer($input: HttpConsumerInput!) { createHttpConsumer(input: $input) { ${HttpConsumerFields} } }
+`;
+export interface CreateHttpConsumerData { createHttpConsumer: HttpConsumer }
+
+export interface NatsConsumerInput {
+  name: string;
+  streamId: string;
+  syncId?: string;
+  deliverPolicy: string;
+  subjectPrefix: string;
+  nats: { host: string; port: number; tls: boolean; user?: string; password?: string; token?: string };
+}
+export const CreateNatsConsumerMutation = /* GraphQL */ `
+  mutation CreateNatsConsumer($input: NatsConsumerInput!) { createNatsConsumer(input: $input) { ${NatsConsumerFields} } }
+`;
+export interface CreateNatsConsumerData { createNatsConsumer: NatsConsumer }
+
+// ── API tokens ───────────────────────────────────────────────────────────
+export interface ApiToken { id: string; name: string; prefix: string; createdAt: string; revokedAt: string | null }
+export const ApiTokensQuery = /* GraphQL */ `
+  query ApiTokens { viewer { apiTokens { id name prefix createdAt revokedAt } } }
+`;
+export interface ApiTokensData { viewer: { apiTokens: ApiToken[] } }
+export const CreateApiTokenMutation = /* GraphQL */ `
+  mutation CreateApiToken($name: String) { createApiToken(name: $name) { token apiToken { id name prefix createdAt revokedAt } } }
+`;
+export interface CreateApiTokenData { createApiToken: { token: string; apiToken: ApiToken } }
+export const RevokeApiTokenMutation = /* GraphQL */ `
+  mutation RevokeApiToken($id: ID!) { revokeApiToken(id: $id) }
+`;
+export interface RevokeApiTokenData { revokeApiToken: string }

@@ -1,0 +1,12 @@
+import { Link } from '../router.tsx';
+
+export function NotFound() {
+  return (
+    <section className="page">
+      <h1>Page not found</h1>
+      <p>
+        <Link to="/streams">Back to streams</Link>
+      </p>
+    </section>
+  );
+}
