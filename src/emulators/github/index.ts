@@ -19,7 +19,7 @@ export type { SecondaryRateLimit } from './wire.ts';
 export const DEFAULT_GITHUB_TOKEN = 'ghp_emulator';
 
 export interface GitHubEmulatorOptions extends CommonEmulatorOptions {
-  /** The token clients send as `Authorization: token …` or `Bearer …` (default `ghp_emulator`). */
+  /** The token clients send as `Authorization: token …` or `Bearer …` (default `ghp_emulator`; `apiKey` is the same, for `--api-key`). */
   token?: string;
   /** Primary rate limit answers: 403 (default) or 429, both with `x-ratelimit-remaining: 0`. */
   primaryRateLimitStatus?: 403 | 429;
@@ -58,7 +58,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   let base = '';
   const api = new GitHubApi(store, () => base);
   const wire = new GitHubWire(
-    { token: options.token ?? DEFAULT_GITHUB_TOKEN, userId: store.user.id, primaryStatus: options.primaryRateLimitStatus ?? 403, secondary: options.secondaryRateLimit ?? null },
+    { token: options.token ?? options.apiKey ?? DEFAULT_GITHUB_TOKEN, userId: store.user.id, primaryStatus: options.primaryRateLimitStatus ?? 403, secondary: options.secondaryRateLimit ?? null },
     secondarySeed,
   );
   const http = new HttpEmulator(
