@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/sync/http/rate-limiter.ts';
-import { createUpstreamFetch, type UpstreamFetchEvent } from '../../src/sync/http/upstream-fetch.ts';
+import { createUpstreamFetch, readOnly, type UpstreamFetchEvent } from '../../src/sync/http/upstream-fetch.ts';
 
 /** A real HTTP upstream that answers each path with a scripted sequence of statuses. */
 function scriptedUpstream(script: Record<string, Array<{ status: number; headers?: Record<string, string> }>>) {
@@ -23,6 +23,7 @@ describe('upstream fetch', () => {
     '/flaky': [{ status: 500 }, { status: 503 }, { status: 200 }],
     '/post-flaky': [{ status: 500 }, { status: 200 }],
     '/idempotent-post': [{ status: 502 }, { status: 200 }],
+    '/search-post': [{ status: 500 }, { status: 200 }],
     '/unauthorized': [{ status: 401 }],
     '/slow-down-403': [{ status: 403, headers: { 'x-slow-down': 'yes' } }, { status: 200 }],
     '/bad-credential-403': [{ status: 403 }],
@@ -57,12 +58,15 @@ describe('upstream fetch', () => {
     expect(events.filter((e) => e.type === 'retry' && e.url.endsWith('/flaky'))).toHaveLength(2);
   });
 
-  it('does not repeat a POST without an idempotency key, but does with one', async () => {
+  it('does not repeat a POST without an idempotency key, but does with one or when marked read-only', async () => {
     expect((await upstreamFetch(`${base}/post-flaky`, { method: 'POST', body: 'a=1' })).status).toBe(500);
     expect(upstream.hits['/post-flaky']).toBe(1);
     const response = await upstreamFetch(`${base}/idempotent-post`, { method: 'POST', body: 'a=1', headers: { 'Idempotency-Key': 'k1' } });
     expect(response.status).toBe(200);
     expect(upstream.hits['/idempotent-post']).toBe(2);
+    const search = await upstreamFetch(`${base}/search-post`, readOnly({ method: 'POST', body: '{"filters":[]}' }));
+    expect(search.status).toBe(200);
+    expect(upstream.hits['/search-post']).toBe(2);
   });
 
   it("treats a 403 the provider calls a rate limit like a 429, and hands other 403s back", async () => {

@@ -108,6 +108,17 @@ function requestUrl(input: string | URL | Request): string {
   return input instanceof URL ? input.href : input.url;
 }
 
+/**
+ * Marks a request that changes nothing upstream although its method is POST (HubSpot's search,
+ * GraphQL queries), so 5xx and network errors retry it like a GET. A symbol key: object spreads
+ * keep it through wrapping fetches, and `fetch` itself ignores it.
+ */
+export const READ_ONLY_REQUEST = Symbol.for('syncline.readOnlyRequest');
+
+export function readOnly(init: RequestInit): RequestInit {
+  return Object.assign(init, { [READ_ONLY_REQUEST]: true });
+}
+
 /** Reads and writes that the upstream deduplicates (idempotency key) can be sent again. */
 function isSafeToRepeat(init: RequestInit | undefined): boolean {
   const method = (init?.method ?? 'GET').toUpperCase();
@@ -115,6 +126,7 @@ function isSafeToRepeat(init: RequestInit | undefined): boolean {
   const replayableBody = body == null || typeof body === 'string' || body instanceof URLSearchParams || body instanceof Uint8Array;
   if (!replayableBody) return false;
   if (['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(method)) return true;
+  if (init && (init as { [READ_ONLY_REQUEST]?: boolean })[READ_ONLY_REQUEST] === true) return true;
   return new Headers(init?.headers).has('idempotency-key');
 }
 

@@ -5,6 +5,7 @@
  * by the sync runner like any failed step).
  */
 
+import { readOnly } from '../http/upstream-fetch.ts';
 import { UpstreamAuthError, UpstreamRequestError } from './provider.ts';
 
 export interface JsonRequest {
@@ -13,6 +14,8 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** Sent as JSON; a URLSearchParams is sent form-encoded. */
   body?: unknown;
+  /** A POST that changes nothing upstream (a search): the engine may repeat it after a 5xx. */
+  readOnly?: boolean;
 }
 
 export interface JsonAnswer<T> {
@@ -41,7 +44,8 @@ export async function requestJson<T>(fetch: typeof globalThis.fetch, request: Js
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(request.body);
   }
-  const response = await fetch(request.url, { method: request.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
+  const init: RequestInit = { method: request.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) };
+  const response = await fetch(request.url, request.readOnly ? readOnly(init) : init);
   const text = await response.text();
   let parsed: unknown = undefined;
   if (text.trim() !== '') {

@@ -15,7 +15,7 @@ export const readHubSpotError: ErrorReader = (status, body) => {
 };
 
 export interface HubSpotApi {
-  request<T>(method: string, path: string, options?: { query?: URLSearchParams; body?: unknown }): Promise<JsonAnswer<T>>;
+  request<T>(method: string, path: string, options?: { query?: URLSearchParams; body?: unknown; readOnly?: boolean }): Promise<JsonAnswer<T>>;
 }
 
 /**
@@ -41,9 +41,9 @@ export function createHubSpotApi(context: ProviderContext): HubSpotApi {
   const base = (context.credential.apiBaseUrl ?? HUBSPOT_API_BASE_URL).replace(/\/+$/, '');
   const fetch = authorizedFetch(context);
   return {
-    request: (method, path, { query, body } = {}) => {
+    request: (method, path, { query, body, readOnly } = {}) => {
       const qs = query?.toString();
-      return requestJson(fetch, { method, url: `${base}${path}${qs ? `?${qs}` : ''}`, ...(body === undefined ? {} : { body }) }, readHubSpotError);
+      return requestJson(fetch, { method, url: `${base}${path}${qs ? `?${qs}` : ''}`, ...(body === undefined ? {} : { body }), ...(readOnly ? { readOnly } : {}) }, readHubSpotError);
     },
   };
 }

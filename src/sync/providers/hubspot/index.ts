@@ -69,6 +69,7 @@ class HubSpotSession implements ProviderSession {
   async initialChangesCursor(collectionId: string): Promise<string> {
     const collection = hubspotCollection(collectionId);
     const answer = await this.api.request<SearchAnswer>('POST', `/crm/v3/objects/${collection.objectType}/search`, {
+      readOnly: true, // a search changes nothing: retried after 5xx like a GET
       body: { sorts: [{ propertyName: collection.modifiedProperty, direction: 'DESCENDING' }], properties: [collection.modifiedProperty], limit: 1 },
     });
     const newest = answer.body.results[0];
@@ -160,6 +161,7 @@ class HubSpotSession implements ProviderSession {
     let after: string | null = null;
     for (let page = 1; ; page++) {
       const answer = await this.api.request<SearchAnswer>('POST', `/crm/v3/objects/${collection.objectType}/search`, {
+        readOnly: true, // a search changes nothing: retried after 5xx like a GET
         body: {
           filterGroups: [{ filters: [{ propertyName: collection.modifiedProperty, operator: 'GTE', value: String(cursor.m.t) }] }],
           sorts: [{ propertyName: collection.modifiedProperty, direction: 'ASCENDING' }],
