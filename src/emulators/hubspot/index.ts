@@ -6,7 +6,7 @@
 
 import { HttpEmulator, type EmulatorRateLimit } from '../kit/http-emulator.ts';
 import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { MutationTimer, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { MutationTimer, transportControls, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { CrmRoutes } from './crm-routes.ts';
 import { OAuthRoutes } from './oauth-routes.ts';
@@ -78,7 +78,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     ...(options.randomSeed === undefined ? {} : { faultSeed: options.randomSeed ^ 0x5eed }),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const port = await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   const mutations = random.fork();
   const timer = new MutationTimer();
 
@@ -107,17 +107,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   };
 
   return {
-    url: http.url,
-    port,
-    get requestLog() {
-      return http.requestLog;
-    },
-    clearRequestLog: () => http.clearRequestLog(),
-    setFaults: (faults) => http.setFaults(validateFaults(faults)),
-    get faultCounts() {
-      return http.faultCounts;
-    },
-    setRateLimit: (limit) => http.setRateLimit(limit),
+    ...transportControls(http),
     setSearchRateLimit: (limit) => wire.setSearchRateLimit(limit),
     collections: HUBSPOT_COLLECTIONS,
     objects: (collection) => render(collection, false),

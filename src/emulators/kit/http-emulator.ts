@@ -142,7 +142,7 @@ export class HttpEmulator {
   private readonly admitted: number[] = [];
   /** Timeout faults injected since `faults` was last replaced (for `maxTimeouts`). */
   private timeoutsSinceSet = 0;
-  private port = 0;
+  private boundPort = 0;
   private host = '127.0.0.1';
 
   constructor(
@@ -161,7 +161,11 @@ export class HttpEmulator {
   }
 
   get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.boundPort}`;
+  }
+
+  get port(): number {
+    return this.boundPort;
   }
 
   clearRequestLog(): void {
@@ -212,7 +216,7 @@ export class HttpEmulator {
       headers: req.headers,
       body: '',
       header: (name) => headerValue(req, name),
-      baseUrl: `http://${headerValue(req, 'host') ?? `${this.host}:${this.port}`}`,
+      baseUrl: headerValue(req, 'host') ? `http://${headerValue(req, 'host')}` : this.url,
     };
     let limitState: RateLimitState | null = null;
     const truncate = this.draw('truncatedRate');
@@ -340,7 +344,7 @@ export class HttpEmulator {
           return;
         }
         this.host = host;
-        this.port = address.port;
+        this.boundPort = address.port;
         resolve(address.port);
       });
     });

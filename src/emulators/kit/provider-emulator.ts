@@ -5,7 +5,7 @@
  */
 
 import type { Logger } from 'pino';
-import type { EmulatorRateLimit, FaultKind, Faults, RequestLogEntry } from './http-emulator.ts';
+import type { EmulatorRateLimit, FaultKind, Faults, HttpEmulator, RequestLogEntry } from './http-emulator.ts';
 
 export interface ChangesMade {
   created: string[];
@@ -58,6 +58,24 @@ export interface EmulatorDescriptor {
     /** Lines telling a person how to point Syncline at it (credential JSON, OAuth app to create). */
     instructions(): string[];
   }>;
+}
+
+type TransportControls = Pick<ProviderEmulator, 'url' | 'port' | 'requestLog' | 'clearRequestLog' | 'setFaults' | 'faultCounts' | 'setRateLimit'>;
+
+/**
+ * The transport half of every ProviderEmulator, answered by its listening HttpEmulator (spread it
+ * into the emulator object: the log and the counts are live objects the transport updates).
+ */
+export function transportControls(http: HttpEmulator): TransportControls {
+  return {
+    url: http.url,
+    port: http.port,
+    requestLog: http.requestLog,
+    clearRequestLog: () => http.clearRequestLog(),
+    setFaults: (faults) => http.setFaults(validateFaults(faults)),
+    faultCounts: http.faultCounts,
+    setRateLimit: (rateLimit) => http.setRateLimit(rateLimit),
+  };
 }
 
 const DURATION_FAULTS = new Set(['timeoutMs', 'slowMs']);

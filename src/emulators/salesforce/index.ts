@@ -1,6 +1,6 @@
 import { HttpEmulator } from '../kit/http-emulator.ts';
 import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { MutationTimer, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { MutationTimer, transportControls, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { withChecksum } from './ids.ts';
 import { fakeCreate, fakeUpdate } from './fake-data.ts';
@@ -89,16 +89,9 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   };
 
   const timer = new MutationTimer();
-  const port = await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
-  const emulator = http;
+  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   return {
-    url: emulator.url,
-    port,
-    requestLog: emulator.requestLog,
-    clearRequestLog: () => emulator.clearRequestLog(),
-    setFaults: (faults) => emulator.setFaults(validateFaults(faults)),
-    faultCounts: emulator.faultCounts,
-    setRateLimit: (rateLimit) => emulator.setRateLimit(rateLimit),
+    ...transportControls(http),
     collections: COLLECTIONS,
     objects: (collection) => store.list(sobjectOf(collection), false).map((r) => OrgStore.view(r)),
     deletedObjects: (collection) => store.list(sobjectOf(collection), true).filter((r) => r.deletedAt !== null).map((r) => OrgStore.view(r)),
@@ -113,7 +106,7 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     expireQueryLocators: () => wire.locators.expireAll(),
     close: async () => {
       timer.stop();
-      await emulator.close();
+      await http.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The Shopify Admin REST API emulator (customers, orders, products, events), on the emulator kit. */
 
 import { HttpEmulator, type EmulatorRateLimit } from '../kit/http-emulator.ts';
-import { MutationTimer, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { MutationTimer, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed } from './mutator.ts';
 import { SHOPIFY_COLLECTIONS, ShopifyStore, type ShopifyCollection } from './store.ts';
@@ -40,27 +40,17 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {})
     faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const port = await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   const mutationRandom = random.fork();
   const timer = new MutationTimer();
   const mutate = (n: number, collections: readonly ShopifyCollection[] = SHOPIFY_COLLECTIONS) =>
     mutateRandomly(store, mutationRandom, n, collections.length > 0 ? collections : SHOPIFY_COLLECTIONS, nowSeconds());
 
   return {
-    url: http.url,
-    port,
+    ...transportControls(http),
     accessToken,
     shop,
     collections: SHOPIFY_COLLECTIONS,
-    get requestLog() {
-      return http.requestLog;
-    },
-    get faultCounts() {
-      return http.faultCounts;
-    },
-    clearRequestLog: () => http.clearRequestLog(),
-    setFaults: (faults) => http.setFaults(validateFaults(faults)),
-    setRateLimit: (rateLimit) => http.setRateLimit(rateLimit),
     objects: (collection) => (JSON.parse(JSON.stringify(store.all(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[]),
     mutateRandomly: (n, collections) => mutate(n, collections),
     startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutate(perTick, collections)),

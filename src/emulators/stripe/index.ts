@@ -9,7 +9,7 @@ import type { JsonObject } from './json.ts';
 import { Mutator } from './mutator.ts';
 import { COLLECTIONS, type StripeCollection } from './objects.ts';
 import { HttpEmulator, type EmulatorRateLimit, type Faults } from '../kit/http-emulator.ts';
-import { MutationTimer, validateFaults, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { MutationTimer, transportControls, validateFaults, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from './random.ts';
 import { seedStore } from './seed.ts';
 import { Store } from './store.ts';
@@ -76,28 +76,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     faultSeed,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const port = await http.listen(host, options.port ?? 0);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  await http.listen(host, options.port ?? 0);
   const timer = new MutationTimer();
 
   const emulator: StripeEmulator = {
-    url: `http://${urlHost}:${port}`,
-    port,
+    ...transportControls(http),
     collections: COLLECTIONS,
     get apiKey() {
       return credentials.apiKey;
-    },
-    get requestLog() {
-      return http.requestLog;
-    },
-    clearRequestLog() {
-      http.clearRequestLog();
-    },
-    get faultCounts() {
-      return { ...http.faultCounts };
-    },
-    setFaults(faults: Faults) {
-      http.setFaults(validateFaults(faults));
     },
     setRateLimit(rateLimit) {
       http.setRateLimit(validateRateLimit(rateLimit));
