@@ -242,6 +242,31 @@ describe('GitHub provider against the emulator, through the engine’s fetch', (
     expect(page.objects.filter((o) => !o.deleted && o.upstreamId === created.upstreamId)).toEqual([]);
   });
 
+  it('finds a deleted open issue at the next poll (its repository’s open_issues_count dropped), a closed one within a round-robin sweep', async () => {
+    let cursor = await session.initialChangesCursor('github:issue');
+    const key = (i: Record<string, unknown>) => `${emulator.objects('repository').find((r) => r.url === i.repository_url)?.id as number}#${i.number as number}`;
+    for (const wantOpen of [true, false]) {
+      let deleted: string | undefined;
+      for (let attempt = 0; attempt < 200 && !deleted; attempt++) {
+        cursor = (await session.changesSince('github:issue', cursor)).cursor;
+        const states = new Map(emulator.objects('issue').map((i) => [key(i), i.state]));
+        const made = emulator.mutateRandomly(1, ['issue']);
+        const id = made.deleted[0];
+        if (id && (states.get(id) === 'open') === wantOpen) deleted = id;
+      }
+      expect(deleted, 'a deleted issue').toBeDefined();
+      const polls = emulator.objects('repository').length;
+      let found = 0;
+      for (let poll = 1; poll <= polls && !found; poll++) {
+        const page = await session.changesSince('github:issue', cursor);
+        cursor = page.cursor;
+        if (page.objects.some((o) => o.deleted && o.upstreamId === deleted)) found = poll;
+      }
+      if (wantOpen) expect(found).toBe(1);
+      else expect(found).toBeGreaterThan(0);
+    }
+  });
+
   it('updates pull requests by upstream id and refuses what GitHub’s REST API cannot do', async () => {
     const pr = emulator.objects('pull_request')[0] as { number: number; base: { repo: { id: number } } };
     const upstreamId = `${pr.base.repo.id}#${pr.number}`;

@@ -16,7 +16,8 @@
  *   are listed in full. The listings of known repositories are read in full too, round robin: at
  *   least one repository a poll, more while their pages stay within a quarter of the poll's scan
  *   requests. In the issue listings, numbers between 1 and the highest known that it does not list are deleted
- *   issues (GitHub answers 410 for them). A repository the token no longer sees tombstones its
+ *   issues (GitHub answers 410 for them); a repository whose `open_issues_count` dropped with
+ *   nothing closed in its scan is read in full at once (an open issue was deleted). A repository the token no longer sees tombstones its
  *   issues / pull requests `<id>#1 … <id>#<highest number>` (the engine drops tombstones of ids it
  *   never stored).
  */
@@ -66,7 +67,10 @@ export async function initialScanCursor(client: GitHubClient, kind: ScopedKind):
   const known: ScanChangesCursor['repos'] = {};
   // The highest number of each repository now, so that one vanishing before a full read of its
   // listing still tombstones its objects.
-  for (const ref of repos.map(repoRef)) known[String(ref.id)] = [ref.fullName, await highestNumber(client, kind, ref)];
+  for (const repo of repos) {
+    const ref = repoRef(repo);
+    known[String(ref.id)] = [ref.fullName, await highestNumber(client, kind, ref), typeof repo.open_issues_count === 'number' ? repo.open_issues_count : -1];
+  }
   return encode({ t: startOf(serverTime, 0), seen: {}, repos: known, rr: 0 });
 }
 
@@ -77,7 +81,11 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
   const cursor = decodeScanChanges(raw);
   const { repos, serverTime } = await listAllRepos(client);
   const refs = repos.map(repoRef).sort((a, b) => a.id - b.id);
+  const openCount = new Map(repos.map((repo) => [repoRef(repo).id, typeof repo.open_issues_count === 'number' ? repo.open_issues_count : -1]));
+  const openOf = (ref: RepoRef): number => openCount.get(ref.id) ?? -1;
   const nextT = startOf(serverTime, cursor.t);
+  /** About when the last poll listed the repositories (its `t` is that minus the overlap). */
+  const lastPollStart = cursor.t + SCAN_OVERLAP_SECONDS;
   const seen: Record<string, string> = {};
   const known: ScanChangesCursor['repos'] = {};
   const objects: UpstreamObject[] = [];
@@ -106,7 +114,7 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
       }
       if (before && kind.gapsAreDeletes) for (let n = 1; n <= highest; n++) if (!listed.has(n)) objects.push(gone(ref, n));
     }
-    known[id] = [ref.fullName, highest];
+    known[id] = [ref.fullName, highest, openOf(ref)];
     return Math.max(1, Math.ceil((items?.length ?? 0) / PER_PAGE));
   };
 
@@ -117,8 +125,9 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
   let rr = cursor.rr;
   for (const ref of roundRobin(refs, cursor)) {
     if (pages >= budget) break;
-    pages += await reconcile(ref);
     rr = ref.id;
+    if (String(ref.id) in known) continue;
+    pages += await reconcile(ref);
   }
   for (const ref of refs) {
     const id = String(ref.id);
@@ -129,15 +138,20 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
       continue;
     }
     let highest = before[1];
+    let closedSeen = false;
     try {
       for (const item of await kind.changedSince(client, ref, cursor.t)) {
         highest = Math.max(highest, numberOf(item));
+        if (item.state === 'closed' && (secondsOf(item, 'closed_at') ?? 0) >= lastPollStart) closedSeen = true;
         if (kind.belongs(item)) handOn(ref, item);
       }
     } catch (error) {
       if (!(error instanceof RepositoryUnavailable)) throw error;
     }
-    known[id] = [ref.fullName, highest];
+    known[id] = [ref.fullName, highest, openOf(ref)];
+    // Fewer open issues (`open_issues_count` counts pull requests too) with none closed since the
+    // last poll: an open issue was deleted or transferred. Read the repository in full now.
+    if (kind.gapsAreDeletes && before[2] >= 0 && openOf(ref) < before[2] && !closedSeen) await reconcile(ref);
   }
   for (const [id, [fullName, highest]] of Object.entries(cursor.repos)) {
     if (id in known) continue;

@@ -11,7 +11,7 @@
  * Changes of issues / pull requests: `{t, seen, repos, rr}` — `t` the second (GitHub's clock)
  * the next scan starts from (`since=t`, inclusive), `seen` the fingerprints of the objects
  * already handed on whose `updated_at` is ≥ t (a second re-read is not applied twice, a change
- * within the same second still is), `repos` the known repositories with their highest number,
+ * within the same second still is), `repos` the known repositories with their highest number and open count,
  * `rr` the repository reconciled last (round robin).
  */
 
@@ -32,8 +32,8 @@ export interface RepoChangesCursor {
 export interface ScanChangesCursor {
   t: number;
   seen: Record<string, string>;
-  /** Repository id → [full name, highest issue/pull request number seen]. */
-  repos: Record<string, [string, number]>;
+  /** Repository id → [full name, highest issue/pull request number seen, its `open_issues_count` (-1: unknown)]. */
+  repos: Record<string, [string, number, number]>;
   rr: number;
 }
 
@@ -83,7 +83,7 @@ export function decodeScanChanges(raw: string): ScanChangesCursor {
   const repos: ScanChangesCursor['repos'] = {};
   for (const [id, entry] of Object.entries(c.repos)) {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') throw malformed('changes', raw);
-    repos[id] = [entry[0], entry[1]];
+    repos[id] = [entry[0], entry[1], typeof entry[2] === 'number' ? entry[2] : -1];
   }
   return { t: c.t, seen, repos, rr: c.rr };
 }
