@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureRootAccount } from './commands/accounts.ts';
@@ -17,6 +18,8 @@ import { createLogger, type Logger } from './logger.ts';
 import { LiveBus } from './live/live-bus.ts';
 import { StreamWriteLock } from './db/stream-write-lock.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
+import { SyncLeases } from './sync/leases/sync-leases.ts';
+import { rateLimiters } from './sync/rate-limiters.ts';
 import { HistoryRecorder } from './consumers/history-recorder.ts';
 import { NatsPublisherSupervisor } from './projections/nats-publisher-supervisor.ts';
 
@@ -77,8 +80,18 @@ export async function startApp(
   };
   const { generatedToken } = await ensureRootAccount(ctx, config.SYNCLINE_API_TOKEN);
 
-  const scheduler = new SyncScheduler(ctx);
-  if (!options.disableSyncs) scheduler.start();
+  // Several processes may share a PostgreSQL database (docs/DEPLOY.md): the live bus crosses
+  // them (LISTEN/NOTIFY), syncs are leased, rate limits are kept in the database.
+  const crossProcess = database.embedded === null;
+  let leases: SyncLeases | null = null;
+  if (crossProcess) {
+    await ctx.bus.connect(database.connectionString, logger);
+    const instanceId = config.SYNCLINE_INSTANCE_ID ?? (config.PORT ? `${os.hostname()}:${config.PORT}` : `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
+    leases = new SyncLeases({ pool, instanceId, ttlMs: config.SYNCLINE_LEASE_TTL_MS, runsSyncs: !options.disableSyncs, logger });
+    await leases.start();
+    rateLimiters.share(pool, { instanceId, logger });
+  }
+  const scheduler = new SyncScheduler(ctx, leases);
   const natsPublishers = new NatsPublisherSupervisor(ctx, { crossProcess: database.embedded === null });
   natsPublishers.start();
 
@@ -87,7 +100,9 @@ export async function startApp(
   await listen(http.server, config.PORT, config.HOST);
   const address = http.server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, database: database.embedded ? 'embedded' : 'postgresql' }, 'syncline listening');
+  // After listen: a second process started on the same address (same default instance id) fails before it runs syncs.
+  if (!options.disableSyncs) scheduler.start();
+  logger.info({ url, database: database.embedded ? 'embedded' : 'postgresql', instanceId: leases?.instanceId }, 'syncline listening');
 
   return {
     url,
@@ -95,9 +110,12 @@ export async function startApp(
     generatedRootToken: generatedToken,
     async close() {
       await scheduler.stop();
+      await leases?.stop();
+      rateLimiters.unshare(pool);
       await natsPublishers.stop();
       await http.closeWebSockets();
       await ctx.history.flush();
+      await ctx.bus.close();
       await new Promise<void>((resolve) => {
         http.server.close(() => resolve());
         http.server.closeIdleConnections();

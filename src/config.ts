@@ -10,6 +10,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, in bytes. */
   SYNCLINE_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** This process among those sharing one PostgreSQL (sync leases, rate-limit slots); default `<hostname>:<port>`. */
+  SYNCLINE_INSTANCE_ID: z.string().min(1).max(200).optional(),
+  /** A sync lease not renewed for this long is taken over by another instance (docs/DEPLOY.md). */
+  SYNCLINE_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -17,7 +17,7 @@ const MUTATION_ATTEMPTS = 3;
 export function openMutationSession(ctx: AppContext, sync: Sync, credential: ProviderCredential): ProviderSession {
   const provider = requireProvider(sync.provider);
   const fetch = createUpstreamFetch({
-    limiter: rateLimiters.forSync(sync.id, sync.rateLimit as RateLimit),
+    limiter: rateLimiters.forSync(sync.id, sync.rateLimit as RateLimit, ctx.pool),
     ...(provider.isRateLimited ? { isRateLimited: provider.isRateLimited } : {}),
     ...(provider.quotaPauseMs ? { quotaPauseMs: provider.quotaPauseMs } : {}),
     // Writes are never abandoned half-way: an aborted write leaves the caller unsure whether it happened.

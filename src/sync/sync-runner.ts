@@ -53,7 +53,7 @@ export class SyncRunner {
     this.provider = requireProvider(sync.provider);
     this.readAhead = new PageReadAhead(sync.id);
     this.scan = new BackfillScan(ctx);
-    this.limiter = rateLimiters.forSync(sync.id, rateLimit);
+    this.limiter = rateLimiters.forSync(sync.id, rateLimit, ctx.pool);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.
     const { requestsMade, waitMs } = this.limiter.stats();
     this.flushed = { requests: requestsMade, waitMs, retries: 0 };

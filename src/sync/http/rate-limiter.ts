@@ -113,11 +113,12 @@ export class RateLimiter {
     for (const wake of waiters) wake();
   }
 
-  private startWaiting(): void {
+  /** Wait-time bookkeeping (`stats().waitMs`), also for subclasses that wait elsewhere. */
+  protected startWaiting(): void {
     if (this.waiting++ === 0) this.waitStartedAt = this.now();
   }
 
-  private stopWaiting(): void {
+  protected stopWaiting(): void {
     if (--this.waiting === 0) this.waitMs += this.now() - this.waitStartedAt;
   }
 }
