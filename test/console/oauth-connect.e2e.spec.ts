@@ -51,7 +51,7 @@ describe('web console: OAuth connect', () => {
     await oauth.getByRole('button', { name: 'Save OAuth app' }).click();
     await waitUntil(() => oauth.getByLabel('OAuth app', { exact: true }).inputValue(), (v) => v !== '', 10_000, 'the OAuth app to be selected');
     await oauth.getByLabel('Provider host (optional)').fill(emulator.url);
-    await screenshot(page, '12-oauth-connect');
+    await screenshot(page, '13-oauth-connect');
 
     await oauth.getByRole('button', { name: 'Connect Syncline to HubSpot' }).click();
     // Emulator consent page → /v1/oauth/hubspot/callback → back here with ?credential_id=….

@@ -33,11 +33,11 @@ export async function launchBrowser(): Promise<{ browser: Browser; close: () => 
   };
 }
 
-/** Full-page screenshot under test/artifacts/console/<name>.png (gitignored). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Screenshot (full page unless told) under test/artifacts/console/<name>.png (gitignored). */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path, fullPage: options.fullPage ?? true, animations: 'disabled' });
   return path;
 }
 

@@ -34,6 +34,8 @@ export async function ensureConsoleBuilt(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
+      // A lock left by a killed run (older than any build takes) is taken over.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock);
       if (Date.now() > deadline) throw new Error(`gave up waiting for ${lock}; remove it if no build runs`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
