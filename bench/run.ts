@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { createTestDatabase } from '../test/support/database.ts';
 import { startTestServer } from '../test/support/server.ts';
 import { benchConsume } from './consume.ts';
@@ -17,6 +18,7 @@ import { benchLatency } from './latency.ts';
 import { benchNatsPublish } from './nats-publish.ts';
 import { benchScale } from './scale.ts';
 import { startServer, stopServer } from './support/processes.ts';
+import { benchScaleOut } from './scale-out.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +49,16 @@ const results: Record<string, unknown> = {
 };
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+async function setDatabaseLogging(url: string, ms: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET log_min_duration_statement = ${Math.trunc(ms)}`);
+  } finally {
+    await client.end();
+  }
+}
+
 function log(message: string) {
   process.stderr.write(`[bench] ${message}\n`);
 }
@@ -54,6 +66,8 @@ function log(message: string) {
 async function main() {
   if (only.has('ingest') || only.has('consume')) {
     const database = await createTestDatabase();
+    // BENCH_PG_LOG_MS=<ms>: PostgreSQL logs the bench database's statements slower than that (its server log).
+    if (process.env.BENCH_PG_LOG_MS) await setDatabaseLogging(database.url, Number(process.env.BENCH_PG_LOG_MS));
     const server = await startServer(database.url);
     try {
       log(`ingest: ${fmt(size)} Stripe customers from the emulator`);
@@ -133,6 +147,21 @@ async function main() {
       }
     } finally {
       await server.stop();
+    }
+  }
+
+  if (only.has('scale-out')) {
+    const database = await createTestDatabase();
+    try {
+      log(`scale-out: consume ${fmt(size)} records with 4 workers over 1, 2 and 3 instances on one database`);
+      const scaleOut = await benchScaleOut(database.url, size);
+      results.scaleOut = scaleOut;
+      const one = scaleOut.byInstances[0]!.messagesPerSecond;
+      for (const { instances, messagesPerSecond } of scaleOut.byInstances) {
+        rows.push({ figure: `consume ${fmt(size)}, ${instances} instance(s) (msgs/s)`, syncline: fmt(messagesPerSecond), baseline: `${fmt(one)} (1 instance)`, ratio: fmt(messagesPerSecond / one, 2), target: '-' });
+      }
+    } finally {
+      await database.drop();
     }
   }
 

@@ -10,7 +10,13 @@ export const BENCH_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 
 /** The Syncline server as its own process on `databaseUrl`, built, the way `npm start` runs it. */
 export function startServer(databaseUrl: string): Promise<ChildServer> {
-  return spawnServer({ DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn' }, randomPort(), FROM_BUILD);
+  // BENCH_CPU_PROF_DIR=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  return spawnServer(
+    { DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn' },
+    randomPort(),
+    [...profile, ...FROM_BUILD],
+  );
 }
 
 export { stopServer };

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
 import { changedRecords, type StoredVersion } from '../domain/records/changed-records.ts';
+import { progressEvent, type ProgressCommand } from '../domain/syncs/decide.ts';
+import { appendEventsInTransaction } from '../db/raw-append.ts';
+import { projectedMaxIdx, rememberRecordsJson } from '../projections/records.ts';
 import type { UpstreamObject } from '../sync/providers/provider.ts';
 import type { AppContext } from './context.ts';
 
@@ -13,10 +17,17 @@ export interface RecordBatch {
   objects: readonly UpstreamObject[];
 }
 
-export function toRecordVersion(object: UpstreamObject): RecordVersion {
+/** A version and the canonical JSON text of its data (what is hashed, stored and appended). */
+interface PreparedVersion {
+  version: RecordVersion;
+  json: string;
+}
+
+function prepare(object: UpstreamObject): PreparedVersion {
   // Keys sorted: the same object listed, sent in an event or answered to a write hashes the same.
+  // jsonb keeps no key order, so this text stores the very value the provider sent.
   const json = canonicalJson(object.data) ?? 'null';
-  return {
+  const version: RecordVersion = {
     upstreamId: object.upstreamId,
     data: object.data,
     dataHash: createHash('sha256').update(json).digest('hex'),
@@ -24,45 +35,85 @@ export function toRecordVersion(object: UpstreamObject): RecordVersion {
     upstreamUpdatedAt: object.upstreamUpdatedAt?.toISOString() ?? null,
     deleted: object.deleted,
   };
+  return { version, json };
+}
+
+export function toRecordVersion(object: UpstreamObject): RecordVersion {
+  return prepare(object).version;
+}
+
+/** The event's data as JSON text (and its records array's), built around the data texts already made for hashing. */
+function eventJson(data: Omit<RecordsChanged['data'], 'records'>, changed: readonly RecordVersion[], jsonOf: Map<RecordVersion, string>) {
+  const records = changed.map(
+    (v) =>
+      `{"upstreamId":${JSON.stringify(v.upstreamId)},"data":${jsonOf.get(v) ?? JSON.stringify(v.data)},"dataHash":${JSON.stringify(v.dataHash)},` +
+      `"upstreamCreatedAt":${JSON.stringify(v.upstreamCreatedAt)},"upstreamUpdatedAt":${JSON.stringify(v.upstreamUpdatedAt)},"deleted":${v.deleted}}`,
+  );
+  const recordsJson = `[${records.join(',')}]`;
+  const event = `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":${recordsJson}}`;
+  return { event, recordsJson };
+}
+
+export interface AppendOptions {
+  /**
+   * More writes for the same transaction, after the records (a backfill page's scan rows and
+   * checkpoint): the page's records and its checkpoint commit together or not at all.
+   */
+  alsoInTransaction?: (db: pg.PoolClient) => Promise<void>;
 }
 
 /**
- * Appends the real changes of a batch as one `RecordsChanged` event (projected into `records`
- * in the same transaction). Unchanged objects produce nothing. Returns the versions appended.
+ * Appends the real changes of a batch as one `RecordsChanged` event, projected into `records` in
+ * the same transaction, which holds the stream's write lock from its start (StreamWriteLock), so
+ * the event log's order and `updated_idx` order agree. Unchanged objects produce nothing.
+ * Returns the versions appended.
  */
-export async function appendRecords(ctx: AppContext, batch: RecordBatch): Promise<RecordVersion[]> {
-  if (batch.objects.length === 0) return [];
-  const versions = batch.objects.map(toRecordVersion);
-  const changes = await ctx.streamWriteLock.run(batch.streamId, async () => {
-    const { rows } = await ctx.pool.query<{ upstream_id: string; data_hash: string; deleted: boolean }>(
-      // One primary-key lookup per id. Joined plainly, the planner (with the row estimates of a
-      // freshly loaded table) hashes every record of the collection instead; LIMIT keeps it a lookup.
-      `SELECT u.id AS upstream_id, r.data_hash, r.deleted FROM unnest($3::text[]) AS u(id)
-       CROSS JOIN LATERAL (
-         SELECT data_hash, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = u.id LIMIT 1
-       ) r`,
-      [batch.syncId, batch.collectionId, [...new Set(versions.map((v) => v.upstreamId))]],
-    );
-    const stored = new Map<string, StoredVersion>(rows.map((r) => [r.upstream_id, { dataHash: r.data_hash, deleted: r.deleted }]));
-    const changed = changedRecords(versions, stored);
-    if (changed.length === 0) return changed;
-    const event: RecordsChanged = {
-      type: 'RecordsChanged',
-      data: { syncId: batch.syncId, streamId: batch.streamId, collectionId: batch.collectionId, source: batch.source, records: changed },
-    };
-    await ctx.eventStore.appendToStream(`records-${batch.syncId}-${batch.collectionId}`, [event]);
-    return changed;
+export async function appendRecords(ctx: AppContext, batch: RecordBatch, options: AppendOptions = {}): Promise<RecordVersion[]> {
+  if (batch.objects.length === 0 && !options.alsoInTransaction) return [];
+  const prepared = batch.objects.map(prepare);
+  const jsonOf = new Map(prepared.map((p) => [p.version, p.json]));
+  const versions = prepared.map((p) => p.version);
+  const { changes, maxIdx } = await ctx.streamWriteLock.transaction(batch.streamId, async (db) => {
+    let changes: RecordVersion[] = [];
+    let maxIdx: bigint | null = null;
+    if (versions.length > 0) {
+      const { rows } = await db.query<{ upstream_id: string; data_hash: string; deleted: boolean }>(
+        // One primary-key lookup per id. Joined plainly, the planner (with the row estimates of a
+        // freshly loaded table) hashes every record of the collection instead; LIMIT keeps it a lookup.
+        `SELECT u.id AS upstream_id, r.data_hash, r.deleted FROM unnest($3::text[]) AS u(id)
+         CROSS JOIN LATERAL (
+           SELECT data_hash, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = u.id LIMIT 1
+         ) r`,
+        [batch.syncId, batch.collectionId, [...new Set(versions.map((v) => v.upstreamId))]],
+      );
+      const stored = new Map<string, StoredVersion>(rows.map((r) => [r.upstream_id, { dataHash: r.data_hash, deleted: r.deleted }]));
+      changes = changedRecords(versions, stored);
+    }
+    if (changes.length > 0) {
+      const head = { syncId: batch.syncId, streamId: batch.streamId, collectionId: batch.collectionId, source: batch.source };
+      const event: RecordsChanged = { type: 'RecordsChanged', data: { ...head, records: changes } };
+      const json = eventJson(head, changes, jsonOf);
+      rememberRecordsJson(event.data, json.recordsJson);
+      await appendEventsInTransaction(db, `records-${batch.syncId}-${batch.collectionId}`, [{ ...event, dataJson: json.event }]);
+      maxIdx = projectedMaxIdx(event.data) ?? null;
+    }
+    await options.alsoInTransaction?.(db);
+    return { changes, maxIdx };
   });
   if (changes.length > 0) {
     ctx.statistics.noteWrites('records', changes.length);
-    const head = await ctx.pool.query<{ last_idx: string }>('SELECT last_idx FROM stream_heads WHERE stream_id = $1', [batch.streamId]);
-    ctx.bus.publish({
-      channel: 'records',
-      streamId: batch.streamId,
-      syncId: batch.syncId,
-      collectionId: batch.collectionId,
-      maxIdx: BigInt(head.rows[0]?.last_idx ?? 0),
-    });
+    ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: maxIdx ?? 0n });
   }
   return changes;
+}
+
+/**
+ * Appends a run's checkpoint (`progressEvent`) to the sync's stream inside `db`'s transaction,
+ * projected there too; a stale run gets `StaleRunError` from the projection, which rolls the
+ * whole transaction back. The stream row is locked first, so this append never loses a race
+ * (a concurrent Emmett append waits, then retries on its version conflict). The caller tells
+ * live listeners after the commit (`ctx.bus.publish({channel: 'sync', …})`).
+ */
+export async function appendSyncProgressInTransaction(db: pg.ClientBase, command: ProgressCommand): Promise<void> {
+  await appendEventsInTransaction(db, `sync-${command.data.syncId}`, [progressEvent(command)], { lockStream: true });
 }

@@ -9,11 +9,20 @@ import { toInlineProjection } from '../projections/read-model-projection.ts';
  * get one to append); every read model is projected inline, in the appending transaction.
  */
 export function createEventStore(connectionString: string, pool: pg.Pool): PostgresEventStore {
-  return getPostgreSQLEventStore(connectionString, {
+  const store = getPostgreSQLEventStore(connectionString, {
     connectionOptions: { pool },
     projections: inlineProjections(readModelProjections.map(toInlineProjection)),
     schema: { autoMigration: 'None' },
   });
+  pools.set(store, pool);
+  return store;
+}
+
+const pools = new WeakMap<PostgresEventStore, pg.Pool>();
+
+/** The pool an event store made here appends through, for raw appends (raw-append.ts) beside it. */
+export function eventStorePool(store: PostgresEventStore): pg.Pool | undefined {
+  return pools.get(store);
 }
 
 export type { PostgresEventStore };

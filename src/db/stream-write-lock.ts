@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { inTransaction } from './raw-append.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Serializes record appends per stream, around the whole append transaction, so that the event
@@ -24,6 +27,37 @@ export class StreamWriteLock {
     } finally {
       if (this.tails.get(streamId) === current) this.tails.delete(streamId);
     }
+  }
+
+  /**
+   * `work` in one transaction that holds the stream's lock from its start to its commit: the
+   * in-process chain, plus (across processes) a transaction-level advisory lock taken by the
+   * same round trip as BEGIN. The transaction also compresses what it TOASTs (an event holds a
+   * whole page) with lz4 where the server has it: half pglz's cost for a page's event.
+   */
+  async transaction<T>(streamId: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const previous = this.tails.get(streamId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => this.transactionLocked(streamId, work));
+    this.tails.set(streamId, current);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(streamId) === current) this.tails.delete(streamId);
+    }
+  }
+
+  private lz4: Promise<boolean> | null = null;
+
+  private async transactionLocked<T>(streamId: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (!this.crossProcess) return inTransaction(this.pool, work);
+    // Inlined into a simple query (no parameters) so that BEGIN and the lock are one round trip.
+    if (!UUID.test(streamId)) throw new Error(`stream id ${JSON.stringify(streamId)} is not a uuid`);
+    this.lz4 ??= this.pool
+      .query<{ lz4: boolean }>(`SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`)
+      .then((r) => r.rows[0]?.lz4 === true, () => false);
+    const compression = (await this.lz4) ? `SET LOCAL default_toast_compression = lz4; ` : '';
+    const begin = `BEGIN; ${compression}SELECT pg_advisory_xact_lock(hashtextextended('syncline:records:${streamId.toLowerCase()}', 0))`;
+    return inTransaction(this.pool, work, begin);
   }
 
   private async runLocked<T>(streamId: string, work: () => Promise<T>): Promise<T> {

@@ -1,11 +1,29 @@
-import type { RecordsChanged } from '../domain/records/events.ts';
+import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
 /**
+ * The JSON text of a batch's `records` array, as the appending command built it for the event
+ * (src/commands/records.ts), so that a page is not stringified twice; a rebuild stringifies.
+ */
+const recordsJson = new WeakMap<RecordsChanged['data'], string>();
+/** The last `updated_idx` a batch got, for the command that appended it. */
+const projectedHead = new WeakMap<RecordsChanged['data'], bigint>();
+
+export function rememberRecordsJson(data: RecordsChanged['data'], json: string): void {
+  recordsJson.set(data, json);
+}
+
+export function projectedMaxIdx(data: RecordsChanged['data']): bigint | undefined {
+  return projectedHead.get(data);
+}
+
+const toJson = (versions: readonly RecordVersion[]) => JSON.stringify(versions);
+
+/**
  * Latest version per record key, each change with the next `updated_idx` of its stream.
- * A whole batch is one statement. The stream head row is locked until the appending transaction
- * commits, so a reader never sees a smaller idx commit after a larger one (DESIGN.md §2).
- * A tombstone without data keeps the last known data.
+ * A whole batch is one statement, its versions one JSON parameter. The stream head row is locked
+ * until the appending transaction commits, so a reader never sees a smaller idx commit after a
+ * larger one (DESIGN.md §2). A tombstone without data keeps the last known data.
  */
 export const recordsProjection = defineProjection<RecordsChanged>({
   name: 'records',
@@ -15,36 +33,30 @@ export const recordsProjection = defineProjection<RecordsChanged>({
     for (const { data } of events) {
       const versions = data.records;
       if (versions.length === 0) continue;
-      await db.query(
+      const { rows } = await db.query<{ max_idx: string | bigint }>(
         `WITH head AS (
            INSERT INTO stream_heads (stream_id, last_idx) VALUES ($1, $4)
            ON CONFLICT (stream_id) DO UPDATE SET last_idx = stream_heads.last_idx + $4
            RETURNING last_idx
+         ), written AS (
+           INSERT INTO records (sync_id, collection_id, upstream_id, stream_id, updated_idx, data, data_hash, deleted, upstream_created_at, upstream_updated_at)
+           SELECT $2, $3, v.rec->>'upstreamId', $1, (SELECT last_idx FROM head) - $4 + v.ord, v.rec->'data', v.rec->>'dataHash', (v.rec->>'deleted')::boolean,
+             (v.rec->>'upstreamCreatedAt')::timestamptz, (v.rec->>'upstreamUpdatedAt')::timestamptz
+           FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS v(rec, ord)
+           ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET
+             updated_idx = EXCLUDED.updated_idx,
+             data = CASE WHEN EXCLUDED.deleted AND EXCLUDED.data = '{}'::jsonb THEN records.data ELSE EXCLUDED.data END,
+             data_hash = EXCLUDED.data_hash,
+             deleted = EXCLUDED.deleted,
+             upstream_created_at = COALESCE(EXCLUDED.upstream_created_at, records.upstream_created_at),
+             upstream_updated_at = EXCLUDED.upstream_updated_at
+           RETURNING updated_idx
          )
-         INSERT INTO records (sync_id, collection_id, upstream_id, stream_id, updated_idx, data, data_hash, deleted, upstream_created_at, upstream_updated_at)
-         SELECT $2, $3, v.upstream_id, $1, (SELECT last_idx FROM head) - $4 + v.ord, v.data::jsonb, v.data_hash, v.deleted, v.created_at, v.updated_at
-         FROM unnest($5::text[], $6::text[], $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[])
-           WITH ORDINALITY AS v(upstream_id, data, data_hash, deleted, created_at, updated_at, ord)
-         ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET
-           updated_idx = EXCLUDED.updated_idx,
-           data = CASE WHEN EXCLUDED.deleted AND EXCLUDED.data = '{}'::jsonb THEN records.data ELSE EXCLUDED.data END,
-           data_hash = EXCLUDED.data_hash,
-           deleted = EXCLUDED.deleted,
-           upstream_created_at = COALESCE(EXCLUDED.upstream_created_at, records.upstream_created_at),
-           upstream_updated_at = EXCLUDED.upstream_updated_at`,
-        [
-          data.streamId,
-          data.syncId,
-          data.collectionId,
-          versions.length,
-          versions.map((v) => v.upstreamId),
-          versions.map((v) => JSON.stringify(v.data)),
-          versions.map((v) => v.dataHash),
-          versions.map((v) => v.deleted),
-          versions.map((v) => v.upstreamCreatedAt),
-          versions.map((v) => v.upstreamUpdatedAt),
-        ],
+         SELECT max(updated_idx) AS max_idx FROM written`,
+        [data.streamId, data.syncId, data.collectionId, versions.length, recordsJson.get(data) ?? toJson(versions)],
       );
+      const max = rows[0]?.max_idx;
+      if (max !== undefined && max !== null) projectedHead.set(data, BigInt(max));
     }
   },
 });

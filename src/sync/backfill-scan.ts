@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { AppContext } from '../commands/context.ts';
 import { appendRecords } from '../commands/records.ts';
 
@@ -13,27 +14,52 @@ export interface ScanTarget {
  * Tracks which objects a backfill listed, so that when it completes the records of objects no
  * longer upstream become tombstones. A first backfill finds nothing to remove; a resync does
  * (objects deleted while the sync was paused or before the provider's events feed reaches back).
+ *
+ * A scan that begins with no live record of the collection can never tombstone anything (every
+ * record written after it began is newer than the listing), so it is stored with `started_idx`
+ * 0 and what its pages list is not stored at all: a first backfill writes no scan rows.
  */
 export class BackfillScan {
+  /** Per collection: whether this run's pages must be stored (null: not read yet). */
+  private readonly tracking = new Map<string, boolean>();
+
   constructor(private readonly ctx: AppContext) {}
 
   /** Starts (or restarts) the scan of a collection: forgets what an earlier backfill saw. */
   async begin(target: ScanTarget): Promise<void> {
     await this.ctx.pool.query('DELETE FROM backfill_seen WHERE sync_id = $1 AND collection_id = $2', [target.syncId, target.collectionId]);
-    await this.ctx.pool.query(
+    const { rows } = await this.ctx.pool.query<{ started_idx: string | bigint }>(
       `INSERT INTO backfill_scans (sync_id, collection_id, generation, started_idx)
-       VALUES ($1, $2, $4, COALESCE((SELECT last_idx FROM stream_heads WHERE stream_id = $3), 0))
-       ON CONFLICT (sync_id, collection_id) DO UPDATE SET generation = EXCLUDED.generation, started_idx = EXCLUDED.started_idx`,
+       VALUES ($1, $2, $4, CASE
+         WHEN EXISTS (SELECT 1 FROM records WHERE sync_id = $1 AND collection_id = $2 AND NOT deleted)
+         THEN COALESCE((SELECT last_idx FROM stream_heads WHERE stream_id = $3), 0) ELSE 0 END)
+       ON CONFLICT (sync_id, collection_id) DO UPDATE SET generation = EXCLUDED.generation, started_idx = EXCLUDED.started_idx
+       RETURNING started_idx`,
       [target.syncId, target.collectionId, target.streamId, target.generation],
     );
+    this.tracking.set(target.collectionId, String(rows[0]!.started_idx) !== '0');
   }
 
-  async saw(target: ScanTarget, upstreamIds: string[]): Promise<void> {
-    if (upstreamIds.length === 0) return;
-    await this.ctx.pool.query(
+  /** Stores the ids a page listed, in the page's transaction (`db`) when given. */
+  async saw(target: ScanTarget, upstreamIds: string[], db: pg.ClientBase | pg.Pool = this.ctx.pool): Promise<void> {
+    if (upstreamIds.length === 0 || !(await this.isTracking(target, db))) return;
+    await db.query(
       `INSERT INTO backfill_seen (sync_id, collection_id, upstream_id) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
       [target.syncId, target.collectionId, upstreamIds],
     );
+  }
+
+  /** A scan with nothing to tombstone (or none: completed, or begun before scans) needs no rows. */
+  private async isTracking(target: ScanTarget, db: pg.ClientBase | pg.Pool): Promise<boolean> {
+    const known = this.tracking.get(target.collectionId);
+    if (known !== undefined) return known;
+    const { rows } = await db.query<{ started_idx: string | bigint }>('SELECT started_idx FROM backfill_scans WHERE sync_id = $1 AND collection_id = $2', [
+      target.syncId,
+      target.collectionId,
+    ]);
+    const tracking = rows.length > 0 && String(rows[0]!.started_idx) !== '0';
+    this.tracking.set(target.collectionId, tracking);
+    return tracking;
   }
 
   /**
@@ -41,6 +67,7 @@ export class BackfillScan {
    * began (anything written since is newer than the listing), then forgets the scan.
    */
   async complete(target: ScanTarget): Promise<number> {
+    this.tracking.delete(target.collectionId);
     const owned = await this.ctx.pool.query('SELECT 1 FROM backfill_scans WHERE sync_id = $1 AND collection_id = $2 AND generation = $3', [
       target.syncId,
       target.collectionId,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../commands/context.ts';
-import { appendRecords } from '../commands/records.ts';
+import type pg from 'pg';
+import { appendRecords, appendSyncProgressInTransaction } from '../commands/records.ts';
 import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
 import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
@@ -117,9 +118,12 @@ export class SyncRunner {
     return { syncId: this.sync.id, accountId: this.sync.accountId };
   }
 
+  private progress(type: ProgressCommand['type'], data: Record<string, unknown>): ProgressCommand {
+    return { type, data: { ...this.ref(), generation: this.sync.generation, ...data }, metadata: { now: this.ctx.now() } } as ProgressCommand;
+  }
+
   private async checkpoint(type: ProgressCommand['type'], data: Record<string, unknown>): Promise<void> {
-    const command = { type, data: { ...this.ref(), generation: this.sync.generation, ...data }, metadata: { now: this.ctx.now() } };
-    await recordSyncProgress(this.ctx, command as ProgressCommand);
+    await recordSyncProgress(this.ctx, this.progress(type, data));
   }
 
   private async runCollection(progress: SyncCollection): Promise<void> {
@@ -141,15 +145,28 @@ export class SyncRunner {
         }
         if (!backfillDone) {
           const cursor = backfillCursor;
-          const page = await this.readAndAppend(collectionId, 'backfill', () => this.readAhead.take(collectionId, cursor) ?? this.session.listPage(collectionId, cursor));
-          // The next page is read while this one is checkpointed.
-          if (page.nextCursor) this.readAhead.start(collectionId, page.nextCursor, () => this.session.listPage(collectionId, page.nextCursor));
-          await this.scan.saw(this.target(collectionId), page.objects.map((o) => o.upstreamId));
+          const target = this.target(collectionId);
+          const pageCheckpoint = (read: ListPage) => ({ collectionId, nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
+          const page = await this.readAndAppend(collectionId, 'backfill', () => this.readAhead.take(collectionId, cursor) ?? this.session.listPage(collectionId, cursor), {
+            // The next page is read while this one is stored.
+            afterRead: (read) => {
+              const next = read.nextCursor;
+              if (next) this.readAhead.start(collectionId, next, () => this.session.listPage(collectionId, next));
+            },
+            // One transaction per page: its records, what it listed and its checkpoint commit
+            // together. The last page's checkpoint waits for the scan's completion below.
+            inTransaction: async (read, db) => {
+              await this.scan.saw(target, read.objects.map((o) => o.upstreamId), db);
+              if (read.nextCursor !== null) await appendSyncProgressInTransaction(db, this.progress('RecordBackfillPage', pageCheckpoint(read)));
+            },
+          });
           if (page.nextCursor === null) {
-            const removed = await this.scan.complete(this.target(collectionId));
+            const removed = await this.scan.complete(target);
             if (removed > 0) this.ctx.logger.info({ syncId: this.sync.id, collectionId, removed }, 'backfill: records of objects gone upstream tombstoned');
+            await this.checkpoint('RecordBackfillPage', pageCheckpoint(page));
+          } else {
+            this.ctx.bus.publish({ channel: 'sync', syncId: this.sync.id });
           }
-          await this.checkpoint('RecordBackfillPage', { collectionId, nextCursor: page.nextCursor, pageRecords: page.objects.length, totalCount: page.totalCount });
           backfillCursor = page.nextCursor;
           backfillDone = page.nextCursor === null;
           this.ctx.logger[backfillDone ? 'info' : 'debug'](
@@ -191,10 +208,17 @@ export class SyncRunner {
     collectionId: string,
     source: 'backfill' | 'changes',
     read: () => Promise<P>,
+    hooks: { afterRead?: (page: P) => void; inTransaction?: (page: P, db: pg.PoolClient) => Promise<void> } = {},
   ): Promise<P> {
     return withCollectionLock(this.sync.id, collectionId, async () => {
       const page = await read();
-      await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
+      hooks.afterRead?.(page);
+      const inTransaction = hooks.inTransaction;
+      await appendRecords(
+        this.ctx,
+        { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects },
+        inTransaction ? { alsoInTransaction: (db) => inTransaction(page, db) } : {},
+      );
       return page;
     });
   }
