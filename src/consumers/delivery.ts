@@ -40,100 +40,30 @@ export interface Counts {
   numDead: number;
 }
 
-const RECORD_COLUMNS = 'r.sync_id, r.collection_id, r.upstream_id, r.updated_idx, r.data, r.deleted, r.upstream_created_at, r.upstream_updated_at';
 const FILTER = `($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR r.collection_id = ANY($3))`;
-
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 /**
  * Leases up to `batchSize` messages: first expired leases (redelivered with the record's latest
  * version, or dead-lettered at max_deliver), then records past the cursor. The cursor row lock
  * serializes concurrent callers, so no record is ever leased twice while its lease is live. A
  * record that changed while leased is skipped here and redelivered after the ack or expiry.
+ *
+ * One call of `syncline_next_messages` (migration 0010): the statements run in the database one
+ * after the other, each with a fresh snapshot, as they did when sent one by one in a transaction;
+ * the cursor row stays locked only for their own time and the commit.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<NextResult> {
-  return inTransaction(pool, async (db) => {
-    const cursorRow = await db.query<{ cursor: string }>('SELECT cursor FROM consumer_cursors WHERE consumer_id = $1 FOR UPDATE', [consumer.id]);
-    const cursor = cursorRow.rows[0]?.cursor;
-    if (cursor === undefined) return { delivered: [], dead: [] };
-
-    const dead = consumer.maxDeliver === -1 ? { rows: [] } : await db.query<MessageRef & { deliverCount: number }>(
-      `UPDATE consumer_leases SET dead = true, dead_at = now()
-       WHERE consumer_id = $1 AND NOT dead AND deadline <= now() AND deliver_count >= $2
-       RETURNING sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", deliver_count AS "deliverCount"`,
-      [consumer.id, consumer.maxDeliver],
-    );
-
-    const redelivered = await db.query<RecordRow & { ack_token: string; deliver_count: number }>(
-      `WITH due AS (
-         SELECT consumer_id, sync_id, collection_id, upstream_id FROM consumer_leases
-         WHERE consumer_id = $1 AND NOT dead AND deadline <= now()
-         ORDER BY deadline, updated_idx LIMIT $2
-       ), leased AS (
-         UPDATE consumer_leases l SET deliver_count = l.deliver_count + 1, ack_token = gen_random_uuid(),
-           deadline = now() + make_interval(secs => $3::double precision / 1000), updated_idx = r.updated_idx
-         FROM due, records r
-         WHERE l.consumer_id = due.consumer_id AND l.sync_id = due.sync_id AND l.collection_id = due.collection_id AND l.upstream_id = due.upstream_id
-           AND r.sync_id = l.sync_id AND r.collection_id = l.collection_id AND r.upstream_id = l.upstream_id
-         RETURNING l.ack_token, l.deliver_count, ${RECORD_COLUMNS}
-       )
-       SELECT * FROM leased ORDER BY updated_idx`,
-      [consumer.id, batchSize, consumer.ackWaitMs],
-    );
-
-    const delivered: Delivered[] = redelivered.rows.map(toDelivered);
-    const room = batchSize - delivered.length;
-    if (room > 0) {
-      // New leases fill the batch, up to max_ack_pending live leases in all.
-      const fresh = await db.query<RecordRow & { ack_token: string | null; deliver_count: number | null; scanned_idx: string }>(
-        // The scan's LIMIT stays a plain parameter: a computed one hides it from the planner, which
-        // then sorts every record past the cursor. max_ack_pending trims the scanned rows after.
-        `WITH scanned AS (
-           SELECT ${RECORD_COLUMNS} FROM records r
-           WHERE r.stream_id = $4 AND r.updated_idx > $5 AND ${FILTER}
-           ORDER BY r.updated_idx LIMIT $6
-         ), candidates AS (
-           SELECT * FROM scanned ORDER BY updated_idx
-           LIMIT GREATEST(0, $8::int - (SELECT count(*) FROM consumer_leases WHERE consumer_id = $1 AND NOT dead))
-         ), leased AS (
-           INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
-           SELECT $1, c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, gen_random_uuid(), 1, now() + make_interval(secs => $7::double precision / 1000)
-           FROM candidates c
-           ON CONFLICT (consumer_id, sync_id, collection_id, upstream_id) DO UPDATE
-             SET updated_idx = EXCLUDED.updated_idx, ack_token = EXCLUDED.ack_token, deliver_count = 1, deadline = EXCLUDED.deadline, dead = false, dead_at = NULL
-             WHERE consumer_leases.dead
-           RETURNING sync_id, collection_id, upstream_id, ack_token, deliver_count
-         )
-         SELECT c.*, l.ack_token, l.deliver_count, (SELECT max(updated_idx) FROM candidates) AS scanned_idx
-         FROM candidates c LEFT JOIN leased l USING (sync_id, collection_id, upstream_id)
-         ORDER BY c.updated_idx`,
-        [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, cursor, room, consumer.ackWaitMs, consumer.maxAckPending],
-      );
-      for (const row of fresh.rows) if (row.ack_token) delivered.push(toDelivered(row as RecordRow & { ack_token: string; deliver_count: number }));
-      const scanned = fresh.rows[0]?.scanned_idx;
-      if (scanned) await db.query('UPDATE consumer_cursors SET cursor = $2 WHERE consumer_id = $1', [consumer.id, scanned]);
-    }
-    return { delivered, dead: dead.rows };
-  });
-}
-
-function toDelivered(row: RecordRow & { ack_token: string; deliver_count: number }): Delivered {
-  const { ack_token, deliver_count, ...record } = row;
-  delete (record as Partial<{ scanned_idx: string }>).scanned_idx;
-  return { ackToken: ack_token, deliverCount: deliver_count, record };
+  const { rows } = await pool.query<RecordRow & { kind: 'dead' | 'leased'; ack_token: string | null; deliver_count: number }>(
+    `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, batchSize, consumer.ackWaitMs, consumer.maxDeliver, consumer.maxAckPending],
+  );
+  const delivered: Delivered[] = [];
+  const dead: NextResult['dead'] = [];
+  for (const { kind, ack_token, deliver_count, ...record } of rows) {
+    if (kind === 'dead') dead.push({ syncId: record.sync_id, collectionId: record.collection_id, upstreamId: record.upstream_id, deliverCount: deliver_count });
+    else delivered.push({ ackToken: ack_token!, deliverCount: deliver_count, record });
+  }
+  return { delivered, dead };
 }
 
 export interface AckResult {

@@ -1,6 +1,8 @@
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
 import type { Logger } from '../logger.ts';
+import { eventStorePool } from '../db/event-store.ts';
+import { appendEventsInTransaction, inTransaction } from '../db/raw-append.ts';
 
 const FLUSH_MS = 100;
 
@@ -34,10 +36,13 @@ export class HistoryRecorder {
     const batch = this.buffer;
     this.buffer = new Map();
     this.flushing = this.flushing.then(async () => {
+      // Bind parameters rather than Emmett's SQL literals: a busy consumer's batch holds thousands of messages.
+      const pool = eventStorePool(this.eventStore);
       for (const [consumerId, events] of batch) {
-        await this.eventStore
-          .appendToStream(`consumer-${consumerId}-messages`, events)
-          .catch((error: unknown) => this.logger.warn({ err: error, consumerId }, 'could not record delivery history'));
+        const stream = `consumer-${consumerId}-messages`;
+        await (pool ? inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events)) : this.eventStore.appendToStream(stream, events)).catch(
+          (error: unknown) => this.logger.warn({ err: error, consumerId }, 'could not record delivery history'),
+        );
       }
     });
     return this.flushing;
