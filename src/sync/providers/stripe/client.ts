@@ -3,6 +3,21 @@ import { UpstreamAuthError, UpstreamRequestError, type ProviderContext } from '.
 
 const DEFAULT_API_BASE_URL = 'https://api.stripe.com';
 
+/**
+ * How long one call may go without an answer before it is abandoned (the SDK's default is 80 s,
+ * during which a stalled request held its collection with nothing in the sync's status). The
+ * time counts from the call into the engine's fetch, so a rate-limit wait counts too.
+ */
+export const STRIPE_REQUEST_TIMEOUT_MS = 30_000;
+
+/** A call that got no answer in time; the sync step fails with it (logged, shown as the sync's last_error) and is retried. */
+export class StripeTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Stripe did not answer within ${timeoutMs / 1000} s; the request was abandoned and will be retried`);
+    this.name = 'StripeTimeoutError';
+  }
+}
+
 /** The official SDK, sending every request through the engine's rate-limited fetch. */
 export function createStripeClient({ credential, fetch }: ProviderContext): Stripe {
   if (!credential.accessToken) throw new UpstreamAuthError('the credential has no Stripe secret key', 401);
@@ -15,6 +30,7 @@ export function createStripeClient({ credential, fetch }: ProviderContext): Stri
     httpClient: Stripe.createFetchHttpClient(fetch),
     // Retries, backoff and rate limiting belong to the engine's fetch.
     maxNetworkRetries: 0,
+    timeout: STRIPE_REQUEST_TIMEOUT_MS,
     telemetry: false,
     appInfo: { name: 'Syncline' },
   });
@@ -30,6 +46,9 @@ export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
     }
     if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError || error instanceof Stripe.errors.StripeCardError) {
       throw new UpstreamRequestError(error.message, error.statusCode ?? 400, error.code ?? error.type);
+    }
+    if (error instanceof Stripe.errors.StripeConnectionError && (error.detail as { code?: string } | undefined)?.code === 'ETIMEDOUT') {
+      throw new StripeTimeoutError(STRIPE_REQUEST_TIMEOUT_MS);
     }
     // 5xx and 429 answers the engine's fetch already retried: final, with their status.
     if ((error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) && error.statusCode) {
