@@ -19,7 +19,7 @@ export class StripeTimeoutError extends Error {
 }
 
 /** The official SDK, sending every request through the engine's rate-limited fetch. */
-export function createStripeClient({ credential, fetch }: ProviderContext): Stripe {
+export function createStripeClient({ credential, fetch }: ProviderContext, timeoutMs = STRIPE_REQUEST_TIMEOUT_MS): Stripe {
   if (!credential.accessToken) throw new UpstreamAuthError('the credential has no Stripe secret key', 401);
   const base = new URL(credential.apiBaseUrl ?? DEFAULT_API_BASE_URL);
   const protocol = base.protocol === 'http:' ? 'http' : 'https';
@@ -30,7 +30,7 @@ export function createStripeClient({ credential, fetch }: ProviderContext): Stri
     httpClient: Stripe.createFetchHttpClient(fetch),
     // Retries, backoff and rate limiting belong to the engine's fetch.
     maxNetworkRetries: 0,
-    timeout: STRIPE_REQUEST_TIMEOUT_MS,
+    timeout: timeoutMs,
     telemetry: false,
     appInfo: { name: 'Syncline' },
   });
@@ -48,7 +48,7 @@ export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
       throw new UpstreamRequestError(error.message, error.statusCode ?? 400, error.code ?? error.type);
     }
     if (error instanceof Stripe.errors.StripeConnectionError && (error.detail as { code?: string } | undefined)?.code === 'ETIMEDOUT') {
-      throw new StripeTimeoutError(STRIPE_REQUEST_TIMEOUT_MS);
+      throw new StripeTimeoutError(timeoutOf(error) ?? STRIPE_REQUEST_TIMEOUT_MS);
     }
     // 5xx and 429 answers the engine's fetch already retried: final, with their status.
     if ((error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) && error.statusCode) {
@@ -56,4 +56,10 @@ export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
+}
+
+/** The SDK says the timeout in its message only: "… timeout being reached (30000ms)". */
+function timeoutOf(error: Error): number | null {
+  const ms = Number(/\((\d+)ms\)/.exec(error.message)?.[1]);
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
