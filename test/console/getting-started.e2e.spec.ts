@@ -6,8 +6,10 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
+import { restClient } from '../support/api.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
-import { collectPageProblems, launchBrowser, screenshot } from './support/browser.ts';
+import { accessibilityViolations, type AxeViolation } from './support/accessibility.ts';
+import { collectPageProblems, launchBrowser, screenshot as saveScreenshot } from './support/browser.ts';
 import { ensureConsoleBuilt } from './support/build-console.ts';
 import { markWindow, numberIn, waitUntil } from './support/page-helpers.ts';
 
@@ -46,6 +48,13 @@ describe('web console: getting started', () => {
     await emulator?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
+
+  /** Every page the walk screenshots is also checked with axe-core; the last test asserts none failed. */
+  const violations: { page: string; violation: AxeViolation }[] = [];
+  async function screenshot(target: Page, name: string, options: { fullPage?: boolean } = {}) {
+    await saveScreenshot(target, name, options);
+    for (const violation of await accessibilityViolations(target)) violations.push({ page: name, violation });
+  }
 
   let streamPath = '';
   let consumerUrl = '';
@@ -245,5 +254,29 @@ describe('web console: getting started', () => {
     await page.getByRole('tab', { name: 'Consumers', selected: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`${streamPath}/consumers`);
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+  });
+
+  it("shows a sync's upstream error live on the syncs tab", async () => {
+    const api = restClient(server.url, ROOT_TOKEN);
+    await page.goto(`${streamPath}/syncs`);
+    await page.getByRole('article', { name: 'Stripe emulator' }).waitFor();
+    const created = await api.post('/v1/syncs', {
+      provider: 'stripe',
+      name: 'Wrong key',
+      stream_id: streamPath.split('/').pop(),
+      collection_ids: ['stripe:customer'],
+      credential: { properties: { kind: 'stripe', name: 'wrong', secret: 'sk_test_wrong', api_base_url: emulator.url } },
+      rate_limit: { allowed_requests: 10, interval: 1, max_concurrent_requests: 1 },
+    });
+    expect(created.status).toBe(201);
+    await page.reload(); // the list of syncs is not live; the new sync's status is
+    const card = page.getByRole('article', { name: 'Wrong key' });
+    await waitUntil(() => card.getByTestId('sync-state').textContent(), (t) => t === 'error', 20_000, 'the sync to fail');
+    await card.getByRole('alert').filter({ hasText: 'upstream_auth_failed' }).waitFor();
+    await screenshot(page, '14-sync-error', { fullPage: false });
+  });
+
+  it('has no serious or critical axe-core violations on the pages it visited', () => {
+    expect(violations).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { StreamsPage } from './pages/Streams.tsx';
 export function Routes({ location, token }: { location: Location; token: string }) {
   const { path, query } = location;
   if (path === '/' || path === '/streams' || path === '/sign-in') return <StreamsPage />;
-  if (path === '/api-tokens') return <ApiTokensPage />;
+  if (path === '/api-tokens') return <ApiTokensPage token={token} />;
   let params = match('/streams/:streamId/syncs/new', path);
   if (params) return <CreateSyncPage streamId={params.streamId!} query={query} token={token} />;
   params = match('/streams/:streamId/consumers/new', path);

@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CodeSnippet } from '../components/CodeSnippet.tsx';
@@ -13,7 +14,7 @@ import {
 } from '../graphql/operations.ts';
 import { listContext } from '../graphql/client.ts';
 
-export function ApiTokensPage() {
+export function ApiTokensPage({ token }: { token: string }) {
   const [{ data, fetching, error }, reexecute] = useQuery<ApiTokensData>({ query: ApiTokensQuery, context: listContext.apiTokens });
   const [issued, setIssued] = useState<string | null>(null);
   return (
@@ -37,7 +38,7 @@ export function ApiTokensPage() {
       ) : null}
       {fetching && !data ? <Loading what="tokens" /> : null}
       <ErrorNote error={error} />
-      {data ? <TokenTable tokens={data.viewer.apiTokens} onRevoked={() => reexecute({ requestPolicy: 'network-only' })} /> : null}
+      {data ? <TokenTable tokens={data.viewer.apiTokens} current={token} onRevoked={() => reexecute({ requestPolicy: 'network-only' })} /> : null}
     </section>
   );
 }
@@ -64,16 +65,18 @@ function CreateTokenForm({ onIssued }: { onIssued: (token: string) => void }) {
   );
 }
 
-function TokenTable({ tokens, onRevoked }: { tokens: ApiToken[]; onRevoked: () => void }) {
+function TokenTable({ tokens, current, onRevoked }: { tokens: ApiToken[]; current: string; onRevoked: () => void }) {
   const [result, revoke] = useMutation<RevokeApiTokenData, { id: string }>(RevokeApiTokenMutation);
   const revokeToken = async (token: ApiToken) => {
-    if (!window.confirm(`Revoke the token ${token.name} (${token.prefix}…)? Clients using it stop working.`)) return;
+    const self = current.startsWith(token.prefix) ? ' This browser is signed in with it.' : '';
+    if (!window.confirm(`Revoke the token ${token.name} (${token.prefix}…)? Clients using it stop working.${self}`)) return;
     const answer = await revoke({ id: token.id });
     if (answer.data) onRevoked();
   };
   return (
     <>
       <ErrorNote error={result.error} />
+      <ScrollRegion label="API tokens">
       <table className="table">
         <caption className="visually-hidden">API tokens of this account</caption>
         <thead>
@@ -90,7 +93,9 @@ function TokenTable({ tokens, onRevoked }: { tokens: ApiToken[]; onRevoked: () =
         <tbody>
           {tokens.map((token) => (
             <tr key={token.id}>
-              <th scope="row">{token.name}</th>
+              <th scope="row">
+                {token.name} {current.startsWith(token.prefix) && !token.revokedAt ? <Badge tone="info">this browser</Badge> : null}
+              </th>
               <td className="mono">{token.prefix}…</td>
               <td>{formatTime(token.createdAt)}</td>
               <td>{token.revokedAt ? <Badge tone="muted">revoked {formatTime(token.revokedAt)}</Badge> : <Badge tone="ok">active</Badge>}</td>
@@ -105,6 +110,7 @@ function TokenTable({ tokens, onRevoked }: { tokens: ApiToken[]; onRevoked: () =
           ))}
         </tbody>
       </table>
+      </ScrollRegion>
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useQuery } from 'urql';
 import { Badge, EmptyState, ErrorNote, Loading } from '../components/ui.tsx';
 import { listContext } from '../graphql/client.ts';
@@ -26,6 +27,7 @@ export function ConsumersTab({ streamId }: { streamId: string }) {
           <p>A consumer reads this stream with at-least-once delivery: HTTP pull (/next, /ack) or NATS JetStream.</p>
         </EmptyState>
       ) : (
+        <ScrollRegion label="Consumers of this stream">
         <table className="table">
           <caption className="visually-hidden">Consumers of this stream</caption>
           <thead>
@@ -63,6 +65,7 @@ export function ConsumersTab({ streamId }: { streamId: string }) {
             ))}
           </tbody>
         </table>
+        </ScrollRegion>
       )}
     </>
   );

@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { EmptyState, ErrorNote, Field, Loading } from '../components/ui.tsx';
@@ -64,6 +65,7 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
       </div>
       <LiveRecords key={`${sync.uuid}/${collectionId}`} streamId={streamId} syncId={sync.uuid} collectionId={collectionId} upstreamId={upstreamId}>
         {(live) => (
+          <ScrollRegion label={`Records of ${sync.name}`}>
           <table className="table records">
             <caption className="visually-hidden">Records of {sync.name}</caption>
             <thead>
@@ -77,6 +79,7 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
             </thead>
             <RecordPage syncId={sync.uuid} collectionId={collectionId || null} upstreamId={upstreamId || null} cursor={null} live={live} />
           </table>
+          </ScrollRegion>
         )}
       </LiveRecords>
     </>
@@ -130,6 +133,7 @@ function LiveRecords({
         </p>
         <ErrorNote error={error} />
         {changes.length > 0 ? (
+          <ScrollRegion label="Records changed live">
           <table className="table records">
             <caption className="visually-hidden">Records changed live</caption>
             <tbody data-testid="live-records">
@@ -138,6 +142,7 @@ function LiveRecords({
               ))}
             </tbody>
           </table>
+          </ScrollRegion>
         ) : null}
       </section>
       {children(live)}

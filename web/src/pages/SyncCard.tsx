@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useMutation, useSubscription } from 'urql';
 import { Badge, ErrorNote, formatTime, ProgressBar, stateTone } from '../components/ui.tsx';
 import { SyncLifecycleMutations, SyncStatusSubscription, type CollectionStatus, type Sync, type SyncStatus, type SyncStatusChangedData } from '../graphql/operations.ts';
@@ -54,6 +55,7 @@ export function SyncCard({ sync }: { sync: Sync }) {
           {status.lastError.collectionId ? `, ${status.lastError.collectionId}` : ''}, {formatTime(status.lastError.at)}): {status.lastError.message}
         </p>
       ) : null}
+      <ScrollRegion label={`Collections of ${sync.name}`}>
       <table className="table">
         <caption className="visually-hidden">Collections of {sync.name}</caption>
         <thead>
@@ -71,6 +73,7 @@ export function SyncCard({ sync }: { sync: Sync }) {
           ))}
         </tbody>
       </table>
+      </ScrollRegion>
       <ErrorNote error={pauseResult.error ?? resumeResult.error} />
       <div className="actions">
         {status.state === 'paused' ? (
