@@ -296,3 +296,37 @@ describe('GitHub provider against the emulator, through the engine’s fetch', (
     for (const id of pullIds) expect(pullTombstones).toContain(id);
   });
 });
+
+describe('GitHub provider: deletes in repositories of more than one page', () => {
+  it('reads large repositories in full round robin and tombstones a deleted closed issue within a sweep', async () => {
+    const emulator = await startGitHubEmulator({ objects: 200, repositories: 2, randomSeed: 5 });
+    try {
+      const session = githubProvider.connect({
+        credential: { kind: 'github', accessToken: emulator.token, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
+        fetch,
+        oauth: null,
+      });
+      let cursor = await session.initialChangesCursor('github:issue');
+      const highest = Object.values(JSON.parse(cursor).repos as Record<string, [string, number, number]>).map(([, n]) => n);
+      expect(highest.every((n) => n > 100)).toBe(true);
+      const key = (i: Record<string, unknown>) => `${emulator.objects('repository').find((r) => r.url === i.repository_url)?.id as number}#${i.number as number}`;
+      let deleted: string | undefined;
+      for (let attempt = 0; attempt < 300 && !deleted; attempt++) {
+        cursor = (await session.changesSince('github:issue', cursor)).cursor;
+        const states = new Map(emulator.objects('issue').map((i) => [key(i), i.state]));
+        const id = emulator.mutateRandomly(1, ['issue']).deleted[0];
+        if (id && states.get(id) === 'closed') deleted = id;
+      }
+      expect(deleted).toBeDefined();
+      let found = 0;
+      for (let poll = 1; poll <= 3 && !found; poll++) {
+        const page = await session.changesSince('github:issue', cursor);
+        cursor = page.cursor;
+        if (page.objects.some((o) => o.deleted && o.upstreamId === deleted)) found = poll;
+      }
+      expect(found).toBeGreaterThan(0);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface GitHubEmulatorOptions extends CommonEmulatorOptions {
   token?: string;
   /** Primary rate limit answers: 403 (default) or 429, both with `x-ratelimit-remaining: 0`. */
   primaryRateLimitStatus?: 403 | 429;
+  /** Repositories to seed instead of seedCounts' share (the issues and pull requests spread over them). */
+  repositories?: number;
   /** Random secondary rate limit answers (403 + `retry-after`); default none. */
   secondaryRateLimit?: SecondaryRateLimit | null;
 }
@@ -53,7 +55,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const secondarySeed = Math.floor(random.next() * 2 ** 32);
   const store = new GitHubStore({ login: 'syncline-emulator', id: 1_001, type: 'User' }, { login: 'syncline-labs', id: 2_001, type: 'Organization' });
   const mutator = new GitHubMutator(store, dataRandom);
-  mutator.seed(seedCounts(options.objects ?? 0));
+  const counts = seedCounts(options.objects ?? 0);
+  mutator.seed(options.repositories === undefined ? counts : { ...counts, repos: options.repositories });
 
   let base = '';
   const api = new GitHubApi(store, () => base);

@@ -13,9 +13,10 @@
  *   written during the poll is skipped; objects re-read in the overlap are not handed on again
  *   unless their JSON changed (fingerprints in the cursor).
  * - Repositories new to the scan (created, or shared with the token, after the backfill began)
- *   are listed in full. The listings of known repositories are read in full too, round robin: at
- *   least one repository a poll, more while their pages stay within a quarter of the poll's scan
- *   requests. In the issue listings, numbers between 1 and the highest known that it does not list are deleted
+ *   are listed in full, and so is every repository whose highest number is at most 100 (its whole
+ *   listing is one page: the same one request as a scan). Larger repositories are read in full
+ *   round robin: at least one a poll, more while their pages stay within a quarter of the poll's
+ *   scan requests. In the issue listings, numbers between 1 and the highest known that it does not list are deleted
  *   issues (GitHub answers 410 for them); a repository whose `open_issues_count` dropped with
  *   nothing closed in its scan is read in full at once (an open issue was deleted). A repository the token no longer sees tombstones its
  *   issues / pull requests `<id>#1 … <id>#<highest number>` (the engine drops tombstones of ids it
@@ -118,8 +119,9 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
     return Math.max(1, Math.ceil((items?.length ?? 0) / PER_PAGE));
   };
 
-  // Round robin over the known repositories: at least one a poll, more while their pages stay
-  // within a quarter of what the poll's scans cost (one request per repository).
+  // Round robin over the known repositories of more than one page: at least one a poll, more
+  // while their pages stay within a quarter of what the poll's scans cost (one request per
+  // repository).
   const budget = Math.max(1, Math.ceil(refs.length / 4));
   let pages = 0;
   let rr = cursor.rr;
@@ -133,8 +135,10 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
     const id = String(ref.id);
     if (id in known) continue; // reconciled above
     const before = cursor.repos[id];
-    if (!before) {
-      await reconcile(ref); // new to the scan: listed in full
+    // New to the scan, or small enough that its whole listing is one page: a full read costs
+    // the same single request as a scan and also shows deletes.
+    if (!before || before[1] <= PER_PAGE) {
+      await reconcile(ref);
       continue;
     }
     let highest = before[1];
@@ -162,9 +166,9 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
   return { objects: oldestFirst(objects), cursor: encode(next), hasMore: false };
 }
 
-/** The known repositories by id, starting after the one reconciled last and wrapping around. */
+/** The known repositories of more than one page, by id, starting after the one reconciled last and wrapping around. */
 function roundRobin(refs: RepoRef[], cursor: ScanChangesCursor): RepoRef[] {
-  const known = refs.filter((r) => String(r.id) in cursor.repos);
+  const known = refs.filter((r) => (cursor.repos[String(r.id)]?.[1] ?? 0) > PER_PAGE);
   const at = known.findIndex((r) => r.id > cursor.rr);
   return at <= 0 ? known : [...known.slice(at), ...known.slice(0, at)];
 }
