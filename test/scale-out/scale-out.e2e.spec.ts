@@ -184,5 +184,7 @@ describe('scale-out: three instances on one PostgreSQL', () => {
     for (let i = 1; i < calls.length; i++) expect(Math.min(...calls[i]!.map(firstSeen))).toBeGreaterThan(Math.max(...calls[i - 1]!.map(firstSeen)));
     unsubscribe();
     await ws.dispose();
+    const historyLost = cluster.output().split('\n').filter((line) => line.includes('could not record delivery history')).length;
+    console.log(`[scale-out] delivery-history appends refused across instances: ${historyLost}`);
   }, 120_000);
 });

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { restClient } from '../test/support/api.ts';
+import type { ChildServer } from '../test/support/child-server.ts';
+import { BENCH_TOKEN, startEmulator, startServer, stopServer } from './support/processes.ts';
+
+const WORKERS = 4;
+const BATCH = 100;
+const MAX_INSTANCES = 3;
+
+export interface ScaleOutResult {
+  records: number;
+  /** Consume throughput with the 4 workers spread over 1, 2 and 3 instances. */
+  byInstances: { instances: number; messagesPerSecond: number; seconds: number }[];
+}
+
+/**
+ * Three Syncline instances (built, as `npm start` runs them) on one PostgreSQL database; `size`
+ * Stripe customers ingested once (a sync on the emulator). Then, for 1, 2 and 3 instances, a new
+ * HTTP consumer over every record is drained by 4 workers (`/next` batch 100 + `/ack`), worker i
+ * talking to instance i mod n. Everything runs on the same machine: the figure shows what
+ * spreading the HTTP/JSON work over processes buys when PostgreSQL is shared.
+ */
+export async function benchScaleOut(databaseUrl: string, size: number): Promise<ScaleOutResult> {
+  const servers: ChildServer[] = [await startServer(databaseUrl)];
+  servers.push(...(await Promise.all(Array.from({ length: MAX_INSTANCES - 1 }, () => startServer(databaseUrl)))));
+  const emulator = await startEmulator(size);
+  try {
+    const api = restClient(servers[0]!.url, BENCH_TOKEN);
+    const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url });
+    const sync = await api.post('/v1/syncs', {
+      provider: 'stripe',
+      name: 'bench scale-out',
+      collection_ids: ['stripe:customer'],
+      credential_id: credential.body.id,
+      rate_limit: { allowed_requests: 100_000, interval: 1, max_concurrent_requests: 0 },
+    });
+    if (sync.status !== 201) throw new Error(`sync: ${JSON.stringify(sync.body)}`);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      for (;;) {
+        const done = await db.query('SELECT backfill_done FROM sync_collections WHERE sync_id = $1', [sync.body.id]);
+        if (done.rows[0]?.backfill_done === true) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await db.end();
+    }
+    const byInstances: ScaleOutResult['byInstances'] = [];
+    for (let instances = 1; instances <= MAX_INSTANCES; instances++) {
+      byInstances.push({ instances, ...(await drain(servers.slice(0, instances), sync.body.id as string, size)) });
+    }
+    return { records: size, byInstances };
+  } finally {
+    await emulator.stop();
+    await Promise.all(servers.map((s) => stopServer(s.child)));
+  }
+}
+
+async function drain(servers: ChildServer[], syncId: string, expected: number): Promise<{ messagesPerSecond: number; seconds: number }> {
+  const apis = servers.map((s) => restClient(s.url, BENCH_TOKEN));
+  const consumer = await apis[0]!.post('/v1/http-consumers', { name: `bench-scale-out-${randomUUID().slice(0, 8)}`, sync_id: syncId });
+  if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
+  let delivered = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async (_, worker) => {
+      const api = apis[worker % apis.length]!;
+      for (;;) {
+        const next = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: BATCH });
+        if (next.status !== 200) throw new Error(`next: ${next.status} ${JSON.stringify(next.body)}`);
+        const messages = next.body as { ack_token: string }[];
+        if (messages.length === 0) {
+          if (delivered >= expected) return;
+          continue;
+        }
+        delivered += messages.length;
+        await api.post(`/v1/http-consumers/${consumer.body.id}/ack`, { ack_tokens: messages.map((m) => m.ack_token) });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await apis[0]!.delete(`/v1/http-consumers/${consumer.body.id}`);
+  return { messagesPerSecond: delivered / seconds, seconds };
+}
