@@ -49,14 +49,14 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
       return found;
     }
 
-    async function converge(what: string): Promise<void> {
+    async function converge(what: string, timeoutMs = CONVERGE_MS): Promise<void> {
       let last: string[] = [];
       await waitFor(
         async () => {
           last = await differences();
           return last.length === 0;
         },
-        CONVERGE_MS,
+        timeoutMs,
         what,
       ).catch((error: Error) => {
         throw new Error(`${error.message}; ${last.length} differences, e.g. ${last.slice(0, 5).join('; ')}`);
@@ -137,12 +137,13 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
         emulator.mutateRandomly(20);
         const faulted = () => emulator.faultCounts.rate429 + emulator.faultCounts.rate500 - before.rate429 - before.rate500;
         await waitFor(async () => faulted() >= 3, CONVERGE_MS, 'the sync to meet injected 429s and 500s');
-        await converge('changes to reach the records through 429s and 500s');
+        // Every injected 429 pauses the whole sync as the provider's limit answer says (GitHub: until its reset second).
+        await converge('changes to reach the records through 429s and 500s', CONVERGE_MS * 2);
       } finally {
         emulator.setFaults({});
       }
       await waitFor(async () => ((await status()).last_error === null ? true : null), CONVERGE_MS, 'the sync error to clear');
-    }, CONVERGE_MS * 3);
+    }, CONVERGE_MS * 4);
 
     if (target.expireAccessTokens) {
       it('refreshes an expired OAuth access token and goes on', async () => {
