@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { restClient } from '../support/api.ts';
+import { addStream, connectNats, deleteStream, SHARED_NATS, streamMessageCount, uniqueName } from '../support/nats.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { accessibilityViolations, type AxeViolation } from './support/accessibility.ts';
 import { collectPageProblems, launchBrowser, screenshot as saveScreenshot } from './support/browser.ts';
@@ -55,6 +56,13 @@ describe('web console: getting started', () => {
     await saveScreenshot(target, name, options);
     for (const violation of await accessibilityViolations(target)) violations.push({ page: name, violation });
   }
+
+  afterEach(async (test) => {
+    if (test.task.result?.state !== 'fail') return;
+    for (const [i, open] of context.pages().entries()) await saveScreenshot(open, `failed-${test.task.name.slice(0, 40).replace(/\W+/g, '-')}-${i}`).catch(() => undefined);
+    for (const extra of browser.contexts().filter((c) => c !== context)) for (const open of extra.pages()) await saveScreenshot(open, `failed-other-context`).catch(() => undefined);
+    console.warn(`browser problems so far:\n${problems.join('\n')}`);
+  });
 
   let streamPath = '';
   let consumerUrl = '';
@@ -204,6 +212,30 @@ describe('web console: getting started', () => {
     await waitUntil(() => row.textContent(), (t) => (t ?? '').includes(String(before - 20)), 10_000, 'the consumer list to show the pending count');
   });
 
+  it('creates a NATS consumer that publishes the stream to JetStream', async () => {
+    const nc = await connectNats(SHARED_NATS);
+    const jsName = uniqueName('CONSOLE');
+    const prefix = uniqueName('console-records');
+    try {
+      await addStream(nc, jsName, prefix, { latestOnly: true });
+      await page.goto(`${streamPath}/consumers/new`);
+      await page.getByLabel('NATS JetStream').check();
+      await page.getByLabel('Consumer name').fill('to-nats');
+      await page.getByLabel('NATS host').fill(SHARED_NATS.host);
+      await page.getByLabel('NATS port').fill(String(SHARED_NATS.port));
+      await page.getByLabel('Subject prefix').fill(prefix);
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByRole('heading', { name: 'to-nats', level: 1 }).waitFor();
+      const records = emulator.objects('customer').length + emulator.objects('product').length;
+      await waitUntil(() => streamMessageCount(nc, jsName), (n) => n >= records, 20_000, 'JetStream to hold a message per record');
+      await waitUntil(() => numberIn(page.getByTestId('nats-lag')), (n) => n === 0, 10_000, 'the lag shown to reach 0');
+      expect(await page.locator('pre[data-snippet="nats-cli"]').textContent()).toContain(`"${prefix}.>"`);
+    } finally {
+      await deleteStream(nc, jsName);
+      await nc.close();
+    }
+  });
+
   it('creates and revokes API tokens', async () => {
     await page.getByRole('link', { name: 'API tokens' }).click();
     await page.getByLabel('Token name').fill('ci');
@@ -239,6 +271,9 @@ describe('web console: getting started', () => {
       await small.goto(`${streamPath}/syncs`);
       await small.getByRole('article', { name: 'Stripe emulator' }).waitFor();
       await screenshot(small, '12-syncs-phone');
+    } catch (error) {
+      for (const open of phone.pages()) await saveScreenshot(open, 'failed-phone').catch(() => undefined);
+      throw error;
     } finally {
       await phone.close();
     }
