@@ -27,6 +27,7 @@ describe('upstream fetch', () => {
     '/unauthorized': [{ status: 401 }],
     '/slow-down-403': [{ status: 403, headers: { 'x-slow-down': 'yes' } }, { status: 200 }],
     '/bad-credential-403': [{ status: 403 }],
+    '/secondary-limit-403': [{ status: 403, headers: { 'x-wait-at-least': '300' } }, { status: 200 }],
     '/quota-nearly-used': [{ status: 200, headers: { 'x-quota-pause-ms': '300' } }],
   });
   let base: string;
@@ -74,12 +75,16 @@ describe('upstream fetch', () => {
       limiter,
       signal: new AbortController().signal,
       baseDelayMs: 20,
-      isRateLimited: ({ headers }) => headers.get('x-slow-down') === 'yes',
+      isRateLimited: ({ headers }) => (headers.has('x-wait-at-least') ? Number(headers.get('x-wait-at-least')) : headers.get('x-slow-down') === 'yes'),
     });
     expect((await providerFetch(`${base}/slow-down-403`)).status).toBe(200);
     expect(upstream.hits['/slow-down-403']).toBe(2);
     expect((await providerFetch(`${base}/bad-credential-403`)).status).toBe(403);
     expect(upstream.hits['/bad-credential-403']).toBe(1);
+    // A provider can ask for a minimum wait (GitHub: a secondary limit without Retry-After).
+    const started = performance.now();
+    expect((await providerFetch(`${base}/secondary-limit-403`)).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it("holds the sync's next request for as long as the provider reads from its quota headers", async () => {

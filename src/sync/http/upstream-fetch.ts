@@ -18,9 +18,10 @@ export interface UpstreamFetchOptions {
   maxDelayMs?: number;
   fetch?: typeof globalThis.fetch;
   /**
-   * The provider's word on answers other than 429 that mean "slow down" (GitHub's 403 with
-   * `X-RateLimit-Remaining: 0`, Salesforce's 403 `REQUEST_LIMIT_EXCEEDED`): such answers are
-   * treated as 429s. Asked for 403 answers only; `body` is the answer's text.
+   * The provider's word on 403 and 429 answers (GitHub's 403 with `X-RateLimit-Remaining: 0`,
+   * Salesforce's 403 `REQUEST_LIMIT_EXCEEDED`): true (or a minimum wait in ms, e.g. GitHub's
+   * "at least a minute" for secondary limits without `Retry-After`) makes a 403 count as a 429.
+   * A 429 is always a rate limit; `body` is the answer's text.
    */
   isRateLimited?: RateLimitedAnswerCheck;
   /**
@@ -32,7 +33,7 @@ export interface UpstreamFetchOptions {
 
 export type QuotaPauseReader = (headers: Headers) => number | null;
 
-export type RateLimitedAnswerCheck = (answer: { status: number; headers: Headers; body: string }) => boolean;
+export type RateLimitedAnswerCheck = (answer: { status: number; headers: Headers; body: string }) => boolean | number;
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
@@ -83,9 +84,14 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
       const providerPause = quotaPauseMs?.(response.headers);
       if (providerPause && providerPause > 0) limiter.pauseFor(Math.min(MAX_RETRY_AFTER_MS, providerPause));
 
-      const slowDown = response.status === 429 || (response.status === 403 && isRateLimited !== undefined && isRateLimited({ status: 403, headers: response.headers, body: await response.clone().text() }));
+      const verdict =
+        (response.status === 403 || response.status === 429) && isRateLimited
+          ? isRateLimited({ status: response.status, headers: response.headers, body: await response.clone().text() })
+          : false;
+      const slowDown = response.status === 429 || verdict !== false;
       if (slowDown && ++rateLimited < maxRateLimitedAttempts) {
-        const waitMs = retryAfterMs(response.headers) ?? backoff(rateLimited);
+        const minimumMs = typeof verdict === 'number' ? Math.min(MAX_RETRY_AFTER_MS, verdict) : 0;
+        const waitMs = Math.max(minimumMs, retryAfterMs(response.headers) ?? backoff(rateLimited));
         limiter.pauseFor(waitMs);
         onEvent({ type: 'rate_limited', status: response.status, waitMs, url });
         await response.body?.cancel();

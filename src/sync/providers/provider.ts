@@ -135,7 +135,7 @@ export interface Provider {
    * Answers other than 429 that mean the upstream's rate limit was hit (see RateLimitedAnswerCheck
    * in src/sync/http/upstream-fetch.ts); the engine then waits and retries as for a 429.
    */
-  isRateLimited?: (answer: { status: number; headers: Headers; body: string }) => boolean;
+  isRateLimited?: (answer: { status: number; headers: Headers; body: string }) => boolean | number;
   /**
    * Reads the provider's own quota headers on every answer (Shopify's call-limit bucket,
    * HubSpot's remaining count): ms the sync should hold its next request, or null. The engine
