@@ -5,7 +5,7 @@ import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts'
 import { changedRecords, type StoredVersion } from '../domain/records/changed-records.ts';
 import { progressEvent, type ProgressCommand } from '../domain/syncs/decide.ts';
 import { appendEventsInTransaction } from '../db/raw-append.ts';
-import { projectedMaxIdx, rememberRecordsJson } from '../projections/records.ts';
+import { projectedMaxIdx } from '../projections/records.ts';
 import type { UpstreamObject } from '../sync/providers/provider.ts';
 import type { AppContext } from './context.ts';
 
@@ -42,16 +42,14 @@ export function toRecordVersion(object: UpstreamObject): RecordVersion {
   return prepare(object).version;
 }
 
-/** The event's data as JSON text (and its records array's), built around the data texts already made for hashing. */
+/** The event's data as JSON text, built around the data texts already made for hashing. */
 function eventJson(data: Omit<RecordsChanged['data'], 'records'>, changed: readonly RecordVersion[], jsonOf: Map<RecordVersion, string>) {
   const records = changed.map(
     (v) =>
       `{"upstreamId":${JSON.stringify(v.upstreamId)},"data":${jsonOf.get(v) ?? JSON.stringify(v.data)},"dataHash":${JSON.stringify(v.dataHash)},` +
       `"upstreamCreatedAt":${JSON.stringify(v.upstreamCreatedAt)},"upstreamUpdatedAt":${JSON.stringify(v.upstreamUpdatedAt)},"deleted":${v.deleted}}`,
   );
-  const recordsJson = `[${records.join(',')}]`;
-  const event = `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":${recordsJson}}`;
-  return { event, recordsJson };
+  return `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":[${records.join(',')}]}`;
 }
 
 export interface AppendOptions {
@@ -93,8 +91,7 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
       const head = { syncId: batch.syncId, streamId: batch.streamId, collectionId: batch.collectionId, source: batch.source };
       const event: RecordsChanged = { type: 'RecordsChanged', data: { ...head, records: changes } };
       const json = eventJson(head, changes, jsonOf);
-      rememberRecordsJson(event.data, json.recordsJson);
-      await appendEventsInTransaction(db, `records-${batch.syncId}-${batch.collectionId}`, [{ ...event, dataJson: json.event }]);
+      await appendEventsInTransaction(db, `records-${batch.syncId}-${batch.collectionId}`, [{ ...event, dataJson: json }]);
       maxIdx = projectedMaxIdx(event.data) ?? null;
     }
     await options.alsoInTransaction?.(db);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ExpectedVersionConflictError, NO_CONCURRENCY_CHECK, type Event } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import { readModelProjections } from '../projections/index.ts';
+import { rememberAppended } from './appended-events.ts';
 
 /** Emmett's default partition (`emt:default`), where its own appends go. */
 const PARTITION = 'emt:default';
@@ -42,11 +43,13 @@ export async function appendEventsInTransaction(
   const data = events.map((_, i) => `$${i + 9}::jsonb`).join(', ');
   const append = `emt_append_to_stream($1::text[], ARRAY[${data}]::jsonb[], $2::jsonb[], $3::text[], $4::text[], $5::text[], $6::text, $7::text, NULL::bigint, $8::text)`;
   // With lockStream, the stream's row is locked before the function reads its position (a fresh
-  // snapshot per statement inside it), in the same round trip: a concurrent append waits for our commit.
+  // snapshot per statement inside it), in the same round trip: a concurrent append waits for our
+  // commit. The function runs once per locked row (OFFSET 0 keeps the subquery from being
+  // flattened, which would call it once per column).
   const sql = options.lockStream
     ? `WITH locked AS (SELECT 1 FROM emt_streams WHERE stream_id = $6 AND partition = $8 AND NOT is_archived FOR UPDATE)
-       SELECT (${append}).success FROM locked`
-    : `SELECT success FROM ${append}`;
+       SELECT (a.r).success, (a.r).next_stream_position FROM (SELECT ${append} AS r FROM locked OFFSET 0) a`
+    : `SELECT success, next_stream_position FROM ${append}`;
   const params = [
     events.map(() => randomUUID()),
     events.map(() => '{}'),
@@ -60,10 +63,17 @@ export async function appendEventsInTransaction(
   ];
   let appended: boolean;
   try {
-    let { rows } = await db.query<{ success: boolean }>(sql, params);
+    type Row = { success: boolean; next_stream_position: string | bigint | null };
+    let { rows } = await db.query<Row>(sql, params);
     // No stream row to lock: a stream's first append.
-    if (options.lockStream && rows.length === 0) ({ rows } = await db.query<{ success: boolean }>(`SELECT success FROM ${append}`, params));
+    if (options.lockStream && rows.length === 0) ({ rows } = await db.query<Row>(`SELECT success, next_stream_position FROM ${append}`, params));
     appended = rows[0]?.success === true;
+    const next = rows[0]?.next_stream_position;
+    if (appended && next !== null && next !== undefined) {
+      events.forEach((e, i) => {
+        if (typeof e.data === 'object' && e.data !== null) rememberAppended(e.data, streamName, BigInt(next) - BigInt(events.length - 1 - i));
+      });
+    }
   } catch (error) {
     // A concurrent first append to a new stream: the stream row's primary key refuses the second.
     if ((error as { code?: string }).code === '23505') appended = false;

@@ -1,17 +1,9 @@
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
+import { appendedAt } from '../db/appended-events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
-/**
- * The JSON text of a batch's `records` array, as the appending command built it for the event
- * (src/commands/records.ts), so that a page is not stringified twice; a rebuild stringifies.
- */
-const recordsJson = new WeakMap<RecordsChanged['data'], string>();
 /** The last `updated_idx` a batch got, for the command that appended it. */
 const projectedHead = new WeakMap<RecordsChanged['data'], bigint>();
-
-export function rememberRecordsJson(data: RecordsChanged['data'], json: string): void {
-  recordsJson.set(data, json);
-}
 
 export function projectedMaxIdx(data: RecordsChanged['data']): bigint | undefined {
   return projectedHead.get(data);
@@ -21,7 +13,7 @@ const toJson = (versions: readonly RecordVersion[]) => JSON.stringify(versions);
 
 /**
  * Latest version per record key, each change with the next `updated_idx` of its stream.
- * A whole batch is one statement, its versions one JSON parameter. The stream head row is locked
+ * A whole batch is one statement, its versions one JSON value. The stream head row is locked
  * until the appending transaction commits, so a reader never sees a smaller idx commit after a
  * larger one (DESIGN.md §2). A tombstone without data keeps the last known data.
  */
@@ -33,6 +25,7 @@ export const recordsProjection = defineProjection<RecordsChanged>({
     for (const { data } of events) {
       const versions = data.records;
       if (versions.length === 0) continue;
+      const appended = appendedAt(data);
       const { rows } = await db.query<{ max_idx: string | bigint }>(
         `WITH head AS (
            INSERT INTO stream_heads (stream_id, last_idx) VALUES ($1, $4)
@@ -42,7 +35,10 @@ export const recordsProjection = defineProjection<RecordsChanged>({
            INSERT INTO records (sync_id, collection_id, upstream_id, stream_id, updated_idx, data, data_hash, deleted, upstream_created_at, upstream_updated_at)
            SELECT $2, $3, v.rec->>'upstreamId', $1, (SELECT last_idx FROM head) - $4 + v.ord, v.rec->'data', v.rec->>'dataHash', (v.rec->>'deleted')::boolean,
              (v.rec->>'upstreamCreatedAt')::timestamptz, (v.rec->>'upstreamUpdatedAt')::timestamptz
-           FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS v(rec, ord)
+           FROM jsonb_array_elements(COALESCE($5::jsonb, (
+             SELECT m.message_data->'records' FROM emt_messages m
+             WHERE m.stream_id = $6 AND m.stream_position = $7 AND m.partition = 'emt:default' AND NOT m.is_archived
+           ))) WITH ORDINALITY AS v(rec, ord)
            ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET
              updated_idx = EXCLUDED.updated_idx,
              data = CASE WHEN EXCLUDED.deleted AND EXCLUDED.data = '{}'::jsonb THEN records.data ELSE EXCLUDED.data END,
@@ -53,7 +49,11 @@ export const recordsProjection = defineProjection<RecordsChanged>({
            RETURNING updated_idx
          )
          SELECT max(updated_idx) AS max_idx FROM written`,
-        [data.streamId, data.syncId, data.collectionId, versions.length, recordsJson.get(data) ?? toJson(versions)],
+        // Appended just now in this transaction (src/db/raw-append.ts): the versions are read back from the
+        // event row rather than sent and parsed a second time. Replayed (rebuild, Emmett's own append): sent.
+        appended
+          ? [data.streamId, data.syncId, data.collectionId, versions.length, null, appended.stream, appended.position.toString()]
+          : [data.streamId, data.syncId, data.collectionId, versions.length, toJson(versions), null, null],
       );
       const max = rows[0]?.max_idx;
       if (max !== undefined && max !== null) projectedHead.set(data, BigInt(max));

@@ -19,6 +19,8 @@ import { requireProvider } from './providers/registry.ts';
 
 const MAX_ERROR_BACKOFF_MS = 60_000;
 const TELEMETRY_FLUSH_MS = 2_000;
+/** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
+const PROGRESS_NOTIFY_MS = 250;
 
 type SyncWithCollections = Sync & { collections: SyncCollection[] };
 
@@ -106,6 +108,8 @@ export class SyncRunner {
       await Promise.all(this.sync.collections.map((collection) => this.runCollection(collection)));
     } finally {
       clearInterval(flush);
+      if (this.progressTimer) clearTimeout(this.progressTimer);
+      if (this.progressPending) this.ctx.bus.publish({ channel: 'sync', syncId: this.sync.id });
       await this.flushTelemetry();
     }
   }
@@ -165,7 +169,7 @@ export class SyncRunner {
             if (removed > 0) this.ctx.logger.info({ syncId: this.sync.id, collectionId, removed }, 'backfill: records of objects gone upstream tombstoned');
             await this.checkpoint('RecordBackfillPage', pageCheckpoint(page));
           } else {
-            this.ctx.bus.publish({ channel: 'sync', syncId: this.sync.id });
+            this.notifyProgress();
           }
           backfillCursor = page.nextCursor;
           backfillDone = page.nextCursor === null;
@@ -235,6 +239,31 @@ export class SyncRunner {
     this.errorShown = false;
     await handleSync(this.ctx, { type: 'RecoverSync', data: this.ref(), metadata: { now: this.ctx.now() } });
   }
+
+  private progressTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Tells live listeners (status subscriptions, the scheduler) that a backfill page was stored,
+   * at most every PROGRESS_NOTIFY_MS per sync and always after the last page of a burst: each
+   * notice makes the scheduler reload the sync, which per page cost the backfill a share of its
+   * CPU. State changes (start, end, errors, pauses) are still told at once, by their commands.
+   */
+  private notifyProgress(): void {
+    if (this.progressTimer) {
+      this.progressPending = true;
+      return;
+    }
+    this.ctx.bus.publish({ channel: 'sync', syncId: this.sync.id });
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = null;
+      if (!this.progressPending) return;
+      this.progressPending = false;
+      this.notifyProgress();
+    }, PROGRESS_NOTIFY_MS);
+    this.progressTimer.unref();
+  }
+
+  private progressPending = false;
 
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
