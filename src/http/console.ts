@@ -33,8 +33,12 @@ const NOT_BUILT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-
 
 /** Where `npm run build` puts the console, seen from the compiled server (dist/src/http) or from source (src/http). */
 export function defaultConsoleDir(): string {
-  const candidates = [fileURLToPath(new URL('../../console', import.meta.url)), fileURLToPath(new URL('../../dist/console', import.meta.url))];
-  return candidates.find((dir) => existsSync(resolve(dir, 'index.html'))) ?? candidates[candidates.length - 1]!;
+  const compiled = fileURLToPath(new URL('../../console', import.meta.url));
+  const fromSource = fileURLToPath(new URL('../../dist/console', import.meta.url));
+  if (existsSync(resolve(compiled, 'index.html'))) return compiled;
+  if (existsSync(resolve(fromSource, 'index.html'))) return fromSource;
+  // Not built yet: the folder a later `npm run build` writes (files are looked up per request).
+  return fileURLToPath(import.meta.url).includes(`${sep}dist${sep}src${sep}`) ? compiled : fromSource;
 }
 
 export function isConsolePath(path: string): boolean {
