@@ -205,7 +205,7 @@ describe('GitHub provider against the emulator, through the engine’s fetch', (
     const headers = (h: Record<string, string>) => new Headers(h);
     expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1700000000' }), body: '{"message":"API rate limit exceeded for user ID 1."}' })).toBe(true);
     expect(check({ status: 403, headers: headers({ 'retry-after': '60', 'x-ratelimit-remaining': '4000' }), body: '{}' })).toBe(true);
-    expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '4000' }), body: '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}' })).toBe(true);
+    expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '4000' }), body: '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}' })).toBe(60_000); // no retry-after: GitHub asks for at least a minute
     expect(check({ status: 403, headers: headers({ 'x-ratelimit-remaining': '4000' }), body: '{"message":"Resource not accessible by personal access token"}' })).toBe(false);
   });
 

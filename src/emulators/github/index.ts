@@ -5,7 +5,7 @@
  */
 
 import { HttpEmulator, type EmulatorRequest } from '../kit/http-emulator.ts';
-import { MutationTimer, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { MutationTimer, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { GitHubApi } from './api.ts';
 import { GITHUB_COLLECTIONS, GitHubMutator, type GitHubCollection } from './mutator.ts';
@@ -83,14 +83,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       ...(options.logger ? { logger: options.logger } : {}),
     },
   );
-  const port = await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   base = http.url;
   const timer = new MutationTimer();
   const mutate = (n: number, collections?: GitHubCollection[]) => mutator.mutate(n, collections && collections.length > 0 ? collections : GITHUB_COLLECTIONS);
 
   return {
-    url: http.url,
-    port,
+    ...transportControls(http),
     get token() {
       return wire.settings.token;
     },
@@ -102,15 +101,6 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       wire.settings.secondary = limit;
     },
     login: store.user.login,
-    get requestLog() {
-      return http.requestLog;
-    },
-    clearRequestLog: () => http.clearRequestLog(),
-    setFaults: (faults) => http.setFaults(validateFaults(faults)),
-    get faultCounts() {
-      return http.faultCounts;
-    },
-    setRateLimit: (rateLimit) => http.setRateLimit(rateLimit),
     collections: GITHUB_COLLECTIONS,
     objects(collection) {
       const repos = [...store.repos.values()];
