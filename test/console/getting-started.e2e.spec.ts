@@ -250,9 +250,27 @@ describe('web console: getting started', () => {
     expect(me.data.viewer.account.name).toBeTruthy();
     await page.getByRole('row', { name: /ci/ }).getByText('active').waitFor();
     await screenshot(page, '10-api-tokens');
-    page.once('dialog', (dialog) => void dialog.accept());
-    await page.getByRole('button', { name: 'Revoke ci' }).click();
-    await page.getByRole('row', { name: /ci/ }).getByText(/revoked/).waitFor();
+
+    // Another browser signed in with the new token is signed out once it is revoked.
+    const other = await browser.newContext({ baseURL: server.url });
+    try {
+      const ciPage = await other.newPage();
+      await ciPage.goto('/');
+      await ciPage.getByLabel('API token').fill(issued);
+      await ciPage.getByRole('button', { name: 'Sign in' }).click();
+      await ciPage.getByRole('heading', { name: 'Streams' }).waitFor();
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Revoke ci' }).click();
+      await page.getByRole('row', { name: /ci/ }).getByText(/revoked/).waitFor();
+
+      await ciPage.getByRole('link', { name: 'API tokens' }).click();
+      await ciPage.getByRole('alert').filter({ hasText: 'You were signed out' }).waitFor();
+      await ciPage.getByRole('heading', { name: 'Sign in to Syncline' }).waitFor();
+      expect(await ciPage.evaluate(() => sessionStorage.getItem('syncline.token'))).toBeNull();
+    } finally {
+      await other.close();
+    }
   });
 
   it('keeps working on a phone-sized screen, and deep links load through the SPA fallback', async () => {

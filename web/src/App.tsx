@@ -10,14 +10,27 @@ import { SignIn } from './pages/SignIn.tsx';
 /** Signed out: the sign-in page. Signed in: the console, over one GraphQL client that carries the token. */
 export function App() {
   const [token, setToken] = useState<string | null>(loadToken);
+  const [notice, setNotice] = useState<string | null>(null);
   const location = useLocation();
-  const client = useMemo(() => (token ? createConsoleClient(token) : null), [token]);
+  const client = useMemo(
+    () =>
+      token
+        ? createConsoleClient(token, () => {
+            clearToken();
+            setToken(null);
+            setNotice('You were signed out: the server no longer accepts this token (revoked or unknown).');
+          })
+        : null,
+    [token],
+  );
   useEffect(() => () => client?.dispose(), [client]);
 
   if (!token || !client) {
     return (
       <SignIn
+        notice={notice}
         onSignedIn={(value, remember) => {
+          setNotice(null);
           saveToken(value, remember);
           setToken(value);
           if (location.path === '/' || location.path === '/sign-in') navigate('/streams', { replace: true });

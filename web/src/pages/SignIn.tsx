@@ -17,7 +17,7 @@ async function verifyToken(token: string): Promise<string | null> {
   }
 }
 
-export function SignIn({ onSignedIn }: { onSignedIn: (token: string, remember: boolean) => void }) {
+export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (token: string, remember: boolean) => void }) {
   const [token, setToken] = useState('');
   const [remember, setRemember] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -37,6 +37,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string, remember: b
     <main id="main" className="signin">
       <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
         <h1 id="signin-title">Sign in to Syncline</h1>
+        {notice ? (
+          <p role="alert" className="error">
+            {notice}
+          </p>
+        ) : null}
         <p className="muted">Use an API token: the root token printed at the server's first start, or one created on the API tokens page.</p>
         <Field label="API token" hint="Starts with syn_. Kept in this browser only.">
           {(id, describedBy) => (
