@@ -21,7 +21,7 @@ const run = promisify(execFile);
  * stream → add a Stripe credential pointing at the emulator → create a sync → records arrive live →
  * create a consumer → run the /next snippet the page shows → the pending counts move.
  */
-describe('web console: getting started', () => {
+describe('web console: getting started', { timeout: 120_000 }, () => {
   let server: TestServer;
   let emulator: StripeEmulator;
   let browser: Browser;

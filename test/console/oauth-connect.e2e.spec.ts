@@ -12,7 +12,7 @@ import { waitUntil } from './support/page-helpers.ts';
  * consent URL, the HubSpot emulator approves at once and redirects to Syncline's callback, which
  * creates the credential and sends the browser back to the create-sync form with it selected.
  */
-describe('web console: OAuth connect', () => {
+describe('web console: OAuth connect', { timeout: 120_000 }, () => {
   let server: TestServer;
   let emulator: HubSpotEmulator;
   let browser: Browser;

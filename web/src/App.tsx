@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider } from 'urql';
 import { clearToken, loadToken, saveToken } from './auth.ts';
-import { createConsoleClient } from './graphql/client.ts';
+import { createConsoleClient, type ConsoleClient } from './graphql/client.ts';
 import { Layout } from './Layout.tsx';
 import { navigate, useLocation } from './router.tsx';
 import { Routes } from './Routes.tsx';
@@ -23,7 +23,12 @@ export function App() {
         : null,
     [token],
   );
-  useEffect(() => () => client?.dispose(), [client]);
+  // Dispose the previous client when the token changes (not in an effect cleanup: StrictMode runs those on mount).
+  const previous = useRef<ConsoleClient | null>(null);
+  useEffect(() => {
+    if (previous.current && previous.current !== client) previous.current.dispose();
+    previous.current = client;
+  }, [client]);
 
   if (!token || !client) {
     return (
