@@ -230,6 +230,11 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
       await waitUntil(() => streamMessageCount(nc, jsName), (n) => n >= records, 20_000, 'JetStream to hold a message per record');
       await waitUntil(() => numberIn(page.getByTestId('nats-lag')), (n) => n === 0, 10_000, 'the lag shown to reach 0');
       expect(await page.locator('pre[data-snippet="nats-cli"]').textContent()).toContain(`"${prefix}.>"`);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Delete consumer' }).click();
+      await page.waitForURL(`**${streamPath}/consumers`);
+      await page.getByRole('link', { name: 'app' }).waitFor();
+      expect(await page.getByRole('link', { name: 'to-nats' }).count()).toBe(0);
     } finally {
       await deleteStream(nc, jsName);
       await nc.close();
@@ -327,6 +332,9 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
     await waitUntil(() => card.getByTestId('sync-state').textContent(), (t) => t === 'error', 20_000, 'the sync to fail');
     await card.getByRole('alert').filter({ hasText: 'upstream_auth_failed' }).waitFor();
     await screenshot(page, '14-sync-error', { fullPage: false });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await card.getByRole('button', { name: 'Delete sync Wrong key' }).click();
+    await waitUntil(() => card.count(), (n) => n === 0, 10_000, 'the deleted sync to leave the list');
   });
 
   it('has no serious or critical axe-core violations on the pages it visited', () => {

@@ -105,7 +105,11 @@ export interface CreateSyncData { createSync: { id: string; uuid: string; name: 
 export const SyncLifecycleMutations = {
   pause: /* GraphQL */ `mutation PauseSync($id: ID!) { pauseSync(id: $id) { id uuid state } }`,
   resume: /* GraphQL */ `mutation ResumeSync($id: ID!) { resumeSync(id: $id) { id uuid state } }`,
+  resync: /* GraphQL */ `mutation ResyncSync($id: ID!) { resyncSync(id: $id) { id uuid state } }`,
 } as const;
+export const DeleteSyncMutation = /* GraphQL */ `mutation DeleteSync($id: ID!) { deleteSync(id: $id) }`;
+export const DeleteHttpConsumerMutation = /* GraphQL */ `mutation DeleteHttpConsumer($id: ID!) { deleteHttpConsumer(id: $id) }`;
+export const DeleteNatsConsumerMutation = /* GraphQL */ `mutation DeleteNatsConsumer($id: ID!) { deleteNatsConsumer(id: $id) }`;
 
 // ── providers, credentials, OAuth apps ───────────────────────────────────
 export interface Provider {

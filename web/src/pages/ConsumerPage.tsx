@@ -1,8 +1,8 @@
-import { useQuery } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { CodeSnippet } from '../components/CodeSnippet.tsx';
 import { Badge, ErrorNote, formatTime, Loading } from '../components/ui.tsx';
-import { HttpConsumerQuery, NatsConsumerQuery, type HttpConsumer, type HttpConsumerData, type NatsConsumer, type NatsConsumerData } from '../graphql/operations.ts';
-import { Link } from '../router.tsx';
+import { DeleteHttpConsumerMutation, DeleteNatsConsumerMutation, HttpConsumerQuery, NatsConsumerQuery, type HttpConsumer, type HttpConsumerData, type NatsConsumer, type NatsConsumerData } from '../graphql/operations.ts';
+import { Link, navigate } from '../router.tsx';
 import { curlAck, curlNext, nodeNextAndAck } from '../snippets.ts';
 import { usePolling } from '../usePolling.ts';
 
@@ -13,7 +13,25 @@ export function ConsumerPage({ streamId, kind, consumerId, token }: { streamId: 
         <Link to="/streams">Streams</Link> / <Link to={`/streams/${streamId}/consumers`}>Consumers</Link> / <span aria-current="page">Consumer</span>
       </nav>
       {kind === 'http' ? <HttpConsumerView consumerId={consumerId} token={token} /> : <NatsConsumerView consumerId={consumerId} />}
+      <DeleteConsumer kind={kind} consumerId={consumerId} onDeleted={() => navigate(`/streams/${streamId}/consumers`)} />
     </section>
+  );
+}
+
+function DeleteConsumer({ kind, consumerId, onDeleted }: { kind: 'http' | 'nats'; consumerId: string; onDeleted: () => void }) {
+  const [result, remove] = useMutation(kind === 'http' ? DeleteHttpConsumerMutation : DeleteNatsConsumerMutation);
+  const confirmAndDelete = async () => {
+    if (!window.confirm('Delete this consumer? Its position and pending messages are dropped.')) return;
+    const answer = await remove({ id: consumerId }, { additionalTypenames: ['HttpConsumer', 'NatsConsumer'] });
+    if (!answer.error) onDeleted();
+  };
+  return (
+    <div className="actions">
+      <ErrorNote error={result.error} />
+      <button type="button" className="secondary danger" onClick={() => void confirmAndDelete()}>
+        Delete consumer
+      </button>
+    </div>
   );
 }
 

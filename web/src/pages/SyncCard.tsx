@@ -1,7 +1,7 @@
 import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useMutation, useSubscription } from 'urql';
 import { Badge, ErrorNote, formatTime, ProgressBar, stateTone } from '../components/ui.tsx';
-import { SyncLifecycleMutations, SyncStatusSubscription, type CollectionStatus, type Sync, type SyncStatus, type SyncStatusChangedData } from '../graphql/operations.ts';
+import { DeleteSyncMutation, SyncLifecycleMutations, SyncStatusSubscription, type CollectionStatus, type Sync, type SyncStatus, type SyncStatusChangedData } from '../graphql/operations.ts';
 
 /** One sync: its live status (syncStatusChanged), backfill progress per collection, last error. */
 export function SyncCard({ sync }: { sync: Sync }) {
@@ -12,6 +12,12 @@ export function SyncCard({ sync }: { sync: Sync }) {
   const status = live.data ?? sync.status;
   const [pauseResult, pause] = useMutation(SyncLifecycleMutations.pause);
   const [resumeResult, resume] = useMutation(SyncLifecycleMutations.resume);
+  const [resyncResult, resync] = useMutation(SyncLifecycleMutations.resync);
+  const [deleteResult, deleteSync] = useMutation(DeleteSyncMutation);
+  const remove = () => {
+    if (!window.confirm(`Delete the sync ${sync.name}? Its records leave the stream.`)) return;
+    void deleteSync({ id: sync.uuid }, { additionalTypenames: ['Sync'] });
+  };
   const titleId = `sync-${sync.uuid}`;
   return (
     <article className="card sync-card" aria-labelledby={titleId} data-sync-id={sync.uuid}>
@@ -74,7 +80,7 @@ export function SyncCard({ sync }: { sync: Sync }) {
         </tbody>
       </table>
       </ScrollRegion>
-      <ErrorNote error={pauseResult.error ?? resumeResult.error} />
+      <ErrorNote error={pauseResult.error ?? resumeResult.error ?? resyncResult.error ?? deleteResult.error} />
       <div className="actions">
         {status.state === 'paused' ? (
           <button type="button" className="secondary small" onClick={() => void resume({ id: sync.uuid })}>
@@ -85,6 +91,12 @@ export function SyncCard({ sync }: { sync: Sync }) {
             Pause
           </button>
         )}
+        <button type="button" className="secondary small" onClick={() => void resync({ id: sync.uuid })}>
+          Resync
+        </button>
+        <button type="button" className="secondary small danger" onClick={remove} aria-label={`Delete sync ${sync.name}`}>
+          Delete
+        </button>
       </div>
     </article>
   );
