@@ -12,6 +12,8 @@ export const KNOWN_BUGS = {
 
 /** Bugs this suite found that are fixed now: their reproductions run as ordinary regression tests. */
 export const FIXED_BUGS = {
+  'restart-same-instance-slots':
+    'a server SIGKILLed and restarted on its port (the same instance id `<hostname>:<PORT>`, a new boot) never sent another request for a sync whose killed boot had left max_concurrent_requests request slots open: syncline_slot_ends counted them in flight for ever (the instance is alive again), so every collection waited in the shared rate limiter until the Stripe timeout, again and again (fixed by migration 0021; regression: test/syncs/shared-rate-limit-restart.int.spec.ts)',
   'graphql-node-internal':
     'GraphQL node(id) / nodes(ids) answer an `internal` error (logged as unhandled) for the global id of a known type whose id part is not a uuid (base64 "Stream:abc"): PostgreSQL refuses the uuid',
   'deep-json-500':
