@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { RecordsQuery, type RecordsData, type SyncRecord } from '../graphql/operations.ts';
+import { recordKey } from '../graphql/useLiveRecords.ts';
 import { RecordRow } from './RecordRow.tsx';
 
 const PAGE = 50;
@@ -48,7 +49,7 @@ export function RecordPage({
           </tr>
         ) : null}
         {records.map((record) => (
-          <RecordRow key={`${record.collectionId}/${record.upstreamId}`} record={live.get(`${record.collectionId}\u0000${record.upstreamId}`) ?? record} />
+          <RecordRow key={`${record.collectionId}/${record.upstreamId}`} record={live.get(recordKey(record)) ?? record} />
         ))}
         {!more && pageInfo?.hasNextPage ? (
           <tr>

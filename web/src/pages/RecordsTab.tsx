@@ -1,16 +1,15 @@
 import { ScrollRegion } from '../components/ScrollRegion.tsx';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { useQuery, useSubscription } from 'urql';
+import { useQuery } from 'urql';
 import { EmptyState, ErrorNote, Field, Loading } from '../components/ui.tsx';
 import { listContext } from '../graphql/client.ts';
-import { RecordChangedSubscription, SyncsQuery, type RecordChangedData, type SyncRecord, type SyncsData } from '../graphql/operations.ts';
+import { SyncsQuery, type SyncRecord, type SyncsData } from '../graphql/operations.ts';
+import { recordKey, useLiveRecords } from '../graphql/useLiveRecords.ts';
 import { navigate } from '../router.tsx';
 import { RecordPage } from './RecordPage.tsx';
 import { RecordRow } from './RecordRow.tsx';
 
 const LIVE_KEEP = 100;
-
-export const recordKey = (r: SyncRecord) => `${r.collectionId}\u0000${r.upstreamId}`;
 
 /** Records of one sync of the stream: filter by collection, search by upstream id, paged, live. */
 export function RecordsTab({ streamId, query }: { streamId: string; query: URLSearchParams }) {
@@ -116,11 +115,8 @@ function LiveRecords({
   upstreamId: string;
   children: (live: Map<string, SyncRecord>) => ReactNode;
 }) {
-  const [{ data, error }] = useSubscription<RecordChangedData, SyncRecord[]>(
-    { query: RecordChangedSubscription, variables: { streamId, syncId, collectionIds: collectionId ? [collectionId] : null } },
-    (previous = [], event) => [event.recordChanged, ...previous.filter((r) => recordKey(r) !== recordKey(event.recordChanged))].slice(0, LIVE_KEEP),
-  );
-  const changes = (data ?? []).filter((r) => !upstreamId || r.upstreamId === upstreamId);
+  const { records, error } = useLiveRecords(streamId, syncId, collectionId || null, LIVE_KEEP);
+  const changes = records.filter((r) => !upstreamId || r.upstreamId === upstreamId);
   const live = new Map(changes.map((r) => [recordKey(r), r]));
   return (
     <>

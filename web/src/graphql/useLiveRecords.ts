@@ -1,0 +1,54 @@
+import { useEffect, useState } from 'react';
+import { useClient, type CombinedError } from 'urql';
+import { RecordChangedSubscription, type RecordChangedData, type SyncRecord } from './operations.ts';
+
+export const recordKey = (r: SyncRecord) => `${r.collectionId}\u0000${r.upstreamId}`;
+
+/** Newest first, one entry per record, at most `keep`. `arrived` is in arrival order (oldest first). */
+export function mergeLive(arrived: SyncRecord[], previous: SyncRecord[], keep: number): SyncRecord[] {
+  const seen = new Set<string>();
+  const merged: SyncRecord[] = [];
+  for (const record of [...arrived].reverse().concat(previous)) {
+    const key = recordKey(record);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    merged.push(record);
+    if (merged.length === keep) break;
+  }
+  return merged;
+}
+
+const FLUSH_MS = 200;
+
+/**
+ * recordChanged from now on, rendered at most every 200 ms: a backfill can send thousands of
+ * versions a second, and the page should not re-render for each.
+ */
+export function useLiveRecords(streamId: string, syncId: string, collectionId: string | null, keep: number): { records: SyncRecord[]; error: CombinedError | null } {
+  const client = useClient();
+  const [state, setState] = useState<{ records: SyncRecord[]; error: CombinedError | null }>({ records: [], error: null });
+  useEffect(() => {
+    setState({ records: [], error: null });
+    let buffer: SyncRecord[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      timer = null;
+      const arrived = buffer;
+      buffer = [];
+      setState((previous) => ({ error: null, records: mergeLive(arrived, previous.records, keep) }));
+    };
+    const subscription = client
+      .subscription<RecordChangedData>(RecordChangedSubscription, { streamId, syncId, collectionIds: collectionId ? [collectionId] : null })
+      .subscribe((result) => {
+        if (result.error) setState((previous) => ({ ...previous, error: result.error ?? null }));
+        if (!result.data) return;
+        buffer.push(result.data.recordChanged);
+        timer ??= setTimeout(flush, FLUSH_MS);
+      });
+    return () => {
+      subscription.unsubscribe();
+      if (timer) clearTimeout(timer);
+    };
+  }, [client, streamId, syncId, collectionId, keep]);
+  return state;
+}
