@@ -24,18 +24,26 @@ const FLUSH_MS = 200;
  * recordChanged from now on, rendered at most every 200 ms: a backfill can send thousands of
  * versions a second, and the page should not re-render for each.
  */
-export function useLiveRecords(streamId: string, syncId: string, collectionId: string | null, keep: number): { records: SyncRecord[]; error: CombinedError | null } {
+export interface LiveRecords {
+  /** The newest version of each recently changed record, newest first (at most `keep`). */
+  records: SyncRecord[];
+  /** Versions received since the page subscribed. */
+  received: number;
+  error: CombinedError | null;
+}
+
+export function useLiveRecords(streamId: string, syncId: string, collectionId: string | null, keep: number): LiveRecords {
   const client = useClient();
-  const [state, setState] = useState<{ records: SyncRecord[]; error: CombinedError | null }>({ records: [], error: null });
+  const [state, setState] = useState<LiveRecords>({ records: [], received: 0, error: null });
   useEffect(() => {
-    setState({ records: [], error: null });
+    setState({ records: [], received: 0, error: null });
     let buffer: SyncRecord[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
     const flush = () => {
       timer = null;
       const arrived = buffer;
       buffer = [];
-      setState((previous) => ({ error: null, records: mergeLive(arrived, previous.records, keep) }));
+      setState((previous) => ({ error: null, received: previous.received + arrived.length, records: mergeLive(arrived, previous.records, keep) }));
     };
     const subscription = client
       .subscription<RecordChangedData>(RecordChangedSubscription, { streamId, syncId, collectionIds: collectionId ? [collectionId] : null })

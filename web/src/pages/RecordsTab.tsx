@@ -10,6 +10,7 @@ import { RecordPage } from './RecordPage.tsx';
 import { RecordRow } from './RecordRow.tsx';
 
 const LIVE_KEEP = 100;
+const LIVE_SHOWN = 20;
 
 /** Records of one sync of the stream: filter by collection, search by upstream id, paged, live. */
 export function RecordsTab({ streamId, query }: { streamId: string; query: URLSearchParams }) {
@@ -115,8 +116,9 @@ function LiveRecords({
   upstreamId: string;
   children: (live: Map<string, SyncRecord>) => ReactNode;
 }) {
-  const { records, error } = useLiveRecords(streamId, syncId, collectionId || null, LIVE_KEEP);
+  const { records, received, error } = useLiveRecords(streamId, syncId, collectionId || null, LIVE_KEEP);
   const changes = records.filter((r) => !upstreamId || r.upstreamId === upstreamId);
+  const shown = Math.min(changes.length, LIVE_SHOWN);
   const live = new Map(changes.map((r) => [recordKey(r), r]));
   return (
     <>
@@ -125,7 +127,9 @@ function LiveRecords({
           <span className="pulse" aria-hidden="true" /> Live changes
         </h3>
         <p className="muted" role="status" aria-live="polite">
-          {changes.length === 0 ? 'Waiting for changes…' : `${changes.length} record${changes.length === 1 ? '' : 's'} changed since you opened this page`}
+          {changes.length === 0
+            ? 'Waiting for changes…'
+            : `${received} change${received === 1 ? '' : 's'} since you opened this page${upstreamId ? '' : `; the latest ${shown} record${shown === 1 ? '' : 's'} below`}`}
         </p>
         <ErrorNote error={error} />
         {changes.length > 0 ? (
@@ -133,7 +137,7 @@ function LiveRecords({
           <table className="table records">
             <caption className="visually-hidden">Records changed live</caption>
             <tbody data-testid="live-records">
-              {changes.slice(0, 20).map((record) => (
+              {changes.slice(0, LIVE_SHOWN).map((record) => (
                 <RecordRow key={recordKey(record)} record={record} isNew />
               ))}
             </tbody>
