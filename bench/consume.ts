@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AckPolicy, connect, type JetStreamManager } from 'nats';
 import { restClient } from '../test/support/api.ts';
 import type { ChildServer } from '../test/support/child-server.ts';
+import { drainHttpConsumer } from './support/http-drain.ts';
 import { BENCH_TOKEN } from './support/processes.ts';
 
 const WORKERS = 4;
@@ -26,24 +27,7 @@ export async function benchConsume(server: ChildServer, syncId: string, expected
   await api.post(`/v1/http-consumers/${consumer.body.id}/nack`, { ack_tokens: [sample.body[0].ack_token] });
   const payload = JSON.stringify(sample.body[0].record);
 
-  let delivered = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: WORKERS }, async () => {
-      for (;;) {
-        const next = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: BATCH });
-        if (next.status !== 200) throw new Error(`next: ${next.status} ${JSON.stringify(next.body)}`);
-        const messages = next.body as { ack_token: string }[];
-        if (messages.length === 0) {
-          if (delivered >= expected) return;
-          continue;
-        }
-        delivered += messages.length;
-        await api.post(`/v1/http-consumers/${consumer.body.id}/ack`, { ack_tokens: messages.map((m) => m.ack_token) });
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { delivered, seconds } = await drainHttpConsumer([api], consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
   return { messages: delivered, messagesPerSecond: delivered / seconds, baselineMessagesPerSecond: await baselineJetStream(natsUrl, expected, payload) };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { restClient } from '../test/support/api.ts';
 import type { ChildServer } from '../test/support/child-server.ts';
+import { drainHttpConsumer } from './support/http-drain.ts';
 import { BENCH_TOKEN, startEmulator, startServer, stopServer } from './support/processes.ts';
 
 const WORKERS = 4;
@@ -62,25 +63,7 @@ async function drain(servers: ChildServer[], syncId: string, expected: number): 
   const apis = servers.map((s) => restClient(s.url, BENCH_TOKEN));
   const consumer = await apis[0]!.post('/v1/http-consumers', { name: `bench-scale-out-${randomUUID().slice(0, 8)}`, sync_id: syncId });
   if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
-  let delivered = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: WORKERS }, async (_, worker) => {
-      const api = apis[worker % apis.length]!;
-      for (;;) {
-        const next = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: BATCH });
-        if (next.status !== 200) throw new Error(`next: ${next.status} ${JSON.stringify(next.body)}`);
-        const messages = next.body as { ack_token: string }[];
-        if (messages.length === 0) {
-          if (delivered >= expected) return;
-          continue;
-        }
-        delivered += messages.length;
-        await api.post(`/v1/http-consumers/${consumer.body.id}/ack`, { ack_tokens: messages.map((m) => m.ack_token) });
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { delivered, seconds } = await drainHttpConsumer(apis, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
   await apis[0]!.delete(`/v1/http-consumers/${consumer.body.id}`);
   return { messagesPerSecond: delivered / seconds, seconds };
 }
