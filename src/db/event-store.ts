@@ -1,5 +1,5 @@
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import type pg from 'pg';
+import pg from 'pg';
 import { inlineProjections } from '@event-driven-io/emmett';
 import { readModelProjections } from '../projections/index.ts';
 import { toInlineProjection } from '../projections/read-model-projection.ts';
@@ -15,7 +15,22 @@ export function createEventStore(connectionString: string, pool: pg.Pool): Postg
     schema: { autoMigration: 'None' },
   });
   pools.set(store, pool);
+  plainJsonParsing();
   return store;
+}
+
+/**
+ * Emmett's driver (dumbo) sets pg's global json/jsonb parsers, once, to JSON.parse with a reviver
+ * that turns strings of 16+ digits and unsafe integers into BigInt: a record whose provider data
+ * held "12345678901234567890" (a phone number, an external id) came back from the read model with
+ * a BigInt in it — its type changed, and every JSON answer or NATS message carrying it failed
+ * ("Do not know how to serialize a BigInt"). It also cost a callback per JSON value on every read.
+ * The event store is created first; its setting is not made again (dumbo checks a flag), so
+ * plain JSON.parse stays. int8 stays BigInt (src/db/prisma.ts copes with it).
+ */
+function plainJsonParsing(): void {
+  pg.types.setTypeParser(pg.types.builtins.JSON, JSON.parse);
+  pg.types.setTypeParser(pg.types.builtins.JSONB, JSON.parse);
 }
 
 const pools = new WeakMap<PostgresEventStore, pg.Pool>();
