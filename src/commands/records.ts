@@ -68,10 +68,10 @@ export interface AppendOptions {
  */
 export async function appendRecords(ctx: AppContext, batch: RecordBatch, options: AppendOptions = {}): Promise<RecordVersion[]> {
   if (batch.objects.length === 0 && !options.alsoInTransaction) return [];
-  const prepared = batch.objects.map(prepare);
-  const jsonOf = new Map(prepared.map((p) => [p.version, p.json]));
-  const versions = prepared.map((p) => p.version);
   const { changes, maxIdx } = await ctx.streamWriteLock.transaction(batch.streamId, async (db) => {
+    const prepared = (await withStoredDataOnPartialTombstones(db, batch)).map(prepare);
+    const jsonOf = new Map(prepared.map((p) => [p.version, p.json]));
+    const versions = prepared.map((p) => p.version);
     let changes: RecordVersion[] = [];
     let maxIdx: bigint | null = null;
     if (versions.length > 0) {
@@ -102,6 +102,36 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
     ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: maxIdx ?? 0n });
   }
   return changes;
+}
+
+/**
+ * Tombstones the provider could only name (`partialTombstone`) take the last known data: of an
+ * earlier version in the same batch, else of the stored record. One of a record already deleted
+ * is dropped (its tombstone has that data); one of a record never seen stays, and changedRecords
+ * drops it.
+ */
+async function withStoredDataOnPartialTombstones(db: pg.ClientBase, batch: RecordBatch): Promise<readonly UpstreamObject[]> {
+  const partial = batch.objects.filter((o) => o.deleted && o.partialTombstone);
+  if (partial.length === 0) return batch.objects;
+  const { rows } = await db.query<{ upstream_id: string; data: Record<string, unknown>; deleted: boolean }>(
+    `SELECT u.id AS upstream_id, r.data, r.deleted FROM unnest($3::text[]) AS u(id)
+     CROSS JOIN LATERAL (
+       SELECT data, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = u.id LIMIT 1
+     ) r`,
+    [batch.syncId, batch.collectionId, [...new Set(partial.map((o) => o.upstreamId))]],
+  );
+  const known = new Map(rows.map((r) => [r.upstream_id, r]));
+  return batch.objects.flatMap((object) => {
+    const last = known.get(object.upstreamId);
+    if (!object.deleted || !object.partialTombstone) {
+      known.set(object.upstreamId, { upstream_id: object.upstreamId, data: object.data, deleted: object.deleted });
+      return [object];
+    }
+    if (!last) return [object];
+    if (last.deleted) return [];
+    known.set(object.upstreamId, { ...last, deleted: true });
+    return [{ ...object, data: last.data }];
+  });
 }
 
 /**

@@ -13,6 +13,12 @@ export interface UpstreamObject {
   upstreamUpdatedAt: Date | null;
   /** true when the provider reports the object as deleted; `data` is then the last known version. */
   deleted: boolean;
+  /**
+   * For a tombstone whose `data` is only what the provider still says of a gone object (its id):
+   * the stream keeps the last data it stored instead (DESIGN.md §2: a tombstone carries the last
+   * known data). GitHub, Jira and purged records give no more.
+   */
+  partialTombstone?: boolean;
 }
 
 export interface ListPage {

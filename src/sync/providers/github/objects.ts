@@ -58,11 +58,11 @@ export function liveObject(upstreamId: string, data: GitHubObject): UpstreamObje
 
 /**
  * A tombstone for an object GitHub no longer shows. GitHub keeps nothing of a deleted
- * repository or issue, so `data` holds what identifies it (GitHub's own field names), not its
- * last full state.
+ * repository or issue, so `data` holds only what identifies it (GitHub's own field names): the
+ * stream keeps the record's last full state instead (`partialTombstone`).
  */
 export function tombstone(upstreamId: string, data: GitHubObject): UpstreamObject {
-  return { upstreamId, data, upstreamCreatedAt: null, upstreamUpdatedAt: null, deleted: true };
+  return { upstreamId, data, upstreamCreatedAt: null, upstreamUpdatedAt: null, deleted: true, partialTombstone: true };
 }
 
 /** Oldest change first; tombstones (no change time) after the live objects. */

@@ -151,7 +151,11 @@ export class SalesforceSession implements ProviderSession {
     });
     const { fresh, d, dSeen } = advanceDeletes(cursor, entries, parseSalesforceDate(log.latestDateCovered));
     const last = new Map((await this.lastStates(collection, fresh.map((e) => e.id))).map((r) => [recordId(r), r]));
-    const tombstones = fresh.map((e) => toUpstreamObject(last.get(e.id) ?? stub(collection.sobject, e.id), true, e.deletedAt));
+    // Purged from the recycle bin: the stub only names the record, the stream keeps its last stored data.
+    const tombstones = fresh.map((e) => {
+      const recycled = last.get(e.id);
+      return recycled ? toUpstreamObject(recycled, true, e.deletedAt) : { ...toUpstreamObject(stub(collection.sobject, e.id), true, e.deletedAt), partialTombstone: true };
+    });
     return { tombstones, d, dSeen };
   }
 

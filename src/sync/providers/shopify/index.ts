@@ -5,7 +5,6 @@ import { nextLink } from '../http-json.ts';
 import { ShopifyClient } from './client.ts';
 import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, fingerprint, type Changed, type ChangesCursor } from './changes-cursor.ts';
 import { shopifyCollection, shopifyCollections, type ShopifyCollection } from './collections.ts';
-import { LastKnown } from './last-known.ts';
 
 const PAGE_SIZE = 250;
 /** A poll stops after this many new objects when Shopify lists them in `updated_at` order. */
@@ -45,7 +44,6 @@ function toUpstreamObject(data: ShopifyRecord, deleted = false): UpstreamObject 
 }
 
 class ShopifySession implements ProviderSession {
-  private readonly lastKnown = new LastKnown();
 
   constructor(private readonly client: ShopifyClient) {}
 
@@ -84,9 +82,11 @@ class ShopifySession implements ProviderSession {
     const objects = new Map<string, UpstreamObject>();
     for (const changed of updates.fresh) objects.set(changed.id, toUpstreamObject(changed.item));
     for (const { item: subjectId, at } of deletes.fresh) {
-      const last = objects.get(subjectId)?.data ?? this.lastKnown.take(collectionId, subjectId) ?? { id: Number(subjectId) };
+      // Destroy events name only the object: the stream keeps the record's last data (partialTombstone) unless this poll listed it.
+      const listed = objects.get(subjectId)?.data;
       objects.delete(subjectId);
-      objects.set(subjectId, { ...toUpstreamObject(last, true), upstreamId: subjectId, upstreamUpdatedAt: new Date(at * 1000) });
+      const tombstone = toUpstreamObject(listed ?? { id: Number(subjectId) }, true);
+      objects.set(subjectId, { ...tombstone, upstreamId: subjectId, upstreamUpdatedAt: new Date(at * 1000), ...(listed ? {} : { partialTombstone: true }) });
     }
     const next: ChangesCursor = { u: updates.u, seen: updates.seen, e: deletes.e, ev: deletes.ev };
     return { objects: [...objects.values()], cursor: encodeChangesCursor(next), hasMore };
@@ -101,20 +101,20 @@ class ShopifySession implements ProviderSession {
     switch (kind) {
       case 'create': {
         const answer = await this.client.request<Record<string, ShopifyRecord>>('POST', this.client.url(`${collection.plural}.json`), { [collection.singular]: item.data });
-        return this.remembered(collection, this.envelopeOf(collection, answer.body));
+        return toUpstreamObject(this.envelopeOf(collection, answer.body));
       }
       case 'update': {
         const id = needId();
         const answer = await this.client.request<Record<string, ShopifyRecord>>('PUT', this.client.url(`${collection.plural}/${id}.json`), {
           [collection.singular]: { ...item.data, id: Number(id) },
         });
-        return this.remembered(collection, this.envelopeOf(collection, answer.body));
+        return toUpstreamObject(this.envelopeOf(collection, answer.body));
       }
       case 'delete': {
         const id = needId();
         // Shopify answers a delete with `{}`: the object is read first so the tombstone keeps its last state.
         const last = await this.currentState(collection, id);
-        if (last === null) return toUpstreamObject(this.lastKnown.take(collectionId, id) ?? { id: Number(id) }, true);
+        if (last === null) return { ...toUpstreamObject({ id: Number(id) }, true), partialTombstone: true };
         try {
           await this.client.request<unknown>('DELETE', this.client.url(`${collection.plural}/${id}.json`));
         } catch (error) {
@@ -197,7 +197,6 @@ class ShopifySession implements ProviderSession {
   private objectsOf(collection: ShopifyCollection, body: Record<string, ShopifyRecord[]> | undefined): ShopifyRecord[] {
     const objects = body?.[collection.plural];
     if (!Array.isArray(objects)) throw new Error(`Shopify answered a ${collection.plural} listing without "${collection.plural}"`);
-    for (const object of objects) this.lastKnown.remember(collection.id, String(object.id), object);
     return objects;
   }
 
@@ -205,11 +204,6 @@ class ShopifySession implements ProviderSession {
     const object = body?.[collection.singular];
     if (!object || typeof object !== 'object') throw new Error(`Shopify answered without "${collection.singular}"`);
     return object;
-  }
-
-  private remembered(collection: ShopifyCollection, object: ShopifyRecord): UpstreamObject {
-    this.lastKnown.remember(collection.id, String(object.id), object);
-    return toUpstreamObject(object);
   }
 }
 
