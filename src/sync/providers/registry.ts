@@ -5,9 +5,10 @@ import type { Provider } from './provider.ts';
 import { shopifyProvider } from './shopify/index.ts';
 import { salesforceProvider } from './salesforce/index.ts';
 import { stripeProvider } from './stripe/index.ts';
+import { zendeskProvider } from './zendesk/index.ts';
 
 /** Every provider Syncline can sync; add new ones here. */
-export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider, githubProvider];
+export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider, githubProvider, zendeskProvider];
 
 const byName = new Map(providers.map((p) => [p.name, p]));
 
