@@ -4,6 +4,7 @@ import type { EmulatorDescriptor } from './kit/provider-emulator.ts';
 import { salesforceEmulatorDescriptor } from './salesforce/index.ts';
 import { shopifyEmulatorDescriptor } from './shopify/index.ts';
 import { stripeEmulator } from './stripe/descriptor.ts';
+import { zendeskEmulatorDescriptor } from './zendesk/index.ts';
 
 /** Every emulator `npm run emulate -- <provider>` can start; add new ones here. */
-export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, shopifyEmulatorDescriptor, githubEmulatorDescriptor, hubspotEmulatorDescriptor, salesforceEmulatorDescriptor];
+export const emulators: readonly EmulatorDescriptor[] = [stripeEmulator, zendeskEmulatorDescriptor, shopifyEmulatorDescriptor, githubEmulatorDescriptor, hubspotEmulatorDescriptor, salesforceEmulatorDescriptor];
