@@ -1,3 +1,4 @@
+import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
 import type { Logger } from '../logger.ts';
@@ -40,9 +41,15 @@ export class HistoryRecorder {
       const pool = eventStorePool(this.eventStore);
       for (const [consumerId, events] of batch) {
         const stream = `consumer-${consumerId}-messages`;
-        await (pool ? inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events)) : this.eventStore.appendToStream(stream, events)).catch(
-          (error: unknown) => this.logger.warn({ err: error, consumerId }, 'could not record delivery history'),
-        );
+        // Instances serving one consumer flush into the same stream: the stream row is locked, and a
+        // race on its very first append is retried once.
+        const append = async (): Promise<void> => {
+          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events, { lockStream: true }));
+          else await this.eventStore.appendToStream(stream, events);
+        };
+        await append()
+          .catch((error: unknown) => (error instanceof ExpectedVersionConflictError ? append() : Promise.reject(error)))
+          .catch((error: unknown) => this.logger.warn({ err: error, consumerId }, 'could not record delivery history'));
       }
     });
     return this.flushing;
