@@ -1,0 +1,4 @@
+import { describeConformance } from './conformance/conformance.ts';
+import { jiraConformanceTarget } from './targets/jira.ts';
+
+describeConformance(jiraConformanceTarget);
