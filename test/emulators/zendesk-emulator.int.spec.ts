@@ -103,6 +103,8 @@ describe('Zendesk emulator: auth, exports, tickets', () => {
     const [someone] = emulator.objects('ticket');
     const badStatus = await call(emulator, 'PUT', `/api/v2/tickets/${someone!.id}.json`, { body: { ticket: { status: 'exploded' } } });
     expect(badStatus.status).toBe(422);
+    const nobody = await call(emulator, 'POST', '/api/v2/tickets.json', { body: { ticket: { requester_id: 1, comment: { body: 'Who am I?' } } } });
+    expect(nobody).toMatchObject({ status: 422, body: { error: 'RecordInvalid', details: { requester: [{ description: 'Requester: is invalid' }] } } });
     expect(await call(emulator, 'GET', '/api/v2/incremental/tickets/cursor.json?cursor=bm9wZQ')).toMatchObject({ status: 400, body: { error: 'InvalidPaginationParameter' } });
     expect(await call(emulator, 'GET', '/api/v2/incremental/tickets/cursor.json')).toMatchObject({ status: 422, body: { error: 'InvalidValue' } });
   });

@@ -73,7 +73,7 @@ export class ZendeskStore {
     const comment = input.comment && typeof input.comment === 'object' ? (input.comment as ZendeskObject) : null;
     const body = typeof comment?.body === 'string' ? comment.body : typeof comment?.html_body === 'string' ? comment.html_body : null;
     const users = this.live('user');
-    const requester = typeof input.requester_id === 'number' ? this.get('user', input.requester_id) : users.length > 0 ? this.random.pick(users) : null;
+    const requester = typeof input.requester_id === 'number' ? this.requester(input.requester_id) : users.length > 0 ? this.random.pick(users) : null;
     const agents = users.filter((u) => u.role === 'agent');
     if (body === null && !seeded) throw recordInvalid('description', 'Description: cannot be blank', 'BlankValue');
     const fields = writable(input);
@@ -115,6 +115,12 @@ export class ZendeskStore {
     all.sort((a, b) => Date.parse(String(a.object.updated_at)) - Date.parse(String(b.object.updated_at)) || a.seq - b.seq);
     this.seq = 0;
     for (const stored of all) stored.seq = ++this.seq;
+  }
+
+  private requester(id: number): ZendeskObject {
+    const found = this.byKind.user.get(id);
+    if (!found || !isLive('user', found.object)) throw recordInvalid('requester', 'Requester: is invalid');
+    return found.object;
   }
 
   private checkTicketFields(fields: ZendeskObject): void {
