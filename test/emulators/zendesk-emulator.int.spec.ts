@@ -69,6 +69,8 @@ describe('Zendesk emulator: auth, exports, tickets', () => {
     expect(all.items.map((t) => t.id).sort((a, b) => a - b)).toEqual(emulator.objects('ticket').map((t) => t.id));
     const times = all.items.map((t) => Date.parse(t.updated_at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+    const count = await call(emulator, 'GET', '/api/v2/tickets/count.json');
+    expect(count.body).toEqual({ count: { value: 1500, refreshed_at: expect.stringMatching(ZENDESK_TIME) } });
     const [ticket] = all.items;
     expect(ticket).toMatchObject({ url: `${emulator.url}/api/v2/tickets/${ticket!.id}.json`, status: expect.any(String), tags: expect.any(Array) });
     expect(ticket!.created_at).toMatch(ZENDESK_TIME);

@@ -8,14 +8,16 @@
 import { basicCredentials, EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRateLimit, type EmulatorRequest, type EmulatorWireFormat, type RateLimitState } from '../kit/http-emulator.ts';
 import { cursorExport, timeExport, type ExportRequest } from './export.ts';
 import type { ZendeskObject } from './objects.ts';
-import { notFound, type ZendeskStore } from './store.ts';
-import { nowSeconds } from './time.ts';
+import { notFound, type ZendeskCollection, type ZendeskStore } from './store.ts';
+import { nowSeconds, zendeskTime } from './time.ts';
 
 /** The Enterprise plan's account-wide limit, shown when the emulator has no limit of its own. */
 const PLAN_LIMIT = 700;
 
 const EXPORTS = /^\/api\/v2\/incremental\/(tickets\/cursor|users\/cursor|organizations)(?:\.json)?$/;
 const RESOURCE = /^\/api\/v2\/(tickets|users|organizations)(?:\/(\d+))?(?:\.json)?$/;
+const COUNT = /^\/api\/v2\/(tickets|users|organizations)\/count(?:\.json)?$/;
+const KIND: Record<string, ZendeskCollection> = { tickets: 'ticket', users: 'user', organizations: 'organization' };
 
 export interface ExportRules {
   /** Items changed within this many seconds are left out, and a younger start_time refused (Zendesk: 60). */
@@ -64,6 +66,11 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
       if (request.method !== 'GET') throw notFound();
       this.admitExport();
       return { status: 200, body: this.export(exported[1] as string, request) };
+    }
+    const counted = COUNT.exec(request.path);
+    if (counted && request.method === 'GET') {
+      // Zendesk's counts: `{count: {value, refreshed_at}}` (cached up to a day on large accounts).
+      return { status: 200, body: { count: { value: this.store.live(KIND[counted[1] as string] as ZendeskCollection).length, refreshed_at: zendeskTime(nowSeconds()) } } };
     }
     const match = RESOURCE.exec(request.path);
     if (!match) throw notFound();

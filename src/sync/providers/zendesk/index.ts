@@ -47,13 +47,17 @@ class ZendeskSession implements ProviderSession {
     if (collection.exportKind === 'cursor') {
       const page = await this.cursorPage(collection, cursor === null ? { start_time: '0' } : { cursor });
       const live = page.objects.filter((o) => !collection.isDeleted(o));
-      return { objects: live.map((o) => toUpstreamObject(o, false)), nextCursor: page.endOfStream ? null : (page.afterCursor ?? null), totalCount: null };
+      return { objects: live.map((o) => toUpstreamObject(o, false)), nextCursor: page.endOfStream ? null : (page.afterCursor ?? null), totalCount: cursor === null ? await this.count(collection) : null };
     }
     const start = cursor === null ? 0 : Number(cursor);
     const page = await this.timePage(collection, start);
     // Objects of the page's last second come again on the next page (upserts of the same data).
     const next = page.endTime > start ? page.endTime : start + 1;
-    return { objects: page.objects.filter((o) => !collection.isDeleted(o)).map((o) => toUpstreamObject(o, false)), nextCursor: page.endOfStream ? null : String(next), totalCount: null };
+    return {
+      objects: page.objects.filter((o) => !collection.isDeleted(o)).map((o) => toUpstreamObject(o, false)),
+      nextCursor: page.endOfStream ? null : String(next),
+      totalCount: cursor === null ? await this.count(collection) : null,
+    };
   }
 
   async initialChangesCursor(collectionId: string): Promise<string> {
@@ -145,6 +149,20 @@ class ZendeskSession implements ProviderSession {
     const object = body?.[collection.singular];
     if (!object || typeof object !== 'object') throw new Error(`Zendesk answered without "${collection.singular}"`);
     return object;
+  }
+
+  /**
+   * `GET <plural>/count.json` → `{count: {value, refreshed_at}}`, for the backfill percentage only
+   * (Zendesk caches it on large accounts): null when the account does not answer it.
+   */
+  private async count(collection: ZendeskCollection): Promise<number | null> {
+    try {
+      const body = (await this.client.get<{ count?: { value?: unknown } }>(this.client.url(`${collection.plural}/count.json`))).body;
+      return typeof body?.count?.value === 'number' ? body.count.value : null;
+    } catch (error) {
+      if (error instanceof UpstreamRequestError && error.status < 500) return null;
+      throw error;
+    }
   }
 
   /** The ticket as GET answers it, or null when Zendesk no longer has it. */

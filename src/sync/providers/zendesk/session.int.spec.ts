@@ -11,11 +11,14 @@ function connect(emulator: ZendeskEmulator, apiToken = emulator.apiToken, email 
   });
 }
 
+const totals = new Map<string, number | null>();
+
 async function backfill(session: ProviderSession, collectionId: string): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
     const page = await session.listPage(collectionId, cursor);
+    if (cursor === null) totals.set(collectionId, page.totalCount);
     ids.push(...page.objects.map((o) => o.upstreamId));
     cursor = page.nextCursor;
   } while (cursor);
@@ -50,10 +53,13 @@ describe('Zendesk provider against the emulator', () => {
     const tickets = await backfill(session, 'zendesk:ticket');
     expect(new Set(tickets)).toEqual(new Set(emulator.objects('ticket').map((t) => String(t.id))));
     expect(tickets).toHaveLength(emulator.objects('ticket').length);
+    // The first page also asks tickets/count.json, for the backfill percentage.
+    expect(totals.get('zendesk:ticket')).toBe(emulator.objects('ticket').length);
     const exports = emulator.requestLog.filter((e) => e.path === '/api/v2/incremental/tickets/cursor.json');
     expect(exports.map((e) => new URLSearchParams(e.query).has('cursor'))).toEqual([false, true]);
     expect(new Set(await backfill(session, 'zendesk:user'))).toEqual(new Set(emulator.objects('user').map((u) => String(u.id))));
     expect(new Set(await backfill(session, 'zendesk:organization'))).toEqual(new Set(emulator.objects('organization').map((o) => String(o.id))));
+    expect(totals.get('zendesk:organization')).toBe(30);
   });
 
   it('follows ticket changes with after_cursor: creates and updates once, deletes as tombstones of the exported ticket', async () => {
