@@ -12,6 +12,11 @@ export interface UpstreamFetchOptions {
   onEvent?: (event: UpstreamFetchEvent) => void;
   /** Attempts for 5xx and network errors before the last answer/error is handed back. */
   maxAttempts?: number;
+  /**
+   * How long one attempt may go without its answer (headers and body) before it is abandoned as
+   * a network failure (retried when safe). Rate-limit waits do not count. Default 30 s.
+   */
+  attemptTimeoutMs?: number;
   /** Attempts for 429 answers (they also pause the whole sync). */
   maxRateLimitedAttempts?: number;
   baseDelayMs?: number;
@@ -37,6 +42,17 @@ export type RateLimitedAnswerCheck = (answer: { status: number; headers: Headers
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
+/** An attempt that got no (whole) answer within `attemptTimeoutMs`. */
+export class UpstreamTimeoutError extends Error {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no answer from ${new URL(url).origin} within ${timeoutMs / 1000} s (${new URL(url).pathname})`);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
 /**
  * The only way providers reach the network: every request takes a rate-limiter slot, 429s pause
  * the whole sync (for `Retry-After` when given, else a jittered backoff), and 5xx / network
@@ -52,6 +68,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     maxRateLimitedAttempts = 12,
     baseDelayMs = 500,
     maxDelayMs = 30_000,
+    attemptTimeoutMs = 30_000,
     fetch: send = globalThis.fetch,
     isRateLimited,
     quotaPauseMs,
@@ -67,11 +84,14 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     let rateLimited = 0;
     for (;;) {
       const release = await limiter.acquire(requestSignal);
+      // The attempt's own clock starts once it has its slot; it also bounds reading the body.
+      const attemptSignal = AbortSignal.any([requestSignal, AbortSignal.timeout(attemptTimeoutMs)]);
       let response: Response;
       try {
-        response = await send(input, { ...init, signal: requestSignal });
-      } catch (error) {
+        response = await send(input, { ...init, signal: attemptSignal });
+      } catch (thrown) {
         release();
+        const error = !requestSignal.aborted && attemptSignal.aborted ? new UpstreamTimeoutError(url, attemptTimeoutMs) : thrown;
         failures++;
         if (requestSignal.aborted || !retryable || failures >= maxAttempts) throw error;
         const waitMs = backoff(failures);
