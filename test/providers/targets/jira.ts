@@ -1,7 +1,30 @@
 /** The Jira provider's conformance target: Basic auth with an email and an API token. */
 
 import { startJiraEmulator, type JiraEmulator } from '../../../src/emulators/jira/index.ts';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { ConformanceTarget } from '../conformance/target.ts';
+
+type Fields = Record<string, unknown>;
+
+/** An embedded project or user summary reduced to its id. */
+const idOf = (value: unknown): unknown => (value && typeof value === 'object' ? ((value as Fields).accountId ?? (value as Fields).id) : value);
+
+/**
+ * An issue embeds summaries of its project and people (`fields.project`, `assignee`,
+ * `reporter`, `creator`), and Jira answers them as they are now: renaming a project or a user
+ * changes every issue's answer without changing its `updated`, so no issue search sees it. A
+ * record keeps them as of the issue's last change (`jira:project` / `jira:user` carry the current
+ * ones): issues are the same when everything else is equal and those summaries name the same ids.
+ */
+function sameObject(collectionId: string, data: Record<string, unknown>, upstream: Record<string, unknown>): boolean {
+  if (collectionId !== 'jira:issue') return canonicalJson(data) === canonicalJson(upstream);
+  const reduce = (issue: Record<string, unknown>): Record<string, unknown> => {
+    const fields = { ...((issue.fields ?? {}) as Fields) };
+    for (const name of ['project', 'assignee', 'reporter', 'creator']) fields[name] = idOf(fields[name]);
+    return { ...issue, fields };
+  };
+  return canonicalJson(reduce(data)) === canonicalJson(reduce(upstream));
+}
 
 export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
   provider: 'jira',
@@ -17,6 +40,7 @@ export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
       rateLimit: rateLimit ?? null,
     }),
   credential: async (_api, emulator) => ({ kind: 'jira', access_token: emulator.apiToken, metadata: { email: emulator.email }, api_base_url: emulator.url }),
+  sameObject,
   upstreamId: (collectionId, object) => String(collectionId === 'jira:user' ? object.accountId : object.id),
   mutation: {
     collectionId: 'jira:issue',
