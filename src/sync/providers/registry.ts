@@ -1,6 +1,7 @@
 import { UnprocessableError } from '../../errors.ts';
 import { githubProvider } from './github/index.ts';
 import { hubspotProvider } from './hubspot/index.ts';
+import { jiraProvider } from './jira/index.ts';
 import type { Provider } from './provider.ts';
 import { shopifyProvider } from './shopify/index.ts';
 import { salesforceProvider } from './salesforce/index.ts';
@@ -8,7 +9,7 @@ import { stripeProvider } from './stripe/index.ts';
 import { zendeskProvider } from './zendesk/index.ts';
 
 /** Every provider Syncline can sync; add new ones here. */
-export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider, githubProvider, zendeskProvider];
+export const providers: readonly Provider[] = [stripeProvider, shopifyProvider, hubspotProvider, salesforceProvider, githubProvider, zendeskProvider, jiraProvider];
 
 const byName = new Map(providers.map((p) => [p.name, p]));
 
