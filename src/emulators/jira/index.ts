@@ -14,6 +14,8 @@ export interface JiraEmulatorOptions extends CommonEmulatorOptions {
   email?: string;
   /** The account's time zone: JQL dates are read in it. Default `America/New_York`. */
   timeZone?: string;
+  /** Test knob: read JQL dates in this zone instead of the account's `timeZone` (Jira uses the account's). */
+  jqlTimeZone?: string;
   /** Seeded objects per collection; overrides `objects`. */
   seed?: Partial<SeedCounts>;
 }
@@ -31,7 +33,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
   const store = new JiraStore(random.fork());
   const objects = options.objects ?? 0;
   seed(store, random.fork(), { project: Math.max(1, Math.ceil(objects / 2)), user: Math.max(1, objects), issue: objects, ...options.seed }, { email, displayName: 'Site Admin' }, options.timeZone ?? 'America/New_York');
-  const http = new HttpEmulator(new JiraWireFormat(store, { email, apiToken }), {
+  const http = new HttpEmulator(new JiraWireFormat(store, { email, apiToken }, options.jqlTimeZone ?? null), {
     rateLimit: options.rateLimit ?? null,
     faults: validateFaults(options.faults ?? {}),
     faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,

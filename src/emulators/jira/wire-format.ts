@@ -32,6 +32,8 @@ export class JiraWireFormat implements EmulatorWireFormat {
   constructor(
     private readonly store: JiraStore,
     private readonly identity: JiraIdentity,
+    /** Reads JQL dates in this zone instead of the account's (a test knob: Jira itself uses the account's). */
+    private readonly jqlTimeZone: string | null = null,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
@@ -144,7 +146,7 @@ export class JiraWireFormat implements EmulatorWireFormat {
     try {
       const jql = parseJql(jqlText);
       if (jql.clauses.length === 0) throw jiraError(400, ['Unbounded JQL queries are not allowed here. Please add a search restriction to your query.']);
-      compiled = compileJql(jql, this.me().timeZone, Date.now());
+      compiled = compileJql(jql, this.jqlTimeZone ?? this.me().timeZone, Date.now());
     } catch (error) {
       if (error instanceof JqlError) throw jiraError(400, [error.message]);
       throw error;

@@ -7,6 +7,7 @@ import { jiraCollection, jiraCollections, type JiraCollectionId } from './collec
 import { advanceUpdates, decodeIssueCursor, encodeIssueCursor, isFresh, RECONCILE_EVERY_POLLS, type IssueCursor, type Listed } from './issue-cursor.ts';
 import { decodeListingCursor, diffListing, encodeListingCursor, fingerprint } from './listing-cursor.ts';
 import { allIssueIds, ALL_ISSUES_JQL, approximateCount, ISSUE_PAGE, issueById, listAll, projectPage, searchPage, userPage, type JiraRecord, type OffsetPage } from './reads.ts';
+import { profileTimeZone, resolveJqlZone } from './jql-zone.ts';
 import { nearLimitPauseMs } from './near-limit.ts';
 import { floorMinute, jqlMinute, parseJiraTime } from './time.ts';
 
@@ -179,23 +180,23 @@ class JiraSession implements ProviderSession {
     return { listed: [...byId.values()], hasMore: false };
   }
 
+  /** The zone Jira reads JQL dates in (jql-zone.ts): kept for the session once checked. */
   private userTimeZone(): Promise<string> {
-    this.timeZone ??= this.client.get<{ timeZone?: unknown }>(this.client.url('myself')).then(
-      ({ body }) => (typeof body?.timeZone === 'string' && body.timeZone ? body.timeZone : 'UTC'),
-      (error: unknown) => {
-        this.timeZone = null;
-        throw error;
-      },
-    );
+    this.timeZone ??= (async () => {
+      const { timeZone: profile } = await profileTimeZone(this.client);
+      const zone = await resolveJqlZone(this.client, profile);
+      if (!zone.checked) this.timeZone = null;
+      return zone.timeZone;
+    })().catch((error: unknown) => {
+      this.timeZone = null;
+      throw error;
+    });
     return this.timeZone;
   }
 
-  /** Jira's clock (the `Date` of a /myself answer, which also tells the account's time zone). */
+  /** Jira's clock: the `Date` of a /myself answer (ours when the site gives none). */
   private async jiraNow(): Promise<number> {
-    const answer = await this.client.get<{ timeZone?: unknown }>(this.client.url('myself'));
-    if (typeof answer.body?.timeZone === 'string' && answer.body.timeZone) this.timeZone = Promise.resolve(answer.body.timeZone);
-    const date = Date.parse(answer.headers.get('date') ?? '');
-    return Number.isFinite(date) ? date : Date.now();
+    return (await profileTimeZone(this.client)).dateMs ?? Date.now();
   }
 }
 

@@ -29,6 +29,7 @@ describe('Jira issue changes cursor', () => {
       { id: 'b', at: at('2024-11-10T18:38:45.000Z'), item: 'b again' },
       { id: 'c', at: at('2024-11-10T18:38:20.000Z'), item: 'c late in the same minute' },
       { id: 'd', at: at('2024-11-10T18:39:05.000Z'), item: 'd next minute' },
+      { id: 'e', at: at('2024-11-10T18:37:59.000Z'), item: 'e before the cursor minute' },
     ];
     const next = advanceUpdates(cursor, listed);
     expect(next.fresh.map((f) => f.item)).toEqual(['c late in the same minute', 'b again', 'd next minute']);

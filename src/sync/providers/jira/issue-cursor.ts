@@ -44,8 +44,13 @@ export interface Listed<T> {
   item: T;
 }
 
-/** true when the search answered a version of the issue the cursor has not applied. */
-export const isFresh = (cursor: Pick<IssueCursor, 'seen'>, listed: Listed<unknown>): boolean => {
+/**
+ * true when the search answered a version of the issue the cursor has not applied. Versions older
+ * than the cursor's minute were answered by earlier polls (a site that reads the JQL date earlier
+ * than meant answers them again).
+ */
+export const isFresh = (cursor: Pick<IssueCursor, 'u' | 'seen'>, listed: Listed<unknown>): boolean => {
+  if (listed.at < floorMinute(cursor.u)) return false;
   const applied = cursor.seen[listed.id];
   return applied === undefined || listed.at > applied;
 };

@@ -58,7 +58,8 @@ export async function approximateCount(client: JiraClient, jql: string): Promise
     const { body } = await client.request<{ count?: unknown }>('POST', client.url('search/approximate-count'), { jql }, { readOnly: true });
     return typeof body?.count === 'number' ? body.count : null;
   } catch (error) {
-    if (error instanceof UpstreamRequestError && error.status >= 400 && error.status < 500) return null;
+    // Only a percentage: a site without the endpoint (or failing it) still backfills.
+    if (error instanceof UpstreamRequestError) return null;
     throw error;
   }
 }
