@@ -5,7 +5,7 @@ import { UpstreamRequestError } from '../provider.ts';
 import { JiraClient } from './client.ts';
 import { jiraCollection, jiraCollections, type JiraCollectionId } from './collections.ts';
 import { advanceUpdates, decodeIssueCursor, encodeIssueCursor, isFresh, RECONCILE_EVERY_POLLS, type IssueCursor, type Listed } from './issue-cursor.ts';
-import { decodeListingCursor, diffListing, encodeListingCursor, fingerprint } from './listing-cursor.ts';
+import { decodeListingCursor, diffListing, encodeListingCursor, fingerprint, RELIST_EVERY_POLLS } from './listing-cursor.ts';
 import { allIssueIds, ALL_ISSUES_JQL, approximateCount, ISSUE_PAGE, issueById, listAll, projectPage, searchPage, userPage, type JiraRecord, type OffsetPage } from './reads.ts';
 import { profileTimeZone, resolveJqlZone } from './jql-zone.ts';
 import { nearLimitPauseMs } from './near-limit.ts';
@@ -68,20 +68,22 @@ class JiraSession implements ProviderSession {
     }
     const listing = LISTINGS[collection];
     const items = await listAll((startAt) => listing.read(this.client, startAt), (item) => String(item[listing.idKey]));
-    return encodeListingCursor(Object.fromEntries(items.map((item) => [String(item[listing.idKey]), fingerprint(item)])));
+    return encodeListingCursor({ fp: Object.fromEntries(items.map((item) => [String(item[listing.idKey]), fingerprint(item)])), polls: 0 });
   }
 
   async changesSince(collectionId: string, rawCursor: string): Promise<ChangesPage> {
     const collection = jiraCollection(collectionId);
     if (collection === 'jira:issue') return this.issueChanges(decodeIssueCursor(rawCursor));
     const listing = LISTINGS[collection];
+    const cursor = decodeListingCursor(rawCursor);
+    if (cursor.polls + 1 < RELIST_EVERY_POLLS) return { objects: [], cursor: encodeListingCursor({ ...cursor, polls: cursor.polls + 1 }), hasMore: false };
     const items = await listAll((startAt) => listing.read(this.client, startAt), (item) => String(item[listing.idKey]));
     const diff = diffListing(
-      decodeListingCursor(rawCursor),
+      cursor.fp,
       items.map((item) => ({ id: String(item[listing.idKey]), item, fingerprint: fingerprint(item) })),
     );
     const objects = [...diff.changed.map((item) => this.listedObject(listing, item)), ...diff.gone.map((id) => idOnlyTombstone(listing.idKey, id))];
-    return { objects, cursor: encodeListingCursor(diff.next), hasMore: false };
+    return { objects, cursor: encodeListingCursor({ fp: diff.next, polls: 0 }), hasMore: false };
   }
 
   async mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject> {

@@ -31,6 +31,16 @@ const updatedOf = (issue: Record<string, unknown> | undefined): number | null =>
 
 /** The zone JQL dates are read in, and whether it was checked against the site's issues. */
 export async function resolveJqlZone(client: JiraClient, profile: string | null): Promise<{ timeZone: string; checked: boolean }> {
+  try {
+    return await checkZones(client, profile);
+  } catch (error) {
+    // A site that refuses the check's searches: the profile's zone, as Jira documents it.
+    if (error instanceof UpstreamRequestError && error.status >= 400 && error.status < 500) return { timeZone: profile ?? 'UTC', checked: true };
+    throw error;
+  }
+}
+
+async function checkZones(client: JiraClient, profile: string | null): Promise<{ timeZone: string; checked: boolean }> {
   const candidates = [...new Set([profile ?? 'UTC', 'UTC'])];
   if (candidates.length === 1) return { timeZone: candidates[0] as string, checked: true };
   const newest = await searchPage(client, 'created >= "1970/01/01 00:00" ORDER BY updated DESC', 'updated', 1, null);

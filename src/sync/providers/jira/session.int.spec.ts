@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJiraEmulator, type JiraEmulator } from '../../../emulators/jira/index.ts';
 import { UpstreamAuthError, UpstreamRequestError, type ChangesPage, type ProviderSession } from '../provider.ts';
 import { RECONCILE_EVERY_POLLS } from './issue-cursor.ts';
+import { RELIST_EVERY_POLLS } from './listing-cursor.ts';
 import { jiraProvider } from './index.ts';
 
 function connect(emulator: JiraEmulator, apiToken = emulator.apiToken): ProviderSession {
@@ -80,9 +81,12 @@ describe('Jira provider against the emulator', () => {
     const projects = await session.initialChangesCursor('jira:project');
     const users = await session.initialChangesCursor('jira:user');
     const made = emulator.mutateRandomly(10, ['project', 'user']);
-    const changedProjects = (await session.changesSince('jira:project', projects)).objects.map((o) => o.upstreamId);
-    const changedUsers = (await session.changesSince('jira:user', users)).objects.map((o) => o.upstreamId);
-    expect(new Set([...changedProjects, ...changedUsers])).toEqual(new Set(made.updated));
+    const projectPolls = await poll(session, 'jira:project', projects, RELIST_EVERY_POLLS);
+    const userPolls = await poll(session, 'jira:user', users, RELIST_EVERY_POLLS);
+    // Only every RELIST_EVERY_POLLS-th poll lists again.
+    for (const { pages } of [projectPolls, userPolls]) expect(pages.slice(0, -1).flatMap((p) => p.objects)).toEqual([]);
+    const changed = [projectPolls, userPolls].flatMap(({ pages }) => pages.at(-1)!.objects.map((o) => o.upstreamId));
+    expect(new Set(changed)).toEqual(new Set(made.updated));
   });
 
   it('creates, updates and deletes issues, answering them as GET does', async () => {
