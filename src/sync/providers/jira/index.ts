@@ -43,6 +43,8 @@ const LISTINGS: Record<Exclude<JiraCollectionId, 'jira:issue'>, Listing> = {
 class JiraSession implements ProviderSession {
   /** The account's profile time zone, in which Jira reads JQL dates (read once per session). */
   private timeZone: Promise<string> | null = null;
+  /** Polls per collection since its last full listing (issue ids, projects, users). */
+  private readonly polls = new Map<JiraCollectionId, number>();
 
   constructor(private readonly client: JiraClient) {}
 
@@ -64,26 +66,25 @@ class JiraSession implements ProviderSession {
     if (collection === 'jira:issue') {
       const now = await this.jiraNow();
       const known = await allIssueIds(this.client);
-      return encodeIssueCursor({ u: now, seen: {}, polls: 0, known });
+      return encodeIssueCursor({ u: now, seen: {}, known });
     }
     const listing = LISTINGS[collection];
     const items = await listAll((startAt) => listing.read(this.client, startAt), (item) => String(item[listing.idKey]));
-    return encodeListingCursor({ fp: Object.fromEntries(items.map((item) => [String(item[listing.idKey]), fingerprint(item)])), polls: 0 });
+    return encodeListingCursor(Object.fromEntries(items.map((item) => [String(item[listing.idKey]), fingerprint(item)])));
   }
 
   async changesSince(collectionId: string, rawCursor: string): Promise<ChangesPage> {
     const collection = jiraCollection(collectionId);
     if (collection === 'jira:issue') return this.issueChanges(decodeIssueCursor(rawCursor));
     const listing = LISTINGS[collection];
-    const cursor = decodeListingCursor(rawCursor);
-    if (cursor.polls + 1 < RELIST_EVERY_POLLS) return { objects: [], cursor: encodeListingCursor({ ...cursor, polls: cursor.polls + 1 }), hasMore: false };
+    if (!this.due(collection, RELIST_EVERY_POLLS)) return { objects: [], cursor: rawCursor, hasMore: false };
     const items = await listAll((startAt) => listing.read(this.client, startAt), (item) => String(item[listing.idKey]));
     const diff = diffListing(
-      cursor.fp,
+      decodeListingCursor(rawCursor),
       items.map((item) => ({ id: String(item[listing.idKey]), item, fingerprint: fingerprint(item) })),
     );
     const objects = [...diff.changed.map((item) => this.listedObject(listing, item)), ...diff.gone.map((id) => idOnlyTombstone(listing.idKey, id))];
-    return { objects, cursor: encodeListingCursor({ fp: diff.next, polls: 0 }), hasMore: false };
+    return { objects, cursor: encodeListingCursor(diff.next), hasMore: false };
   }
 
   async mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject> {
@@ -119,6 +120,13 @@ class JiraSession implements ProviderSession {
     }
   }
 
+  /** Counts a poll of `collection`: true on every `every`-th one. */
+  private due(collection: JiraCollectionId, every: number): boolean {
+    const polls = (this.polls.get(collection) ?? 0) + 1;
+    this.polls.set(collection, polls >= every ? 0 : polls);
+    return polls >= every;
+  }
+
   private async reread(id: string): Promise<UpstreamObject> {
     const issue = await issueById(this.client, id);
     if (issue === null) throw new UpstreamRequestError(`issue ${id} was gone right after the write`, 404, 'not_found');
@@ -135,9 +143,8 @@ class JiraSession implements ProviderSession {
     const objects = new Map<string, UpstreamObject>();
     for (const l of updates.fresh) objects.set(l.id, issueObject(l.item));
     let known = cursor.known;
-    let polls = cursor.polls + 1;
     for (const l of updates.fresh) known.add(l.id);
-    if (!hasMore && polls >= RECONCILE_EVERY_POLLS) {
+    if (!hasMore && this.due('jira:issue', RECONCILE_EVERY_POLLS)) {
       // Deletes after updates: an issue listed and then deleted ends as a tombstone.
       const current = await allIssueIds(this.client);
       for (const id of known) {
@@ -147,9 +154,8 @@ class JiraSession implements ProviderSession {
         objects.set(id, listedNow ? { ...listedNow, deleted: true } : idOnlyTombstone('id', id));
       }
       known = current;
-      polls = 0;
     }
-    const next: IssueCursor = { u: updates.u, seen: updates.seen, polls, known };
+    const next: IssueCursor = { u: updates.u, seen: updates.seen, known };
     return { objects: [...objects.values()], cursor: encodeIssueCursor(next), hasMore };
   }
 

@@ -17,7 +17,7 @@ describe('Jira id sets', () => {
 
 describe('Jira issue changes cursor', () => {
   it('round-trips', () => {
-    const cursor = { u: at('2024-11-10T18:38:12.070Z'), seen: { '10001': at('2024-11-10T18:38:12.070Z') }, polls: 2, known: new Set(['10001', '10002']) };
+    const cursor = { u: at('2024-11-10T18:38:12.070Z'), seen: { '10001': at('2024-11-10T18:38:12.070Z') }, known: new Set(['10001', '10002']) };
     expect(decodeIssueCursor(encodeIssueCursor(cursor))).toEqual(cursor);
   });
 

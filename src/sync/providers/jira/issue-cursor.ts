@@ -5,36 +5,36 @@
  *   (`seen`): each poll re-reads from the minute of `u` and skips the pairs it applied, so ties
  *   within a minute are neither lost nor applied over and over.
  * - Deletes: Jira has no deleted feed. The cursor keeps the ids the sync knows (`known`, as id
- *   runs) and counts polls since the last id listing (`polls`); every RECONCILE_EVERY_POLLS polls
- *   a JQL id listing answers which known ids are gone.
+ *   runs); every RECONCILE_EVERY_POLLS polls of a session a JQL id listing answers which known
+ *   ids are gone. The session counts the polls, so a quiet poll leaves the cursor as it was (no
+ *   checkpoint is written for it).
  */
 
 import { decodeIds, encodeIds, type EncodedIdSet } from './id-set.ts';
 import { floorMinute } from './time.ts';
 
-/** Polls between two id reconciliations (so their period follows the sync's poll interval). */
+/** A session lists every issue id on every this-many polls (so the period follows the sync's poll interval). */
 export const RECONCILE_EVERY_POLLS = 3;
 
 export interface IssueCursor {
   u: number;
   seen: Record<string, number>;
-  polls: number;
   known: Set<string>;
 }
 
 export function encodeIssueCursor(cursor: IssueCursor): string {
   const known: EncodedIdSet = encodeIds(cursor.known);
-  return JSON.stringify({ v: 1, u: cursor.u, seen: cursor.seen, polls: cursor.polls, known });
+  return JSON.stringify({ v: 1, u: cursor.u, seen: cursor.seen, known });
 }
 
 export function decodeIssueCursor(raw: string): IssueCursor {
-  const parsed = JSON.parse(raw) as { v?: unknown; u?: unknown; seen?: unknown; polls?: unknown; known?: { runs?: unknown; other?: unknown } };
+  const parsed = JSON.parse(raw) as { v?: unknown; u?: unknown; seen?: unknown; known?: { runs?: unknown; other?: unknown } };
   const known = parsed.known;
-  if (parsed.v !== 1 || typeof parsed.u !== 'number' || typeof parsed.polls !== 'number' || !parsed.seen || typeof parsed.seen !== 'object' || !known || typeof known.runs !== 'string' || !Array.isArray(known.other)) {
+  if (parsed.v !== 1 || typeof parsed.u !== 'number' || !parsed.seen || typeof parsed.seen !== 'object' || !known || typeof known.runs !== 'string' || !Array.isArray(known.other)) {
     throw new Error(`malformed Jira issue changes cursor: ${raw.slice(0, 200)}`);
   }
   const seen = Object.fromEntries(Object.entries(parsed.seen as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  return { u: parsed.u, seen, polls: parsed.polls, known: decodeIds({ runs: known.runs, other: known.other.map(String) }) };
+  return { u: parsed.u, seen, known: decodeIds({ runs: known.runs, other: known.other.map(String) }) };
 }
 
 export interface Listed<T> {

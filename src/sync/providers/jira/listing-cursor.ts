@@ -10,25 +10,18 @@ export function fingerprint(data: Record<string, unknown>): string {
   return createHash('sha1').update(JSON.stringify(data)).digest('base64url').slice(0, 12);
 }
 
-/** Polls between two re-listings (as for issue id reconciliation, the period follows the poll interval). */
+/** A session lists the collection again on every this-many polls (the period follows the poll interval; the session counts). */
 export const RELIST_EVERY_POLLS = 3;
 
-export interface ListingCursor {
-  /** Object id → fingerprint of the state applied. */
-  fp: Record<string, string>;
-  /** Polls since the last re-listing. */
-  polls: number;
+export function encodeListingCursor(fingerprints: Record<string, string>): string {
+  return JSON.stringify({ v: 1, fp: fingerprints });
 }
 
-export function encodeListingCursor(cursor: ListingCursor): string {
-  return JSON.stringify({ v: 1, fp: cursor.fp, polls: cursor.polls });
-}
-
-export function decodeListingCursor(raw: string): ListingCursor {
-  const parsed = JSON.parse(raw) as { v?: unknown; fp?: unknown; polls?: unknown };
+/** Object id → fingerprint of the state applied. */
+export function decodeListingCursor(raw: string): Record<string, string> {
+  const parsed = JSON.parse(raw) as { v?: unknown; fp?: unknown };
   if (parsed.v !== 1 || !parsed.fp || typeof parsed.fp !== 'object') throw new Error(`malformed Jira listing changes cursor: ${raw.slice(0, 200)}`);
-  const fp = Object.fromEntries(Object.entries(parsed.fp as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  return { fp, polls: typeof parsed.polls === 'number' ? parsed.polls : 0 };
+  return Object.fromEntries(Object.entries(parsed.fp as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /** What a re-listing changed against the applied fingerprints. */

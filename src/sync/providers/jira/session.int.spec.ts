@@ -75,6 +75,8 @@ describe('Jira provider against the emulator', () => {
     for (const t of tombstones) expect(t).toMatchObject({ data: { id: t.upstreamId }, partialTombstone: true });
     const quiet = await poll(session, 'jira:issue', cursor, RECONCILE_EVERY_POLLS);
     expect(quiet.pages.flatMap((p) => p.objects)).toEqual([]);
+    // A quiet poll leaves the cursor as it was (the session counts polls; no checkpoint to write).
+    expect(quiet.pages.map((p) => p.cursor)).toEqual(quiet.pages.map(() => cursor));
   });
 
   it('answers changed projects and users by content, and those gone', async () => {
