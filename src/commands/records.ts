@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
@@ -68,7 +69,7 @@ export interface AppendOptions {
  */
 export async function appendRecords(ctx: AppContext, batch: RecordBatch, options: AppendOptions = {}): Promise<RecordVersion[]> {
   if (batch.objects.length === 0 && !options.alsoInTransaction) return [];
-  const { changes, maxIdx } = await ctx.streamWriteLock.transaction(batch.streamId, async (db) => {
+  const { changes, maxIdx } = await retriedOnVersionConflict(() => ctx.streamWriteLock.transaction(batch.streamId, async (db) => {
     const prepared = (await withStoredDataOnPartialTombstones(db, batch)).map(prepare);
     const jsonOf = new Map(prepared.map((p) => [p.version, p.json]));
     const versions = prepared.map((p) => p.version);
@@ -96,12 +97,27 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
     }
     await options.alsoInTransaction?.(db);
     return { changes, maxIdx };
-  });
+  }));
   if (changes.length > 0) {
     ctx.statistics.noteWrites('records', changes.length);
     ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: maxIdx ?? 0n });
   }
   return changes;
+}
+
+/**
+ * A checkpoint appended in the page's transaction can meet another collection's checkpoint of
+ * the same sync appended through Emmett at that instant; the whole transaction rolled back, so
+ * running it again is safe (its changes are recomputed against what is stored).
+ */
+async function retriedOnVersionConflict<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ExpectedVersionConflictError) || attempt >= 5) throw error;
+    }
+  }
 }
 
 /**
