@@ -4,9 +4,9 @@
  * OAuth consent and token endpoints, `X-HubSpot-RateLimit-*` headers and HubSpot's 429s.
  */
 
-import { HttpEmulator, type EmulatorRateLimit } from '../kit/http-emulator.ts';
+import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
 import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { MutationTimer, transportControls, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { listenHttpEmulator, MutationTimer, transportControls, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { CrmRoutes } from './crm-routes.ts';
 import { OAuthRoutes } from './oauth-routes.ts';
@@ -72,13 +72,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     new CrmRoutes(store),
     oauth,
   );
-  const http = new HttpEmulator(wire, {
-    rateLimit: options.rateLimit ?? null,
-    faults: validateFaults(options.faults ?? {}),
-    ...(options.randomSeed === undefined ? {} : { faultSeed: options.randomSeed ^ 0x5eed }),
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  const http = await listenHttpEmulator(wire, options);
   const mutations = random.fork();
   const timer = new MutationTimer();
 

@@ -1,7 +1,6 @@
 /** The Jira Cloud REST v3 emulator (issues, projects, users), on the emulator kit. */
 
-import { HttpEmulator } from '../kit/http-emulator.ts';
-import { MutationTimer, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed, type SeedCounts } from './mutator.ts';
 import { JIRA_COLLECTIONS, JiraStore, type JiraCollection } from './store.ts';
@@ -33,13 +32,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
   const store = new JiraStore(random.fork());
   const objects = options.objects ?? 0;
   seed(store, random.fork(), { project: Math.max(1, Math.ceil(objects / 2)), user: Math.max(1, objects), issue: objects, ...options.seed }, { email, displayName: 'Site Admin' }, options.timeZone ?? 'America/New_York');
-  const http = new HttpEmulator(new JiraWireFormat(store, { email, apiToken }, options.jqlTimeZone ?? null), {
-    rateLimit: options.rateLimit ?? null,
-    faults: validateFaults(options.faults ?? {}),
-    faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  const http = await listenHttpEmulator(new JiraWireFormat(store, { email, apiToken }, options.jqlTimeZone ?? null), options);
   store.base = http.url;
   const mutationRandom = random.fork();
   const timer = new MutationTimer();

@@ -5,7 +5,7 @@
  */
 
 import type { Logger } from 'pino';
-import type { EmulatorRateLimit, FaultKind, Faults, HttpEmulator, RequestLogEntry } from './http-emulator.ts';
+import { HttpEmulator, type EmulatorRateLimit, type EmulatorWireFormat, type FaultKind, type Faults, type RequestLogEntry } from './http-emulator.ts';
 
 export interface ChangesMade {
   created: string[];
@@ -58,6 +58,25 @@ export interface EmulatorDescriptor {
     /** Lines telling a person how to point Syncline at it (credential JSON, OAuth app to create). */
     instructions(): string[];
   }>;
+}
+
+/**
+ * The transport of an emulator, started from the common options (its rate limit, validated
+ * faults, a fault stream seeded from `randomSeed`, logger) and listening on `host:port`.
+ */
+export async function listenHttpEmulator(
+  wire: EmulatorWireFormat,
+  options: CommonEmulatorOptions,
+  overrides: { rateLimit?: EmulatorRateLimit | null } = {},
+): Promise<HttpEmulator> {
+  const http = new HttpEmulator(wire, {
+    rateLimit: 'rateLimit' in overrides ? (overrides.rateLimit ?? null) : (options.rateLimit ?? null),
+    faults: validateFaults(options.faults ?? {}),
+    faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  return http;
 }
 
 type TransportControls = Pick<ProviderEmulator, 'url' | 'port' | 'requestLog' | 'clearRequestLog' | 'setFaults' | 'faultCounts' | 'setRateLimit'>;

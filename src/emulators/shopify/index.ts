@@ -1,7 +1,7 @@
 /** The Shopify Admin REST API emulator (customers, orders, products, events), on the emulator kit. */
 
-import { HttpEmulator, type EmulatorRateLimit } from '../kit/http-emulator.ts';
-import { MutationTimer, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
+import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed } from './mutator.ts';
 import { SHOPIFY_COLLECTIONS, ShopifyStore, type ShopifyCollection } from './store.ts';
@@ -33,14 +33,10 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {})
   const store = new ShopifyStore(random.fork());
   const objects = options.objects ?? 0;
   seed(store, random.fork(), { customer: objects, order: objects, product: objects, ...options.seed }, nowSeconds());
-  const http = new HttpEmulator(new ShopifyWireFormat(store, accessToken), {
-    // Unset: Shopify's standard bucket; null: no limit.
+  // Unset: Shopify's standard bucket; null: no limit.
+  const http = await listenHttpEmulator(new ShopifyWireFormat(store, accessToken), options, {
     rateLimit: options.rateLimit === undefined ? SHOPIFY_STANDARD_RATE_LIMIT : options.rateLimit,
-    faults: validateFaults(options.faults ?? {}),
-    faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,
-    ...(options.logger ? { logger: options.logger } : {}),
   });
-  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   const mutationRandom = random.fork();
   const timer = new MutationTimer();
   const mutate = (n: number, collections: readonly ShopifyCollection[] = SHOPIFY_COLLECTIONS) =>

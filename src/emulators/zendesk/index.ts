@@ -1,7 +1,7 @@
 /** The Zendesk Support API emulator (tickets, users, organizations, incremental exports), on the emulator kit. */
 
-import { HttpEmulator, type EmulatorRateLimit } from '../kit/http-emulator.ts';
-import { MutationTimer, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
+import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed } from './mutator.ts';
 import { ZENDESK_COLLECTIONS, ZendeskStore, type ZendeskCollection } from './store.ts';
@@ -42,13 +42,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     lagSeconds: options.realisticExports ? ZENDESK_EXPORT_LAG_SECONDS : 0,
     rateLimit: options.realisticExports ? ZENDESK_EXPORT_RATE_LIMIT : null,
   });
-  const http = new HttpEmulator(wire, {
-    rateLimit: options.rateLimit ?? null,
-    faults: validateFaults(options.faults ?? {}),
-    faultSeed: (options.randomSeed ?? 42) ^ 0x5eed,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  const http = await listenHttpEmulator(wire, options);
   // Object urls name the address clients reach (Zendesk: https://<subdomain>.zendesk.com).
   site.baseUrl = http.url;
   const objects = options.objects ?? 0;
