@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialKinds } from '../domain/credentials/kinds.ts';
 import { BadRequestError, UnprocessableError } from '../errors.ts';
 import { UpstreamAuthError, UpstreamRequestError, type Provider, type ProviderOAuth } from '../sync/providers/provider.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
@@ -129,12 +130,14 @@ export async function completeOAuthConnect(ctx: AppContext, providerName: string
     }
     throw error;
   }
-  if (!tokens.refreshToken) throw new UnprocessableError('oauth_exchange_failed', `${provider.displayName} answered no refresh token (offline access not granted?)`);
+  if (!tokens.refreshToken && credentialKinds[oauth.credentialKind]?.requiredSecrets.includes('refresh_token')) {
+    throw new UnprocessableError('oauth_exchange_failed', `${provider.displayName} answered no refresh token (offline access not granted?)`);
+  }
   const principal: Principal = { accountId: pending.accountId, tokenId: pending.tokenId, isRoot: false };
   const credentialId = await addCredential(ctx, principal, {
     kind: oauth.credentialKind,
     name: pending.name ?? `${provider.displayName} (connected ${ctx.now().toISOString().slice(0, 10)})`,
-    refresh_token: tokens.refreshToken,
+    refresh_token: tokens.refreshToken ?? null,
     access_token: tokens.accessToken,
     oauth_app_id: app.id,
     api_base_url: pending.apiBaseUrl,

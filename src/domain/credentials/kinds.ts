@@ -30,7 +30,11 @@ export const credentialKinds: Record<string, CredentialKindSpec> = {
   shopify: spec('shopify', { requiredMetadata: ['shop'] }),
   github: spec('github'),
   jira: spec('jira', { requiredMetadata: ['email'], requiresApiBaseUrl: true }),
+  /** Atlassian OAuth 2.0 (3LO): the site's cloud id comes from the token's accessible resources; api_base_url overrides auth.atlassian.com and api.atlassian.com. */
+  jira_oauth2: spec('jira', { mainSecret: 'refresh_token', requiredSecrets: ['refresh_token'], requiresOAuthApp: true }),
   zendesk: spec('zendesk', { requiredMetadata: ['email'], requiresApiBaseUrl: true }),
+  /** A Zendesk OAuth access token (Bearer); refresh token + oauth app when the token expires. */
+  zendesk_oauth2: spec('zendesk', { requiresApiBaseUrl: true }),
 };
 
 export function credentialKindNames(): string[] {
