@@ -194,3 +194,62 @@ describe('Jira emulator: issue writes, rate limit', () => {
     expect([...emulator.objects('project'), ...emulator.objects('user')]).not.toEqual([...before.project, ...before.user]);
   });
 });
+
+describe('Jira emulator: OAuth 2.0 (3LO)', () => {
+  let emulator: JiraEmulator;
+  beforeAll(async () => {
+    emulator = await startJiraEmulator({ objects: 5, randomSeed: 3, email: 'me@example.com', apiKey: 'token-1' });
+  });
+  afterAll(() => emulator.close());
+
+  const token = async (body: unknown): Promise<Answer> => {
+    const response = await fetch(`${emulator.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, headers: response.headers, body: await response.json() };
+  };
+  const client = () => ({ client_id: emulator.oauthClient.clientId, client_secret: emulator.oauthClient.clientSecret });
+
+  it('consents at once, exchanges the code, lists the site and serves the API under /ex/jira/{cloudId} with Bearer', async () => {
+    const redirectUri = 'http://127.0.0.1:1/callback';
+    const consent = await fetch(
+      `${emulator.url}/authorize?${new URLSearchParams({ audience: 'api.atlassian.com', client_id: emulator.oauthClient.clientId, scope: 'read:jira-work offline_access', redirect_uri: redirectUri, state: 's-1', response_type: 'code', prompt: 'consent' })}`,
+      { redirect: 'manual' },
+    );
+    expect(consent.status).toBe(302);
+    const location = new URL(consent.headers.get('location')!);
+    expect(location.searchParams.get('state')).toBe('s-1');
+    const granted = await token({ grant_type: 'authorization_code', ...client(), code: location.searchParams.get('code'), redirect_uri: redirectUri });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ expires_in: 3600, scope: 'read:jira-work offline_access' });
+    expect(emulator.authorizationCodeGrants).toBe(1);
+    const bearer = { authorization: `Bearer ${granted.body.access_token}` };
+
+    const resources = await (await fetch(`${emulator.url}/oauth/token/accessible-resources`, { headers: bearer })).json();
+    expect(resources).toEqual([expect.objectContaining({ id: emulator.cloudId, url: emulator.url })]);
+    const me = await fetch(`${emulator.url}/ex/jira/${emulator.cloudId}/rest/api/3/myself`, { headers: bearer });
+    expect(me.status).toBe(200);
+    expect((await me.json()).emailAddress).toBe('me@example.com');
+    expect((await fetch(`${emulator.url}/ex/jira/not-the-cloud/rest/api/3/myself`, { headers: bearer })).status).toBe(404);
+    expect((await fetch(`${emulator.url}/ex/jira/${emulator.cloudId}/rest/api/3/myself`)).status).toBe(401);
+    expect((await call(emulator, 'GET', '/rest/api/3/myself')).status).toBe(200); // Basic auth keeps working
+
+    emulator.expireAccessTokens();
+    const expired = await fetch(`${emulator.url}/ex/jira/${emulator.cloudId}/rest/api/3/myself`, { headers: bearer });
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ code: 401, message: 'Unauthorized' });
+  });
+
+  it('rotates refresh tokens: each refresh answers a new one and the old one is refused with invalid_grant', async () => {
+    const first = emulator.issueRefreshToken();
+    const grants = emulator.refreshGrants;
+    const refreshed = await token({ grant_type: 'refresh_token', ...client(), refresh_token: first });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).not.toBe(first);
+    expect(emulator.refreshGrants).toBe(grants + 1);
+    const again = await token({ grant_type: 'refresh_token', ...client(), refresh_token: first });
+    expect(again.status).toBe(403);
+    expect(again.body.error).toBe('invalid_grant');
+    expect((await token({ grant_type: 'refresh_token', ...client(), refresh_token: refreshed.body.refresh_token })).status).toBe(200);
+    expect((await token({ grant_type: 'refresh_token', client_id: 'x', client_secret: 'y', refresh_token: 'z' })).status).toBe(401);
+    expect((await token({ grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
+  });
+});

@@ -1,4 +1,5 @@
 import { describeConformance } from './conformance/conformance.ts';
-import { jiraConformanceTarget } from './targets/jira.ts';
+import { jiraConformanceTarget, jiraOAuthTarget } from './targets/jira.ts';
 
-describeConformance(jiraConformanceTarget);
+describeConformance(jiraConformanceTarget, 'jira (Basic auth)');
+describeConformance(jiraOAuthTarget, 'jira (OAuth 3LO)');

@@ -2,16 +2,21 @@
  * Jira Cloud's REST v3 wire format: HTTP Basic `email:api_token`, `{errorMessages, errors}`
  * bodies, the enhanced JQL search (`/rest/api/3/search/jql`, `nextPageToken`, `isLast`),
  * `/project/search` (`startAt`, `maxResults`, `isLast`, `total`), `/users/search` (a bare array),
- * issue create / edit / delete, and 429s with `Retry-After` and `RateLimit-Reason`.
+ * issue create / edit / delete, and 429s with `Retry-After` and `RateLimit-Reason`. With OAuth
+ * 2.0 (3LO) routes, the same API under Atlassian's gateway path `/ex/jira/{cloudId}/rest/api/3/`
+ * with a Bearer token, and the OAuth endpoints (oauth-routes.ts).
  */
 
 import { basicCredentials, EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRequest, type EmulatorWireFormat, type RateLimitState } from '../kit/http-emulator.ts';
 import { compileJql, JqlError, parseJql, type Searchable } from './jql.ts';
 import type { Json, StoredUser } from './objects.ts';
+import type { JiraOAuthRoutes } from './oauth-routes.ts';
 import { jiraError, type JiraStore } from './store.ts';
 
 const ISSUE_PATH = /^\/rest\/api\/(?:3|latest)\/issue\/([^/]+)$/;
 const API = /^\/rest\/api\/(?:3|latest)\//;
+/** Atlassian's gateway path of a site's API (OAuth 2.0 Bearer tokens). */
+const GATEWAY = /^\/ex\/jira\/([^/]+)(\/.*)$/;
 const DEFAULT_PAGE = 50;
 const MAX_ISSUES_PAGE = 100;
 /** The search answers this many when only `id` / `key` are asked for. */
@@ -34,9 +39,12 @@ export class JiraWireFormat implements EmulatorWireFormat {
     private readonly identity: JiraIdentity,
     /** Reads JQL dates in this zone instead of the account's (a test knob: Jira itself uses the account's). */
     private readonly jqlTimeZone: string | null = null,
+    private readonly oauth: { routes: JiraOAuthRoutes; cloudId: string } | null = null,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
+    if (this.oauth && (request.path.startsWith('/ex/jira/') || request.path.startsWith('/oauth/token/'))) return this.oauth.routes.requireBearer(request);
+    if (this.oauth?.routes.isPublic(request)) return;
     const basic = basicCredentials(request);
     if (!basic || basic.user !== this.identity.email || basic.password !== this.identity.apiToken) {
       throw new EmulatorError({ status: 401, body: { errorMessages: [NOT_AUTHENTICATED], errors: {} }, headers: { 'WWW-Authenticate': 'Basic realm="protected-area"' } });
@@ -64,7 +72,16 @@ export class JiraWireFormat implements EmulatorWireFormat {
   }
 
   handle(request: EmulatorRequest): EmulatorAnswer {
-    const path = request.path.replace(/\/+$/, '');
+    let path = request.path.replace(/\/+$/, '');
+    if (this.oauth) {
+      const answer = this.oauth.routes.handle(request);
+      if (answer) return answer;
+      const gateway = GATEWAY.exec(path);
+      if (gateway) {
+        if (decodeURIComponent(gateway[1] as string) !== this.oauth.cloudId) throw jiraError(404, ['Site not found for the given cloud id.']);
+        path = gateway[2] as string;
+      }
+    }
     if (!API.test(path)) throw notFound();
     const route = path.replace(API, '');
     const issue = ISSUE_PATH.exec(path);

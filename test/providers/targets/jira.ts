@@ -1,4 +1,4 @@
-/** The Jira provider's conformance target: Basic auth with an email and an API token. */
+/** The Jira provider's conformance targets: Basic auth with an email and an API token, and an OAuth 2.0 (3LO) app's rotating refresh token. */
 
 import { startJiraEmulator, type JiraEmulator } from '../../../src/emulators/jira/index.ts';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
@@ -26,7 +26,7 @@ function sameObject(collectionId: string, data: Record<string, unknown>, upstrea
   return canonicalJson(reduce(data)) === canonicalJson(reduce(upstream));
 }
 
-export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
+const base: Omit<ConformanceTarget<JiraEmulator>, 'credential'> = {
   provider: 'jira',
   collections: ['jira:issue', 'jira:project', 'jira:user'],
   startEmulator: ({ objects, randomSeed, rateLimit }) =>
@@ -39,7 +39,6 @@ export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
       timeZone: 'America/Los_Angeles',
       rateLimit: rateLimit ?? null,
     }),
-  credential: async (_api, emulator) => ({ kind: 'jira', access_token: emulator.apiToken, metadata: { email: emulator.email }, api_base_url: emulator.url }),
   sameObject,
   upstreamId: (collectionId, object) => String(collectionId === 'jira:user' ? object.accountId : object.id),
   mutation: {
@@ -52,4 +51,21 @@ export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
       return fields.summary === 'Conformance Updated' && Array.isArray(fields.labels) && fields.labels.includes('conformance');
     },
   },
+};
+
+export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
+  ...base,
+  credential: async (_api, emulator) => ({ kind: 'jira', access_token: emulator.apiToken, metadata: { email: emulator.email }, api_base_url: emulator.url }),
+};
+
+/** OAuth 2.0 (3LO): the emulator serves auth.atlassian.com and api.atlassian.com; refresh tokens rotate on every grant. */
+export const jiraOAuthTarget: ConformanceTarget<JiraEmulator> = {
+  ...base,
+  credential: async (api, emulator) => {
+    const app = await api.post('/v1/oauth-apps', { provider: 'jira', client_id: emulator.oauthClient.clientId, client_secret: emulator.oauthClient.clientSecret });
+    if (app.status !== 201) throw new Error(`POST /v1/oauth-apps answered ${app.status}: ${JSON.stringify(app.body)}`);
+    return { kind: 'jira_oauth2', refresh_token: emulator.issueRefreshToken(), oauth_app_id: app.body.id, api_base_url: emulator.url };
+  },
+  expireAccessTokens: (emulator) => emulator.expireAccessTokens(),
+  refreshGrants: (emulator) => emulator.refreshGrants,
 };

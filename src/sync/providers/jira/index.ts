@@ -9,6 +9,7 @@ import { decodeListingCursor, diffListing, encodeListingCursor, fingerprint, REL
 import { allIssueIds, ALL_ISSUES_JQL, approximateCount, ISSUE_PAGE, issueById, listAll, projectPage, searchPage, userPage, type JiraRecord, type OffsetPage } from './reads.ts';
 import { profileTimeZone, resolveJqlZone } from './jql-zone.ts';
 import { nearLimitPauseMs } from './near-limit.ts';
+import { jiraOAuth } from './oauth.ts';
 import { floorMinute, jqlMinute, parseJiraTime } from './time.ts';
 
 /** A poll stops after this many new issues (the rest is the next poll's, `hasMore`). */
@@ -219,10 +220,11 @@ function writeBody(item: MutationItem): Record<string, unknown> {
 export const jiraProvider: Provider = {
   name: 'jira',
   displayName: 'Jira',
-  credentialKinds: ['jira'],
+  credentialKinds: ['jira', 'jira_oauth2'],
   collections: jiraCollections,
   // Jira Cloud's limits are cost-based and unpublished; ~10 requests/s is commonly safe: stay at half.
   defaultRateLimit: { allowedRequests: 5, intervalSeconds: 1, maxConcurrentRequests: 3 },
   quotaPauseMs: nearLimitPauseMs,
+  oauth: jiraOAuth,
   connect: (context) => new JiraSession(JiraClient.connect(context)),
 };
