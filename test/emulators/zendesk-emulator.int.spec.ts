@@ -47,7 +47,7 @@ describe('Zendesk emulator: auth, exports, tickets', () => {
     await emulator?.close();
   });
 
-  it("refuses anything but Basic {email}/token:{api_token} with Zendesk's 401", async () => {
+  it("refuses anything but Basic {email}/token:{api_token} (or an issued OAuth token) with Zendesk's 401", async () => {
     for (const authorization of [null, basic(emulator.email, emulator.apiToken), basic(`${emulator.email}/token`, 'wrong'), `Bearer ${emulator.apiToken}`]) {
       const answer = await call(emulator, 'GET', '/api/v2/tickets/1.json', { authorization });
       expect(answer.status).toBe(401);
@@ -170,5 +170,62 @@ describe('Zendesk emulator: realistic export rules (opt-in)', () => {
     const limited = await call(emulator, 'GET', '/api/v2/incremental/users/cursor.json?start_time=0');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('Zendesk emulator: OAuth', () => {
+  let emulator: ZendeskEmulator;
+
+  beforeAll(async () => {
+    emulator = await startZendeskEmulator({ objects: 3, randomSeed: 9 });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  const tokens = async (body: Record<string, string>, form = false) => {
+    const response = await fetch(`${emulator.url}/oauth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
+      body: form ? new URLSearchParams(body).toString() : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  it('approves consent at once, grants a code (JSON) and a refresh (form), and takes the Bearer token beside Basic', async () => {
+    const { clientId, clientSecret } = emulator.oauthClient;
+    const redirectUri = 'https://syncline.test/cb';
+    const consent = await fetch(`${emulator.url}/oauth/authorizations/new?response_type=code&client_id=${clientId}&redirect_uri=${encodeURIComponent(redirectUri)}&scope=read%20write&state=xyz`, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const location = new URL(consent.headers.get('location') as string);
+    expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+    expect(location.searchParams.get('state')).toBe('xyz');
+
+    const granted = await tokens({ grant_type: 'authorization_code', code: location.searchParams.get('code') as string, client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri, scope: 'read write' });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ access_token: expect.any(String), token_type: 'bearer', scope: 'read write', refresh_token: expect.any(String) });
+    expect(granted.body.expires_in).toBeUndefined();
+    expect(emulator.authorizationCodeGrants).toBe(1);
+    expect((await call(emulator, 'GET', '/api/v2/tickets/count.json', { authorization: `Bearer ${granted.body.access_token}` })).status).toBe(200);
+
+    const before = emulator.refreshGrants;
+    emulator.expireAccessTokens();
+    const expired = await call(emulator, 'GET', '/api/v2/tickets/count.json', { authorization: `Bearer ${granted.body.access_token}` });
+    expect(expired.status).toBe(401);
+    expect(expired.body).toEqual({ error: "Couldn't authenticate you" });
+    expect((await call(emulator, 'GET', '/api/v2/tickets/count.json')).status).toBe(200); // Basic still works
+
+    const refreshed = await tokens({ grant_type: 'refresh_token', refresh_token: emulator.issueRefreshToken(), client_id: clientId, client_secret: clientSecret }, true);
+    expect(refreshed.status).toBe(200);
+    expect(emulator.refreshGrants).toBe(before + 1);
+    expect((await call(emulator, 'GET', '/api/v2/tickets/count.json', { authorization: `Bearer ${refreshed.body.access_token}` })).status).toBe(200);
+  });
+
+  it("answers Zendesk's OAuth errors", async () => {
+    const { clientId, clientSecret } = emulator.oauthClient;
+    const refused = await tokens({ grant_type: 'refresh_token', refresh_token: 'unknown', client_id: clientId, client_secret: clientSecret });
+    expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.any(String) } });
+    expect((await tokens({ grant_type: 'refresh_token', refresh_token: emulator.issueRefreshToken(), client_id: clientId, client_secret: 'wrong' })).status).toBe(401);
+    expect((await tokens({ grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
   });
 });

@@ -1,4 +1,5 @@
 import { describeConformance } from './conformance/conformance.ts';
-import { zendeskConformanceTarget } from './targets/zendesk.ts';
+import { zendeskConformanceTarget, zendeskOAuthTarget } from './targets/zendesk.ts';
 
-describeConformance(zendeskConformanceTarget);
+describeConformance(zendeskConformanceTarget, 'zendesk (API token)');
+describeConformance(zendeskOAuthTarget, 'zendesk (OAuth)');

@@ -34,7 +34,7 @@ export const credentialKinds: Record<string, CredentialKindSpec> = {
   jira_oauth2: spec('jira', { mainSecret: 'refresh_token', requiredSecrets: ['refresh_token'], requiresOAuthApp: true }),
   zendesk: spec('zendesk', { requiredMetadata: ['email'], requiresApiBaseUrl: true }),
   /** A Zendesk OAuth access token (Bearer); refresh token + oauth app when the token expires. */
-  zendesk_oauth2: spec('zendesk', { requiresApiBaseUrl: true }),
+  zendesk_oauth2: spec('zendesk', { requiredSecrets: [], requiresApiBaseUrl: true }),
 };
 
 export function credentialKindNames(): string[] {

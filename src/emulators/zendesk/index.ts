@@ -1,9 +1,14 @@
-/** The Zendesk Support API emulator (tickets, users, organizations, incremental exports), on the emulator kit. */
+/**
+ * The Zendesk Support API emulator (tickets, users, organizations, incremental exports), on the
+ * emulator kit: API token auth, and OAuth (consent page, token endpoint, Bearer tokens).
+ */
 
 import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
+import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
 import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed } from './mutator.ts';
+import { ZendeskOAuthRoutes } from './oauth-routes.ts';
 import { ZENDESK_COLLECTIONS, ZendeskStore, type ZendeskCollection } from './store.ts';
 import { ZendeskWireFormat } from './wire-format.ts';
 
@@ -24,13 +29,27 @@ export interface ZendeskEmulatorOptions extends CommonEmulatorOptions {
    * sync that polls every 500 ms could not converge within its timeouts under them.
    */
   realisticExports?: boolean;
+  /** The OAuth client that may connect (default: one emulator client). */
+  oauthClient?: OAuthClient;
+  /** Lifetime of OAuth access tokens (answered as `expires_in`); default none: Zendesk's tokens never expire. */
+  accessTokenTtlSeconds?: number;
 }
 
 export interface ZendeskEmulator extends ProviderEmulator<ZendeskCollection> {
   readonly email: string;
   readonly apiToken: string;
+  readonly oauthClient: OAuthClient;
+  /** A refresh token as if a person had connected the OAuth client. */
+  issueRefreshToken(): string;
+  /** Every OAuth access token issued so far expires now (the next request with one gets 401). */
+  expireAccessTokens(): void;
+  /** Refresh-token grants answered so far. */
+  readonly refreshGrants: number;
+  readonly authorizationCodeGrants: number;
   instructions(): string[];
 }
+
+const DEFAULT_OAUTH_CLIENT: OAuthClient = { clientId: 'zendesk-emulator-client', clientSecret: 'zendesk-emulator-secret' };
 
 export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {}): Promise<ZendeskEmulator> {
   const apiToken = options.apiKey ?? 'zendesk_emulator_token';
@@ -38,10 +57,19 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   const random = new Random(options.randomSeed ?? 42);
   const site = { baseUrl: '' };
   const store = new ZendeskStore(site, random.fork());
-  const wire = new ZendeskWireFormat(store, { email, apiToken }, {
-    lagSeconds: options.realisticExports ? ZENDESK_EXPORT_LAG_SECONDS : 0,
-    rateLimit: options.realisticExports ? ZENDESK_EXPORT_RATE_LIMIT : null,
-  });
+  const oauthClient = options.oauthClient ?? DEFAULT_OAUTH_CLIENT;
+  const ttl = options.accessTokenTtlSeconds ?? null;
+  // No TTL: the issuer's tokens stay valid until expireAccessTokens().
+  const issuer = new OAuthIssuer([oauthClient], { accessTokenTtlSeconds: ttl ?? Number.POSITIVE_INFINITY, tokenPrefix: 'zd-access-' });
+  const wire = new ZendeskWireFormat(
+    store,
+    { email, apiToken, isValidAccessToken: (token) => issuer.isValid(token) },
+    {
+      lagSeconds: options.realisticExports ? ZENDESK_EXPORT_LAG_SECONDS : 0,
+      rateLimit: options.realisticExports ? ZENDESK_EXPORT_RATE_LIMIT : null,
+    },
+    new ZendeskOAuthRoutes(issuer, ttl),
+  );
   const http = await listenHttpEmulator(wire, options);
   // Object urls name the address clients reach (Zendesk: https://<subdomain>.zendesk.com).
   site.baseUrl = http.url;
@@ -56,6 +84,15 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     ...transportControls(http),
     email,
     apiToken,
+    oauthClient,
+    issueRefreshToken: () => issuer.issueRefreshToken(oauthClient.clientId),
+    expireAccessTokens: () => issuer.expireAccessTokens(),
+    get refreshGrants() {
+      return issuer.grants.refresh_token;
+    },
+    get authorizationCodeGrants() {
+      return issuer.grants.authorization_code;
+    },
     collections: ZENDESK_COLLECTIONS,
     objects: (collection) => JSON.parse(JSON.stringify(store.live(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[],
     mutateRandomly: (n, collections) => mutate(n, collections),
@@ -68,6 +105,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     instructions: () => [
       `Zendesk emulator listening on ${http.url} (API token auth: ${email}/token:${apiToken}); Syncline credential:`,
       JSON.stringify({ kind: 'zendesk', access_token: apiToken, metadata: { email }, api_base_url: http.url }),
+      `OAuth: POST /v1/oauth-apps ${JSON.stringify({ provider: 'zendesk', client_id: oauthClient.clientId, client_secret: oauthClient.clientSecret })}, then`,
+      JSON.stringify({ kind: 'zendesk_oauth2', refresh_token: issuer.issueRefreshToken(oauthClient.clientId), oauth_app_id: '<the oauth app id>', api_base_url: http.url }),
     ],
   };
 }

@@ -1,13 +1,15 @@
 /**
- * Zendesk Support's REST wire format: HTTP Basic `{email}/token:{api_token}`, `/api/v2/…` paths
+ * Zendesk Support's REST wire format: HTTP Basic `{email}/token:{api_token}` or an OAuth
+ * `Authorization: Bearer` token (endpoints in oauth-routes.ts), `/api/v2/…` paths
  * (with or without `.json`), `{ticket: …}` envelopes, `{"error": …, "description": …}` bodies,
  * `X-Rate-Limit` / `X-Rate-Limit-Remaining` (and `ratelimit-*`) headers, 429 with `Retry-After`,
  * and the incremental exports (see export.ts), optionally held to their own 10-per-minute limit.
  */
 
-import { basicCredentials, EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRateLimit, type EmulatorRequest, type EmulatorWireFormat, type RateLimitState } from '../kit/http-emulator.ts';
+import { basicCredentials, bearerToken, EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRateLimit, type EmulatorRequest, type EmulatorWireFormat, type RateLimitState } from '../kit/http-emulator.ts';
 import { cursorExport, timeExport, type ExportRequest } from './export.ts';
 import type { ZendeskObject } from './objects.ts';
+import type { ZendeskOAuthRoutes } from './oauth-routes.ts';
 import { notFound, type ZendeskCollection, type ZendeskStore } from './store.ts';
 import { nowSeconds, zendeskTime } from './time.ts';
 
@@ -32,11 +34,16 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
 
   constructor(
     private readonly store: ZendeskStore,
-    private readonly auth: { email: string; apiToken: string },
+    private readonly auth: { email: string; apiToken: string; isValidAccessToken: (token: string) => boolean },
     readonly exportRules: ExportRules,
+    private readonly oauth: ZendeskOAuthRoutes,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
+    if (request.path.startsWith('/oauth/')) return;
+    // OAuth: `Authorization: Bearer <access token>`, beside the API token form.
+    const bearer = bearerToken(request);
+    if (bearer !== null && this.auth.isValidAccessToken(bearer)) return;
     const basic = basicCredentials(request);
     if (!basic || basic.user !== `${this.auth.email}/token` || basic.password !== this.auth.apiToken) {
       throw new EmulatorError({ status: 401, body: { error: "Couldn't authenticate you" } });
@@ -61,6 +68,8 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
   }
 
   handle(request: EmulatorRequest): EmulatorAnswer {
+    const oauth = this.oauth.handle(request);
+    if (oauth) return oauth;
     const exported = EXPORTS.exec(request.path);
     if (exported) {
       if (request.method !== 'GET') throw notFound();

@@ -1,14 +1,25 @@
-/** JSON over the engine's fetch against one Zendesk account, with API token auth. */
+/** JSON over the engine's fetch against one Zendesk account, with API token or OAuth auth. */
 
+import { bearerFetch } from '../../oauth/bearer-fetch.ts';
 import { apiBase, basicAuthorization, emailTokenCredential, JsonApiClient } from '../json-api-client.ts';
-import type { ProviderContext } from '../provider.ts';
+import { UpstreamAuthError, type ProviderContext } from '../provider.ts';
 import { readZendeskError } from './errors.ts';
 
 /** Paths resolve under `https://<subdomain>.zendesk.com/api/v2/` (or `api_base_url`). */
 export type ZendeskClient = JsonApiClient;
 
 export const ZendeskClient = {
-  connect({ credential, fetch }: ProviderContext): ZendeskClient {
+  connect(context: ProviderContext): ZendeskClient {
+    const { credential, fetch } = context;
+    if (credential.kind === 'zendesk_oauth2') {
+      // OAuth: `Authorization: Bearer` with the access token the engine keeps fresh (refresh on 401).
+      if (!credential.apiBaseUrl) throw new UpstreamAuthError('the credential has no api_base_url (https://<subdomain>.zendesk.com)', 401);
+      const oauth = context.oauth;
+      const authorized: typeof globalThis.fetch = oauth
+        ? bearerFetch(fetch, oauth)
+        : () => Promise.reject(new UpstreamAuthError('the engine handed no OAuth token source for this zendesk_oauth2 credential', 401));
+      return new JsonApiClient(authorized, apiBase(credential.apiBaseUrl, 'api/v2/'), {}, readZendeskError);
+    }
     const { email, apiToken, siteUrl } = emailTokenCredential(credential, {
       product: 'Zendesk',
       email: 'the agent the API token belongs to',

@@ -3,6 +3,7 @@ import { UpstreamRequestError } from '../provider.ts';
 import { advanceTimeCursor, decodeChangesCursor, encodeChangesCursor, type ChangesCursor, type Exported } from './changes-cursor.ts';
 import { ZendeskClient } from './client.ts';
 import { zendeskCollection, zendeskCollections, type ZendeskCollection } from './collections.ts';
+import { zendeskOAuth } from './oauth.ts';
 import { zendeskQuotaPauseMs } from './quota.ts';
 
 /** Zendesk's largest export page. */
@@ -179,11 +180,12 @@ class ZendeskSession implements ProviderSession {
 export const zendeskProvider: Provider = {
   name: 'zendesk',
   displayName: 'Zendesk',
-  credentialKinds: ['zendesk'],
+  credentialKinds: ['zendesk', 'zendesk_oauth2'],
   collections: zendeskCollections.map(({ id, name, mutations }) => ({ id, name, mutations })),
   // 3/s = 180/min stays under the smallest plan's 200/min account limit. The incremental exports
   // allow 10 requests a minute on their own: their 429s carry Retry-After, which the engine waits.
   defaultRateLimit: { allowedRequests: 3, intervalSeconds: 1, maxConcurrentRequests: 2 },
   quotaPauseMs: zendeskQuotaPauseMs,
+  oauth: zendeskOAuth,
   connect: (context) => new ZendeskSession(ZendeskClient.connect(context)),
 };
