@@ -8,6 +8,8 @@ export function listProviders() {
     credential_kinds: p.credentialKinds.map((kind) => ({
       kind,
       required: [...(credentialKinds[kind]?.requiredSecrets ?? []), ...(credentialKinds[kind]?.requiredMetadata.map((m) => `metadata.${m}`) ?? [])],
+      /** At least one of these secrets (e.g. `zendesk_oauth2`: an access token, or a refresh token to obtain one). */
+      required_one_of: credentialKinds[kind]?.requiredOneOf ?? [],
       needs_oauth_app: credentialKinds[kind]?.requiresOAuthApp ?? false,
     })),
     collections: p.collections.map((c) => ({ id: c.id, name: c.name, mutations: c.mutations })),

@@ -52,6 +52,9 @@ describe('credentials and oauth apps: secrets encrypted at rest, never returned 
     expect(unknownKind.status).toBe(422);
     const unknownApp = await api.post('/v1/credentials', { kind: 'hubspot_oauth2', refresh_token: 'r', oauth_app_id: '00000000-0000-4000-8000-000000000999' });
     expect(unknownApp.status).toBe(422);
+    const noToken = await api.post('/v1/credentials', { kind: 'zendesk_oauth2', api_base_url: 'https://acme.zendesk.com' });
+    expect(noToken.status).toBe(422);
+    expect(noToken.body.error.details.map((d: any) => d.path)).toContain('access_token|refresh_token');
     const badUrl = await api.post('/v1/credentials', { kind: 'stripe', access_token: 'x', api_base_url: 'ftp://nope' });
     expect(badUrl.status).toBe(400);
   });

@@ -6,6 +6,8 @@ export interface CredentialKindSpec {
   /** The field the seed's inline `secret` maps to. */
   mainSecret: CredentialSecretField;
   requiredSecrets: CredentialSecretField[];
+  /** At least one of these (e.g. an OAuth access token, or a refresh token to obtain one). */
+  requiredOneOf: CredentialSecretField[];
   requiresOAuthApp: boolean;
   requiredMetadata: string[];
   requiresApiBaseUrl: boolean;
@@ -15,6 +17,7 @@ const spec = (provider: string, overrides: Partial<CredentialKindSpec> = {}): Cr
   provider,
   mainSecret: 'access_token',
   requiredSecrets: ['access_token'],
+  requiredOneOf: [],
   requiresOAuthApp: false,
   requiredMetadata: [],
   requiresApiBaseUrl: false,
@@ -34,7 +37,7 @@ export const credentialKinds: Record<string, CredentialKindSpec> = {
   jira_oauth2: spec('jira', { mainSecret: 'refresh_token', requiredSecrets: ['refresh_token'], requiresOAuthApp: true }),
   zendesk: spec('zendesk', { requiredMetadata: ['email'], requiresApiBaseUrl: true }),
   /** A Zendesk OAuth access token (Bearer); refresh token + oauth app when the token expires. */
-  zendesk_oauth2: spec('zendesk', { requiredSecrets: [], requiresApiBaseUrl: true }),
+  zendesk_oauth2: spec('zendesk', { requiredSecrets: [], requiredOneOf: ['access_token', 'refresh_token'], requiresApiBaseUrl: true }),
 };
 
 export function credentialKindNames(): string[] {
@@ -54,6 +57,9 @@ export function credentialShapeProblems(input: {
   const problems: { path: string; message: string }[] = [];
   for (const field of kind.requiredSecrets) {
     if (!input.secrets[field]) problems.push({ path: field, message: `${input.kind} credentials need ${field}` });
+  }
+  if (kind.requiredOneOf.length > 0 && !kind.requiredOneOf.some((field) => input.secrets[field])) {
+    problems.push({ path: kind.requiredOneOf.join('|'), message: `${input.kind} credentials need one of ${kind.requiredOneOf.join(', ')}` });
   }
   if (kind.requiresOAuthApp && !input.oauthAppId) problems.push({ path: 'oauth_app_id', message: `${input.kind} credentials need oauth_app_id` });
   for (const key of kind.requiredMetadata) {
