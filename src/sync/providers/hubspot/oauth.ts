@@ -1,15 +1,8 @@
-import { requestJson } from '../http-json.ts';
-import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSet, type ProviderOAuth } from '../provider.ts';
+import { requestTokenSet } from '../../oauth/token-request.ts';
+import type { OAuthTokenSet, ProviderOAuth } from '../provider.ts';
 import { HUBSPOT_API_BASE_URL, readHubSpotError } from './client.ts';
 
 const AUTHORIZE_BASE_URL = 'https://app.hubspot.com';
-
-interface TokenAnswer {
-  access_token?: unknown;
-  refresh_token?: unknown;
-  expires_in?: unknown;
-  token_type?: unknown;
-}
 
 const trimBase = (url: string) => url.replace(/\/+$/, '');
 
@@ -45,22 +38,10 @@ export const hubspotOAuth: ProviderOAuth = {
     } else {
       form.set('refresh_token', grant.refreshToken);
     }
-    let answer;
-    try {
-      answer = await requestJson<TokenAnswer>(fetch, { method: 'POST', url: `${trimBase(apiBaseUrl ?? HUBSPOT_API_BASE_URL)}/oauth/v1/token`, body: form }, readHubSpotError);
-    } catch (error) {
-      // 400 BAD_REFRESH_TOKEN / BAD_AUTH_CODE / BAD_CLIENT_ID…: the grant is refused.
-      if (error instanceof UpstreamRequestError && error.status === 400) throw new UpstreamAuthError(`HubSpot refused the ${grant.type} grant: ${error.code}: ${error.message}`, 400);
-      throw error;
-    }
-    const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = answer.body ?? {};
-    if (typeof accessToken !== 'string' || accessToken === '') throw new UpstreamRequestError('HubSpot answered the token request without an access_token', answer.status, 'invalid_token_answer');
-    const issuedRefresh = typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : null;
-    return {
-      accessToken,
-      refreshToken: grant.type === 'refresh_token' && issuedRefresh === grant.refreshToken ? null : issuedRefresh,
-      expiresAt: typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? new Date(Date.now() + expiresIn * 1000) : null,
-      metadata: {},
-    };
+    return requestTokenSet(fetch, { url: `${trimBase(apiBaseUrl ?? HUBSPOT_API_BASE_URL)}/oauth/v1/token`, body: form }, {
+      grant,
+      readError: readHubSpotError, // 400 BAD_REFRESH_TOKEN / BAD_AUTH_CODE / BAD_CLIENT_ID…: refused
+      upstream: 'HubSpot',
+    });
   },
 };

@@ -6,6 +6,7 @@
  * replaces both hosts (an emulator serves both).
  */
 
+import { requestTokenSet } from '../../oauth/token-request.ts';
 import { requestJson, type ErrorReader } from '../http-json.ts';
 import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSet, type ProviderOAuth } from '../provider.ts';
 
@@ -46,12 +47,6 @@ export async function resolveCloudSite(fetch: typeof globalThis.fetch, apiBaseUr
   return picked;
 }
 
-interface TokenAnswer {
-  access_token?: unknown;
-  refresh_token?: unknown;
-  expires_in?: unknown;
-}
-
 export const jiraOAuth: ProviderOAuth = {
   credentialKind: 'jira_oauth2',
   defaultScopes: ['read:jira-work', 'write:jira-work', 'read:jira-user', 'offline_access'],
@@ -74,34 +69,21 @@ export const jiraOAuth: ProviderOAuth = {
       grant.type === 'authorization_code'
         ? { grant_type: 'authorization_code', client_id: clientId, client_secret: clientSecret, code: grant.code, redirect_uri: grant.redirectUri }
         : { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: grant.refreshToken };
-    let answer;
-    try {
-      answer = await requestJson<TokenAnswer>(fetch, { method: 'POST', url: `${trimBase(apiBaseUrl ?? ATLASSIAN_AUTH_BASE_URL)}/oauth/token`, body }, readAtlassianOAuthError);
-    } catch (error) {
-      // 400 invalid_grant / invalid_request…: the grant is refused (401/403 already are auth errors).
-      if (error instanceof UpstreamRequestError && error.status === 400) throw new UpstreamAuthError(`Atlassian refused the ${grant.type} grant: ${error.code}: ${error.message}`, 400);
-      throw error;
-    }
-    const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = answer.body ?? {};
-    if (typeof accessToken !== 'string' || accessToken === '') throw new UpstreamRequestError('Atlassian answered the token request without an access_token', answer.status, 'invalid_token_answer');
-    const issuedRefresh = typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : null;
-    const metadata: Record<string, unknown> = {};
+    const tokens = await requestTokenSet(fetch, { url: `${trimBase(apiBaseUrl ?? ATLASSIAN_AUTH_BASE_URL)}/oauth/token`, body }, {
+      grant,
+      readError: readAtlassianOAuthError, // 400 invalid_grant / invalid_request…: refused
+      upstream: 'Atlassian',
+    });
     if (grant.type === 'authorization_code') {
       // A new connection: the site it reaches (the first; `metadata.site_url` picks another later).
       try {
-        const site = await resolveCloudSite(bearer(fetch, accessToken), apiBaseUrl, null);
-        metadata.cloud_id = site.id;
-        metadata.site_url = site.url;
+        const site = await resolveCloudSite(bearer(fetch, tokens.accessToken), apiBaseUrl, null);
+        tokens.metadata = { cloud_id: site.id, site_url: site.url };
       } catch {
         // The client resolves it on its first request.
       }
     }
-    return {
-      accessToken,
-      refreshToken: grant.type === 'refresh_token' && issuedRefresh === grant.refreshToken ? null : issuedRefresh,
-      expiresAt: typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? new Date(Date.now() + expiresIn * 1000) : null,
-      metadata,
-    };
+    return tokens;
   },
 };
 

@@ -5,17 +5,9 @@
  * so the connect flow needs `api_base_url`. Tokens without `expires_in` never expire.
  */
 
-import { requestJson } from '../http-json.ts';
-import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSet, type ProviderOAuth } from '../provider.ts';
+import { requestTokenSet } from '../../oauth/token-request.ts';
+import { UpstreamRequestError, type OAuthTokenSet, type ProviderOAuth } from '../provider.ts';
 import { readZendeskError } from './errors.ts';
-
-interface TokenAnswer {
-  access_token?: unknown;
-  refresh_token?: unknown;
-  expires_in?: unknown;
-  token_type?: unknown;
-  scope?: unknown;
-}
 
 const trimBase = (url: string) => url.replace(/\/+$/, '');
 
@@ -54,27 +46,14 @@ export const zendeskOAuth: ProviderOAuth = {
         ? { grant_type: 'authorization_code', code: grant.code, client_id: clientId, client_secret: clientSecret, redirect_uri: grant.redirectUri, scope: zendeskOAuth.defaultScopes.join(' ') }
         : { grant_type: 'refresh_token', refresh_token: grant.refreshToken, client_id: clientId, client_secret: clientSecret };
     const url = `${siteOf(apiBaseUrl)}/oauth/tokens`;
-    let answer;
-    try {
-      answer = await requestJson<TokenAnswer>(fetch, { method: 'POST', url, body }, (status, errorBody) => {
+    // 400 invalid_grant / invalid_request: the grant is refused.
+    return requestTokenSet(fetch, { url, body }, {
+      grant,
+      readError: (status, errorBody) => {
         const refused = oauthError(errorBody);
         return refused ? { message: refused.description || refused.error, code: refused.error } : readZendeskError(status, errorBody);
-      });
-    } catch (error) {
-      // 400 invalid_grant / invalid_request: the grant is refused (a 401 is an UpstreamAuthError already).
-      if (error instanceof UpstreamRequestError && error.status === 400) {
-        throw new UpstreamAuthError(`Zendesk refused the ${grant.type} grant: ${error.code}: ${error.message}`, error.status);
-      }
-      throw error;
-    }
-    const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = answer.body ?? {};
-    if (typeof accessToken !== 'string' || accessToken === '') throw new UpstreamRequestError('Zendesk answered the token request without an access_token', answer.status, 'invalid_token_answer');
-    const issuedRefresh = typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : null;
-    return {
-      accessToken,
-      refreshToken: grant.type === 'refresh_token' && issuedRefresh === grant.refreshToken ? null : issuedRefresh,
-      expiresAt: typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? new Date(Date.now() + expiresIn * 1000) : null,
-      metadata: {},
-    };
+      },
+      upstream: 'Zendesk',
+    });
   },
 };
