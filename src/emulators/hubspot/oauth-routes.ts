@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { EmulatorAnswer, EmulatorRequest } from '../kit/http-emulator.ts';
+import { approveAtOnce } from '../kit/consent-page.ts';
 import type { GrantResult, OAuthIssuer } from '../kit/oauth-issuer.ts';
 
 type TokenErrorStatus = 'BAD_GRANT_TYPE' | 'BAD_CLIENT_ID' | 'BAD_AUTH_CODE' | 'BAD_REDIRECT_URI' | 'BAD_REFRESH_TOKEN';
@@ -26,21 +27,10 @@ export class OAuthRoutes {
   }
 
   private authorize(request: EmulatorRequest): EmulatorAnswer {
-    const clientId = request.query.get('client_id') ?? '';
-    const redirectUri = request.query.get('redirect_uri') ?? '';
-    let target: URL;
-    try {
-      target = new URL(redirectUri);
-    } catch {
-      return { status: 400, body: { status: 'error', message: 'redirect_uri is missing or not an absolute URL', correlationId: randomUUID() } };
-    }
-    const scopes = (request.query.get('scope') ?? '').split(/[\s+]+/).filter((s) => s !== '');
-    const code = this.issuer.issueCode(clientId, redirectUri, scopes);
-    if (!code) return { status: 400, body: { status: 'error', message: `Couldn't find an app with client_id ${clientId}`, correlationId: randomUUID() } };
-    target.searchParams.set('code', code);
-    const state = request.query.get('state');
-    if (state !== null) target.searchParams.set('state', state);
-    return { status: 302, headers: { Location: target.toString(), 'Content-Type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${target.toString()}` };
+    const consent = approveAtOnce(this.issuer, request.query);
+    if (consent.ok) return consent.answer;
+    const message = consent.refused === 'redirect_uri' ? 'redirect_uri is missing or not an absolute URL' : `Couldn't find an app with client_id ${consent.clientId}`;
+    return { status: 400, body: { status: 'error', message, correlationId: randomUUID() } };
   }
 
   private token(request: EmulatorRequest): EmulatorAnswer {

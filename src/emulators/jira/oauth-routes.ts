@@ -8,6 +8,7 @@
  */
 
 import { bearerToken, EmulatorError, type EmulatorAnswer, type EmulatorRequest } from '../kit/http-emulator.ts';
+import { approveAtOnce } from '../kit/consent-page.ts';
 import type { GrantResult, OAuthIssuer } from '../kit/oauth-issuer.ts';
 
 const oauthError = (status: number, error: string, description: string): EmulatorAnswer => ({ status, body: { error, error_description: description } });
@@ -45,23 +46,14 @@ export class JiraOAuthRoutes {
   }
 
   private authorize(request: EmulatorRequest): EmulatorAnswer {
-    const clientId = request.query.get('client_id') ?? '';
-    const redirectUri = request.query.get('redirect_uri') ?? '';
-    let target: URL;
-    try {
-      target = new URL(redirectUri);
-    } catch {
-      return oauthError(400, 'invalid_request', 'redirect_uri is missing or not an absolute URL');
+    const consent = approveAtOnce(this.issuer, request.query, { requireCodeResponseType: true });
+    if (!consent.ok) {
+      if (consent.refused === 'redirect_uri') return oauthError(400, 'invalid_request', 'redirect_uri is missing or not an absolute URL');
+      if (consent.refused === 'response_type') return oauthError(400, 'unsupported_response_type', 'response_type must be code');
+      return oauthError(400, 'invalid_client', `unknown client_id ${consent.clientId}`);
     }
-    if (request.query.get('response_type') !== 'code') return oauthError(400, 'unsupported_response_type', 'response_type must be code');
-    const scopes = (request.query.get('scope') ?? '').split(/[\s+]+/).filter((s) => s !== '');
-    const code = this.issuer.issueCode(clientId, redirectUri, scopes);
-    if (!code) return oauthError(400, 'invalid_client', `unknown client_id ${clientId}`);
-    this.scopes.set(code, scopes.join(' '));
-    target.searchParams.set('code', code);
-    const state = request.query.get('state');
-    if (state !== null) target.searchParams.set('state', state);
-    return { status: 302, headers: { Location: target.toString(), 'Content-Type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${target.toString()}` };
+    this.scopes.set(consent.code, consent.scopes.join(' '));
+    return consent.answer;
   }
 
   private token(request: EmulatorRequest): EmulatorAnswer {

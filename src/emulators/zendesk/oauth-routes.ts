@@ -8,6 +8,7 @@
  */
 
 import type { EmulatorAnswer, EmulatorRequest } from '../kit/http-emulator.ts';
+import { approveAtOnce } from '../kit/consent-page.ts';
 import type { GrantResult, OAuthIssuer } from '../kit/oauth-issuer.ts';
 
 const DEFAULT_SCOPE = 'read write';
@@ -28,22 +29,11 @@ export class ZendeskOAuthRoutes {
   }
 
   private authorize(request: EmulatorRequest): EmulatorAnswer {
-    const clientId = request.query.get('client_id') ?? '';
-    const redirectUri = request.query.get('redirect_uri') ?? '';
-    let target: URL;
-    try {
-      target = new URL(redirectUri);
-    } catch {
-      return oauthError(400, 'invalid_request', 'redirect_uri is missing or not an absolute URL');
-    }
-    if (request.query.get('response_type') !== 'code') return oauthError(400, 'unsupported_response_type', 'response_type must be code');
-    const scopes = (request.query.get('scope') ?? DEFAULT_SCOPE).split(/[\s+]+/).filter((s) => s !== '');
-    const code = this.issuer.issueCode(clientId, redirectUri, scopes);
-    if (!code) return oauthError(400, 'invalid_client', `No OAuth client with the identifier ${clientId}`);
-    target.searchParams.set('code', code);
-    const state = request.query.get('state');
-    if (state !== null) target.searchParams.set('state', state);
-    return { status: 302, headers: { Location: target.toString(), 'Content-Type': 'text/plain; charset=utf-8' }, body: `Redirecting to ${target.toString()}` };
+    const consent = approveAtOnce(this.issuer, request.query, { requireCodeResponseType: true, defaultScope: DEFAULT_SCOPE });
+    if (consent.ok) return consent.answer;
+    if (consent.refused === 'redirect_uri') return oauthError(400, 'invalid_request', 'redirect_uri is missing or not an absolute URL');
+    if (consent.refused === 'response_type') return oauthError(400, 'unsupported_response_type', 'response_type must be code');
+    return oauthError(400, 'invalid_client', `No OAuth client with the identifier ${consent.clientId}`);
   }
 
   private token(request: EmulatorRequest): EmulatorAnswer {
