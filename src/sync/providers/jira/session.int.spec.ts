@@ -4,6 +4,7 @@ import { UpstreamAuthError, UpstreamRequestError, type ChangesPage, type Provide
 import { RECONCILE_EVERY_POLLS } from './issue-cursor.ts';
 import { RELIST_EVERY_POLLS } from './listing-cursor.ts';
 import { jiraProvider } from './index.ts';
+import { listAll } from '../../../../test/support/provider-session.ts';
 
 function connect(emulator: JiraEmulator, apiToken = emulator.apiToken): ProviderSession {
   return jiraProvider.connect({
@@ -13,18 +14,6 @@ function connect(emulator: JiraEmulator, apiToken = emulator.apiToken): Provider
   });
 }
 
-async function backfill(session: ProviderSession, collectionId: string) {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  let total: number | null = null;
-  do {
-    const page = await session.listPage(collectionId, cursor);
-    total ??= page.totalCount;
-    ids.push(...page.objects.map((o) => o.upstreamId));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return { ids, total };
-}
 
 /** `polls` polls from `cursor`, every object they answered (in order) and the last cursor. */
 async function poll(session: ProviderSession, collectionId: string, cursor: string, polls: number): Promise<{ pages: ChangesPage[]; cursor: string }> {
@@ -48,13 +37,13 @@ describe('Jira provider against the emulator', () => {
   afterAll(() => emulator?.close());
 
   it('backfills issues (with the approximate count), projects (with total) and users', async () => {
-    const issues = await backfill(session, 'jira:issue');
+    const issues = await listAll(session, 'jira:issue');
     expect(issues.total).toBe(250);
     expect(issues.ids.sort()).toEqual(emulator.objects('issue').map((i) => String(i.id)).sort());
-    const projects = await backfill(session, 'jira:project');
+    const projects = await listAll(session, 'jira:project');
     expect(projects.total).toBe(60);
     expect(projects.ids).toEqual(emulator.objects('project').map((p) => p.id));
-    const users = await backfill(session, 'jira:user');
+    const users = await listAll(session, 'jira:user');
     expect(users.total).toBeNull();
     expect(users.ids).toEqual(emulator.objects('user').map((u) => u.accountId));
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShopifyEmulator, type ShopifyEmulator } from '../../../emulators/shopify/index.ts';
 import { UpstreamAuthError, UpstreamRequestError, type ProviderSession } from '../provider.ts';
 import { shopifyProvider } from './index.ts';
+import { listAll } from '../../../../test/support/provider-session.ts';
 
 function connect(emulator: ShopifyEmulator, accessToken = emulator.accessToken): ProviderSession {
   return shopifyProvider.connect({
@@ -11,18 +12,6 @@ function connect(emulator: ShopifyEmulator, accessToken = emulator.accessToken):
   } as Parameters<typeof shopifyProvider.connect>[0]);
 }
 
-async function backfill(session: ProviderSession, collectionId: string) {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  let total: number | null = null;
-  do {
-    const page = await session.listPage(collectionId, cursor);
-    total ??= page.totalCount;
-    ids.push(...page.objects.map((o) => o.upstreamId));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return { ids, total };
-}
 
 describe('Shopify provider against the emulator', () => {
   let emulator: ShopifyEmulator;
@@ -37,10 +26,10 @@ describe('Shopify provider against the emulator', () => {
   });
 
   it('backfills every customer and every order (closed and cancelled too) with their totals', async () => {
-    const customers = await backfill(session, 'shopify:customer');
+    const customers = await listAll(session, 'shopify:customer');
     expect(customers.total).toBe(600);
     expect(customers.ids).toEqual(emulator.objects('customer').map((c) => String(c.id)));
-    const orders = await backfill(session, 'shopify:order');
+    const orders = await listAll(session, 'shopify:order');
     expect(orders.total).toBe(300);
     expect(new Set(orders.ids)).toEqual(new Set(emulator.objects('order').map((o) => String(o.id))));
     const lists = emulator.requestLog.filter((e) => e.path === '/admin/api/2024-10/customers.json');
@@ -52,7 +41,7 @@ describe('Shopify provider against the emulator', () => {
     const collectionId = 'shopify:customer';
     let cursor = await session.initialChangesCursor(collectionId);
     expect((await session.changesSince(collectionId, cursor)).objects).toEqual([]);
-    await backfill(session, collectionId);
+    await listAll(session, collectionId);
     const before = new Map(emulator.objects('customer').map((c) => [String(c.id), c]));
     // Many changes within one or two seconds: ties on updated_at.
     const made = emulator.mutateRandomly(80, ['customer']);

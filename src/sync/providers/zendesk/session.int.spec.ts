@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZendeskEmulator, type ZendeskEmulator } from '../../../emulators/zendesk/index.ts';
 import { UpstreamAuthError, UpstreamRequestError, type ProviderSession } from '../provider.ts';
 import { zendeskProvider } from './index.ts';
+import { listAll } from '../../../../test/support/provider-session.ts';
 
 function connect(emulator: ZendeskEmulator, apiToken = emulator.apiToken, email = emulator.email): ProviderSession {
   return zendeskProvider.connect({
@@ -14,14 +15,8 @@ function connect(emulator: ZendeskEmulator, apiToken = emulator.apiToken, email 
 const totals = new Map<string, number | null>();
 
 async function backfill(session: ProviderSession, collectionId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await session.listPage(collectionId, cursor);
-    if (cursor === null) totals.set(collectionId, page.totalCount);
-    ids.push(...page.objects.map((o) => o.upstreamId));
-    cursor = page.nextCursor;
-  } while (cursor);
+  const { ids, total } = await listAll(session, collectionId);
+  totals.set(collectionId, total);
   return ids;
 }
 
