@@ -23,15 +23,18 @@ export interface RecordRow {
   upstream_updated_at: Date | null;
 }
 
-export interface Delivered {
+/** `X-Num-Pending` on /next is exact up to this many records, an upper bound beyond (consumerCounts). */
+export const PENDING_EXACT_UP_TO = 1_000;
+
+export interface Delivered extends MessageRef {
   ackToken: string;
   deliverCount: number;
-  record: RecordRow;
-}
-
-export interface NextResult {
-  delivered: Delivered[];
-  dead: (MessageRef & { deliverCount: number })[];
+  updatedIdx: string;
+  /**
+   * The message as `/next` answers it, `{"ack_token":…,"record":{…}}`, built by PostgreSQL
+   * (`syncline_message_json`, migration 0011): a batch is never parsed and serialized again.
+   */
+  json: string;
 }
 
 export interface Counts {
@@ -40,7 +43,27 @@ export interface Counts {
   numDead: number;
 }
 
-const FILTER = `($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR r.collection_id = ANY($3))`;
+export interface NextResult {
+  delivered: Delivered[];
+  dead: (MessageRef & { deliverCount: number })[];
+  /** After this call's leases; `numPending` exact up to the call's `pendingExactUpTo` (see consumerCounts). */
+  counts: Counts;
+}
+
+type NextRow = {
+  kind: 'dead' | 'leased' | 'counts';
+  sync_id: string;
+  collection_id: string;
+  upstream_id: string;
+  /** bigint: a string or a BigInt, depending on the pg type parsers installed. */
+  updated_idx: string | bigint | null;
+  message: string | null;
+  ack_token: string | null;
+  deliver_count: number | null;
+  num_pending: string | null;
+  num_ack_pending: string | null;
+  num_dead: string | null;
+};
 
 /**
  * Leases up to `batchSize` messages: first expired leases (redelivered with the record's latest
@@ -48,22 +71,41 @@ const FILTER = `($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR 
  * serializes concurrent callers, so no record is ever leased twice while its lease is live. A
  * record that changed while leased is skipped here and redelivered after the ack or expiry.
  *
- * One call of `syncline_next_messages` (migration 0010): the statements run in the database one
- * after the other, each with a fresh snapshot, as they did when sent one by one in a transaction;
- * the cursor row stays locked only for their own time and the commit.
+ * One call of `syncline_next_messages` (migrations 0010, 0011): the statements run in the
+ * database one after the other, each with a fresh snapshot, as they did when sent one by one in
+ * a transaction; the cursor row stays locked only for their own time and the commit. The call
+ * ends with the consumer's counts, so `/next` needs no second query for its headers.
  */
-export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<NextResult> {
-  const { rows } = await pool.query<RecordRow & { kind: 'dead' | 'leased'; ack_token: string | null; deliver_count: number }>(
-    `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, batchSize, consumer.ackWaitMs, consumer.maxDeliver, consumer.maxAckPending],
-  );
+export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, pendingExactUpTo: number): Promise<NextResult> {
+  const { rows } = await pool.query<NextRow>(`SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    consumer.id,
+    consumer.syncId,
+    consumer.collectionIds,
+    consumer.streamId,
+    batchSize,
+    consumer.ackWaitMs,
+    consumer.maxDeliver,
+    consumer.maxAckPending,
+    pendingExactUpTo,
+  ]);
   const delivered: Delivered[] = [];
   const dead: NextResult['dead'] = [];
-  for (const { kind, ack_token, deliver_count, ...record } of rows) {
-    if (kind === 'dead') dead.push({ syncId: record.sync_id, collectionId: record.collection_id, upstreamId: record.upstream_id, deliverCount: deliver_count });
-    else delivered.push({ ackToken: ack_token!, deliverCount: deliver_count, record });
+  let counts: Counts = { numPending: 0, numAckPending: 0, numDead: 0 };
+  for (const row of rows) {
+    if (row.kind === 'counts') counts = { numPending: Number(row.num_pending), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
+    else if (row.kind === 'dead') dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
+    else
+      delivered.push({
+        syncId: row.sync_id,
+        collectionId: row.collection_id,
+        upstreamId: row.upstream_id,
+        updatedIdx: String(row.updated_idx),
+        ackToken: row.ack_token!,
+        deliverCount: row.deliver_count!,
+        json: row.message!,
+      });
   }
-  return { delivered, dead };
+  return { delivered, dead, counts };
 }
 
 export interface AckResult {
@@ -123,34 +165,24 @@ export async function nackMessages(pool: pg.Pool, consumerId: string, tokens: st
  * stops there and, beyond it, `num_pending` is the number of versions appended to the stream
  * after the cursor: an upper bound (superseded versions and other syncs' records are included).
  * `/next` answers use it so that a call costs the same with 10 or 10 million records waiting.
+ * The rules are the SQL functions of migration 0011, which `/next` calls too.
  */
 export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumer: DeliveryConsumer, options: { exactUpTo?: number } = {}): Promise<Counts> {
-  const cap = options.exactUpTo ?? null;
-  const { rows } = await pool.query<{ pending: string; appended: string | null; waiting: string; ack_pending: string; dead: string }>(
-    `WITH cursor AS (SELECT cursor FROM consumer_cursors WHERE consumer_id = $1)
-     SELECT
-       (SELECT count(*) FROM (
-          SELECT 1 FROM records r WHERE r.stream_id = $4 AND r.updated_idx > (SELECT cursor FROM cursor) AND ${FILTER} LIMIT $5
-        ) past) AS pending,
-       (SELECT h.last_idx - (SELECT cursor FROM cursor) FROM stream_heads h WHERE h.stream_id = $4) AS appended,
-       count(*) FILTER (WHERE NOT dead AND deliver_count = 0) AS waiting,
-       count(*) FILTER (WHERE NOT dead AND deliver_count > 0) AS ack_pending,
-       count(*) FILTER (WHERE dead) AS dead
-     FROM consumer_leases WHERE consumer_id = $1`,
-    [consumer.id, consumer.syncId, consumer.collectionIds, consumer.streamId, cap],
+  const { rows } = await pool.query<{ pending: string | null; waiting: string | null; ack_pending: string | null; dead: string | null }>(
+    `SELECT syncline_pending_records($2, $3, $4, c.cursor, $5) AS pending, lc.waiting, lc.ack_pending, lc.dead
+     FROM syncline_lease_counts($1) lc LEFT JOIN consumer_cursors c ON c.consumer_id = $1`,
+    [consumer.id, consumer.streamId, consumer.syncId, consumer.collectionIds, options.exactUpTo ?? null],
   );
-  const row = rows[0]!;
-  const counted = Number(row.pending);
-  const pastCursor = cap !== null && counted >= cap ? Math.max(counted, Number(row.appended ?? 0)) : counted;
-  return { numPending: pastCursor + Number(row.waiting), numAckPending: Number(row.ack_pending), numDead: Number(row.dead) };
+  const row = rows[0];
+  return { numPending: Number(row?.pending ?? 0) + Number(row?.waiting ?? 0), numAckPending: Number(row?.ack_pending ?? 0), numDead: Number(row?.dead ?? 0) };
 }
 
 export function toMessageDeliveries(delivered: Delivered[]): MessageDelivery[] {
   return delivered.map((d) => ({
-    syncId: d.record.sync_id,
-    collectionId: d.record.collection_id,
-    upstreamId: d.record.upstream_id,
-    updatedIdx: String(d.record.updated_idx),
+    syncId: d.syncId,
+    collectionId: d.collectionId,
+    upstreamId: d.upstreamId,
+    updatedIdx: d.updatedIdx,
     ackToken: d.ackToken,
     deliverCount: d.deliverCount,
   }));

@@ -9,24 +9,17 @@ import {
   nackInput,
   nextInput,
   receive,
-  toDeliveryConsumer,
   updateHttpConsumer,
   updateHttpConsumerInput,
 } from '../commands/http-consumers.ts';
-import { consumerCounts } from '../consumers/delivery.ts';
-import { getHttpConsumer, listHttpConsumers, messageHistory, presentDelivered } from '../queries/http-consumers.ts';
+import { deliveredJson, getHttpConsumer, listHttpConsumers, messageHistory } from '../queries/http-consumers.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
-
-/** `X-Num-Pending` on /next is exact up to this many records, an upper bound beyond (delivery.ts). */
-const PENDING_EXACT_UP_TO = 1_000;
+import { idParam, noContent, ok, okJson, parseInput, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
 
 async function next(req: RestRequest, consumerRef: string) {
   const input = parseInput(nextInput, req.body ?? queryObject(req.query), req.body ? 'request body' : 'query');
   const consumer = await findHttpConsumer(req.ctx, req.principal, consumerRef);
-  const result = await receive(req.ctx, consumer, input.batch_size, input.wait_for ?? input.wait_ms ?? 0);
-  const counts = await consumerCounts(req.ctx.pool, toDeliveryConsumer(consumer), { exactUpTo: PENDING_EXACT_UP_TO });
-  return { messages: result.delivered.map(presentDelivered), counts };
+  return receive(req.ctx, consumer, input.batch_size, input.wait_for ?? input.wait_ms ?? 0);
 }
 
 const countHeaders = (counts: { numPending: number; numAckPending: number }) => ({
@@ -51,8 +44,8 @@ export function httpConsumerRoutes(routes: RestRoutes): void {
     return noContent();
   });
   routes.on(['POST', 'GET'], '/v1/http-consumers/:id/next', async (req) => {
-    const { messages, counts } = await next(req, idParam(req, 'http consumer'));
-    return ok(messages, 200, countHeaders(counts));
+    const { delivered, counts } = await next(req, idParam(req, 'http consumer'));
+    return okJson(deliveredJson(delivered, 'ack_token'), countHeaders(counts));
   });
   routes.on('POST', '/v1/http-consumers/:id/ack', async (req) => {
     const input = parseInput(ackInput, req.body);
@@ -72,8 +65,8 @@ export function httpConsumerRoutes(routes: RestRoutes): void {
 
   // Compatibility with Sequin's later pull API (DESIGN.md §6): consumers by id or name.
   routes.on(['POST', 'GET'], '/api/http_pull_consumers/:ref/receive', async (req) => {
-    const { messages, counts } = await next(req, req.params.ref ?? '');
-    return ok({ data: messages.map((m) => ({ ack_id: m.ack_token, record: m.record })) }, 200, countHeaders(counts));
+    const { delivered, counts } = await next(req, req.params.ref ?? '');
+    return okJson(`{"data":${deliveredJson(delivered, 'ack_id')}}`, countHeaders(counts));
   });
   routes.on('POST', '/api/http_pull_consumers/:ref/ack', async (req) => {
     const input = parseInput(ackInputCompat, req.body);

@@ -10,8 +10,8 @@ import type { HttpMethod, PublicRestHandler, RestHandler, RestResponse, RestRout
 
 type Route = { path: string } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = body === undefined ? '' : JSON.stringify(body);
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, json?: string): void {
+  const payload = json ?? (body === undefined ? '' : JSON.stringify(body));
   res.writeHead(status, { ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers });
   res.end(payload);
 }
@@ -67,7 +67,7 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
     } catch (error) {
       response = toErrorResponse(error, ctx.logger);
     }
-    sendJson(res, response.status, response.body, response.headers);
+    sendJson(res, response.status, response.body, response.headers, response.json);
     metrics.httpRequests.inc({ method: req.method ?? '', route: routeLabel, status: String(response.status) });
     metrics.httpDuration.observe({ method: req.method ?? '', route: routeLabel }, (performance.now() - started) / 1000);
   }

@@ -15,6 +15,8 @@ export interface RestRequest {
 export interface RestResponse {
   status: number;
   body?: unknown;
+  /** A body already serialized as JSON (sent as is, instead of `body`). */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -30,6 +32,8 @@ export interface RestRoutes {
 }
 
 export const ok = (body: unknown, status = 200, headers?: Record<string, string>): RestResponse => ({ status, body, headers });
+/** A 200 whose body is JSON text built by the handler (e.g. records spliced in as stored). */
+export const okJson = (json: string, headers?: Record<string, string>): RestResponse => ({ status: 200, json, headers });
 export const noContent = (): RestResponse => ({ status: 204 });
 
 export function zodDetails(error: z.ZodError): ErrorDetail[] {

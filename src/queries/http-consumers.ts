@@ -3,7 +3,7 @@ import { findHttpConsumer, toDeliveryConsumer } from '../commands/http-consumers
 import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
-import { presentRecordRow } from './records.ts';
+import type { RecordView } from './records.ts';
 
 export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsumer) {
   const counts = await consumerCounts(ctx.pool, toDeliveryConsumer(consumer));
@@ -36,8 +36,18 @@ export async function listHttpConsumers(ctx: AppContext, principal: Principal, p
   return { data: await Promise.all(result.data.map((c) => presentHttpConsumer(ctx, c))), next_cursor: result.next_cursor };
 }
 
-/** `{ack_token, record}` with the record shape of DESIGN.md §2. */
-export const presentDelivered = (d: Delivered) => ({ ack_token: d.ackToken, record: presentRecordRow(d.record) });
+/** `{ack_token, record}` with the record shape of DESIGN.md §2 (GraphQL wants objects). */
+export const presentDelivered = (d: Delivered) => JSON.parse(d.json) as { ack_token: string; record: RecordView };
+
+/**
+ * The messages as the JSON text of `/next`, `[{"ack_token":…,"record":{…}}, …]`, from the JSON
+ * PostgreSQL built for each; `ack_id` for the Sequin-compatible endpoint (the key leads every
+ * message's text, so renaming it is a prefix swap).
+ */
+export function deliveredJson(delivered: Delivered[], tokenKey: 'ack_token' | 'ack_id'): string {
+  const parts = tokenKey === 'ack_token' ? delivered.map((d) => d.json) : delivered.map((d) => `{"ack_id"${d.json.slice('{"ack_token"'.length)}`);
+  return `[${parts.join(',')}]`;
+}
 
 /** A message's lease state and delivery history, for inspection. */
 export async function messageHistory(ctx: AppContext, principal: Principal, consumerId: string, upstreamId: string) {
