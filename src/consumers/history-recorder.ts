@@ -4,6 +4,7 @@ import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
 import type { Logger } from '../logger.ts';
 import { eventStorePool } from '../db/event-store.ts';
 import { appendEventsInTransaction, inTransaction } from '../db/raw-append.ts';
+import { beginCompressed } from '../db/toast-compression.ts';
 
 const FLUSH_MS = 100;
 
@@ -44,7 +45,7 @@ export class HistoryRecorder {
         // Instances serving one consumer flush into the same stream: the stream row is locked, and a
         // race on its very first append is retried once.
         const append = async (): Promise<void> => {
-          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events, { lockStream: true }));
+          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events, { lockStream: true }), await beginCompressed(pool));
           else await this.eventStore.appendToStream(stream, events);
         };
         await append()

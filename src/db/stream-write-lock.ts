@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { beginCompressed } from './toast-compression.ts';
 import { inTransaction } from './raw-append.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,17 +47,11 @@ export class StreamWriteLock {
     }
   }
 
-  private lz4: Promise<boolean> | null = null;
-
   private async transactionLocked<T>(streamId: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     if (!this.crossProcess) return inTransaction(this.pool, work);
     // Inlined into a simple query (no parameters) so that BEGIN and the lock are one round trip.
     if (!UUID.test(streamId)) throw new Error(`stream id ${JSON.stringify(streamId)} is not a uuid`);
-    this.lz4 ??= this.pool
-      .query<{ lz4: boolean }>(`SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`)
-      .then((r) => r.rows[0]?.lz4 === true, () => false);
-    const compression = (await this.lz4) ? `SET LOCAL default_toast_compression = lz4; ` : '';
-    const begin = `BEGIN; ${compression}SELECT pg_advisory_xact_lock(hashtextextended('syncline:records:${streamId.toLowerCase()}', 0))`;
+    const begin = `${await beginCompressed(this.pool)}; SELECT pg_advisory_xact_lock(hashtextextended('syncline:records:${streamId.toLowerCase()}', 0))`;
     return inTransaction(this.pool, work, begin);
   }
 

@@ -44,7 +44,12 @@ describe('rebuilding read models from the event log', () => {
       await seedRecords(server.app.ctx, { ...target, collectionId: 'stripe:customer' }, [{ id: 'cus_1', data: { round } }, { id: `cus_${round + 2}` }]);
       await seedRecords(server.app.ctx, { ...target, collectionId: 'stripe:price' }, [{ id: 'price_1', data: { round }, deleted: round === 2 }]);
     }
-    await api.post('/v1/http-consumers', { name: 'c1', stream_id: sync.body.stream_id, max_deliver: 2 });
+    const consumer = await api.post('/v1/http-consumers', { name: 'c1', stream_id: sync.body.stream_id, max_deliver: 2 });
+    // delivery history: leased, acked, nacked (flushed by the recorder before the dump)
+    const first = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: 3 });
+    await api.post(`/v1/http-consumers/${consumer.body.id}/ack`, { ack_tokens: first.body.slice(0, 2).map((m: any) => m.ack_token) });
+    await api.post(`/v1/http-consumers/${consumer.body.id}/nack`, { ack_tokens: [first.body[2].ack_token] });
+    await server.app.ctx.history.flush();
 
     const db = new pg.Client({ connectionString: server.database.url });
     await db.connect();
@@ -54,6 +59,7 @@ describe('rebuilding read models from the event log', () => {
       expect(before.credentials).toHaveLength(2);
       expect(before.records).toHaveLength(5);
       expect(before.stream_heads).toEqual([{ stream_id: sync.body.stream_id, last_idx: 9n }]);
+      expect((before.consumer_message_history as { action: string }[]).map((h) => h.action).sort()).toEqual(['acked', 'acked', 'delivered', 'delivered', 'delivered', 'nacked']);
 
       const { events } = await rebuildReadModels(server.app.ctx.pool, readModelProjections);
       expect(events).toBeGreaterThan(10);
