@@ -60,7 +60,7 @@ type NextRow = {
   message: string | null;
   ack_token: string | null;
   deliver_count: number | null;
-  num_pending: string | null;
+  num_waiting: string | null;
   num_ack_pending: string | null;
   num_dead: string | null;
 };
@@ -74,10 +74,11 @@ type NextRow = {
  * One call of `syncline_next_messages` (migrations 0010, 0011): the statements run in the
  * database one after the other, each with a fresh snapshot, as they did when sent one by one in
  * a transaction; the cursor row stays locked only for their own time and the commit. The call
- * ends with the consumer's counts, so `/next` needs no second query for its headers.
+ * ends with the consumer's lease counts and its new cursor; the records past that cursor are
+ * counted after the commit, without the lock.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, pendingExactUpTo: number): Promise<NextResult> {
-  const { rows } = await pool.query<NextRow>(`SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+  const { rows } = await pool.query<NextRow>(`SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
     consumer.id,
     consumer.syncId,
     consumer.collectionIds,
@@ -86,13 +87,16 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     consumer.ackWaitMs,
     consumer.maxDeliver,
     consumer.maxAckPending,
-    pendingExactUpTo,
   ]);
   const delivered: Delivered[] = [];
   const dead: NextResult['dead'] = [];
   let counts: Counts = { numPending: 0, numAckPending: 0, numDead: 0 };
+  let cursor: string | bigint | null = null;
   for (const row of rows) {
-    if (row.kind === 'counts') counts = { numPending: Number(row.num_pending), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
+    if (row.kind === 'counts') {
+      cursor = row.updated_idx;
+      counts = { numPending: Number(row.num_waiting), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
+    }
     else if (row.kind === 'dead') dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
     else
       delivered.push({
@@ -104,6 +108,16 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
         deliverCount: row.deliver_count!,
         json: row.message!,
       });
+  }
+  if (cursor !== null) {
+    const pending = await pool.query<{ n: string }>(`SELECT syncline_pending_records($1, $2, $3, $4, $5) AS n`, [
+      consumer.streamId,
+      consumer.syncId,
+      consumer.collectionIds,
+      String(cursor),
+      pendingExactUpTo,
+    ]);
+    counts.numPending += Number(pending.rows[0]?.n ?? 0);
   }
   return { delivered, dead, counts };
 }
