@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AppContext, Principal } from '../commands/context.ts';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { UNSTORABLE } from '../storable-text.ts';
 
 export interface RestRequest {
   principal: Principal;
@@ -40,8 +41,6 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
-/** U+0000 and unpaired surrogates: valid in JSON and JavaScript strings, refused by PostgreSQL. */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Deeper input is refused outright: nothing Syncline stores nests this far. */
 const MAX_DEPTH = 64;

@@ -4,6 +4,7 @@ import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import type { RecordView } from './records.ts';
+import { isStorableText } from '../storable-text.ts';
 
 export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsumer) {
   const counts = await consumerCounts(ctx.pool, toDeliveryConsumer(consumer));
@@ -52,6 +53,8 @@ export function deliveredJson(delivered: Delivered[], tokenKey: 'ack_token' | 'a
 /** A message's lease state and delivery history, for inspection. */
 export async function messageHistory(ctx: AppContext, principal: Principal, consumerId: string, upstreamId: string) {
   const consumer = await findHttpConsumer(ctx, principal, consumerId);
+  // An id PostgreSQL cannot store names no message (and the database would refuse the query).
+  if (!isStorableText(upstreamId)) return { upstream_id: upstreamId, leases: [], history: [] };
   await ctx.history.flush();
   const [leases, history] = await Promise.all([
     ctx.prisma.consumerLease.findMany({ where: { consumerId: consumer.id, upstreamId } }),

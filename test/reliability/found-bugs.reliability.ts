@@ -95,6 +95,14 @@ describe('bugs found by the reliability suite', () => {
       expect(answer.errors?.[0]?.extensions?.code).not.toBe('internal');
     });
 
+    it(`message-history-nul-500: ${FIXED_BUGS['message-history-nul-500']}`, async () => {
+      const stream = await api.post('/v1/streams', { name: 'nul-history' });
+      const consumer = await api.post('/v1/http-consumers', { name: 'nul-history', stream_id: stream.body.id });
+      const answer = await api.get(`/v1/http-consumers/${consumer.body.id}/messages/a%00b`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ leases: [], history: [] });
+    });
+
     it(`secret-hint-surrogate-500: ${FIXED_BUGS['secret-hint-surrogate-500']}`, async () => {
       const secret = '🙂'.repeat(10);
       expect((await api.post('/v1/oauth-apps', { provider: 'stripe', client_id: 'emoji', client_secret: secret })).status).toBe(201);

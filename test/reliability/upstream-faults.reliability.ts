@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type Faults, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
+import { UPSTREAM_ATTEMPT_TIMEOUT_MS } from '../../src/sync/http/upstream-fetch.ts';
 import { restClient } from '../support/api.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { createStripeSync, syncStatus, waitForBackfill, waitForUpstreamMatch, differencesFromUpstream } from '../support/stripe-sync.ts';
@@ -25,8 +26,8 @@ const FAULTS: Faults = {
   truncatedRate: 0.04,
   slowMs: 300,
 };
-/** The Stripe SDK's default request timeout: the engine sets none of its own (see docs/RELIABILITY.md). */
-const SDK_TIMEOUT_MS = 80_000;
+/** A never-answered request is abandoned after the engine's per-attempt timeout (then retried). */
+const ATTEMPT_TIMEOUT_MS = UPSTREAM_ATTEMPT_TIMEOUT_MS;
 
 describe('upstream faults: every fault kind at once, a strict rate limit, random mutations', () => {
   const seed = suiteSeed('faults', Math.floor(Math.random() * 2 ** 31));
@@ -59,7 +60,7 @@ describe('upstream faults: every fault kind at once, a strict rate limit, random
     const hung = emulator.requestLog.filter((e) => e.fault === 'timeout');
     emulator.startRandomMutations({ everyMs: 500, perTick: 2 });
 
-    await waitForBackfill(api, sync.id, SDK_TIMEOUT_MS + 60_000);
+    await waitForBackfill(api, sync.id, ATTEMPT_TIMEOUT_MS + 60_000);
     const backfillMs = Date.now() - started;
     // Changes keep coming through the faults for a while after the backfill.
     await new Promise((r) => setTimeout(r, 10_000));
@@ -71,10 +72,10 @@ describe('upstream faults: every fault kind at once, a strict rate limit, random
     emulator.setFaults({});
     expect(await differencesFromUpstream(api, sync.id, emulator)).toEqual([]);
 
-    // The never-answered requests ended with the client's timeout, not before, and were not the end of the sync.
+    // The never-answered requests ended with the engine's attempt timeout, not before, and were not the end of the sync.
     for (const request of hung) {
       expect(request.endedAt).toBeGreaterThan(0);
-      expect(request.endedAt - request.startedAt).toBeGreaterThanOrEqual(SDK_TIMEOUT_MS - 1_000);
+      expect(request.endedAt - request.startedAt).toBeGreaterThanOrEqual(ATTEMPT_TIMEOUT_MS - 1_000);
     }
 
     const log = [...emulator.requestLog];

@@ -59,6 +59,9 @@ export class UpstreamTimeoutError extends Error {
  * errors are retried with jittered exponential backoff when the request is safe to repeat.
  * Other answers (including 401/403) are handed back untouched for the provider to interpret.
  */
+/** How long one upstream attempt may take before it is abandoned and retried (rate-limit waits excluded). */
+export const UPSTREAM_ATTEMPT_TIMEOUT_MS = 30_000;
+
 export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globalThis.fetch {
   const {
     limiter,
@@ -68,7 +71,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     maxRateLimitedAttempts = 12,
     baseDelayMs = 500,
     maxDelayMs = 30_000,
-    attemptTimeoutMs = 30_000,
+    attemptTimeoutMs = UPSTREAM_ATTEMPT_TIMEOUT_MS,
     fetch: send = globalThis.fetch,
     isRateLimited,
     quotaPauseMs,

@@ -20,6 +20,8 @@ export const FIXED_BUGS = {
     'a JSON body nested about 2,000 levels deep or more (`[[[[…]]]]`, `{"a":{"a":…}}`) answers 500 "Maximum call stack size exceeded" (REST), or `internal` when such a value is a GraphQL JSON variable: the recursive check for unstorable strings in parseInput (src/http/rest.ts) overflows the stack',
   'nul-in-query-500':
     'a string containing U+0000 that reaches a database query without going through parseInput — the compatibility API\'s consumer ref (`/api/http_pull_consumers/a%00b/receive`, `…/ack`, `…/nack`), GraphQL `records(collectionId: "a\\u0000")` — answers 500 / `internal`: PostgreSQL refuses the NUL byte ("invalid byte sequence for encoding UTF8: 0x00")',
+  'message-history-nul-500':
+    'GET /v1/http-consumers/{id}/messages/{upstream_id} with U+0000 in the upstream id (`…/messages/a%00b`) answered 500: the lease lookup sent the NUL byte to PostgreSQL (found by the fuzzer, 2026-12-01)',
   'initial-cursor-same-second':
     'a sync created (or resynced) right after an object got two events in the same second keeps the older state of that object: the initial changes cursor marks only the newest event of that second as applied, so the first poll re-applies the older one over the newer state the backfill listed (e.g. an invoice finalized and paid in one call stays `open`) — until the object changes again',
   'secret-hint-surrogate-500':
