@@ -1,0 +1,151 @@
+-- A backfill page written by one statement (one round trip, its own transaction) instead of
+-- eight statements between BEGIN and COMMIT: src/commands/records.ts appendBackfillPage.
+-- The two projections it runs are the very functions the inline projections call
+-- (src/projections/records.ts, src/projections/syncs.ts), so a rebuild writes the same rows.
+
+-- Records projection of one RecordsChanged batch (its `records` array): the latest version per
+-- key, each change with the next updated_idx of its stream. The stream head row stays locked
+-- until the appending transaction commits (DESIGN.md §2). Returns the batch's highest idx.
+CREATE FUNCTION syncline_project_records(p_stream uuid, p_sync uuid, p_collection text, p_versions jsonb)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  n integer := jsonb_array_length(p_versions);
+  max_idx bigint;
+BEGIN
+  IF n = 0 THEN
+    RETURN NULL;
+  END IF;
+  WITH head AS (
+    INSERT INTO stream_heads (stream_id, last_idx) VALUES (p_stream, n)
+    ON CONFLICT (stream_id) DO UPDATE SET last_idx = stream_heads.last_idx + n
+    RETURNING last_idx
+  ), written AS (
+    INSERT INTO records (sync_id, collection_id, upstream_id, stream_id, updated_idx, data, data_hash, deleted, upstream_created_at, upstream_updated_at)
+    SELECT p_sync, p_collection, v.rec->>'upstreamId', p_stream, (SELECT last_idx FROM head) - n + v.ord, v.rec->'data', v.rec->>'dataHash',
+      (v.rec->>'deleted')::boolean, (v.rec->>'upstreamCreatedAt')::timestamptz, (v.rec->>'upstreamUpdatedAt')::timestamptz
+    FROM jsonb_array_elements(p_versions) WITH ORDINALITY AS v(rec, ord)
+    ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET
+      updated_idx = EXCLUDED.updated_idx,
+      data = CASE WHEN EXCLUDED.deleted AND EXCLUDED.data = '{}'::jsonb THEN records.data ELSE EXCLUDED.data END,
+      data_hash = EXCLUDED.data_hash,
+      deleted = EXCLUDED.deleted,
+      upstream_created_at = COALESCE(EXCLUDED.upstream_created_at, records.upstream_created_at),
+      upstream_updated_at = EXCLUDED.upstream_updated_at
+    RETURNING updated_idx
+  )
+  SELECT max(w.updated_idx) INTO max_idx FROM written w;
+  RETURN max_idx;
+END;
+$$;
+
+-- Sync status projection of a BackfillPageFetched checkpoint (its data). Raises SY002 when the
+-- run is not the sync's current one (other generation, collection no longer synced): the
+-- appending transaction rolls back (StaleRunError in the server).
+CREATE FUNCTION syncline_project_backfill_page(p_event jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  next_cursor text := p_event->>'nextCursor';
+BEGIN
+  UPDATE sync_collections SET
+    backfill_cursor = next_cursor,
+    backfill_done = (next_cursor IS NULL),
+    backfill_pages = backfill_pages + 1,
+    backfill_records = backfill_records + (p_event->>'pageRecords')::integer,
+    total_count = COALESCE((p_event->>'totalCount')::integer, total_count),
+    backfill_completed_at = CASE WHEN next_cursor IS NULL THEN (p_event->>'at')::timestamptz ELSE NULL END
+  WHERE sync_id = (p_event->>'syncId')::uuid AND collection_id = p_event->>'collectionId'
+    AND EXISTS (SELECT 1 FROM syncs WHERE id = (p_event->>'syncId')::uuid AND generation = (p_event->>'generation')::integer);
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'stale run of sync %', p_event->>'syncId' USING ERRCODE = 'SY002';
+  END IF;
+END;
+$$;
+
+-- One backfill page, in the order the server's transaction used to run it:
+--   the stream's advisory lock (p_lock_key, NULL where one backend is the only writer) and lz4
+--   TOAST compression; the sync lease (p_lease_owner/p_lease_token, NULL without leases),
+--   share-locked until commit, else SY001; the page's real changes (changedRecords in
+--   src/domain/records/changed-records.ts: each id's last version in the batch, in the order of
+--   those last versions, unless identical to the stored one by hash and deleted flag; a delete of
+--   a record never stored dropped) appended as one RecordsChanged event with Emmett's
+--   emt_append_to_stream and projected; the page's ids stored for the backfill scan (p_seen);
+--   the BackfillPageFetched checkpoint (p_checkpoint, NULL on the last page) appended to the
+--   sync's stream, whose row is locked first, and projected.
+-- Called as a statement of its own, it is one transaction: all of it commits, or nothing.
+-- Returns the number of versions appended and their highest updated_idx.
+CREATE FUNCTION syncline_append_backfill_page(
+  p_lock_key text, p_lz4 boolean, p_lease_owner text, p_lease_token bigint,
+  p_sync text, p_stream text, p_collection text, p_source text, p_versions jsonb,
+  p_seen boolean, p_checkpoint jsonb
+) RETURNS TABLE (changed integer, max_idx bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  records_stream text := 'records-' || p_sync || '-' || p_collection;
+  sync_stream text := 'sync-' || p_sync;
+  changes jsonb;
+  n integer;
+  appended boolean;
+  top bigint;
+BEGIN
+  IF p_lock_key IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_lock_key, 0));
+  END IF;
+  IF p_lz4 THEN
+    PERFORM set_config('default_toast_compression', 'lz4', true);
+  END IF;
+  IF p_lease_owner IS NOT NULL THEN
+    PERFORM 1 FROM sync_leases
+      WHERE sync_id = p_sync::uuid AND owner = p_lease_owner AND token = p_lease_token AND expires_at > clock_timestamp() FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'lease of sync % lost', p_sync USING ERRCODE = 'SY001';
+    END IF;
+  END IF;
+
+  WITH v AS (
+    SELECT e.rec, e.ord FROM jsonb_array_elements(p_versions) WITH ORDINALITY AS e(rec, ord)
+  ), latest AS (
+    SELECT DISTINCT ON (v.rec->>'upstreamId') v.rec, v.ord FROM v ORDER BY v.rec->>'upstreamId', v.ord DESC
+  )
+  SELECT jsonb_agg(l.rec ORDER BY l.ord), count(*) INTO changes, n
+  FROM latest l
+  -- One primary-key lookup per id (LIMIT keeps the planner from hashing the whole collection).
+  LEFT JOIN LATERAL (
+    SELECT r.data_hash, r.deleted FROM records r
+    WHERE r.sync_id = p_sync::uuid AND r.collection_id = p_collection AND r.upstream_id = l.rec->>'upstreamId' LIMIT 1
+  ) s ON true
+  WHERE CASE WHEN s.data_hash IS NULL THEN NOT (l.rec->>'deleted')::boolean
+             ELSE s.data_hash <> l.rec->>'dataHash' OR s.deleted <> (l.rec->>'deleted')::boolean END;
+
+  IF n > 0 THEN
+    SELECT a.success INTO appended FROM emt_append_to_stream(
+      ARRAY[gen_random_uuid()::text],
+      ARRAY[jsonb_build_object('syncId', p_sync, 'streamId', p_stream, 'collectionId', p_collection, 'source', p_source, 'records', changes)],
+      ARRAY['{}'::jsonb], ARRAY['1'], ARRAY['RecordsChanged'], ARRAY['E'], records_stream, 'records', NULL::bigint, 'emt:default') a;
+    IF appended IS NOT TRUE THEN
+      RAISE EXCEPTION 'concurrent append to %', records_stream USING ERRCODE = 'SY003';
+    END IF;
+    top := syncline_project_records(p_stream::uuid, p_sync::uuid, p_collection, changes);
+  END IF;
+
+  IF p_seen THEN
+    INSERT INTO backfill_seen (sync_id, collection_id, upstream_id)
+    SELECT p_sync::uuid, p_collection, e->>'upstreamId' FROM jsonb_array_elements(p_versions) e
+    ON CONFLICT DO NOTHING;
+  END IF;
+
+  IF p_checkpoint IS NOT NULL THEN
+    PERFORM 1 FROM emt_streams WHERE stream_id = sync_stream AND partition = 'emt:default' AND NOT is_archived FOR UPDATE;
+    SELECT a.success INTO appended FROM emt_append_to_stream(
+      ARRAY[gen_random_uuid()::text], ARRAY[p_checkpoint], ARRAY['{}'::jsonb], ARRAY['1'], ARRAY['BackfillPageFetched'], ARRAY['E'],
+      sync_stream, 'sync', NULL::bigint, 'emt:default') a;
+    IF appended IS NOT TRUE THEN
+      RAISE EXCEPTION 'concurrent append to %', sync_stream USING ERRCODE = 'SY003';
+    END IF;
+    PERFORM syncline_project_backfill_page(p_checkpoint);
+  END IF;
+
+  RETURN QUERY SELECT COALESCE(n, 0), top;
+END;
+$$;
