@@ -55,7 +55,10 @@ function versionJson(v: RecordVersion, dataJson: string | undefined): string {
 
 /** The event's data as JSON text, built around the data texts already made for hashing. */
 function eventJson(data: Omit<RecordsChanged['data'], 'records'>, changed: readonly RecordVersion[], jsonOf: Map<RecordVersion, string>) {
-  const records = changed.map((v) => versionJson(v, jsonOf.get(v)));
+  return eventDataJson(data, changed.map((v) => versionJson(v, jsonOf.get(v))));
+}
+
+function eventDataJson(data: Omit<RecordsChanged['data'], 'records'>, records: readonly string[]): string {
   return `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":[${records.join(',')}]}`;
 }
 
@@ -124,23 +127,39 @@ const LEASE_LOST = 'SY001';
 const CONCURRENT_APPEND = 'SY003';
 
 /**
+ * A batch with its `RecordsChanged` data as JSON text, every version hashed: what
+ * `appendBackfillPage` sends. Nothing in it depends on what is stored, so it can be made ahead,
+ * while the previous page is being written.
+ */
+export interface PreparedBatch {
+  batch: RecordBatch;
+  /** null when the batch has partial tombstones (they need the stored data first: `appendRecords`). */
+  eventJson: string | null;
+}
+
+export function prepareBatch(batch: RecordBatch): PreparedBatch {
+  if (batch.objects.some((o) => o.deleted && o.partialTombstone)) return { batch, eventJson: null };
+  const versions = batch.objects.map((o) => {
+    const { version, json } = prepare(o);
+    return versionJson(version, json);
+  });
+  const head = { syncId: batch.syncId, streamId: batch.streamId, collectionId: batch.collectionId, source: batch.source };
+  return { batch, eventJson: eventDataJson(head, versions) };
+}
+
+/**
  * A backfill page in one statement, which is its own transaction (syncline_append_backfill_page,
  * migration 0012): the stream's advisory lock, the sync lease check, the hash comparison with the
  * stored records, the `RecordsChanged` event of the real changes and its records projection, the
  * page's scan rows and its checkpoint with its projection — what `appendRecords` with
  * `alsoInTransaction` does in eight statements between BEGIN and COMMIT, in the same order and
- * under the same locks, in one round trip. The versions' JSON is parsed once by PostgreSQL: the
- * event and the records are built from that value. Objects must carry their data (no partial
- * tombstones: they need the stored data first, see `appendRecords`).
- * Returns the number of versions appended.
+ * under the same locks, in one round trip. The page's JSON is parsed once by PostgreSQL: the
+ * event and the records are built from that value (the event is the page's as sent when every
+ * version is a change). Returns the number of versions appended.
  */
-export async function appendBackfillPage(ctx: AppContext, batch: RecordBatch, writes: BackfillPageWrites): Promise<number> {
-  if (batch.objects.some((o) => o.deleted && o.partialTombstone)) throw new Error('appendBackfillPage: partial tombstones need appendRecords');
-  // Hashed before the stream's lock is taken: nothing here depends on what is stored.
-  const versions = `[${batch.objects.map((o) => {
-    const { version, json } = prepare(o);
-    return versionJson(version, json);
-  }).join(',')}]`;
+export async function appendBackfillPage(ctx: AppContext, prepared: PreparedBatch, writes: BackfillPageWrites): Promise<number> {
+  const { batch, eventJson } = prepared;
+  if (eventJson === null) throw new Error('appendBackfillPage: partial tombstones need appendRecords');
   const checkpoint = writes.checkpoint ? JSON.stringify(progressEvent(writes.checkpoint).data) : null;
   const { changed, maxIdx } = await retriedOnVersionConflict(() =>
     ctx.streamWriteLock.statement(batch.streamId, async (db, lock, fence) => {
@@ -148,8 +167,8 @@ export async function appendBackfillPage(ctx: AppContext, batch: RecordBatch, wr
       try {
         const { rows } = await db.query<{ changed: number; max_idx: string | null }>({
           name: 'syncline_append_backfill_page',
-          text: 'SELECT changed, max_idx FROM syncline_append_backfill_page($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb)',
-          values: [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, batch.syncId, batch.streamId, batch.collectionId, batch.source, versions, writes.seen, checkpoint],
+          text: 'SELECT changed, max_idx FROM syncline_append_backfill_page($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)',
+          values: [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, eventJson, writes.seen, checkpoint],
         });
         return { changed: rows[0]?.changed ?? 0, maxIdx: rows[0]?.max_idx ?? null };
       } catch (error) {

@@ -73,18 +73,23 @@ $$;
 --   emt_append_to_stream and projected; the page's ids stored for the backfill scan (p_seen);
 --   the BackfillPageFetched checkpoint (p_checkpoint, NULL on the last page) appended to the
 --   sync's stream, whose row is locked first, and projected.
+-- p_event is the RecordsChanged data of the whole page (syncId, streamId, collectionId, source,
+-- records): when every version is a change it is appended as it came, else with `records`
+-- narrowed to the changes.
 -- Called as a statement of its own, it is one transaction: all of it commits, or nothing.
 -- Returns the number of versions appended and their highest updated_idx.
 CREATE FUNCTION syncline_append_backfill_page(
-  p_lock_key text, p_lz4 boolean, p_lease_owner text, p_lease_token bigint,
-  p_sync text, p_stream text, p_collection text, p_source text, p_versions jsonb,
-  p_seen boolean, p_checkpoint jsonb
+  p_lock_key text, p_lz4 boolean, p_lease_owner text, p_lease_token bigint, p_event jsonb, p_seen boolean, p_checkpoint jsonb
 ) RETURNS TABLE (changed integer, max_idx bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-  records_stream text := 'records-' || p_sync || '-' || p_collection;
-  sync_stream text := 'sync-' || p_sync;
-  changes jsonb;
+  v_sync uuid := (p_event->>'syncId')::uuid;
+  v_collection text := p_event->>'collectionId';
+  records_stream text := 'records-' || (p_event->>'syncId') || '-' || (p_event->>'collectionId');
+  sync_stream text := 'sync-' || (p_event->>'syncId');
+  versions jsonb := p_event->'records';
+  changes integer[];
+  event jsonb := p_event;
   n integer;
   appended boolean;
   top bigint;
@@ -96,42 +101,50 @@ BEGIN
     PERFORM set_config('default_toast_compression', 'lz4', true);
   END IF;
   IF p_lease_owner IS NOT NULL THEN
-    PERFORM 1 FROM sync_leases
-      WHERE sync_id = p_sync::uuid AND owner = p_lease_owner AND token = p_lease_token AND expires_at > clock_timestamp() FOR SHARE;
+    PERFORM 1 FROM sync_leases l
+      WHERE l.sync_id = v_sync AND l.owner = p_lease_owner AND l.token = p_lease_token
+        AND l.expires_at > clock_timestamp() FOR SHARE;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'lease of sync % lost', p_sync USING ERRCODE = 'SY001';
+      RAISE EXCEPTION 'lease of sync % lost', v_sync USING ERRCODE = 'SY001';
     END IF;
   END IF;
 
+  -- The positions (1-based) of the versions that are changes, in order.
   WITH v AS (
-    SELECT e.rec, e.ord FROM jsonb_array_elements(p_versions) WITH ORDINALITY AS e(rec, ord)
+    SELECT e.rec->>'upstreamId' AS id, (e.rec->>'deleted')::boolean AS deleted, e.rec->>'dataHash' AS hash, e.ord
+    FROM jsonb_array_elements(versions) WITH ORDINALITY AS e(rec, ord)
   ), latest AS (
-    SELECT DISTINCT ON (v.rec->>'upstreamId') v.rec, v.ord FROM v ORDER BY v.rec->>'upstreamId', v.ord DESC
+    SELECT DISTINCT ON (v.id) v.* FROM v ORDER BY v.id, v.ord DESC
   )
-  SELECT jsonb_agg(l.rec ORDER BY l.ord), count(*) INTO changes, n
+  SELECT array_agg(l.ord::integer ORDER BY l.ord) INTO changes
   FROM latest l
   -- One primary-key lookup per id (LIMIT keeps the planner from hashing the whole collection).
   LEFT JOIN LATERAL (
     SELECT r.data_hash, r.deleted FROM records r
-    WHERE r.sync_id = p_sync::uuid AND r.collection_id = p_collection AND r.upstream_id = l.rec->>'upstreamId' LIMIT 1
+    WHERE r.sync_id = v_sync AND r.collection_id = v_collection
+      AND r.upstream_id = l.id LIMIT 1
   ) s ON true
-  WHERE CASE WHEN s.data_hash IS NULL THEN NOT (l.rec->>'deleted')::boolean
-             ELSE s.data_hash <> l.rec->>'dataHash' OR s.deleted <> (l.rec->>'deleted')::boolean END;
+  WHERE CASE WHEN s.data_hash IS NULL THEN NOT l.deleted ELSE s.data_hash <> l.hash OR s.deleted <> l.deleted END;
+  n := COALESCE(array_length(changes, 1), 0);
 
   IF n > 0 THEN
+    IF n < jsonb_array_length(versions) THEN
+      versions := (SELECT jsonb_agg(versions->(o - 1) ORDER BY i) FROM unnest(changes) WITH ORDINALITY AS c(o, i));
+      event := jsonb_set(p_event, '{records}', versions);
+    END IF;
     SELECT a.success INTO appended FROM emt_append_to_stream(
-      ARRAY[gen_random_uuid()::text],
-      ARRAY[jsonb_build_object('syncId', p_sync, 'streamId', p_stream, 'collectionId', p_collection, 'source', p_source, 'records', changes)],
-      ARRAY['{}'::jsonb], ARRAY['1'], ARRAY['RecordsChanged'], ARRAY['E'], records_stream, 'records', NULL::bigint, 'emt:default') a;
+      ARRAY[gen_random_uuid()::text], ARRAY[event], ARRAY['{}'::jsonb], ARRAY['1'], ARRAY['RecordsChanged'], ARRAY['E'],
+      records_stream, 'records', NULL::bigint, 'emt:default') a;
     IF appended IS NOT TRUE THEN
       RAISE EXCEPTION 'concurrent append to %', records_stream USING ERRCODE = 'SY003';
     END IF;
-    top := syncline_project_records(p_stream::uuid, p_sync::uuid, p_collection, changes);
+    top := syncline_project_records((p_event->>'streamId')::uuid, v_sync, v_collection, versions);
   END IF;
 
   IF p_seen THEN
     INSERT INTO backfill_seen (sync_id, collection_id, upstream_id)
-    SELECT p_sync::uuid, p_collection, e->>'upstreamId' FROM jsonb_array_elements(p_versions) e
+    SELECT v_sync, v_collection, e->>'upstreamId'
+    FROM jsonb_array_elements(p_event->'records') e
     ON CONFLICT DO NOTHING;
   END IF;
 
@@ -146,6 +159,6 @@ BEGIN
     PERFORM syncline_project_backfill_page(p_checkpoint);
   END IF;
 
-  RETURN QUERY SELECT COALESCE(n, 0), top;
+  RETURN QUERY SELECT n, top;
 END;
 $$;
