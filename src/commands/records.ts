@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
+import { ExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
 import { changedRecords, type StoredVersion } from '../domain/records/changed-records.ts';
-import { progressEvent, type ProgressCommand } from '../domain/syncs/decide.ts';
+import { progressEvent, StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
 import { appendEventsInTransaction } from '../db/raw-append.ts';
 import { projectedMaxIdx } from '../projections/records.ts';
+import { STALE_RUN } from '../projections/syncs.ts';
+import { LeaseLostError } from '../sync/leases/sync-leases.ts';
 import type { UpstreamObject } from '../sync/providers/provider.ts';
 import type { AppContext } from './context.ts';
 
@@ -43,13 +45,20 @@ export function toRecordVersion(object: UpstreamObject): RecordVersion {
   return prepare(object).version;
 }
 
+/** A version as JSON text, around the text of its data already made for hashing. */
+function versionJson(v: RecordVersion, dataJson: string | undefined): string {
+  return (
+    `{"upstreamId":${JSON.stringify(v.upstreamId)},"data":${dataJson ?? JSON.stringify(v.data)},"dataHash":${JSON.stringify(v.dataHash)},` +
+    `"upstreamCreatedAt":${JSON.stringify(v.upstreamCreatedAt)},"upstreamUpdatedAt":${JSON.stringify(v.upstreamUpdatedAt)},"deleted":${v.deleted}}`
+  );
+}
+
 /** The event's data as JSON text, built around the data texts already made for hashing. */
 function eventJson(data: Omit<RecordsChanged['data'], 'records'>, changed: readonly RecordVersion[], jsonOf: Map<RecordVersion, string>) {
-  const records = changed.map(
-    (v) =>
-      `{"upstreamId":${JSON.stringify(v.upstreamId)},"data":${jsonOf.get(v) ?? JSON.stringify(v.data)},"dataHash":${JSON.stringify(v.dataHash)},` +
-      `"upstreamCreatedAt":${JSON.stringify(v.upstreamCreatedAt)},"upstreamUpdatedAt":${JSON.stringify(v.upstreamUpdatedAt)},"deleted":${v.deleted}}`,
-  );
+  return eventDataJson(data, changed.map((v) => versionJson(v, jsonOf.get(v))));
+}
+
+function eventDataJson(data: Omit<RecordsChanged['data'], 'records'>, records: readonly string[]): string {
   return `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":[${records.join(',')}]}`;
 }
 
@@ -103,6 +112,79 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
     ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: maxIdx ?? 0n });
   }
   return changes;
+}
+
+/** What a backfill page writes besides its records (appendBackfillPage). */
+export interface BackfillPageWrites {
+  /** Store the page's ids for the backfill scan (backfill_seen). */
+  seen: boolean;
+  /** The page's BackfillPageFetched checkpoint; null on the last page (it waits for the scan's completion). */
+  checkpoint: ProgressCommand | null;
+}
+
+/** SQLSTATEs raised by syncline_append_backfill_page (migration 0012). */
+const LEASE_LOST = 'SY001';
+const CONCURRENT_APPEND = 'SY003';
+
+/**
+ * A batch with its `RecordsChanged` data as JSON text, every version hashed: what
+ * `appendBackfillPage` sends. Nothing in it depends on what is stored, so it can be made ahead,
+ * while the previous page is being written.
+ */
+export interface PreparedBatch {
+  batch: RecordBatch;
+  /** null when the batch has partial tombstones (they need the stored data first: `appendRecords`). */
+  eventJson: string | null;
+}
+
+export function prepareBatch(batch: RecordBatch): PreparedBatch {
+  if (batch.objects.some((o) => o.deleted && o.partialTombstone)) return { batch, eventJson: null };
+  const versions = batch.objects.map((o) => {
+    const { version, json } = prepare(o);
+    return versionJson(version, json);
+  });
+  const head = { syncId: batch.syncId, streamId: batch.streamId, collectionId: batch.collectionId, source: batch.source };
+  return { batch, eventJson: eventDataJson(head, versions) };
+}
+
+/**
+ * A backfill page in one statement, which is its own transaction (syncline_append_backfill_page,
+ * migration 0012): the stream's advisory lock, the sync lease check, the hash comparison with the
+ * stored records, the `RecordsChanged` event of the real changes and its records projection, the
+ * page's scan rows and its checkpoint with its projection — what `appendRecords` with
+ * `alsoInTransaction` does in eight statements between BEGIN and COMMIT, in the same order and
+ * under the same locks, in one round trip. The page's JSON is parsed once by PostgreSQL: the
+ * event and the records are built from that value (the event is the page's as sent when every
+ * version is a change). Returns the number of versions appended.
+ */
+export async function appendBackfillPage(ctx: AppContext, prepared: PreparedBatch, writes: BackfillPageWrites): Promise<number> {
+  const { batch, eventJson } = prepared;
+  if (eventJson === null) throw new Error('appendBackfillPage: partial tombstones need appendRecords');
+  const checkpoint = writes.checkpoint ? JSON.stringify(progressEvent(writes.checkpoint).data) : null;
+  const { changed, maxIdx } = await retriedOnVersionConflict(() =>
+    ctx.streamWriteLock.statement(batch.streamId, async (db, lock, fence) => {
+      if (fence && fence.syncId !== batch.syncId) throw new Error(`lease of sync ${fence.syncId} fences a page of sync ${batch.syncId}`);
+      try {
+        const { rows } = await db.query<{ changed: number; max_idx: string | null }>({
+          name: 'syncline_append_backfill_page',
+          text: 'SELECT changed, max_idx FROM syncline_append_backfill_page($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)',
+          values: [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, eventJson, writes.seen, checkpoint],
+        });
+        return { changed: rows[0]?.changed ?? 0, maxIdx: rows[0]?.max_idx ?? null };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === LEASE_LOST) throw new LeaseLostError(batch.syncId);
+        if (code === STALE_RUN) throw new StaleRunError(batch.syncId);
+        if (code === CONCURRENT_APPEND) throw new ExpectedVersionConflictError(-1n, NO_CONCURRENCY_CHECK);
+        throw error;
+      }
+    }),
+  );
+  if (changed > 0) {
+    ctx.statistics.noteWrites('records', changed);
+    ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: BigInt(maxIdx ?? 0) });
+  }
+  return changed;
 }
 
 /**

@@ -1,6 +1,21 @@
 import type pg from 'pg';
-import { beginCompressed } from './toast-compression.ts';
+import { beginCompressed, hasLz4Compression } from './toast-compression.ts';
 import { inTransaction } from './raw-append.ts';
+
+/** How a single-statement write takes its stream's lock (StreamWriteLock.statement). */
+export interface StatementLock {
+  /** The advisory lock's key, for `pg_advisory_xact_lock(hashtextextended(key, 0))`; null: none needed. */
+  key: string | null;
+  /** The server has lz4 TOAST compression. */
+  lz4: boolean;
+}
+
+/** A sync lease to check in a write's transaction (the lease row, share-locked until commit). */
+export interface Fence {
+  syncId: string;
+  owner: string;
+  token: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,11 +62,42 @@ export class StreamWriteLock {
     }
   }
 
+  /**
+   * `work` on a pooled connection, in the stream's in-process chain, with no transaction around
+   * it: for a single statement that is its own transaction and takes the stream's lock itself
+   * as its first step (`lock.key`: the same advisory lock as `transaction`'s, null where the
+   * in-process chain is the lock) and may switch its TOAST compression to lz4 (`lock.lz4`).
+   * `fence` is null here; a lease-guarded context passes its sync lease for the statement to check.
+   */
+  async statement<T>(streamId: string, work: (db: pg.PoolClient, lock: StatementLock, fence: Fence | null) => Promise<T>): Promise<T> {
+    const previous = this.tails.get(streamId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(async () => {
+      const lock: StatementLock = this.crossProcess ? { key: this.lockKey(streamId), lz4: await hasLz4Compression(this.pool) } : { key: null, lz4: false };
+      const client = await this.pool.connect();
+      try {
+        return await work(client, lock, null);
+      } finally {
+        client.release();
+      }
+    });
+    this.tails.set(streamId, current);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(streamId) === current) this.tails.delete(streamId);
+    }
+  }
+
+  private lockKey(streamId: string): string {
+    if (!UUID.test(streamId)) throw new Error(`stream id ${JSON.stringify(streamId)} is not a uuid`);
+    return `syncline:records:${streamId.toLowerCase()}`;
+  }
+
   private async transactionLocked<T>(streamId: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     if (!this.crossProcess) return inTransaction(this.pool, work);
     // Inlined into a simple query (no parameters) so that BEGIN and the lock are one round trip.
-    if (!UUID.test(streamId)) throw new Error(`stream id ${JSON.stringify(streamId)} is not a uuid`);
-    const begin = `${await beginCompressed(this.pool)}; SELECT pg_advisory_xact_lock(hashtextextended('syncline:records:${streamId.toLowerCase()}', 0))`;
+    const key = this.lockKey(streamId);
+    const begin = `${await beginCompressed(this.pool)}; SELECT pg_advisory_xact_lock(hashtextextended('${key}', 0))`;
     return inTransaction(this.pool, work, begin);
   }
 

@@ -2,11 +2,8 @@ import type pg from 'pg';
 
 const supported = new WeakMap<pg.Pool, Promise<boolean>>();
 
-/**
- * `BEGIN` for a transaction that TOASTs big events (a backfill page, a batch of delivery
- * history): lz4 where the server has it, about half pglz's cost (checked once per pool).
- */
-export async function beginCompressed(pool: pg.Pool): Promise<string> {
+/** The server can compress TOASTed values with lz4: about half pglz's cost for a big event (checked once per pool). */
+export function hasLz4Compression(pool: pg.Pool): Promise<boolean> {
   let lz4 = supported.get(pool);
   if (!lz4) {
     lz4 = pool
@@ -14,5 +11,10 @@ export async function beginCompressed(pool: pg.Pool): Promise<string> {
       .then((r) => r.rows[0]?.lz4 === true, () => false);
     supported.set(pool, lz4);
   }
-  return (await lz4) ? 'BEGIN; SET LOCAL default_toast_compression = lz4' : 'BEGIN';
+  return lz4;
+}
+
+/** `BEGIN` for a transaction that TOASTs big events (a backfill page, a batch of delivery history): lz4 where the server has it. */
+export async function beginCompressed(pool: pg.Pool): Promise<string> {
+  return (await hasLz4Compression(pool)) ? 'BEGIN; SET LOCAL default_toast_compression = lz4' : 'BEGIN';
 }

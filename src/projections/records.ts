@@ -26,34 +26,18 @@ export const recordsProjection = defineProjection<RecordsChanged>({
       const versions = data.records;
       if (versions.length === 0) continue;
       const appended = appendedAt(data);
-      const { rows } = await db.query<{ max_idx: string | bigint }>(
-        `WITH head AS (
-           INSERT INTO stream_heads (stream_id, last_idx) VALUES ($1, $4)
-           ON CONFLICT (stream_id) DO UPDATE SET last_idx = stream_heads.last_idx + $4
-           RETURNING last_idx
-         ), written AS (
-           INSERT INTO records (sync_id, collection_id, upstream_id, stream_id, updated_idx, data, data_hash, deleted, upstream_created_at, upstream_updated_at)
-           SELECT $2, $3, v.rec->>'upstreamId', $1, (SELECT last_idx FROM head) - $4 + v.ord, v.rec->'data', v.rec->>'dataHash', (v.rec->>'deleted')::boolean,
-             (v.rec->>'upstreamCreatedAt')::timestamptz, (v.rec->>'upstreamUpdatedAt')::timestamptz
-           FROM jsonb_array_elements(COALESCE($5::jsonb, (
-             SELECT m.message_data->'records' FROM emt_messages m
-             WHERE m.stream_id = $6 AND m.stream_position = $7 AND m.partition = 'emt:default' AND NOT m.is_archived
-           ))) WITH ORDINALITY AS v(rec, ord)
-           ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET
-             updated_idx = EXCLUDED.updated_idx,
-             data = CASE WHEN EXCLUDED.deleted AND EXCLUDED.data = '{}'::jsonb THEN records.data ELSE EXCLUDED.data END,
-             data_hash = EXCLUDED.data_hash,
-             deleted = EXCLUDED.deleted,
-             upstream_created_at = COALESCE(EXCLUDED.upstream_created_at, records.upstream_created_at),
-             upstream_updated_at = EXCLUDED.upstream_updated_at
-           RETURNING updated_idx
-         )
-         SELECT max(updated_idx) AS max_idx FROM written`,
+      // syncline_project_records (migration 0012): the same function writes a backfill page's
+      // records in syncline_append_backfill_page.
+      const { rows } = await db.query<{ max_idx: string | bigint | null }>(
+        `SELECT syncline_project_records($1::uuid, $2::uuid, $3, COALESCE($4::jsonb, (
+           SELECT m.message_data->'records' FROM emt_messages m
+           WHERE m.stream_id = $5 AND m.stream_position = $6 AND m.partition = 'emt:default' AND NOT m.is_archived
+         ))) AS max_idx`,
         // Appended just now in this transaction (src/db/raw-append.ts): the versions are read back from the
         // event row rather than sent and parsed a second time. Replayed (rebuild, Emmett's own append): sent.
         appended
-          ? [data.streamId, data.syncId, data.collectionId, versions.length, null, appended.stream, appended.position.toString()]
-          : [data.streamId, data.syncId, data.collectionId, versions.length, toJson(versions), null, null],
+          ? [data.streamId, data.syncId, data.collectionId, null, appended.stream, appended.position.toString()]
+          : [data.streamId, data.syncId, data.collectionId, toJson(versions), null, null],
       );
       const max = rows[0]?.max_idx;
       if (max !== undefined && max !== null) projectedHead.set(data, BigInt(max));

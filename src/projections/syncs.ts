@@ -3,6 +3,9 @@ import type { SyncEvent } from '../domain/syncs/events.ts';
 import { StaleRunError } from '../domain/syncs/decide.ts';
 import { defineProjection } from './read-model-projection.ts';
 
+/** SQLSTATE of syncline_project_backfill_page for a checkpoint of a run that is not the current one. */
+export const STALE_RUN = 'SY002';
+
 /** Sync settings and status: state flags, per-collection backfill progress and change cursors. */
 export const syncsProjection = defineProjection<SyncEvent>({
   name: 'syncs',
@@ -103,18 +106,15 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
       );
       return;
     }
-    case 'BackfillPageFetched': {
-      const d = event.data;
-      await updateRunProgress(
-        db,
-        event,
-        `backfill_cursor = $4, backfill_done = ($4::text IS NULL), backfill_pages = backfill_pages + 1,
-         backfill_records = backfill_records + $5, total_count = COALESCE($6, total_count),
-         backfill_completed_at = CASE WHEN $4::text IS NULL THEN $7::timestamptz ELSE NULL END`,
-        [d.nextCursor, d.pageRecords, d.totalCount, d.at],
-      );
+    case 'BackfillPageFetched':
+      // syncline_project_backfill_page (migration 0012), which syncline_append_backfill_page runs too.
+      try {
+        await db.query('SELECT syncline_project_backfill_page($1::jsonb)', [JSON.stringify(event.data)]);
+      } catch (error) {
+        if ((error as { code?: string }).code === STALE_RUN) throw new StaleRunError(syncId);
+        throw error;
+      }
       return;
-    }
     case 'ChangesFetched': {
       const d = event.data;
       await updateRunProgress(db, event, `changes_cursor = $4, changes_fetched = changes_fetched + $5, last_change_at = $6`, [d.cursor, d.changes, d.at]);

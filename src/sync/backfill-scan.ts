@@ -49,6 +49,11 @@ export class BackfillScan {
     );
   }
 
+  /** Whether the pages of this scan must be stored (`saw`); false for a scan that can tombstone nothing. */
+  tracks(target: ScanTarget): Promise<boolean> {
+    return this.isTracking(target, this.ctx.pool);
+  }
+
   /** A scan with nothing to tombstone (or none: completed, or begun before scans) needs no rows. */
   private async isTracking(target: ScanTarget, db: pg.ClientBase | pg.Pool): Promise<boolean> {
     const known = this.tracking.get(target.collectionId);

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../commands/context.ts';
-import type pg from 'pg';
-import { appendRecords, appendSyncProgressInTransaction } from '../commands/records.ts';
+import { appendBackfillPage, appendRecords, appendSyncProgressInTransaction, prepareBatch, type PreparedBatch } from '../commands/records.ts';
 import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
 import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
@@ -24,6 +23,11 @@ const PROGRESS_NOTIFY_MS = 250;
 
 type SyncWithCollections = Sync & { collections: SyncCollection[] };
 
+interface PreparedRead {
+  read: ListPage;
+  prepared: PreparedBatch;
+}
+
 /**
  * Runs one sync until stopped: for each collection, backfill page by page from its checkpoint,
  * then poll for changes every `pollIntervalMs`. All collections share the sync's rate limiter
@@ -37,7 +41,7 @@ export class SyncRunner {
   private readonly session: ProviderSession;
   private readonly provider: Provider;
   private lastPollAt: Date | null = null;
-  private readonly readAhead: PageReadAhead<ListPage>;
+  private readonly readAhead: PageReadAhead<PreparedRead>;
   private readonly scan: BackfillScan;
   private retries = 0;
   /** Collections whose last step failed; the sync error clears once none is left. */
@@ -151,18 +155,26 @@ export class SyncRunner {
           const cursor = backfillCursor;
           const target = this.target(collectionId);
           const pageCheckpoint = (read: ListPage) => ({ collectionId, nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
-          const page = await this.readAndAppend(collectionId, 'backfill', () => this.readAhead.take(collectionId, cursor) ?? this.session.listPage(collectionId, cursor), {
-            // The next page is read while this one is stored.
-            afterRead: (read) => {
-              const next = read.nextCursor;
-              if (next) this.readAhead.start(collectionId, next, () => this.session.listPage(collectionId, next));
-            },
+          const page = await withCollectionLock(this.sync.id, collectionId, async () => {
+            const { read, prepared } = await (this.readAhead.take(collectionId, cursor) ?? this.readPage(collectionId, cursor));
+            // The next page is read (and hashed) while this one is stored.
+            const next = read.nextCursor;
+            if (next) this.readAhead.start(collectionId, next, () => this.readPage(collectionId, next));
             // One transaction per page: its records, what it listed and its checkpoint commit
             // together. The last page's checkpoint waits for the scan's completion below.
-            inTransaction: async (read, db) => {
-              await this.scan.saw(target, read.objects.map((o) => o.upstreamId), db);
-              if (read.nextCursor !== null) await appendSyncProgressInTransaction(db, this.progress('RecordBackfillPage', pageCheckpoint(read)));
-            },
+            const checkpoint = read.nextCursor !== null ? this.progress('RecordBackfillPage', pageCheckpoint(read)) : null;
+            if (prepared.eventJson === null) {
+              // Tombstones naming only an id take the stored data first: the statement-by-statement transaction.
+              await appendRecords(this.ctx, prepared.batch, {
+                alsoInTransaction: async (db) => {
+                  await this.scan.saw(target, read.objects.map((o) => o.upstreamId), db);
+                  if (checkpoint) await appendSyncProgressInTransaction(db, checkpoint);
+                },
+              });
+            } else {
+              await appendBackfillPage(this.ctx, prepared, { seen: read.objects.length > 0 && (await this.scan.tracks(target)), checkpoint });
+            }
+            return read;
           });
           if (page.nextCursor === null) {
             const removed = await this.scan.complete(target);
@@ -207,24 +219,24 @@ export class SyncRunner {
     }
   }
 
-  /** Reads a page or the changes and appends them, with no mutation of the collection in between (collection-locks.ts). */
+  /** Reads the changes and appends them, with no mutation of the collection in between (collection-locks.ts). */
   private readAndAppend<P extends { objects: Parameters<typeof appendRecords>[1]['objects'] }>(
     collectionId: string,
-    source: 'backfill' | 'changes',
+    source: 'changes',
     read: () => Promise<P>,
-    hooks: { afterRead?: (page: P) => void; inTransaction?: (page: P, db: pg.PoolClient) => Promise<void> } = {},
   ): Promise<P> {
     return withCollectionLock(this.sync.id, collectionId, async () => {
       const page = await read();
-      hooks.afterRead?.(page);
-      const inTransaction = hooks.inTransaction;
-      await appendRecords(
-        this.ctx,
-        { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects },
-        inTransaction ? { alsoInTransaction: (db) => inTransaction(page, db) } : {},
-      );
+      await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
       return page;
     });
+  }
+
+  /** A backfill page and its records' JSON, hashed (prepareBatch). */
+  private async readPage(collectionId: string, cursor: string | null): Promise<PreparedRead> {
+    const read = await this.session.listPage(collectionId, cursor);
+    const batch = { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source: 'backfill' as const, objects: read.objects };
+    return { read, prepared: prepareBatch(batch) };
   }
 
   private async fail(code: string, message: string, collectionId: string): Promise<void> {

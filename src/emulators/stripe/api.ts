@@ -196,7 +196,8 @@ export class StripeApi {
     const page = this.page(this.store.index(collection), OBJECT_NAMES[collection], params, extra, filter);
     const list: JsonObject = {
       object: 'list',
-      data: page.entries.map((entry) => this.store.render(collection, entry.value)),
+      // Not copied: the page is serialized right away (expansions copy what they replace).
+      data: page.entries.map((entry) => this.store.view(collection, entry.value)),
       has_more: page.hasMore,
       url: `/v1/${COLLECTION_PATHS[collection]}`,
     };

@@ -107,6 +107,14 @@ export class Store {
     return cloneJson(value);
   }
 
+  /**
+   * The object as `render` shows it, without the copy: for an answer that is serialized at once
+   * and never changed (a list page without expansions; expansions copy what they replace).
+   */
+  view(_collection: StripeCollection, value: JsonObject): JsonObject {
+    return value;
+  }
+
   /** Like `render`, but a deleted object renders as Stripe's `{id, object, deleted: true}` stub. */
   renderEntry(collection: StripeCollection, entry: StoredEntry): JsonObject {
     if (entry.deleted) return deletedStub(entry.id, entry.value['object'] as string);

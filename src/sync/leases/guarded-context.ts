@@ -1,13 +1,16 @@
 import type pg from 'pg';
 import type { AppContext } from '../../commands/context.ts';
+import type { Fence, StatementLock } from '../../db/stream-write-lock.ts';
 import type { LeaseGuard } from './sync-leases.ts';
 
 type Transaction = <T>(streamId: string, work: (db: pg.PoolClient) => Promise<T>) => Promise<T>;
+type Statement = <T>(streamId: string, work: (db: pg.PoolClient, lock: StatementLock, fence: Fence | null) => Promise<T>) => Promise<T>;
 
 /**
  * The context a leased sync runner works with: every write it makes goes through the lease.
  * Record appends check the lease inside their transaction (`LeaseGuard.inTransaction`: owner and
- * fencing token, share-locked until commit); event appends (checkpoints, sync errors) and direct
+ * fencing token, share-locked until commit; a single-statement write gets the lease as its `fence`
+ * to check the same way); event appends (checkpoints, sync errors) and direct
  * pool writes (backfill scan, telemetry) check that the lease is held with a margin of a quarter
  * of its TTL before it could be taken over. A runner that lost its lease gets `LeaseLostError`
  * (a `StaleRunError`: the run ends) instead of writing.
@@ -18,6 +21,7 @@ type Transaction = <T>(streamId: string, work: (db: pg.PoolClient) => Promise<T>
 export function leaseGuardedContext(ctx: AppContext, guard: LeaseGuard): AppContext {
   const lock = ctx.streamWriteLock;
   const transaction = (lock as unknown as { transaction?: Transaction }).transaction;
+  const statement = (lock as unknown as { statement?: Statement }).statement;
   const guardedLock = override(lock, {
     run: <T>(streamId: string, work: () => Promise<T>) =>
       lock.run(streamId, async () => {
@@ -31,6 +35,15 @@ export function leaseGuardedContext(ctx: AppContext, guard: LeaseGuard): AppCont
               await guard.inTransaction(db);
               return work(db);
             })) as Transaction,
+        }
+      : {}),
+    ...(typeof statement === 'function'
+      ? {
+          statement: ((streamId, work) =>
+            statement.call(lock, streamId, async (db, how) => {
+              guard.assertHeld();
+              return work(db, how, { syncId: guard.syncId, owner: guard.owner, token: guard.token });
+            })) as Statement,
         }
       : {}),
   });

@@ -25,6 +25,8 @@ export interface SyncLeasesOptions {
 /** What a runner holds: checks that its lease (of the token it started with) is still this instance's. */
 export interface LeaseGuard {
   readonly syncId: string;
+  /** The instance holding it (`sync_leases.owner`). */
+  readonly owner: string;
   readonly token: string;
   /** Locally known to be held with a safety margin before it could expire (no database round trip). */
   isHeld(): boolean;
@@ -155,6 +157,7 @@ export class SyncLeases {
     };
     return {
       syncId,
+      owner: this.instanceId,
       token,
       isHeld,
       assertHeld: () => {

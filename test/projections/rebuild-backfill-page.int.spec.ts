@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendBackfillPage, prepareBatch } from '../../src/commands/records.ts';
+import { StaleRunError } from '../../src/domain/syncs/decide.ts';
+import { readModelProjections } from '../../src/projections/index.ts';
+import { rebuildReadModels } from '../../src/projections/rebuild.ts';
+import type { UpstreamObject } from '../../src/sync/providers/provider.ts';
+import { restClient } from '../support/api.ts';
+import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
+
+async function dumpReadModels(db: pg.Client): Promise<Record<string, unknown[]>> {
+  const dump: Record<string, unknown[]> = {};
+  for (const table of readModelProjections.flatMap((p) => p.tables)) {
+    dump[table] = (await db.query(`SELECT * FROM ${table} ORDER BY ${table}::text`)).rows;
+  }
+  return dump;
+}
+
+const object = (id: string, data: Record<string, unknown> = { id }, deleted = false): UpstreamObject => ({
+  upstreamId: id,
+  data,
+  upstreamCreatedAt: new Date('2024-11-10T18:38:00.070Z'),
+  upstreamUpdatedAt: null,
+  deleted,
+});
+
+/**
+ * Backfill pages are written by one SQL function (syncline_append_backfill_page) instead of the
+ * inline projections: the read models it writes are those a rebuild from the log makes, and it
+ * keeps the record writer's rules (only real changes, each id's last version, no tombstone of a
+ * record never stored, a stale run's page refused whole).
+ */
+describe('backfill pages written in one statement', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({}, { disableSyncs: true });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('appends only real changes and rebuilds into identical read models', async () => {
+    const root = restClient(server.url, ROOT_TOKEN);
+    const sync = await root.post('/v1/syncs', { provider: 'stripe', collection_ids: ['stripe:customer'], credential: { properties: { kind: 'stripe', secret: 'sk_test_page' } } });
+    await root.post(`/v1/syncs/${sync.body.id}/pause`);
+    const ctx = server.app.ctx;
+    const db = new pg.Client({ connectionString: server.database.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ account_id: string; generation: number }>('SELECT account_id, generation FROM syncs WHERE id = $1', [sync.body.id]);
+      const { account_id: accountId, generation } = rows[0]!;
+      const batch = (objects: UpstreamObject[]) => ({ syncId: sync.body.id, streamId: sync.body.stream_id, collectionId: 'stripe:customer', source: 'backfill' as const, objects });
+      const checkpoint = (nextCursor: string | null, pageRecords: number, gen = generation) => ({
+        type: 'RecordBackfillPage' as const,
+        data: { syncId: sync.body.id, accountId, generation: gen, collectionId: 'stripe:customer', nextCursor, pageRecords, totalCount: 6 },
+        metadata: { now: new Date() },
+      });
+      const page = (objects: UpstreamObject[], cursor: string | null, gen?: number) =>
+        appendBackfillPage(ctx, prepareBatch(batch(objects)), { seen: false, checkpoint: cursor === null ? null : checkpoint(cursor, objects.length, gen) });
+
+      expect(await page([object('cus_1'), object('cus_2', { id: 'cus_2', n: 1 })], 'cus_2')).toBe(2);
+      // cus_1 unchanged, cus_2 changed, cus_3 twice (its last version counts), cus_9 a delete of a record never stored
+      expect(await page([object('cus_1'), object('cus_3', { id: 'cus_3', v: 1 }), object('cus_2', { id: 'cus_2', n: 2 }), object('cus_3', { id: 'cus_3', v: 2 }), object('cus_9', { id: 'cus_9' }, true)], 'cus_9')).toBe(2);
+      // nothing changed: no event, but the checkpoint
+      expect(await page([object('cus_1')], 'cus_1b')).toBe(0);
+      // a stale run's page is refused whole: neither its records nor its checkpoint
+      await expect(page([object('cus_4')], 'cus_4', generation + 1)).rejects.toBeInstanceOf(StaleRunError);
+      // the last page: records only, and a tombstone
+      expect(await page([object('cus_1', { id: 'cus_1' }, true)], null)).toBe(1);
+
+      const events = await db.query<{ type: string; data: { records?: Array<{ upstreamId: string; data: Record<string, unknown> }> } }>(
+        `SELECT message_type AS type, message_data AS data FROM emt_messages WHERE stream_id = $1 ORDER BY global_position`,
+        [`records-${sync.body.id}-stripe:customer`],
+      );
+      expect(events.rows.map((e) => e.data.records!.map((r) => [r.upstreamId, r.data]))).toEqual([
+        [['cus_1', { id: 'cus_1' }], ['cus_2', { id: 'cus_2', n: 1 }]],
+        [['cus_2', { id: 'cus_2', n: 2 }], ['cus_3', { id: 'cus_3', v: 2 }]],
+        [['cus_1', { id: 'cus_1' }]],
+      ]);
+      const progress = await db.query('SELECT backfill_cursor, backfill_pages, backfill_records, total_count FROM sync_collections WHERE sync_id = $1', [sync.body.id]);
+      expect(progress.rows).toEqual([{ backfill_cursor: 'cus_1b', backfill_pages: 3, backfill_records: 8, total_count: 6 }]);
+
+      const before = await dumpReadModels(db);
+      expect(before.stream_heads).toEqual([{ stream_id: sync.body.stream_id, last_idx: 5n }]);
+      expect((before.records as Array<{ upstream_id: string; updated_idx: bigint; deleted: boolean }>).map((r) => [r.upstream_id, r.updated_idx, r.deleted]).sort()).toEqual([
+        ['cus_1', 5n, true],
+        ['cus_2', 3n, false],
+        ['cus_3', 4n, false],
+      ]);
+      await rebuildReadModels(ctx.pool, readModelProjections);
+      expect(await dumpReadModels(db)).toEqual(before);
+    } finally {
+      await db.end();
+    }
+  });
+});
