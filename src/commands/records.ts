@@ -122,7 +122,7 @@ export interface BackfillPageWrites {
   checkpoint: ProgressCommand | null;
 }
 
-/** SQLSTATEs raised by syncline_append_backfill_page (migration 0012). */
+/** SQLSTATEs raised by syncline_append_backfill_page (migration 0022). */
 const LEASE_LOST = 'SY001';
 const CONCURRENT_APPEND = 'SY003';
 
@@ -149,7 +149,7 @@ export function prepareBatch(batch: RecordBatch): PreparedBatch {
 
 /**
  * A backfill page in one statement, which is its own transaction (syncline_append_backfill_page,
- * migration 0012): the stream's advisory lock, the sync lease check, the hash comparison with the
+ * migration 0022): the stream's advisory lock, the sync lease check, the hash comparison with the
  * stored records, the `RecordsChanged` event of the real changes and its records projection, the
  * page's scan rows and its checkpoint with its projection — what `appendRecords` with
  * `alsoInTransaction` does in eight statements between BEGIN and COMMIT, in the same order and
