@@ -96,9 +96,9 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     if (row.kind === 'counts') {
       cursor = row.updated_idx;
       counts = { numPending: Number(row.num_waiting), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
-    }
-    else if (row.kind === 'dead') dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
-    else
+    } else if (row.kind === 'dead') {
+      dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
+    } else {
       delivered.push({
         syncId: row.sync_id,
         collectionId: row.collection_id,
@@ -108,6 +108,7 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
         deliverCount: row.deliver_count!,
         json: row.message!,
       });
+    }
   }
   if (cursor !== null) {
     const pending = await pool.query<{ n: string }>(`SELECT syncline_pending_records($1, $2, $3, $4, $5) AS n`, [

@@ -41,7 +41,6 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
-
 /** Deeper input is refused outright: nothing Syncline stores nests this far. */
 const MAX_DEPTH = 64;
 
