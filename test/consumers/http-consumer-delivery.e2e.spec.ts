@@ -71,6 +71,29 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect(newer.body.map((m: any) => m.record.data.v)).toEqual([3]);
   });
 
+  it('never delivers an acked version again when the record changed past the cursor while leased (found by the crash suite)', async () => {
+    const collectionId = 'stripe:invoiceitem';
+    const consumer = await newConsumer({ name: 'changed-ahead', collection_ids: [collectionId], deliver_policy: 'new' });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'in_x', data: { v: 1 } }]);
+    const first = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1 });
+    expect(first.body.map((m: any) => m.record.upstream_id)).toEqual(['in_x']);
+    // Other records, then a new version of the leased one: far past the cursor.
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, Array.from({ length: 5 }, (_, i) => ({ id: `in_${i}` })));
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'in_x', data: { v: 2 } }]);
+    await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [first.body[0].ack_token] });
+
+    const delivered: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 1 });
+      if (batch.body.length === 0) break;
+      for (const m of batch.body) delivered.push(`${m.record.upstream_id}@${m.record.updated_idx}`);
+      await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: batch.body.map((m: any) => m.ack_token) });
+    }
+    expect(new Set(delivered).size).toBe(delivered.length);
+    expect(delivered.filter((d) => d.startsWith('in_x@'))).toHaveLength(1);
+    expect(delivered).toHaveLength(6);
+  });
+
   it('redelivers unacked messages after ack_wait_ms and drops them after max_deliver', async () => {
     const collectionId = 'stripe:charge';
     const consumer = await newConsumer({ name: 'flaky', collection_ids: [collectionId], ack_wait_ms: 300, max_deliver: 3, deliver_policy: 'new' });

@@ -122,7 +122,16 @@ BEGIN
       NULL::bigint, NULL::bigint, NULL::bigint;
   END IF;
 
-  -- Expired leases, redelivered with the record's latest version and a new token.
+  -- A due lease whose record's latest version is past the cursor is dropped, not redelivered: the
+  -- cursor will deliver that version when it gets there (the key has no live lease any more).
+  -- Redelivering it here let the cursor deliver it a second time after its ack (found by the
+  -- crash part of the reliability suite). So every lease's version stays at or behind the cursor.
+  DELETE FROM consumer_leases l USING records r
+  WHERE l.consumer_id = p_consumer_id AND NOT l.dead AND l.deadline <= now()
+    AND r.sync_id = l.sync_id AND r.collection_id = l.collection_id AND r.upstream_id = l.upstream_id
+    AND r.updated_idx > v_cursor;
+
+  -- Other expired leases, redelivered with the record's latest version and a new token.
   RETURN QUERY
   WITH due AS (
     SELECT d.sync_id, d.collection_id, d.upstream_id FROM consumer_leases d
