@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { restClient } from './support/api.ts';
+import { startStripeEmulator } from '../src/emulators/stripe/index.ts';
 import { randomPort, spawnServer, stopServer } from './support/child-server.ts';
+import { createStripeSync, differencesFromUpstream, syncStatus, waitForBackfill } from './support/stripe-sync.ts';
 
 /** `src/main.ts` as a real child process with no DATABASE_URL (embedded PGlite). */
 const startServer = (dataDir: string, port: number) =>
@@ -34,5 +36,27 @@ describe('embedded mode (no DATABASE_URL)', () => {
     expect((await api.get(`/v1/streams/${stream.body.id}`)).body).toEqual(stream.body);
     expect((await api.get(`/v1/credentials/${credential.body.id}`)).body).toEqual(credential.body);
     expect(await stopServer(second.child)).toBe(0);
+  });
+
+  it('backfills several collections at once, many pages each, without a failed step (every connection shares one PGlite session)', async () => {
+    const emulator = await startStripeEmulator({ seed: { customer: 900, product: 250, price: 250, subscription: 250, invoice: 250, charge: 250 } });
+    const backfillDir = await mkdtemp(path.join(tmpdir(), 'syncline-embedded-'));
+    const port = randomPort();
+    const server = await startServer(backfillDir, port);
+    try {
+      const token = /syn_[A-Za-z0-9_-]+/.exec(server.output())![0];
+      const api = restClient(`http://127.0.0.1:${port}`, token);
+      const { sync } = await createStripeSync(api, emulator, { pollIntervalMs: 60_000 });
+      await waitForBackfill(api, sync.id, 120_000);
+      expect(await differencesFromUpstream(api, sync.id, emulator)).toEqual([]);
+      // Every pool connection shares PGlite's one session: a statement prepared under a name by one
+      // connection makes the same name fail on the others ("prepared statement already exists").
+      expect((await syncStatus(api, sync.id)).last_error).toBeNull();
+      expect(server.output()).not.toContain('sync step failed');
+    } finally {
+      await stopServer(server.child);
+      await emulator.close();
+      await rm(backfillDir, { recursive: true, force: true });
+    }
   });
 });

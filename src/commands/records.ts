@@ -165,11 +165,12 @@ export async function appendBackfillPage(ctx: AppContext, prepared: PreparedBatc
     ctx.streamWriteLock.statement(batch.streamId, async (db, lock, fence) => {
       if (fence && fence.syncId !== batch.syncId) throw new Error(`lease of sync ${fence.syncId} fences a page of sync ${batch.syncId}`);
       try {
-        const { rows } = await db.query<{ changed: number; max_idx: string | null }>({
-          name: 'syncline_append_backfill_page',
-          text: 'SELECT changed, max_idx FROM syncline_append_backfill_page($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)',
-          values: [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, eventJson, writes.seen, checkpoint],
-        });
+        // Unnamed: in embedded mode every connection shares PGlite's one session, where a second
+        // connection preparing the same statement name fails ("prepared statement already exists").
+        const { rows } = await db.query<{ changed: number; max_idx: string | null }>(
+          'SELECT changed, max_idx FROM syncline_append_backfill_page($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)',
+          [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, eventJson, writes.seen, checkpoint],
+        );
         return { changed: rows[0]?.changed ?? 0, maxIdx: rows[0]?.max_idx ?? null };
       } catch (error) {
         const code = (error as { code?: string }).code;
