@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/sync/http/rate-limiter.ts';
 import { createUpstreamFetch, UpstreamTimeoutError, type UpstreamFetchEvent } from '../../src/sync/http/upstream-fetch.ts';
@@ -36,6 +38,22 @@ describe('upstream attempt timeout', () => {
     expect(error).toBeInstanceOf(UpstreamTimeoutError);
     expect((error as Error).message).toBe(`no answer from ${base} within 0.2 s (/v1/customers)`);
     expect(events).toContainEqual(expect.objectContaining({ type: 'retry', attempt: 1, reason: expect.stringContaining('within 0.2 s') }));
+  });
+
+  it('times out even when a garbage collection runs while the attempt waits (found by the reliability suite)', async () => {
+    // Node 20's AbortSignal.any holds its sources weakly: an AbortSignal.timeout signal collected
+    // before it fired left the request hanging for ever.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const fetch = upstream(new RateLimiter({ allowedRequests: 100, intervalSeconds: 1, maxConcurrentRequests: 0 }));
+    const pending = fetch(`${base}/v1/customers`).catch((e: unknown) => e);
+    const collecting = setInterval(gc, 20);
+    try {
+      const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000))]);
+      expect(outcome).toBeInstanceOf(UpstreamTimeoutError);
+    } finally {
+      clearInterval(collecting);
+    }
   });
 
   it('surfaces through the Stripe SDK as the engine timeout, not a generic connection error', async () => {

@@ -88,7 +88,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     for (;;) {
       const release = await limiter.acquire(requestSignal);
       // The attempt's own clock starts once it has its slot; it also bounds reading the body.
-      const attemptSignal = AbortSignal.any([requestSignal, AbortSignal.timeout(attemptTimeoutMs)]);
+      const attemptSignal = AbortSignal.any([requestSignal, timeoutSignal(attemptTimeoutMs)]);
       let response: Response;
       try {
         response = await send(input, { ...init, signal: attemptSignal });
@@ -130,6 +130,19 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
       return response;
     }
   };
+}
+
+/**
+ * A signal that aborts after `ms`, like `AbortSignal.timeout`, but kept alive by its own timer.
+ * Node 20's `AbortSignal.any` holds its sources weakly, and nothing else holds an
+ * `AbortSignal.timeout` signal: a garbage collection before it fires loses it, and a request
+ * that is never answered then hangs for ever (seen in the reliability suite's upstream-faults
+ * part: a collection never started; `node --expose-gc` reproduces it at once).
+ */
+function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms).unref();
+  return controller.signal;
 }
 
 function requestUrl(input: string | URL | Request): string {
