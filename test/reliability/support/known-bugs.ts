@@ -22,6 +22,8 @@ export const FIXED_BUGS = {
     'a string containing U+0000 that reaches a database query without going through parseInput — the compatibility API\'s consumer ref (`/api/http_pull_consumers/a%00b/receive`, `…/ack`, `…/nack`), GraphQL `records(collectionId: "a\\u0000")` — answers 500 / `internal`: PostgreSQL refuses the NUL byte ("invalid byte sequence for encoding UTF8: 0x00")',
   'acked-version-redelivered-ahead-of-cursor':
     'an acked version delivered again: a leased record changed to a version past the consumer\'s cursor; the ack turned the lease into a due lease for that version, `/next` redelivered it (the record\'s latest) and it was acked — then the cursor reached the same version and leased it again (crash part, 2026-12-01: 2 charges). Fixed in migration 0011: a due lease whose latest version is past the cursor is dropped, the cursor delivers it (regression: test/consumers/http-consumer-delivery.e2e.spec.ts, "never delivers an acked version again…")',
+  'attempt-timeout-collected':
+    'a never-answered upstream request hung for ever (a collection never started its backfill): Node 20\'s AbortSignal.any holds its sources weakly and nothing else held the AbortSignal.timeout signal of the 30 s attempt timeout, so a garbage collection before it fired lost it (faults part, 3 of 6 runs, 2026-12-01; regression: test/syncs/upstream-timeout.int.spec.ts)',
   'message-history-nul-500':
     'GET /v1/http-consumers/{id}/messages/{upstream_id} with U+0000 in the upstream id (`…/messages/a%00b`) answered 500: the lease lookup sent the NUL byte to PostgreSQL (found by the fuzzer, 2026-12-01)',
   'initial-cursor-same-second':
