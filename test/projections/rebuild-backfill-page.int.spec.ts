@@ -6,15 +6,8 @@ import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
 import type { UpstreamObject } from '../../src/sync/providers/provider.ts';
 import { restClient } from '../support/api.ts';
+import { dumpReadModels } from '../support/read-models.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
-
-async function dumpReadModels(db: pg.Client): Promise<Record<string, unknown[]>> {
-  const dump: Record<string, unknown[]> = {};
-  for (const table of readModelProjections.flatMap((p) => p.tables)) {
-    dump[table] = (await db.query(`SELECT * FROM ${table} ORDER BY ${table}::text`)).rows;
-  }
-  return dump;
-}
 
 const object = (id: string, data: Record<string, unknown> = { id }, deleted = false): UpstreamObject => ({
   upstreamId: id,

@@ -4,15 +4,8 @@ import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
 import { restClient } from '../support/api.ts';
 import { seedRecords } from '../support/seed-records.ts';
+import { dumpReadModels } from '../support/read-models.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
-
-async function dumpReadModels(db: pg.Client): Promise<Record<string, unknown[]>> {
-  const dump: Record<string, unknown[]> = {};
-  for (const table of readModelProjections.flatMap((p) => p.tables)) {
-    dump[table] = (await db.query(`SELECT * FROM ${table} ORDER BY ${table}::text`)).rows;
-  }
-  return dump;
-}
 
 describe('rebuilding read models from the event log', () => {
   let server: TestServer;
