@@ -5,7 +5,7 @@
  */
 
 import { HttpEmulator, type EmulatorRequest } from '../kit/http-emulator.ts';
-import { MutationTimer, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { mutationControls, transportControls, validateFaults, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { GitHubApi } from './api.ts';
 import { GITHUB_COLLECTIONS, GitHubMutator, type GitHubCollection } from './mutator.ts';
@@ -85,7 +85,6 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   );
   await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   base = http.url;
-  const timer = new MutationTimer();
   const mutate = (n: number, collections?: GitHubCollection[]) => mutator.mutate(n, collections && collections.length > 0 ? collections : GITHUB_COLLECTIONS);
 
   return {
@@ -114,15 +113,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
             );
       return JSON.parse(JSON.stringify(rendered)) as Record<string, unknown>[];
     },
-    mutateRandomly: mutate,
-    startRandomMutations({ everyMs, perTick, collections }) {
-      timer.start(everyMs, () => mutate(perTick, collections));
-    },
-    stopRandomMutations: () => timer.stop(),
-    async close() {
-      timer.stop();
-      await http.close();
-    },
+    ...mutationControls(http, mutate),
   };
 }
 

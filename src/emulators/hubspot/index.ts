@@ -5,8 +5,8 @@
  */
 
 import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
-import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { listenHttpEmulator, MutationTimer, transportControls, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { OAuthIssuer, withOAuthControls, type OAuthClient, type OAuthControls } from '../kit/oauth-issuer.ts';
+import { listenHttpEmulator, mutationControls, transportControls, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { CrmRoutes } from './crm-routes.ts';
 import { OAuthRoutes } from './oauth-routes.ts';
@@ -32,16 +32,8 @@ export interface HubSpotEmulatorOptions extends CommonEmulatorOptions {
   dailyLimit?: number;
 }
 
-export interface HubSpotEmulator extends ProviderEmulator<HubSpotCollection> {
+export interface HubSpotEmulator extends ProviderEmulator<HubSpotCollection>, OAuthControls {
   readonly privateAppToken: string;
-  readonly oauthClient: OAuthClient;
-  /** A refresh token as if a person had connected the OAuth app. */
-  issueRefreshToken(): string;
-  /** Every OAuth access token issued so far expires now (the next request with one gets 401). */
-  expireAccessTokens(): void;
-  /** Refresh-token grants answered so far. */
-  readonly refreshGrants: number;
-  readonly authorizationCodeGrants: number;
   setSearchRateLimit(limit: EmulatorRateLimit | null): void;
   /** Live or archived objects as the API returns them with every property of the type. */
   allObjects(collection: HubSpotCollection, options?: { archived?: boolean }): Record<string, unknown>[];
@@ -74,7 +66,6 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   );
   const http = await listenHttpEmulator(wire, options);
   const mutations = random.fork();
-  const timer = new MutationTimer();
 
   const render = (collection: HubSpotCollection, archived: boolean) =>
     store.list(collection, archived).map((o) => JSON.parse(JSON.stringify(renderObject(o, [...SCHEMAS[collection].properties].sort()))) as Record<string, unknown>);
@@ -100,25 +91,14 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     return made;
   };
 
-  return {
+  const emulator: Omit<HubSpotEmulator, keyof OAuthControls> = {
     ...transportControls(http),
     setSearchRateLimit: (limit) => wire.setSearchRateLimit(limit),
     collections: HUBSPOT_COLLECTIONS,
     objects: (collection) => render(collection, false),
     allObjects: (collection, { archived = false } = {}) => render(collection, archived),
-    mutateRandomly,
-    startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutateRandomly(perTick, collections)),
-    stopRandomMutations: () => timer.stop(),
+    ...mutationControls(http, mutateRandomly),
     privateAppToken,
-    oauthClient,
-    issueRefreshToken: () => issuer.issueRefreshToken(oauthClient.clientId),
-    expireAccessTokens: () => issuer.expireAccessTokens(),
-    get refreshGrants() {
-      return issuer.grants.refresh_token;
-    },
-    get authorizationCodeGrants() {
-      return issuer.grants.authorization_code;
-    },
     instructions: () => [
       `HubSpot emulator listening on ${http.url} (${Object.entries(store.counts()).map(([c, n]) => `${n} ${c}`).join(', ')}).`,
       'Private-app credential for POST /v1/credentials:',
@@ -126,11 +106,8 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
       `OAuth: POST /v1/oauth-apps ${JSON.stringify({ provider: 'hubspot', client_id: oauthClient.clientId, client_secret: oauthClient.clientSecret })}, then`,
       JSON.stringify({ kind: 'hubspot_oauth2', refresh_token: issuer.issueRefreshToken(oauthClient.clientId), oauth_app_id: '<the oauth app id>', api_base_url: http.url }),
     ],
-    close: async () => {
-      timer.stop();
-      await http.close();
-    },
   };
+  return withOAuthControls(emulator, issuer, oauthClient);
 }
 
 /** Backdated objects: created over the last two years, some modified since. */

@@ -4,8 +4,8 @@
  * with rotating refresh tokens, accessible-resources, the gateway's `/ex/jira/{cloudId}/rest/api/3/`).
  */
 
-import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { OAuthIssuer, withOAuthControls, type OAuthClient, type OAuthControls } from '../kit/oauth-issuer.ts';
+import { listenHttpEmulator, mutationControls, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed, type SeedCounts } from './mutator.ts';
 import { JiraOAuthRoutes } from './oauth-routes.ts';
@@ -31,19 +31,11 @@ export interface JiraEmulatorOptions extends CommonEmulatorOptions {
   cloudId?: string;
 }
 
-export interface JiraEmulator extends ProviderEmulator<JiraCollection> {
+export interface JiraEmulator extends ProviderEmulator<JiraCollection>, OAuthControls {
   readonly email: string;
   readonly apiToken: string;
-  readonly oauthClient: OAuthClient;
   /** The site's cloud id (`/ex/jira/{cloudId}/rest/api/3/`). */
   readonly cloudId: string;
-  /** A refresh token as if a person had connected the OAuth app. */
-  issueRefreshToken(): string;
-  /** Every OAuth access token issued so far expires now (the next request with one gets 401). */
-  expireAccessTokens(): void;
-  /** Refresh-token grants answered so far. */
-  readonly refreshGrants: number;
-  readonly authorizationCodeGrants: number;
   instructions(): string[];
 }
 
@@ -64,7 +56,6 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
   const http = await listenHttpEmulator(new JiraWireFormat(store, { email, apiToken }, options.jqlTimeZone ?? null, { routes: oauthRoutes, cloudId }), options);
   store.base = http.url;
   const mutationRandom = random.fork();
-  const timer = new MutationTimer();
   const mutate = (n: number, collections: readonly JiraCollection[] = JIRA_COLLECTIONS) =>
     mutateRandomly(store, mutationRandom, n, collections.length > 0 ? collections : JIRA_COLLECTIONS);
   const listed = (collection: JiraCollection): Record<string, unknown>[] => {
@@ -78,29 +69,14 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     }
   };
 
-  return {
+  const emulator: Omit<JiraEmulator, keyof OAuthControls> = {
     ...transportControls(http),
     email,
     apiToken,
-    oauthClient,
     cloudId,
-    issueRefreshToken: () => issuer.issueRefreshToken(oauthClient.clientId),
-    expireAccessTokens: () => issuer.expireAccessTokens(),
-    get refreshGrants() {
-      return issuer.grants.refresh_token;
-    },
-    get authorizationCodeGrants() {
-      return issuer.grants.authorization_code;
-    },
     collections: JIRA_COLLECTIONS,
     objects: (collection) => JSON.parse(JSON.stringify(listed(collection))) as Record<string, unknown>[],
-    mutateRandomly: (n, collections) => mutate(n, collections),
-    startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutate(perTick, collections)),
-    stopRandomMutations: () => timer.stop(),
-    close: async () => {
-      timer.stop();
-      await http.close();
-    },
+    ...mutationControls(http, mutate),
     instructions: () => [
       `Jira emulator listening on ${http.url} (Basic auth ${email} / ${apiToken}); Syncline credential:`,
       JSON.stringify({ kind: 'jira', access_token: apiToken, metadata: { email }, api_base_url: http.url }),
@@ -108,6 +84,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       JSON.stringify({ kind: 'jira_oauth2', refresh_token: issuer.issueRefreshToken(oauthClient.clientId), oauth_app_id: '<the oauth app id>', api_base_url: http.url }),
     ],
   };
+  return withOAuthControls(emulator, issuer, oauthClient);
 }
 
 export const jiraEmulatorDescriptor: EmulatorDescriptor = {

@@ -92,3 +92,29 @@ export class OAuthIssuer {
     return { accessToken, refreshToken, expiresInSeconds: this.options.accessTokenTtlSeconds };
   }
 }
+
+/** What an emulator with an OAuth client offers tests: seed a connection, expire tokens, count grants. */
+export interface OAuthControls {
+  readonly oauthClient: OAuthClient;
+  /** A refresh token as if a person had connected the OAuth app. */
+  issueRefreshToken(): string;
+  /** Every OAuth access token issued so far expires now (the next request with one gets 401). */
+  expireAccessTokens(): void;
+  /** Refresh-token grants answered so far. */
+  readonly refreshGrants: number;
+  readonly authorizationCodeGrants: number;
+}
+
+/**
+ * Adds the OAuth controls of `issuer` for `oauthClient` to an emulator. Defined as properties,
+ * not spread: the grant counts are live getters.
+ */
+export function withOAuthControls<T extends object>(emulator: T, issuer: OAuthIssuer, oauthClient: OAuthClient): T & OAuthControls {
+  return Object.defineProperties(emulator, {
+    oauthClient: { value: oauthClient, enumerable: true },
+    issueRefreshToken: { value: () => issuer.issueRefreshToken(oauthClient.clientId), enumerable: true },
+    expireAccessTokens: { value: () => issuer.expireAccessTokens(), enumerable: true },
+    refreshGrants: { get: () => issuer.grants.refresh_token, enumerable: true },
+    authorizationCodeGrants: { get: () => issuer.grants.authorization_code, enumerable: true },
+  }) as T & OAuthControls;
+}

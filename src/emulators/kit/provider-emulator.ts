@@ -115,6 +115,31 @@ export function validateFaults(faults: Faults): Faults {
   return { ...faults };
 }
 
+/**
+ * The random changes and the shutdown of an emulator: `mutate` makes the provider's random
+ * creates / updates / deletes, `onTick` sees what each timed round made (e.g. to log it).
+ */
+export function mutationControls<Collection extends string>(
+  http: HttpEmulator,
+  mutate: (n: number, collections?: Collection[]) => ChangesMade,
+  onTick?: (made: ChangesMade) => void,
+): Pick<ProviderEmulator<Collection>, 'mutateRandomly' | 'startRandomMutations' | 'stopRandomMutations' | 'close'> {
+  const timer = new MutationTimer();
+  return {
+    mutateRandomly: (n, collections) => mutate(n, collections),
+    startRandomMutations: ({ everyMs, perTick, collections }) =>
+      timer.start(everyMs, () => {
+        const made = mutate(perTick, collections);
+        onTick?.(made);
+      }),
+    stopRandomMutations: () => timer.stop(),
+    close: async () => {
+      timer.stop();
+      await http.close();
+    },
+  };
+}
+
 /** Runs `tick` every `everyMs` (unref'd) until stopped: the random-mutation loop of every emulator. */
 export class MutationTimer {
   private timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
 import { HttpEmulator } from '../kit/http-emulator.ts';
 import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { MutationTimer, transportControls, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { mutationControls, transportControls, validateFaults, type ChangesMade, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { withChecksum } from './ids.ts';
 import { fakeCreate, fakeUpdate } from './fake-data.ts';
@@ -88,26 +88,19 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     return made;
   };
 
-  const timer = new MutationTimer();
   await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   return {
     ...transportControls(http),
     collections: COLLECTIONS,
     objects: (collection) => store.list(sobjectOf(collection), false).map((r) => OrgStore.view(r)),
     deletedObjects: (collection) => store.list(sobjectOf(collection), true).filter((r) => r.deletedAt !== null).map((r) => OrgStore.view(r)),
-    mutateRandomly,
-    startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutateRandomly(perTick, collections)),
-    stopRandomMutations: () => timer.stop(),
+    ...mutationControls(http, mutateRandomly),
     client,
     issueRefreshToken: (clientId = client.clientId) => issuer.issueRefreshToken(clientId),
     expireAccessTokens: () => issuer.expireAccessTokens(),
     grants: issuer.grants,
     apiUsage: () => wire.apiUsage,
     expireQueryLocators: () => wire.locators.expireAll(),
-    close: async () => {
-      timer.stop();
-      await http.close();
-    },
   };
 }
 

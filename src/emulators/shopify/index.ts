@@ -1,7 +1,7 @@
 /** The Shopify Admin REST API emulator (customers, orders, products, events), on the emulator kit. */
 
 import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
-import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { listenHttpEmulator, mutationControls, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed } from './mutator.ts';
 import { SHOPIFY_COLLECTIONS, ShopifyStore, type ShopifyCollection } from './store.ts';
@@ -38,7 +38,6 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {})
     rateLimit: options.rateLimit === undefined ? SHOPIFY_STANDARD_RATE_LIMIT : options.rateLimit,
   });
   const mutationRandom = random.fork();
-  const timer = new MutationTimer();
   const mutate = (n: number, collections: readonly ShopifyCollection[] = SHOPIFY_COLLECTIONS) =>
     mutateRandomly(store, mutationRandom, n, collections.length > 0 ? collections : SHOPIFY_COLLECTIONS, nowSeconds());
 
@@ -48,13 +47,7 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {})
     shop,
     collections: SHOPIFY_COLLECTIONS,
     objects: (collection) => (JSON.parse(JSON.stringify(store.all(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[]),
-    mutateRandomly: (n, collections) => mutate(n, collections),
-    startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutate(perTick, collections)),
-    stopRandomMutations: () => timer.stop(),
-    close: async () => {
-      timer.stop();
-      await http.close();
-    },
+    ...mutationControls(http, mutate),
     instructions: () => [
       `Shopify emulator listening on ${http.url} (shop ${shop}, access token ${accessToken}); Syncline credential:`,
       JSON.stringify({ kind: 'shopify', access_token: accessToken, metadata: { shop }, api_base_url: http.url }),

@@ -9,7 +9,7 @@ import type { JsonObject } from './json.ts';
 import { Mutator } from './mutator.ts';
 import { COLLECTIONS, type StripeCollection } from './objects.ts';
 import { HttpEmulator, type EmulatorRateLimit, type Faults } from '../kit/http-emulator.ts';
-import { MutationTimer, transportControls, validateFaults, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { mutationControls, transportControls, validateFaults, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from './random.ts';
 import { seedStore } from './seed.ts';
 import { Store } from './store.ts';
@@ -77,7 +77,6 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await http.listen(host, options.port ?? 0);
-  const timer = new MutationTimer();
 
   const emulator: StripeEmulator = {
     ...transportControls(http),
@@ -96,25 +95,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (!COLLECTIONS.includes(collection)) throw new RangeError(`unknown Stripe collection ${String(collection)}`);
       return store.objects(collection) satisfies JsonObject[] as Record<string, unknown>[];
     },
-    mutateRandomly(n, collections) {
-      return mutator.mutate(n, collections);
-    },
-    startRandomMutations({ everyMs, perTick, collections }) {
-      timer.start(everyMs, () => {
-        const done = mutator.mutate(perTick, collections);
-        options.logger?.debug(
-          { created: done.created.length, updated: done.updated.length, deleted: done.deleted.length },
-          'stripe emulator: random mutations',
-        );
-      });
-    },
-    stopRandomMutations() {
-      timer.stop();
-    },
-    async close() {
-      timer.stop();
-      await http.close();
-    },
+    ...mutationControls(
+      http,
+      (n, collections) => mutator.mutate(n, collections),
+      (done) => options.logger?.debug({ created: done.created.length, updated: done.updated.length, deleted: done.deleted.length }, 'stripe emulator: random mutations'),
+    ),
   };
   options.logger?.info({ url: emulator.url }, 'stripe emulator listening');
   return emulator;

@@ -4,8 +4,8 @@
  */
 
 import type { EmulatorRateLimit } from '../kit/http-emulator.ts';
-import { OAuthIssuer, type OAuthClient } from '../kit/oauth-issuer.ts';
-import { listenHttpEmulator, MutationTimer, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
+import { OAuthIssuer, withOAuthControls, type OAuthClient, type OAuthControls } from '../kit/oauth-issuer.ts';
+import { listenHttpEmulator, mutationControls, transportControls, type CommonEmulatorOptions, type EmulatorDescriptor, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from '../kit/random.ts';
 import { mutateRandomly, seed } from './mutator.ts';
 import { ZendeskOAuthRoutes } from './oauth-routes.ts';
@@ -35,17 +35,9 @@ export interface ZendeskEmulatorOptions extends CommonEmulatorOptions {
   accessTokenTtlSeconds?: number;
 }
 
-export interface ZendeskEmulator extends ProviderEmulator<ZendeskCollection> {
+export interface ZendeskEmulator extends ProviderEmulator<ZendeskCollection>, OAuthControls {
   readonly email: string;
   readonly apiToken: string;
-  readonly oauthClient: OAuthClient;
-  /** A refresh token as if a person had connected the OAuth client. */
-  issueRefreshToken(): string;
-  /** Every OAuth access token issued so far expires now (the next request with one gets 401). */
-  expireAccessTokens(): void;
-  /** Refresh-token grants answered so far. */
-  readonly refreshGrants: number;
-  readonly authorizationCodeGrants: number;
   instructions(): string[];
 }
 
@@ -76,32 +68,16 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   const objects = options.objects ?? 0;
   seed(store, random.fork(), { organization: Math.ceil(objects / 3), user: objects, ticket: objects, ...options.seed });
   const mutationRandom = random.fork();
-  const timer = new MutationTimer();
   const mutate = (n: number, collections: readonly ZendeskCollection[] = ZENDESK_COLLECTIONS) =>
     mutateRandomly(store, mutationRandom, n, collections.length > 0 ? collections : ZENDESK_COLLECTIONS);
 
-  return {
+  const emulator: Omit<ZendeskEmulator, keyof OAuthControls> = {
     ...transportControls(http),
     email,
     apiToken,
-    oauthClient,
-    issueRefreshToken: () => issuer.issueRefreshToken(oauthClient.clientId),
-    expireAccessTokens: () => issuer.expireAccessTokens(),
-    get refreshGrants() {
-      return issuer.grants.refresh_token;
-    },
-    get authorizationCodeGrants() {
-      return issuer.grants.authorization_code;
-    },
     collections: ZENDESK_COLLECTIONS,
     objects: (collection) => JSON.parse(JSON.stringify(store.live(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[],
-    mutateRandomly: (n, collections) => mutate(n, collections),
-    startRandomMutations: ({ everyMs, perTick, collections }) => timer.start(everyMs, () => mutate(perTick, collections)),
-    stopRandomMutations: () => timer.stop(),
-    close: async () => {
-      timer.stop();
-      await http.close();
-    },
+    ...mutationControls(http, mutate),
     instructions: () => [
       `Zendesk emulator listening on ${http.url} (API token auth: ${email}/token:${apiToken}); Syncline credential:`,
       JSON.stringify({ kind: 'zendesk', access_token: apiToken, metadata: { email }, api_base_url: http.url }),
@@ -109,6 +85,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
       JSON.stringify({ kind: 'zendesk_oauth2', refresh_token: issuer.issueRefreshToken(oauthClient.clientId), oauth_app_id: '<the oauth app id>', api_base_url: http.url }),
     ],
   };
+  return withOAuthControls(emulator, issuer, oauthClient);
 }
 
 export const zendeskEmulatorDescriptor: EmulatorDescriptor = {
