@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { restClient, type RestClient } from '../test/support/api.ts';
 import type { ChildServer } from '../test/support/child-server.ts';
+import { createBenchSync, waitForBackfillDone } from './support/bench-sync.ts';
 import { BENCH_TOKEN, peakRssMb, startEmulator } from './support/processes.ts';
 
 export interface IngestResult {
@@ -23,35 +24,16 @@ export async function benchIngest(server: ChildServer, databaseUrl: string, size
   try {
     const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url });
     const started = performance.now();
-    const sync = await api.post('/v1/syncs', {
-      provider: 'stripe',
-      name: 'bench',
-      collection_ids: ['stripe:customer'],
-      credential_id: credential.body.id,
-      rate_limit: { allowed_requests: 100_000, interval: 1, max_concurrent_requests: 0 },
-    });
-    if (sync.status !== 201) throw new Error(`sync: ${JSON.stringify(sync.body)}`);
+    const sync = await createBenchSync(api, credential.body.id, 'bench');
     let peak = 0;
-    // The end is seen in the database (one row, every 50 ms): the sync's status counts every
-    // record of the sync, and polling it 10 times a second took a share of the 2 cores from the
-    // ingest it measured. The backfill's last checkpoint commits after every page's records.
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    try {
-      for (;;) {
-        peak = Math.max(peak, await peakRssMb(server.child.pid!));
-        const done = await db.query('SELECT backfill_done FROM sync_collections WHERE sync_id = $1', [sync.body.id]);
-        if (done.rows[0]?.backfill_done === true) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      await db.end();
-    }
+    await waitForBackfillDone(databaseUrl, sync.id, 50, async () => {
+      peak = Math.max(peak, await peakRssMb(server.child.pid!));
+    });
     const seconds = (performance.now() - started) / 1000;
-    const records = await liveRecords(api, sync.body.id);
+    const records = await liveRecords(api, sync.id);
     if (records < size) throw new Error(`backfill done with ${records} of ${size} records in the read model`);
-    const baseline = await baselineUpserts(databaseUrl, sync.body.id);
-    return { records: size, seconds, recordsPerSecond: size / seconds, baselineRecordsPerSecond: baseline, peakRssMb: peak, syncId: sync.body.id };
+    const baseline = await baselineUpserts(databaseUrl, sync.id);
+    return { records: size, seconds, recordsPerSecond: size / seconds, baselineRecordsPerSecond: baseline, peakRssMb: peak, syncId: sync.id };
   } finally {
     await emulator.stop();
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { restClient } from '../test/support/api.ts';
 import type { ChildServer } from '../test/support/child-server.ts';
 import { drainHttpConsumer } from './support/http-drain.ts';
+import { createBenchSync, waitForBackfillDone } from './support/bench-sync.ts';
 import { BENCH_TOKEN, startEmulator, startServer, stopServer } from './support/processes.ts';
 
 const WORKERS = 4;
@@ -29,28 +29,11 @@ export async function benchScaleOut(databaseUrl: string, size: number): Promise<
   try {
     const api = restClient(servers[0]!.url, BENCH_TOKEN);
     const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url });
-    const sync = await api.post('/v1/syncs', {
-      provider: 'stripe',
-      name: 'bench scale-out',
-      collection_ids: ['stripe:customer'],
-      credential_id: credential.body.id,
-      rate_limit: { allowed_requests: 100_000, interval: 1, max_concurrent_requests: 0 },
-    });
-    if (sync.status !== 201) throw new Error(`sync: ${JSON.stringify(sync.body)}`);
-    const db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    try {
-      for (;;) {
-        const done = await db.query('SELECT backfill_done FROM sync_collections WHERE sync_id = $1', [sync.body.id]);
-        if (done.rows[0]?.backfill_done === true) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      await db.end();
-    }
+    const sync = await createBenchSync(api, credential.body.id, 'bench scale-out');
+    await waitForBackfillDone(databaseUrl, sync.id, 100);
     const byInstances: ScaleOutResult['byInstances'] = [];
     for (let instances = 1; instances <= MAX_INSTANCES; instances++) {
-      byInstances.push({ instances, ...(await drain(servers.slice(0, instances), sync.body.id as string, size)) });
+      byInstances.push({ instances, ...(await drain(servers.slice(0, instances), sync.id, size)) });
     }
     return { records: size, byInstances };
   } finally {
