@@ -27,7 +27,7 @@ export async function benchConsume(server: ChildServer, syncId: string, expected
   await api.post(`/v1/http-consumers/${consumer.body.id}/nack`, { ack_tokens: [sample.body[0].ack_token] });
   const payload = JSON.stringify(sample.body[0].record);
 
-  const { delivered, seconds } = await drainHttpConsumer([api], consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
+  const { delivered, seconds } = await drainHttpConsumer([server.url], BENCH_TOKEN, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
   return { messages: delivered, messagesPerSecond: delivered / seconds, baselineMessagesPerSecond: await baselineJetStream(natsUrl, expected, payload) };
 }
 

@@ -43,10 +43,10 @@ export async function benchScaleOut(databaseUrl: string, size: number): Promise<
 }
 
 async function drain(servers: ChildServer[], syncId: string, expected: number): Promise<{ messagesPerSecond: number; seconds: number }> {
-  const apis = servers.map((s) => restClient(s.url, BENCH_TOKEN));
-  const consumer = await apis[0]!.post('/v1/http-consumers', { name: `bench-scale-out-${randomUUID().slice(0, 8)}`, sync_id: syncId });
+  const api = restClient(servers[0]!.url, BENCH_TOKEN);
+  const consumer = await api.post('/v1/http-consumers', { name: `bench-scale-out-${randomUUID().slice(0, 8)}`, sync_id: syncId });
   if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
-  const { delivered, seconds } = await drainHttpConsumer(apis, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
-  await apis[0]!.delete(`/v1/http-consumers/${consumer.body.id}`);
+  const { delivered, seconds } = await drainHttpConsumer(servers.map((s) => s.url), BENCH_TOKEN, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
+  await api.delete(`/v1/http-consumers/${consumer.body.id}`);
   return { messagesPerSecond: delivered / seconds, seconds };
 }
