@@ -17,14 +17,22 @@ export async function rebuildReadModels(pool: pg.Pool, projections: ReadModelPro
     let after = 0n;
     let count = 0;
     for (;;) {
-      const { rows } = await client.query<{ global_position: string; message_type: string; message_data: Record<string, unknown> }>(
-        `SELECT global_position, message_type, message_data FROM emt_messages
+      const { rows } = await client.query<{ global_position: string; stream_id: string; stream_position: string; message_type: string; message_data: Record<string, unknown> }>(
+        `SELECT global_position, stream_id, stream_position, message_type, message_data FROM emt_messages
          WHERE global_position > $1 AND message_kind = 'E' AND NOT is_archived
          ORDER BY global_position LIMIT $2`,
         [after.toString(), BATCH],
       );
       if (rows.length === 0) break;
-      const events = rows.map((r) => ({ type: r.message_type, data: r.message_data }) as Event);
+      // The metadata Emmett gives the events it reads: projections that refer to an event's place in the log use it.
+      const events = rows.map(
+        (r) =>
+          ({
+            type: r.message_type,
+            data: r.message_data,
+            metadata: { streamName: r.stream_id, streamPosition: BigInt(r.stream_position), globalPosition: BigInt(r.global_position) },
+          }) as Event,
+      );
       for (const projection of projections) {
         const handled = events.filter((e) => (projection.eventTypes as readonly string[]).includes(e.type));
         if (handled.length > 0) await projection.apply(handled, client);

@@ -58,7 +58,17 @@ export async function messageHistory(ctx: AppContext, principal: Principal, cons
   await ctx.history.flush();
   const [leases, history] = await Promise.all([
     ctx.prisma.consumerLease.findMany({ where: { consumerId: consumer.id, upstreamId } }),
-    ctx.prisma.consumerMessageHistory.findMany({ where: { consumerId: consumer.id, upstreamId }, orderBy: { at: 'asc' } }),
+    // The events naming the message (GIN on their upstream ids), then the message in each of them.
+    ctx.pool.query<{ action: string; at: Date; sync_id: string; collection_id: string; updated_idx: string | null; deliver_count: number | null }>(
+      `SELECT e.action, e.at, m->>'syncId' AS sync_id, m->>'collectionId' AS collection_id, m->>'updatedIdx' AS updated_idx, (m->>'deliverCount')::integer AS deliver_count
+       FROM consumer_message_events e
+       JOIN emt_messages x ON x.stream_id = 'consumer-' || e.consumer_id || '-messages' AND x.stream_position = e.stream_position
+         AND x.partition = 'emt:default' AND NOT x.is_archived
+       CROSS JOIN LATERAL jsonb_array_elements(x.message_data->'messages') WITH ORDINALITY AS t(m, n)
+       WHERE e.consumer_id = $1 AND e.upstream_ids @> ARRAY[$2::text] AND m->>'upstreamId' = $2
+       ORDER BY e.at, e.stream_position, t.n`,
+      [consumer.id, upstreamId],
+    ),
   ]);
   return {
     upstream_id: upstreamId,
@@ -71,13 +81,13 @@ export async function messageHistory(ctx: AppContext, principal: Principal, cons
       dead: l.dead,
       dead_at: l.deadAt?.toISOString() ?? null,
     })),
-    history: history.map((h) => ({
+    history: history.rows.map((h) => ({
       action: h.action,
       at: h.at.toISOString(),
-      sync_id: h.syncId,
-      collection_id: h.collectionId,
-      updated_idx: h.updatedIdx === null ? null : Number(h.updatedIdx),
-      deliver_count: h.deliverCount,
+      sync_id: h.sync_id,
+      collection_id: h.collection_id,
+      updated_idx: h.updated_idx === null ? null : Number(h.updated_idx),
+      deliver_count: h.deliver_count,
     })),
   };
 }

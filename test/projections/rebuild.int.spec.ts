@@ -52,7 +52,8 @@ describe('rebuilding read models from the event log', () => {
       expect(before.credentials).toHaveLength(2);
       expect(before.records).toHaveLength(5);
       expect(before.stream_heads).toEqual([{ stream_id: sync.body.stream_id, last_idx: 9n }]);
-      expect((before.consumer_message_history as { action: string }[]).map((h) => h.action).sort()).toEqual(['acked', 'acked', 'delivered', 'delivered', 'delivered', 'nacked']);
+      // one row per history event, naming its messages
+      expect((before.consumer_message_events as { action: string; upstream_ids: string[] }[]).map((h) => `${h.action}:${h.upstream_ids.length}`).sort()).toEqual(['acked:2', 'delivered:3', 'nacked:1']);
 
       const { events } = await rebuildReadModels(server.app.ctx.pool, readModelProjections);
       expect(events).toBeGreaterThan(10);
