@@ -50,17 +50,21 @@ export interface NextResult {
   counts: Counts;
 }
 
-type NextRow = {
-  kind: 'dead' | 'leased' | 'counts';
+type LeaseRow = {
+  kind: 'dead' | 'leased' | 'cursor';
   sync_id: string;
   collection_id: string;
   upstream_id: string;
   /** bigint: a string or a BigInt, depending on the pg type parsers installed. */
   updated_idx: string | bigint | null;
-  message: string | null;
   ack_token: string | null;
   deliver_count: number | null;
-  num_waiting: string | null;
+};
+
+type AnswerRow = {
+  ack_token: string | null;
+  message: string | null;
+  num_pending: string | null;
   num_ack_pending: string | null;
   num_dead: string | null;
 };
@@ -71,14 +75,15 @@ type NextRow = {
  * serializes concurrent callers, so no record is ever leased twice while its lease is live. A
  * record that changed while leased is skipped here and redelivered after the ack or expiry.
  *
- * One call of `syncline_next_messages` (migrations 0010, 0011): the statements run in the
- * database one after the other, each with a fresh snapshot, as they did when sent one by one in
- * a transaction; the cursor row stays locked only for their own time and the commit. The call
- * ends with the consumer's lease counts and its new cursor; the records past that cursor are
- * counted after the commit, without the lock.
+ * Two calls (migration 0031). `syncline_next_messages` is the locked part: the statements run in
+ * the database one after the other, each with a fresh snapshot, the cursor row locked only for
+ * their own time and the commit; it answers the leases and the new cursor. Then, without the
+ * lock, `syncline_delivered_messages` builds the messages' JSON at the versions leased (a record
+ * that changed in between is left out and its lease dropped: the cursor delivers the new version)
+ * and `syncline_next_counts` counts what the answer's headers carry.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, pendingExactUpTo: number): Promise<NextResult> {
-  const { rows } = await pool.query<NextRow>(`SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
+  const { rows } = await pool.query<LeaseRow>(`SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
     consumer.id,
     consumer.syncId,
     consumer.collectionIds,
@@ -88,37 +93,54 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     consumer.maxDeliver,
     consumer.maxAckPending,
   ]);
-  const delivered: Delivered[] = [];
+  const leased: LeaseRow[] = [];
   const dead: NextResult['dead'] = [];
-  let counts: Counts = { numPending: 0, numAckPending: 0, numDead: 0 };
-  let cursor: string | bigint | null = null;
+  let cursor: string | null = null;
   for (const row of rows) {
-    if (row.kind === 'counts') {
-      cursor = row.updated_idx;
-      counts = { numPending: Number(row.num_waiting), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
-    } else if (row.kind === 'dead') {
-      dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
-    } else {
-      delivered.push({
-        syncId: row.sync_id,
-        collectionId: row.collection_id,
-        upstreamId: row.upstream_id,
-        updatedIdx: String(row.updated_idx),
-        ackToken: row.ack_token!,
-        deliverCount: row.deliver_count!,
-        json: row.message!,
-      });
-    }
+    if (row.kind === 'cursor') cursor = String(row.updated_idx);
+    else if (row.kind === 'dead') dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
+    else leased.push(row);
   }
-  if (cursor !== null) {
-    const pending = await pool.query<{ n: string }>(`SELECT syncline_pending_records($1, $2, $3, $4, $5) AS n`, [
+  if (cursor === null) return { delivered: [], dead, counts: { numPending: 0, numAckPending: 0, numDead: 0 } };
+
+  const answer = await pool.query<AnswerRow>(
+    `SELECT m.ack_token, m.message, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
+     FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6) m
+     UNION ALL
+     SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_next_counts($1, $7, $8, $9, $10, $11) c`,
+    [
+      consumer.id,
+      leased.map((l) => l.ack_token),
+      leased.map((l) => l.sync_id),
+      leased.map((l) => l.collection_id),
+      leased.map((l) => l.upstream_id),
+      leased.map((l) => String(l.updated_idx)),
       consumer.streamId,
       consumer.syncId,
       consumer.collectionIds,
-      String(cursor),
+      cursor,
       pendingExactUpTo,
-    ]);
-    counts.numPending += Number(pending.rows[0]?.n ?? 0);
+    ],
+  );
+  const messages = new Map<string, string>();
+  let counts: Counts = { numPending: 0, numAckPending: 0, numDead: 0 };
+  for (const row of answer.rows) {
+    if (row.ack_token === null) counts = { numPending: Number(row.num_pending), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
+    else messages.set(row.ack_token, row.message!);
+  }
+  const delivered: Delivered[] = [];
+  for (const l of leased) {
+    const json = messages.get(l.ack_token!);
+    if (json === undefined) continue;
+    delivered.push({
+      syncId: l.sync_id,
+      collectionId: l.collection_id,
+      upstreamId: l.upstream_id,
+      updatedIdx: String(l.updated_idx),
+      ackToken: l.ack_token!,
+      deliverCount: l.deliver_count!,
+      json,
+    });
   }
   return { delivered, dead, counts };
 }

@@ -12,7 +12,8 @@ const FLUSH_MS = 100;
  * Appends delivery-history events (leased, acked, nacked, dead) to `consumer-<id>-messages`
  * after the delivery transaction committed, batched per consumer every 100 ms so that /next
  * throughput does not pay an append per call. The lease tables are the delivery truth; this log
- * is for inspection, so a crash can lose at most the last 100 ms of history, never a message.
+ * is for inspection, so a crash can lose the last moments of history (the buffer's 100 ms, and a
+ * PostgreSQL crash the commits not yet flushed), never a message.
  */
 export class HistoryRecorder {
   private buffer = new Map<string, MessageHistoryEvent[]>();
@@ -44,8 +45,9 @@ export class HistoryRecorder {
         const stream = `consumer-${consumerId}-messages`;
         // Instances serving one consumer flush into the same stream: the stream row is locked, and a
         // race on its very first append is retried once.
+        // Committed without waiting for the WAL flush: the log may lose its last moments anyway (see above).
         const append = async (): Promise<void> => {
-          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events, { lockStream: true }), await beginCompressed(pool));
+          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events, { lockStream: true }), `${await beginCompressed(pool)}; SET LOCAL synchronous_commit = off`);
           else await this.eventStore.appendToStream(stream, events);
         };
         await append()

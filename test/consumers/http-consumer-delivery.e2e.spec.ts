@@ -94,6 +94,38 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect(delivered).toHaveLength(6);
   });
 
+
+  it('leaves out a message whose record changed between its lease and its answer, and delivers the new version once', async () => {
+    const collectionId = 'stripe:coupon';
+    const consumer = await newConsumer({ name: 'changed-in-between', collection_ids: [collectionId], deliver_policy: 'new' });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 1 } }, { id: 'co_b' }]);
+    // The two steps of /next (delivery.ts), with a change of co_a between them.
+    const pool = server.app.ctx.pool;
+    const leased = (
+      await pool.query(`SELECT * FROM syncline_next_messages($1, NULL, $2, $3, 10, 60000, -1, 10000) WHERE kind = 'leased'`, [consumer.id, [collectionId], streamId])
+    ).rows;
+    expect(leased.map((l) => l.upstream_id)).toEqual(['co_a', 'co_b']);
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 2 } }]);
+    const answered = await pool.query(`SELECT * FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6)`, [
+      consumer.id,
+      leased.map((l) => l.ack_token),
+      leased.map((l) => l.sync_id),
+      leased.map((l) => l.collection_id),
+      leased.map((l) => l.upstream_id),
+      leased.map((l) => String(l.updated_idx)),
+    ]);
+    expect(answered.rows.map((m) => JSON.parse(m.message).record.upstream_id)).toEqual(['co_b']);
+    const leaseOfA = await pool.query(`SELECT 1 FROM consumer_leases WHERE consumer_id = $1 AND upstream_id = 'co_a'`, [consumer.id]);
+    expect(leaseOfA.rowCount).toBe(0);
+
+    const next = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+    expect(next.body.map((m: any) => [m.record.upstream_id, m.record.data.v])).toEqual([['co_a', 2]]);
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [leased[0].ack_token, next.body[0].ack_token] })).body).toEqual({
+      acked: 1,
+      invalid_ack_tokens: [leased[0].ack_token],
+    });
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
+  });
   it('redelivers unacked messages after ack_wait_ms and drops them after max_deliver', async () => {
     const collectionId = 'stripe:charge';
     const consumer = await newConsumer({ name: 'flaky', collection_ids: [collectionId], ack_wait_ms: 300, max_deliver: 3, deliver_policy: 'new' });
