@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import {
   ack,
   ackInput,
@@ -13,11 +14,23 @@ import {
   updateHttpConsumer,
   updateHttpConsumerInput,
 } from '../commands/http-consumers.ts';
-import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
+import { consumerCounts, type Counts, type Delivered } from '../consumers/delivery.ts';
+import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../http/rest.ts';
 import { presentDelivered } from '../queries/http-consumers.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
+
+/** One counts query per consumer object resolved, for all three count fields. */
+const countsOf = new WeakMap<HttpConsumer, Promise<Counts>>();
+function countsFor(consumer: HttpConsumer, pool: pg.Pool): Promise<Counts> {
+  let counts = countsOf.get(consumer);
+  if (!counts) {
+    counts = consumerCounts(pool, toDeliveryConsumer(consumer));
+    countsOf.set(consumer, counts);
+  }
+  return counts;
+}
 
 builder.prismaNode('HttpConsumer', {
   id: { field: 'id' },
@@ -33,9 +46,9 @@ builder.prismaNode('HttpConsumer', {
     maxDeliver: t.exposeInt('maxDeliver'),
     maxAckPending: t.exposeInt('maxAckPending'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    numPending: t.int({ resolve: async (c, _args, ctx) => (await consumerCounts(ctx.app.pool, toDeliveryConsumer(c))).numPending }),
-    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await consumerCounts(ctx.app.pool, toDeliveryConsumer(c))).numAckPending }),
-    numDead: t.int({ resolve: async (c, _args, ctx) => (await consumerCounts(ctx.app.pool, toDeliveryConsumer(c))).numDead }),
+    numPending: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numPending }),
+    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numAckPending }),
+    numDead: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numDead }),
   }),
 });
 
