@@ -61,8 +61,7 @@ describe('upstream faults: every fault kind at once, a strict rate limit, random
     emulator.startRandomMutations({ everyMs: 500, perTick: 2 });
 
     // Generous: 429 backoffs and slow answers under a 6/s limit, plus the never-answered request.
-    const dbg = setInterval(async () => { const st = await syncStatus(api, sync.id); console.log('DBG', Math.round((Date.now()-started)/1000), JSON.stringify(st).slice(0, 3000)); console.log('DBGLOG', emulator.requestLog.length, JSON.stringify(emulator.requestLog.slice(-3))); }, 15000);
-    await waitForBackfill(api, sync.id, ATTEMPT_TIMEOUT_MS + 150_000).finally(() => clearInterval(dbg));
+    await waitForBackfill(api, sync.id, ATTEMPT_TIMEOUT_MS + 150_000);
     const backfillMs = Date.now() - started;
     // Changes keep coming through the faults for a while after the backfill.
     await new Promise((r) => setTimeout(r, 10_000));
