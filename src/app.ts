@@ -10,6 +10,7 @@ import { createEventStore } from './db/event-store.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma } from './db/prisma.ts';
 import { createPool } from './db/pool.ts';
+import { allowPreparedStatements } from './db/prepared-statements.ts';
 import { TableStatistics } from './db/table-statistics.ts';
 import { loadSecretBox } from './db/secret-key.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -58,6 +59,7 @@ export async function startApp(
 ): Promise<RunningApp> {
   const database = await openDatabase(config);
   const pool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'app', logger });
+  if (database.embedded === null) allowPreparedStatements(pool);
   const eventStorePool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'event-store', logger });
   const eventStore = createEventStore(database.connectionString, eventStorePool);
   const applied = await migrate(pool);

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from './context.ts';
 import { commandHandler } from './handle.ts';
+import { statement } from '../db/prepared-statements.ts';
 
 const handleConsumer = commandHandler('consumer', httpConsumerDecider);
 
@@ -71,9 +72,13 @@ export async function findHttpConsumer(ctx: AppContext, principal: Principal, id
   if (!isId && idOrName.includes('\u0000')) throw new NotFoundError('http consumer', idOrName); // no name can hold NUL
   // Every /next and /ack starts here: one plain statement rather than Prisma's query engine.
   const { rows } = await ctx.pool.query<ConsumerRow>(
-    `SELECT id, account_id, stream_id, sync_id, collection_ids, name, deliver_policy, ack_wait_ms, max_deliver, max_ack_pending, created_at, updated_at
-     FROM http_consumers WHERE account_id = $1 AND ${isId ? 'id = $2::uuid' : 'name = $2'}`,
-    [principal.accountId, isId ? idOrName.toLowerCase() : idOrName],
+    statement(
+      ctx.pool,
+      isId ? 'syncline_http_consumer_by_id' : 'syncline_http_consumer_by_name',
+      `SELECT id, account_id, stream_id, sync_id, collection_ids, name, deliver_policy, ack_wait_ms, max_deliver, max_ack_pending, created_at, updated_at
+       FROM http_consumers WHERE account_id = $1 AND ${isId ? 'id = $2::uuid' : 'name = $2'}`,
+      [principal.accountId, isId ? idOrName.toLowerCase() : idOrName],
+    ),
   );
   const row = rows[0];
   if (!row) throw new NotFoundError('http consumer', idOrName);

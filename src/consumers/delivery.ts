@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statement } from '../db/prepared-statements.ts';
 import type { MessageDelivery, MessageRef } from '../domain/consumers/events.ts';
 
 /** The consumer settings delivery needs. */
@@ -83,16 +84,18 @@ type AnswerRow = {
  * and `syncline_next_counts` counts what the answer's headers carry.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, pendingExactUpTo: number): Promise<NextResult> {
-  const { rows } = await pool.query<LeaseRow>(`SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
-    consumer.id,
-    consumer.syncId,
-    consumer.collectionIds,
-    consumer.streamId,
-    batchSize,
-    consumer.ackWaitMs,
-    consumer.maxDeliver,
-    consumer.maxAckPending,
-  ]);
+  const { rows } = await pool.query<LeaseRow>(
+    statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
+      consumer.id,
+      consumer.syncId,
+      consumer.collectionIds,
+      consumer.streamId,
+      batchSize,
+      consumer.ackWaitMs,
+      consumer.maxDeliver,
+      consumer.maxAckPending,
+    ]),
+  );
   const leased: LeaseRow[] = [];
   const dead: NextResult['dead'] = [];
   let cursor: string | null = null;
@@ -104,23 +107,27 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
   if (cursor === null) return { delivered: [], dead, counts: { numPending: 0, numAckPending: 0, numDead: 0 } };
 
   const answer = await pool.query<AnswerRow>(
-    `SELECT m.ack_token, m.message, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
-     FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6) m
-     UNION ALL
-     SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_next_counts($1, $7, $8, $9, $10, $11) c`,
-    [
-      consumer.id,
-      leased.map((l) => l.ack_token),
-      leased.map((l) => l.sync_id),
-      leased.map((l) => l.collection_id),
-      leased.map((l) => l.upstream_id),
-      leased.map((l) => String(l.updated_idx)),
-      consumer.streamId,
-      consumer.syncId,
-      consumer.collectionIds,
-      cursor,
-      pendingExactUpTo,
-    ],
+    statement(
+      pool,
+      'syncline_next_answer',
+      `SELECT m.ack_token, m.message, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
+       FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6) m
+       UNION ALL
+       SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_next_counts($1, $7, $8, $9, $10, $11) c`,
+      [
+        consumer.id,
+        leased.map((l) => l.ack_token),
+        leased.map((l) => l.sync_id),
+        leased.map((l) => l.collection_id),
+        leased.map((l) => l.upstream_id),
+        leased.map((l) => String(l.updated_idx)),
+        consumer.streamId,
+        consumer.syncId,
+        consumer.collectionIds,
+        cursor,
+        pendingExactUpTo,
+      ],
+    ),
   );
   const messages = new Map<string, string>();
   let counts: Counts = { numPending: 0, numAckPending: 0, numDead: 0 };
@@ -157,25 +164,29 @@ export interface AckResult {
  */
 export async function ackMessages(pool: pg.Pool, consumerId: string, tokens: string[]): Promise<AckResult> {
   const { rows } = await pool.query<MessageRef & { ackToken: string }>(
-    `WITH acked AS (
-       DELETE FROM consumer_leases l USING unnest($2::uuid[]) AS t(token)
-       WHERE l.ack_token = t.token AND l.consumer_id = $1 AND NOT l.dead AND l.deadline > now()
-       RETURNING l.*
-     ), newer AS (
-       INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
-       SELECT a.consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
-       FROM (
-         -- A scalar subquery keeps this a primary-key lookup per acked record.
-         SELECT acked.*, (SELECT r.updated_idx FROM records r
-                          WHERE r.sync_id = acked.sync_id AND r.collection_id = acked.collection_id AND r.upstream_id = acked.upstream_id) AS latest_idx
-         FROM acked
-       ) a
-       WHERE a.latest_idx > a.updated_idx
-       RETURNING 1
-     )
-     SELECT sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", ack_token::text AS "ackToken", (SELECT count(*) FROM newer) AS newer
-     FROM acked`,
-    [consumerId, tokens],
+    statement(
+      pool,
+      'syncline_ack',
+      `WITH acked AS (
+         DELETE FROM consumer_leases l USING unnest($2::uuid[]) AS t(token)
+         WHERE l.ack_token = t.token AND l.consumer_id = $1 AND NOT l.dead AND l.deadline > now()
+         RETURNING l.*
+       ), newer AS (
+         INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
+         SELECT a.consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
+         FROM (
+           -- A scalar subquery keeps this a primary-key lookup per acked record.
+           SELECT acked.*, (SELECT r.updated_idx FROM records r
+                            WHERE r.sync_id = acked.sync_id AND r.collection_id = acked.collection_id AND r.upstream_id = acked.upstream_id) AS latest_idx
+           FROM acked
+         ) a
+         WHERE a.latest_idx > a.updated_idx
+         RETURNING 1
+       )
+       SELECT sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", ack_token::text AS "ackToken", (SELECT count(*) FROM newer) AS newer
+       FROM acked`,
+      [consumerId, tokens],
+    ),
   );
   const acked = new Set(rows.map((r) => r.ackToken));
   return { acked: rows.map(({ syncId, collectionId, upstreamId, ackToken }) => ({ syncId, collectionId, upstreamId, ackToken })), invalid: tokens.filter((t) => !acked.has(t)) };

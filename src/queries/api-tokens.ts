@@ -2,6 +2,7 @@ import type { ApiToken } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from '../commands/context.ts';
 import { hashApiToken } from '../crypto/api-token.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { statement } from '../db/prepared-statements.ts';
 
 export const presentApiToken = (t: ApiToken) => ({
   id: t.id,
@@ -22,9 +23,13 @@ export async function authenticate(ctx: AppContext, secret: string): Promise<Pri
   // Every request pays this lookup: one plain statement instead of Prisma's query engine (the
   // consume benchmark's profile had Prisma's per-request queries among its top costs).
   const { rows } = await ctx.pool.query<{ id: string; account_id: string; is_root: boolean }>(
-    `SELECT t.id, t.account_id, a.is_root FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-    [hashApiToken(secret)],
+    statement(
+      ctx.pool,
+      'syncline_authenticate',
+      `SELECT t.id, t.account_id, a.is_root FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+       WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+      [hashApiToken(secret)],
+    ),
   );
   const token = rows[0];
   return token ? { accountId: token.account_id, tokenId: token.id, isRoot: token.is_root } : null;

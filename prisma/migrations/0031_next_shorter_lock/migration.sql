@@ -1,4 +1,4 @@
--- /next holds its consumer's cursor lock for less time (DELIVERY.md, "Cost of a call").
+-- /next holds its consumer's cursor lock for less time (DELIVERY.md, HTTP consumers).
 --
 -- The cursor row lock serializes a consumer's /next calls: with 4 workers, every call waited as
 -- long for the lock as it ran (npm run bench, consume). Two things left the locked call:
@@ -29,9 +29,6 @@ CREATE FUNCTION syncline_next_messages(
   ack_token uuid,
   deliver_count integer
 ) LANGUAGE plpgsql
--- Planned for the call's own values, as the statements were when sent from the server: a generic
--- plan does not know the scan's LIMIT or the cursor (DELIVERY.md, the scale figure).
-SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -39,6 +36,10 @@ DECLARE
   v_redelivered integer := 0;
   v_room integer;
   v_live bigint;
+  v_sync_ids uuid[];
+  v_collection_ids text[];
+  v_upstream_ids text[];
+  v_updated_idx bigint[];
 BEGIN
   -- For this transaction only; see the top of this file.
   PERFORM set_config('synchronous_commit', 'off', true);
@@ -94,13 +95,24 @@ BEGIN
   -- whose key has a live lease is passed over: its new version follows the ack (or the expiry).
   -- The cursor moves past every record scanned.
   IF v_room > 0 THEN
+    -- The scan is planned for this call's values (EXECUTE plans each time): a generic plan does not
+    -- know the cursor or the LIMIT (DELIVERY.md, the scale figure). The other statements here keep
+    -- the plans PostgreSQL caches per connection.
+    EXECUTE
+      'SELECT array_agg(c.sync_id ORDER BY c.updated_idx), array_agg(c.collection_id ORDER BY c.updated_idx),
+              array_agg(c.upstream_id ORDER BY c.updated_idx), array_agg(c.updated_idx ORDER BY c.updated_idx)
+       FROM (SELECT r.sync_id, r.collection_id, r.upstream_id, r.updated_idx FROM records r
+             WHERE r.stream_id = $1 AND r.updated_idx > $2
+               AND ($3::uuid IS NULL OR r.sync_id = $3) AND ($4::text[] IS NULL OR r.collection_id = ANY($4))
+             ORDER BY r.updated_idx LIMIT $5) c'
+      INTO v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx
+      USING p_stream_id, v_cursor, p_sync_id, p_collection_ids, v_room;
+  END IF;
+
+  IF cardinality(v_updated_idx) > 0 THEN
     RETURN QUERY
     WITH candidates AS (
-      SELECT r.sync_id, r.collection_id, r.upstream_id, r.updated_idx
-      FROM records r
-      WHERE r.stream_id = p_stream_id AND r.updated_idx > v_cursor
-        AND (p_sync_id IS NULL OR r.sync_id = p_sync_id) AND (p_collection_ids IS NULL OR r.collection_id = ANY(p_collection_ids))
-      ORDER BY r.updated_idx LIMIT v_room
+      SELECT * FROM unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx) AS c(sync_id, collection_id, upstream_id, updated_idx)
     ), leased AS (
       INSERT INTO consumer_leases AS cl (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
       SELECT p_consumer_id, c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, gen_random_uuid(), 1,
@@ -110,14 +122,11 @@ BEGIN
         SET updated_idx = EXCLUDED.updated_idx, ack_token = EXCLUDED.ack_token, deliver_count = 1, deadline = EXCLUDED.deadline, dead = false, dead_at = NULL
         WHERE cl.dead
       RETURNING cl.sync_id, cl.collection_id, cl.upstream_id, cl.updated_idx, cl.ack_token, cl.deliver_count
-    ), moved AS (
-      UPDATE consumer_cursors m SET cursor = (SELECT max(c.updated_idx) FROM candidates c)
-      WHERE m.consumer_id = p_consumer_id AND EXISTS (SELECT 1 FROM candidates)
-      RETURNING m.cursor
     )
     SELECT 'leased'::text, l.sync_id, l.collection_id, l.upstream_id, l.updated_idx, l.ack_token, l.deliver_count
     FROM leased l ORDER BY l.updated_idx;
-    SELECT c.cursor INTO v_cursor FROM consumer_cursors c WHERE c.consumer_id = p_consumer_id;
+    v_cursor := v_updated_idx[cardinality(v_updated_idx)];
+    UPDATE consumer_cursors m SET cursor = v_cursor WHERE m.consumer_id = p_consumer_id;
   END IF;
 
   -- The new cursor: the records past it are counted by the caller after this commits.
@@ -166,4 +175,24 @@ LANGUAGE sql STABLE
 AS $$
   SELECT syncline_pending_records(p_stream_id, p_sync_id, p_collection_ids, p_cursor, p_cap) + lc.waiting, lc.ack_pending, lc.dead
   FROM syncline_lease_counts(p_consumer_id) lc
+$$;
+
+-- The lease counts of migration 0011, in plpgsql so that each connection keeps their plans: a SQL
+-- function with SET options is never inlined, and PostgreSQL planned its statements on every call
+-- (twice per /next).
+CREATE OR REPLACE FUNCTION syncline_lease_counts(p_consumer_id uuid)
+RETURNS TABLE (waiting bigint, ack_pending bigint, dead bigint)
+LANGUAGE plpgsql STABLE
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT
+    count(*) FILTER (WHERE l.deliver_count = 0),
+    count(*) FILTER (WHERE l.deliver_count > 0),
+    (SELECT count(*) FROM consumer_leases d WHERE d.consumer_id = p_consumer_id AND d.dead)
+  FROM consumer_leases l
+  WHERE l.consumer_id = p_consumer_id AND NOT l.dead;
+END;
 $$;
