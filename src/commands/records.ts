@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { ExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
@@ -26,6 +26,10 @@ interface PreparedVersion {
   json: string;
 }
 
+/** One-shot `crypto.hash` (Node ≥ 20.12) spares a Hash object per record; createHash before it. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 function prepare(object: UpstreamObject): PreparedVersion {
   // Keys sorted: the same object listed, sent in an event or answered to a write hashes the same.
   // jsonb keeps no key order, so this text stores the very value the provider sent.
@@ -33,7 +37,7 @@ function prepare(object: UpstreamObject): PreparedVersion {
   const version: RecordVersion = {
     upstreamId: object.upstreamId,
     data: object.data,
-    dataHash: createHash('sha256').update(json).digest('hex'),
+    dataHash: sha256Hex(json),
     upstreamCreatedAt: object.upstreamCreatedAt?.toISOString() ?? null,
     upstreamUpdatedAt: object.upstreamUpdatedAt?.toISOString() ?? null,
     deleted: object.deleted,
