@@ -6,7 +6,7 @@ import type { Sync } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { mutationRunAnswer, type MutationRunAnswer } from '../queries/mutations.ts';
-import { markCollectionWritten, withCollectionLock } from '../sync/collection-locks.ts';
+import { withCollectionWrite } from '../sync/collection-locks.ts';
 import { openMutationSession } from '../sync/mutation-session.ts';
 import { loadProviderCredential } from '../sync/provider-credential.ts';
 import { UpstreamAuthError, type ProviderCredential, type ProviderSession, type UpstreamObject } from '../sync/providers/provider.ts';
@@ -114,8 +114,7 @@ type ItemOutcome = { record: MutationRecord } | { error: unknown };
 
 /** One item upstream, and its result into the stream with no poll of the collection in between. */
 function sendItem(ctx: AppContext, run: PreparedMutation, session: ProviderSession, item: PlannedItem): Promise<ItemOutcome> {
-  return withCollectionLock(run.sync.id, run.collectionId, async () => {
-    markCollectionWritten(run.sync.id, run.collectionId);
+  return withCollectionWrite(run.sync.id, run.collectionId, async () => {
     let object: UpstreamObject;
     try {
       const idempotencyKey = upstreamIdempotencyKey(run.runId, item.index);

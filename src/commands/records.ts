@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { ExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
@@ -26,6 +26,10 @@ interface PreparedVersion {
   json: string;
 }
 
+/** One-shot `crypto.hash` (Node ≥ 20.12) spares a Hash object per record; createHash before it. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 function prepare(object: UpstreamObject): PreparedVersion {
   // Keys sorted: the same object listed, sent in an event or answered to a write hashes the same.
   // jsonb keeps no key order, so this text stores the very value the provider sent.
@@ -33,7 +37,7 @@ function prepare(object: UpstreamObject): PreparedVersion {
   const version: RecordVersion = {
     upstreamId: object.upstreamId,
     data: object.data,
-    dataHash: createHash('sha256').update(json).digest('hex'),
+    dataHash: sha256Hex(json),
     upstreamCreatedAt: object.upstreamCreatedAt?.toISOString() ?? null,
     upstreamUpdatedAt: object.upstreamUpdatedAt?.toISOString() ?? null,
     deleted: object.deleted,
@@ -114,21 +118,20 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
   return changes;
 }
 
-/** What a backfill page writes besides its records (appendBackfillPage). */
-export interface BackfillPageWrites {
-  /** Store the page's ids for the backfill scan (backfill_seen). */
-  seen: boolean;
+/** A backfill page to write (appendBackfillPages). */
+export interface BackfillPageWrite {
+  prepared: PreparedBatch;
   /** The page's BackfillPageFetched checkpoint; null on the last page (it waits for the scan's completion). */
   checkpoint: ProgressCommand | null;
 }
 
-/** SQLSTATEs raised by syncline_append_backfill_page (migration 0022). */
+/** SQLSTATEs raised by syncline_append_backfill_page (migrations 0022, 0023). */
 const LEASE_LOST = 'SY001';
 const CONCURRENT_APPEND = 'SY003';
 
 /**
  * A batch with its `RecordsChanged` data as JSON text, every version hashed: what
- * `appendBackfillPage` sends. Nothing in it depends on what is stored, so it can be made ahead,
+ * `appendBackfillPages` sends. Nothing in it depends on what is stored, so it can be made ahead,
  * while the previous page is being written.
  */
 export interface PreparedBatch {
@@ -148,34 +151,38 @@ export function prepareBatch(batch: RecordBatch): PreparedBatch {
 }
 
 /**
- * A backfill page in one statement, which is its own transaction (syncline_append_backfill_page,
- * migration 0022): the stream's advisory lock, the sync lease check, the hash comparison with the
- * stored records, the `RecordsChanged` event of the real changes and its records projection, the
- * page's scan rows and its checkpoint with its projection — what `appendRecords` with
- * `alsoInTransaction` does in eight statements between BEGIN and COMMIT, in the same order and
- * under the same locks, in one round trip. The page's JSON is parsed once by PostgreSQL: the
- * event and the records are built from that value (the event is the page's as sent when every
- * version is a change). Returns the number of versions appended.
+ * Consecutive backfill pages of one collection in one statement, which is its own transaction
+ * (syncline_append_backfill_pages, migration 0023): the stream's advisory lock, the sync lease
+ * check, then for each page in order the hash comparison with the stored records, the
+ * `RecordsChanged` event of its real changes and its records projection, its scan rows (`seen`:
+ * store the pages' ids for the backfill scan) and its checkpoint with its projection — what
+ * `appendRecords` with `alsoInTransaction` does per page in eight statements between BEGIN and
+ * COMMIT, in the same order and under the same locks, in one round trip and one commit for all
+ * of them. Each page's JSON is parsed once by PostgreSQL: the event and the records are built
+ * from that value (the event is the page's as sent when every version is a change). All pages
+ * commit or none does. Returns the number of versions appended.
  */
-export async function appendBackfillPage(ctx: AppContext, prepared: PreparedBatch, writes: BackfillPageWrites): Promise<number> {
-  const { batch, eventJson } = prepared;
-  if (eventJson === null) throw new Error('appendBackfillPage: partial tombstones need appendRecords');
-  const checkpoint = writes.checkpoint ? JSON.stringify(progressEvent(writes.checkpoint).data) : null;
+export async function appendBackfillPages(ctx: AppContext, pages: readonly BackfillPageWrite[], seen: boolean): Promise<number> {
+  const first = pages[0]?.prepared.batch;
+  if (!first) return 0;
+  if (pages.some((p) => p.prepared.eventJson === null)) throw new Error('appendBackfillPages: partial tombstones need appendRecords');
+  const events = `[${pages.map((p) => p.prepared.eventJson).join(',')}]`;
+  const checkpoints = JSON.stringify(pages.map((p) => (p.checkpoint ? progressEvent(p.checkpoint).data : null)));
   const { changed, maxIdx } = await retriedOnVersionConflict(() =>
-    ctx.streamWriteLock.statement(batch.streamId, async (db, lock, fence) => {
-      if (fence && fence.syncId !== batch.syncId) throw new Error(`lease of sync ${fence.syncId} fences a page of sync ${batch.syncId}`);
+    ctx.streamWriteLock.statement(first.streamId, async (db, lock, fence) => {
+      if (fence && fence.syncId !== first.syncId) throw new Error(`lease of sync ${fence.syncId} fences a page of sync ${first.syncId}`);
       try {
         // Unnamed: in embedded mode every connection shares PGlite's one session, where a second
         // connection preparing the same statement name fails ("prepared statement already exists").
         const { rows } = await db.query<{ changed: number; max_idx: string | null }>(
-          'SELECT changed, max_idx FROM syncline_append_backfill_page($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)',
-          [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, eventJson, writes.seen, checkpoint],
+          'SELECT changed, max_idx FROM syncline_append_backfill_pages($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)',
+          [lock.key, lock.lz4, fence?.owner ?? null, fence?.token ?? null, events, seen, checkpoints],
         );
         return { changed: rows[0]?.changed ?? 0, maxIdx: rows[0]?.max_idx ?? null };
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (code === LEASE_LOST) throw new LeaseLostError(batch.syncId);
-        if (code === STALE_RUN) throw new StaleRunError(batch.syncId);
+        if (code === LEASE_LOST) throw new LeaseLostError(first.syncId);
+        if (code === STALE_RUN) throw new StaleRunError(first.syncId);
         if (code === CONCURRENT_APPEND) throw new ExpectedVersionConflictError(-1n, NO_CONCURRENCY_CHECK);
         throw error;
       }
@@ -183,7 +190,7 @@ export async function appendBackfillPage(ctx: AppContext, prepared: PreparedBatc
   );
   if (changed > 0) {
     ctx.statistics.noteWrites('records', changed);
-    ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: BigInt(maxIdx ?? 0) });
+    ctx.bus.publish({ channel: 'records', streamId: first.streamId, syncId: first.syncId, collectionId: first.collectionId, maxIdx: BigInt(maxIdx ?? 0) });
   }
   return changed;
 }

@@ -13,8 +13,23 @@ export function withCollectionLock<T>(syncId: string, collectionId: string, task
   return queue.run(keyOf(syncId, collectionId), task);
 }
 
-/** Called by writes upstream (mutations), under the lock: reads made before it are stale. */
-export function markCollectionWritten(syncId: string, collectionId: string): void {
+/**
+ * A write upstream (a mutation) under the collection's lock. The collection's write count
+ * changes as it starts and again as it ends: reads begun before it, or while it runs (a backfill
+ * reads ahead outside the lock), are stale.
+ */
+export function withCollectionWrite<T>(syncId: string, collectionId: string, task: () => Promise<T>): Promise<T> {
+  return withCollectionLock(syncId, collectionId, async () => {
+    markCollectionWritten(syncId, collectionId);
+    try {
+      return await task();
+    } finally {
+      markCollectionWritten(syncId, collectionId);
+    }
+  });
+}
+
+function markCollectionWritten(syncId: string, collectionId: string): void {
   const key = keyOf(syncId, collectionId);
   writes.set(key, (writes.get(key) ?? 0) + 1);
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../commands/context.ts';
-import { appendBackfillPage, appendRecords, appendSyncProgressInTransaction, prepareBatch, type PreparedBatch } from '../commands/records.ts';
+import { appendBackfillPages, appendRecords, appendSyncProgressInTransaction, prepareBatch, type PreparedBatch } from '../commands/records.ts';
 import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
 import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
@@ -20,6 +20,12 @@ const MAX_ERROR_BACKOFF_MS = 60_000;
 const TELEMETRY_FLUSH_MS = 2_000;
 /** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
 const PROGRESS_NOTIFY_MS = 250;
+/**
+ * Backfill pages read ahead of the ones being written, written together by one statement (at
+ * most this many) when the writer fell behind. A 100-object page is ~75 KB of JSON, held as
+ * objects and as text: at most twice this many pages are in memory per collection.
+ */
+export const READ_AHEAD_PAGES = 4;
 
 type SyncWithCollections = Sync & { collections: SyncCollection[] };
 
@@ -27,6 +33,9 @@ interface PreparedRead {
   read: ListPage;
   prepared: PreparedBatch;
 }
+
+/** Written with other pages by one statement: no tombstones naming only an id (appendBackfillPages). */
+const coalescable = (page: PreparedRead) => page.prepared.eventJson !== null;
 
 /**
  * Runs one sync until stopped: for each collection, backfill page by page from its checkpoint,
@@ -41,7 +50,7 @@ export class SyncRunner {
   private readonly session: ProviderSession;
   private readonly provider: Provider;
   private lastPollAt: Date | null = null;
-  private readonly readAhead: PageReadAhead<PreparedRead>;
+  private readonly readAhead: PageReadAhead<ListPage, PreparedRead>;
   private readonly scan: BackfillScan;
   private retries = 0;
   /** Collections whose last step failed; the sync error clears once none is left. */
@@ -58,7 +67,11 @@ export class SyncRunner {
     const rateLimit = sync.rateLimit as RateLimit;
     this.errorShown = sync.lastError !== null;
     this.provider = requireProvider(sync.provider);
-    this.readAhead = new PageReadAhead(sync.id);
+    this.readAhead = new PageReadAhead(sync.id, READ_AHEAD_PAGES, {
+      list: (collectionId, cursor) => this.session.listPage(collectionId, cursor),
+      nextCursor: (read) => read.nextCursor,
+      prepare: (collectionId, read) => this.prepareRead(collectionId, read),
+    });
     this.scan = new BackfillScan(ctx);
     this.limiter = rateLimiters.forSync(sync.id, rateLimit, ctx.pool);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.
@@ -156,25 +169,10 @@ export class SyncRunner {
           const target = this.target(collectionId);
           const pageCheckpoint = (read: ListPage) => ({ collectionId, nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
           const page = await withCollectionLock(this.sync.id, collectionId, async () => {
-            const { read, prepared } = await (this.readAhead.take(collectionId, cursor) ?? this.readPage(collectionId, cursor));
-            // The next page is read (and hashed) while this one is stored.
-            const next = read.nextCursor;
-            if (next) this.readAhead.start(collectionId, next, () => this.readPage(collectionId, next));
-            // One transaction per page: its records, what it listed and its checkpoint commit
-            // together. The last page's checkpoint waits for the scan's completion below.
-            const checkpoint = read.nextCursor !== null ? this.progress('RecordBackfillPage', pageCheckpoint(read)) : null;
-            if (prepared.eventJson === null) {
-              // Tombstones naming only an id take the stored data first: the statement-by-statement transaction.
-              await appendRecords(this.ctx, prepared.batch, {
-                alsoInTransaction: async (db) => {
-                  await this.scan.saw(target, read.objects.map((o) => o.upstreamId), db);
-                  if (checkpoint) await appendSyncProgressInTransaction(db, checkpoint);
-                },
-              });
-            } else {
-              await appendBackfillPage(this.ctx, prepared, { seen: read.objects.length > 0 && (await this.scan.tracks(target)), checkpoint });
-            }
-            return read;
+            // The pages read ahead while the previous write ran, all written at once; else this one.
+            const reads = await (this.readAhead.take(collectionId, cursor, READ_AHEAD_PAGES, coalescable) ?? this.readFirstPage(collectionId, cursor));
+            await this.writeBackfillPages(target, reads, pageCheckpoint);
+            return reads[reads.length - 1]!.read;
           });
           if (page.nextCursor === null) {
             const removed = await this.scan.complete(target);
@@ -219,6 +217,35 @@ export class SyncRunner {
     }
   }
 
+  /** A page read under the lock, the reading ahead started after it. */
+  private async readFirstPage(collectionId: string, cursor: string | null): Promise<PreparedRead[]> {
+    const read = await this.readPage(collectionId, cursor);
+    if (read.read.nextCursor) this.readAhead.start(collectionId, read.read.nextCursor);
+    return [read];
+  }
+
+  /**
+   * Consecutive backfill pages, in order, each with its records, what it listed and its
+   * checkpoint, in one transaction. A page with tombstones naming only an id (they take the
+   * stored data first) comes alone, written statement by statement. The last page's checkpoint
+   * waits for the scan's completion (runCollection).
+   */
+  private async writeBackfillPages(target: ScanTarget, reads: PreparedRead[], pageCheckpoint: (read: ListPage) => Record<string, unknown>): Promise<void> {
+    const checkpoint = (read: ListPage) => (read.nextCursor !== null ? this.progress('RecordBackfillPage', pageCheckpoint(read)) : null);
+    const [{ read, prepared }] = reads as [PreparedRead];
+    if (prepared.eventJson !== null) {
+      await appendBackfillPages(this.ctx, reads.map((r) => ({ prepared: r.prepared, checkpoint: checkpoint(r.read) })), await this.scan.tracks(target));
+      return;
+    }
+    await appendRecords(this.ctx, prepared.batch, {
+      alsoInTransaction: async (db) => {
+        await this.scan.saw(target, read.objects.map((o) => o.upstreamId), db);
+        const stored = checkpoint(read);
+        if (stored) await appendSyncProgressInTransaction(db, stored);
+      },
+    });
+  }
+
   /** Reads the changes and appends them, with no mutation of the collection in between (collection-locks.ts). */
   private readAndAppend<P extends { objects: Parameters<typeof appendRecords>[1]['objects'] }>(
     collectionId: string,
@@ -234,7 +261,10 @@ export class SyncRunner {
 
   /** A backfill page and its records' JSON, hashed (prepareBatch). */
   private async readPage(collectionId: string, cursor: string | null): Promise<PreparedRead> {
-    const read = await this.session.listPage(collectionId, cursor);
+    return this.prepareRead(collectionId, await this.session.listPage(collectionId, cursor));
+  }
+
+  private prepareRead(collectionId: string, read: ListPage): PreparedRead {
     const batch = { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source: 'backfill' as const, objects: read.objects };
     return { read, prepared: prepareBatch(batch) };
   }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendBackfillPage, prepareBatch } from '../../src/commands/records.ts';
+import { appendBackfillPages, prepareBatch } from '../../src/commands/records.ts';
 import { StaleRunError } from '../../src/domain/syncs/decide.ts';
 import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
@@ -18,7 +18,7 @@ const object = (id: string, data: Record<string, unknown> = { id }, deleted = fa
 });
 
 /**
- * Backfill pages are written by one SQL function (syncline_append_backfill_page) instead of the
+ * Backfill pages are written by one SQL function (syncline_append_backfill_pages) instead of the
  * inline projections: the read models it writes are those a rebuild from the log makes, and it
  * keeps the record writer's rules (only real changes, each id's last version, no tombstone of a
  * record never stored, a stale run's page refused whole).
@@ -49,7 +49,7 @@ describe('backfill pages written in one statement', () => {
         metadata: { now: new Date() },
       });
       const page = (objects: UpstreamObject[], cursor: string | null, gen?: number) =>
-        appendBackfillPage(ctx, prepareBatch(batch(objects)), { seen: false, checkpoint: cursor === null ? null : checkpoint(cursor, objects.length, gen) });
+        appendBackfillPages(ctx, [{ prepared: prepareBatch(batch(objects)), checkpoint: cursor === null ? null : checkpoint(cursor, objects.length, gen) }], false);
 
       expect(await page([object('cus_1'), object('cus_2', { id: 'cus_2', n: 1 })], 'cus_2')).toBe(2);
       // cus_1 unchanged, cus_2 changed, cus_3 twice (its last version counts), cus_9 a delete of a record never stored
@@ -82,6 +82,70 @@ describe('backfill pages written in one statement', () => {
       ]);
       await rebuildReadModels(ctx.pool, readModelProjections);
       expect(await dumpReadModels(db)).toEqual(before);
+    } finally {
+      await db.end();
+    }
+  });
+  it('writes several pages in one statement, each with its event and checkpoint, or none of them', async () => {
+    const root = restClient(server.url, ROOT_TOKEN);
+    const sync = await root.post('/v1/syncs', { provider: 'stripe', collection_ids: ['stripe:customer'], credential: { properties: { kind: 'stripe', secret: 'sk_test_pages' } } });
+    await root.post(`/v1/syncs/${sync.body.id}/pause`);
+    const ctx = server.app.ctx;
+    const db = new pg.Client({ connectionString: server.database.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ account_id: string; generation: number }>('SELECT account_id, generation FROM syncs WHERE id = $1', [sync.body.id]);
+      const { account_id: accountId, generation } = rows[0]!;
+      const page = (objects: UpstreamObject[], nextCursor: string | null, gen = generation) => ({
+        prepared: prepareBatch({ syncId: sync.body.id, streamId: sync.body.stream_id, collectionId: 'stripe:customer', source: 'backfill' as const, objects }),
+        checkpoint:
+          nextCursor === null
+            ? null
+            : {
+                type: 'RecordBackfillPage' as const,
+                data: { syncId: sync.body.id, accountId, generation: gen, collectionId: 'stripe:customer', nextCursor, pageRecords: objects.length, totalCount: 7 },
+                metadata: { now: new Date() },
+              },
+      });
+      const recordEvents = async () =>
+        (
+          await db.query<{ data: { records: Array<{ upstreamId: string }> } }>(`SELECT message_data AS data FROM emt_messages WHERE stream_id = $1 ORDER BY global_position`, [
+            `records-${sync.body.id}-stripe:customer`,
+          ])
+        ).rows.map((e) => e.data.records.map((r) => r.upstreamId));
+      const progress = async () =>
+        (await db.query('SELECT backfill_cursor, backfill_pages, backfill_records FROM sync_collections WHERE sync_id = $1', [sync.body.id])).rows[0];
+
+      // cus_2 again on the second page: its last version is a change of the one the first page stored
+      expect(await appendBackfillPages(ctx, [page([object('cus_1'), object('cus_2')], 'cus_2'), page([object('cus_2', { id: 'cus_2', n: 1 }), object('cus_3')], 'cus_3'), page([object('cus_1')], 'cus_1b')], true)).toBe(4);
+      expect(await recordEvents()).toEqual([['cus_1', 'cus_2'], ['cus_2', 'cus_3']]);
+      expect(await progress()).toEqual({ backfill_cursor: 'cus_1b', backfill_pages: 3, backfill_records: 5 });
+      const checkpoints = await db.query<{ cursor: string }>(
+        `SELECT message_data->>'nextCursor' AS cursor FROM emt_messages WHERE stream_id = $1 AND message_type = 'BackfillPageFetched' ORDER BY global_position`,
+        [`sync-${sync.body.id}`],
+      );
+      expect(checkpoints.rows.map((r) => r.cursor)).toEqual(['cus_2', 'cus_3', 'cus_1b']);
+
+      // the event log's order is updated_idx order (DESIGN.md §2), across the pages of one statement (the stream is shared with the other test's sync)
+      const order = await db.query<{ upstream_id: string; updated_idx: string }>('SELECT upstream_id, updated_idx FROM records WHERE sync_id = $1 ORDER BY updated_idx', [sync.body.id]);
+      const first = Number(order.rows[0]!.updated_idx);
+      expect(order.rows.map((r) => [r.upstream_id, Number(r.updated_idx) - first])).toEqual([['cus_1', 0], ['cus_2', 2], ['cus_3', 3]]);
+
+      // a stale run's group (its last page's checkpoint refused) is refused whole: no page's records, events or checkpoint
+      const before = await dumpReadModels(db);
+      await expect(appendBackfillPages(ctx, [page([object('cus_4')], 'cus_4'), page([object('cus_5')], 'cus_5', generation + 1)], true)).rejects.toBeInstanceOf(StaleRunError);
+      expect(await recordEvents()).toHaveLength(2);
+      expect(await dumpReadModels(db)).toEqual(before);
+
+      // the last page of a backfill ends a group without a checkpoint
+      expect(await appendBackfillPages(ctx, [page([object('cus_4')], 'cus_4'), page([object('cus_5'), object('cus_3', { id: 'cus_3' }, true)], null)], true)).toBe(3);
+      expect(await progress()).toEqual({ backfill_cursor: 'cus_4', backfill_pages: 4, backfill_records: 6 });
+      const seen = await db.query<{ upstream_id: string }>('SELECT upstream_id FROM backfill_seen WHERE sync_id = $1 ORDER BY upstream_id', [sync.body.id]);
+      expect(seen.rows.map((r) => r.upstream_id)).toEqual(['cus_1', 'cus_2', 'cus_3', 'cus_4', 'cus_5']);
+
+      const written = await dumpReadModels(db);
+      await rebuildReadModels(ctx.pool, readModelProjections);
+      expect(await dumpReadModels(db)).toEqual(written);
     } finally {
       await db.end();
     }
