@@ -38,7 +38,7 @@ describe('embedded mode (no DATABASE_URL)', () => {
     expect(await stopServer(second.child)).toBe(0);
   });
 
-  it('backfills several collections at once, many pages each, without a failed step (every connection shares one PGlite session)', async () => {
+  it('backfills several collections at once, many pages each, without a failed step, and drains a consumer over them (every connection shares one PGlite session)', async () => {
     const emulator = await startStripeEmulator({ seed: { customer: 900, product: 250, price: 250, subscription: 250, invoice: 250, charge: 250 } });
     const backfillDir = await mkdtemp(path.join(tmpdir(), 'syncline-embedded-'));
     const port = randomPort();
@@ -53,6 +53,30 @@ describe('embedded mode (no DATABASE_URL)', () => {
       // connection makes the same name fail on the others ("prepared statement already exists").
       expect((await syncStatus(api, sync.id)).last_error).toBeNull();
       expect(server.output()).not.toContain('sync step failed');
+
+      // The consume path in embedded mode (unnamed statements, the two-step /next): two workers
+      // drain a consumer over every record, each delivered once, and a message's history shows it.
+      const records = (await syncStatus(api, sync.id)).collections.reduce((n: number, c: { records: number }) => n + c.records, 0);
+      const consumer = await api.post('/v1/http-consumers', { name: 'embedded', sync_id: sync.id });
+      expect(consumer.status).toBe(201);
+      const seen = new Map<string, number>();
+      const worker = async () => {
+        for (;;) {
+          const batch = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: 100 });
+          expect(batch.status).toBe(200);
+          if (batch.body.length === 0) return;
+          for (const m of batch.body) seen.set(`${m.record.collection_id}/${m.record.upstream_id}`, (seen.get(`${m.record.collection_id}/${m.record.upstream_id}`) ?? 0) + 1);
+          const acked = await api.post(`/v1/http-consumers/${consumer.body.id}/ack`, { ack_tokens: batch.body.map((m: { ack_token: string }) => m.ack_token) });
+          expect(acked.body).toEqual({ acked: batch.body.length, invalid_ack_tokens: [] });
+        }
+      };
+      await Promise.all([worker(), worker()]);
+      expect(seen.size).toBe(records);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      const [someKey] = seen.keys();
+      const history = await api.get(`/v1/http-consumers/${consumer.body.id}/messages/${encodeURIComponent(someKey!.split('/')[1]!)}`);
+      expect(history.body.history.map((h: { action: string }) => h.action)).toEqual(['delivered', 'acked']);
+      expect((await api.get(`/v1/http-consumers/${consumer.body.id}`)).body).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
     } finally {
       await stopServer(server.child);
       await emulator.close();
