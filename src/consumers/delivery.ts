@@ -62,13 +62,16 @@ type LeaseRow = {
   deliver_count: number | null;
 };
 
-type AnswerRow = {
-  ack_token: string | null;
-  message: string | null;
-  num_pending: string | null;
-  num_ack_pending: string | null;
-  num_dead: string | null;
-};
+/** A row of `syncline_consumer_counts` (bigints as text, or null where a row carries none). */
+type CountsRow = { num_pending: string | null; num_ack_pending: string | null; num_dead: string | null };
+
+type AnswerRow = CountsRow & { ack_token: string | null; message: string | null };
+
+const countsFrom = (row: CountsRow | undefined): Counts => ({
+  numPending: Number(row?.num_pending ?? 0),
+  numAckPending: Number(row?.num_ack_pending ?? 0),
+  numDead: Number(row?.num_dead ?? 0),
+});
 
 /**
  * Leases up to `batchSize` messages: first expired leases (redelivered with the record's latest
@@ -81,7 +84,7 @@ type AnswerRow = {
  * their own time and the commit; it answers the leases and the new cursor. Then, without the
  * lock, `syncline_delivered_messages` builds the messages' JSON at the versions leased (a record
  * that changed in between is left out and its lease dropped: the cursor delivers the new version)
- * and `syncline_next_counts` counts what the answer's headers carry.
+ * and `syncline_consumer_counts` counts what the answer's headers carry.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, pendingExactUpTo: number): Promise<NextResult> {
   const { rows } = await pool.query<LeaseRow>(
@@ -104,7 +107,7 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     else if (row.kind === 'dead') dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
     else leased.push(row);
   }
-  if (cursor === null) return { delivered: [], dead, counts: { numPending: 0, numAckPending: 0, numDead: 0 } };
+  if (cursor === null) return { delivered: [], dead, counts: countsFrom(undefined) };
 
   const answer = await pool.query<AnswerRow>(
     statement(
@@ -113,7 +116,7 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
       `SELECT m.ack_token, m.message, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
        FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6) m
        UNION ALL
-       SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_next_counts($1, $7, $8, $9, $10, $11) c`,
+       SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $7, $8, $9, $10, $11) c`,
       [
         consumer.id,
         leased.map((l) => l.ack_token),
@@ -130,9 +133,9 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
     ),
   );
   const messages = new Map<string, string>();
-  let counts: Counts = { numPending: 0, numAckPending: 0, numDead: 0 };
+  let counts = countsFrom(undefined);
   for (const row of answer.rows) {
-    if (row.ack_token === null) counts = { numPending: Number(row.num_pending), numAckPending: Number(row.num_ack_pending), numDead: Number(row.num_dead) };
+    if (row.ack_token === null) counts = countsFrom(row);
     else messages.set(row.ack_token, row.message!);
   }
   const delivered: Delivered[] = [];
@@ -213,16 +216,14 @@ export async function nackMessages(pool: pg.Pool, consumerId: string, tokens: st
  * stops there and, beyond it, `num_pending` is the number of versions appended to the stream
  * after the cursor: an upper bound (superseded versions and other syncs' records are included).
  * `/next` answers use it so that a call costs the same with 10 or 10 million records waiting.
- * The rules are the SQL functions of migration 0011, which `/next` calls too.
+ * The rule is `syncline_consumer_counts` (migration 0031), which `/next` calls too.
  */
 export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumer: DeliveryConsumer, options: { exactUpTo?: number } = {}): Promise<Counts> {
-  const { rows } = await pool.query<{ pending: string | null; waiting: string | null; ack_pending: string | null; dead: string | null }>(
-    `SELECT syncline_pending_records($2, $3, $4, c.cursor, $5) AS pending, lc.waiting, lc.ack_pending, lc.dead
-     FROM syncline_lease_counts($1) lc LEFT JOIN consumer_cursors c ON c.consumer_id = $1`,
+  const { rows } = await pool.query<CountsRow>(
+    `SELECT * FROM syncline_consumer_counts($1, $2, $3, $4, (SELECT cursor FROM consumer_cursors WHERE consumer_id = $1), $5)`,
     [consumer.id, consumer.streamId, consumer.syncId, consumer.collectionIds, options.exactUpTo ?? null],
   );
-  const row = rows[0];
-  return { numPending: Number(row?.pending ?? 0) + Number(row?.waiting ?? 0), numAckPending: Number(row?.ack_pending ?? 0), numDead: Number(row?.dead ?? 0) };
+  return countsFrom(rows[0]);
 }
 
 export function toMessageDeliveries(delivered: Delivered[]): MessageDelivery[] {

@@ -16,6 +16,6 @@ export function allowPreparedStatements(pool: pg.Pool): void {
  * parses it once and PostgreSQL can keep its plan, instead of parsing and planning it on every
  * call (~a fifth of PostgreSQL's CPU per message in `npm run bench`, consume, before).
  */
-export function statement(pool: pg.Pool | pg.PoolClient, name: string, text: string, values: unknown[]): pg.QueryConfig {
-  return preparing.has(pool as pg.Pool) ? { name, text, values } : { text, values };
+export function statement(pool: pg.Pool, name: string, text: string, values: unknown[]): pg.QueryConfig {
+  return preparing.has(pool) ? { name, text, values } : { text, values };
 }

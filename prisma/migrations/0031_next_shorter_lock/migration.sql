@@ -4,7 +4,8 @@
 -- long for the lock as it ran (npm run bench, consume). Two things left the locked call:
 -- - the messages' JSON (jsonb → text of every record): built after the commit by
 --   syncline_delivered_messages, from the record versions the leases name;
--- - the lease counts for the answer's headers: counted after the commit with the pending records.
+-- - the lease counts for the answer's headers: counted after the commit with the pending records
+--   (syncline_consumer_counts).
 -- And the lease transaction commits without waiting for its WAL flush (synchronous_commit off for
 -- it alone): if PostgreSQL itself crashes within that moment, the leases and the cursor move are
 -- lost and the messages are delivered again (unacked, so at-least-once allows it). An ack still
@@ -166,9 +167,10 @@ BEGIN
 END;
 $$;
 
--- The counts a /next answer carries, after its commit: records past the cursor (exact up to
--- p_cap, see syncline_pending_records) plus new versions waiting behind an ack, live leases, dead.
-CREATE FUNCTION syncline_next_counts(
+-- A consumer's counts: records past the cursor (exact up to p_cap, see syncline_pending_records;
+-- none without a cursor) plus new versions waiting behind an ack, live leases, dead. /next calls it
+-- after its commit with its new cursor; the consumer's own answers with the stored cursor.
+CREATE FUNCTION syncline_consumer_counts(
   p_consumer_id uuid, p_stream_id uuid, p_sync_id uuid, p_collection_ids text[], p_cursor bigint, p_cap integer
 ) RETURNS TABLE (num_pending bigint, num_ack_pending bigint, num_dead bigint)
 LANGUAGE sql STABLE
