@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isUuid } from '../ids.ts';
 import { httpConsumerDecider } from '../domain/consumers/decide.ts';
 import type { HttpConsumerSettings } from '../domain/consumers/events.ts';
-import { ackMessages, nackMessages, nextMessages, PENDING_EXACT_UP_TO, toMessageDeliveries, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
+import { ackMessages, nackMessages, nextMessages, toMessageDeliveries, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from './context.ts';
@@ -196,7 +196,7 @@ export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize
   const delivery = toDeliveryConsumer(consumer);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const result = await nextMessages(ctx.pool, delivery, batchSize, PENDING_EXACT_UP_TO);
+    const result = await nextMessages(ctx.pool, delivery, batchSize);
     const at = ctx.now().toISOString();
     ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, messages: result.dead, at } });
     if (result.delivered.length > 0 || Date.now() >= deadline) {

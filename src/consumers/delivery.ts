@@ -25,7 +25,7 @@ export interface RecordRow {
 }
 
 /** `X-Num-Pending` on /next is exact up to this many records, an upper bound beyond (consumerCounts). */
-export const PENDING_EXACT_UP_TO = 1_000;
+const PENDING_EXACT_UP_TO = 1_000;
 
 export interface Delivered extends MessageRef {
   ackToken: string;
@@ -47,7 +47,7 @@ export interface Counts {
 export interface NextResult {
   delivered: Delivered[];
   dead: (MessageRef & { deliverCount: number })[];
-  /** After this call's leases; `numPending` exact up to the call's `pendingExactUpTo` (see consumerCounts). */
+  /** After this call's leases; `numPending` exact up to PENDING_EXACT_UP_TO (see consumerCounts). */
   counts: Counts;
 }
 
@@ -86,7 +86,7 @@ const countsFrom = (row: CountsRow | undefined): Counts => ({
  * that changed in between is left out and its lease dropped: the cursor delivers the new version)
  * and `syncline_consumer_counts` counts what the answer's headers carry.
  */
-export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, pendingExactUpTo: number): Promise<NextResult> {
+export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<NextResult> {
   const { rows } = await pool.query<LeaseRow>(
     statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
       consumer.id,
@@ -128,7 +128,7 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
         consumer.syncId,
         consumer.collectionIds,
         cursor,
-        pendingExactUpTo,
+        PENDING_EXACT_UP_TO,
       ],
     ),
   );
