@@ -222,7 +222,7 @@ function waitForRecords(ctx: AppContext, streamId: string, ms: number): Promise<
 }
 
 export async function ack(ctx: AppContext, consumer: HttpConsumer, tokens: string[]): Promise<AckResult> {
-  const result = await ackMessages(ctx.pool, consumer.id, validTokens(tokens));
+  const result = await ackMessages(ctx.pool, consumer, validTokens(tokens));
   ctx.history.record(consumer.id, { type: 'MessagesAcked', data: { consumerId: consumer.id, messages: result.acked, at: ctx.now().toISOString() } });
   return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
 }

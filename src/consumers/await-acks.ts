@@ -57,7 +57,7 @@ async function hasSeenAll(ctx: AppContext, consumer: AwaitedConsumer, target: Aw
     `SELECT EXISTS (
        SELECT 1 FROM unnest($3::text[], $4::text[], $5::bigint[]) AS v(collection_id, upstream_id, idx)
        WHERE COALESCE((SELECT cursor FROM consumer_cursors WHERE consumer_id = $1), -1) < v.idx
-          OR EXISTS (SELECT 1 FROM consumer_leases l
+          OR EXISTS (SELECT 1 FROM consumer_lease_entries l
                      WHERE l.consumer_id = $1 AND l.sync_id = $2 AND l.collection_id = v.collection_id AND l.upstream_id = v.upstream_id
                        AND NOT l.dead AND l.updated_idx <= v.idx)
      ) AS behind`,

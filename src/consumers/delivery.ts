@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { statement } from '../db/prepared-statements.ts';
+import { batchAckTokenParser, batchAckTokens } from './ack-tokens.ts';
 import type { MessageDelivery, MessageRef } from '../domain/consumers/events.ts';
 
 /** The consumer settings delivery needs. */
@@ -52,7 +53,7 @@ export interface NextResult {
 }
 
 type LeaseRow = {
-  kind: 'dead' | 'leased' | 'cursor';
+  kind: 'dead' | 'leased' | 'batched' | 'batch' | 'cursor';
   sync_id: string;
   collection_id: string;
   upstream_id: string;
@@ -60,6 +61,11 @@ type LeaseRow = {
   updated_idx: string | bigint | null;
   ack_token: string | null;
   deliver_count: number | null;
+  /** 'batched' rows: the message's place in the batch. */
+  batch_index: number | null;
+  /** The 'batch' row: the new batch's id and nonce, which its tokens carry. */
+  batch_id: string | bigint | null;
+  batch_nonce: string | bigint | null;
 };
 
 /** A row of `syncline_consumer_counts` (bigints as text, or null where a row carries none). */
@@ -79,14 +85,30 @@ const countsFrom = (row: CountsRow | undefined): Counts => ({
  * serializes concurrent callers, so no record is ever leased twice while its lease is live. A
  * record that changed while leased is skipped here and redelivered after the ack or expiry.
  *
- * Two calls (migration 0031). `syncline_next_messages` is the locked part: the statements run in
- * the database one after the other, each with a fresh snapshot, the cursor row locked only for
- * their own time and the commit; it answers the leases and the new cursor. Then, without the
- * lock, `syncline_delivered_messages` builds the messages' JSON at the versions leased (a record
- * that changed in between is left out and its lease dropped: the cursor delivers the new version)
- * and `syncline_consumer_counts` counts what the answer's headers carry.
+ * Two calls (migration 0031): `leaseNext`, the locked part, and `answerLeased`, which builds the
+ * messages' JSON without the lock.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<NextResult> {
+  const { leased, dead, cursor } = await leaseNext(pool, consumer, batchSize);
+  if (cursor === null) return { delivered: [], dead, counts: countsFrom(undefined) };
+  return { ...(await answerLeased(pool, consumer, leased, cursor)), dead };
+}
+
+/** A message leased by `leaseNext`, not yet answered. */
+export type Leased = Omit<Delivered, 'json'>;
+
+/**
+ * The locked step of /next (`syncline_next_messages`, migrations 0031 and 0032): the statements
+ * run in the database one after the other, each with a fresh snapshot, the cursor row locked only
+ * for their own time and the commit. Redeliveries come with their own tokens; the new deliveries
+ * are one batch row, whose tokens are written here from its id and nonce (ack-tokens.ts).
+ * `cursor` is null for a consumer without one (deleted meanwhile).
+ */
+export async function leaseNext(
+  pool: pg.Pool,
+  consumer: DeliveryConsumer,
+  batchSize: number,
+): Promise<{ leased: Leased[]; dead: NextResult['dead']; cursor: string | null }> {
   const { rows } = await pool.query<LeaseRow>(
     statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
       consumer.id,
@@ -99,16 +121,31 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
       consumer.maxAckPending,
     ]),
   );
-  const leased: LeaseRow[] = [];
+  const leased: Leased[] = [];
+  const batched: LeaseRow[] = [];
   const dead: NextResult['dead'] = [];
   let cursor: string | null = null;
+  const ref = (row: LeaseRow) => ({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id });
   for (const row of rows) {
     if (row.kind === 'cursor') cursor = String(row.updated_idx);
-    else if (row.kind === 'dead') dead.push({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id, deliverCount: row.deliver_count! });
-    else leased.push(row);
+    else if (row.kind === 'dead') dead.push({ ...ref(row), deliverCount: row.deliver_count! });
+    else if (row.kind === 'leased') leased.push({ ...ref(row), updatedIdx: String(row.updated_idx), ackToken: row.ack_token!, deliverCount: row.deliver_count! });
+    else if (row.kind === 'batched') batched.push(row);
+    else {
+      const tokenAt = batchAckTokens(row.batch_id!, row.batch_nonce!);
+      for (const b of batched) leased.push({ ...ref(b), updatedIdx: String(b.updated_idx), ackToken: tokenAt(b.batch_index!), deliverCount: 1 });
+    }
   }
-  if (cursor === null) return { delivered: [], dead, counts: countsFrom(undefined) };
+  return { leased, dead, cursor };
+}
 
+/**
+ * The answer step of /next, after the lease commit: `syncline_delivered_messages` builds the
+ * messages' JSON at the versions leased (a record that changed in between is left out and its
+ * lease dropped: the cursor delivers the new version) and `syncline_consumer_counts` counts what
+ * the answer's headers carry, past `cursor`.
+ */
+export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, leased: Leased[], cursor: string): Promise<Omit<NextResult, 'dead'>> {
   const answer = await pool.query<AnswerRow>(
     statement(
       pool,
@@ -119,11 +156,11 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
        SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $7, $8, $9, $10, $11) c`,
       [
         consumer.id,
-        leased.map((l) => l.ack_token),
-        leased.map((l) => l.sync_id),
-        leased.map((l) => l.collection_id),
-        leased.map((l) => l.upstream_id),
-        leased.map((l) => String(l.updated_idx)),
+        leased.map((l) => l.ackToken),
+        leased.map((l) => l.syncId),
+        leased.map((l) => l.collectionId),
+        leased.map((l) => l.upstreamId),
+        leased.map((l) => l.updatedIdx),
         consumer.streamId,
         consumer.syncId,
         consumer.collectionIds,
@@ -140,19 +177,10 @@ export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, ba
   }
   const delivered: Delivered[] = [];
   for (const l of leased) {
-    const json = messages.get(l.ack_token!);
-    if (json === undefined) continue;
-    delivered.push({
-      syncId: l.sync_id,
-      collectionId: l.collection_id,
-      upstreamId: l.upstream_id,
-      updatedIdx: String(l.updated_idx),
-      ackToken: l.ack_token!,
-      deliverCount: l.deliver_count!,
-      json,
-    });
+    const json = messages.get(l.ackToken);
+    if (json !== undefined) delivered.push({ ...l, json });
   }
-  return { delivered, dead, counts };
+  return { delivered, counts };
 }
 
 export interface AckResult {
@@ -161,51 +189,39 @@ export interface AckResult {
   invalid: string[];
 }
 
+/** The tokens as `syncline_ack_messages` and `syncline_nack_messages` take them: with their batch parts. */
+function tokenParams(tokens: string[]) {
+  const parts = tokens.map(batchAckTokenParser());
+  return { batchIds: parts.map((p) => p?.batchId ?? null), indexes: parts.map((p) => p?.index ?? null), nonces: parts.map((p) => p?.nonce ?? null) };
+}
+
+type TokenRow = { sync_id: string; collection_id: string; upstream_id: string; ack_token: string };
+
+function ackResult(tokens: string[], rows: TokenRow[]): AckResult {
+  const done = new Set(rows.map((r) => r.ack_token));
+  return {
+    acked: rows.map((r) => ({ syncId: r.sync_id, collectionId: r.collection_id, upstreamId: r.upstream_id, ackToken: r.ack_token })),
+    invalid: tokens.filter((t) => !done.has(t)),
+  };
+}
+
 /**
- * Removes live leases by token. A record that changed while leased gets a due lease for its new
- * version (delivered by the next call) instead of being forgotten.
+ * Removes live leases by token (`syncline_ack_messages`, migration 0032): in their batch, or one
+ * per message. A record that changed while leased gets a due lease for its new version
+ * (delivered by the next call) instead of being forgotten.
  */
-export async function ackMessages(pool: pg.Pool, consumerId: string, tokens: string[]): Promise<AckResult> {
-  const { rows } = await pool.query<MessageRef & { ackToken: string }>(
-    statement(
-      pool,
-      'syncline_ack',
-      `WITH acked AS (
-         DELETE FROM consumer_leases l USING unnest($2::uuid[]) AS t(token)
-         WHERE l.ack_token = t.token AND l.consumer_id = $1 AND NOT l.dead AND l.deadline > now()
-         RETURNING l.*
-       ), newer AS (
-         INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
-         SELECT a.consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
-         FROM (
-           -- A scalar subquery keeps this a primary-key lookup per acked record.
-           SELECT acked.*, (SELECT r.updated_idx FROM records r
-                            WHERE r.sync_id = acked.sync_id AND r.collection_id = acked.collection_id AND r.upstream_id = acked.upstream_id) AS latest_idx
-           FROM acked
-         ) a
-         WHERE a.latest_idx > a.updated_idx
-         RETURNING 1
-       )
-       SELECT sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", ack_token::text AS "ackToken", (SELECT count(*) FROM newer) AS newer
-       FROM acked`,
-      [consumerId, tokens],
-    ),
+export async function ackMessages(pool: pg.Pool, consumer: Pick<DeliveryConsumer, 'id' | 'streamId'>, tokens: string[]): Promise<AckResult> {
+  const { batchIds, indexes, nonces } = tokenParams(tokens);
+  const { rows } = await pool.query<TokenRow>(
+    statement(pool, 'syncline_ack', `SELECT * FROM syncline_ack_messages($1, $2, $3, $4, $5, $6)`, [consumer.id, consumer.streamId, tokens, batchIds, indexes, nonces]),
   );
-  const acked = new Set(rows.map((r) => r.ackToken));
-  return { acked: rows.map(({ syncId, collectionId, upstreamId, ackToken }) => ({ syncId, collectionId, upstreamId, ackToken })), invalid: tokens.filter((t) => !acked.has(t)) };
+  return ackResult(tokens, rows);
 }
 
 /** Makes live leases due again after `delayMs` (0 = at once). */
 export async function nackMessages(pool: pg.Pool, consumerId: string, tokens: string[], delayMs: number): Promise<AckResult> {
-  const { rows } = await pool.query<MessageRef & { ackToken: string }>(
-    `UPDATE consumer_leases l SET deadline = now() + make_interval(secs => $3::double precision / 1000)
-     FROM unnest($2::uuid[]) AS t(token)
-     WHERE l.ack_token = t.token AND l.consumer_id = $1 AND NOT l.dead AND l.deadline > now()
-     RETURNING sync_id AS "syncId", collection_id AS "collectionId", upstream_id AS "upstreamId", ack_token::text AS "ackToken"`,
-    [consumerId, tokens, delayMs],
-  );
-  const nacked = new Set(rows.map((r) => r.ackToken));
-  return { acked: rows, invalid: tokens.filter((t) => !nacked.has(t)) };
+  const { rows } = await pool.query<TokenRow>(`SELECT * FROM syncline_nack_messages($1, $2, $3, $4)`, [consumerId, tokens, tokenParams(tokens).batchIds, delayMs]);
+  return ackResult(tokens, rows);
 }
 
 /**

@@ -3,7 +3,7 @@ import { defineProjection } from './read-model-projection.ts';
 
 /**
  * Consumer settings. The delivery cursor row is created here once (never reset by a rebuild:
- * `consumer_cursors` and `consumer_leases` are live delivery state, owned by src/consumers).
+ * `consumer_cursors`, `consumer_leases` and `consumer_lease_batches` are live delivery state, owned by src/consumers).
  */
 export const httpConsumersProjection = defineProjection<HttpConsumerEvent>({
   name: 'http_consumers',
@@ -15,6 +15,7 @@ export const httpConsumersProjection = defineProjection<HttpConsumerEvent>({
       if (event.type === 'HttpConsumerDeleted') {
         await db.query('DELETE FROM http_consumers WHERE id = $1', [d.consumerId]);
         await db.query('DELETE FROM consumer_leases WHERE consumer_id = $1', [d.consumerId]);
+        await db.query('DELETE FROM consumer_lease_batches WHERE consumer_id = $1', [d.consumerId]);
         await db.query('DELETE FROM consumer_cursors WHERE consumer_id = $1', [d.consumerId]);
         continue;
       }

@@ -57,7 +57,12 @@ export async function messageHistory(ctx: AppContext, principal: Principal, cons
   if (!isStorableText(upstreamId)) return { upstream_id: upstreamId, leases: [], history: [] };
   await ctx.history.flush();
   const [leases, history] = await Promise.all([
-    ctx.prisma.consumerLease.findMany({ where: { consumerId: consumer.id, upstreamId } }),
+    // Per-message leases and the messages of lease batches alike (migration 0032).
+    ctx.pool.query<{ sync_id: string; collection_id: string; updated_idx: string; deliver_count: number; deadline: Date; dead: boolean; dead_at: Date | null }>(
+      `SELECT sync_id, collection_id, updated_idx, deliver_count, deadline, dead, dead_at FROM consumer_lease_entries
+       WHERE consumer_id = $1 AND upstream_id = $2 ORDER BY updated_idx`,
+      [consumer.id, upstreamId],
+    ),
     // The events naming the message (GIN on their upstream ids), then the message in each of them.
     ctx.pool.query<{ action: string; at: Date; sync_id: string; collection_id: string; updated_idx: string | null; deliver_count: number | null }>(
       `SELECT e.action, e.at, m->>'syncId' AS sync_id, m->>'collectionId' AS collection_id, m->>'updatedIdx' AS updated_idx, (m->>'deliverCount')::integer AS deliver_count
@@ -72,14 +77,14 @@ export async function messageHistory(ctx: AppContext, principal: Principal, cons
   ]);
   return {
     upstream_id: upstreamId,
-    leases: leases.map((l) => ({
-      sync_id: l.syncId,
-      collection_id: l.collectionId,
-      updated_idx: Number(l.updatedIdx),
-      deliver_count: l.deliverCount,
+    leases: leases.rows.map((l) => ({
+      sync_id: l.sync_id,
+      collection_id: l.collection_id,
+      updated_idx: Number(l.updated_idx),
+      deliver_count: l.deliver_count,
       deadline: l.deadline.toISOString(),
       dead: l.dead,
-      dead_at: l.deadAt?.toISOString() ?? null,
+      dead_at: l.dead_at?.toISOString() ?? null,
     })),
     history: history.rows.map((h) => ({
       action: h.action,

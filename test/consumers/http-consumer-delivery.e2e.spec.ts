@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchAckTokenParser, batchAckTokens } from '../../src/consumers/ack-tokens.ts';
+import { answerLeased, leaseNext } from '../../src/consumers/delivery.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { seedRecords } from '../support/seed-records.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
@@ -101,28 +103,20 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 1 } }, { id: 'co_b' }]);
     // The two steps of /next (delivery.ts), with a change of co_a between them.
     const pool = server.app.ctx.pool;
-    const leased = (
-      await pool.query(`SELECT * FROM syncline_next_messages($1, NULL, $2, $3, 10, 60000, -1, 10000) WHERE kind = 'leased'`, [consumer.id, [collectionId], streamId])
-    ).rows;
-    expect(leased.map((l) => l.upstream_id)).toEqual(['co_a', 'co_b']);
+    const delivery = { id: consumer.id, streamId, syncId: null, collectionIds: [collectionId], ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 10_000 };
+    const { leased, cursor } = await leaseNext(pool, delivery, 10);
+    expect(leased.map((l) => l.upstreamId)).toEqual(['co_a', 'co_b']);
     await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 2 } }]);
-    const answered = await pool.query(`SELECT * FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6)`, [
-      consumer.id,
-      leased.map((l) => l.ack_token),
-      leased.map((l) => l.sync_id),
-      leased.map((l) => l.collection_id),
-      leased.map((l) => l.upstream_id),
-      leased.map((l) => String(l.updated_idx)),
-    ]);
-    expect(answered.rows.map((m) => JSON.parse(m.message).record.upstream_id)).toEqual(['co_b']);
-    const leaseOfA = await pool.query(`SELECT 1 FROM consumer_leases WHERE consumer_id = $1 AND upstream_id = 'co_a'`, [consumer.id]);
+    const answered = await answerLeased(pool, delivery, leased, cursor!);
+    expect(answered.delivered.map((m) => JSON.parse(m.json).record.upstream_id)).toEqual(['co_b']);
+    const leaseOfA = await pool.query(`SELECT 1 FROM consumer_lease_entries WHERE consumer_id = $1 AND upstream_id = 'co_a'`, [consumer.id]);
     expect(leaseOfA.rowCount).toBe(0);
 
     const next = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
     expect(next.body.map((m: any) => [m.record.upstream_id, m.record.data.v])).toEqual([['co_a', 2]]);
-    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [leased[0].ack_token, next.body[0].ack_token] })).body).toEqual({
-      acked: 1,
-      invalid_ack_tokens: [leased[0].ack_token],
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [leased[0]!.ackToken, leased[1]!.ackToken, next.body[0].ack_token] })).body).toEqual({
+      acked: 2,
+      invalid_ack_tokens: [leased[0]!.ackToken],
     });
     expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
   });
@@ -166,6 +160,80 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect(again[0].record.upstream_id).toBe('in_1');
     const stale = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [first.body[0].ack_token, 'nonsense', again[0].ack_token] });
     expect(stale.body).toEqual({ acked: 1, invalid_ack_tokens: [first.body[0].ack_token, 'nonsense'] });
+  });
+
+  describe('a batch of new deliveries is one lease row; each message keeps its own lease (migration 0032)', () => {
+    const tokens = (batch: { body: { ack_token: string }[] }) => batch.body.map((m) => m.ack_token);
+    const counts = async (consumerId: string) => {
+      const state = await api.get(`/v1/http-consumers/${consumerId}`);
+      return { pending: state.body.num_pending, ackPending: state.body.num_ack_pending };
+    };
+
+    it('PostgreSQL and the server write the same ack tokens, and a batch token reads back', async () => {
+      const { rows } = await server.app.ctx.pool.query(`SELECT syncline_batch_ack_token(281474976710655, 4095, 4611686018427387903)::text AS a, syncline_batch_ack_token(42, 7, 123456789)::text AS b, syncline_ack_token_batch(syncline_batch_ack_token(42, 7, 1))::text AS batch`);
+      expect(rows[0]).toEqual({ a: batchAckTokens('281474976710655', '4611686018427387903')(4095), b: batchAckTokens('42', '123456789')(7), batch: '42' });
+      expect(batchAckTokenParser()(rows[0].b)).toEqual({ batchId: '42', index: 7, nonce: '123456789' });
+      expect(batchAckTokenParser()(randomUUID())).toBeNull();
+    });
+
+    it('acks part of a batch: the others stay leased under their tokens until acked', async () => {
+      const collectionId = 'stripe:batch_partial';
+      const consumer = await newConsumer({ name: 'partial', collection_ids: [collectionId], deliver_policy: 'new' });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, Array.from({ length: 10 }, (_, i) => ({ id: `prod_${i}` })));
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect(batch.body).toHaveLength(10);
+      expect(await counts(consumer.id)).toEqual({ pending: 0, ackPending: 10 });
+      const first = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: tokens(batch).slice(0, 4) });
+      expect(first.body).toEqual({ acked: 4, invalid_ack_tokens: [] });
+      expect(await counts(consumer.id)).toEqual({ pending: 0, ackPending: 6 });
+      // An acked token is spent; the rest ack once, and nothing is delivered again.
+      const rest = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: tokens(batch) });
+      expect(rest.body).toEqual({ acked: 6, invalid_ack_tokens: tokens(batch).slice(0, 4) });
+      expect(await counts(consumer.id)).toEqual({ pending: 0, ackPending: 0 });
+      expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
+    });
+
+    it('nacks one message of a batch: only it comes again, the others stay leased', async () => {
+      const collectionId = 'stripe:batch_nack';
+      const consumer = await newConsumer({ name: 'nack-one', collection_ids: [collectionId], deliver_policy: 'new' });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'price_a' }, { id: 'price_b' }, { id: 'price_c' }]);
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect((await api.post(`/v1/http-consumers/${consumer.id}/nack`, { ack_tokens: [tokens(batch)[1]] })).body).toEqual({ nacked: 1, invalid_ack_tokens: [] });
+      const again = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect(again.body.map((m: any) => m.record.upstream_id)).toEqual(['price_b']);
+      expect(again.body[0].ack_token).not.toBe(tokens(batch)[1]);
+      const acked = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [...tokens(batch), ...tokens(again)] });
+      expect(acked.body).toEqual({ acked: 3, invalid_ack_tokens: [tokens(batch)[1]] });
+      const history = await api.get(`/v1/http-consumers/${consumer.id}/messages/price_b`);
+      expect(history.body.history.map((h: any) => [h.action, h.deliver_count])).toEqual([['delivered', 1], ['nacked', null], ['delivered', 2], ['acked', null]]);
+    });
+
+    it('redelivers every message of a batch past its ack wait, with new tokens', async () => {
+      const collectionId = 'stripe:batch_expired';
+      const consumer = await newConsumer({ name: 'expired-batch', collection_ids: [collectionId], ack_wait_ms: 200, deliver_policy: 'new' });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'po_1' }, { id: 'po_2' }]);
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      const leases = await api.get(`/v1/http-consumers/${consumer.id}/messages/po_2`);
+      expect(leases.body.leases).toMatchObject([{ collection_id: collectionId, deliver_count: 1, dead: false }]);
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect(again.body.map((m: any) => m.record.upstream_id)).toEqual(['po_1', 'po_2']);
+      const acked = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [...tokens(batch), ...tokens(again)] });
+      expect(acked.body).toEqual({ acked: 2, invalid_ack_tokens: tokens(batch) });
+    });
+
+    it('passes over a record changed while its batch is leased, and delivers the new version after the ack', async () => {
+      const collectionId = 'stripe:batch_changed';
+      const consumer = await newConsumer({ name: 'changed-in-batch', collection_ids: [collectionId], deliver_policy: 'new' });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 're_1', data: { v: 1 } }, { id: 're_2', data: { v: 1 } }]);
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 're_1', data: { v: 2 } }, { id: 're_3', data: { v: 1 } }]);
+      const meanwhile = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect(meanwhile.body.map((m: any) => m.record.upstream_id)).toEqual(['re_3']);
+      await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [...tokens(batch), ...tokens(meanwhile)] });
+      const after = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect(after.body.map((m: any) => [m.record.upstream_id, m.record.data.v])).toEqual([['re_1', 2]]);
+    });
   });
 
   it('long-polls with wait_for and returns as soon as records arrive', async () => {
