@@ -3,10 +3,10 @@ import { appendedAt } from '../db/appended-events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
 const ROWS = `
-  INSERT INTO consumer_message_events (consumer_id, stream_position, at, action, upstream_ids)
+  INSERT INTO consumer_message_events (consumer_id, stream_position, at, action, upstream_id_hashes)
   SELECT (x.data->>'consumerId')::uuid, x.position, (x.data->>'at')::timestamptz,
     CASE x.type WHEN 'MessagesLeased' THEN 'delivered' WHEN 'MessagesAcked' THEN 'acked' WHEN 'MessagesNacked' THEN 'nacked' ELSE 'dead' END,
-    ARRAY(SELECT m->>'upstreamId' FROM jsonb_array_elements(x.data->'messages') m)
+    ARRAY(SELECT hashtextextended(m->>'upstreamId', 0) FROM jsonb_array_elements(x.data->'messages') m)
   FROM events x`;
 
 type Positioned = { stream: string; position: bigint };
@@ -24,7 +24,7 @@ function positionOf(event: MessageHistoryEvent): Positioned | undefined {
 
 /**
  * One row per delivery-history event (leased, acked, nacked, dead): its stream position, time,
- * action and the upstream ids of its messages (GIN-indexed), so that a message's history is found
+ * action and the hashes of its messages' upstream ids (GIN-indexed, migration 0033), so that a message's history is found
  * without a row per message; the details come from the event itself (queries/http-consumers.ts).
  * A flush of the history recorder appends many events to one stream: their rows are one
  * statement, which reads the events back from the rows just appended in this transaction

@@ -53,7 +53,7 @@ describe('rebuilding read models from the event log', () => {
       expect(before.records).toHaveLength(5);
       expect(before.stream_heads).toEqual([{ stream_id: sync.body.stream_id, last_idx: 9n }]);
       // one row per history event, naming its messages
-      expect((before.consumer_message_events as { action: string; upstream_ids: string[] }[]).map((h) => `${h.action}:${h.upstream_ids.length}`).sort()).toEqual(['acked:2', 'delivered:3', 'nacked:1']);
+      expect((before.consumer_message_events as { action: string; upstream_id_hashes: string[] }[]).map((h) => `${h.action}:${h.upstream_id_hashes.length}`).sort()).toEqual(['acked:2', 'delivered:3', 'nacked:1']);
 
       const { events } = await rebuildReadModels(server.app.ctx.pool, readModelProjections);
       expect(events).toBeGreaterThan(10);
