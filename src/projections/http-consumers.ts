@@ -16,6 +16,7 @@ export const httpConsumersProjection = defineProjection<HttpConsumerEvent>({
         await db.query('DELETE FROM http_consumers WHERE id = $1', [d.consumerId]);
         await db.query('DELETE FROM consumer_leases WHERE consumer_id = $1', [d.consumerId]);
         await db.query('DELETE FROM consumer_lease_batches WHERE consumer_id = $1', [d.consumerId]);
+        await db.query('DELETE FROM consumer_pending_marks WHERE consumer_id = $1', [d.consumerId]);
         await db.query('DELETE FROM consumer_cursors WHERE consumer_id = $1', [d.consumerId]);
         continue;
       }

@@ -162,6 +162,27 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect(stale.body).toEqual({ acked: 1, invalid_ack_tokens: [first.body[0].ack_token, 'nonsense'] });
   });
 
+  it('counts X-Num-Pending exactly below 1,000 records past the cursor and as an upper bound beyond, without counting on every call', async () => {
+    const collectionId = 'stripe:pending_window';
+    const consumer = await newConsumer({ name: 'pending-window', collection_ids: [collectionId], deliver_policy: 'new' });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, Array.from({ length: 1200 }, (_, i) => ({ id: `pw_${i}` })));
+    const pending = async () => {
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 100 });
+      expect(batch.body).toHaveLength(100);
+      return batch.headers.get('x-num-pending');
+    };
+    expect(await pending()).toBe('1100');
+    // The count went on past 1,000 and left its mark: the next calls need not count while it holds.
+    const mark = await server.app.ctx.pool.query('SELECT at_least::int FROM consumer_pending_marks WHERE consumer_id = $1', [consumer.id]);
+    expect(mark.rows).toEqual([{ at_least: 1100 }]);
+    // Other records, not for this consumer, appended after: beyond 1,000 the header counts them too.
+    await seedRecords(server.app.ctx, { ...target(), collectionId: 'stripe:pending_other' }, Array.from({ length: 500 }, (_, i) => ({ id: `po_${i}` })));
+    expect(await pending()).toBe('1500');
+    // Below 1,000, exact again.
+    expect(await pending()).toBe('900');
+    expect((await api.get(`/v1/http-consumers/${consumer.id}`)).body.num_pending).toBe(900);
+  });
+
   describe('a batch of new deliveries is one lease row; each message keeps its own lease (migration 0032)', () => {
     const tokens = (batch: { body: { ack_token: string }[] }) => batch.body.map((m) => m.ack_token);
     const counts = async (consumerId: string) => {

@@ -37,6 +37,7 @@ export async function accountFingerprint(databaseUrl: string, accountId: string)
     await put('stream_heads', 'SELECT row_to_json(t)::text FROM stream_heads t WHERE stream_id::text = ANY($1)', [streamIds]);
     await put('consumer_cursors', 'SELECT row_to_json(t)::text FROM consumer_cursors t WHERE consumer_id::text = ANY($1)', [consumerIds]);
     await put('consumer_leases', 'SELECT row_to_json(t)::text FROM consumer_leases t WHERE consumer_id::text = ANY($1)', [consumerIds]);
+    await put('consumer_pending_marks', 'SELECT row_to_json(t)::text FROM consumer_pending_marks t WHERE consumer_id::text = ANY($1)', [consumerIds]);
     await put('consumer_lease_batches', 'SELECT row_to_json(t)::text FROM consumer_lease_batches t WHERE consumer_id::text = ANY($1)', [consumerIds]);
     // Events: every event stream named after one of the account's ids (`<type>-<id>…`).
     await put(
