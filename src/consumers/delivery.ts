@@ -33,8 +33,8 @@ export interface Delivered extends MessageRef {
   deliverCount: number;
   updatedIdx: string;
   /**
-   * The message as `/next` answers it, `{"ack_token":…,"record":{…}}`, built by PostgreSQL
-   * (`syncline_message_json`, migration 0011): a batch is never parsed and serialized again.
+   * The message as `/next` answers it, `{"ack_token":…,"record":{…}}`: the record's JSON built by
+   * PostgreSQL (`syncline_record_json`, migration 0032), never parsed and serialized again.
    */
   json: string;
 }
@@ -53,7 +53,7 @@ export interface NextResult {
 }
 
 type LeaseRow = {
-  kind: 'dead' | 'leased' | 'batched' | 'batch' | 'cursor';
+  kind: 'dead' | 'leased' | 'batch' | 'cursor';
   sync_id: string;
   collection_id: string;
   upstream_id: string;
@@ -61,8 +61,6 @@ type LeaseRow = {
   updated_idx: string | bigint | null;
   ack_token: string | null;
   deliver_count: number | null;
-  /** 'batched' rows: the message's place in the batch. */
-  batch_index: number | null;
   /** The 'batch' row: the new batch's id and nonce, which its tokens carry. */
   batch_id: string | bigint | null;
   batch_nonce: string | bigint | null;
@@ -71,7 +69,16 @@ type LeaseRow = {
 /** A row of `syncline_consumer_counts` (bigints as text, or null where a row carries none). */
 type CountsRow = { num_pending: string | null; num_ack_pending: string | null; num_dead: string | null };
 
-type AnswerRow = CountsRow & { ack_token: string | null; message: string | null };
+/** A message (`record` set) or the counts row of the answer step. */
+type AnswerRow = CountsRow & {
+  batch_index: number | null;
+  ack_token: string | null;
+  sync_id: string;
+  collection_id: string;
+  upstream_id: string;
+  updated_idx: string | bigint;
+  record: string | null;
+};
 
 const countsFrom = (row: CountsRow | undefined): Counts => ({
   numPending: Number(row?.num_pending ?? 0),
@@ -89,26 +96,30 @@ const countsFrom = (row: CountsRow | undefined): Counts => ({
  * messages' JSON without the lock.
  */
 export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<NextResult> {
-  const { leased, dead, cursor } = await leaseNext(pool, consumer, batchSize);
-  if (cursor === null) return { delivered: [], dead, counts: countsFrom(undefined) };
-  return { ...(await answerLeased(pool, consumer, leased, cursor)), dead };
+  const lease = await leaseNext(pool, consumer, batchSize);
+  if (lease.cursor === null) return { delivered: [], dead: lease.dead, counts: countsFrom(undefined) };
+  return { ...(await answerLeased(pool, consumer, lease, lease.cursor)), dead: lease.dead };
 }
 
-/** A message leased by `leaseNext`, not yet answered. */
+/** A redelivery leased by `leaseNext`, not yet answered. */
 export type Leased = Omit<Delivered, 'json'>;
+
+/** What `leaseNext` leased: redeliveries one by one, and the batch of new deliveries, if any. */
+export interface Lease {
+  redelivered: Leased[];
+  batch: { id: string | bigint; tokenAt: (index: number) => string } | null;
+  dead: NextResult['dead'];
+  /** Null for a consumer without one (deleted meanwhile). */
+  cursor: string | null;
+}
 
 /**
  * The locked step of /next (`syncline_next_messages`, migrations 0031 and 0032): the statements
  * run in the database one after the other, each with a fresh snapshot, the cursor row locked only
  * for their own time and the commit. Redeliveries come with their own tokens; the new deliveries
  * are one batch row, whose tokens are written here from its id and nonce (ack-tokens.ts).
- * `cursor` is null for a consumer without one (deleted meanwhile).
  */
-export async function leaseNext(
-  pool: pg.Pool,
-  consumer: DeliveryConsumer,
-  batchSize: number,
-): Promise<{ leased: Leased[]; dead: NextResult['dead']; cursor: string | null }> {
+export async function leaseNext(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<Lease> {
   const { rows } = await pool.query<LeaseRow>(
     statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
       consumer.id,
@@ -121,46 +132,41 @@ export async function leaseNext(
       consumer.maxAckPending,
     ]),
   );
-  const leased: Leased[] = [];
-  const batched: LeaseRow[] = [];
-  const dead: NextResult['dead'] = [];
-  let cursor: string | null = null;
-  const ref = (row: LeaseRow) => ({ syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id });
+  const lease: Lease = { redelivered: [], batch: null, dead: [], cursor: null };
   for (const row of rows) {
-    if (row.kind === 'cursor') cursor = String(row.updated_idx);
-    else if (row.kind === 'dead') dead.push({ ...ref(row), deliverCount: row.deliver_count! });
-    else if (row.kind === 'leased') leased.push({ ...ref(row), updatedIdx: String(row.updated_idx), ackToken: row.ack_token!, deliverCount: row.deliver_count! });
-    else if (row.kind === 'batched') batched.push(row);
-    else {
-      const tokenAt = batchAckTokens(row.batch_id!, row.batch_nonce!);
-      for (const b of batched) leased.push({ ...ref(b), updatedIdx: String(b.updated_idx), ackToken: tokenAt(b.batch_index!), deliverCount: 1 });
-    }
+    const ref = { syncId: row.sync_id, collectionId: row.collection_id, upstreamId: row.upstream_id };
+    if (row.kind === 'cursor') lease.cursor = String(row.updated_idx);
+    else if (row.kind === 'dead') lease.dead.push({ ...ref, deliverCount: row.deliver_count! });
+    else if (row.kind === 'leased') lease.redelivered.push({ ...ref, updatedIdx: String(row.updated_idx), ackToken: row.ack_token!, deliverCount: row.deliver_count! });
+    else lease.batch = { id: row.batch_id!, tokenAt: batchAckTokens(row.batch_id!, row.batch_nonce!) };
   }
-  return { leased, dead, cursor };
+  return lease;
 }
 
 /**
  * The answer step of /next, after the lease commit: `syncline_delivered_messages` builds the
- * messages' JSON at the versions leased (a record that changed in between is left out and its
+ * records' JSON at the versions leased (a record that changed in between is left out and its
  * lease dropped: the cursor delivers the new version) and `syncline_consumer_counts` counts what
  * the answer's headers carry, past `cursor`.
  */
-export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, leased: Leased[], cursor: string): Promise<Omit<NextResult, 'dead'>> {
+export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, lease: Lease, cursor: string): Promise<Omit<NextResult, 'dead'>> {
+  const redelivered = lease.redelivered;
   const answer = await pool.query<AnswerRow>(
     statement(
       pool,
       'syncline_next_answer',
-      `SELECT m.ack_token, m.message, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
-       FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6) m
+      `SELECT m.*, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
+       FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6, $7) m
        UNION ALL
-       SELECT NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $7, $8, $9, $10, $11) c`,
+       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $8, $9, $10, $11, $12) c`,
       [
         consumer.id,
-        leased.map((l) => l.ackToken),
-        leased.map((l) => l.syncId),
-        leased.map((l) => l.collectionId),
-        leased.map((l) => l.upstreamId),
-        leased.map((l) => l.updatedIdx),
+        lease.batch?.id ?? null,
+        redelivered.map((l) => l.ackToken),
+        redelivered.map((l) => l.syncId),
+        redelivered.map((l) => l.collectionId),
+        redelivered.map((l) => l.upstreamId),
+        redelivered.map((l) => l.updatedIdx),
         consumer.streamId,
         consumer.syncId,
         consumer.collectionIds,
@@ -169,16 +175,24 @@ export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, le
       ],
     ),
   );
-  const messages = new Map<string, string>();
+  const byToken = new Map(redelivered.map((l) => [l.ackToken, l]));
+  const delivered: Delivered[] = [];
   let counts = countsFrom(undefined);
   for (const row of answer.rows) {
-    if (row.ack_token === null) counts = countsFrom(row);
-    else messages.set(row.ack_token, row.message!);
-  }
-  const delivered: Delivered[] = [];
-  for (const l of leased) {
-    const json = messages.get(l.ackToken);
-    if (json !== undefined) delivered.push({ ...l, json });
+    if (row.record === null) {
+      counts = countsFrom(row);
+      continue;
+    }
+    const ackToken = row.batch_index === null ? row.ack_token! : lease.batch!.tokenAt(row.batch_index);
+    delivered.push({
+      syncId: row.sync_id,
+      collectionId: row.collection_id,
+      upstreamId: row.upstream_id,
+      updatedIdx: String(row.updated_idx),
+      ackToken,
+      deliverCount: row.batch_index === null ? byToken.get(ackToken)!.deliverCount : 1,
+      json: `{"ack_token":"${ackToken}","record":${row.record}}`,
+    });
   }
   return { delivered, counts };
 }

@@ -104,19 +104,21 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     // The two steps of /next (delivery.ts), with a change of co_a between them.
     const pool = server.app.ctx.pool;
     const delivery = { id: consumer.id, streamId, syncId: null, collectionIds: [collectionId], ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 10_000 };
-    const { leased, cursor } = await leaseNext(pool, delivery, 10);
-    expect(leased.map((l) => l.upstreamId)).toEqual(['co_a', 'co_b']);
+    const lease = await leaseNext(pool, delivery, 10);
+    expect(lease.batch).not.toBeNull();
     await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 2 } }]);
-    const answered = await answerLeased(pool, delivery, leased, cursor!);
+    const answered = await answerLeased(pool, delivery, lease, lease.cursor!);
     expect(answered.delivered.map((m) => JSON.parse(m.json).record.upstream_id)).toEqual(['co_b']);
+    const [tokenOfA, tokenOfB] = [lease.batch!.tokenAt(0), lease.batch!.tokenAt(1)];
+    expect(answered.delivered[0]!.ackToken).toBe(tokenOfB);
     const leaseOfA = await pool.query(`SELECT 1 FROM consumer_lease_entries WHERE consumer_id = $1 AND upstream_id = 'co_a'`, [consumer.id]);
     expect(leaseOfA.rowCount).toBe(0);
 
     const next = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
     expect(next.body.map((m: any) => [m.record.upstream_id, m.record.data.v])).toEqual([['co_a', 2]]);
-    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [leased[0]!.ackToken, leased[1]!.ackToken, next.body[0].ack_token] })).body).toEqual({
+    expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [tokenOfA, tokenOfB, next.body[0].ack_token] })).body).toEqual({
       acked: 2,
-      invalid_ack_tokens: [leased[0]!.ackToken],
+      invalid_ack_tokens: [tokenOfA],
     });
     expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
   });

@@ -120,10 +120,10 @@ CREATE VIEW consumer_lease_entries AS
     1, b.deadline, false, NULL::timestamp(3) with time zone
   FROM consumer_lease_batches b CROSS JOIN LATERAL unnest(b.sync_ids, b.collection_ids, b.upstream_ids, b.updated_idx) WITH ORDINALITY AS k(sync_id, collection_id, upstream_id, updated_idx, n);
 
--- /next's locked step (migration 0031), with the new deliveries in one batch row. Rows:
--- 'dead' and 'leased' (redeliveries, per message, as before); 'batched', one per message of the
--- new batch in its order (batch_index), without a token: the caller writes it from the 'batch'
--- row (batch_id, batch_nonce); then 'cursor'.
+-- /next's locked step (migration 0031), with the new deliveries in one batch row. Rows: 'dead'
+-- and 'leased' (redeliveries, per message, as before); 'batch', the new batch (batch_id,
+-- batch_nonce), whose messages syncline_delivered_messages reads from the batch row itself; then
+-- 'cursor'.
 DROP FUNCTION IF EXISTS syncline_next_messages(uuid, uuid, text[], uuid, integer, integer, integer, integer);
 CREATE FUNCTION syncline_next_messages(
   p_consumer_id uuid,
@@ -142,7 +142,6 @@ CREATE FUNCTION syncline_next_messages(
   updated_idx bigint,
   ack_token uuid,
   deliver_count integer,
-  batch_index integer,
   batch_id bigint,
   batch_nonce bigint
 ) LANGUAGE plpgsql
@@ -179,7 +178,7 @@ BEGIN
     RETURN QUERY
     UPDATE consumer_leases l SET dead = true, dead_at = now()
     WHERE l.consumer_id = p_consumer_id AND NOT l.dead AND l.deadline <= now() AND l.deliver_count >= p_max_deliver
-    RETURNING 'dead'::text, l.sync_id, l.collection_id, l.upstream_id, NULL::bigint, NULL::uuid, l.deliver_count, NULL::integer, NULL::bigint, NULL::bigint;
+    RETURNING 'dead'::text, l.sync_id, l.collection_id, l.upstream_id, NULL::bigint, NULL::uuid, l.deliver_count, NULL::bigint, NULL::bigint;
   END IF;
 
   -- A due lease whose record's latest version is past the cursor is dropped, not redelivered: the
@@ -204,7 +203,7 @@ BEGIN
       AND r.sync_id = l.sync_id AND r.collection_id = l.collection_id AND r.upstream_id = l.upstream_id
     RETURNING l.sync_id, l.collection_id, l.upstream_id, r.updated_idx, l.ack_token, l.deliver_count
   )
-  SELECT 'leased'::text, x.sync_id, x.collection_id, x.upstream_id, x.updated_idx, x.ack_token, x.deliver_count, NULL::integer, NULL::bigint, NULL::bigint
+  SELECT 'leased'::text, x.sync_id, x.collection_id, x.upstream_id, x.updated_idx, x.ack_token, x.deliver_count, NULL::bigint, NULL::bigint
   FROM leased x ORDER BY x.updated_idx;
   GET DIAGNOSTICS v_redelivered = ROW_COUNT;
 
@@ -267,10 +266,7 @@ BEGIN
         now() + make_interval(secs => p_ack_wait_ms::double precision / 1000), COALESCE(v_head, 0), cardinality(v_updated_idx),
         v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx)
       RETURNING consumer_lease_batches.batch_id, consumer_lease_batches.nonce INTO v_batch_id, v_nonce;
-      RETURN QUERY
-      SELECT 'batched'::text, c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, NULL::uuid, 1, (c.n - 1)::integer, NULL::bigint, NULL::bigint
-      FROM unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx) WITH ORDINALITY AS c(sync_id, collection_id, upstream_id, updated_idx, n);
-      RETURN QUERY SELECT 'batch'::text, NULL::uuid, NULL::text, NULL::text, NULL::bigint, NULL::uuid, NULL::integer, NULL::integer, v_batch_id, v_nonce;
+      RETURN QUERY SELECT 'batch'::text, NULL::uuid, NULL::text, NULL::text, NULL::bigint, NULL::uuid, 1, v_batch_id, v_nonce;
     END IF;
 
     v_cursor := v_last;
@@ -278,44 +274,96 @@ BEGIN
   END IF;
 
   -- The new cursor: the records past it are counted by the caller after this commits.
-  RETURN QUERY SELECT 'cursor'::text, NULL::uuid, NULL::text, NULL::text, v_cursor, NULL::uuid, NULL::integer, NULL::integer, NULL::bigint, NULL::bigint;
+  RETURN QUERY SELECT 'cursor'::text, NULL::uuid, NULL::text, NULL::text, v_cursor, NULL::uuid, NULL::integer, NULL::bigint, NULL::bigint;
 END;
 $$;
 
--- Migration 0031's answer step. A message whose record changed in between is left out and its
--- lease dropped; a batch holding it is first turned into per-message leases.
-CREATE OR REPLACE FUNCTION syncline_delivered_messages(
-  p_consumer_id uuid, p_ack_tokens uuid[], p_sync_ids uuid[], p_collection_ids text[], p_upstream_ids text[], p_updated_idx bigint[]
-) RETURNS TABLE (ack_token uuid, message text)
+-- A record as the JSON text of DESIGN.md §2 (the keys and order of presentRecordRow), the
+-- `record` of a message; migration 0011's syncline_message_json without the ack token, which the
+-- server writes around it (src/consumers/delivery.ts).
+CREATE FUNCTION syncline_record_json(
+  p_sync_id uuid, p_collection_id text, p_upstream_id text, p_updated_idx bigint,
+  p_upstream_created_at timestamptz, p_upstream_updated_at timestamptz, p_deleted boolean, p_data jsonb
+) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+  SELECT concat(
+    '{"sync_id":"', p_sync_id,
+    '","collection_id":', to_json(p_collection_id), ',"upstream_id":', to_json(p_upstream_id),
+    ',"updated_idx":', p_updated_idx,
+    ',"upstream_created_at":', COALESCE(to_json(to_char(p_upstream_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text, 'null'),
+    ',"upstream_updated_at":', COALESCE(to_json(to_char(p_upstream_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text, 'null'),
+    ',"deleted":', CASE WHEN p_deleted THEN 'true' ELSE 'false' END,
+    ',"data":', p_data::text, '}')
+$$;
+
+-- Migration 0031's answer step: the records of a /next call's messages as JSON (syncline_record_json),
+-- read after the lease call committed, each at the version its lease names: first the
+-- redeliveries given (their tokens, keys and versions, in order), then the messages of the batch
+-- (read from its row; batch_index, in order). A record that changed in between has no row at that
+-- version any more: its message is left out and its lease dropped (a batch holding it first
+-- turned into per-message leases); the new version is past the consumer's cursor (positions
+-- follow commit order), so the cursor delivers it, as for a due lease in syncline_next_messages.
+DROP FUNCTION syncline_delivered_messages(uuid, uuid[], uuid[], text[], text[], bigint[]);
+CREATE FUNCTION syncline_delivered_messages(
+  p_consumer_id uuid, p_batch_id bigint, p_ack_tokens uuid[], p_sync_ids uuid[], p_collection_ids text[], p_upstream_ids text[], p_updated_idx bigint[]
+) RETURNS TABLE (batch_index integer, ack_token uuid, sync_id uuid, collection_id text, upstream_id text, updated_idx bigint, record text)
 LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
 DECLARE
   v_found integer;
+  v_batch consumer_lease_batches%ROWTYPE;
 BEGIN
+  IF cardinality(p_ack_tokens) > 0 THEN
+    RETURN QUERY
+    SELECT NULL::integer, d.ack_token, r.sync_id, r.collection_id, r.upstream_id, r.updated_idx,
+      syncline_record_json(r.sync_id, r.collection_id, r.upstream_id, r.updated_idx, r.upstream_created_at, r.upstream_updated_at, r.deleted, r.data)
+    FROM unnest(p_ack_tokens, p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx) WITH ORDINALITY
+      AS d(ack_token, sync_id, collection_id, upstream_id, updated_idx, n)
+    JOIN records r ON r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id AND r.updated_idx = d.updated_idx
+    ORDER BY d.n;
+    GET DIAGNOSTICS v_found = ROW_COUNT;
+    IF v_found < cardinality(p_ack_tokens) THEN
+      DELETE FROM consumer_leases l
+      USING unnest(p_ack_tokens, p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx) AS d(ack_token, sync_id, collection_id, upstream_id, updated_idx)
+      WHERE l.consumer_id = p_consumer_id AND l.ack_token = d.ack_token
+        AND NOT EXISTS (SELECT 1 FROM records r WHERE r.sync_id = d.sync_id AND r.collection_id = d.collection_id
+                          AND r.upstream_id = d.upstream_id AND r.updated_idx = d.updated_idx);
+    END IF;
+  END IF;
+
+  IF p_batch_id IS NULL THEN
+    RETURN;
+  END IF;
+  -- Gone already if its deadline passed and a call turned it into per-message leases: those are
+  -- due, and redelivered.
+  SELECT * INTO v_batch FROM consumer_lease_batches b WHERE b.consumer_id = p_consumer_id AND b.batch_id = p_batch_id;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
   RETURN QUERY
-  SELECT d.ack_token, syncline_message_json(d.ack_token, r.sync_id, r.collection_id, r.upstream_id, r.updated_idx,
-    r.upstream_created_at, r.upstream_updated_at, r.deleted, r.data)
-  FROM unnest(p_ack_tokens, p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx) WITH ORDINALITY
-    AS d(ack_token, sync_id, collection_id, upstream_id, updated_idx, n)
+  SELECT (d.n - 1)::integer, NULL::uuid, r.sync_id, r.collection_id, r.upstream_id, r.updated_idx,
+    syncline_record_json(r.sync_id, r.collection_id, r.upstream_id, r.updated_idx, r.upstream_created_at, r.upstream_updated_at, r.deleted, r.data)
+  FROM unnest(v_batch.sync_ids, v_batch.collection_ids, v_batch.upstream_ids, v_batch.updated_idx) WITH ORDINALITY
+    AS d(sync_id, collection_id, upstream_id, updated_idx, n)
   JOIN records r ON r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id AND r.updated_idx = d.updated_idx
   ORDER BY d.n;
   GET DIAGNOSTICS v_found = ROW_COUNT;
-  IF v_found < cardinality(p_ack_tokens) THEN
-    PERFORM syncline_explode_lease_batches(p_consumer_id, ARRAY(
-      SELECT DISTINCT syncline_ack_token_batch(d.ack_token)
-      FROM unnest(p_ack_tokens, p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx) AS d(ack_token, sync_id, collection_id, upstream_id, updated_idx)
-      WHERE syncline_ack_token_batch(d.ack_token) IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM records r WHERE r.sync_id = d.sync_id AND r.collection_id = d.collection_id
-                          AND r.upstream_id = d.upstream_id AND r.updated_idx = d.updated_idx)));
+  IF v_found < v_batch.n THEN
+    PERFORM syncline_explode_lease_batches(p_consumer_id, ARRAY[p_batch_id]);
     DELETE FROM consumer_leases l
-    USING unnest(p_ack_tokens, p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx) AS d(ack_token, sync_id, collection_id, upstream_id, updated_idx)
-    WHERE l.consumer_id = p_consumer_id AND l.ack_token = d.ack_token
+    USING unnest(v_batch.sync_ids, v_batch.collection_ids, v_batch.upstream_ids, v_batch.updated_idx) AS d(sync_id, collection_id, upstream_id, updated_idx)
+    WHERE l.consumer_id = p_consumer_id AND l.sync_id = d.sync_id AND l.collection_id = d.collection_id AND l.upstream_id = d.upstream_id
+      AND l.updated_idx = d.updated_idx
       AND NOT EXISTS (SELECT 1 FROM records r WHERE r.sync_id = d.sync_id AND r.collection_id = d.collection_id
                         AND r.upstream_id = d.upstream_id AND r.updated_idx = d.updated_idx);
   END IF;
 END;
 $$;
+
+-- Built by syncline_record_json and the server since migration 0032.
+DROP FUNCTION syncline_message_json(uuid, uuid, text, text, bigint, timestamptz, timestamptz, boolean, jsonb);
 
 -- Acks, by token. Tokens of a live batch (p_batch_ids, p_batch_index, p_batch_nonces: their parts,
 -- NULL for other tokens) are acked in it: the batch row goes, and its messages not acked stay
