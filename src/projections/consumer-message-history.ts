@@ -40,12 +40,16 @@ export const consumerMessageHistoryProjection = defineProjection<MessageHistoryE
     if (positions.some((p) => p === undefined)) throw new Error('delivery-history events must come with their stream positions');
     const stream = positions[0]!.stream;
     if (positions.every((p) => p!.stream === stream)) {
+      const at = positions.map((p) => p!.position);
+      // The range bounds the index scan: with the stream's statistics behind its growth, the
+      // planner otherwise reads every event of the stream and filters the positions.
       await db.query(
         `WITH events AS MATERIALIZED (
            SELECT x.message_type AS type, x.message_data AS data, x.stream_position AS position FROM emt_messages x
-           WHERE x.stream_id = $1 AND x.partition = 'emt:default' AND x.stream_position = ANY($2::bigint[]) AND NOT x.is_archived
+           WHERE x.stream_id = $1 AND x.partition = 'emt:default' AND x.stream_position BETWEEN $3 AND $4
+             AND x.stream_position = ANY($2::bigint[]) AND NOT x.is_archived
          )${ROWS}`,
-        [stream, positions.map((p) => p!.position.toString())],
+        [stream, at.map(String), String(at.reduce((a, b) => (b < a ? b : a))), String(at.reduce((a, b) => (b > a ? b : a)))],
       );
       return;
     }
