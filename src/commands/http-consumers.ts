@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { isUuid } from '../ids.ts';
 import { httpConsumerDecider } from '../domain/consumers/decide.ts';
 import type { HttpConsumerSettings } from '../domain/consumers/events.ts';
-import { ackMessages, nackMessages, nextMessages, toMessageDeliveries, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
+import { ackMessages, nackMessages, nextMessages, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
+import { messageGroups } from '../consumers/message-groups.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from './context.ts';
@@ -198,9 +199,11 @@ export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize
   for (;;) {
     const result = await nextMessages(ctx.pool, delivery, batchSize);
     const at = ctx.now().toISOString();
-    ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, messages: result.dead, at } });
+    const dead = messageGroups(result.dead, { deliverCounts: (m) => m.deliverCount });
+    ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, groups: dead, at } });
     if (result.delivered.length > 0 || Date.now() >= deadline) {
-      ctx.history.record(consumer.id, { type: 'MessagesLeased', data: { consumerId: consumer.id, messages: toMessageDeliveries(result.delivered), at } });
+      const delivered = messageGroups(result.delivered, { ackTokens: (m) => m.ackToken, updatedIdx: (m) => m.updatedIdx, deliverCounts: (m) => m.deliverCount });
+      ctx.history.record(consumer.id, { type: 'MessagesLeased', data: { consumerId: consumer.id, groups: delivered, at } });
       return result;
     }
     await waitForRecords(ctx, consumer.streamId, Math.min(deadline - Date.now(), 250));
@@ -223,7 +226,8 @@ function waitForRecords(ctx: AppContext, streamId: string, ms: number): Promise<
 
 export async function ack(ctx: AppContext, consumer: HttpConsumer, tokens: string[]): Promise<AckResult> {
   const result = await ackMessages(ctx.pool, consumer, validTokens(tokens));
-  ctx.history.record(consumer.id, { type: 'MessagesAcked', data: { consumerId: consumer.id, messages: result.acked, at: ctx.now().toISOString() } });
+  const acked = messageGroups(result.acked, { ackTokens: (m) => m.ackToken });
+  ctx.history.record(consumer.id, { type: 'MessagesAcked', data: { consumerId: consumer.id, groups: acked, at: ctx.now().toISOString() } });
   return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
 }
 
@@ -231,7 +235,7 @@ export async function nack(ctx: AppContext, consumer: HttpConsumer, tokens: stri
   const result = await nackMessages(ctx.pool, consumer.id, validTokens(tokens), delayMs);
   ctx.history.record(consumer.id, {
     type: 'MessagesNacked',
-    data: { consumerId: consumer.id, messages: result.acked, delayMs, at: ctx.now().toISOString() },
+    data: { consumerId: consumer.id, groups: messageGroups(result.acked, { ackTokens: (m) => m.ackToken }), delayMs, at: ctx.now().toISOString() },
   });
   return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { statement } from '../db/prepared-statements.ts';
 import { batchAckTokenParser, batchAckTokens } from './ack-tokens.ts';
-import type { MessageDelivery, MessageRef } from '../domain/consumers/events.ts';
+import type { MessageRef } from '../domain/consumers/events.ts';
 
 /** The consumer settings delivery needs. */
 export interface DeliveryConsumer {
@@ -254,15 +254,4 @@ export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumer: De
     [consumer.id, consumer.streamId, consumer.syncId, consumer.collectionIds, options.exactUpTo ?? null],
   );
   return countsFrom(rows[0]);
-}
-
-export function toMessageDeliveries(delivered: Delivered[]): MessageDelivery[] {
-  return delivered.map((d) => ({
-    syncId: d.syncId,
-    collectionId: d.collectionId,
-    upstreamId: d.upstreamId,
-    updatedIdx: d.updatedIdx,
-    ackToken: d.ackToken,
-    deliverCount: d.deliverCount,
-  }));
 }

@@ -26,7 +26,7 @@ export class HistoryRecorder {
   ) {}
 
   record(consumerId: string, event: MessageHistoryEvent): void {
-    if (event.data.messages.length === 0) return;
+    if (event.data.groups.length === 0) return;
     const events = this.buffer.get(consumerId) ?? [];
     events.push(event);
     this.buffer.set(consumerId, events);

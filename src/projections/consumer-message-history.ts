@@ -6,7 +6,7 @@ const ROWS = `
   INSERT INTO consumer_message_events (consumer_id, stream_position, at, action, upstream_id_hashes)
   SELECT (x.data->>'consumerId')::uuid, x.position, (x.data->>'at')::timestamptz,
     CASE x.type WHEN 'MessagesLeased' THEN 'delivered' WHEN 'MessagesAcked' THEN 'acked' WHEN 'MessagesNacked' THEN 'nacked' ELSE 'dead' END,
-    ARRAY(SELECT hashtextextended(m->>'upstreamId', 0) FROM jsonb_array_elements(x.data->'messages') m)
+    ARRAY(SELECT hashtextextended(m.upstream_id, 0) FROM syncline_history_messages(x.data) m)
   FROM events x`;
 
 type Positioned = { stream: string; position: bigint };

@@ -65,12 +65,12 @@ export async function messageHistory(ctx: AppContext, principal: Principal, cons
     ),
     // The events naming the message (GIN on the hashes of their upstream ids), then the message in each of them.
     ctx.pool.query<{ action: string; at: Date; sync_id: string; collection_id: string; updated_idx: string | null; deliver_count: number | null }>(
-      `SELECT e.action, e.at, m->>'syncId' AS sync_id, m->>'collectionId' AS collection_id, m->>'updatedIdx' AS updated_idx, (m->>'deliverCount')::integer AS deliver_count
+      `SELECT e.action, e.at, t.sync_id, t.collection_id, t.updated_idx, t.deliver_count
        FROM consumer_message_events e
        JOIN emt_messages x ON x.stream_id = 'consumer-' || e.consumer_id || '-messages' AND x.stream_position = e.stream_position
          AND x.partition = 'emt:default' AND NOT x.is_archived
-       CROSS JOIN LATERAL jsonb_array_elements(x.message_data->'messages') WITH ORDINALITY AS t(m, n)
-       WHERE e.consumer_id = $1 AND e.upstream_id_hashes @> ARRAY[hashtextextended($2, 0)] AND m->>'upstreamId' = $2
+       CROSS JOIN LATERAL syncline_history_messages(x.message_data) t
+       WHERE e.consumer_id = $1 AND e.upstream_id_hashes @> ARRAY[hashtextextended($2, 0)] AND t.upstream_id = $2
        ORDER BY e.at, e.stream_position, t.n`,
       [consumer.id, upstreamId],
     ),

@@ -28,10 +28,24 @@ export type HttpConsumerEvent = HttpConsumerCreated | HttpConsumerUpdated | Http
 export type MessageRef = { syncId: string; collectionId: string; upstreamId: string };
 export type MessageDelivery = MessageRef & { updatedIdx: string; ackToken: string; deliverCount: number };
 
+/**
+ * The messages of a history event with one sync and collection, as columns: `upstreamIds[i]`,
+ * `ackTokens[i]`, … are message i (migration 0035). Events appended before it list `messages`
+ * as objects instead; `syncline_history_messages` reads both.
+ */
+export type MessageGroup = {
+  syncId: string;
+  collectionId: string;
+  upstreamIds: string[];
+  ackTokens?: string[];
+  updatedIdx?: string[];
+  deliverCounts?: number[];
+};
+
 /** Delivery history of a consumer (stream `consumer-<id>-messages`), recorded after each batch commits. */
-export type MessagesLeased = Event<'MessagesLeased', { consumerId: string; messages: MessageDelivery[]; at: string }>;
-export type MessagesAcked = Event<'MessagesAcked', { consumerId: string; messages: (MessageRef & { ackToken: string })[]; at: string }>;
-export type MessagesNacked = Event<'MessagesNacked', { consumerId: string; messages: (MessageRef & { ackToken: string })[]; delayMs: number; at: string }>;
-export type MessagesDead = Event<'MessagesDead', { consumerId: string; messages: (MessageRef & { deliverCount: number })[]; at: string }>;
+export type MessagesLeased = Event<'MessagesLeased', { consumerId: string; groups: MessageGroup[]; at: string }>;
+export type MessagesAcked = Event<'MessagesAcked', { consumerId: string; groups: MessageGroup[]; at: string }>;
+export type MessagesNacked = Event<'MessagesNacked', { consumerId: string; groups: MessageGroup[]; delayMs: number; at: string }>;
+export type MessagesDead = Event<'MessagesDead', { consumerId: string; groups: MessageGroup[]; at: string }>;
 
 export type MessageHistoryEvent = MessagesLeased | MessagesAcked | MessagesNacked | MessagesDead;
