@@ -156,7 +156,7 @@ export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, le
       pool,
       'syncline_next_answer',
       `SELECT m.*, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
-       FROM syncline_delivered_messages($1, $2, $3, $4, $5, $6, $7) m
+       FROM syncline_delivered_messages($1, $8, $2, $3, $4, $5, $6, $7) m
        UNION ALL
        SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $8, $9, $10, $11, $12) c`,
       [

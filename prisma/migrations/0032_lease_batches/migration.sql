@@ -306,7 +306,7 @@ $$;
 -- follow commit order), so the cursor delivers it, as for a due lease in syncline_next_messages.
 DROP FUNCTION syncline_delivered_messages(uuid, uuid[], uuid[], text[], text[], bigint[]);
 CREATE FUNCTION syncline_delivered_messages(
-  p_consumer_id uuid, p_batch_id bigint, p_ack_tokens uuid[], p_sync_ids uuid[], p_collection_ids text[], p_upstream_ids text[], p_updated_idx bigint[]
+  p_consumer_id uuid, p_stream_id uuid, p_batch_id bigint, p_ack_tokens uuid[], p_sync_ids uuid[], p_collection_ids text[], p_upstream_ids text[], p_updated_idx bigint[]
 ) RETURNS TABLE (batch_index integer, ack_token uuid, sync_id uuid, collection_id text, upstream_id text, updated_idx bigint, record text)
 LANGUAGE plpgsql
 AS $$
@@ -342,12 +342,13 @@ BEGIN
   IF NOT FOUND THEN
     RETURN;
   END IF;
+  -- A position of the stream names one version of one record, for good: the lookup is by
+  -- position (the stream's index of bigints), not by key.
   RETURN QUERY
   SELECT (d.n - 1)::integer, NULL::uuid, r.sync_id, r.collection_id, r.upstream_id, r.updated_idx,
     syncline_record_json(r.sync_id, r.collection_id, r.upstream_id, r.updated_idx, r.upstream_created_at, r.upstream_updated_at, r.deleted, r.data)
-  FROM unnest(v_batch.sync_ids, v_batch.collection_ids, v_batch.upstream_ids, v_batch.updated_idx) WITH ORDINALITY
-    AS d(sync_id, collection_id, upstream_id, updated_idx, n)
-  JOIN records r ON r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id AND r.updated_idx = d.updated_idx
+  FROM unnest(v_batch.updated_idx) WITH ORDINALITY AS d(updated_idx, n)
+  JOIN records r ON r.stream_id = p_stream_id AND r.updated_idx = d.updated_idx
   ORDER BY d.n;
   GET DIAGNOSTICS v_found = ROW_COUNT;
   IF v_found < v_batch.n THEN
