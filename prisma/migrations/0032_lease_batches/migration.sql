@@ -30,6 +30,10 @@ CREATE TABLE consumer_lease_batches (
   PRIMARY KEY (consumer_id, batch_id)
 );
 CREATE INDEX consumer_lease_batches_due_idx ON consumer_lease_batches (consumer_id, deadline);
+-- A batch of 100 is ~6 KB of arrays: kept in its row as it is, rather than compressed and moved
+-- to the TOAST table on every insert (and read back from there by every ack). Larger batches
+-- are still TOASTed.
+ALTER TABLE consumer_lease_batches SET (toast_tuple_target = 8160);
 
 -- The position at which a record was first written. A live lease holds a version at or behind the
 -- cursor, so a record first written past the cursor has none, and /next need not look for one.
