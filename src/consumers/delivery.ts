@@ -215,7 +215,8 @@ function ackResult(tokens: string[], rows: TokenRow[]): AckResult {
   const done = new Set(rows.map((r) => r.ack_token));
   return {
     acked: rows.map((r) => ({ syncId: r.sync_id, collectionId: r.collection_id, upstreamId: r.upstream_id, ackToken: r.ack_token })),
-    invalid: tokens.filter((t) => !done.has(t)),
+    // PostgreSQL answers a UUID in lowercase; a client may have sent it in capitals.
+    invalid: tokens.filter((t) => !done.has(t.toLowerCase())),
   };
 }
 
