@@ -14,8 +14,10 @@ export interface BatchTokenParts {
 const VARIANT = 1n << 63n;
 const NONCE_BITS = (1n << 62n) - 1n;
 
-/** The tokens of one batch, by index: the batch's parts are written once. */
-/** `batchId` and `nonce` are bigints, as text or BigInt (whichever the pg type parsers give). */
+/**
+ * The tokens of one batch, by index: the batch's parts are written once. `batchId` and `nonce`
+ * are bigints, as text or BigInt (whichever the pg type parsers give).
+ */
 export function batchAckTokens(batchId: string | bigint, nonce: string | bigint): (index: number) => string {
   const id = BigInt(batchId).toString(16).padStart(12, '0');
   const n = (BigInt(nonce) | VARIANT).toString(16);

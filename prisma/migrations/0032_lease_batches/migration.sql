@@ -83,13 +83,6 @@ AS $$
   SELECT (lpad(to_hex(p_batch_id), 12, '0') || '8' || lpad(to_hex(p_index), 3, '0') || to_hex(p_nonce | (-9223372036854775808)::bigint))::uuid
 $$;
 
--- The batch an ack token names, or NULL for a per-message token.
-CREATE FUNCTION syncline_ack_token_batch(p_token uuid)
-RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT CASE WHEN substr(p_token::text, 15, 1) = '8' THEN ('x' || lpad(substr(replace(p_token::text, '-', ''), 1, 12), 16, '0'))::bit(64)::bigint END
-$$;
-
 -- Turns batches back into one lease per message, with the batch's tokens, deadline and a
 -- deliver count of 1: the batches named, or (NULL) those whose deadline passed.
 CREATE FUNCTION syncline_explode_lease_batches(p_consumer_id uuid, p_batch_ids bigint[])

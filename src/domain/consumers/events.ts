@@ -26,7 +26,6 @@ export type HttpConsumerEvent = HttpConsumerCreated | HttpConsumerUpdated | Http
 
 /** A message is one record of the stream, identified by its key; `updatedIdx` is the version. */
 export type MessageRef = { syncId: string; collectionId: string; upstreamId: string };
-export type MessageDelivery = MessageRef & { updatedIdx: string; ackToken: string; deliverCount: number };
 
 /**
  * The messages of a history event with one sync and collection, as columns: `upstreamIds[i]`,
