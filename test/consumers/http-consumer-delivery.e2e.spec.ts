@@ -217,6 +217,19 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
       expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
     });
 
+    it('delivers the new version of a record changed while its lease was its own (after a partial ack), once acked', async () => {
+      const collectionId = 'stripe:batch_partial_changed';
+      const consumer = await newConsumer({ name: 'partial-changed', collection_ids: [collectionId], deliver_policy: 'new' });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'pc_a', data: { v: 1 } }, { id: 'pc_b', data: { v: 1 } }]);
+      const batch = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [tokens(batch)[0]] });
+      await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'pc_b', data: { v: 2 } }]);
+      expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
+      expect((await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_tokens: [tokens(batch)[1]] })).body).toEqual({ acked: 1, invalid_ack_tokens: [] });
+      const after = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 });
+      expect(after.body.map((m: any) => [m.record.upstream_id, m.record.data.v])).toEqual([['pc_b', 2]]);
+    });
+
     it('nacks one message of a batch: only it comes again, the others stay leased', async () => {
       const collectionId = 'stripe:batch_nack';
       const consumer = await newConsumer({ name: 'nack-one', collection_ids: [collectionId], deliver_policy: 'new' });

@@ -363,13 +363,35 @@ $$;
 -- Built by syncline_record_json and the server since migration 0032.
 DROP FUNCTION syncline_message_json(uuid, uuid, text, text, bigint, timestamptz, timestamptz, boolean, jsonb);
 
+-- The rule of an ack for a record that changed while leased (migration 0003): a due lease for
+-- its new version (deliver count 0), delivered by the next call, instead of the change being
+-- forgotten. For the acked messages given: those with a token (NULL: not acked).
+CREATE FUNCTION syncline_lease_newer_versions(
+  p_consumer_id uuid, p_sync_ids uuid[], p_collection_ids text[], p_upstream_ids text[], p_updated_idx bigint[], p_tokens uuid[]
+) RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
+  SELECT p_consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
+  FROM (
+    -- A scalar subquery keeps this a primary-key lookup per acked record.
+    SELECT e.*, (SELECT r.updated_idx FROM records r
+                 WHERE r.sync_id = e.sync_id AND r.collection_id = e.collection_id AND r.upstream_id = e.upstream_id) AS latest_idx
+    FROM unnest(p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx, p_tokens) AS e(sync_id, collection_id, upstream_id, updated_idx, token)
+    WHERE e.token IS NOT NULL
+  ) a
+  WHERE a.latest_idx > a.updated_idx;
+END;
+$$;
+
 -- Acks, by token. Tokens of a live batch (p_batch_ids, p_batch_index, p_batch_nonces: their parts,
 -- NULL for other tokens) are acked in it: the batch row goes, and its messages not acked stay
 -- leased as per-message leases. Then the other tokens (and those of a batch turned into
 -- per-message leases meanwhile: a statement of its own sees that commit) are acked in
 -- consumer_leases, as in migration 0003. A record that changed while leased gets a due lease for
--- its new version (deliver count 0), delivered by the next call; while the stream's head has not
--- moved since a batch was read, none of its records did.
+-- its new version (syncline_lease_newer_versions); while the stream's head has not moved since a
+-- batch was read, none of its records did.
 CREATE FUNCTION syncline_ack_messages(
   p_consumer_id uuid, p_stream_id uuid, p_tokens uuid[], p_batch_ids bigint[], p_batch_index integer[], p_batch_nonces bigint[]
 ) RETURNS TABLE (sync_id uuid, collection_id text, upstream_id text, ack_token uuid)
@@ -424,16 +446,7 @@ BEGIN
     END IF;
 
     IF v_moved THEN
-      INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
-      SELECT p_consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
-      FROM (
-        -- A scalar subquery keeps this a primary-key lookup per acked record.
-        SELECT e.*, (SELECT r.updated_idx FROM records r
-                     WHERE r.sync_id = e.sync_id AND r.collection_id = e.collection_id AND r.upstream_id = e.upstream_id) AS latest_idx
-        FROM unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_tokens) AS e(sync_id, collection_id, upstream_id, updated_idx, token)
-        WHERE e.token IS NOT NULL
-      ) a
-      WHERE a.latest_idx > a.updated_idx;
+      PERFORM syncline_lease_newer_versions(p_consumer_id, v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_tokens);
     END IF;
 
     RETURN QUERY
@@ -446,22 +459,16 @@ BEGIN
   FROM unnest(p_tokens, p_batch_ids) AS t(token, batch_id)
   WHERE t.batch_id IS NULL OR t.batch_id <> ALL(v_batches);
   IF cardinality(v_rest) > 0 THEN
-    RETURN QUERY
     WITH acked AS (
       DELETE FROM consumer_leases l USING unnest(v_rest) AS t(token)
       WHERE l.ack_token = t.token AND l.consumer_id = p_consumer_id AND NOT l.dead AND l.deadline > now()
-      RETURNING l.*
-    ), newer AS (
-      INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
-      SELECT a.consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
-      FROM (
-        SELECT acked.*, (SELECT r.updated_idx FROM records r
-                         WHERE r.sync_id = acked.sync_id AND r.collection_id = acked.collection_id AND r.upstream_id = acked.upstream_id) AS latest_idx
-        FROM acked
-      ) a
-      WHERE a.latest_idx > a.updated_idx
+      RETURNING l.sync_id, l.collection_id, l.upstream_id, l.updated_idx, l.ack_token
     )
-    SELECT a.sync_id, a.collection_id, a.upstream_id, a.ack_token FROM acked a;
+    SELECT array_agg(a.sync_id), array_agg(a.collection_id), array_agg(a.upstream_id), array_agg(a.updated_idx), array_agg(a.ack_token)
+    INTO v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_tokens
+    FROM acked a;
+    PERFORM syncline_lease_newer_versions(p_consumer_id, v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_tokens);
+    RETURN QUERY SELECT * FROM unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_tokens);
   END IF;
 END;
 $$;
