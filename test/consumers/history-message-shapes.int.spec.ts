@@ -36,7 +36,8 @@ describe('delivery-history events: messages as objects (before migration 0035) a
     ]);
     const old = await read({ consumerId: 'c', at: '2026-12-01T00:00:00.000Z', messages });
     const now = await read({ consumerId: 'c', at: '2026-12-01T00:00:00.000Z', groups });
-    const byId = (rows: { upstream_id: string }[]) => [...rows].sort((a, b) => a.upstream_id.localeCompare(b.upstream_id)).map(({ ...r }) => ({ ...r, n: undefined }));
+    // The same messages; only their order differs (grouped by collection in the new shape).
+    const byId = (rows: { n: number; upstream_id: string }[]) => rows.map(({ n: _n, ...r }) => r).sort((a, b) => a.upstream_id.localeCompare(b.upstream_id));
     expect(byId(now)).toEqual(byId(old));
     expect(now.map((r) => r.n)).toEqual([1, 2, 3]);
     expect(old[1]).toEqual({ n: 2, sync_id: 's1', collection_id: 'stripe:invoice', upstream_id: 'in_1', updated_idx: '8', deliver_count: 2 });

@@ -96,7 +96,6 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect(delivered).toHaveLength(6);
   });
 
-
   it('leaves out a message whose record changed between its lease and its answer, and delivers the new version once', async () => {
     const collectionId = 'stripe:coupon';
     const consumer = await newConsumer({ name: 'changed-in-between', collection_ids: [collectionId], deliver_policy: 'new' });
@@ -122,6 +121,7 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     });
     expect((await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 10 })).body).toEqual([]);
   });
+
   it('redelivers unacked messages after ack_wait_ms and drops them after max_deliver', async () => {
     const collectionId = 'stripe:charge';
     const consumer = await newConsumer({ name: 'flaky', collection_ids: [collectionId], ack_wait_ms: 300, max_deliver: 3, deliver_policy: 'new' });
