@@ -1,6 +1,6 @@
 import {
   DeciderCommandHandler,
-  ExpectedVersionConflictError,
+  isExpectedVersionConflictError,
   type Command,
   type Decider,
   type Event,
@@ -24,7 +24,7 @@ export function commandHandler<State, C extends Command, E extends Event>(prefix
       const result = await handle(eventStore, id, command);
       return result.newEvents;
     } catch (error) {
-      if (error instanceof ExpectedVersionConflictError) {
+      if (isExpectedVersionConflictError(error)) {
         throw new ConflictError('concurrent_modification', `${prefix} ${id} was changed concurrently, retry`);
       }
       throw error;

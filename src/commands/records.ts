@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { ExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
+import { ExpectedVersionConflictError, isExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
@@ -205,7 +205,7 @@ async function retriedOnVersionConflict<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (!(error instanceof ExpectedVersionConflictError) || attempt >= 5) throw error;
+      if (!isExpectedVersionConflictError(error) || attempt >= 5) throw error;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
+import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { z } from 'zod';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
@@ -29,7 +29,7 @@ export async function recordSyncProgress(ctx: AppContext, command: ProgressComma
         await ctx.eventStore.appendToStream(`sync-${command.data.syncId}`, [progressEvent(command)]);
         return;
       } catch (error) {
-        if (!(error instanceof ExpectedVersionConflictError) || attempt >= 5) throw error;
+        if (!isExpectedVersionConflictError(error) || attempt >= 5) throw error;
       }
     }
   });

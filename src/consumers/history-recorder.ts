@@ -1,4 +1,4 @@
-import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
+import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
 import type { Logger } from '../logger.ts';
@@ -51,7 +51,7 @@ export class HistoryRecorder {
           else await this.eventStore.appendToStream(stream, events);
         };
         await append()
-          .catch((error: unknown) => (error instanceof ExpectedVersionConflictError ? append() : Promise.reject(error)))
+          .catch((error: unknown) => (isExpectedVersionConflictError(error) ? append() : Promise.reject(error)))
           .catch((error: unknown) => this.logger.warn({ err: error, consumerId }, 'could not record delivery history'));
       }
     });
