@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { ExpectedVersionConflictError, isExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
 import type pg from 'pg';
-import { stringify as canonicalJson } from 'safe-stable-stringify';
+import { canonicalJson } from '../domain/records/canonical-json.ts';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
 import { changedRecords, type StoredVersion } from '../domain/records/changed-records.ts';
 import { progressEvent, StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
@@ -33,7 +33,7 @@ const sha256Hex: (text: string) => string =
 function prepare(object: UpstreamObject): PreparedVersion {
   // Keys sorted: the same object listed, sent in an event or answered to a write hashes the same.
   // jsonb keeps no key order, so this text stores the very value the provider sent.
-  const json = canonicalJson(object.data) ?? 'null';
+  const json = canonicalJson(object.data);
   const version: RecordVersion = {
     upstreamId: object.upstreamId,
     data: object.data,
