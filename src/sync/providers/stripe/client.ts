@@ -28,10 +28,26 @@ export function createStripeClient({ credential, fetch }: ProviderContext): Stri
   });
 }
 
+/**
+ * Before each request the SDK writes `new Error().stack`, the call site it adds to its errors'
+ * stacks. Under `--enable-source-maps` (how `npm start` runs) writing it maps every frame: ~0.2 ms
+ * a request, 3 % of a backfill's CPU. The errors are mapped onto the engine's below, which never
+ * read that call site, so the call's synchronous start captures no frames.
+ */
+function withoutCallSiteStack<T>(call: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return call();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Maps the SDK's errors onto the engine's: auth failures stop the sync, request errors reach the caller. */
 export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return await call();
+    return await withoutCallSiteStack(call);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
       throw new UpstreamAuthError(error.message, error.statusCode ?? 401);
