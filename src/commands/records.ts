@@ -66,6 +66,21 @@ function eventDataJson(data: Omit<RecordsChanged['data'], 'records'>, records: r
   return `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":[${records.join(',')}]}`;
 }
 
+/**
+ * The stored records ($1 sync, $2 collection) of the upstream ids $3, one primary-key lookup
+ * each: joined plainly, the planner (with the row estimates of a freshly loaded table) hashes
+ * every record of the collection instead, and LIMIT keeps it a lookup. The sync's id reaches the
+ * planner as a value it cannot see, `(SELECT $1)`: a sync newer than the last ANALYZE of records
+ * would be estimated at one record, and records_sync_idx then looks cheaper than the primary key
+ * while it reads every record of the sync (migration 0038).
+ */
+export function storedRecordsSql(columns: string): string {
+  return `SELECT u.id AS upstream_id, r.* FROM unnest($3::text[]) AS u(id)
+    CROSS JOIN LATERAL (
+      SELECT ${columns} FROM records WHERE sync_id = (SELECT $1::uuid) AND collection_id = $2 AND upstream_id = u.id LIMIT 1
+    ) r`;
+}
+
 export interface AppendOptions {
   /**
    * More writes for the same transaction, after the records (a backfill page's scan rows and
@@ -89,15 +104,11 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
     let changes: RecordVersion[] = [];
     let maxIdx: bigint | null = null;
     if (versions.length > 0) {
-      const { rows } = await db.query<{ upstream_id: string; data_hash: string; deleted: boolean }>(
-        // One primary-key lookup per id. Joined plainly, the planner (with the row estimates of a
-        // freshly loaded table) hashes every record of the collection instead; LIMIT keeps it a lookup.
-        `SELECT u.id AS upstream_id, r.data_hash, r.deleted FROM unnest($3::text[]) AS u(id)
-         CROSS JOIN LATERAL (
-           SELECT data_hash, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = u.id LIMIT 1
-         ) r`,
-        [batch.syncId, batch.collectionId, [...new Set(versions.map((v) => v.upstreamId))]],
-      );
+      const { rows } = await db.query<{ upstream_id: string; data_hash: string; deleted: boolean }>(storedRecordsSql('data_hash, deleted'), [
+        batch.syncId,
+        batch.collectionId,
+        [...new Set(versions.map((v) => v.upstreamId))],
+      ]);
       const stored = new Map<string, StoredVersion>(rows.map((r) => [r.upstream_id, { dataHash: r.data_hash, deleted: r.deleted }]));
       changes = changedRecords(versions, stored);
     }
@@ -219,13 +230,11 @@ async function retriedOnVersionConflict<T>(work: () => Promise<T>): Promise<T> {
 async function withStoredDataOnPartialTombstones(db: pg.ClientBase, batch: RecordBatch): Promise<readonly UpstreamObject[]> {
   const partial = batch.objects.filter((o) => o.deleted && o.partialTombstone);
   if (partial.length === 0) return batch.objects;
-  const { rows } = await db.query<{ upstream_id: string; data: Record<string, unknown>; deleted: boolean }>(
-    `SELECT u.id AS upstream_id, r.data, r.deleted FROM unnest($3::text[]) AS u(id)
-     CROSS JOIN LATERAL (
-       SELECT data, deleted FROM records WHERE sync_id = $1 AND collection_id = $2 AND upstream_id = u.id LIMIT 1
-     ) r`,
-    [batch.syncId, batch.collectionId, [...new Set(partial.map((o) => o.upstreamId))]],
-  );
+  const { rows } = await db.query<{ upstream_id: string; data: Record<string, unknown>; deleted: boolean }>(storedRecordsSql('data, deleted'), [
+    batch.syncId,
+    batch.collectionId,
+    [...new Set(partial.map((o) => o.upstreamId))],
+  ]);
   const known = new Map(rows.map((r) => [r.upstream_id, r]));
   return batch.objects.flatMap((object) => {
     const last = known.get(object.upstreamId);
