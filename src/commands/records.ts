@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { ExpectedVersionConflictError, isExpectedVersionConflictError, NO_CONCURRENCY_CHECK } from '@event-driven-io/emmett';
 import type pg from 'pg';
-import { canonicalJson } from '../domain/records/canonical-json.ts';
+import { dataTexts } from '../domain/records/canonical-json.ts';
 import type { RecordsChanged, RecordVersion } from '../domain/records/events.ts';
 import { changedRecords, type StoredVersion } from '../domain/records/changed-records.ts';
 import { progressEvent, StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
@@ -20,7 +20,7 @@ export interface RecordBatch {
   objects: readonly UpstreamObject[];
 }
 
-/** A version and the canonical JSON text of its data (what is hashed, stored and appended). */
+/** A version and the JSON text of its data sent to PostgreSQL (DataTexts.jsonb). */
 interface PreparedVersion {
   version: RecordVersion;
   json: string;
@@ -31,39 +31,42 @@ const sha256Hex: (text: string) => string =
   typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 function prepare(object: UpstreamObject): PreparedVersion {
-  // Keys sorted: the same object listed, sent in an event or answered to a write hashes the same.
-  // jsonb keeps no key order, so this text stores the very value the provider sent.
-  const json = canonicalJson(object.data);
+  // The hash is of the keys sorted: the same object listed, sent in an event or answered to a
+  // write hashes the same. jsonb keeps no key order, so either text stores the value sent.
+  const { canonical, jsonb } = dataTexts(object.data);
   const version: RecordVersion = {
     upstreamId: object.upstreamId,
     data: object.data,
-    dataHash: sha256Hex(json),
+    dataHash: sha256Hex(canonical),
     upstreamCreatedAt: object.upstreamCreatedAt?.toISOString() ?? null,
     upstreamUpdatedAt: object.upstreamUpdatedAt?.toISOString() ?? null,
     deleted: object.deleted,
   };
-  return { version, json };
+  return { version, json: jsonb };
 }
 
 export function toRecordVersion(object: UpstreamObject): RecordVersion {
   return prepare(object).version;
 }
 
-/** A version as JSON text, around the text of its data already made for hashing. */
+// The event texts below list their keys in jsonb's order (shorter first), as DataTexts.jsonb
+// does: PostgreSQL then parses them without sorting each object's keys.
+
+/** A version as JSON text, around the text of its data already made. */
 function versionJson(v: RecordVersion, dataJson: string | undefined): string {
   return (
-    `{"upstreamId":${JSON.stringify(v.upstreamId)},"data":${dataJson ?? JSON.stringify(v.data)},"dataHash":${JSON.stringify(v.dataHash)},` +
-    `"upstreamCreatedAt":${JSON.stringify(v.upstreamCreatedAt)},"upstreamUpdatedAt":${JSON.stringify(v.upstreamUpdatedAt)},"deleted":${v.deleted}}`
+    `{"data":${dataJson ?? JSON.stringify(v.data)},"deleted":${v.deleted},"dataHash":${JSON.stringify(v.dataHash)},"upstreamId":${JSON.stringify(v.upstreamId)},` +
+    `"upstreamCreatedAt":${JSON.stringify(v.upstreamCreatedAt)},"upstreamUpdatedAt":${JSON.stringify(v.upstreamUpdatedAt)}}`
   );
 }
 
-/** The event's data as JSON text, built around the data texts already made for hashing. */
+/** The event's data as JSON text, built around the data texts already made. */
 function eventJson(data: Omit<RecordsChanged['data'], 'records'>, changed: readonly RecordVersion[], jsonOf: Map<RecordVersion, string>) {
   return eventDataJson(data, changed.map((v) => versionJson(v, jsonOf.get(v))));
 }
 
 function eventDataJson(data: Omit<RecordsChanged['data'], 'records'>, records: readonly string[]): string {
-  return `{"syncId":${JSON.stringify(data.syncId)},"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)},"source":${JSON.stringify(data.source)},"records":[${records.join(',')}]}`;
+  return `{"source":${JSON.stringify(data.source)},"syncId":${JSON.stringify(data.syncId)},"records":[${records.join(',')}],"streamId":${JSON.stringify(data.streamId)},"collectionId":${JSON.stringify(data.collectionId)}}`;
 }
 
 /**
