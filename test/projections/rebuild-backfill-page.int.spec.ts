@@ -97,6 +97,32 @@ describe('backfill pages written in one statement', () => {
       await db.end();
     }
   });
+  it('inserts a page of records none stored yet as the upsert would: each id\'s last version, no tombstone of a record never stored', async () => {
+    const sync = await pausedSync('sk_test_new_page', 4);
+    const ctx = server.app.ctx;
+    const db = new pg.Client({ connectionString: server.database.url });
+    await db.connect();
+    try {
+      // migration 0039: none of the page's ids is stored, so its records are inserted plainly
+      expect(await appendBackfillPages(ctx, [sync.page([object('cus_a', { id: 'cus_a', v: 1 }), object('cus_b'), object('cus_gone', { id: 'cus_gone' }, true), object('cus_a', { id: 'cus_a', v: 2 })], 'cus_a')], false)).toBe(2);
+      const stored = await db.query<{ upstream_id: string; data: Record<string, unknown>; deleted: boolean; first: boolean }>(
+        'SELECT upstream_id, data, deleted, first_idx = updated_idx AS first FROM records WHERE sync_id = $1 ORDER BY updated_idx',
+        [sync.id],
+      );
+      expect(stored.rows).toEqual([
+        { upstream_id: 'cus_b', data: { id: 'cus_b' }, deleted: false, first: true },
+        { upstream_id: 'cus_a', data: { id: 'cus_a', v: 2 }, deleted: false, first: true },
+      ]);
+      // the next page holds a stored id: the upsert, as before
+      expect(await appendBackfillPages(ctx, [sync.page([object('cus_c'), object('cus_b', { id: 'cus_b', n: 1 })], 'cus_c')], false)).toBe(2);
+      const written = await dumpReadModels(db);
+      await rebuildReadModels(ctx.pool, readModelProjections);
+      expect(await dumpReadModels(db)).toEqual(written);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('writes several pages in one statement, each with its event and checkpoint, or none of them', async () => {
     const sync = await pausedSync('sk_test_pages', 7);
     const { generation, page } = sync;
