@@ -7,28 +7,51 @@ import { BENCH_TOKEN } from './support/processes.ts';
 
 const WORKERS = 4;
 const BATCH = 100;
+/** Each side is measured this many times, alternating, and its median reported (see benchConsume). */
+const ROUNDS = 3;
 
 export interface ConsumeResult {
   messages: number;
   messagesPerSecond: number;
   baselineMessagesPerSecond: number;
+  /** Every round's figures, in the order measured. */
+  rounds: { messagesPerSecond: number; baselineMessagesPerSecond: number }[];
 }
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * 4 workers drain an HTTP consumer over every record of `syncId` with `/next` (batch 100) + `/ack`.
  * Baseline: nats.js JetStream pull consumer, 4 workers fetching 100 at a time and acking the same
  * number of messages with the same payload size, on the local nats-server.
+ *
+ * Both are measured ROUNDS times, alternating (a new consumer each round), and each side's
+ * median is the figure: on a shared 2-core VM one sample of the JetStream baseline moved by up to
+ * 2× between runs minutes apart (docs/BENCHMARKS.md), which a single pair turned into the ratio.
  */
 export async function benchConsume(server: ChildServer, syncId: string, expected: number, natsUrl: string): Promise<ConsumeResult> {
   const api = restClient(server.url, BENCH_TOKEN);
-  const consumer = await api.post('/v1/http-consumers', { name: `bench-${randomUUID().slice(0, 8)}`, sync_id: syncId });
-  if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
-  const sample = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: 1 });
-  await api.post(`/v1/http-consumers/${consumer.body.id}/nack`, { ack_tokens: [sample.body[0].ack_token] });
-  const payload = JSON.stringify(sample.body[0].record);
-
-  const { delivered, seconds } = await drainHttpConsumer([server.url], BENCH_TOKEN, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
-  return { messages: delivered, messagesPerSecond: delivered / seconds, baselineMessagesPerSecond: await baselineJetStream(natsUrl, expected, payload) };
+  let payload: string | null = null;
+  const rounds: ConsumeResult['rounds'] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const consumer = await api.post('/v1/http-consumers', { name: `bench-${randomUUID().slice(0, 8)}`, sync_id: syncId });
+    if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
+    if (payload === null) {
+      const sample = await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: 1 });
+      await api.post(`/v1/http-consumers/${consumer.body.id}/nack`, { ack_tokens: [sample.body[0].ack_token] });
+      payload = JSON.stringify(sample.body[0].record);
+    }
+    const { delivered, seconds } = await drainHttpConsumer([server.url], BENCH_TOKEN, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
+    if (delivered < expected) throw new Error(`consume round ${round}: ${delivered} of ${expected} delivered`);
+    rounds.push({ messagesPerSecond: delivered / seconds, baselineMessagesPerSecond: await baselineJetStream(natsUrl, expected, payload) });
+    await api.delete(`/v1/http-consumers/${consumer.body.id}`);
+  }
+  return {
+    messages: expected,
+    messagesPerSecond: median(rounds.map((r) => r.messagesPerSecond)),
+    baselineMessagesPerSecond: median(rounds.map((r) => r.baselineMessagesPerSecond)),
+    rounds,
+  };
 }
 
 async function baselineJetStream(natsUrl: string, count: number, payload: string): Promise<number> {

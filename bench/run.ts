@@ -82,11 +82,11 @@ async function main() {
       });
       rows.push({ figure: `server peak RSS during the ${fmt(size)} backfill (MB)`, syncline: fmt(ingest.peakRssMb), baseline: '-', ratio: '-', target: '≤ 300 at 1M' });
       if (only.has('consume')) {
-        log(`consume: 4 workers, /next batch 100 + /ack over ${fmt(size)} records`);
+        log(`consume: 4 workers, /next batch 100 + /ack over ${fmt(size)} records, 3 rounds alternating with the baseline`);
         const consume = await benchConsume(server, ingest.syncId, size, natsUrl);
         results.consume = consume;
         rows.push({
-          figure: `consume ${fmt(size)} (msgs/s, 4 workers)`,
+          figure: `consume ${fmt(size)} (msgs/s, 4 workers, median of 3)`,
           syncline: fmt(consume.messagesPerSecond),
           baseline: `${fmt(consume.baselineMessagesPerSecond)} (JetStream pull)`,
           ratio: fmt(consume.messagesPerSecond / consume.baselineMessagesPerSecond, 2),
