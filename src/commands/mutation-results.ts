@@ -1,9 +1,10 @@
 import type { MutationItemError, MutationRecord } from '../domain/mutations/events.ts';
 import type { Sync } from '../generated/prisma/client.ts';
-import { presentRecord } from '../queries/records.ts';
+import type { RecordRow } from '../consumers/delivery.ts';
+import { presentRecordRow } from '../queries/records.ts';
 import { UpstreamAuthError, UpstreamRequestError, type UpstreamObject } from '../sync/providers/provider.ts';
 import type { AppContext } from './context.ts';
-import { appendRecords } from './records.ts';
+import { appendRecords, storedRecordsSql } from './records.ts';
 
 /**
  * Puts what the provider answered to a write into the stream at once (source `mutation`) and
@@ -11,15 +12,14 @@ import { appendRecords } from './records.ts';
  * brings, so the poll adds no second change.
  */
 export async function recordMutationResult(ctx: AppContext, sync: Sync, collectionId: string, object: UpstreamObject): Promise<MutationRecord> {
-  const key = { syncId_collectionId_upstreamId: { syncId: sync.id, collectionId, upstreamId: object.upstreamId } };
-  const stored = await ctx.prisma.record.findUnique({ where: key });
+  const stored = await storedRecord(ctx, sync.id, collectionId, object.upstreamId);
   // A delete retried after its tombstone reached the stream: nothing new happened upstream.
   const alreadyTombstoned = object.deleted && stored?.deleted === true;
   if (!alreadyTombstoned) {
     await appendRecords(ctx, { syncId: sync.id, streamId: sync.streamId, collectionId, source: 'mutation', objects: [object] });
   }
-  const current = alreadyTombstoned ? stored : await ctx.prisma.record.findUnique({ where: key });
-  if (current) return presentRecord(current);
+  const current = alreadyTombstoned ? stored : await storedRecord(ctx, sync.id, collectionId, object.upstreamId);
+  if (current) return presentRecordRow(current);
   // A delete of an object the stream never held leaves no version in it.
   return {
     sync_id: sync.id,
@@ -31,6 +31,16 @@ export async function recordMutationResult(ctx: AppContext, sync: Sync, collecti
     deleted: object.deleted,
     data: object.data,
   };
+}
+
+/** The stored record, looked up by its primary key whatever the statistics know of the sync (storedRecordsSql). */
+async function storedRecord(ctx: AppContext, syncId: string, collectionId: string, upstreamId: string): Promise<RecordRow | null> {
+  const { rows } = await ctx.pool.query<RecordRow>(storedRecordsSql('sync_id, collection_id, updated_idx, data, deleted, upstream_created_at, upstream_updated_at'), [
+    syncId,
+    collectionId,
+    [upstreamId],
+  ]);
+  return rows[0] ?? null;
 }
 
 /** A provider failure as an item's error. */
