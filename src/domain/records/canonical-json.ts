@@ -41,7 +41,7 @@ export function canonicalJson(value: unknown): string {
 type Text = string | readonly [canonical: string, jsonb: string];
 
 const MAX_DEPTH = 200;
-const TOO_DEEP = new Error('canonicalJson: too deep');
+const TOO_DEEP = new Error('dataTexts: too deep');
 
 /** One object shape: its keys as listed, each one's JSON with its colon, and both orders of them (indexes). */
 interface Shape {
