@@ -68,6 +68,7 @@ export async function startApp(
 
   const { prisma, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE, logger);
   const ctx: AppContext = {
+    config,
     eventStore,
     prisma,
     pool,

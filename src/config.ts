@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/** `true`/`1`/`yes` and `false`/`0`/`no`/empty, as environment variables spell booleans. */
+const booleanEnv = z
+  .string()
+  .transform((value, context) => {
+    const normalized = value.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(normalized)) return true;
+    if (['false', '0', 'no', ''].includes(normalized)) return false;
+    context.addIssue({ code: 'custom', message: 'expected true or false' });
+    return z.NEVER;
+  })
+  .or(z.boolean());
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(7376),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -14,6 +26,31 @@ const envSchema = z.object({
   SYNCLINE_INSTANCE_ID: z.string().min(1).max(200).optional(),
   /** A sync lease not renewed for this long is taken over by another instance (docs/DEPLOY.md). */
   SYNCLINE_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+
+  // Hardening (docs/SECURITY.md): every limit below has a default an operator can change.
+  /** CIDRs and host names that outbound connections may reach although loopback, private, link-local or unique-local. */
+  SYNCLINE_EGRESS_ALLOW: z.string().default(''),
+  /** `/metrics` without a token; refused by default when the server listens beyond loopback. */
+  SYNCLINE_METRICS_PUBLIC: booleanEnv.default(false),
+  /** Largest upstream answer body read, in bytes (streamed; a larger answer fails the sync step). */
+  SYNCLINE_MAX_UPSTREAM_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  /** Byte budget of one answer page (records over REST and GraphQL): a page ends early when it reaches it. */
+  SYNCLINE_MAX_ANSWER_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** GraphQL document limits (GraphQL Armor), for every caller. */
+  SYNCLINE_GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5_000),
+  SYNCLINE_GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+  SYNCLINE_GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).default(12),
+  SYNCLINE_GRAPHQL_MAX_COST: z.coerce.number().int().min(100).default(20_000),
+  /** Per-account quotas. */
+  SYNCLINE_MAX_SYNCS_PER_ACCOUNT: z.coerce.number().int().min(0).default(100),
+  SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT: z.coerce.number().int().min(0).default(100),
+  SYNCLINE_MIN_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
+  /** API requests per second per account (token bucket; burst = 2 s worth); over it: 429 with Retry-After. */
+  SYNCLINE_API_REQUESTS_PER_SECOND: z.coerce.number().positive().default(100),
+  /** Failed authentications per minute per client address before 429. */
+  SYNCLINE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** A sync whose step crashed the process this many times in a row is put in `error` instead of restarted. */
+  SYNCLINE_SYNC_CRASH_LIMIT: z.coerce.number().int().min(1).default(3),
 });
 
 export type Config = z.infer<typeof envSchema>;

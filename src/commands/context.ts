@@ -6,10 +6,13 @@ import type { StreamWriteLock } from '../db/stream-write-lock.ts';
 import type { TableStatistics } from '../db/table-statistics.ts';
 import type { LiveBus } from '../live/live-bus.ts';
 import type { HistoryRecorder } from '../consumers/history-recorder.ts';
+import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
 /** What command handlers and queries need: passed in, never taken from globals. */
 export interface AppContext {
+  /** The configuration parsed at start (limits, egress policy). */
+  config: Config;
   eventStore: PostgresEventStore;
   prisma: PrismaClient;
   pool: pg.Pool;

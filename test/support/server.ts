@@ -5,6 +5,8 @@ import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export const ROOT_TOKEN = 'syn_test_root_token_0123456789';
+/** What tests allow outbound connections to reach: loopback only, as DESIGN §9 says. */
+export const TEST_EGRESS_ALLOW = '127.0.0.0/8,::1/128,localhost';
 export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface TestServer {
@@ -32,6 +34,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     SYNCLINE_API_TOKEN: ROOT_TOKEN,
     SYNCLINE_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'debug',
+    // Tests and emulators listen on loopback only; the egress policy refuses it unless allowed (DESIGN §9).
+    SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
     ...env,
   });
   const app = await startApp(config, createLogger(config.LOG_LEVEL, sink), options);
