@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validateEgressAllow } from './net/egress-policy.ts';
 
 /** `true`/`1`/`yes` and `false`/`0`/`no`/empty, as environment variables spell booleans. */
 const booleanEnv = z
@@ -29,7 +30,16 @@ const envSchema = z.object({
 
   // Hardening (docs/SECURITY.md): every limit below has a default an operator can change.
   /** CIDRs and host names that outbound connections may reach although loopback, private, link-local or unique-local. */
-  SYNCLINE_EGRESS_ALLOW: z.string().default(''),
+  SYNCLINE_EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((value, context) => {
+      try {
+        validateEgressAllow(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   /** `/metrics` without a token; refused by default when the server listens beyond loopback. */
   SYNCLINE_METRICS_PUBLIC: booleanEnv.default(false),
   /** Largest upstream answer body read, in bytes (streamed; a larger answer fails the sync step). */

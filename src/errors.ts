@@ -63,3 +63,19 @@ export class PayloadTooLargeError extends AppError {
     super('payload_too_large', `request body exceeds ${limit} bytes`, 413);
   }
 }
+
+/**
+ * An outbound connection the egress policy refuses (src/net/egress-policy.ts): the host is, or
+ * resolves to, a loopback, private, link-local… address that SYNCLINE_EGRESS_ALLOW does not allow.
+ * The message names the host and the kind of address, never what the name resolved to.
+ */
+export class EgressRefusedError extends UnprocessableError {
+  constructor(
+    readonly host: string,
+    readonly range: string,
+    /** For the server's logs only. */
+    readonly address: string,
+  ) {
+    super('egress_refused', `the egress policy refused a connection to ${host}: it is or resolves to a ${range} address (an operator may allow it with SYNCLINE_EGRESS_ALLOW)`);
+  }
+}

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FROM_BUILD, randomPort, spawnServer, stopServer, type ChildServer } from '../../test/support/child-server.ts';
+import { FROM_BUILD, LOOPBACK_EGRESS_ALLOW, randomPort, spawnServer, stopServer, type ChildServer } from '../../test/support/child-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -13,7 +13,8 @@ export function startServer(databaseUrl: string): Promise<ChildServer> {
   // BENCH_CPU_PROF_DIR=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
   return spawnServer(
-    { DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn' },
+    // The emulators listen on loopback: the egress policy must allow it.
+    { DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn', SYNCLINE_EGRESS_ALLOW: LOOPBACK_EGRESS_ALLOW },
     randomPort(),
     [...profile, ...FROM_BUILD],
   );

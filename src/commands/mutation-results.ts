@@ -2,6 +2,7 @@ import type { MutationItemError, MutationRecord } from '../domain/mutations/even
 import type { Sync } from '../generated/prisma/client.ts';
 import type { RecordRow } from '../consumers/delivery.ts';
 import { presentRecordRow } from '../queries/records.ts';
+import { EgressRefusedError } from '../errors.ts';
 import { UpstreamAuthError, UpstreamRequestError, type UpstreamObject } from '../sync/providers/provider.ts';
 import type { AppContext } from './context.ts';
 import { appendRecords, storedRecordsSql } from './records.ts';
@@ -45,6 +46,7 @@ async function storedRecord(ctx: AppContext, syncId: string, collectionId: strin
 
 /** A provider failure as an item's error. */
 export function toItemError(error: unknown): MutationItemError {
+  if (error instanceof EgressRefusedError) return { code: error.code, message: error.message, upstreamStatus: null };
   if (error instanceof UpstreamAuthError) return { code: 'upstream_auth_failed', message: error.message, upstreamStatus: error.status };
   if (error instanceof UpstreamRequestError) return { code: error.code, message: error.message, upstreamStatus: error.status };
   return { code: 'upstream_error', message: error instanceof Error ? error.message : String(error), upstreamStatus: null };

@@ -6,6 +6,7 @@ import type { NatsConsumerSettings, NatsSecrets, NatsServerSettings } from '../d
 import { ConflictError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { SUBJECT_PREFIX_PATTERN } from '../projections/nats-subject.ts';
+import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from './context.ts';
 import { commandHandler } from './handle.ts';
 
@@ -167,6 +168,7 @@ async function assertNameFree(ctx: AppContext, principal: Principal, name: strin
 }
 
 export async function createNatsConsumer(ctx: AppContext, principal: Principal, input: CreateNatsConsumerInput): Promise<string> {
+  egressPolicy(ctx.config).checkLiteral(input.nats.host); // a refused address literal: 422 now rather than an error later
   const streamId = await resolveStream(ctx, principal, input);
   await assertNameFree(ctx, principal, input.name);
   const settings = toSettings(ctx, { name: input.name, syncId: input.sync_id ?? null, subjectPrefix: input.subject_prefix, nats: input.nats });
@@ -188,6 +190,7 @@ export async function updateNatsConsumer(ctx: AppContext, principal: Principal, 
   if (patch.name && patch.name !== current.name) await assertNameFree(ctx, principal, patch.name);
   const stored = openNatsSecrets(ctx, current);
   const given = patch.nats ?? {};
+  if (given.host !== undefined) egressPolicy(ctx.config).checkLiteral(given.host);
   const nats: NatsConnectionInput = {
     host: given.host ?? current.natsHost,
     port: given.port ?? current.natsPort,

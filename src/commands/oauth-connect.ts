@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
-import { BadRequestError, UnprocessableError } from '../errors.ts';
+import { BadRequestError, EgressRefusedError, UnprocessableError } from '../errors.ts';
+import { egressFetch } from '../net/egress-fetch.ts';
 import { UpstreamAuthError, UpstreamRequestError, type Provider, type ProviderOAuth } from '../sync/providers/provider.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
 import type { AppContext, Principal } from './context.ts';
 import { addCredential, recordRefreshedTokens } from './credentials.ts';
+import { useOAuthState } from './oauth-states.ts';
 
 /** How long a person has to answer the provider's consent page. */
 const STATE_TTL_MS = 15 * 60_000;
@@ -43,6 +45,8 @@ export const callbackInput = z
 
 /** What the sealed `state` carries from the authorize step to the callback (tamper-proof: AES-GCM). */
 const pendingConnect = z.object({
+  /** Makes the state single-use (oauth-states.ts). */
+  nonce: z.string().uuid(),
   provider: z.string(),
   accountId: z.string(),
   tokenId: z.string(),
@@ -76,6 +80,7 @@ export async function startOAuthConnect(ctx: AppContext, principal: Principal, p
   const expiresAt = ctx.now().getTime() + STATE_TTL_MS;
   const state = ctx.secretBox.seal(
     JSON.stringify({
+      nonce: ctx.newId(),
       provider: provider.name,
       accountId: principal.accountId,
       tokenId: principal.tokenId,
@@ -112,6 +117,10 @@ function openState(ctx: AppContext, providerName: string, sealed: string): z.inf
 export async function completeOAuthConnect(ctx: AppContext, providerName: string, input: z.infer<typeof callbackInput>) {
   const { provider, oauth } = providerOAuth(providerName);
   const pending = openState(ctx, provider.name, input.state);
+  // Before anything is sent: a replayed state never makes the token request (with the client secret) again.
+  if (!(await useOAuthState(ctx, pending.nonce, new Date(pending.expiresAt)))) {
+    throw new BadRequestError('oauth_state_used', 'this OAuth state was used already: start the connect flow again');
+  }
   if (input.error) throw new BadRequestError('oauth_denied', `${provider.displayName} refused the connection: ${input.error_description ?? input.error}`);
   if (!input.code) throw new BadRequestError('oauth_code_missing', 'the callback carries no authorization code');
   const app = await accountOAuthApp(ctx, pending.accountId, pending.oauthAppId, provider);
@@ -122,9 +131,10 @@ export async function completeOAuthConnect(ctx: AppContext, providerName: string
       clientId: app.clientId,
       clientSecret: ctx.secretBox.open(app.clientSecretEncrypted),
       apiBaseUrl: pending.apiBaseUrl,
-      fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS) }),
+      fetch: (url, init) => egressFetch(ctx.config)(url, { ...init, signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS) }),
     });
   } catch (error) {
+    if (error instanceof EgressRefusedError) throw error;
     if (error instanceof UpstreamAuthError || error instanceof UpstreamRequestError) {
       throw new UnprocessableError('oauth_exchange_failed', `${provider.displayName} refused the authorization code: ${error.message}`);
     }

@@ -8,6 +8,7 @@
 
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { egressPolicy } from '../net/egress-policy.ts';
 import { emulators } from './registry.ts';
 
 const PROVIDERS = emulators.map((e) => e.name);
@@ -102,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
 
   logger.info({ objects, ms: Math.round(performance.now() - started) }, 'seeded');
   for (const line of emulator.instructions()) console.log(line);
+  const hint = egressHint(values.host ?? '127.0.0.1');
+  if (hint) console.log(hint);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
@@ -115,6 +118,14 @@ async function main(argv: string[]): Promise<number> {
   });
   await emulator.close();
   return 0;
+}
+
+/** The emulator listens where a server's egress policy refuses by default (docs/EGRESS.md): say how to allow it. */
+function egressHint(host: string): string | null {
+  const reached = host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host;
+  if (egressPolicy({ SYNCLINE_EGRESS_ALLOW: '' }).refusal(reached) === null) return null;
+  const allow = reached.startsWith('127.') || reached === '::1' ? '127.0.0.0/8,::1/128,localhost' : reached;
+  return `note: start the Syncline server with SYNCLINE_EGRESS_ALLOW=${allow} to let it reach this emulator (docs/EGRESS.md)`;
 }
 
 main(process.argv.slice(2)).then(

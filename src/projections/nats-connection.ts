@@ -1,4 +1,5 @@
 import { ErrorCode, jwtAuthenticator, NatsError, nkeyAuthenticator, type ConnectionOptions } from 'nats';
+import { EgressRefusedError } from '../errors.ts';
 import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import type { NatsConnectionState } from './nats-runtime.ts';
@@ -55,6 +56,7 @@ const unquoted = (message: string) => message.replace(/^'(.*)'$/, '$1');
 /** A readable explanation of a connect or publish failure. */
 export function describeFailure(error: unknown, where: { server: string; subject?: string; subjectPrefix: string }): FailureDescription {
   if (!(error instanceof Error)) return { message: String(error), state: 'error', dropConnection: true };
+  if (error instanceof EgressRefusedError) return { message: error.message, state: 'error', dropConnection: true };
   const code = error instanceof NatsError ? error.code : '';
   const apiError = error instanceof NatsError ? error.api_error : undefined;
   if (apiError) {

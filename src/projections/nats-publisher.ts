@@ -6,6 +6,8 @@ import { openNatsSecrets } from '../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import { connectionOptions, describeFailure, serverAddress, type FailureDescription } from './nats-connection.ts';
+import { pinnedServerOptions } from './nats-egress.ts';
+import { egressPolicy } from '../net/egress-policy.ts';
 import { readRecordsAfter, toRecordMessage, type RecordMessage } from './nats-record-batch.ts';
 import { NatsRuntimeStore, type NatsConnectionState } from './nats-runtime.ts';
 
@@ -162,7 +164,8 @@ export class NatsPublisher {
 
   /** Connecting may take the whole connect timeout: stopping does not wait for it. */
   private async connectUnlessStopped(): Promise<NatsConnection> {
-    const attempt = connect(connectionOptions(this.consumer, openNatsSecrets(this.ctx, this.consumer)));
+    const options = connectionOptions(this.consumer, openNatsSecrets(this.ctx, this.consumer));
+    const attempt = pinnedServerOptions(egressPolicy(this.ctx.config), this.consumer, options.tls).then((pinned) => connect({ ...options, ...pinned }));
     let onAbort = () => {};
     const stopped = new Promise<null>((resolve) => {
       onAbort = () => resolve(null);

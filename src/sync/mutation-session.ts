@@ -2,6 +2,7 @@ import type { AppContext } from '../commands/context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync } from '../generated/prisma/client.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
+import { egressFetch } from '../net/egress-fetch.ts';
 import type { ProviderCredential, ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 import { oauthTokenSource } from './oauth/token-source.ts';
@@ -18,6 +19,7 @@ export function openMutationSession(ctx: AppContext, sync: Sync, credential: Pro
   const provider = requireProvider(sync.provider);
   const fetch = createUpstreamFetch({
     limiter: rateLimiters.forSync(sync.id, sync.rateLimit as RateLimit, ctx.pool),
+    fetch: egressFetch(ctx.config),
     ...(provider.isRateLimited ? { isRateLimited: provider.isRateLimited } : {}),
     ...(provider.quotaPauseMs ? { quotaPauseMs: provider.quotaPauseMs } : {}),
     // Writes are never abandoned half-way: an aborted write leaves the caller unsure whether it happened.

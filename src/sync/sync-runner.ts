@@ -10,6 +10,8 @@ import { withCollectionLock } from './collection-locks.ts';
 import { BackfillScan, type ScanTarget } from './backfill-scan.ts';
 import { PageReadAhead } from './page-read-ahead.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
+import { egressFetch } from '../net/egress-fetch.ts';
+import { EgressRefusedError } from '../errors.ts';
 import { loadProviderCredential } from './provider-credential.ts';
 import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
@@ -79,6 +81,7 @@ export class SyncRunner {
     this.flushed = { requests: requestsMade, waitMs, retries: 0 };
     const fetch = createUpstreamFetch({
       limiter: this.limiter,
+      fetch: egressFetch(ctx.config),
       ...(this.provider.isRateLimited ? { isRateLimited: this.provider.isRateLimited } : {}),
       ...(this.provider.quotaPauseMs ? { quotaPauseMs: this.provider.quotaPauseMs } : {}),
       signal: this.abort.signal,
@@ -211,7 +214,7 @@ export class SyncRunner {
         attempt++;
         const delay = Math.min(MAX_ERROR_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
         this.ctx.logger.warn({ syncId: this.sync.id, collectionId, err: error, retryInMs: Math.round(delay) }, 'sync step failed');
-        await this.fail('upstream_error', (error as Error).message, collectionId).catch(() => undefined);
+        await this.fail(error instanceof EgressRefusedError ? error.code : 'upstream_error', (error as Error).message, collectionId).catch(() => undefined);
         await this.pause(delay);
       }
     }

@@ -126,12 +126,19 @@ describe('OAuth connect flow', () => {
     const wrongProvider = await fetch(`${server.url}/v1/oauth/salesforce/callback?code=abc&state=${encodeURIComponent(started.body.state)}`);
     expect([400, 422]).toContain(wrongProvider.status);
 
-    const consentPage = await fetch(started.body.authorize_url, { redirect: 'manual' });
+    // States are single-use: the denied one is spent, and a replayed callback makes no second token request.
+    const deniedAgain = await fetch(`${callbackUrl}?code=abc&state=${encodeURIComponent(started.body.state)}`);
+    expect(deniedAgain.status).toBe(400);
+    expect((await deniedAgain.json()).error.code).toBe('oauth_state_used');
+    const fresh = await authorize();
+    const consentPage = await fetch(fresh.body.authorize_url, { redirect: 'manual' });
     const back = consentPage.headers.get('location')!;
     expect((await fetch(back, { redirect: 'manual' })).status).toBe(201);
+    const grants = emulator.authorizationCodeGrants;
     const reused = await fetch(back, { redirect: 'manual' });
-    expect(reused.status).toBe(422);
-    expect((await reused.json()).error.code).toBe('oauth_exchange_failed');
+    expect(reused.status).toBe(400);
+    expect((await reused.json()).error.code).toBe('oauth_state_used');
+    expect(emulator.authorizationCodeGrants).toBe(grants);
 
     const stripeApp = await api.post('/v1/oauth-apps', { provider: 'stripe', client_id: 'ca_1', client_secret: 'sk_x' });
     const mismatched = await api.get(`/v1/oauth/hubspot/authorize?${new URLSearchParams({ oauth_app_id: stripeApp.body.id, redirect_uri: callbackUrl })}`);

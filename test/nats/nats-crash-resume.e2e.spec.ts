@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addStream, connectNats, createSeedableSync, deleteStream, readStream, SHARED_NATS, streamMessageCount, uniqueName } from '../support/nats.ts';
 import { allRecords } from '../support/records.ts';
 import { seedRecords } from '../support/seed-records.ts';
-import { ROOT_TOKEN, TEST_SECRET_KEY } from '../support/server.ts';
+import { ROOT_TOKEN, TEST_EGRESS_ALLOW, TEST_SECRET_KEY } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
 const RECORDS = 20_000;
@@ -18,7 +18,7 @@ const env = (database: TestDatabase) => ({ DATABASE_URL: database.url, SYNCLINE_
 
 /** Writes the records with a short-lived in-process app on the child's database (there is no REST write for records). */
 async function seedDatabase(database: TestDatabase): Promise<{ syncId: string; streamId: string }> {
-  const app = await startApp(loadConfig({ ...env(database), PORT: '0', LOG_LEVEL: 'silent' }), createLogger('silent'), { disableSyncs: true });
+  const app = await startApp(loadConfig({ ...env(database), PORT: '0', LOG_LEVEL: 'silent', SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW }), createLogger('silent'), { disableSyncs: true });
   try {
     const api = restClient(app.url, ROOT_TOKEN);
     const sync = await createSeedableSync(api);

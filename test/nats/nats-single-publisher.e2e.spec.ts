@@ -8,7 +8,7 @@ import { restClient } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addStream, connectNats, createSeedableSync, deleteStream, readStream, SHARED_NATS, uniqueName } from '../support/nats.ts';
 import { seedRecords } from '../support/seed-records.ts';
-import { ROOT_TOKEN, TEST_SECRET_KEY } from '../support/server.ts';
+import { ROOT_TOKEN, TEST_EGRESS_ALLOW, TEST_SECRET_KEY } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
 interface Process {
@@ -25,7 +25,7 @@ async function startProcess(database: TestDatabase): Promise<Process> {
       done();
     },
   });
-  const config = loadConfig({ PORT: '0', DATABASE_URL: database.url, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'info' });
+  const config = loadConfig({ PORT: '0', DATABASE_URL: database.url, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'info', SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW });
   return { app: await startApp(config, createLogger(config.LOG_LEVEL, sink), { disableSyncs: true }), logLines };
 }
 

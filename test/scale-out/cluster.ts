@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { randomPort, spawnServer, stopServer, type ChildServer } from '../support/child-server.ts';
+import { LOOPBACK_EGRESS_ALLOW, randomPort, spawnServer, stopServer, type ChildServer } from '../support/child-server.ts';
 import { ROOT_TOKEN, TEST_SECRET_KEY } from '../support/server.ts';
 
 export interface Instance {
@@ -32,7 +32,7 @@ export class Cluster {
   async add(port = randomPort()): Promise<Instance> {
     const id = `instance-${port}`;
     const server = await spawnServer(
-      { DATABASE_URL: this.databaseUrl, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, SYNCLINE_INSTANCE_ID: id, ...this.env },
+      { DATABASE_URL: this.databaseUrl, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, SYNCLINE_INSTANCE_ID: id, SYNCLINE_EGRESS_ALLOW: LOOPBACK_EGRESS_ALLOW, ...this.env },
       port,
     );
     const instance = { id, port, server };

@@ -10,6 +10,9 @@ export interface ChildServer {
   output(): string;
 }
 
+/** What child servers may reach although loopback: the emulators and fakes tests start (DESIGN §9). */
+export const LOOPBACK_EGRESS_ALLOW = '127.0.0.0/8,::1/128,localhost';
+
 /** A port unlikely to be taken, for child servers that must keep their address across restarts. */
 export function randomPort(): number {
   return 17000 + Math.floor(Math.random() * 8000);
@@ -25,7 +28,7 @@ export const FROM_BUILD = ['--enable-source-maps', '--max-old-space-size=192', '
  * environment (an `undefined` value removes a variable) and waits for `/healthz`.
  */
 export async function spawnServer(env: Record<string, string | undefined>, port: number, nodeArgs: string[] = FROM_SOURCE): Promise<ChildServer> {
-  const childEnv: NodeJS.ProcessEnv = { SYNCLINE_EGRESS_ALLOW: '127.0.0.0/8,::1/128,localhost', ...process.env, PORT: String(port), LOG_LEVEL: 'info' };
+  const childEnv: NodeJS.ProcessEnv = { SYNCLINE_EGRESS_ALLOW: LOOPBACK_EGRESS_ALLOW, ...process.env, PORT: String(port), LOG_LEVEL: 'info' };
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[key];
     else childEnv[key] = value;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EgressRefusedError } from '../../errors.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export type UpstreamFetchEvent =
@@ -96,7 +97,8 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
         release();
         const error = !requestSignal.aborted && attemptSignal.aborted ? new UpstreamTimeoutError(url, attemptTimeoutMs) : thrown;
         failures++;
-        if (requestSignal.aborted || !retryable || failures >= maxAttempts) throw error;
+        // A refused address stays refused: no retry.
+        if (requestSignal.aborted || !retryable || failures >= maxAttempts || error instanceof EgressRefusedError) throw error;
         const waitMs = backoff(failures);
         onEvent({ type: 'retry', reason: (error as Error).message, attempt: failures, waitMs, url });
         await sleep(waitMs, undefined, { signal: requestSignal });

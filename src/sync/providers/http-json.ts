@@ -24,12 +24,25 @@ export interface JsonAnswer<T> {
   body: T;
 }
 
-/** How a provider reads its error bodies: a message and a machine-readable code. */
+/**
+ * How a provider reads its error bodies: a message and a machine-readable code. `body` is the
+ * parsed JSON object or array, or undefined: an answer that is not structured JSON (an HTML page,
+ * a proxy's or an internal service's text) is never read, so none of it reaches a tenant.
+ */
 export type ErrorReader = (status: number, body: unknown) => { message: string; code: string };
+
+/** The most of a provider's own error message (and code) that reaches a sync's `last_error` or an answer. */
+export const MAX_UPSTREAM_MESSAGE_CHARS = 500;
+const MAX_UPSTREAM_CODE_CHARS = 100;
+
+/** An upstream's error text, cut to `max` characters. */
+export function boundedUpstreamText(text: string, max = MAX_UPSTREAM_MESSAGE_CHARS): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 
 const defaultErrorReader: ErrorReader = (status, body) => {
   const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  const message = typeof object.message === 'string' ? object.message : typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`;
+  const message = typeof object.message === 'string' ? object.message : `HTTP ${status}`;
   const code = typeof object.error === 'string' ? object.error : typeof object.code === 'string' ? object.code : `http_${status}`;
   return { message, code };
 };
@@ -57,7 +70,10 @@ export async function requestJson<T>(fetch: typeof globalThis.fetch, request: Js
     }
   }
   if (!response.ok) {
-    const { message, code } = readError(response.status, parsed);
+    const structured = parsed !== null && typeof parsed === 'object' ? parsed : undefined;
+    const read = readError(response.status, structured);
+    const message = boundedUpstreamText(read.message);
+    const code = boundedUpstreamText(read.code, MAX_UPSTREAM_CODE_CHARS);
     if (response.status === 401 || response.status === 403) throw new UpstreamAuthError(message, response.status);
     throw new UpstreamRequestError(message, response.status, code);
   }

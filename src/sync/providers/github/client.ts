@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { UpstreamAuthError, UpstreamRequestError, type ProviderContext } from '../provider.ts';
-import { nextLink } from '../http-json.ts';
+import { boundedUpstreamText, nextLink } from '../http-json.ts';
 
 export const DEFAULT_API_BASE_URL = 'https://api.github.com';
 
@@ -53,8 +53,9 @@ export async function callGitHub<T>(call: () => Promise<T>): Promise<T> {
     if (!isRequestError(error)) throw error;
     // Network failures come back as a RequestError without an answer: the original error says more.
     if (!error.response) throw error.cause instanceof Error ? error.cause : error;
+    // GitHub's own `message` field only: Octokit's error message is the whole body when it is not JSON.
     const body = error.response.data;
-    const message = body && typeof body === 'object' && typeof (body as GitHubObject).message === 'string' ? ((body as GitHubObject).message as string) : error.message;
+    const message = body && typeof body === 'object' && typeof (body as GitHubObject).message === 'string' ? boundedUpstreamText((body as GitHubObject).message as string) : `HTTP ${error.status}`;
     if (error.status === 401) throw new UpstreamAuthError(message, 401);
     throw new UpstreamRequestError(message, error.status, `http_${error.status}`);
   }

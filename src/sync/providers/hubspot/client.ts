@@ -8,7 +8,7 @@ export const HUBSPOT_API_BASE_URL = 'https://api.hubapi.com';
 export const readHubSpotError: ErrorReader = (status, body) => {
   const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const text = (key: string) => (typeof object[key] === 'string' && object[key] !== '' ? (object[key] as string) : undefined);
-  const message = text('message') ?? (typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`);
+  const message = text('message') ?? `HTTP ${status}`;
   const correlation = text('correlationId');
   const code = text('category') ?? text('errorType') ?? (text('status') !== 'error' ? text('status') : undefined) ?? `http_${status}`;
   return { message: correlation ? `${message} (correlationId ${correlation})` : message, code };

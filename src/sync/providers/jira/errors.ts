@@ -19,6 +19,6 @@ export const readJiraError: ErrorReader = (status, body) => {
   const messages = Array.isArray(object.errorMessages) ? object.errorMessages.map(String) : [];
   const fieldErrors = object.errors && typeof object.errors === 'object' ? Object.entries(object.errors as Record<string, unknown>).map(([field, message]) => `${field}: ${String(message)}`) : [];
   const parts = [...messages, ...fieldErrors];
-  const message = parts.length > 0 ? parts.join('; ') : typeof object.message === 'string' ? object.message : typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`;
+  const message = parts.length > 0 ? parts.join('; ') : typeof object.message === 'string' ? object.message : `HTTP ${status}`;
   return { message, code: CODES[status] ?? (status >= 500 ? 'upstream_error' : `http_${status}`) };
 };

@@ -19,7 +19,7 @@ const trimBase = (url: string) => url.replace(/\/+$/, '');
 export const readAtlassianOAuthError: ErrorReader = (status, body) => {
   const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const text = (key: string) => (typeof object[key] === 'string' && object[key] !== '' ? (object[key] as string) : undefined);
-  const message = text('error_description') ?? text('message') ?? (typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`);
+  const message = text('error_description') ?? text('message') ?? `HTTP ${status}`;
   return { message, code: text('error') ?? `http_${status}` };
 };
 

@@ -20,7 +20,7 @@ function entries(body: unknown): SalesforceErrorEntry[] {
 /** REST errors: the first entry's code; every entry's message (with the fields it names). */
 export const readSalesforceError: ErrorReader = (status, body) => {
   const list = entries(body);
-  if (list.length === 0) return { message: typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`, code: `http_${status}` };
+  if (list.length === 0) return { message: `HTTP ${status}`, code: `http_${status}` };
   const message = list.map((e) => (e.fields && e.fields.length > 0 ? `${e.message} (${e.fields.join(', ')})` : e.message)).join('; ');
   return { message, code: list[0]!.errorCode };
 };

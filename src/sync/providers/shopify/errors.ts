@@ -28,6 +28,6 @@ function describe(errors: unknown): string | null {
 
 export const readShopifyError: ErrorReader = (status, body) => {
   const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  const message = describe(object.errors) ?? describe(object.error) ?? (typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`);
+  const message = describe(object.errors) ?? describe(object.error) ?? `HTTP ${status}`;
   return { message, code: CODES[status] ?? (status >= 500 ? 'upstream_error' : `http_${status}`) };
 };

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { boundedUpstreamText } from '../http-json.ts';
 import { UpstreamAuthError, UpstreamRequestError, type ProviderContext } from '../provider.ts';
 
 const DEFAULT_API_BASE_URL = 'https://api.stripe.com';
@@ -50,16 +51,16 @@ export async function callStripe<T>(call: () => Promise<T>): Promise<T> {
     return await withoutCallSiteStack(call);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
-      throw new UpstreamAuthError(error.message, error.statusCode ?? 401);
+      throw new UpstreamAuthError(boundedUpstreamText(error.message), error.statusCode ?? 401);
     }
     if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError || error instanceof Stripe.errors.StripeCardError) {
-      throw new UpstreamRequestError(error.message, error.statusCode ?? 400, error.code ?? error.type);
+      throw new UpstreamRequestError(boundedUpstreamText(error.message), error.statusCode ?? 400, error.code ?? error.type);
     }
     // The SDK wraps what the engine's fetch threw (e.g. UpstreamTimeoutError) in a generic connection error: hand on the cause.
     if (error instanceof Stripe.errors.StripeConnectionError && error.detail instanceof Error) throw error.detail;
     // 5xx and 429 answers the engine's fetch already retried: final, with their status.
     if ((error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) && error.statusCode) {
-      throw new UpstreamRequestError(error.message, error.statusCode, error.code ?? error.type);
+      throw new UpstreamRequestError(boundedUpstreamText(error.message), error.statusCode, error.code ?? error.type);
     }
     throw error;
   }

@@ -11,7 +11,8 @@ describe("Zendesk's error bodies", () => {
     });
     expect(readZendeskError(403, { error: { title: 'Forbidden', message: 'You do not have access to this page.' } })).toEqual({ message: 'You do not have access to this page.', code: 'Forbidden' });
     expect(readZendeskError(401, { error: "Couldn't authenticate you" })).toEqual({ message: "Couldn't authenticate you", code: 'unauthorized' });
-    expect(readZendeskError(502, '<html>Bad gateway</html>')).toEqual({ message: '<html>Bad gateway</html>', code: 'upstream_error' });
+    // A body that is not structured JSON is never echoed (an internal service's or a proxy's page).
+    expect(readZendeskError(502, '<html>Bad gateway</html>')).toEqual({ message: 'HTTP 502', code: 'upstream_error' });
   });
 });
 

@@ -24,7 +24,7 @@ function details(value: unknown): string | null {
 
 export const readZendeskError: ErrorReader = (status, body) => {
   const fallbackCode = CODES[status] ?? (status >= 500 ? 'upstream_error' : `http_${status}`);
-  if (!body || typeof body !== 'object') return { message: text(body)?.slice(0, 500) ?? `HTTP ${status}`, code: fallbackCode };
+  if (!body || typeof body !== 'object') return { message: `HTTP ${status}`, code: fallbackCode };
   const object = body as Record<string, unknown>;
   if (object.error && typeof object.error === 'object') {
     const error = object.error as Record<string, unknown>;
