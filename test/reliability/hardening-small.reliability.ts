@@ -120,7 +120,7 @@ describe('hardening: embedded database, secret key, root token, hints, console h
         figures.apiWhileClientHasSessionSettings = answers;
         expect(answers).toEqual([200, 201]);
         // …and the client keeps its own settings in between.
-        expect((await owner.query('SHOW search_path')).rows[0]).toEqual({ search_path: '""' });
+        expect((await owner.query('SHOW search_path')).rows[0]).toEqual({ search_path: '' });
         expect((await owner.query('SHOW default_transaction_read_only')).rows[0]).toEqual({ default_transaction_read_only: 'on' });
       } finally {
         await owner.end();
