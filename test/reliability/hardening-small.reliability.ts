@@ -136,12 +136,12 @@ describe('hardening: embedded database, secret key, root token, hints, console h
   it('a wrong SYNCLINE_SECRET_KEY refuses to start, with or without a stored check value', async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const port = randomPort();
     const env = { DATABASE_URL: database.url, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY };
-    const first = await spawnServer(env, port);
+    const startInProcess = () => startApp(loadConfig({ ...env, PORT: '0', LOG_LEVEL: 'silent', SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW }), createLogger('silent'), { disableSyncs: true });
+    const first = await startInProcess();
     const api = restClient(first.url, ROOT_TOKEN);
     expect((await api.post('/v1/credentials', { kind: 'stripe', access_token: 'sk_test_sealed_with_key_a' })).status).toBe(201);
-    expect(await stopServer(first.child)).toBe(0);
+    await first.close();
 
     const otherKey = Buffer.alloc(32, 9).toString('base64');
     const refused = await refusedStart({ ...env, SYNCLINE_SECRET_KEY: otherKey });
@@ -160,9 +160,9 @@ describe('hardening: embedded database, secret key, root token, hints, console h
     expect(legacy.output).toContain('SYNCLINE_SECRET_KEY');
 
     // The right key still starts, and writes the check value again.
-    const again = await spawnServer(env, port);
+    const again = await startInProcess();
     expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
-    expect(await stopServer(again.child)).toBe(0);
+    await again.close();
   });
 
   it('/readyz fails while the stored check value does not open with the key', async () => {
@@ -242,7 +242,7 @@ describe('hardening: embedded database, secret key, root token, hints, console h
     expect(metricsNeedToken!('0.0.0.0', true)).toBe(false);
 
     // Bound to 127.0.0.1, decided as though HOST reached beyond loopback.
-    const server = await startTestServer({ LOG_LEVEL: 'warn' }, { disableSyncs: true, listenerBeyondLoopback: true } as never);
+    const server = await startTestServer({ LOG_LEVEL: 'warn' }, { disableSyncs: true, listenerBeyondLoopback: true });
     cleanups.push(() => server.stop());
     const anonymous = await fetch(`${server.url}/metrics`);
     await anonymous.arrayBuffer();
