@@ -179,7 +179,7 @@ describe('hardening: embedded database, secret key, root token, hints, console h
   it('a changed SYNCLINE_API_TOKEN revokes the earlier configured one; root tokens made through the API stay', async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const start = async (token: string) => {
+    const start = async (token: string | undefined) => {
       const config = loadConfig({ PORT: '0', DATABASE_URL: database.url, SYNCLINE_API_TOKEN: token, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW });
       return startApp(config, createLogger('silent'), { disableSyncs: true });
     };
@@ -195,6 +195,8 @@ describe('hardening: embedded database, secret key, root token, hints, console h
     expect(await statusWith('syn_first_configured_token_000')).toBe(401);
     expect(await statusWith('syn_second_configured_token_00')).toBe(200);
     expect(await statusWith(made.body.token)).toBe(200);
+    // Going back to the revoked value is refused (it cannot become valid again).
+    await expect(start('syn_first_configured_token_000')).rejects.toThrow(/SYNCLINE_API_TOKEN/);
   });
 
   it('secret hints show nothing of a 9-character secret and at most 4 characters of a 20-character one', async () => {
