@@ -13,6 +13,7 @@ import { createPool } from './db/pool.ts';
 import { allowPreparedStatements } from './db/prepared-statements.ts';
 import { TableStatistics } from './db/table-statistics.ts';
 import { loadSecretBox } from './db/secret-key.ts';
+import { verifySecretKey } from './db/secret-key-check.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -50,6 +51,8 @@ export async function openDatabase(config: Config): Promise<Database> {
 export interface StartOptions {
   /** Run no sync workers (tools and tests that only need the API). */
   disableSyncs?: boolean;
+  /** Tests: guard /metrics as though HOST reached beyond loopback, while binding where HOST says. */
+  listenerBeyondLoopback?: boolean;
 }
 
 export async function startApp(
@@ -66,13 +69,20 @@ export async function startApp(
   await eventStore.schema.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
+  const secretBox = await loadSecretBox(config.SYNCLINE_SECRET_KEY, config.SYNCLINE_DATA_DIR);
+  await verifySecretKey(pool, secretBox).catch(async (error: unknown) => {
+    await Promise.allSettled([eventStore.close(), eventStorePool.end(), pool.end()]);
+    await database.embedded?.close();
+    throw error;
+  });
+
   const { prisma, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE, logger);
   const ctx: AppContext = {
     config,
     eventStore,
     prisma,
     pool,
-    secretBox: await loadSecretBox(config.SYNCLINE_SECRET_KEY, config.SYNCLINE_DATA_DIR),
+    secretBox,
     logger,
     bus: new LiveBus(),
     streamWriteLock: new StreamWriteLock(pool, database.embedded === null),
@@ -99,7 +109,7 @@ export async function startApp(
   natsPublishers.start();
 
   const metrics = createMetrics();
-  const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES);
+  const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES, { listenerBeyondLoopback: options.listenerBeyondLoopback });
   await listen(http.server, config.PORT, config.HOST);
   const address = http.server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;

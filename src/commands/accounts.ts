@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiTokenPrefix, generateApiTokenSecret, hashApiToken } from '../crypto/api-token.ts';
 import { accountDecider } from '../domain/accounts/decide.ts';
+import { ConfigError } from '../config.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
 import type { AppContext, Principal } from './context.ts';
 import { commandHandler } from './handle.ts';
@@ -53,14 +54,20 @@ export async function revokeApiToken(ctx: AppContext, principal: Principal, toke
   });
 }
 
+/** Root tokens the server made itself (first start, SYNCLINE_API_TOKEN): the ones a newly configured token replaces. */
+const BOOTSTRAP_ROOT_TOKEN = 'root token';
+const CONFIGURED_ROOT_TOKEN = 'root token (SYNCLINE_API_TOKEN)';
+
 /**
  * First start: create the root account with `configuredToken` or a generated one (returned so the
- * caller prints it once). Later starts: make sure a configured token is one of root's tokens.
+ * caller prints it once). Later starts with a configured token: it becomes one of root's tokens
+ * and replaces the earlier configured (or first generated) one, which is revoked; root tokens
+ * made through the API stay.
  */
 export async function ensureRootAccount(ctx: AppContext, configuredToken: string | undefined): Promise<{ generatedToken: string | null }> {
   const root = await ctx.prisma.account.findUnique({ where: { id: ROOT_ACCOUNT_ID } });
   if (!root) {
-    const { secret, token } = newToken(ctx, 'root token', configuredToken);
+    const { secret, token } = newToken(ctx, configuredToken ? CONFIGURED_ROOT_TOKEN : BOOTSTRAP_ROOT_TOKEN, configuredToken);
     try {
       await handleAccount(ctx.eventStore, ROOT_ACCOUNT_ID, {
         type: 'CreateAccount',
@@ -73,16 +80,32 @@ export async function ensureRootAccount(ctx: AppContext, configuredToken: string
     }
     return { generatedToken: configuredToken ? null : secret };
   }
-  if (configuredToken) {
-    const known = await ctx.prisma.apiToken.findUnique({ where: { tokenHash: hashApiToken(configuredToken) } });
-    if (!known) {
-      const { token } = newToken(ctx, 'root token (SYNCLINE_API_TOKEN)', configuredToken);
-      await handleAccount(ctx.eventStore, ROOT_ACCOUNT_ID, {
-        type: 'CreateApiToken',
-        data: { accountId: ROOT_ACCOUNT_ID, ...token },
-        metadata: { now: ctx.now() },
-      });
-    }
-  }
+  if (configuredToken) await replaceConfiguredRootToken(ctx, configuredToken);
   return { generatedToken: null };
+}
+
+async function replaceConfiguredRootToken(ctx: AppContext, configuredToken: string): Promise<void> {
+  const tokenHash = hashApiToken(configuredToken);
+  const known = await ctx.prisma.apiToken.findUnique({ where: { tokenHash } });
+  if (known && (known.accountId !== ROOT_ACCOUNT_ID || known.revokedAt !== null)) {
+    throw new ConfigError('SYNCLINE_API_TOKEN is a revoked token or one of another account: choose a new secret');
+  }
+  let current = known?.id;
+  if (!known) {
+    const { token } = newToken(ctx, CONFIGURED_ROOT_TOKEN, configuredToken);
+    await handleAccount(ctx.eventStore, ROOT_ACCOUNT_ID, {
+      type: 'CreateApiToken',
+      data: { accountId: ROOT_ACCOUNT_ID, ...token },
+      metadata: { now: ctx.now() },
+    });
+    current = token.tokenId;
+  }
+  const replaced = await ctx.prisma.apiToken.findMany({
+    where: { accountId: ROOT_ACCOUNT_ID, revokedAt: null, name: { in: [BOOTSTRAP_ROOT_TOKEN, CONFIGURED_ROOT_TOKEN] }, id: { not: current } },
+  });
+  const root: Principal = { accountId: ROOT_ACCOUNT_ID, tokenId: current!, isRoot: true };
+  for (const token of replaced) {
+    await revokeApiToken(ctx, root, token.id);
+    ctx.logger.info({ tokenId: token.id, prefix: token.prefix }, 'SYNCLINE_API_TOKEN changed: the earlier configured root token is revoked');
+  }
 }

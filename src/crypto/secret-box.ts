@@ -52,10 +52,30 @@ export class SecretBox {
   }
 }
 
-/** `sk_live_abcdef…` → `sk_l…def`: enough to recognise a secret, too little to use it. */
+/** Secrets shorter than this get no visible characters in their hint. */
+export const HINT_MIN_SECRET_LENGTH = 12;
+const HINT_VISIBLE_CHARACTERS = 4;
+
+/**
+ * `sk_live_…4f2a` → `…4f2a`: the last 4 characters, enough to tell two secrets apart, too few to
+ * use one; nothing at all (`…`) of a secret under 12 characters.
+ */
 export function secretHint(secret: string): string {
   // By code point: slicing UTF-16 units could cut an emoji in half (a lone surrogate cannot be stored).
   const chars = Array.from(secret);
-  if (chars.length <= 8) return '…';
-  return `${chars.slice(0, 4).join('')}…${chars.slice(-3).join('')}`;
+  if (chars.length < HINT_MIN_SECRET_LENGTH) return '…';
+  return `…${chars.slice(-HINT_VISIBLE_CHARACTERS).join('')}`;
+}
+
+/**
+ * A stored hint as it may be shown: hints written before the rule above (`sk_l…7dc`, 7 characters
+ * whatever the secret's length, still in older events) show nothing, as their secret's length is unknown.
+ */
+export function currentHint(hint: string): string {
+  return hint.startsWith('…') ? hint : '…';
+}
+
+/** `currentHint` over every value of a hints object. */
+export function currentHints<T extends Record<string, string | undefined>>(hints: T): T {
+  return Object.fromEntries(Object.entries(hints).map(([field, hint]) => [field, typeof hint === 'string' ? currentHint(hint) : hint])) as T;
 }

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PgliteSessionGuard } from './pglite-session-guard.ts';
 
 interface QueuedMessage {
   handlerId: number;
@@ -13,6 +14,18 @@ interface QueuedMessage {
 const UNIT_END = new Set(['S', 'Q', 'X', 'c', 'f'].map((c) => c.charCodeAt(0)));
 /** Startup, SSL and cancel requests start with a length, not a type letter. */
 const isUntyped = (message: Uint8Array) => (message[0] ?? 0) < 0x41;
+const PROTOCOL_3 = 196608;
+
+/** The parameters of a StartupMessage (length, protocol 3.0, then name/value pairs), or null. */
+export function startupParameters(message: Uint8Array): Map<string, string> | null {
+  if (message.length < 8 || !isUntyped(message)) return null;
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  if (view.getInt32(4) !== PROTOCOL_3) return null;
+  const parts = new TextDecoder().decode(message.subarray(8)).split('\0');
+  const parameters = new Map<string, string>();
+  for (let i = 0; i + 1 < parts.length && parts[i] !== ''; i += 2) parameters.set(parts[i]!, parts[i + 1]!);
+  return parameters;
+}
 
 /**
  * Replaces pglite-socket's query queue, which runs each protocol message on its own: two
@@ -27,10 +40,24 @@ export class ProtocolUnitQueue {
   /** The connection whose unit (or transaction) is open, or null. */
   private owner: number | null = null;
   private unitOpen = false;
+  /** Connections that named the server's own application_name at startup; every other is a client's. */
+  private readonly serverConnections = new Set<number>();
+  private readonly departed = new Set<number>();
+  private readonly sessions: PgliteSessionGuard;
 
-  constructor(private readonly db: PGlite) {}
+  /** `serverApplicationName`: what the server's own connections send as `application_name`. */
+  constructor(
+    private readonly db: PGlite,
+    private readonly serverApplicationName: string | null = null,
+  ) {
+    this.sessions = new PgliteSessionGuard(db);
+  }
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const startup = startupParameters(message);
+    if (startup && this.serverApplicationName !== null && startup.get('application_name') === this.serverApplicationName) {
+      this.serverConnections.add(handlerId);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ handlerId, message, resolve, reject, onData });
       void this.processQueue();
@@ -41,11 +68,13 @@ export class ProtocolUnitQueue {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.queue.length > 0) {
+      for (;;) {
+        await this.forgetDeparted();
         const item = this.takeNext();
-        if (!item) break; // the open unit's connection has not sent its next message yet
+        if (!item) break; // empty, or the open unit's connection has not sent its next message yet
         let sent = 0;
         try {
+          if (!this.unitOpen && !this.db.isInTransaction()) await this.sessions.enter(item.handlerId, this.serverConnections.has(item.handlerId));
           await this.db.runExclusive(() =>
             this.db.execProtocolRawStream(item.message, {
               onRawData: (data) => {
@@ -78,6 +107,8 @@ export class ProtocolUnitQueue {
       item.reject(new Error('Handler disconnected'));
       return false;
     });
+    this.serverConnections.delete(handlerId);
+    this.departed.add(handlerId);
     if (this.owner === handlerId && this.unitOpen) {
       this.release();
       void this.processQueue();
@@ -85,10 +116,20 @@ export class ProtocolUnitQueue {
   }
 
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
-    if (this.owner !== handlerId) return;
-    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
-    this.release();
+    if (this.owner === handlerId) {
+      if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+      this.release();
+    }
     await this.processQueue();
+  }
+
+  /** Session settings of connections that left are dropped between units, in the queue's order. */
+  private async forgetDeparted(): Promise<void> {
+    if (this.departed.size === 0 || (this.owner !== null && (this.unitOpen || this.db.isInTransaction()))) return;
+    for (const handlerId of [...this.departed]) {
+      this.departed.delete(handlerId);
+      await this.sessions.leave(handlerId);
+    }
   }
 
   private takeNext(): QueuedMessage | null {
@@ -105,6 +146,6 @@ export class ProtocolUnitQueue {
 }
 
 /** Installs the queue on a server before it starts accepting connections. */
-export function keepProtocolUnitsTogether(server: PGLiteSocketServer, db: PGlite): void {
-  (server as unknown as { queryQueue: ProtocolUnitQueue }).queryQueue = new ProtocolUnitQueue(db);
+export function keepProtocolUnitsTogether(server: PGLiteSocketServer, db: PGlite, serverApplicationName: string | null = null): void {
+  (server as unknown as { queryQueue: ProtocolUnitQueue }).queryQueue = new ProtocolUnitQueue(db, serverApplicationName);
 }

@@ -14,7 +14,7 @@ export async function loadSecretBox(configuredKey: string | undefined, dataDir: 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const key = SecretBox.generateEncodedKey();
   await writeFile(keyFile, key, { mode: 0o600, flag: 'wx' });
   return SecretBox.fromEncodedKey(key);

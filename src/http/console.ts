@@ -23,6 +23,28 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * Every console answer: scripts and styles only from the console's own files (Vite builds no
+ * inline script), API calls and graphql-ws only to this origin (CSP3's 'self' covers ws:/wss: of
+ * the same host), the inline SVG favicon as a data: image, and no framing (clickjacking).
+ */
+export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 /** Vite writes content-hashed file names under assets/: they never change, so they may be cached for good. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
@@ -72,7 +94,7 @@ export function createConsoleHandler(dir: string = defaultConsoleDir()): Console
       'cache-control': cacheControl,
       etag,
       'last-modified': file.stats.mtime.toUTCString(),
-      'x-content-type-options': 'nosniff',
+      ...CONSOLE_SECURITY_HEADERS,
     };
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers);
@@ -86,7 +108,7 @@ export function createConsoleHandler(dir: string = defaultConsoleDir()): Console
   }
 
   function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': REVALIDATE, ...headers });
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': REVALIDATE, ...CONSOLE_SECURITY_HEADERS, ...headers });
     res.end(text);
   }
 
@@ -107,7 +129,7 @@ export function createConsoleHandler(dir: string = defaultConsoleDir()): Console
       if (extname(path) !== '') return plain(res, 404, 'not found');
       const index = await fileAt('/index.html');
       if (index) return send(req, res, index, REVALIDATE);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': REVALIDATE });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': REVALIDATE, ...CONSOLE_SECURITY_HEADERS });
       res.end(req.method === 'HEAD' ? undefined : NOT_BUILT_PAGE);
     },
   };

@@ -14,6 +14,7 @@ import { createConsoleHandler, isConsolePath } from './console.ts';
 import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
+import { metricsNeedToken } from './metrics-access.ts';
 import { oauthAppRoutes } from './oauth-apps.ts';
 import { oauthConnectRoutes } from './oauth-connect.ts';
 import { createRestRouter } from './rest-router.ts';
@@ -29,10 +30,15 @@ async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Pr
 }
 
 /** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics, the web console at /. */
-export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes: number): { server: Server; closeWebSockets: () => Promise<void> } {
+export function createHttpServer(
+  ctx: AppContext,
+  metrics: Metrics,
+  maxBodyBytes: number,
+  options: { listenerBeyondLoopback?: boolean } = {},
+): { server: Server; closeWebSockets: () => Promise<void> } {
   const rest = createRestRouter(ctx, metrics, maxBodyBytes);
   for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, oauthConnectRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes, mutationRoutes]) register(rest.routes);
-  const health = createHealthHandlers(ctx.pool, metrics);
+  const health = createHealthHandlers(ctx, metrics, metricsNeedToken(options.listenerBeyondLoopback ? '0.0.0.0' : ctx.config.HOST, ctx.config.SYNCLINE_METRICS_PUBLIC));
   const webConsole = createConsoleHandler();
 
   type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };
@@ -54,7 +60,7 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
     if (path === '/graphql') return void yoga(req, res);
     if (path === '/healthz') return health.healthz(res);
     if (path === '/readyz') return void health.readyz(res);
-    if (path === '/metrics') return void health.metrics(res);
+    if (path === '/metrics') return void health.metrics(req, res);
     if ((req.method === 'GET' || req.method === 'HEAD') && isConsolePath(path ?? '/')) return void webConsole.handle(req, res).catch(() => res.destroy());
     return void rest.handle(req, res).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'request failed outside its handler');

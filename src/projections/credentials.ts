@@ -1,3 +1,4 @@
+import { currentHints } from '../crypto/secret-box.ts';
 import type { CredentialEvent } from '../domain/credentials/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -16,7 +17,7 @@ export const credentialsProjection = defineProjection<CredentialEvent>({
         await db.query('UPDATE credentials SET secrets_encrypted = $2, secret_hints = $3, metadata = $4 WHERE id = $1', [
           event.data.credentialId,
           event.data.secretsSealed,
-          event.data.secretHints,
+          currentHints(event.data.secretHints),
           event.data.metadata,
         ]);
         continue;
@@ -29,7 +30,7 @@ export const credentialsProjection = defineProjection<CredentialEvent>({
          ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, oauth_app_id = EXCLUDED.oauth_app_id,
            api_base_url = EXCLUDED.api_base_url, metadata = EXCLUDED.metadata, secrets_encrypted = EXCLUDED.secrets_encrypted,
            secret_hints = EXCLUDED.secret_hints, updated_at = EXCLUDED.updated_at`,
-        [d.credentialId, d.accountId, d.kind, d.name, d.oauthAppId, d.apiBaseUrl, d.metadata, d.secretsSealed, d.secretHints, at],
+        [d.credentialId, d.accountId, d.kind, d.name, d.oauthAppId, d.apiBaseUrl, d.metadata, d.secretsSealed, currentHints(d.secretHints), at],
       );
     }
   },

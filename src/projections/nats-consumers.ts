@@ -1,3 +1,4 @@
+import { currentHints } from '../crypto/secret-box.ts';
 import type { NatsConsumerEvent, NatsConsumerSettings } from '../domain/nats-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -10,7 +11,7 @@ const settingsColumns = (s: NatsConsumerSettings) => [
   s.nats.tls,
   s.nats.user,
   s.secretsSealed,
-  s.secretHints,
+  currentHints(s.secretHints),
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { currentHint } from '../crypto/secret-box.ts';
 import type { OAuthAppEvent } from '../domain/oauth-apps/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -11,7 +12,7 @@ export const oauthAppsProjection = defineProjection<OAuthAppEvent>({
         await db.query(
           `INSERT INTO oauth_apps (id, account_id, provider, client_id, client_secret_encrypted, client_secret_hint, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [data.oauthAppId, data.accountId, data.provider, data.clientId, data.clientSecretSealed, data.clientSecretHint, data.createdAt],
+          [data.oauthAppId, data.accountId, data.provider, data.clientId, data.clientSecretSealed, currentHint(data.clientSecretHint), data.createdAt],
         );
       } else {
         await db.query('DELETE FROM oauth_apps WHERE id = $1', [data.oauthAppId]);

@@ -68,7 +68,9 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
   let consumerUrl = '';
 
   it('signs in with an API token', async () => {
-    await page.goto('/');
+    // The console runs under its Content-Security-Policy: any violation is a page problem (checked below).
+    const answer = await page.goto('/');
+    expect(answer?.headers()['content-security-policy']).toContain("connect-src 'self'");
     await page.getByRole('heading', { name: 'Sign in to Syncline' }).waitFor();
     await screenshot(page, '01-sign-in');
     await page.getByLabel('API token').fill('syn_not_a_token_at_all_0000');
@@ -312,6 +314,7 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
     await page.getByRole('tab', { name: 'Consumers', selected: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`${streamPath}/consumers`);
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+    expect(problems.filter((p) => p.includes('Content Security Policy'))).toEqual([]);
   });
 
   it("shows a sync's upstream error live on the syncs tab", async () => {

@@ -41,11 +41,11 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
   return path;
 }
 
-/** Browser console errors and failed requests, to print when a step fails. */
+/** Browser console errors (Content-Security-Policy violations included, whatever their level) and page errors. */
 export function collectPageProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' || message.text().includes('Content Security Policy')) problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return problems;

@@ -1,0 +1,28 @@
+import ipaddr from 'ipaddr.js';
+import type { AppContext } from '../commands/context.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { authenticate } from '../queries/api-tokens.ts';
+
+/** Whether HOST (the address the server listens on) is a loopback address or `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  return ipaddr.isValid(name) && ipaddr.process(name).range() === 'loopback';
+}
+
+/**
+ * `/metrics` is install-wide (every account's request counts and the process's internals), so
+ * when the server listens beyond loopback it answers only the root token, unless the operator
+ * declares it public (SYNCLINE_METRICS_PUBLIC=true, e.g. behind a scraper-only network).
+ */
+export function metricsNeedToken(host: string, metricsPublic: boolean): boolean {
+  return !metricsPublic && !isLoopbackHost(host);
+}
+
+/** Throws 401 without a valid token and 403 for a token that is not root's. */
+export async function requireRootForMetrics(ctx: AppContext, authorization: string | undefined): Promise<void> {
+  const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+  const principal = match ? await authenticate(ctx, match[1]!) : null;
+  if (!principal) throw new UnauthorizedError('/metrics needs the root API token when the server listens beyond loopback (or SYNCLINE_METRICS_PUBLIC=true)');
+  if (!principal.isRoot) throw new ForbiddenError('/metrics is for the root token only');
+}
