@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -11,6 +12,9 @@ import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
 import { apiTokenRoutes } from './api-tokens.ts';
 import { createConsoleHandler, isConsolePath } from './console.ts';
+import { createGraphQLAuthGate, type AdmittedGraphQLRequest } from './graphql-auth-gate.ts';
+import { boundedParserCache, graphqlLimitPlugins } from './graphql-limits.ts';
+import { TOKEN_REVOKED_CLOSE_CODE, TokenSockets } from '../live/token-sockets.ts';
 import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -35,23 +39,29 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
   const health = createHealthHandlers(ctx.pool, metrics);
   const webConsole = createConsoleHandler();
 
-  type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };
-  const yoga = createYoga<InitialContext, GraphQLContext>({
+  // The caller is authenticated once, before the document is read: by the gate (HTTP) or onConnect (graphql-ws).
+  const admitGraphQL = createGraphQLAuthGate((authorization) => principalFromHeader(ctx, authorization), ctx.logger);
+  const tokenSockets = new TokenSockets({ bus: ctx.bus, pool: ctx.pool, logger: ctx.logger });
+  const yoga = createYoga<AdmittedGraphQLRequest, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     maskedErrors: { maskError: createMaskError(ctx.logger) },
     logging: false,
-    // HTTP requests carry the token in the Authorization header; graphql-ws in connectionParams.
-    context: async ({ request, connectionParams }) => ({
-      app: ctx,
-      principal: await principalFromHeader(ctx, request?.headers.get('authorization') ?? connectionParams?.authorization ?? connectionParams?.Authorization),
-    }),
+    plugins: graphqlLimitPlugins(ctx.config),
+    parserAndValidationCache: boundedParserCache(),
+    context: ({ principal }) => ({ app: ctx, principal: principal ?? null }),
   });
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/graphql') return void yoga(req, res);
+    if (path === '/graphql') {
+      return void admitGraphQL(req, res).then((admitted) => {
+        if (!admitted) return;
+        tokenSockets.trackEventStream(admitted.principal, req, res);
+        return yoga(req, res, admitted);
+      });
+    }
     if (path === '/healthz') return health.healthz(res);
     if (path === '/readyz') return void health.readyz(res);
     if (path === '/metrics') return void health.metrics(res);
@@ -65,20 +75,33 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
   });
 
   // graphql-ws on the same path, executed through yoga's envelop so auth, masking and plugins match HTTP.
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBodyBytes });
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
-  const wsCleanup = useServer<Record<string, unknown>>(
+  const wsCleanup = useServer<Record<string, unknown>, Partial<AdmittedGraphQLRequest>>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (wsCtx) => {
         const params = wsCtx.connectionParams ?? {};
-        return (await principalFromHeader(ctx, params.authorization ?? params.Authorization)) !== null;
+        const principal = await principalFromHeader(ctx, params.authorization ?? params.Authorization);
+        if (!principal) return false;
+        const { socket } = wsCtx.extra;
+        wsCtx.extra.principal = principal;
+        socket.once('close', tokenSockets.track(principal, () => socket.close(TOKEN_REVOKED_CLOSE_CODE, 'Forbidden: token revoked')));
+        return true;
       },
       onSubscribe: async (wsCtx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ connectionParams: wsCtx.connectionParams ?? {} });
-        const document = enveloped.parse(payload.query);
-        const errors = enveloped.validate(enveloped.schema, document);
+        const enveloped = yoga.getEnveloped({ principal: wsCtx.extra.principal ?? null });
+        let document: ReturnType<typeof enveloped.parse>;
+        let errors: readonly GraphQLError[];
+        try {
+          document = enveloped.parse(payload.query);
+          errors = enveloped.validate(enveloped.schema, document);
+        } catch (error) {
+          // A refused document (syntax, GraphQL Armor's limits) is this operation's error, not the socket's.
+          if (!(error instanceof Error && 'extensions' in error)) throw error;
+          return [new GraphQLError(error.message, { extensions: { ...(error as GraphQLError).extensions, http: undefined } })];
+        }
         if (errors.length > 0) return errors;
         return {
           schema: enveloped.schema,
@@ -96,6 +119,7 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
   return {
     server,
     async closeWebSockets() {
+      tokenSockets.stop();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
