@@ -51,6 +51,8 @@ export async function revokeApiToken(ctx: AppContext, principal: Principal, toke
     data: { accountId: principal.accountId, tokenId },
     metadata: { now: ctx.now() },
   });
+  // After the commit: every instance closes the live connections opened with this token.
+  ctx.bus.publish({ channel: 'token-revoked', tokenId });
 }
 
 /**
