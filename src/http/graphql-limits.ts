@@ -4,8 +4,10 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, type DocumentNode } from 'graphql';
-import { createLRUCache, type Plugin } from 'graphql-yoga';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+// yoga's createGraphQLError makes errors of the graphql build yoga and graphql-ws load (under
+// vitest, this module's own `graphql` import can be the other build, which graphql-ws refuses).
+import { createGraphQLError, createLRUCache, type Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 
 /** The codes a refused document answers with (HTTP 400; over graphql-ws, an error message). */
@@ -28,7 +30,7 @@ function refuse(limit: Limit, what: string, setting: string) {
   return [
     (_context: unknown, armorError: Error) => {
       const found = /found (\d+)/.exec(armorError.message)?.[1];
-      throw new GraphQLError(`${what}${found ? ` (found ${found})` : ''}; the limit is set by ${setting}`, {
+      throw createGraphQLError(`${what}${found ? ` (found ${found})` : ''}; the limit is set by ${setting}`, {
         extensions: { code: GRAPHQL_LIMIT_CODES[limit], status: 400, details: [], http: { status: 400 } },
       });
     },
@@ -87,4 +89,27 @@ export function boundedParserCache() {
     };
   };
   return { documentCache: bounded<DocumentNode>(), errorCache: bounded<{}>() };
+}
+
+interface DocumentChecks {
+  schema: GraphQLSchema;
+  parse: (source: string) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+}
+
+/**
+ * Parses and validates a graphql-ws operation through yoga's envelop (so the limits above apply).
+ * A refused document (syntax, a limit) becomes that operation's error: thrown, it would close the
+ * whole socket with 4500.
+ */
+export function parseAndValidate(checks: DocumentChecks, query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+  try {
+    const document = checks.parse(query);
+    const errors = checks.validate(checks.schema, document);
+    return errors.length > 0 ? { errors } : { document };
+  } catch (error) {
+    if (!(error instanceof Error && 'extensions' in error)) throw error;
+    const { http: _http, ...extensions } = (error as GraphQLError).extensions;
+    return { errors: [createGraphQLError(error.message, { extensions })] };
+  }
 }

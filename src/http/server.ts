@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
-import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -13,8 +12,8 @@ import { accountRoutes } from './accounts.ts';
 import { apiTokenRoutes } from './api-tokens.ts';
 import { createConsoleHandler, isConsolePath } from './console.ts';
 import { createGraphQLAuthGate, type AdmittedGraphQLRequest } from './graphql-auth-gate.ts';
-import { boundedParserCache, graphqlLimitPlugins } from './graphql-limits.ts';
-import { TOKEN_REVOKED_CLOSE_CODE, TokenSockets } from '../live/token-sockets.ts';
+import { boundedParserCache, graphqlLimitPlugins, parseAndValidate } from './graphql-limits.ts';
+import { TokenSockets } from '../live/token-sockets.ts';
 import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -85,28 +84,18 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
         const params = wsCtx.connectionParams ?? {};
         const principal = await principalFromHeader(ctx, params.authorization ?? params.Authorization);
         if (!principal) return false;
-        const { socket } = wsCtx.extra;
         wsCtx.extra.principal = principal;
-        socket.once('close', tokenSockets.track(principal, () => socket.close(TOKEN_REVOKED_CLOSE_CODE, 'Forbidden: token revoked')));
+        tokenSockets.trackSocket(principal, wsCtx.extra.socket);
         return true;
       },
       onSubscribe: async (wsCtx, _id, payload) => {
         const enveloped = yoga.getEnveloped({ principal: wsCtx.extra.principal ?? null });
-        let document: ReturnType<typeof enveloped.parse>;
-        let errors: readonly GraphQLError[];
-        try {
-          document = enveloped.parse(payload.query);
-          errors = enveloped.validate(enveloped.schema, document);
-        } catch (error) {
-          // A refused document (syntax, GraphQL Armor's limits) is this operation's error, not the socket's.
-          if (!(error instanceof Error && 'extensions' in error)) throw error;
-          return [new GraphQLError(error.message, { extensions: { ...(error as GraphQLError).extensions, http: undefined } })];
-        }
-        if (errors.length > 0) return errors;
+        const checked = parseAndValidate(enveloped, payload.query);
+        if ('errors' in checked) return checked.errors;
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
-          document,
+          document: checked.document,
           variableValues: payload.variables,
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },

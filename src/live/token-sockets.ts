@@ -53,6 +53,11 @@ export class TokenSockets {
     };
   }
 
+  /** A graphql-ws socket: closed with 4403 when its token is revoked. */
+  trackSocket(principal: Principal, socket: { close(code: number, reason: string): void; once(event: 'close', listener: () => void): unknown }): void {
+    socket.once('close', this.track(principal, () => socket.close(TOKEN_REVOKED_CLOSE_CODE, 'Forbidden: token revoked')));
+  }
+
   /** A GraphQL answer streamed over HTTP (a subscription as server-sent events or multipart) ends with its token. */
   trackEventStream(principal: Principal | null, req: IncomingMessage, res: ServerResponse): void {
     const accept = req.headers.accept ?? '';
