@@ -63,3 +63,10 @@ export class PayloadTooLargeError extends AppError {
     super('payload_too_large', `request body exceeds ${limit} bytes`, 413);
   }
 }
+
+/** A body whose size is not known before it is read (chunked), where the size must be checked first. */
+export class LengthRequiredError extends AppError {
+  constructor(message: string) {
+    super('length_required', message, 411);
+  }
+}

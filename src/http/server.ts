@@ -39,7 +39,7 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
   const webConsole = createConsoleHandler();
 
   // The caller is authenticated once, before the document is read: by the gate (HTTP) or onConnect (graphql-ws).
-  const admitGraphQL = createGraphQLAuthGate((authorization) => principalFromHeader(ctx, authorization), ctx.logger);
+  const admitGraphQL = createGraphQLAuthGate({ authenticate: (authorization) => principalFromHeader(ctx, authorization), maxBodyBytes, logger: ctx.logger });
   const tokenSockets = new TokenSockets({ bus: ctx.bus, pool: ctx.pool, logger: ctx.logger });
   const yoga = createYoga<AdmittedGraphQLRequest, GraphQLContext>({
     schema,

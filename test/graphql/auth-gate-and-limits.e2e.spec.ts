@@ -15,6 +15,7 @@ const LIMITS = {
   SYNCLINE_GRAPHQL_MAX_DEPTH: '5',
   SYNCLINE_GRAPHQL_MAX_COST: '500',
   SYNCLINE_GRAPHQL_MAX_DIRECTIVES: '2',
+  SYNCLINE_MAX_BODY_BYTES: '65536',
 };
 
 /** One document over each limit (and under the others, so that the code names the one reached). */
@@ -59,6 +60,24 @@ describe('GraphQL: authentication before parsing, document limits, revocation of
     expect(form.status).toBe(401);
     // Syntax errors are not even looked at without a token.
     expect((await post({ query: '{ {{{' })).status).toBe(401);
+  });
+
+  it('refuses a body over SYNCLINE_MAX_BODY_BYTES (413) or of unknown length (411) before reading it, with or without a token', async () => {
+    const big = { query: '{ viewer { account { name } } }', variables: { padding: 'x'.repeat(70_000) } };
+    for (const headers of [{}, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
+      const answer = await post(big, headers);
+      expect([answer.status, answer.body.errors[0].extensions.code]).toEqual([413, 'payload_too_large']);
+    }
+    const chunked = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: new Blob([JSON.stringify({ query: '{ viewer { account { name } } }' })]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect([chunked.status, ((await chunked.json()) as any).errors[0].extensions.code]).toEqual([411, 'length_required']);
+    // Just under the limit, the same request is answered.
+    const fits = await post({ query: '{ viewer { account { name } } }', variables: { padding: 'x'.repeat(60_000) } }, { authorization: `Bearer ${token}` });
+    expect(fits.status).toBe(200);
   });
 
   it("still serves GraphiQL's page to a browser without a token, and the token then works", async () => {
