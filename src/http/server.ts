@@ -82,7 +82,8 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (wsCtx) => {
         const params = wsCtx.connectionParams ?? {};
-        const principal = await principalFromHeader(ctx, params.authorization ?? params.Authorization);
+        // The token in connectionParams (browsers cannot set headers on a WebSocket), else on the upgrade request.
+        const principal = await principalFromHeader(ctx, params.authorization ?? params.Authorization ?? wsCtx.extra.request.headers.authorization);
         if (!principal) return false;
         wsCtx.extra.principal = principal;
         tokenSockets.trackSocket(principal, wsCtx.extra.socket);

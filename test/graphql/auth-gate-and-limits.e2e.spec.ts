@@ -144,6 +144,28 @@ describe('GraphQL: authentication before parsing, document limits, revocation of
     }
   });
 
+  it("accepts the token on the WebSocket upgrade request too, and refuses a socket without one (4403)", async () => {
+    const viaHeader = createClient({
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: class extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { headers: { authorization: `Bearer ${token}` } });
+        }
+      },
+      retryAttempts: 0,
+    });
+    const answer = await new Promise((resolve, reject) => {
+      viaHeader.subscribe({ query: '{ viewer { account { name } } }' }, { next: resolve, error: reject, complete: () => undefined });
+    });
+    expect(answer).toEqual({ data: { viewer: { account: { name: 'gate' } } } });
+    await viaHeader.dispose();
+    let code: number | null = null;
+    const anonymous = wsClient('', (c) => (code ??= c));
+    await waitFor(async () => code !== null, 5_000, 'the anonymous socket to close');
+    expect(code).toBe(4403);
+    await anonymous.dispose();
+  });
+
   it('closes a graphql-ws socket with 4403 when its token is revoked, and only that one', async () => {
     const issued = await api.post('/v1/api-tokens', { name: 'ws' });
     const codes: Record<string, number | null> = { revoked: null, kept: null };
