@@ -61,6 +61,8 @@ const envSchema = z.object({
   SYNCLINE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** A sync whose step crashed the process this many times in a row is put in `error` instead of restarted. */
   SYNCLINE_SYNC_CRASH_LIMIT: z.coerce.number().int().min(1).default(3),
+  /** Directives per GraphQL operation (GraphQL Armor, with the other document limits above). */
+  SYNCLINE_GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(50),
 });
 
 export type Config = z.infer<typeof envSchema>;

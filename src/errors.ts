@@ -79,3 +79,10 @@ export class EgressRefusedError extends UnprocessableError {
     super('egress_refused', `the egress policy refused a connection to ${host}: it is or resolves to a ${range} address (an operator may allow it with SYNCLINE_EGRESS_ALLOW)`);
   }
 }
+
+/** A body whose size is not known before it is read (chunked), where the size must be checked first. */
+export class LengthRequiredError extends AppError {
+  constructor(message: string) {
+    super('length_required', message, 411);
+  }
+}

@@ -52,6 +52,8 @@ export async function revokeApiToken(ctx: AppContext, principal: Principal, toke
     data: { accountId: principal.accountId, tokenId },
     metadata: { now: ctx.now() },
   });
+  // After the commit: every instance closes the live connections opened with this token.
+  ctx.bus.publish({ channel: 'token-revoked', tokenId });
 }
 
 /** Root tokens the server made itself (first start, SYNCLINE_API_TOKEN): the ones a newly configured token replaces. */

@@ -11,6 +11,9 @@ import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
 import { apiTokenRoutes } from './api-tokens.ts';
 import { createConsoleHandler, isConsolePath } from './console.ts';
+import { createGraphQLAuthGate, type AdmittedGraphQLRequest } from './graphql-auth-gate.ts';
+import { boundedParserCache, graphqlLimitPlugins, parseAndValidate } from './graphql-limits.ts';
+import { TokenSockets } from '../live/token-sockets.ts';
 import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -41,23 +44,29 @@ export function createHttpServer(
   const health = createHealthHandlers(ctx, metrics, metricsNeedToken(options.listenerBeyondLoopback ? '0.0.0.0' : ctx.config.HOST, ctx.config.SYNCLINE_METRICS_PUBLIC));
   const webConsole = createConsoleHandler();
 
-  type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };
-  const yoga = createYoga<InitialContext, GraphQLContext>({
+  // The caller is authenticated once, before the document is read: by the gate (HTTP) or onConnect (graphql-ws).
+  const admitGraphQL = createGraphQLAuthGate({ authenticate: (authorization) => principalFromHeader(ctx, authorization), maxBodyBytes, logger: ctx.logger });
+  const tokenSockets = new TokenSockets({ bus: ctx.bus, pool: ctx.pool, logger: ctx.logger });
+  const yoga = createYoga<AdmittedGraphQLRequest, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     maskedErrors: { maskError: createMaskError(ctx.logger) },
     logging: false,
-    // HTTP requests carry the token in the Authorization header; graphql-ws in connectionParams.
-    context: async ({ request, connectionParams }) => ({
-      app: ctx,
-      principal: await principalFromHeader(ctx, request?.headers.get('authorization') ?? connectionParams?.authorization ?? connectionParams?.Authorization),
-    }),
+    plugins: graphqlLimitPlugins(ctx.config),
+    parserAndValidationCache: boundedParserCache(),
+    context: ({ principal }) => ({ app: ctx, principal: principal ?? null }),
   });
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/graphql') return void yoga(req, res);
+    if (path === '/graphql') {
+      return void admitGraphQL(req, res).then((admitted) => {
+        if (!admitted) return;
+        tokenSockets.trackEventStream(admitted.principal, req, res);
+        return yoga(req, res, admitted);
+      });
+    }
     if (path === '/healthz') return health.healthz(res);
     if (path === '/readyz') return void health.readyz(res);
     if (path === '/metrics') return void health.metrics(req, res);
@@ -71,25 +80,29 @@ export function createHttpServer(
   });
 
   // graphql-ws on the same path, executed through yoga's envelop so auth, masking and plugins match HTTP.
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBodyBytes });
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
-  const wsCleanup = useServer<Record<string, unknown>>(
+  const wsCleanup = useServer<Record<string, unknown>, Partial<AdmittedGraphQLRequest>>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (wsCtx) => {
         const params = wsCtx.connectionParams ?? {};
-        return (await principalFromHeader(ctx, params.authorization ?? params.Authorization)) !== null;
+        // The token in connectionParams (browsers cannot set headers on a WebSocket), else on the upgrade request.
+        const principal = await principalFromHeader(ctx, params.authorization ?? params.Authorization ?? wsCtx.extra.request.headers.authorization);
+        if (!principal) return false;
+        wsCtx.extra.principal = principal;
+        tokenSockets.trackSocket(principal, wsCtx.extra.socket);
+        return true;
       },
       onSubscribe: async (wsCtx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ connectionParams: wsCtx.connectionParams ?? {} });
-        const document = enveloped.parse(payload.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
+        const enveloped = yoga.getEnveloped({ principal: wsCtx.extra.principal ?? null });
+        const checked = parseAndValidate(enveloped, payload.query);
+        if ('errors' in checked) return checked.errors;
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
-          document,
+          document: checked.document,
           variableValues: payload.variables,
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
@@ -102,6 +115,7 @@ export function createHttpServer(
   return {
     server,
     async closeWebSockets() {
+      tokenSockets.stop();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },

@@ -5,7 +5,9 @@ import type { Logger } from '../logger.ts';
 
 export type LiveMessage =
   | { channel: 'records'; streamId: string; syncId: string; collectionId: string; maxIdx: bigint; remote?: boolean }
-  | { channel: 'sync'; syncId: string; remote?: boolean };
+  | { channel: 'sync'; syncId: string; remote?: boolean }
+  /** An API token was revoked: its live connections close (src/live/token-sockets.ts). */
+  | { channel: 'token-revoked'; tokenId: string; remote?: boolean };
 
 /** The PostgreSQL notification channel that carries the bus between processes. */
 export const NOTIFY_CHANNEL = 'syncline_live';
@@ -55,10 +57,12 @@ interface WireMessage {
   /** The sending process (its own notifications come back to it and are skipped). */
   o: string;
   c: LiveMessage['channel'];
-  sy: string;
+  sy?: string;
   st?: string;
   co?: string;
   i?: string;
+  /** token id (token-revoked) */
+  t?: string;
 }
 
 class NotifyBridge {
@@ -100,7 +104,9 @@ class NotifyBridge {
     const wire: WireMessage =
       message.channel === 'records'
         ? { o: this.origin, c: 'records', sy: message.syncId, st: message.streamId, co: message.collectionId, i: message.maxIdx.toString() }
-        : { o: this.origin, c: 'sync', sy: message.syncId };
+        : message.channel === 'sync'
+          ? { o: this.origin, c: 'sync', sy: message.syncId }
+          : { o: this.origin, c: 'token-revoked', t: message.tokenId };
     this.pending.push(JSON.stringify(wire));
     if (!this.sending) void this.flush();
   }
@@ -134,9 +140,10 @@ class NotifyBridge {
     try {
       const wire = JSON.parse(payload) as WireMessage;
       if (wire.o === this.origin) return null;
-      if (wire.c === 'records' && wire.st && wire.co)
+      if (wire.c === 'records' && wire.sy && wire.st && wire.co)
         return { channel: 'records', streamId: wire.st, syncId: wire.sy, collectionId: wire.co, maxIdx: BigInt(wire.i ?? '0'), remote: true };
-      if (wire.c === 'sync') return { channel: 'sync', syncId: wire.sy, remote: true };
+      if (wire.c === 'sync' && wire.sy) return { channel: 'sync', syncId: wire.sy, remote: true };
+      if (wire.c === 'token-revoked' && wire.t) return { channel: 'token-revoked', tokenId: wire.t, remote: true };
     } catch {
       // not ours
     }
