@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppContext, Principal } from '../commands/context.ts';
-import { authenticate } from '../queries/api-tokens.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
@@ -22,11 +21,11 @@ import { syncRoutes } from './syncs.ts';
 import { httpConsumerRoutes } from './http-consumers.ts';
 import { natsConsumerRoutes } from './nats-consumers.ts';
 import { mutationRoutes } from './mutations.ts';
+import { admittedPrincipal } from './request-throttle.ts';
 
-async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Principal | null> {
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match ? authenticate(ctx, match[1]!) : null;
-}
+/** Throws TooManyRequestsError over the account's rate or the address's failed-auth budget (request-throttle.ts). */
+const principalFromHeader = (ctx: AppContext, header: unknown, req: IncomingMessage | undefined): Promise<Principal | null> =>
+  admittedPrincipal(ctx, req?.socket.remoteAddress, header);
 
 /** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics, the web console at /. */
 export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes: number): { server: Server; closeWebSockets: () => Promise<void> } {
@@ -35,17 +34,18 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
   const health = createHealthHandlers(ctx.pool, metrics);
   const webConsole = createConsoleHandler();
 
-  type InitialContext = { request?: Request; connectionParams?: Record<string, unknown> };
+  const maskError = createMaskError(ctx.logger);
+  type InitialContext = { request?: Request; req?: IncomingMessage; connectionParams?: Record<string, unknown> };
   const yoga = createYoga<InitialContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    maskedErrors: { maskError: createMaskError(ctx.logger) },
+    maskedErrors: { maskError },
     logging: false,
     // HTTP requests carry the token in the Authorization header; graphql-ws in connectionParams.
-    context: async ({ request, connectionParams }) => ({
+    context: async ({ request, req, connectionParams }) => ({
       app: ctx,
-      principal: await principalFromHeader(ctx, request?.headers.get('authorization') ?? connectionParams?.authorization ?? connectionParams?.Authorization),
+      principal: await principalFromHeader(ctx, request?.headers.get('authorization') ?? connectionParams?.authorization ?? connectionParams?.Authorization, req),
     }),
   });
 
@@ -73,19 +73,22 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (wsCtx) => {
         const params = wsCtx.connectionParams ?? {};
-        return (await principalFromHeader(ctx, params.authorization ?? params.Authorization)) !== null;
+        return (await principalFromHeader(ctx, params.authorization ?? params.Authorization, wsCtx.extra.request).catch(() => null)) !== null;
       },
       onSubscribe: async (wsCtx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ connectionParams: wsCtx.connectionParams ?? {} });
+        const enveloped = yoga.getEnveloped({ connectionParams: wsCtx.connectionParams ?? {}, req: wsCtx.extra.request });
         const document = enveloped.parse(payload.query);
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
+        // Over the account's API rate: this operation gets the 429 error, the socket stays open.
+        const contextValue = await Promise.resolve().then(() => enveloped.contextFactory()).catch((error: unknown) => error as Error);
+        if (contextValue instanceof Error) return [maskError(contextValue, 'internal error') as GraphQLError];
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       },
