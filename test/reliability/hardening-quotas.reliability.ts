@@ -30,7 +30,7 @@ const LIMITS = {
   LOG_LEVEL: 'warn',
 };
 /** The documented bound on what the scheduler keeps per idle (polling) sync (docs/SYNCS.md). */
-const MAX_HEAP_BYTES_PER_IDLE_SYNC = 64 * 1024;
+const MAX_HEAP_BYTES_PER_IDLE_SYNC = 40 * 1024;
 
 let emulator: StripeEmulator;
 let server: TestServer;
@@ -237,7 +237,10 @@ describe('failed-authentication throttling per client address', () => {
 
 describe('scheduler memory per idle sync', () => {
   test(`an idle, polling sync keeps at most ${MAX_HEAP_BYTES_PER_IDLE_SYNC} bytes of heap in the scheduler`, async () => {
-    const SYNCS = 500;
+    // 200 keeps the file within its time; QUOTAS_IDLE_SYNCS=500 gave the figure in docs/SYNCS.md.
+    const SYNCS = Number(process.env.QUOTAS_IDLE_SYNCS ?? 200);
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const heap = async () => {
@@ -256,22 +259,25 @@ describe('scheduler memory per idle sync', () => {
       expect((await api.post('/v1/streams', { name: 'idle' })).status).toBe(201);
       const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: quiet.apiKey, api_base_url: quiet.url });
       const ids: string[] = [];
-      for (let i = 0; i < SYNCS; i += 10) {
-        const answers = await Promise.all(Array.from({ length: 10 }, (_, j) => api.post('/v1/syncs', { ...syncBody(credential.body.id, `idle-${i + j}`), poll_interval_ms: 3_600_000 })));
+      for (let i = 0; i < SYNCS; i += 20) {
+        const answers = await Promise.all(Array.from({ length: Math.min(20, SYNCS - i) }, (_, j) => api.post('/v1/syncs', { ...syncBody(credential.body.id, `idle-${i + j}`), poll_interval_ms: 3_600_000 })));
         for (const answer of answers) {
           expect(answer.status).toBe(201);
           ids.push(answer.body.id);
         }
       }
+      console.log(`[quotas] ${SYNCS} syncs created after ${elapsed()}`);
       const backfilled = async () =>
         Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sync_collections WHERE backfill_done')).rows[0]!.n);
       await waitFor(async () => (await backfilled()) === SYNCS, 120_000, 'every sync to finish its (empty) backfill');
+      console.log(`[quotas] backfills done after ${elapsed()}`);
       await new Promise((r) => setTimeout(r, 3_500)); // telemetry flushed, the scheduler settled
       const running = await heap();
 
-      for (let i = 0; i < SYNCS; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => api.post(`/v1/syncs/${id}/pause`)));
+      for (let i = 0; i < SYNCS; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => api.post(`/v1/syncs/${id}/pause`)));
       await new Promise((r) => setTimeout(r, 3_500));
       const paused = await heap();
+      console.log(`[quotas] paused after ${elapsed()}`);
       const perSync = (running - paused) / SYNCS;
       console.log(`[quotas] heap with ${SYNCS} idle polling syncs: ${(running / 1e6).toFixed(1)} MB, paused: ${(paused / 1e6).toFixed(1)} MB → ${Math.round(perSync)} bytes per idle sync`);
       expect(perSync).toBeLessThan(MAX_HEAP_BYTES_PER_IDLE_SYNC);
