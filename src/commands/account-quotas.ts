@@ -9,15 +9,17 @@ const quotas = {
   syncs: {
     setting: 'SYNCLINE_MAX_SYNCS_PER_ACCOUNT',
     limit: (config: Config) => config.SYNCLINE_MAX_SYNCS_PER_ACCOUNT,
-    count: 'SELECT count(*)::int AS n FROM syncs WHERE account_id = $1',
+    override: 'max_syncs',
+    count: 'SELECT count(*)::int FROM syncs WHERE account_id = $1',
   },
   consumers: {
     setting: 'SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT',
     limit: (config: Config) => config.SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT,
+    override: 'max_consumers',
     // Every consumer kind counts here (the webhook and PostgreSQL consumers' tables join this sum).
-    count: `SELECT ((SELECT count(*) FROM http_consumers WHERE account_id = $1) + (SELECT count(*) FROM nats_consumers WHERE account_id = $1))::int AS n`,
+    count: `SELECT ((SELECT count(*) FROM http_consumers WHERE account_id = $1) + (SELECT count(*) FROM nats_consumers WHERE account_id = $1))::int`,
   },
-} satisfies Record<string, { setting: keyof Config; limit: (config: Config) => number; count: string }>;
+} satisfies Record<string, { setting: keyof Config; limit: (config: Config) => number; override: 'max_syncs' | 'max_consumers'; count: string }>;
 
 export type QuotaKind = keyof typeof quotas;
 
@@ -68,7 +70,11 @@ export async function createWithinQuota<T>(ctx: AppContext, principal: Principal
 
 async function checkCount(db: pg.Pool | pg.PoolClient, config: Config, accountId: string, kind: QuotaKind): Promise<void> {
   const quota = quotas[kind];
-  const limit = quota.limit(config);
-  const { rows } = await db.query<{ n: number }>(quota.count, [accountId]);
+  // The root token's override for this account (PATCH /v1/accounts/{id}), else the operator's default.
+  const { rows } = await db.query<{ n: number; override: number | null }>(
+    `SELECT (${quota.count}) AS n, (SELECT ${quota.override} FROM account_limits WHERE account_id = $1) AS override`,
+    [accountId],
+  );
+  const limit = rows[0]?.override ?? quota.limit(config);
   if ((rows[0]?.n ?? 0) >= limit) throw new QuotaExceededError(kind, limit, quota.setting);
 }

@@ -124,6 +124,28 @@ describe('count quotas per account', () => {
     expect(http.body.data.length + nats.body.data.length).toBe(MAX_CONSUMERS);
   });
 
+  test('the root token overrides one account\'s limits (an event); the account sees its limits', async () => {
+    const { api, credentialId } = await newAccount('override');
+    const me = await api.get('/v1/account');
+    expect(me.body.limits).toEqual({ max_syncs: MAX_SYNCS, max_consumers: MAX_CONSUMERS, min_poll_interval_ms: 1000, api_requests_per_second: REQUESTS_PER_SECOND });
+    const accountId = me.body.id as string;
+    expect((await api.patch(`/v1/accounts/${accountId}`, { limits: { max_syncs: 100 } })).status).toBe(403);
+    expect((await api.get(`/v1/accounts/${randomUUID()}`)).status).toBe(404);
+
+    const lowered = await root.patch(`/v1/accounts/${accountId}`, { limits: { max_syncs: 2 } });
+    expect(lowered.status).toBe(200);
+    expect(lowered.body).toMatchObject({ limits: { max_syncs: 2, max_consumers: MAX_CONSUMERS }, limit_overrides: { max_syncs: 2, max_consumers: null } });
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => api.post('/v1/syncs', syncBody(credentialId, `o-${i}`))));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(2);
+    for (const answer of answers.filter((a) => a.status !== 201)) expectQuotaRefusal(answer, 2);
+
+    // null returns the account to the operator's default.
+    const reset = await root.patch(`/v1/accounts/${accountId}`, { limits: { max_syncs: null } });
+    expect(reset.body.limits.max_syncs).toBe(MAX_SYNCS);
+    expect((await api.post('/v1/syncs', syncBody(credentialId, 'o-after-reset'))).status).toBe(201);
+    expect((await root.patch(`/v1/accounts/${accountId}`, { limits: { max_syncs: -1 } })).status).toBe(400);
+  });
+
   test('a poll interval under the minimum is refused on create and update, REST and GraphQL', async () => {
     const { api, token, credentialId } = await newAccount('fast-poll');
     const fast = await api.post('/v1/syncs', { ...syncBody(credentialId, 'fast'), poll_interval_ms: 100 });
