@@ -27,6 +27,12 @@ function throttleOf(ctx: AppContext): RequestThrottle {
   return throttle;
 }
 
+/** For a graphql-ws connection: a throttled caller is refused like one without a token (4403); other errors stay errors. */
+export function nullWhenThrottled(error: unknown): null {
+  if (error instanceof TooManyRequestsError) return null;
+  throw error;
+}
+
 const bearerSecret = (authorization: unknown): string | null =>
   (typeof authorization === 'string' ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined) ?? null;
 

@@ -21,7 +21,7 @@ import { syncRoutes } from './syncs.ts';
 import { httpConsumerRoutes } from './http-consumers.ts';
 import { natsConsumerRoutes } from './nats-consumers.ts';
 import { mutationRoutes } from './mutations.ts';
-import { admittedPrincipal } from './request-throttle.ts';
+import { admittedPrincipal, nullWhenThrottled } from './request-throttle.ts';
 
 /** Throws TooManyRequestsError over the account's rate or the address's failed-auth budget (request-throttle.ts). */
 const principalFromHeader = (ctx: AppContext, header: unknown, req: IncomingMessage | undefined): Promise<Principal | null> =>
@@ -73,7 +73,7 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (wsCtx) => {
         const params = wsCtx.connectionParams ?? {};
-        return (await principalFromHeader(ctx, params.authorization ?? params.Authorization, wsCtx.extra.request).catch(() => null)) !== null;
+        return (await principalFromHeader(ctx, params.authorization ?? params.Authorization, wsCtx.extra.request).catch(nullWhenThrottled)) !== null;
       },
       onSubscribe: async (wsCtx, _id, payload) => {
         const enveloped = yoga.getEnveloped({ connectionParams: wsCtx.connectionParams ?? {}, req: wsCtx.extra.request });
