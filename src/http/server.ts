@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -80,16 +80,16 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
         const document = enveloped.parse(payload.query);
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
-        // Over the account's API rate: this operation gets the 429 error, the socket stays open.
+        // Over the account's API rate: this operation's result is the 429 error, the socket stays open.
         const contextValue = await Promise.resolve().then(() => enveloped.contextFactory()).catch((error: unknown) => error as Error);
-        if (contextValue instanceof Error) return [maskError(contextValue, 'internal error') as GraphQLError];
+        const refused = contextValue instanceof Error ? () => ({ errors: [maskError(contextValue, 'internal error')] }) : null;
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
           contextValue,
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+          rootValue: { execute: refused ?? enveloped.execute, subscribe: refused ?? enveloped.subscribe },
         };
       },
     },

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { graphqlClient, restClient, type ApiAnswer, type RestClient } from '../support/api.ts';
@@ -66,6 +68,21 @@ const syncBody = (credentialId: string, name: string) => ({
   credential_id: credentialId,
   poll_interval_ms: 600_000,
 });
+
+/** One operation over graphql-ws: its single result (data or errors). */
+function wsQuery(client: Client, query: string): Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }> {
+  return new Promise((resolve, reject) => {
+    let result: { data?: unknown; errors?: { extensions?: { code?: string } }[] } = {};
+    client.subscribe(
+      { query },
+      {
+        next: (value) => (result = value as typeof result),
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error as typeof result.errors }) : reject(error)),
+        complete: () => resolve(result),
+      },
+    );
+  });
+}
 
 function expectQuotaRefusal(answer: ApiAnswer, limit: number): void {
   expect(answer.status).toBe(422);
@@ -177,6 +194,15 @@ describe('API requests per second per account', () => {
   test('a burst over the rate gets 429 with Retry-After; other accounts and the root token are served', async () => {
     const busy = await newAccount('busy');
     const calm = await newAccount('calm');
+    let wsClosed = 0;
+    const busyWs = createClient({
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${busy.token}` },
+      lazy: false,
+      on: { closed: () => wsClosed++ },
+    });
+    expect((await wsQuery(busyWs, '{ viewer { account { id } } }')).errors).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2_500)); // the accounts' buckets refill after their setup
     const burst = await Promise.all(Array.from({ length: REQUESTS_PER_SECOND * 5 }, () => busy.api.get('/v1/account')));
     const limited = burst.filter((a) => a.status === 429);
@@ -201,6 +227,11 @@ describe('API requests per second per account', () => {
     expect(Number(graphqlLimited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const graphqlBody = (await graphqlLimited[0]!.json()) as { errors: { extensions: { code: string } }[] };
     expect(graphqlBody.errors[0]!.extensions.code).toBe('rate_limited');
+    // Each graphql-ws operation counts too: refused with the error, the socket stays open.
+    const wsResults = await Promise.all(Array.from({ length: REQUESTS_PER_SECOND * 3 }, () => wsQuery(busyWs, '{ viewer { account { id } } }')));
+    expect(wsResults.filter((r) => r.errors?.[0]?.extensions?.code === 'rate_limited').length).toBeGreaterThan(0);
+    expect(wsResults.every((r) => r.errors === undefined || r.errors[0]?.extensions?.code === 'rate_limited')).toBe(true);
+    expect(wsClosed).toBe(0);
     // Meanwhile another account and the root token are answered.
     expect((await calm.api.get('/v1/account')).status).toBe(200);
     const rootBurst = await Promise.all(Array.from({ length: REQUESTS_PER_SECOND * 3 }, () => root.get('/v1/account')));
@@ -208,6 +239,9 @@ describe('API requests per second per account', () => {
 
     await new Promise((r) => setTimeout(r, Number(limited[0]!.headers.get('retry-after')) * 1000 + 100));
     expect((await busy.api.get('/v1/account')).status).toBe(200);
+    expect((await wsQuery(busyWs, '{ viewer { account { id } } }')).errors).toBeUndefined();
+    expect(wsClosed).toBe(0);
+    await busyWs.dispose();
   });
 });
 
