@@ -55,8 +55,13 @@ const envSchema = z.object({
   SYNCLINE_MAX_SYNCS_PER_ACCOUNT: z.coerce.number().int().min(0).default(100),
   SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT: z.coerce.number().int().min(0).default(100),
   SYNCLINE_MIN_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
-  /** API requests per second per account (token bucket; burst = 2 s worth); over it: 429 with Retry-After. */
-  SYNCLINE_API_REQUESTS_PER_SECOND: z.coerce.number().positive().default(100),
+  /**
+   * API requests per second per account (token bucket; burst = 2 s worth), per instance; over it:
+   * 429 with Retry-After. The root token is not limited. 2,000: the consume bench's loop (4
+   * workers, `/next` batch 100 + `/ack`) makes 2 requests per 100 messages, ~400 requests/s at its
+   * ~20,000 messages/s; a tenant consuming as hard has 5× headroom (docs/API.md).
+   */
+  SYNCLINE_API_REQUESTS_PER_SECOND: z.coerce.number().positive().default(2_000),
   /** Failed authentications per minute per client address before 429. */
   SYNCLINE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** A sync whose step crashed the process this many times in a row is put in `error` instead of restarted. */

@@ -86,3 +86,25 @@ export class LengthRequiredError extends AppError {
     super('length_required', message, 411);
   }
 }
+
+/** A per-account count limit (syncs, consumers) is reached: 422 with the limit in `details`. */
+export class QuotaExceededError extends AppError {
+  constructor(resource: string, limit: number, setting: string) {
+    const details: (ErrorDetail & { limit: number; setting: string })[] = [
+      { path: resource, message: `at most ${limit} ${resource} per account`, limit, setting },
+    ];
+    super('quota_exceeded', `the account has reached its limit of ${limit} ${resource}; delete one or ask the operator to raise ${setting}`, 422, details);
+  }
+}
+
+/** Too many requests in a window (the account's API rate, failed authentications from an address): 429 with `Retry-After`. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    code: 'rate_limited' | 'too_many_failed_authentications',
+    message: string,
+    /** Whole seconds until a retry can succeed, for the `Retry-After` header. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message, 429);
+  }
+}

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from './context.ts';
 import { commandHandler } from './handle.ts';
+import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { statement } from '../db/prepared-statements.ts';
 
 const handleConsumer = commandHandler('consumer', httpConsumerDecider);
@@ -136,6 +137,7 @@ async function checkTargets(ctx: AppContext, principal: Principal, input: z.infe
 
 export async function createHttpConsumer(ctx: AppContext, principal: Principal, input: z.infer<typeof createHttpConsumerInput>): Promise<string> {
   const { streamId } = await checkTargets(ctx, principal, input);
+  await assertQuotaRoom(ctx, principal, 'consumers');
   const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: input.name } } });
   if (taken) throw new ConflictError('consumer_name_taken', `a consumer named "${input.name}" already exists`);
   const head = input.deliver_policy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
@@ -149,11 +151,13 @@ export async function createHttpConsumer(ctx: AppContext, principal: Principal, 
     maxDeliver: input.max_deliver,
     maxAckPending: input.max_ack_pending,
   };
-  await handleConsumer(ctx.eventStore, consumerId, {
-    type: 'CreateHttpConsumer',
-    data: { consumerId, accountId: principal.accountId, streamId, startIdx: String(head?.lastIdx ?? 0n), ...settings },
-    metadata: { now: ctx.now() },
-  });
+  await createWithinQuota(ctx, principal, 'consumers', () =>
+    handleConsumer(ctx.eventStore, consumerId, {
+      type: 'CreateHttpConsumer',
+      data: { consumerId, accountId: principal.accountId, streamId, startIdx: String(head?.lastIdx ?? 0n), ...settings },
+      metadata: { now: ctx.now() },
+    }),
+  );
   return consumerId;
 }
 

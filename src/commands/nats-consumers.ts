@@ -9,6 +9,7 @@ import { SUBJECT_PREFIX_PATTERN } from '../projections/nats-subject.ts';
 import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from './context.ts';
 import { commandHandler } from './handle.ts';
+import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 
 const handleNatsConsumer = commandHandler('nats-consumer', natsConsumerDecider);
 
@@ -171,14 +172,17 @@ export async function createNatsConsumer(ctx: AppContext, principal: Principal, 
   egressPolicy(ctx.config).checkLiteral(input.nats.host); // a refused address literal: 422 now rather than an error later
   const streamId = await resolveStream(ctx, principal, input);
   await assertNameFree(ctx, principal, input.name);
+  await assertQuotaRoom(ctx, principal, 'consumers');
   const settings = toSettings(ctx, { name: input.name, syncId: input.sync_id ?? null, subjectPrefix: input.subject_prefix, nats: input.nats });
   const head = input.deliver_policy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
   const consumerId = ctx.newId();
-  await handleNatsConsumer(ctx.eventStore, consumerId, {
-    type: 'CreateNatsConsumer',
-    data: { consumerId, accountId: principal.accountId, streamId, deliverPolicy: input.deliver_policy, startIdx: String(head?.lastIdx ?? 0n), ...settings },
-    metadata: { now: ctx.now() },
-  });
+  await createWithinQuota(ctx, principal, 'consumers', () =>
+    handleNatsConsumer(ctx.eventStore, consumerId, {
+      type: 'CreateNatsConsumer',
+      data: { consumerId, accountId: principal.accountId, streamId, deliverPolicy: input.deliver_policy, startIdx: String(head?.lastIdx ?? 0n), ...settings },
+      metadata: { now: ctx.now() },
+    }),
+  );
   return consumerId;
 }
 

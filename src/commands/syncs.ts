@@ -10,6 +10,8 @@ import type { Provider } from '../sync/providers/provider.ts';
 import type { AppContext, Principal } from './context.ts';
 import { addCredential, credentialInput } from './credentials.ts';
 import { commandHandler } from './handle.ts';
+import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
+import { checkPollInterval, pollIntervalOrDefault } from './poll-interval.ts';
 import { createStream } from './streams.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
@@ -74,7 +76,7 @@ export const createSyncInput = z
     credential_id: syncFields.credential_id.nullish(),
     credential: syncFields.credential.nullish(),
     metadata: syncFields.metadata.default({}),
-    poll_interval_ms: syncFields.poll_interval_ms.default(5000),
+    poll_interval_ms: syncFields.poll_interval_ms.optional(),
   })
   .strict();
 
@@ -133,6 +135,8 @@ async function resolveStream(ctx: AppContext, principal: Principal, streamId: st
 export async function createSync(ctx: AppContext, principal: Principal, input: z.infer<typeof createSyncInput>): Promise<string> {
   const provider = requireProvider(input.provider);
   checkCollections(provider, input.collection_ids);
+  checkPollInterval(ctx.config, input.poll_interval_ms);
+  await assertQuotaRoom(ctx, principal, 'syncs');
   if (!input.credential_id === !input.credential) {
     throw new UnprocessableError('credential_required', 'give exactly one of credential_id or credential', [
       { path: 'credential_id', message: 'required (or an inline credential)' },
@@ -153,13 +157,15 @@ export async function createSync(ctx: AppContext, principal: Principal, input: z
     rateLimit: input.rate_limit ? toRateLimit(input.rate_limit) : provider.defaultRateLimit,
     credentialId,
     metadata: input.metadata,
-    pollIntervalMs: input.poll_interval_ms,
+    pollIntervalMs: pollIntervalOrDefault(ctx.config, input.poll_interval_ms),
   };
-  await handleSync(ctx, {
-    type: 'CreateSync',
-    data: { syncId, accountId: principal.accountId, streamId, provider: provider.name, ...settings },
-    metadata: { now: ctx.now() },
-  });
+  await createWithinQuota(ctx, principal, 'syncs', () =>
+    handleSync(ctx, {
+      type: 'CreateSync',
+      data: { syncId, accountId: principal.accountId, streamId, provider: provider.name, ...settings },
+      metadata: { now: ctx.now() },
+    }),
+  );
   return syncId;
 }
 
@@ -173,6 +179,7 @@ export async function updateSync(ctx: AppContext, principal: Principal, syncId: 
   const sync = await loadSync(ctx, principal, syncId);
   const provider = requireProvider(sync.provider);
   if (patch.collection_ids) checkCollections(provider, patch.collection_ids);
+  checkPollInterval(ctx.config, patch.poll_interval_ms);
   if (patch.credential_id) await checkCredential(ctx, principal, provider, patch.credential_id);
   await handleSync(ctx, {
     type: 'UpdateSync',

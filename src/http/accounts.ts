@@ -1,5 +1,22 @@
 import { createAccount, createAccountInput } from '../commands/accounts.ts';
-import { ok, parseInput, type RestRoutes } from './rest.ts';
+import { setAccountLimits, setAccountLimitsInput } from '../commands/account-limits.ts';
+import type { AppContext, Principal } from '../commands/context.ts';
+import { NotFoundError } from '../errors.ts';
+import { presentAccountLimits } from '../queries/account-limits.ts';
+import { idParam, ok, parseInput, type RestRoutes } from './rest.ts';
+
+/** The root token sees every account; another token only its own (others answer 404, like unknown ids). */
+function visibleAccountId(principal: Principal, accountId: string): string {
+  if (!principal.isRoot && accountId !== principal.accountId) throw new NotFoundError('account', accountId);
+  return accountId;
+}
+
+/** An account with its limits (the operator's defaults and the root token's overrides). */
+async function presentAccount(ctx: AppContext, accountId: string) {
+  const account = await ctx.prisma.account.findUnique({ where: { id: accountId } });
+  if (!account) throw new NotFoundError('account', accountId);
+  return { id: account.id, name: account.name, is_root: account.isRoot, created_at: account.createdAt.toISOString(), ...(await presentAccountLimits(ctx, account.id)) };
+}
 
 export function accountRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/accounts', async (req) => {
@@ -13,8 +30,12 @@ export function accountRoutes(routes: RestRoutes): void {
       201,
     );
   });
-  routes.on('GET', '/v1/account', async (req) => {
-    const account = await req.ctx.prisma.account.findUniqueOrThrow({ where: { id: req.principal.accountId } });
-    return ok({ id: account.id, name: account.name, is_root: account.isRoot, created_at: account.createdAt.toISOString() });
+  routes.on('GET', '/v1/account', async (req) => ok(await presentAccount(req.ctx, req.principal.accountId)));
+  // The root token's view and override of one account's limits (docs/API.md#limits).
+  routes.on('GET', '/v1/accounts/:id', async (req) => ok(await presentAccount(req.ctx, visibleAccountId(req.principal, idParam(req, 'account')))));
+  routes.on('PATCH', '/v1/accounts/:id', async (req) => {
+    const id = visibleAccountId(req.principal, idParam(req, 'account'));
+    await setAccountLimits(req.ctx, req.principal, id, parseInput(setAccountLimitsInput, req.body));
+    return ok(await presentAccount(req.ctx, id));
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, TooManyRequestsError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { zodDetails } from './rest.ts';
 
@@ -8,7 +8,10 @@ export interface ErrorBody {
 }
 
 /** The one place errors become HTTP answers: app errors keep their status, the rest is a logged 500. */
-export function toErrorResponse(error: unknown, logger: Logger): { status: number; body: ErrorBody } {
+export function toErrorResponse(error: unknown, logger: Logger): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  if (error instanceof TooManyRequestsError) {
+    return { status: 429, body: { error: { code: error.code, message: error.message, details: [] } }, headers: { 'retry-after': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof AppError) {
     return { status: error.status, body: { error: { code: error.code, message: error.message, details: error.details } } };
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LengthRequiredError, PayloadTooLargeError, UnauthorizedError, type AppError } from '../errors.ts';
+import { LengthRequiredError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type AppError } from '../errors.ts';
 import type { Principal } from '../commands/context.ts';
 import type { Logger } from '../logger.ts';
 
@@ -12,7 +12,8 @@ export interface AdmittedGraphQLRequest {
 const asksForGraphiQL = (req: IncomingMessage) => req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 
 export interface GraphQLGateOptions {
-  authenticate: (authorization: string | undefined) => Promise<Principal | null>;
+  /** The caller from the request's Authorization header; throws TooManyRequestsError when the request throttle refuses it. */
+  authenticate: (req: IncomingMessage) => Promise<Principal | null>;
   /** Largest body yoga may read (it buffers the whole body, so the limit is checked first). */
   maxBodyBytes: number;
   logger: Logger;
@@ -37,8 +38,12 @@ export function createGraphQLAuthGate({ authenticate, maxBodyBytes, logger }: Gr
     }
     let principal: Principal | null;
     try {
-      principal = await authenticate(req.headers.authorization);
+      principal = await authenticate(req);
     } catch (error) {
+      if (error instanceof TooManyRequestsError) {
+        refuse(res, error, { 'retry-after': String(error.retryAfterSeconds) });
+        return null;
+      }
       logger.error({ err: error }, 'GraphQL authentication failed');
       answer(res, 500, { message: 'internal error', extensions: { code: 'internal', status: 500, details: [] } });
       return null;

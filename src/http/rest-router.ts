@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import createRouter, { type HTTPMethod } from 'find-my-way';
 import type { AppContext, Principal } from '../commands/context.ts';
 import { AppError, UnauthorizedError } from '../errors.ts';
-import { authenticate } from '../queries/api-tokens.ts';
 import { toErrorResponse } from './error-response.ts';
 import type { Metrics } from './metrics.ts';
 import { readJsonBody } from './read-body.ts';
+import { admittedPrincipal } from './request-throttle.ts';
 import type { HttpMethod, PublicRestHandler, RestHandler, RestResponse, RestRoutes } from './rest.ts';
 
 type Route = { path: string } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
@@ -17,9 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 async function principalOf(ctx: AppContext, req: IncomingMessage): Promise<Principal> {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const principal = match ? await authenticate(ctx, match[1]!) : null;
+  const principal = await admittedPrincipal(ctx, req.socket.remoteAddress, req.headers.authorization);
   if (!principal) throw new UnauthorizedError();
   return principal;
 }

@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppContext, Principal } from '../commands/context.ts';
-import { authenticate } from '../queries/api-tokens.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
@@ -26,11 +25,11 @@ import { syncRoutes } from './syncs.ts';
 import { httpConsumerRoutes } from './http-consumers.ts';
 import { natsConsumerRoutes } from './nats-consumers.ts';
 import { mutationRoutes } from './mutations.ts';
+import { admittedPrincipal, nullWhenThrottled, operationThrottled } from './request-throttle.ts';
 
-async function principalFromHeader(ctx: AppContext, header: unknown): Promise<Principal | null> {
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match ? authenticate(ctx, match[1]!) : null;
-}
+/** Throws TooManyRequestsError over the account's rate or the address's failed-auth budget (request-throttle.ts). */
+const principalFromHeader = (ctx: AppContext, header: unknown, req: IncomingMessage | undefined): Promise<Principal | null> =>
+  admittedPrincipal(ctx, req?.socket.remoteAddress, header);
 
 /** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics, the web console at /. */
 export function createHttpServer(
@@ -44,14 +43,15 @@ export function createHttpServer(
   const health = createHealthHandlers(ctx, metrics, metricsNeedToken(options.listenerBeyondLoopback ? '0.0.0.0' : ctx.config.HOST, ctx.config.SYNCLINE_METRICS_PUBLIC));
   const webConsole = createConsoleHandler();
 
-  // The caller is authenticated once, before the document is read: by the gate (HTTP) or onConnect (graphql-ws).
-  const admitGraphQL = createGraphQLAuthGate({ authenticate: (authorization) => principalFromHeader(ctx, authorization), maxBodyBytes, logger: ctx.logger });
+  // The caller is authenticated (and throttled) once, before the document is read: by the gate (HTTP) or onConnect (graphql-ws).
+  const admitGraphQL = createGraphQLAuthGate({ authenticate: (req) => principalFromHeader(ctx, req.headers.authorization, req), maxBodyBytes, logger: ctx.logger });
   const tokenSockets = new TokenSockets({ bus: ctx.bus, pool: ctx.pool, logger: ctx.logger });
+  const maskError = createMaskError(ctx.logger);
   const yoga = createYoga<AdmittedGraphQLRequest, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    maskedErrors: { maskError: createMaskError(ctx.logger) },
+    maskedErrors: { maskError },
     logging: false,
     plugins: graphqlLimitPlugins(ctx.config),
     parserAndValidationCache: boundedParserCache(),
@@ -89,23 +89,28 @@ export function createHttpServer(
       onConnect: async (wsCtx) => {
         const params = wsCtx.connectionParams ?? {};
         // The token in connectionParams (browsers cannot set headers on a WebSocket), else on the upgrade request.
-        const principal = await principalFromHeader(ctx, params.authorization ?? params.Authorization ?? wsCtx.extra.request.headers.authorization);
+        const header = params.authorization ?? params.Authorization ?? wsCtx.extra.request.headers.authorization;
+        const principal = await principalFromHeader(ctx, header, wsCtx.extra.request).catch(nullWhenThrottled);
         if (!principal) return false;
         wsCtx.extra.principal = principal;
         tokenSockets.trackSocket(principal, wsCtx.extra.socket);
         return true;
       },
       onSubscribe: async (wsCtx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ principal: wsCtx.extra.principal ?? null });
+        const principal = wsCtx.extra.principal ?? null;
+        const enveloped = yoga.getEnveloped({ principal });
         const checked = parseAndValidate(enveloped, payload.query);
         if ('errors' in checked) return checked.errors;
+        // Over the account's API rate: this operation's result is the 429 error, the socket stays open.
+        const throttled = operationThrottled(ctx, principal);
+        const refused = throttled ? () => ({ errors: [maskError(throttled, 'internal error')] }) : null;
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document: checked.document,
           variableValues: payload.variables,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+          rootValue: { execute: refused ?? enveloped.execute, subscribe: refused ?? enveloped.subscribe },
         };
       },
     },

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, TooManyRequestsError } from '../errors.ts';
 import { zodDetails } from '../http/rest.ts';
 import type { Logger } from '../logger.ts';
 
@@ -15,6 +15,11 @@ export function createMaskError(logger: Logger) {
     const wrapper = isGraphQLErrorLike(error) ? error : null;
     const original = wrapper?.originalError ?? error;
     const path = wrapper?.path;
+    if (original instanceof TooManyRequestsError) {
+      // Refused before execution: the HTTP answer itself is a 429 with Retry-After (yoga reads `http`).
+      const http = { status: 429, headers: { 'Retry-After': String(original.retryAfterSeconds) } };
+      return new GraphQLError(original.message, { path, extensions: { code: original.code, status: 429, details: [], http } });
+    }
     if (original instanceof AppError) {
       return new GraphQLError(original.message, {
         path,

@@ -78,7 +78,7 @@ export class SyncRunner {
     this.limiter = rateLimiters.forSync(sync.id, rateLimit, ctx.pool);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.
     const { requestsMade, waitMs } = this.limiter.stats();
-    this.flushed = { requests: requestsMade, waitMs, retries: 0 };
+    this.flushed = { requests: requestsMade, waitMs, retries: 0, pollAt: null };
     const fetch = createUpstreamFetch({
       limiter: this.limiter,
       fetch: egressFetch(ctx.config),
@@ -316,6 +316,9 @@ export class SyncRunner {
 
   private async flushTelemetry(): Promise<void> {
     const stats = this.limiter.stats();
+    // An idle sync writes nothing: 1,000 polling syncs made 500 upserts a second of no news.
+    const { retries, lastPollAt } = this;
+    if (stats.requestsMade === this.flushed.requests && stats.waitMs === this.flushed.waitMs && retries === this.flushed.retries && lastPollAt === this.flushed.pollAt) return;
     await this.ctx.pool
       .query(
         `INSERT INTO sync_runtime (sync_id, requests_made, rate_limit_wait_ms, retries, last_poll_at, updated_at)
@@ -324,13 +327,13 @@ export class SyncRunner {
            rate_limit_wait_ms = sync_runtime.rate_limit_wait_ms + EXCLUDED.rate_limit_wait_ms,
            retries = sync_runtime.retries + EXCLUDED.retries,
            last_poll_at = COALESCE(EXCLUDED.last_poll_at, sync_runtime.last_poll_at), updated_at = now()`,
-        [this.sync.id, stats.requestsMade - this.flushed.requests, Math.round(stats.waitMs - this.flushed.waitMs), this.retries - this.flushed.retries, this.lastPollAt],
+        [this.sync.id, stats.requestsMade - this.flushed.requests, Math.round(stats.waitMs - this.flushed.waitMs), retries - this.flushed.retries, lastPollAt],
       )
       .then(() => {
-        this.flushed = { requests: stats.requestsMade, waitMs: stats.waitMs, retries: this.retries };
+        this.flushed = { requests: stats.requestsMade, waitMs: stats.waitMs, retries, pollAt: lastPollAt };
       })
       .catch((error: unknown) => this.ctx.logger.debug({ err: error }, 'telemetry flush failed'));
   }
 
-  private flushed = { requests: 0, waitMs: 0, retries: 0 };
+  private flushed: { requests: number; waitMs: number; retries: number; pollAt: Date | null } = { requests: 0, waitMs: 0, retries: 0, pollAt: null };
 }

@@ -54,6 +54,16 @@ describe('account decider', () => {
       .when({ type: 'RevokeApiToken', data: { accountId: 'a1', tokenId: 'other' }, metadata })
       .thenThrows((e) => e instanceof NotFoundError);
   });
+
+  it('records the root token\'s limit overrides of an existing account', () => {
+    const limits = { maxSyncs: 500, maxConsumers: 20 }; // (null, the default, is beyond the spec's subset check)
+    given(history)
+      .when({ type: 'SetAccountLimits', data: { accountId: 'a1', limits }, metadata })
+      .then([{ type: 'AccountLimitsSet', data: { accountId: 'a1', limits, setAt: at } }]);
+    given([])
+      .when({ type: 'SetAccountLimits', data: { accountId: 'a1', limits }, metadata })
+      .thenThrows((e) => e instanceof NotFoundError);
+  });
 });
 
 describe('credential decider', () => {

@@ -15,7 +15,8 @@ describe('OAuth connect flow', () => {
 
   beforeAll(async () => {
     emulator = await startHubSpotEmulator({ seed: { contact: 40, company: 0, deal: 0 }, randomSeed: 9, searchRateLimit: null });
-    server = await startTestServer();
+    // This file's syncs poll faster than the default minimum (1000 ms) to keep it quick.
+    server = await startTestServer({ SYNCLINE_MIN_POLL_INTERVAL_MS: '100' });
     api = restClient(server.url, ROOT_TOKEN);
     callbackUrl = `${server.url}/v1/oauth/hubspot/callback`;
     const app = await api.post('/v1/oauth-apps', { provider: 'hubspot', client_id: emulator.oauthClient.clientId, client_secret: emulator.oauthClient.clientSecret });

@@ -27,7 +27,11 @@ describe('bugs found by the reliability suite', () => {
     emulator = await startStripeEmulator({ seed: { customer: 250 }, randomSeed: 5 });
     database = await createTestDatabase();
     // A real process: a crash is seen as one, and graphql resolves to one build as in production.
-    server = await spawnServer({ DATABASE_URL: database.url, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn' }, randomPort());
+    // SYNCLINE_MIN_POLL_INTERVAL_MS: a sync here polls every 300 ms to keep the file quick.
+    server = await spawnServer(
+      { DATABASE_URL: database.url, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn', SYNCLINE_MIN_POLL_INTERVAL_MS: '100' },
+      randomPort(),
+    );
     api = restClient(server.url, ROOT_TOKEN);
     gql = graphqlClient(server.url, ROOT_TOKEN);
   });

@@ -101,6 +101,7 @@ describe("isolation: account B can neither see nor change account A's resources"
   function idFor(route: RouteSpec, t: Tenant): string {
     const resource = route.path.split('/')[2];
     const ids: Record<string, string> = {
+      accounts: t.accountId,
       'api-tokens': t.apiTokenId,
       credentials: t.credentialId,
       'http-consumers': t.httpConsumerId,

@@ -96,7 +96,8 @@ describe('Stripe sync: rate limits, upstream faults and rejected credentials', (
       seed: { customer: 1500, product: 60, price: 60, subscription: 60, invoice: 60, charge: 60 },
       randomSeed: 7,
     });
-    server = await startTestServer();
+    // This file's syncs poll faster than the default minimum (1000 ms) to keep it quick.
+    server = await startTestServer({ SYNCLINE_MIN_POLL_INTERVAL_MS: '100' });
     api = restClient(server.url, ROOT_TOKEN);
   });
 
@@ -175,7 +176,8 @@ describe('Stripe sync: resync after deletes the events feed no longer shows', ()
 
   beforeAll(async () => {
     emulator = await startStripeEmulator({ seed: { customer: 300 }, randomSeed: 13 });
-    server = await startTestServer();
+    // This file's syncs poll faster than the default minimum (1000 ms) to keep it quick.
+    server = await startTestServer({ SYNCLINE_MIN_POLL_INTERVAL_MS: '100' });
     api = restClient(server.url, ROOT_TOKEN);
   });
   afterAll(async () => {

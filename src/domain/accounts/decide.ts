@@ -1,14 +1,15 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
-import type { AccountEvent } from './events.ts';
+import type { AccountEvent, AccountLimits } from './events.ts';
 
 type NewToken = { tokenId: string; name: string; tokenHash: string; prefix: string };
 
 export type CreateAccount = Command<'CreateAccount', { accountId: string; name: string; isRoot: boolean; firstToken: NewToken }, CommandMetadata>;
 export type CreateApiToken = Command<'CreateApiToken', { accountId: string } & NewToken, CommandMetadata>;
 export type RevokeApiToken = Command<'RevokeApiToken', { accountId: string; tokenId: string }, CommandMetadata>;
-export type AccountCommand = CreateAccount | CreateApiToken | RevokeApiToken;
+export type SetAccountLimits = Command<'SetAccountLimits', { accountId: string; limits: AccountLimits }, CommandMetadata>;
+export type AccountCommand = CreateAccount | CreateApiToken | RevokeApiToken | SetAccountLimits;
 
 export type AccountState =
   | { status: 'absent' }
@@ -42,6 +43,10 @@ export function decide(command: AccountCommand, state: AccountState): AccountEve
       if (!token) throw new NotFoundError('api token', command.data.tokenId);
       if (token.revoked) return [];
       return [{ type: 'ApiTokenRevoked', data: { ...command.data, revokedAt: now.toISOString() } }];
+    }
+    case 'SetAccountLimits': {
+      if (state.status !== 'open') throw new NotFoundError('account', command.data.accountId);
+      return [{ type: 'AccountLimitsSet', data: { ...command.data, setAt: now.toISOString() } }];
     }
     default: {
       const unknown: never = command;

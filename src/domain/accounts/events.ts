@@ -7,4 +7,8 @@ export type ApiTokenCreated = Event<
 >;
 export type ApiTokenRevoked = Event<'ApiTokenRevoked', { accountId: string; tokenId: string; revokedAt: string }>;
 
-export type AccountEvent = AccountCreated | ApiTokenCreated | ApiTokenRevoked;
+/** The root token's override of the account's count limits; null: the operator's default. */
+export type AccountLimits = { maxSyncs: number | null; maxConsumers: number | null };
+export type AccountLimitsSet = Event<'AccountLimitsSet', { accountId: string; limits: AccountLimits; setAt: string }>;
+
+export type AccountEvent = AccountCreated | ApiTokenCreated | ApiTokenRevoked | AccountLimitsSet;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
 import { UpstreamRequestError } from '../provider.ts';
+import { IdleReleased } from '../idle-released.ts';
 import { callStripe, createStripeClient } from './client.ts';
 import { stripeCollection, stripeCollections, type StripeCollection, type StripeListed } from './collections.ts';
 import { advanceEventsCursor, decodeEventsCursor, encodeEventsCursor } from './events-cursor.ts';
@@ -19,7 +20,12 @@ function toUpstreamObject(object: StripeListed, options: { deleted?: boolean; ch
 }
 
 class StripeSession implements ProviderSession {
-  constructor(private readonly stripe: Stripe) {}
+  constructor(private readonly client: IdleReleased<Stripe>) {}
+
+  /** The SDK client, let go between polls (idle-released.ts). */
+  private get stripe(): Stripe {
+    return this.client.get();
+  }
 
   async listPage(collectionId: string, cursor: string | null): Promise<ListPage> {
     const collection = stripeCollection(collectionId);
@@ -113,5 +119,9 @@ export const stripeProvider: Provider = {
   collections: stripeCollections.map(({ id, name, mutations }) => ({ id, name, mutations })),
   // Stripe allows 100 read requests/s in live mode and 25/s in test mode: stay under the lower.
   defaultRateLimit: { allowedRequests: 20, intervalSeconds: 1, maxConcurrentRequests: 5 },
-  connect: (context) => new StripeSession(createStripeClient(context)),
+  connect: (context) => {
+    const client = new IdleReleased(() => createStripeClient(context));
+    client.get(); // a credential without a key fails here, at connect, as before
+    return new StripeSession(client);
+  },
 };

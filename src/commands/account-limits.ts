@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { accountDecider } from '../domain/accounts/decide.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { accountLimitOverrides } from '../queries/account-limits.ts';
+import type { AppContext, Principal } from './context.ts';
+import { commandHandler } from './handle.ts';
+
+const handleAccount = commandHandler('account', accountDecider);
+
+const limitValue = z.number().int().min(0).max(1_000_000).nullable();
+
+/** `PATCH /v1/accounts/{id}`: the limits given replace the account's overrides, `null` returns one to the operator's default. */
+export const setAccountLimitsInput = z
+  .object({ limits: z.object({ max_syncs: limitValue, max_consumers: limitValue }).partial().strict() })
+  .strict();
+
+/** The root token raises or lowers one account's count limits (recorded as `AccountLimitsSet`). */
+export async function setAccountLimits(ctx: AppContext, principal: Principal, accountId: string, input: z.infer<typeof setAccountLimitsInput>): Promise<void> {
+  if (!principal.isRoot) throw new ForbiddenError('only the root token can change an account');
+  const account = await ctx.prisma.account.findUnique({ where: { id: accountId } });
+  if (!account) throw new NotFoundError('account', accountId);
+  const current = await accountLimitOverrides(ctx, accountId);
+  await handleAccount(ctx.eventStore, accountId, {
+    type: 'SetAccountLimits',
+    data: {
+      accountId,
+      limits: {
+        maxSyncs: input.limits.max_syncs !== undefined ? input.limits.max_syncs : current.maxSyncs,
+        maxConsumers: input.limits.max_consumers !== undefined ? input.limits.max_consumers : current.maxConsumers,
+      },
+    },
+    metadata: { now: ctx.now() },
+  });
+}
