@@ -31,10 +31,10 @@ export function createHealthHandlers(ctx: AppContext, metrics: Metrics, metricsN
     async metrics(req: IncomingMessage, res: ServerResponse) {
       if (metricsNeedToken) {
         try {
-          await requireRootForMetrics(ctx, req.headers.authorization);
+          await requireRootForMetrics(ctx, req);
         } catch (error) {
-          const { status, body } = toErrorResponse(error, ctx.logger);
-          return sendJson(res, status, body);
+          const { status, body, headers } = toErrorResponse(error, ctx.logger);
+          return sendJson(res, status, body, headers);
         }
       }
       res.writeHead(200, { 'content-type': metrics.registry.contentType });

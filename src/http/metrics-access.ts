@@ -1,7 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import type { AppContext } from '../commands/context.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
-import { authenticate } from '../queries/api-tokens.ts';
+import { admittedPrincipal } from './request-throttle.ts';
 
 /** Whether HOST (the address the server listens on) is a loopback address or `localhost`. */
 export function isLoopbackHost(host: string): boolean {
@@ -20,9 +21,9 @@ export function metricsNeedToken(host: string, metricsPublic: boolean): boolean 
 }
 
 /** Throws 401 without a valid token and 403 for a token that is not root's. */
-export async function requireRootForMetrics(ctx: AppContext, authorization: string | undefined): Promise<void> {
-  const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-  const principal = match ? await authenticate(ctx, match[1]!) : null;
+export async function requireRootForMetrics(ctx: AppContext, req: IncomingMessage): Promise<void> {
+  // Through the request throttle, like every authenticated route: failed tokens count against the address.
+  const principal = await admittedPrincipal(ctx, req.socket.remoteAddress, req.headers.authorization);
   if (!principal) throw new UnauthorizedError('/metrics needs the root API token when the server listens beyond loopback (or SYNCLINE_METRICS_PUBLIC=true)');
   if (!principal.isRoot) throw new ForbiddenError('/metrics is for the root token only');
 }
