@@ -197,7 +197,7 @@ export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize
   const delivery = toDeliveryConsumer(consumer);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const result = await nextMessages(ctx.pool, delivery, batchSize);
+    const result = await nextMessages(ctx.pool, delivery, batchSize, ctx.config.SYNCLINE_MAX_ANSWER_BYTES);
     const at = ctx.now().toISOString();
     const dead = messageGroups(result.dead, { deliverCounts: (m) => m.deliverCount });
     ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, groups: dead, at } });

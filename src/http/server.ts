@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { AppContext, Principal } from '../commands/context.ts';
 import { authenticate } from '../queries/api-tokens.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
+import { AnswerBudget } from '../schema/answer-budget.ts';
 import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
@@ -46,6 +47,7 @@ export function createHttpServer(ctx: AppContext, metrics: Metrics, maxBodyBytes
     context: async ({ request, connectionParams }) => ({
       app: ctx,
       principal: await principalFromHeader(ctx, request?.headers.get('authorization') ?? connectionParams?.authorization ?? connectionParams?.Authorization),
+      answerBudget: new AnswerBudget(ctx.config.SYNCLINE_MAX_ANSWER_BYTES),
     }),
   });
 
