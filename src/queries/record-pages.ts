@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RecordRow } from '../consumers/delivery.ts';
 
 /**
  * Pages of a sync's records bounded by bytes as well as by count (issue 21; DELIVERY.md, "Byte
@@ -78,4 +79,34 @@ export async function recordPageBounds(pool: pg.Pool, page: RecordPageRequest): 
   const row = rows[0];
   if (!row?.last_idx) return { lastIdx: null, bytes: 0, more: false };
   return { lastIdx: BigInt(row.last_idx), bytes: Number(row.bytes), more: hasMore(Number(row.returned), Number(row.scanned)) };
+}
+
+export interface StreamRecordFilter {
+  streamId: string;
+  /** null: every sync of the stream */
+  syncId: string | null;
+  /** null: every collection */
+  collectionIds?: string[] | null;
+}
+
+/**
+ * A stream's records past `afterIdx` as rows, at most `limit` and, past the first, at most
+ * `maxBytes` of them, for the server's own readers (the NATS publisher, the graphql-ws replay);
+ * `more`: the batch was cut, read on from its last position.
+ */
+export async function streamRecordRows(pool: pg.Pool, filter: StreamRecordFilter, afterIdx: bigint, limit: number, maxBytes: number): Promise<{ rows: RecordRow[]; more: boolean }> {
+  const { rows } = await pool.query<RecordRow & { scanned: string }>(
+    `SELECT c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.data, c.deleted, c.upstream_created_at, c.upstream_updated_at, c.scanned
+     FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n, count(*) OVER () AS scanned
+           FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes FROM records r
+                 WHERE r.stream_id = $1 AND ($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR r.collection_id = ANY($3))
+                   AND r.updated_idx > $4
+                 ORDER BY r.updated_idx LIMIT $5 + 1) s
+           WINDOW w AS (ORDER BY s.updated_idx ROWS UNBOUNDED PRECEDING)) c
+     WHERE c.n <= $5 AND (c.running <= $6 OR c.n = 1)
+     ORDER BY c.updated_idx`,
+    [filter.streamId, filter.syncId, filter.collectionIds ?? null, afterIdx.toString(), limit, maxBytes],
+  );
+  const more = rows.length > 0 && rows.length < Number(rows[0]!.scanned);
+  return { rows: rows.map(({ scanned: _scanned, ...row }) => row), more };
 }
