@@ -38,14 +38,15 @@ builder.queryFields((t) => ({
       const syncId = requireId(args.syncId, 'sync');
       if (args.last != null || args.before != null) throw new ValidationError('records pages forward only: use first and after');
       if (args.first != null && args.first < 0) throw new ValidationError('first must be a non-negative integer');
-      const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
-      if (!sync) throw new NotFoundError('sync', syncId);
-      if (args.collectionId?.includes('\u0000')) throw new NotFoundError('collection', args.collectionId);
-      if (args.upstreamId?.includes('\u0000')) throw new NotFoundError('record', args.upstreamId);
       const afterIdx = args.after ? fromCursor(args.after) : 0n;
       const limit = Math.min(args.first ?? DEFAULT_PAGE, MAX_PAGE);
       const filter = { syncId, collectionId: args.collectionId, upstreamId: args.upstreamId };
+      // The request's fields take turns in document order (answer-budget.ts).
       const page = await ctx.answerBudget.take<{ lastIdx: bigint | null; more: boolean }>(async (left, untouched) => {
+        const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
+        if (!sync) throw new NotFoundError('sync', syncId);
+        if (args.collectionId?.includes('\u0000')) throw new NotFoundError('collection', args.collectionId);
+        if (args.upstreamId?.includes('\u0000')) throw new NotFoundError('record', args.upstreamId);
         if (limit === 0 || left <= 0) return { value: { lastIdx: null, more: left <= 0 && limit > 0 }, bytes: 0 };
         const bounds = await recordPageBounds(ctx.app.pool, { ...filter, afterIdx, limit, maxBytes: left });
         // Past the first page of the request, a record that alone is over what is left waits for the next request.

@@ -13,7 +13,7 @@ import { restClient, type RestClient } from '../support/api.ts';
 import { randomPort, spawnServer, stopServer, type ChildServer } from '../support/child-server.ts';
 import { ROOT_TOKEN, startTestServer, TEST_SECRET_KEY, type TestServer } from '../support/server.ts';
 
-const RECORDS = 1_200;
+const RECORDS = 1_000;
 const RECORD_BYTES = 100_000;
 const BUDGET = 4 * 1024 * 1024;
 /** The heap cap `npm start` had before this fix: lower than today's, so surviving it proves the bound. */
@@ -51,13 +51,13 @@ describe('hardening: big answers are bounded by bytes (issue 21, finding 3)', ()
     syncId = sync.body.id;
     streamId = sync.body.stream_id;
     expect((await local.post(`/v1/syncs/${syncId}/pause`)).status).toBeLessThan(300);
-    for (let i = 0; i < RECORDS; i += 50) {
+    for (let i = 0; i < RECORDS; i += 100) {
       await appendRecords(seeder.app.ctx, {
         syncId,
         streamId,
         collectionId: 'stripe:customer',
         source: 'changes',
-        objects: ids.slice(i, i + 50).map((id) => ({
+        objects: ids.slice(i, i + 100).map((id) => ({
           upstreamId: id,
           // Random bytes: PostgreSQL's compression cannot shrink them, the worst case for memory.
           data: { id, object: 'customer', metadata: { blob: randomBytes((RECORD_BYTES * 3) / 4).toString('base64') } },
@@ -130,7 +130,7 @@ describe('hardening: big answers are bounded by bytes (issue 21, finding 3)', ()
     const results = await Promise.all(Array.from({ length: 6 }, reader));
     for (const { seen, pageSizes } of results) {
       expect(seen).toEqual(ids);
-      expect(pageSizes.length).toBeGreaterThan(RECORDS / 1000);
+      expect(pageSizes.length).toBeGreaterThan(1);
     }
     await expectUp();
   }));
@@ -205,7 +205,7 @@ describe('hardening: big answers are bounded by bytes (issue 21, finding 3)', ()
       worker(`/api/http_pull_consumers/${consumer.body.id}/receive`, 'ack_id'),
     ]);
     expect([...delivered].sort()).toEqual(ids);
-    expect(batches).toBeGreaterThan(RECORDS / 1000);
+    expect(batches).toBeGreaterThan(1);
     const after = await api.get(`/v1/http-consumers/${consumer.body.id}`);
     expect(after.body).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
     await expectUp();

@@ -17,7 +17,7 @@ CREATE FUNCTION syncline_record_bytes(p_data jsonb, p_upstream_id text)
 RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   SELECT CASE WHEN pg_column_compression(p_data) IS NULL THEN pg_column_size(p_data) ELSE pg_column_size(p_data || '{}'::jsonb) END::bigint
-    + octet_length(p_upstream_id) + 256
+    + octet_length(p_upstream_id) + 400
 $$;
 
 -- Migration 0032's locked step of /next with a byte budget (p_max_bytes; NULL: none). The due
