@@ -94,7 +94,8 @@ describe('hardening: big answers are bounded by bytes (issue 21, finding 3)', ()
       await scenario();
     } catch (error) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const tail = server.output().slice(-600);
+      const output = server.output();
+      const tail = `${/^.*FATAL ERROR.*$/m.exec(output)?.[0] ?? ''}\n${output.slice(-600)}`;
       throw new Error(`${(error as Error).message}\n--- server (exit ${server.child.exitCode ?? server.child.signalCode ?? 'none'}):\n${tail}`, { cause: error });
     }
   };
