@@ -136,6 +136,17 @@ describe('hardening: big answers are bounded by bytes (issue 21, finding 3)', ()
     await expectUp();
   }));
 
+  it('forty concurrent REST pages of 1,000: all answered within the budget, the process up (the connection pools bound how many are read at once)', reportingCrash(async () => {
+    const pages = await Promise.all(Array.from({ length: 40 }, (_, i) => get(`/v1/syncs/${syncId}/records?limit=1000&cursor=${i * 20}`)));
+    for (const page of pages) {
+      expect(page.status).toBe(200);
+      expect(page.bytes).toBeLessThanOrEqual(BUDGET);
+      expect(page.body.data.length).toBeGreaterThan(1);
+      expect(page.body.next_cursor).not.toBeNull();
+    }
+    await expectUp();
+  }));
+
   it('one GraphQL query of 20 aliases × records(first: 100): within the budget for the whole request, then every record by cursor', reportingCrash(async () => {
     const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: records(syncId: $syncId, first: 100) { edges { node { upstreamId data } } pageInfo { hasNextPage endCursor } }`);
     const response = await fetch(`${server.url}/graphql`, {
