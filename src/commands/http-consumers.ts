@@ -194,14 +194,15 @@ export async function deleteHttpConsumer(ctx: AppContext, principal: Principal, 
 }
 
 /**
- * Leases a batch; with `waitMs` > 0 and nothing to deliver, waits until records arrive in the
+ * Leases a batch of at most `batchSize` messages and, past the first, `maxBytes` of records
+ * (migration 0043); with `waitMs` > 0 and nothing to deliver, waits until records arrive in the
  * stream or a lease falls due, up to `waitMs`.
  */
-export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize: number, waitMs: number): Promise<NextResult> {
+export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize: number, waitMs: number, maxBytes = ctx.config.SYNCLINE_MAX_ANSWER_BYTES): Promise<NextResult> {
   const delivery = toDeliveryConsumer(consumer);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const result = await nextMessages(ctx.pool, delivery, batchSize);
+    const result = await nextMessages(ctx.pool, delivery, batchSize, maxBytes);
     const at = ctx.now().toISOString();
     const dead = messageGroups(result.dead, { deliverCounts: (m) => m.deliverCount });
     ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, groups: dead, at } });

@@ -95,8 +95,8 @@ const countsFrom = (row: CountsRow | undefined): Counts => ({
  * Two calls (migration 0031): `leaseNext`, the locked part, and `answerLeased`, which builds the
  * messages' JSON without the lock.
  */
-export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<NextResult> {
-  const lease = await leaseNext(pool, consumer, batchSize);
+export async function nextMessages(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, maxBytes: number | null = null): Promise<NextResult> {
+  const lease = await leaseNext(pool, consumer, batchSize, maxBytes);
   if (lease.cursor === null) return { delivered: [], dead: lease.dead, counts: countsFrom(undefined) };
   return { ...(await answerLeased(pool, consumer, lease, lease.cursor)), dead: lease.dead };
 }
@@ -118,10 +118,13 @@ export interface Lease {
  * run in the database one after the other, each with a fresh snapshot, the cursor row locked only
  * for their own time and the commit. Redeliveries come with their own tokens; the new deliveries
  * are one batch row, whose tokens are written here from its id and nonce (ack-tokens.ts).
+ *
+ * `maxBytes` bounds the batch by bytes too (migration 0043; null: by count only): the messages
+ * leased stop when their records' bytes reach it, always at least one; the rest stays pending.
  */
-export async function leaseNext(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number): Promise<Lease> {
+export async function leaseNext(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, maxBytes: number | null = null): Promise<Lease> {
   const { rows } = await pool.query<LeaseRow>(
-    statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8)`, [
+    statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
       consumer.id,
       consumer.syncId,
       consumer.collectionIds,
@@ -130,6 +133,7 @@ export async function leaseNext(pool: pg.Pool, consumer: DeliveryConsumer, batch
       consumer.ackWaitMs,
       consumer.maxDeliver,
       consumer.maxAckPending,
+      maxBytes,
     ]),
   );
   const lease: Lease = { redelivered: [], batch: null, dead: [], cursor: null };

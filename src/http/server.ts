@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppContext, Principal } from '../commands/context.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
+import { AnswerBudget } from '../schema/answer-budget.ts';
 import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
@@ -55,7 +56,7 @@ export function createHttpServer(
     logging: false,
     plugins: graphqlLimitPlugins(ctx.config),
     parserAndValidationCache: boundedParserCache(),
-    context: ({ principal }) => ({ app: ctx, principal: principal ?? null }),
+    context: ({ principal }) => ({ app: ctx, principal: principal ?? null, answerBudget: new AnswerBudget(ctx.config.SYNCLINE_MAX_ANSWER_BYTES) }),
   });
 
   const server = createServer((req, res) => {

@@ -1,9 +1,9 @@
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
 import { pageInput } from '../queries/pagination.ts';
 import { listProviders } from '../queries/providers.ts';
-import { listRecords, recordsQuery } from '../queries/records.ts';
+import { listRecordsJson, recordsQuery } from '../queries/records.ts';
 import { getSync, getSyncStatus, listSyncs } from '../queries/syncs.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, okJson, parseInput, queryObject, type RestRoutes } from './rest.ts';
 
 export function syncRoutes(routes: RestRoutes): void {
   routes.on('GET', '/v1/providers', async () => ok({ data: listProviders() }));
@@ -32,6 +32,6 @@ export function syncRoutes(routes: RestRoutes): void {
   }
   routes.on('GET', '/v1/syncs/:id/status', async (req) => ok(await getSyncStatus(req.ctx, req.principal, idParam(req, 'sync'))));
   routes.on('GET', '/v1/syncs/:id/records', async (req) =>
-    ok(await listRecords(req.ctx, req.principal, idParam(req, 'sync'), parseInput(recordsQuery, queryObject(req.query), 'query'))),
+    okJson(await listRecordsJson(req.ctx, req.principal, idParam(req, 'sync'), parseInput(recordsQuery, queryObject(req.query), 'query'))),
   );
 }

@@ -1,5 +1,6 @@
 import type { AppContext } from '../commands/context.ts';
 import type { RecordRow } from '../consumers/delivery.ts';
+import { streamRecordRows } from '../queries/record-pages.ts';
 
 const PAGE = 500;
 /** Safety net for changes committed by another process, whose signals this bus does not carry. */
@@ -29,18 +30,13 @@ export async function* recordFeed(ctx: AppContext, filter: RecordFeedFilter, sig
   try {
     while (!signal?.aborted) {
       signalled = false;
-      const { rows } = await ctx.pool.query<RecordRow>(
-        `SELECT sync_id, collection_id, upstream_id, updated_idx, data, deleted, upstream_created_at, upstream_updated_at
-         FROM records r WHERE r.stream_id = $1 AND r.updated_idx > $2
-           AND ($3::uuid IS NULL OR r.sync_id = $3) AND ($4::text[] IS NULL OR r.collection_id = ANY($4))
-         ORDER BY r.updated_idx LIMIT $5`,
-        [filter.streamId, after.toString(), filter.syncId, filter.collectionIds, PAGE],
-      );
+      // Bounded by bytes too: a page of 500 records of 100 KB was 50 MB per subscriber.
+      const { rows, more } = await streamRecordRows(ctx.pool, filter, after, PAGE, ctx.config.SYNCLINE_MAX_ANSWER_BYTES);
       for (const row of rows) {
         after = BigInt(row.updated_idx);
         yield row;
       }
-      if (rows.length === PAGE || signalled) continue;
+      if (more || signalled) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, IDLE_RECHECK_MS);
         wake = () => {

@@ -138,11 +138,11 @@ export class NatsPublisher {
     const ahead = this.ahead;
     this.ahead = null;
     if (ahead && ahead.after === this.checkpoint) return ahead.rows;
-    return readRecordsAfter(this.ctx.pool, this.consumer, this.checkpoint, BATCH_SIZE);
+    return readRecordsAfter(this.ctx.pool, this.consumer, this.checkpoint, BATCH_SIZE, this.ctx.config.SYNCLINE_MAX_ANSWER_BYTES);
   }
 
   private readAhead(after: bigint): void {
-    const rows = readRecordsAfter(this.ctx.pool, this.consumer, after, BATCH_SIZE);
+    const rows = readRecordsAfter(this.ctx.pool, this.consumer, after, BATCH_SIZE, this.ctx.config.SYNCLINE_MAX_ANSWER_BYTES);
     rows.catch(() => undefined); // unused if this batch fails; read again (and its error seen) when needed
     this.ahead = { after, rows };
   }

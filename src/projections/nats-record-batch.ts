@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { RecordRow } from '../consumers/delivery.ts';
+import { streamRecordRows } from '../queries/record-pages.ts';
 import { presentRecordRow } from '../queries/records.ts';
 import { recordMessageId, recordSubject } from './nats-subject.ts';
 
@@ -18,17 +19,13 @@ export interface RecordMessage {
 }
 
 /**
- * The next records past `afterIdx`, in position order. The records table holds only the latest
- * version of each record, so a batch has at most one message per subject.
+ * The next records past `afterIdx`, in position order: at most `limit`, and past the first at
+ * most `maxBytes` of them (a batch of 500 records of 100 KB was 50 MB in memory, twice with the
+ * read-ahead). The records table holds only the latest version of each record, so a batch has at
+ * most one message per subject.
  */
-export async function readRecordsAfter(pool: pg.Pool, filter: RecordFilter, afterIdx: bigint, limit: number): Promise<RecordRow[]> {
-  const { rows } = await pool.query<RecordRow>(
-    `SELECT sync_id, collection_id, upstream_id, updated_idx, data, deleted, upstream_created_at, upstream_updated_at
-     FROM records WHERE stream_id = $1 AND ($2::uuid IS NULL OR sync_id = $2) AND updated_idx > $3
-     ORDER BY updated_idx LIMIT $4`,
-    [filter.streamId, filter.syncId, afterIdx.toString(), limit],
-  );
-  return rows;
+export async function readRecordsAfter(pool: pg.Pool, filter: RecordFilter, afterIdx: bigint, limit: number, maxBytes: number): Promise<RecordRow[]> {
+  return (await streamRecordRows(pool, filter, afterIdx, limit, maxBytes)).rows;
 }
 
 const encoder = new TextEncoder();

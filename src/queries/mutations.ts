@@ -36,8 +36,11 @@ export async function mutationRunAnswer(ctx: AppContext, runId: string): Promise
   return presentRunAnswer(await ctx.prisma.mutationRun.findUniqueOrThrow({ where: { id: runId }, include: itemsInOrder }));
 }
 
+/** An audit item: the record it wrote is not read, only its position (`auditItems`). */
+type AuditItem = Omit<MutationItem, 'record'> & { updatedIdx: number | null };
+
 /** A run in the audit trail: who asked for what, and each item's outcome. */
-export const presentRunAudit = (run: RunWithItems) => ({
+export const presentRunAudit = (run: MutationRun & { items: AuditItem[] }) => ({
   id: run.id,
   sync_id: run.syncId,
   collection_id: run.collectionId,
@@ -56,7 +59,7 @@ export const presentRunAudit = (run: RunWithItems) => ({
     upstream_id: item.upstreamId,
     fields: item.fields,
     status: item.status,
-    updated_idx: (item.record as { updated_idx?: number | null } | null)?.updated_idx ?? null,
+    updated_idx: item.updatedIdx,
     error: item.error,
     settled_at: item.settledAt?.toISOString() ?? null,
   })),
@@ -66,10 +69,25 @@ export const presentRunAudit = (run: RunWithItems) => ({
 export async function listMutationRuns(ctx: AppContext, principal: Principal, syncId: string, page: PageInput) {
   await findSync(ctx, principal, syncId);
   const args = keysetArgs(page);
-  const rows = await ctx.prisma.mutationRun.findMany({
+  const runs = await ctx.prisma.mutationRun.findMany({
     ...args,
     where: { ...args.where, syncId, accountId: principal.accountId },
-    include: itemsInOrder,
+    include: { items: { orderBy: { index: 'asc' }, omit: { record: true } } },
   });
+  const positions = await itemPositions(ctx, runs.map((r) => r.id));
+  const rows = runs.map((run) => ({ ...run, items: run.items.map((item) => ({ ...item, updatedIdx: positions.get(`${run.id}:${item.index}`) ?? null })) }));
   return toPage(rows, page, presentRunAudit);
+}
+
+/**
+ * The position each applied item wrote, read in PostgreSQL: a page of 1,000 runs of 100 items
+ * would otherwise bring every record the items wrote into the server (issue 21).
+ */
+async function itemPositions(ctx: AppContext, runIds: string[]): Promise<Map<string, number>> {
+  const { rows } = await ctx.pool.query<{ key: string; updated_idx: string }>(
+    `SELECT run_id || ':' || item_index AS key, record->>'updated_idx' AS updated_idx
+     FROM mutation_items WHERE run_id = ANY($1::uuid[]) AND record ? 'updated_idx' AND jsonb_typeof(record->'updated_idx') = 'number'`,
+    [runIds],
+  );
+  return new Map(rows.map((r) => [r.key, Number(r.updated_idx)]));
 }

@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import type { AppContext, Principal } from '../commands/context.ts';
 import type { RecordRow } from '../consumers/delivery.ts';
-import type { Record as RecordModel } from '../generated/prisma/client.ts';
+import { recordPageJson } from './record-pages.ts';
 import { findSync } from './syncs.ts';
 
 /** The record shape of DESIGN.md §2. */
-export const presentRecord = (r: RecordModel) => ({
-  sync_id: r.syncId,
-  collection_id: r.collectionId,
-  upstream_id: r.upstreamId,
-  updated_idx: Number(r.updatedIdx),
-  upstream_created_at: r.upstreamCreatedAt?.toISOString() ?? null,
-  upstream_updated_at: r.upstreamUpdatedAt?.toISOString() ?? null,
-  deleted: r.deleted,
-  data: r.data,
-});
-
-export type RecordView = ReturnType<typeof presentRecord>;
+export interface RecordView {
+  sync_id: string;
+  collection_id: string;
+  upstream_id: string;
+  updated_idx: number;
+  upstream_created_at: string | null;
+  upstream_updated_at: string | null;
+  deleted: boolean;
+  data: unknown;
+}
 
 /** The same shape from a raw `records` row (delivery and live feeds read with SQL). */
 export const presentRecordRow = (r: RecordRow): RecordView => ({
@@ -27,7 +25,7 @@ export const presentRecordRow = (r: RecordRow): RecordView => ({
   upstream_created_at: r.upstream_created_at?.toISOString() ?? null,
   upstream_updated_at: r.upstream_updated_at?.toISOString() ?? null,
   deleted: r.deleted,
-  data: r.data as RecordView['data'],
+  data: r.data,
 });
 
 export const recordsQuery = z
@@ -40,15 +38,19 @@ export const recordsQuery = z
   })
   .strict();
 
-/** A sync's records in `updated_idx` order, after a position. */
-export async function listRecords(ctx: AppContext, principal: Principal, syncId: string, query: z.infer<typeof recordsQuery>) {
+/**
+ * A sync's records in `updated_idx` order, after a position, as the JSON text of the answer
+ * `{"data":[…],"next_cursor":…}`: at most `limit` records and, past the first, at most
+ * SYNCLINE_MAX_ANSWER_BYTES of them (record-pages.ts); `next_cursor` continues either way.
+ */
+export async function listRecordsJson(ctx: AppContext, principal: Principal, syncId: string, query: z.infer<typeof recordsQuery>): Promise<string> {
   await findSync(ctx, principal, syncId);
-  const after = BigInt(query.after_idx ?? query.cursor ?? 0);
-  const rows = await ctx.prisma.record.findMany({
-    where: { syncId, ...(query.collection_id ? { collectionId: query.collection_id } : {}), updatedIdx: { gt: after } },
-    orderBy: { updatedIdx: 'asc' },
-    take: query.limit,
+  const page = await recordPageJson(ctx.pool, {
+    syncId,
+    collectionId: query.collection_id,
+    afterIdx: BigInt(query.after_idx ?? query.cursor ?? 0),
+    limit: query.limit,
+    maxBytes: ctx.config.SYNCLINE_MAX_ANSWER_BYTES,
   });
-  const last = rows[rows.length - 1];
-  return { data: rows.map(presentRecord), next_cursor: rows.length === query.limit && last ? String(last.updatedIdx) : null };
+  return `{"data":[${page.json.join(',')}],"next_cursor":${page.nextAfter === null ? 'null' : `"${page.nextAfter}"`}}`;
 }

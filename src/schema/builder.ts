@@ -5,12 +5,15 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { AppContext, Principal } from '../commands/context.ts';
+import type { AnswerBudget } from './answer-budget.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { PrismaClient } from '../db/prisma.ts';
 
 export interface GraphQLContext {
   app: AppContext;
   principal: Principal | null;
+  /** The bytes of records this request may still answer (answer-budget.ts). */
+  answerBudget: AnswerBudget;
 }
 
 export function requirePrincipal(ctx: GraphQLContext): Principal {

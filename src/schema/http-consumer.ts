@@ -159,8 +159,13 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const input = parseInput(nextInput, { batch_size: args.batchSize ?? 1, wait_for: args.waitFor ?? 0 }, 'input');
       const consumer = await findHttpConsumer(ctx.app, requirePrincipal(ctx), requireId(args.consumerId, 'http consumer'));
-      const result = await receive(ctx.app, consumer, input.batch_size, input.wait_for ?? 0);
-      return result.delivered.map((d: Delivered) => presentDelivered(d));
+      // The request's byte budget, shared with its other fields (answer-budget.ts): once spent, no message is leased.
+      const delivered = await ctx.answerBudget.take(async (left) => {
+        if (left <= 0) return { value: [], bytes: 0 };
+        const result = await receive(ctx.app, consumer, input.batch_size, input.wait_for ?? 0, left);
+        return { value: result.delivered, bytes: result.delivered.reduce((sum, d) => sum + d.json.length, 0) };
+      });
+      return delivered.map((d: Delivered) => presentDelivered(d));
     },
   }),
   ackMessages: t.field({

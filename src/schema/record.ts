@@ -1,9 +1,10 @@
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { recordPageBounds } from '../queries/record-pages.ts';
 
 /** A record version (DESIGN.md §2). `updatedIdx` is a string: positions outgrow GraphQL's 32-bit Int. */
-builder.prismaObject('Record', {
+const RecordRef = builder.prismaObject('Record', {
   fields: (t) => ({
     syncId: t.exposeString('syncId'),
     collectionId: t.exposeString('collectionId'),
@@ -16,23 +17,59 @@ builder.prismaObject('Record', {
   }),
 });
 
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+
+/** A page's cursor names a position: the page after it starts past that position. */
+const toCursor = (idx: bigint) => Buffer.from(`idx:${idx}`).toString('base64');
+function fromCursor(cursor: string): bigint {
+  const match = /^idx:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+  if (!match) throw new ValidationError('Invalid cursor: pass the endCursor of a previous page', [{ path: 'after', message: 'not a cursor of records' }]);
+  return BigInt(match[1]!);
+}
+
 builder.queryFields((t) => ({
-  records: t.prismaConnection({
-    type: 'Record',
-    cursor: 'syncId_collectionId_upstreamId',
+  records: t.connection({
+    type: RecordRef,
     args: { syncId: t.arg.id({ required: true }), collectionId: t.arg.string(), upstreamId: t.arg.string({ description: 'Only the record with this upstream id (the console searches by it).' }) },
-    description: "A sync's records in updated_idx order.",
-    resolve: async (query, _root, args, ctx) => {
+    description:
+      "A sync's records in updated_idx order, forward (first, after). A page ends early when the request's records reach SYNCLINE_MAX_ANSWER_BYTES, shared by every field of the request: then hasNextPage is true, and a field read after the budget is spent answers no records, hasNextPage true and endCursor where it started.",
+    resolve: async (_root, args, ctx) => {
       const syncId = requireId(args.syncId, 'sync');
-      const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
-      if (!sync) throw new NotFoundError('sync', syncId);
-      if (args.collectionId?.includes('\u0000')) throw new NotFoundError('collection', args.collectionId);
-      if (args.upstreamId?.includes('\u0000')) throw new NotFoundError('record', args.upstreamId);
-      return ctx.app.prisma.record.findMany({
-        ...query,
-        where: { syncId, ...(args.collectionId ? { collectionId: args.collectionId } : {}), ...(args.upstreamId ? { upstreamId: args.upstreamId } : {}) },
-        orderBy: { updatedIdx: 'asc' },
+      if (args.last != null || args.before != null) throw new ValidationError('records pages forward only: use first and after');
+      if (args.first != null && args.first < 0) throw new ValidationError('first must be a non-negative integer');
+      const afterIdx = args.after ? fromCursor(args.after) : 0n;
+      const limit = Math.min(args.first ?? DEFAULT_PAGE, MAX_PAGE);
+      const filter = { syncId, collectionId: args.collectionId, upstreamId: args.upstreamId };
+      // The request's fields take turns in document order (answer-budget.ts).
+      const page = await ctx.answerBudget.take<{ lastIdx: bigint | null; more: boolean }>(async (left, untouched) => {
+        const sync = await ctx.app.prisma.sync.findFirst({ where: { id: syncId, accountId: requirePrincipal(ctx).accountId } });
+        if (!sync) throw new NotFoundError('sync', syncId);
+        if (args.collectionId?.includes('\u0000')) throw new NotFoundError('collection', args.collectionId);
+        if (args.upstreamId?.includes('\u0000')) throw new NotFoundError('record', args.upstreamId);
+        if (limit === 0 || left <= 0) return { value: { lastIdx: null, more: left <= 0 && limit > 0 }, bytes: 0 };
+        const bounds = await recordPageBounds(ctx.app.pool, { ...filter, afterIdx, limit, maxBytes: left });
+        // Past the first page of the request, a record that alone is over what is left waits for the next request.
+        if (!untouched && bounds.bytes > left) return { value: { lastIdx: null, more: true }, bytes: 0 };
+        return { value: bounds, bytes: bounds.bytes };
       });
+      const rows =
+        page.lastIdx === null
+          ? []
+          : await ctx.app.prisma.record.findMany({
+              where: { ...filter, collectionId: filter.collectionId ?? undefined, upstreamId: filter.upstreamId ?? undefined, updatedIdx: { gt: afterIdx, lte: page.lastIdx } },
+              orderBy: { updatedIdx: 'asc' },
+            });
+      const edges = rows.map((node) => ({ cursor: toCursor(node.updatedIdx), node }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.more,
+          hasPreviousPage: afterIdx > 0n,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges[edges.length - 1]?.cursor ?? (args.after || null),
+        },
+      };
     },
   }),
 }));

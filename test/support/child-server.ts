@@ -21,7 +21,7 @@ export function randomPort(): number {
 /** Node arguments that run the server from source (tests) or from the build (`npm run build`). */
 export const FROM_SOURCE = ['--import', 'tsx', 'src/main.ts'];
 /** As `npm start` runs it (keep the flags in step with package.json). */
-export const FROM_BUILD = ['--enable-source-maps', '--max-old-space-size=192', 'dist/src/main.js'];
+export const FROM_BUILD = ['--enable-source-maps', '--max-old-space-size=512', 'dist/src/main.js'];
 
 /**
  * Starts the server as a real child process with `env` layered over this process's
