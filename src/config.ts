@@ -51,6 +51,8 @@ const envSchema = z.object({
   SYNCLINE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** A sync whose step crashed the process this many times in a row is put in `error` instead of restarted. */
   SYNCLINE_SYNC_CRASH_LIMIT: z.coerce.number().int().min(1).default(3),
+  /** Largest total of upstream answer bodies one sync step (one provider call) reads, in bytes: providers that gather a listing in memory stop there. */
+  SYNCLINE_MAX_UPSTREAM_STEP_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof envSchema>;
