@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../commands/context.ts';
+import { handleSync } from '../commands/syncs.ts';
 
 /** This process's boot: a row of another boot, still there at a start, is a boot that died. */
 const BOOT_ID = randomUUID();
@@ -36,7 +37,7 @@ export class CrashGuard {
 
   /**
    * Marks the run's first steps in flight and counts the previous boot's death in them. Null when
-   * the sync crashed the process too often: it is then put in error and must not run.
+   * the sync crashed the process too often: it is put in error (`sync_crash_limit`) and must not run.
    */
   static async begin(ctx: AppContext, sync: { id: string; accountId: string; generation: number; collectionIds: string[] }): Promise<CrashGuard | null> {
     const { rows } = await ctx.pool.query<{ crashes: number }>(
@@ -53,15 +54,11 @@ export class CrashGuard {
     const limit = ctx.config.SYNCLINE_SYNC_CRASH_LIMIT;
     if (crashes < limit) return new CrashGuard(ctx, sync.id, sync.collectionIds);
     ctx.logger.error({ syncId: sync.id, crashes, limit }, 'sync not started: the process died during its first step too often');
+    const message =
+      `the server process died ${crashes} times in a row while this sync's first step after a start was in flight ` +
+      `(SYNCLINE_SYNC_CRASH_LIMIT=${limit}); it is not started again until it is resumed or updated`;
+    await handleSync(ctx, { type: 'FailSync', data: { syncId: sync.id, accountId: sync.accountId, code: 'sync_crash_limit', message, collectionId: null }, metadata: { now: ctx.now() } });
     return null;
-  }
-
-  /** The reason a refused sync shows. */
-  static reason(limit: number): string {
-    return (
-      `the server process died ${limit} times in a row while this sync's first step after a start was in flight ` +
-      `(SYNCLINE_SYNC_CRASH_LIMIT=${limit}); it is not started again until it is resumed or updated`
-    );
   }
 
   /** A collection's first step of this run ended (success or handled failure): the process survived it. */

