@@ -1,7 +1,7 @@
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
 import { parseInput } from '../http/rest.ts';
 import { getSyncStatus, presentSync, syncState } from '../queries/syncs.ts';
-import { syncVisibleTo } from '../queries/sync-scope.ts';
+import { syncListingScope, syncVisibleTo } from '../queries/sync-scope.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
 import type { InFlightView, WaitView } from '../sync/in-flight.ts';
@@ -94,6 +94,7 @@ builder.prismaNode('Sync', {
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({
     uuid: t.exposeString('id'),
+    accountId: t.exposeString('accountId'),
     name: t.exposeString('name'),
     provider: t.exposeString('provider'),
     streamId: t.exposeString('streamId'),
@@ -155,12 +156,12 @@ builder.queryFields((t) => ({
   syncs: t.prismaConnection({
     type: 'Sync',
     cursor: 'id',
-    args: { streamId: t.arg.id() },
+    args: { streamId: t.arg.id(), accountId: t.arg.string({ description: 'Root token only: another account\'s syncs, or "all".' }) },
     resolve: (query, _root, args, ctx) => {
       const streamId = args.streamId ? rawId(args.streamId) : null;
       return ctx.app.prisma.sync.findMany({
         ...query,
-        where: { accountId: requirePrincipal(ctx).accountId, ...(streamId ? { streamId } : {}) },
+        where: { ...syncListingScope(requirePrincipal(ctx), args.accountId ?? undefined), ...(streamId ? { streamId } : {}) },
         orderBy: { id: 'asc' },
       });
     },

@@ -170,6 +170,9 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
     const seen = await gql(`query($id: ID!) { sync(id: $id) { uuid state status { state lastError { code message } } } }`, { id: syncs.endless });
     expect(seen.errors).toBeUndefined();
     expect(seen.data.sync).toMatchObject({ uuid: syncs.endless, state: 'error', status: { lastError: { code: 'upstream_cursor_stalled' } } });
+    const gqlListed = await gql(`query($a: String) { syncs(accountId: $a, first: 50) { edges { node { uuid accountId } } } }`, { a: tenant.accountId });
+    expect(gqlListed.errors).toBeUndefined();
+    expect(gqlListed.data.syncs.edges.map((e: any) => e.node.uuid).sort()).toEqual([syncs.huge, syncs.hugeDeclared, syncs.endless].sort());
     const gqlPaused = await gql(`mutation($id: ID!) { pauseSync(id: $id) { uuid state } }`, { id: syncs.endless });
     expect(gqlPaused.errors).toBeUndefined();
     expect(gqlPaused.data.pauseSync.state).toBe('paused');
@@ -185,6 +188,7 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
     expect(foreign.body.error.code).toBe('forbidden');
     const otherGql = graphqlClient(server!.url, other.token);
     expect((await otherGql(`query($id: ID!) { sync(id: $id) { uuid } }`, { id: syncs.endless })).data.sync).toBeNull();
+    expect((await otherGql(`query($a: String) { syncs(accountId: $a) { edges { node { uuid } } } }`, { a: tenant.accountId })).errors?.[0]?.extensions?.code).toBe('forbidden');
     const refused = await otherGql(`mutation($id: ID!) { pauseSync(id: $id) { uuid } }`, { id: syncs.endless });
     expect(refused.errors?.[0]?.extensions?.code).toBe('not_found');
   });
