@@ -5,9 +5,11 @@
  * When a run starts it writes one row (`sync_crash_markers`: this boot, the sync's generation)
  * and deletes it once every collection of the run has ended its first step, in success or in a
  * handled failure, or when the run stops. A row that another boot left behind means that boot
- * died while this sync's first step after a start was in flight: the start counts it. A run
- * resumes from its last checkpoint, so a step that kills the process is the first step of every
- * start; after SYNCLINE_SYNC_CRASH_LIMIT such deaths in a row the sync is put in `error`
+ * died while this sync's first step after a start was in flight: the start counts it, unless the
+ * sync's checkpoints moved since the row was written (that boot made progress: a process killed
+ * from outside while the sync was working, not a sync stuck on a step). A run resumes from its
+ * last checkpoint, so a step that kills the process is the first step of every start, at the
+ * same position; after SYNCLINE_SYNC_CRASH_LIMIT such deaths in a row the sync is put in `error`
  * (`sync_crash_limit`) instead of being started. A resume or an update (a new generation) starts
  * a fresh count. Syncs that complete their first step are cleared, so they are not blamed for
  * another sync's crash; a sync whose first step was still on the wire when the process died (a
@@ -18,10 +20,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../commands/context.ts';
+import type { SyncCollection } from '../generated/prisma/client.ts';
 import { handleSync } from '../commands/syncs.ts';
 
 /** This process's boot: a row of another boot, still there at a start, is a boot that died. */
 const BOOT_ID = randomUUID();
+
+type SyncAtStart = { id: string; accountId: string; generation: number; collectionIds: string[]; collections: SyncCollection[] };
+
+/** Where the sync stands: what any completed step moves (a backfill page, a poll with changes, a completion). */
+function position(sync: SyncAtStart): string {
+  return JSON.stringify(
+    [...sync.collections]
+      .sort((a, b) => a.collectionId.localeCompare(b.collectionId))
+      .map((c) => [c.collectionId, c.backfillDone, c.backfillPages, c.backfillRecords, c.backfillCursor, c.changesFetched]),
+  );
+}
 
 export class CrashGuard {
   private readonly pending: Set<string>;
@@ -39,16 +53,16 @@ export class CrashGuard {
    * Marks the run's first steps in flight and counts the previous boot's death in them. Null when
    * the sync crashed the process too often: it is put in error (`sync_crash_limit`) and must not run.
    */
-  static async begin(ctx: AppContext, sync: { id: string; accountId: string; generation: number; collectionIds: string[] }): Promise<CrashGuard | null> {
+  static async begin(ctx: AppContext, sync: SyncAtStart): Promise<CrashGuard | null> {
     const { rows } = await ctx.pool.query<{ crashes: number }>(
-      `INSERT INTO sync_crash_markers (sync_id, generation, boot_id, crashes) VALUES ($1, $2, $3, 0)
+      `INSERT INTO sync_crash_markers (sync_id, generation, boot_id, position, crashes) VALUES ($1, $2, $3, $4, 0)
        ON CONFLICT (sync_id) DO UPDATE SET
-         crashes = CASE WHEN sync_crash_markers.generation <> EXCLUDED.generation THEN 0
+         crashes = CASE WHEN sync_crash_markers.generation <> EXCLUDED.generation OR sync_crash_markers.position <> EXCLUDED.position THEN 0
                         WHEN sync_crash_markers.boot_id = EXCLUDED.boot_id THEN sync_crash_markers.crashes
                         ELSE sync_crash_markers.crashes + 1 END,
-         generation = EXCLUDED.generation, boot_id = EXCLUDED.boot_id, started_at = clock_timestamp()
+         generation = EXCLUDED.generation, boot_id = EXCLUDED.boot_id, position = EXCLUDED.position, started_at = clock_timestamp()
        RETURNING crashes`,
-      [sync.id, sync.generation, BOOT_ID],
+      [sync.id, sync.generation, BOOT_ID, position(sync)],
     );
     const crashes = rows[0]!.crashes;
     const limit = ctx.config.SYNCLINE_SYNC_CRASH_LIMIT;

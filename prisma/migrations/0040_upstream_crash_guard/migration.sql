@@ -2,7 +2,8 @@
 -- One row per sync whose run has started and not yet ended its first step in each collection
 -- (src/sync/crash-guard.ts): written once when a run starts, deleted once every collection of
 -- the run ended its first step (in success or in a handled failure) or the run stopped. A row
--- left by another boot means that boot died with the step in flight: the next start counts it.
+-- left by another boot means that boot died with the step in flight: the next start counts it,
+-- unless the sync moved on since the row was written (its checkpoints differ: not a crash loop).
 -- Never written per page: the ingest hot path is untouched. Runtime state, not a projection.
 CREATE TABLE sync_crash_markers (
   sync_id uuid PRIMARY KEY,
@@ -10,7 +11,9 @@ CREATE TABLE sync_crash_markers (
   generation integer NOT NULL,
   -- the process (boot) whose run wrote the row
   boot_id uuid NOT NULL,
-  -- starts in a row whose first step the process died during
+  -- the sync's checkpoints (per collection: pages, records, changes, done) when the run started
+  position text NOT NULL,
+  -- starts in a row, at the same position, whose first step the process died during
   crashes integer NOT NULL DEFAULT 0,
   started_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
