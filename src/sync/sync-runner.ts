@@ -18,7 +18,7 @@ import { requireProvider } from './providers/registry.ts';
 import { CrashGuard } from './crash-guard.ts';
 import { CursorProgress } from './cursor-progress.ts';
 import { haltingError } from './halting-errors.ts';
-import { withReadBudgets } from './providers/read-budgeted-session.ts';
+import { bytesOfPage, withReadBudgets } from './providers/read-budgeted-session.ts';
 import { inCollection, openSyncActivity } from './in-flight.ts';
 
 const MAX_ERROR_BACKOFF_MS = 60_000;
@@ -31,6 +31,8 @@ const PROGRESS_NOTIFY_MS = 250;
  * objects and as text: at most twice this many pages are in memory per collection.
  */
 export const READ_AHEAD_PAGES = 4;
+/** …and at most this many bytes of answers (large pages are read one at a time: issue 21). */
+export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 type SyncWithCollections = Sync & { collections: SyncCollection[] };
 
@@ -77,11 +79,17 @@ export class SyncRunner {
     this.errorShown = sync.lastError !== null;
     this.activity = openSyncActivity(sync.id);
     this.provider = requireProvider(sync.provider);
-    this.readAhead = new PageReadAhead(sync.id, READ_AHEAD_PAGES, {
-      list: (collectionId, cursor) => this.session.listPage(collectionId, cursor),
-      nextCursor: (read) => read.nextCursor,
-      prepare: (collectionId, read) => this.prepareRead(collectionId, read),
-    });
+    this.readAhead = new PageReadAhead(
+      sync.id,
+      READ_AHEAD_PAGES,
+      {
+        list: (collectionId, cursor) => this.session.listPage(collectionId, cursor),
+        nextCursor: (read) => read.nextCursor,
+        prepare: (collectionId, read) => this.prepareRead(collectionId, read),
+        weight: (read) => bytesOfPage(read),
+      },
+      READ_AHEAD_BYTES,
+    );
     this.scan = new BackfillScan(ctx);
     this.limiter = rateLimiters.forSync(sync.id, rateLimit, ctx.pool);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.

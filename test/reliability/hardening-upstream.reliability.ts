@@ -13,7 +13,7 @@ import { randomPort, spawnServer, stopServer, type ChildServer } from '../suppor
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ROOT_TOKEN, TEST_SECRET_KEY } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
-import { endlessEventsUpstream, hugeCustomersUpstream, quietUpstream, silentUpstream, type HostileUpstream } from './support/hostile-stripe.ts';
+import { endlessEventsUpstream, hugeCustomersUpstream, manyTinyCustomersUpstream, quietUpstream, silentUpstream, type HostileUpstream } from './support/hostile-stripe.ts';
 import { reportFigures } from './support/report.ts';
 
 const HEAP_ARGS = ['--max-old-space-size=192', '--import', 'tsx', 'src/main.ts'];
@@ -30,12 +30,13 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
   let silent: HostileUpstream;
   let quiet: HostileUpstream;
   let crasher: HostileUpstream;
+  let tiny: HostileUpstream;
   const port = randomPort();
   const baseEnv = () => ({ DATABASE_URL: database.url, SYNCLINE_API_TOKEN: ROOT_TOKEN, SYNCLINE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn', SYNCLINE_SYNC_CRASH_LIMIT: String(CRASH_LIMIT) });
   let root: RestClient;
   let tenant: { accountId: string; api: RestClient; token: string };
   let other: { accountId: string; api: RestClient; token: string };
-  const syncs = {} as Record<'huge' | 'hugeDeclared' | 'endless' | 'silent' | 'innocent' | 'crasher', string>;
+  const syncs = {} as Record<'huge' | 'hugeDeclared' | 'tiny' | 'endless' | 'silent' | 'innocent' | 'crasher', string>;
   const figures: Record<string, number | string> = {};
 
   const alive = () => server !== null && server.child.exitCode === null && server.child.signalCode === null;
@@ -94,7 +95,8 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
     silent = await silentUpstream();
     quiet = await quietUpstream();
     crasher = await hugeCustomersUpstream({ fieldBytes: MB, perPage: 100 });
-    upstreams.push(huge, hugeDeclared, endless, silent, quiet, crasher);
+    tiny = await manyTinyCustomersUpstream(150_000);
+    upstreams.push(huge, hugeDeclared, endless, silent, quiet, crasher, tiny);
     await start();
     tenant = await account('hostile tenant');
     other = await account('other tenant');
@@ -134,6 +136,15 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
     expect(alive()).toBe(true);
   });
 
+  it('a page of 150,000 tiny objects (under the byte limit, far more than asked for) puts the sync in error; the process stays up', async () => {
+    syncs.tiny = await createSync(tenant.api, tiny, 'tiny customers');
+    const status = await statusWhen(tenant.api, syncs.tiny, (s) => s.state === 'error', 60_000, 'the tiny-objects sync to be in error');
+    expect(status.last_error.code).toBe('upstream_page_too_large');
+    expect(status.last_error.message).toContain('150000 objects in one page');
+    expect(alive()).toBe(true);
+    expect((await tenant.api.post(`/v1/syncs/${syncs.tiny}/pause`)).status).toBe(200);
+  });
+
   it('an events feed with has_more for ever puts the sync in error (the cursor did not advance); the process stays up', async () => {
     const started = Date.now();
     syncs.endless = await createSync(tenant.api, endless, 'endless events');
@@ -155,7 +166,7 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
 
     const listed = await root.get(`/v1/syncs?account_id=${tenant.accountId}`);
     expect(listed.status).toBe(200);
-    expect(listed.body.data.map((s: { id: string }) => s.id).sort()).toEqual([syncs.huge, syncs.hugeDeclared, syncs.endless].sort());
+    expect(listed.body.data.map((s: { id: string }) => s.id).sort()).toEqual([syncs.huge, syncs.hugeDeclared, syncs.tiny, syncs.endless].sort());
     expect(listed.body.data.every((s: { account_id: string }) => s.account_id === tenant.accountId)).toBe(true);
     const everyone = await root.get('/v1/syncs?account_id=all&limit=100');
     expect(everyone.status).toBe(200);
@@ -172,7 +183,7 @@ describe('hardening: a hostile upstream cannot crash the server, and the operato
     expect(seen.data.sync).toMatchObject({ uuid: syncs.endless, state: 'error', status: { lastError: { code: 'upstream_cursor_stalled' } } });
     const gqlListed = await gql(`query($a: String) { syncs(accountId: $a, first: 50) { edges { node { uuid accountId } } } }`, { a: tenant.accountId });
     expect(gqlListed.errors).toBeUndefined();
-    expect(gqlListed.data.syncs.edges.map((e: any) => e.node.uuid).sort()).toEqual([syncs.huge, syncs.hugeDeclared, syncs.endless].sort());
+    expect(gqlListed.data.syncs.edges.map((e: any) => e.node.uuid).sort()).toEqual([syncs.huge, syncs.hugeDeclared, syncs.tiny, syncs.endless].sort());
     const gqlPaused = await gql(`mutation($id: ID!) { pauseSync(id: $id) { uuid state } }`, { id: syncs.endless });
     expect(gqlPaused.errors).toBeUndefined();
     expect(gqlPaused.data.pauseSync.state).toBe('paused');

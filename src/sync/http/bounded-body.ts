@@ -52,6 +52,13 @@ export function withReadBudget<T>(limitBytes: number, work: () => Promise<T>): P
   return budgets.run({ limitBytes, read: 0 }, work);
 }
 
+/** `withReadBudget`, also telling how many body bytes the call read. */
+export async function measuredRead<T>(limitBytes: number, work: () => Promise<T>): Promise<{ value: T; bytes: number }> {
+  const budget: ReadBudget = { limitBytes, read: 0 };
+  const value = await budgets.run(budget, work);
+  return { value, bytes: budget.read };
+}
+
 /** Runs `work` with a fresh budget of the same size (a call that keeps only its last page). */
 export function withFreshReadBudget<T>(work: () => Promise<T>): Promise<T> {
   const current = budgets.getStore();

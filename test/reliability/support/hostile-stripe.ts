@@ -126,3 +126,13 @@ export function endlessEventsUpstream(options: { eventBytes: number }): Promise<
 export function silentUpstream(): Promise<HostileUpstream> {
   return serve(() => undefined);
 }
+
+/** One page of `perPage` tiny customers (far more than the 100 asked for), under the byte limit. */
+export function manyTinyCustomersUpstream(perPage: number): Promise<HostileUpstream> {
+  return serve((_req, res, url) => {
+    if (url.pathname === '/v1/events') return answerJson(res, list('/v1/events', [], false));
+    const parts: string[] = [];
+    for (let i = 0; i < perPage; i++) parts.push(`{"id":"cus_tiny_${i}","object":"customer","created":${created}}`);
+    answerJson(res, `{"object":"list","has_more":false,"url":"/v1/customers","data":[${parts.join(',')}]}`);
+  });
+}
