@@ -68,6 +68,8 @@ const envSchema = z.object({
   SYNCLINE_SYNC_CRASH_LIMIT: z.coerce.number().int().min(1).default(3),
   /** Directives per GraphQL operation (GraphQL Armor, with the other document limits above). */
   SYNCLINE_GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(50),
+  /** Largest total of upstream answer bodies one sync step (one provider call) reads, in bytes: providers that gather a listing in memory stop there. */
+  SYNCLINE_MAX_UPSTREAM_STEP_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
 import { BadRequestError, EgressRefusedError, UnprocessableError } from '../errors.ts';
 import { egressFetch } from '../net/egress-fetch.ts';
+import { limitResponseBody, UpstreamBodyTooLargeError } from '../sync/http/bounded-body.ts';
 import { UpstreamAuthError, UpstreamRequestError, type Provider, type ProviderOAuth } from '../sync/providers/provider.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
 import type { AppContext, Principal } from './context.ts';
@@ -131,10 +132,15 @@ export async function completeOAuthConnect(ctx: AppContext, providerName: string
       clientId: app.clientId,
       clientSecret: ctx.secretBox.open(app.clientSecretEncrypted),
       apiBaseUrl: pending.apiBaseUrl,
-      fetch: (url, init) => egressFetch(ctx.config)(url, { ...init, signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS) }),
+      // The token endpoint is the tenant's choice (api_base_url): its answer is bounded like any upstream answer.
+      fetch: async (url, init) => {
+        const response = await egressFetch(ctx.config)(url, { ...init, signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS) });
+        return limitResponseBody(response, ctx.config.SYNCLINE_MAX_UPSTREAM_BODY_BYTES, `${init?.method ?? 'GET'} ${new URL(url instanceof Request ? url.url : url).pathname}`);
+      },
     });
   } catch (error) {
     if (error instanceof EgressRefusedError) throw error;
+    if (error instanceof UpstreamBodyTooLargeError) throw new UnprocessableError('oauth_exchange_failed', error.message);
     if (error instanceof UpstreamAuthError || error instanceof UpstreamRequestError) {
       throw new UnprocessableError('oauth_exchange_failed', `${provider.displayName} refused the authorization code: ${error.message}`);
     }

@@ -13,6 +13,7 @@ import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { checkPollInterval, pollIntervalOrDefault } from './poll-interval.ts';
 import { createStream } from './streams.ts';
+import { syncVisibleTo } from '../queries/sync-scope.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
 
@@ -199,7 +200,13 @@ export async function updateSync(ctx: AppContext, principal: Principal, syncId: 
 
 type LifecycleCommand = 'PauseSync' | 'ResumeSync' | 'ResyncSync' | 'DeleteSync';
 
+/** What the root token may do to any account's sync (the operator override, queries/sync-scope.ts). */
+const OPERATOR_COMMANDS = new Set<LifecycleCommand>(['PauseSync', 'ResumeSync']);
+
 export async function changeSyncLifecycle(ctx: AppContext, principal: Principal, syncId: string, type: LifecycleCommand): Promise<void> {
-  await loadSync(ctx, principal, syncId);
-  await handleSync(ctx, { type, data: { syncId, accountId: principal.accountId }, metadata: { now: ctx.now() } });
+  const operator = principal.isRoot && OPERATOR_COMMANDS.has(type);
+  const sync = operator ? await ctx.prisma.sync.findFirst({ where: syncVisibleTo(principal, syncId) }) : await loadSync(ctx, principal, syncId);
+  if (!sync) throw new NotFoundError('sync', syncId);
+  if (sync.accountId !== principal.accountId) ctx.logger.warn({ syncId, accountId: sync.accountId, tokenId: principal.tokenId, command: type }, 'operator override: root changed another account\'s sync');
+  await handleSync(ctx, { type, data: { syncId, accountId: sync.accountId }, metadata: { now: ctx.now() } });
 }

@@ -2,7 +2,9 @@ import type { Sync, SyncCollection, SyncRuntime } from '../generated/prisma/clie
 import type { AppContext, Principal } from '../commands/context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import { NotFoundError } from '../errors.ts';
+import { syncActivityHere, type SyncActivity } from '../sync/in-flight.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { syncListingScope, syncVisibleTo } from './sync-scope.ts';
 
 export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
 
@@ -18,6 +20,7 @@ export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
   const rateLimit = sync.rateLimit as RateLimit;
   return {
     id: sync.id,
+    account_id: sync.accountId,
     name: sync.name,
     provider: sync.provider,
     stream_id: sync.streamId,
@@ -36,29 +39,32 @@ export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
   };
 };
 
-export async function listSyncs(ctx: AppContext, principal: Principal, page: PageInput, streamId?: string) {
+/** `page.account_id`: root may list another account's syncs, or every account's (`all`); see sync-scope.ts. */
+export async function listSyncs(ctx: AppContext, principal: Principal, page: PageInput & { account_id?: unknown }, streamId?: string) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.sync.findMany({
     ...args,
-    where: { ...args.where, accountId: principal.accountId, ...(streamId ? { streamId } : {}) },
+    where: { ...args.where, ...syncListingScope(principal, page.account_id), ...(streamId ? { streamId } : {}) },
     include: { collections: true },
   });
   return toPage(rows, page, presentSync);
 }
 
-export async function findSync(ctx: AppContext, principal: Principal, id: string) {
-  const sync = await ctx.prisma.sync.findFirst({ where: { id, accountId: principal.accountId }, include: { collections: true } });
+/** The caller's sync; `operator`: any account's for the root token (inspection only: not its records). */
+export async function findSync(ctx: AppContext, principal: Principal, id: string, { operator = false } = {}) {
+  const where = operator ? syncVisibleTo(principal, id) : { id, accountId: principal.accountId };
+  const sync = await ctx.prisma.sync.findFirst({ where, include: { collections: true } });
   if (!sync) throw new NotFoundError('sync', id);
   return sync;
 }
 
 export async function getSync(ctx: AppContext, principal: Principal, id: string) {
-  return presentSync(await findSync(ctx, principal, id));
+  return presentSync(await findSync(ctx, principal, id, { operator: true }));
 }
 
 /** Status: state, per-collection backfill progress and counts, last poll, errors, request accounting. */
 export async function getSyncStatus(ctx: AppContext, principal: Principal, id: string) {
-  const sync = await findSync(ctx, principal, id);
+  const sync = await findSync(ctx, principal, id, { operator: true });
   const [runtime, counts] = await Promise.all([
     ctx.prisma.syncRuntime.findUnique({ where: { syncId: id } }),
     ctx.pool.query<{ collection_id: string; live: string; deleted: string }>(
@@ -68,14 +74,16 @@ export async function getSyncStatus(ctx: AppContext, principal: Principal, id: s
     ),
   ]);
   const countsByCollection = new Map(counts.rows.map((r) => [r.collection_id, r]));
-  return presentStatus(sync, runtime, countsByCollection);
+  return presentStatus(sync, runtime, countsByCollection, syncActivityHere(id));
 }
 
 function presentStatus(
   sync: Sync & { collections: SyncCollection[] },
   runtime: SyncRuntime | null,
   counts: Map<string, { live: string; deleted: string }>,
+  activity: SyncActivity | null,
 ) {
+  const now = Date.now();
   const lastError = sync.lastError as SyncError | null;
   const order = new Map(sync.collectionIds.map((id, i) => [id, i]));
   const collections = [...sync.collections].sort((a, b) => (order.get(a.collectionId) ?? 0) - (order.get(b.collectionId) ?? 0));
@@ -107,6 +115,8 @@ function presentStatus(
         last_change_at: c.lastChangeAt?.toISOString() ?? null,
         last_poll_at: runtime?.lastPollAt?.toISOString() ?? null,
         last_error: lastError && (lastError.collectionId === c.collectionId || lastError.collectionId === null) ? lastError.message : null,
+        // What the run is doing upstream now; null when the sync does not run on this instance (in-flight.ts).
+        ...(activity ? activity.view(c.collectionId, now) : { in_flight: null, waiting: null }),
       };
     }),
   };

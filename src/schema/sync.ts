@@ -1,8 +1,10 @@
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
 import { parseInput } from '../http/rest.ts';
 import { getSyncStatus, presentSync, syncState } from '../queries/syncs.ts';
+import { syncListingScope, syncVisibleTo } from '../queries/sync-scope.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
+import type { InFlightView, WaitView } from '../sync/in-flight.ts';
 
 type StatusView = Awaited<ReturnType<typeof getSyncStatus>>;
 type CollectionStatusView = StatusView['collections'][number];
@@ -19,6 +21,24 @@ const BackfillProgress = builder.objectRef<CollectionStatusView['backfill']>('Ba
   }),
 });
 
+const InFlightRequest = builder.objectRef<InFlightView>('InFlightRequest').implement({
+  fields: (t) => ({
+    method: t.exposeString('method'),
+    path: t.exposeString('path', { description: 'Without the query string.' }),
+    since: t.exposeString('since'),
+    ageMs: t.exposeInt('age_ms'),
+  }),
+});
+
+const UpstreamWait = builder.objectRef<WaitView>('UpstreamWait').implement({
+  fields: (t) => ({
+    reason: t.exposeString('reason', { description: 'rate_limit | backoff | step_retry' }),
+    since: t.exposeString('since'),
+    until: t.exposeString('until', { nullable: true }),
+    ageMs: t.exposeInt('age_ms'),
+  }),
+});
+
 const CollectionStatus = builder.objectRef<CollectionStatusView>('CollectionStatus').implement({
   fields: (t) => ({
     collectionId: t.exposeString('collection_id'),
@@ -29,6 +49,13 @@ const CollectionStatus = builder.objectRef<CollectionStatusView>('CollectionStat
     lastChangeAt: t.exposeString('last_change_at', { nullable: true }),
     lastPollAt: t.exposeString('last_poll_at', { nullable: true }),
     lastError: t.exposeString('last_error', { nullable: true }),
+    inFlight: t.field({
+      type: [InFlightRequest],
+      nullable: true,
+      description: 'Requests on the wire now, oldest first; null when the sync does not run on the instance that answers.',
+      resolve: (c) => c.in_flight,
+    }),
+    waiting: t.field({ type: UpstreamWait, nullable: true, description: 'A rate-limit or backoff wait in progress.', resolve: (c) => c.waiting }),
   }),
 });
 
@@ -67,6 +94,7 @@ builder.prismaNode('Sync', {
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({
     uuid: t.exposeString('id'),
+    accountId: t.exposeString('accountId'),
     name: t.exposeString('name'),
     provider: t.exposeString('provider'),
     streamId: t.exposeString('streamId'),
@@ -128,12 +156,12 @@ builder.queryFields((t) => ({
   syncs: t.prismaConnection({
     type: 'Sync',
     cursor: 'id',
-    args: { streamId: t.arg.id() },
+    args: { streamId: t.arg.id(), accountId: t.arg.string({ description: 'Root token only: another account\'s syncs, or "all".' }) },
     resolve: (query, _root, args, ctx) => {
       const streamId = args.streamId ? rawId(args.streamId) : null;
       return ctx.app.prisma.sync.findMany({
         ...query,
-        where: { accountId: requirePrincipal(ctx).accountId, ...(streamId ? { streamId } : {}) },
+        where: { ...syncListingScope(requirePrincipal(ctx), args.accountId ?? undefined), ...(streamId ? { streamId } : {}) },
         orderBy: { id: 'asc' },
       });
     },
@@ -144,7 +172,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => {
       const id = rawId(args.id);
-      return id ? ctx.app.prisma.sync.findFirst({ ...query, where: { id, accountId: requirePrincipal(ctx).accountId } }) : null;
+      return id ? ctx.app.prisma.sync.findFirst({ ...query, where: syncVisibleTo(requirePrincipal(ctx), id) }) : null;
     },
   }),
 }));

@@ -25,6 +25,7 @@ export function openMutationSession(ctx: AppContext, sync: Sync, credential: Pro
     // Writes are never abandoned half-way: an aborted write leaves the caller unsure whether it happened.
     signal: new AbortController().signal,
     maxAttempts: MUTATION_ATTEMPTS,
+    maxBodyBytes: ctx.config.SYNCLINE_MAX_UPSTREAM_BODY_BYTES,
     onEvent: (event) => {
       ctx.logger.debug({ syncId: sync.id, ...event }, 'upstream request event (mutation)');
       if (event.type === 'rate_limited') ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');

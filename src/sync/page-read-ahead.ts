@@ -6,6 +6,8 @@ export interface PageReader<L, P> {
   nextCursor(listed: L): string | null;
   /** Made after the next page's request is sent (hashing overlaps the upstream round trip). */
   prepare(collectionId: string, listed: L): P;
+  /** What a page weighs in memory (its answer's bytes); pages read ahead weigh at most `maxWeight` together. */
+  weight?(listed: L): number;
 }
 
 interface Ahead<P> {
@@ -14,6 +16,7 @@ interface Ahead<P> {
   writes: number;
   page: Promise<P>;
   ready: { page: P } | null;
+  weight: number;
 }
 
 interface Chain<P> {
@@ -21,6 +24,8 @@ interface Chain<P> {
   /** The cursor of the next page to read; null at the end or after a failed read. */
   next: string | null;
   reading: boolean;
+  /** Of the pages read and not taken yet. */
+  weight: number;
 }
 
 /**
@@ -38,11 +43,12 @@ export class PageReadAhead<L, P> {
     private readonly syncId: string,
     private readonly depth: number,
     private readonly reader: PageReader<L, P>,
+    private readonly maxWeight = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Starts reading ahead from `cursor`, dropping whatever was read ahead before. */
   start(collectionId: string, cursor: string): void {
-    const chain: Chain<P> = { pages: [], next: cursor, reading: false };
+    const chain: Chain<P> = { pages: [], next: cursor, reading: false, weight: 0 };
     this.chains.set(collectionId, chain);
     this.fill(collectionId, chain);
   }
@@ -61,10 +67,11 @@ export class PageReadAhead<L, P> {
     }
     chain.pages.shift();
     return first.page.then((page) => {
+      chain.weight -= first.weight;
       const pages = [page];
       for (let next = chain.pages[0]?.ready; next && pages.length < max && joins(page) && joins(next.page); next = chain.pages[0]?.ready) {
         pages.push(next.page);
-        chain.pages.shift();
+        chain.weight -= chain.pages.shift()!.weight;
       }
       this.fill(collectionId, chain);
       return pages;
@@ -76,10 +83,11 @@ export class PageReadAhead<L, P> {
   }
 
   private fill(collectionId: string, chain: Chain<P>): void {
-    if (chain.reading || chain.next === null || chain.pages.length >= this.depth || this.chains.get(collectionId) !== chain) return;
+    if (chain.reading || chain.next === null || chain.pages.length >= this.depth || chain.weight >= this.maxWeight || this.chains.get(collectionId) !== chain) return;
     const cursor = chain.next;
     chain.reading = true;
-    const ahead: Ahead<P> = { cursor, writes: collectionWriteCount(this.syncId, collectionId), page: this.read(collectionId, chain, cursor), ready: null };
+    const ahead: Ahead<P> = { cursor, writes: collectionWriteCount(this.syncId, collectionId), page: Promise.resolve(null as never), ready: null, weight: 0 };
+    ahead.page = this.read(collectionId, chain, cursor, ahead);
     ahead.page.then(
       (page) => (ahead.ready = { page }),
       () => undefined, // a failed read ahead is read again (and its error seen) when needed
@@ -87,7 +95,7 @@ export class PageReadAhead<L, P> {
     chain.pages.push(ahead);
   }
 
-  private async read(collectionId: string, chain: Chain<P>, cursor: string): Promise<P> {
+  private async read(collectionId: string, chain: Chain<P>, cursor: string, ahead: Ahead<P>): Promise<P> {
     let listed: L;
     try {
       listed = await this.reader.list(collectionId, cursor);
@@ -98,6 +106,8 @@ export class PageReadAhead<L, P> {
       chain.reading = false;
     }
     chain.next = this.reader.nextCursor(listed);
+    ahead.weight = this.reader.weight?.(listed) ?? 0;
+    chain.weight += ahead.weight;
     this.fill(collectionId, chain);
     // Let the next request go out before this page is hashed.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -17,6 +17,11 @@ import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
 import { UpstreamAuthError, type ListPage, type Provider, type ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
+import { CrashGuard } from './crash-guard.ts';
+import { CursorProgress } from './cursor-progress.ts';
+import { haltingError } from './halting-errors.ts';
+import { bytesOfPage, withReadBudgets } from './providers/read-budgeted-session.ts';
+import { inCollection, openSyncActivity } from './in-flight.ts';
 
 const MAX_ERROR_BACKOFF_MS = 60_000;
 const TELEMETRY_FLUSH_MS = 2_000;
@@ -28,6 +33,8 @@ const PROGRESS_NOTIFY_MS = 250;
  * objects and as text: at most twice this many pages are in memory per collection.
  */
 export const READ_AHEAD_PAGES = 4;
+/** …and at most this many bytes of answers (large pages are read one at a time: issue 21). */
+export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 type SyncWithCollections = Sync & { collections: SyncCollection[] };
 
@@ -59,21 +66,32 @@ export class SyncRunner {
   private readonly failing = new Set<string>();
   /** The sync carries an error (from this run or an earlier one) that a success must clear. */
   private errorShown: boolean;
+  private readonly cursors = new CursorProgress();
+  /** What the run has in flight upstream, per collection (the status shows it). */
+  private readonly activity: ReturnType<typeof openSyncActivity>;
   readonly done: Promise<void>;
 
   private constructor(
     private readonly ctx: AppContext,
     private readonly sync: SyncWithCollections,
     session: (provider: Provider, limiter: RateLimiter, fetch: typeof globalThis.fetch) => ProviderSession,
+    private readonly crashGuard: CrashGuard,
   ) {
     const rateLimit = sync.rateLimit as RateLimit;
     this.errorShown = sync.lastError !== null;
+    this.activity = openSyncActivity(sync.id);
     this.provider = requireProvider(sync.provider);
-    this.readAhead = new PageReadAhead(sync.id, READ_AHEAD_PAGES, {
-      list: (collectionId, cursor) => this.session.listPage(collectionId, cursor),
-      nextCursor: (read) => read.nextCursor,
-      prepare: (collectionId, read) => this.prepareRead(collectionId, read),
-    });
+    this.readAhead = new PageReadAhead(
+      sync.id,
+      READ_AHEAD_PAGES,
+      {
+        list: (collectionId, cursor) => this.session.listPage(collectionId, cursor),
+        nextCursor: (read) => read.nextCursor,
+        prepare: (collectionId, read) => this.prepareRead(collectionId, read),
+        weight: (read) => bytesOfPage(read),
+      },
+      READ_AHEAD_BYTES,
+    );
     this.scan = new BackfillScan(ctx);
     this.limiter = rateLimiters.forSync(sync.id, rateLimit, ctx.pool);
     // The limiter outlives runs, so its totals include requests an earlier run already flushed.
@@ -85,13 +103,15 @@ export class SyncRunner {
       ...(this.provider.isRateLimited ? { isRateLimited: this.provider.isRateLimited } : {}),
       ...(this.provider.quotaPauseMs ? { quotaPauseMs: this.provider.quotaPauseMs } : {}),
       signal: this.abort.signal,
+      maxBodyBytes: ctx.config.SYNCLINE_MAX_UPSTREAM_BODY_BYTES,
+      activity: this.activity.activity,
       onEvent: (event) => {
         if (event.type === 'retry') this.retries++;
         this.ctx.logger.debug({ syncId: sync.id, ...event }, 'upstream request event');
         if (event.type === 'rate_limited') this.ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
       },
     });
-    this.session = session(this.provider, this.limiter, fetch);
+    this.session = withReadBudgets(session(this.provider, this.limiter, fetch), ctx.config.SYNCLINE_MAX_UPSTREAM_STEP_BYTES);
     this.done = this.run();
   }
 
@@ -106,7 +126,9 @@ export class SyncRunner {
       });
       return null;
     }
-    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }));
+    const crashGuard = await CrashGuard.begin(ctx, sync);
+    if (!crashGuard) return null; // put in error: it killed the process too often
+    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }), crashGuard);
   }
 
   /** true once `stop()` was called, as opposed to a run that ended by itself. */
@@ -125,9 +147,11 @@ export class SyncRunner {
   private async run(): Promise<void> {
     const flush = setInterval(() => void this.flushTelemetry(), TELEMETRY_FLUSH_MS);
     try {
-      await Promise.all(this.sync.collections.map((collection) => this.runCollection(collection)));
+      await Promise.all(this.sync.collections.map((collection) => inCollection(collection.collectionId, () => this.runCollection(collection))));
     } finally {
       clearInterval(flush);
+      this.activity.release();
+      await this.crashGuard.clear();
       if (this.progressTimer) clearTimeout(this.progressTimer);
       if (this.progressPending) this.ctx.bus.publish({ channel: 'sync', syncId: this.sync.id });
       await this.flushTelemetry();
@@ -177,6 +201,7 @@ export class SyncRunner {
             await this.writeBackfillPages(target, reads, pageCheckpoint);
             return reads[reads.length - 1]!.read;
           });
+          this.cursors.page(collectionId, 'backfill', cursor, page.nextCursor);
           if (page.nextCursor === null) {
             const removed = await this.scan.complete(target);
             if (removed > 0) this.ctx.logger.info({ syncId: this.sync.id, collectionId, removed }, 'backfill: records of objects gone upstream tombstoned');
@@ -194,6 +219,7 @@ export class SyncRunner {
           const cursor = changesCursor;
           const changes = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
           this.lastPollAt = this.ctx.now();
+          this.cursors.page(collectionId, 'changes', cursor, changes.hasMore ? changes.cursor : null);
           if (changes.cursor !== changesCursor || changes.objects.length > 0) {
             await this.checkpoint('RecordChanges', { collectionId, cursor: changes.cursor, changes: changes.objects.length });
             changesCursor = changes.cursor;
@@ -201,11 +227,20 @@ export class SyncRunner {
           if (!changes.hasMore) await this.pause(this.sync.pollIntervalMs);
         }
         attempt = 0;
+        this.crashGuard.stepEnded(collectionId);
         await this.recoverIfFailed(collectionId);
       } catch (error) {
         this.readAhead.discard(collectionId);
+        this.crashGuard.stepEnded(collectionId);
         if (this.stopped) return;
         if (error instanceof StaleRunError) return; // the scheduler is about to start the new run
+        const halt = haltingError(error);
+        if (halt) {
+          this.ctx.logger.warn({ syncId: this.sync.id, collectionId, code: halt.code, reason: halt.message }, 'sync stopped: retrying cannot help');
+          await this.fail(halt.code, halt.message, collectionId);
+          this.abort.abort(); // nothing to do until the sync is resumed or updated
+          return;
+        }
         if (error instanceof UpstreamAuthError) {
           await this.fail('upstream_auth_failed', `${this.provider.displayName} rejected the credential (HTTP ${error.status}): ${error.message}`, collectionId);
           this.abort.abort(); // nothing to do until the credential or the sync changes
@@ -215,7 +250,9 @@ export class SyncRunner {
         const delay = Math.min(MAX_ERROR_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
         this.ctx.logger.warn({ syncId: this.sync.id, collectionId, err: error, retryInMs: Math.round(delay) }, 'sync step failed');
         await this.fail(error instanceof EgressRefusedError ? error.code : 'upstream_error', (error as Error).message, collectionId).catch(() => undefined);
+        const waited = this.activity.activity.waiting('step_retry', delay);
         await this.pause(delay);
+        waited();
       }
     }
   }

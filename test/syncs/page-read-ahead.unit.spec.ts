@@ -33,6 +33,18 @@ function pages(last: number) {
 const all = () => true;
 
 describe('PageReadAhead', () => {
+  it('holds at most `maxWeight` of pages read ahead: heavy pages are read one at a time', async () => {
+    const { reader, listed, answer } = pages(10);
+    // Every page weighs 3: with room for 5, reading stops once two are held, until they are taken.
+    const ahead = new PageReadAhead('sync-w', 4, { ...reader, weight: () => 3 }, 5);
+    ahead.start('c', 'p1');
+    await answer('p1');
+    await answer('p2');
+    expect(listed).toEqual(['p1', 'p2']);
+    expect(await ahead.take('c', 'p1', 4, all)).toEqual(['p1', 'p2']);
+    expect(listed).toEqual(['p1', 'p2', 'p3']);
+  });
+
   it('reads up to `depth` pages ahead and hands over every page ready at once', async () => {
     const { reader, listed, answer } = pages(10);
     const ahead = new PageReadAhead('sync-a', 3, reader);

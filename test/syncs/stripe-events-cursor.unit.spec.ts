@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceEventsCursor } from '../../src/sync/providers/stripe/events-cursor.ts';
+import { advanceEventsCursor, afterPage, decodeEventsCursor, encodeEventsCursor } from '../../src/sync/providers/stripe/events-cursor.ts';
 
 const event = (id: string, created: number) => ({ id, created });
 
@@ -22,5 +22,23 @@ describe('Stripe events cursor', () => {
   it('keeps the cursor when nothing is new', () => {
     const start = { t: 10, ids: ['e2'] };
     expect(advanceEventsCursor(start, [event('e2', 10)])).toEqual({ fresh: [], cursor: start });
+  });
+
+  it('after a page, points at its newest event (the next page is the one just newer) and forgets the ids', () => {
+    const feed = [event('e4', 11), event('e3', 10), event('e2', 10)];
+    const { fresh, cursor } = afterPage({ t: 10, ids: [], last: 'e1' }, feed);
+    expect(fresh.map((e) => e.id)).toEqual(['e2', 'e3', 'e4']);
+    expect(cursor).toEqual({ t: 11, ids: [], last: 'e4' });
+    expect(decodeEventsCursor(encodeEventsCursor(cursor))).toEqual(cursor);
+  });
+
+  it('does not move for a page older than the cursor (a feed going backwards)', () => {
+    const start = { t: 100, ids: [], last: 'e100' };
+    expect(afterPage(start, [event('e99', 99), event('e98', 98)])).toEqual({ fresh: [], cursor: start });
+    expect(afterPage(start, [])).toEqual({ fresh: [], cursor: start });
+  });
+
+  it('reads cursors written before `last` existed', () => {
+    expect(decodeEventsCursor('{"t":5,"ids":["a"]}')).toEqual({ t: 5, ids: ['a'] });
   });
 });

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EgressRefusedError } from '../../errors.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { DEFAULT_MAX_UPSTREAM_BODY_BYTES, limitResponseBody } from './bounded-body.ts';
+import type { UpstreamActivity } from './upstream-activity.ts';
 
 export type UpstreamFetchEvent =
   | { type: 'rate_limited'; status: number; waitMs: number; url: string }
@@ -35,6 +37,10 @@ export interface UpstreamFetchOptions {
    * remaining count): ms to hold every request of the sync before the next one, or null.
    */
   quotaPauseMs?: QuotaPauseReader;
+  /** Largest answer body read (`SYNCLINE_MAX_UPSTREAM_BODY_BYTES`); over it: UpstreamBodyTooLargeError, not retried. */
+  maxBodyBytes?: number;
+  /** Told of every request in flight and every wait, as they start and end (the sync's status shows them). */
+  activity?: UpstreamActivity;
 }
 
 export type QuotaPauseReader = (headers: Headers) => number | null;
@@ -76,6 +82,8 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     fetch: send = globalThis.fetch,
     isRateLimited,
     quotaPauseMs,
+    maxBodyBytes = DEFAULT_MAX_UPSTREAM_BODY_BYTES,
+    activity,
   } = options;
 
   const backoff = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
@@ -86,13 +94,14 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     const requestSignal = init?.signal ? AbortSignal.any([signal, init.signal]) : signal;
     let failures = 0;
     let rateLimited = 0;
+    const request = `${(init?.method ?? 'GET').toUpperCase()} ${new URL(url).pathname}`;
     for (;;) {
-      const release = await limiter.acquire(requestSignal);
+      const release = await tracked(activity?.waiting('rate_limit', null), limiter.acquire(requestSignal));
       // The attempt's own clock starts once it has its slot; it also bounds reading the body.
       const attemptSignal = AbortSignal.any([requestSignal, timeoutSignal(attemptTimeoutMs)]);
       let response: Response;
       try {
-        response = await send(input, { ...init, signal: attemptSignal });
+        response = await tracked(activity?.request(request), send(input, { ...init, signal: attemptSignal }));
       } catch (thrown) {
         release();
         const error = !requestSignal.aborted && attemptSignal.aborted ? new UpstreamTimeoutError(url, attemptTimeoutMs) : thrown;
@@ -101,10 +110,11 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
         if (requestSignal.aborted || !retryable || failures >= maxAttempts || error instanceof EgressRefusedError) throw error;
         const waitMs = backoff(failures);
         onEvent({ type: 'retry', reason: (error as Error).message, attempt: failures, waitMs, url });
-        await sleep(waitMs, undefined, { signal: requestSignal });
+        await tracked(activity?.waiting('backoff', waitMs), sleep(waitMs, undefined, { signal: requestSignal }));
         continue;
       }
       release();
+      response = limitResponseBody(response, maxBodyBytes, request);
       pauseOnExhaustedQuota(limiter, response.headers);
       const providerPause = quotaPauseMs?.(response.headers);
       if (providerPause && providerPause > 0) limiter.pauseFor(Math.min(MAX_RETRY_AFTER_MS, providerPause));
@@ -126,12 +136,21 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
         const waitMs = retryAfterMs(response.headers) ?? backoff(failures);
         onEvent({ type: 'retry', reason: `HTTP ${response.status}`, attempt: failures, waitMs, url });
         await response.body?.cancel();
-        await sleep(waitMs, undefined, { signal: requestSignal });
+        await tracked(activity?.waiting('backoff', waitMs), sleep(waitMs, undefined, { signal: requestSignal }));
         continue;
       }
       return response;
     }
   };
+}
+
+/** `work`, with `done` (an activity's end) called however it settles. */
+async function tracked<T>(done: (() => void) | undefined, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    done?.();
+  }
 }
 
 /**

@@ -7,8 +7,14 @@
 export interface EventsCursor {
   /** Unix seconds of the newest event applied. */
   t: number;
-  /** Ids of the applied events created in second `t`. */
+  /** Ids of the applied events created in second `t` (empty once `last` is known). */
   ids: string[];
+  /**
+   * The newest event applied: every older event of the feed is applied, so the next page is the
+   * one just newer than it (`ending_before`), in the feed's own order. Absent in cursors written
+   * before it existed and when the feed was empty: those page from `created[gte]=t`.
+   */
+  last?: string;
 }
 
 export interface FeedEvent {
@@ -23,7 +29,8 @@ export function encodeEventsCursor(cursor: EventsCursor): string {
 export function decodeEventsCursor(raw: string): EventsCursor {
   const parsed = JSON.parse(raw) as Partial<EventsCursor>;
   if (typeof parsed.t !== 'number' || !Array.isArray(parsed.ids)) throw new Error(`malformed Stripe events cursor: ${raw}`);
-  return { t: parsed.t, ids: parsed.ids.filter((id): id is string => typeof id === 'string') };
+  const ids = parsed.ids.filter((id): id is string => typeof id === 'string');
+  return typeof parsed.last === 'string' ? { t: parsed.t, ids, last: parsed.last } : { t: parsed.t, ids };
 }
 
 /**
@@ -39,5 +46,17 @@ export function advanceEventsCursor<E extends FeedEvent>(cursor: EventsCursor, n
   const t = fresh[fresh.length - 1]!.created;
   const ids = new Set(t === cursor.t ? cursor.ids : []);
   for (const e of fresh) if (e.created === t) ids.add(e.id);
-  return { fresh, cursor: { t, ids: [...ids] } };
+  return { fresh, cursor: { t, ids: [...ids], ...(cursor.last ? { last: cursor.last } : {}) } };
+}
+
+/**
+ * The cursor after a page of the feed (newest first) was applied: its newest event becomes `last`
+ * (the next page is the one just newer), and the ids of second `t` are no longer needed. A page
+ * whose newest event is older than the cursor (a feed going backwards) moves nothing.
+ */
+export function afterPage<E extends FeedEvent>(cursor: EventsCursor, newestFirst: readonly E[]): { fresh: E[]; cursor: EventsCursor } {
+  const advanced = advanceEventsCursor(cursor, newestFirst);
+  const newest = newestFirst[0];
+  if (!newest || newest.created < cursor.t) return advanced;
+  return { fresh: advanced.fresh, cursor: { t: Math.max(advanced.cursor.t, cursor.t), ids: [], last: newest.id } };
 }

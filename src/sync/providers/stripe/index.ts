@@ -5,9 +5,15 @@ import { UpstreamRequestError } from '../provider.ts';
 import { IdleReleased } from '../idle-released.ts';
 import { callStripe, createStripeClient } from './client.ts';
 import { stripeCollection, stripeCollections, type StripeCollection, type StripeListed } from './collections.ts';
-import { advanceEventsCursor, decodeEventsCursor, encodeEventsCursor } from './events-cursor.ts';
+import { CursorStalledError } from '../../cursor-progress.ts';
+import { withFreshReadBudget } from '../../http/bounded-body.ts';
+import { afterPage, decodeEventsCursor, encodeEventsCursor } from './events-cursor.ts';
 
 const PAGE_SIZE = 100;
+/** Pages walked to find the oldest events of a cursor without `last` (100,000 events). */
+const MAX_PAGES_WALKED = 1_000;
+
+type EventsPage = Pick<Stripe.ApiList<Stripe.Event>, 'data' | 'has_more'>;
 
 function toUpstreamObject(object: StripeListed, options: { deleted?: boolean; changedAt?: number } = {}): UpstreamObject {
   return {
@@ -44,26 +50,28 @@ class StripeSession implements ProviderSession {
     const collection = stripeCollection(collectionId);
     const newest = await callStripe(() => this.stripe.events.list({ types: collection.eventTypes, limit: 1 }));
     const event = newest.data[0];
-    if (!event) return encodeEventsCursor({ t: 0, ids: [] });
-    // Every event of that second is already reflected in what the backfill will list: mark them
-    // all applied, or the first poll replays the older ones over the newer state listed.
-    const sameSecond = (await this.eventsSince(collection, event.created)).filter((e) => e.created === event.created);
-    return encodeEventsCursor({ t: event.created, ids: sameSecond.map((e) => e.id) });
+    // The newest event and every older one are reflected in what the backfill will list: the
+    // first poll starts just after it, in the feed's order.
+    return encodeEventsCursor(event ? { t: event.created, ids: [], last: event.id } : { t: 0, ids: [] });
   }
 
+  /**
+   * One page of changes (at most PAGE_SIZE events), oldest first, and the cursor after it; the
+   * runner stores it before asking for the next (`hasMore`). Never more than one page in memory.
+   */
   async changesSince(collectionId: string, rawCursor: string): Promise<ChangesPage> {
     const collection = stripeCollection(collectionId);
     const cursor = decodeEventsCursor(rawCursor);
-    const newestFirst = await this.eventsSince(collection, cursor.t);
-    const { fresh, cursor: next } = advanceEventsCursor(cursor, newestFirst);
-    // Several events of one object in a poll: only its latest state matters.
+    const page = (cursor.last && (await this.eventsAfter(collection, cursor.last))) || (await this.oldestEventsSince(collection, cursor.t));
+    const { fresh, cursor: next } = afterPage(cursor, page.data);
+    // Several events of one object in a page: only its latest state matters.
     const latest = new Map<string, UpstreamObject>();
     for (const event of fresh) {
       const object = event.data.object as unknown as StripeListed;
       latest.delete(object.id);
       latest.set(object.id, toUpstreamObject(object, { deleted: collection.deletedEventTypes.includes(event.type), changedAt: event.created }));
     }
-    return { objects: [...latest.values()], cursor: encodeEventsCursor(next), hasMore: false };
+    return { objects: [...latest.values()], cursor: encodeEventsCursor(next), hasMore: page.has_more };
   }
 
   async mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject> {
@@ -96,19 +104,32 @@ class StripeSession implements ProviderSession {
     }
   }
 
-  /** Every event of the collection's types from second `t` on, newest first, across all pages. */
-  private async eventsSince(collection: StripeCollection, t: number): Promise<Stripe.Event[]> {
-    const events: Stripe.Event[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const page = await callStripe(() =>
-        this.stripe.events.list({ types: collection.eventTypes, created: { gte: t }, limit: PAGE_SIZE, ...(startingAfter ? { starting_after: startingAfter } : {}) }),
-      );
-      events.push(...page.data);
-      const last = page.data[page.data.length - 1];
-      if (!page.has_more || !last) return events;
-      startingAfter = last.id;
+  /** The page of events just newer than `last`; null when Stripe no longer has `last` (older than its 30 days). */
+  private async eventsAfter(collection: StripeCollection, last: string): Promise<EventsPage | null> {
+    try {
+      return await callStripe(() => this.stripe.events.list({ types: collection.eventTypes, limit: PAGE_SIZE, ending_before: last }));
+    } catch (error) {
+      if (error instanceof UpstreamRequestError && error.code === 'resource_missing') return null;
+      throw error;
     }
+  }
+
+  /**
+   * The oldest page of events from second `t` on (cursors without `last`): the feed lists newest
+   * first, so the pages are walked to the end keeping only the current one, at most
+   * MAX_PAGES_WALKED (a feed that never ends stops the sync). `has_more`: newer pages exist.
+   */
+  private async oldestEventsSince(collection: StripeCollection, t: number): Promise<EventsPage> {
+    let page = await callStripe(() => this.stripe.events.list({ types: collection.eventTypes, created: { gte: t }, limit: PAGE_SIZE }));
+    let pages = 1;
+    for (let last = page.data[page.data.length - 1]; page.has_more && last; last = page.data[page.data.length - 1]) {
+      if (pages >= MAX_PAGES_WALKED) throw new CursorStalledError(pages, `the Stripe events feed from ${t} did not end`);
+      const after = last.id;
+      // Only this page is kept: it gets a read budget of its own.
+      page = await withFreshReadBudget(() => callStripe(() => this.stripe.events.list({ types: collection.eventTypes, created: { gte: t }, limit: PAGE_SIZE, starting_after: after })));
+      pages++;
+    }
+    return { data: page.data, has_more: pages > 1 };
   }
 }
 

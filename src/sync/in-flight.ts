@@ -1,0 +1,97 @@
+/**
+ * What each running sync is doing upstream right now, per collection, in memory on the instance
+ * that runs it (issue 21: a hung upstream was invisible for minutes). The engine's fetch reports
+ * requests and waits as they start and end (UpstreamActivity); the collection is the async
+ * context the runner runs each collection in. `GET /v1/syncs/{id}/status` reads it; another
+ * instance, which does not run the sync, knows nothing of it and answers null.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { UpstreamActivity, UpstreamWaitReason } from './http/upstream-activity.ts';
+
+const collectionScope = new AsyncLocalStorage<string>();
+
+/** Runs `work` (a collection's steps, and whatever they start) as the activity of `collectionId`. */
+export function inCollection<T>(collectionId: string, work: () => Promise<T>): Promise<T> {
+  return collectionScope.run(collectionId, work);
+}
+
+type Entry = { kind: 'request'; method: string; path: string; since: number } | { kind: 'wait'; reason: UpstreamWaitReason; since: number; until: number | null };
+
+export interface InFlightView {
+  method: string;
+  path: string;
+  since: string;
+  age_ms: number;
+}
+
+export interface WaitView {
+  reason: UpstreamWaitReason;
+  since: string;
+  /** When the wait is known to end; null for a rate-limit slot. */
+  until: string | null;
+  age_ms: number;
+}
+
+/** Requests on the wire, oldest first, and the longest-running wait (null when none). */
+export interface CollectionActivityView {
+  in_flight: InFlightView[];
+  waiting: WaitView | null;
+}
+
+/** Requests that belong to no collection (none today) are shown under every collection. */
+const ANY_COLLECTION = '';
+
+export class SyncActivity implements UpstreamActivity {
+  private readonly entries = new Map<string, Set<Entry>>();
+
+  request(request: string): () => void {
+    const space = request.indexOf(' ');
+    return this.add({ kind: 'request', method: request.slice(0, space), path: request.slice(space + 1), since: Date.now() });
+  }
+
+  waiting(reason: UpstreamWaitReason, ms: number | null): () => void {
+    const since = Date.now();
+    return this.add({ kind: 'wait', reason, since, until: ms === null ? null : since + ms });
+  }
+
+  view(collectionId: string, now = Date.now()): CollectionActivityView {
+    const entries = [...(this.entries.get(collectionId) ?? []), ...(this.entries.get(ANY_COLLECTION) ?? [])].sort((a, b) => a.since - b.since);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const in_flight: InFlightView[] = [];
+    let waiting: WaitView | null = null;
+    for (const e of entries) {
+      if (e.kind === 'request') in_flight.push({ method: e.method, path: e.path, since: iso(e.since), age_ms: now - e.since });
+      else waiting ??= { reason: e.reason, since: iso(e.since), until: e.until === null ? null : iso(e.until), age_ms: now - e.since };
+    }
+    return { in_flight, waiting };
+  }
+
+  private add(entry: Entry): () => void {
+    const key = collectionScope.getStore() ?? ANY_COLLECTION;
+    let set = this.entries.get(key);
+    if (!set) this.entries.set(key, (set = new Set()));
+    set.add(entry);
+    return () => {
+      set.delete(entry);
+    };
+  }
+}
+
+const running = new Map<string, SyncActivity>();
+
+/** The activity board of a sync run on this instance; `release` when the run ends. */
+export function openSyncActivity(syncId: string): { activity: SyncActivity; release: () => void } {
+  const activity = new SyncActivity();
+  running.set(syncId, activity);
+  return {
+    activity,
+    release: () => {
+      if (running.get(syncId) === activity) running.delete(syncId);
+    },
+  };
+}
+
+/** What the sync's run on this instance is doing; null when it does not run here. */
+export function syncActivityHere(syncId: string): SyncActivity | null {
+  return running.get(syncId) ?? null;
+}
