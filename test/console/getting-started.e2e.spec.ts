@@ -33,7 +33,11 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     const built = ensureConsoleBuilt();
-    [emulator, server] = await Promise.all([startStripeEmulator({ seed: { customer: 40, product: 12 }, randomSeed: 7 }), startTestServer({ LOG_LEVEL: 'warn' })]);
+    [emulator, server] = await Promise.all([
+      startStripeEmulator({ seed: { customer: 40, product: 12 }, randomSeed: 7 }),
+      // Upstream changes must show within the test's waits: polls every 0.5 s, under the default 1 s minimum.
+      startTestServer({ LOG_LEVEL: 'warn', SYNCLINE_MIN_POLL_INTERVAL_MS: '100' }),
+    ]);
     await built;
     ({ browser, close: closeBrowser } = await launchBrowser());
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: server.url });
