@@ -1,24 +1,19 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageGroups } from '../../src/consumers/message-groups.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '../support/database.ts';
 
 /** History events appended before migration 0035 list messages as objects; later ones as columns. Both read alike. */
 describe('delivery-history events: messages as objects (before migration 0035) and as columns', () => {
-  let database: TestDatabase;
+  let db: MigratedTestDatabase;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    await migrate(pool);
+    db = await createMigratedTestDatabase(1);
+    pool = db.pool;
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => db?.close());
 
   const messages = [
     { syncId: 's1', collectionId: 'stripe:customer', upstreamId: 'cus_1', updatedIdx: '7', ackToken: 't1', deliverCount: 1 },

@@ -2,27 +2,22 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/crypto/secret-box.ts';
-import { migrate } from '../../src/db/migrate.ts';
 import { SecretKeyMismatchError, secretKeyProblem, verifySecretKey } from '../../src/db/secret-key-check.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '../support/database.ts';
 
 const keyA = new SecretBox(Buffer.alloc(32, 1));
 const keyB = new SecretBox(Buffer.alloc(32, 2));
 
 describe('the secret key check value', () => {
-  let database: TestDatabase;
+  let db: MigratedTestDatabase;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    await migrate(pool);
+    db = await createMigratedTestDatabase(2);
+    pool = db.pool;
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => db?.close());
 
   it('is written at the first start and opens with the same key only', async () => {
     expect(await secretKeyProblem(pool, keyA)).toMatch(/not been checked/);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '../../src/db/migrate.ts';
 
 /** Admin connection used to create one throwaway database per test file on the real PostgreSQL. */
 export const adminDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -24,6 +25,28 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+export interface MigratedTestDatabase {
+  database: TestDatabase;
+  pool: pg.Pool;
+  /** Ends the pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with the server's migrations applied, and a small pool on it (integration tests of SQL). */
+export async function createMigratedTestDatabase(maxConnections = 2): Promise<MigratedTestDatabase> {
+  const database = await createTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: maxConnections });
+  await migrate(pool);
+  return {
+    database,
+    pool,
+    async close() {
+      await pool.end();
+      await database.drop();
     },
   };
 }

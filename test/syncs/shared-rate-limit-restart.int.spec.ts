@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createMigratedTestDatabase, type MigratedTestDatabase } from '../support/database.ts';
 
 /**
  * Regression (crash part of the reliability suite, `restart-same-instance-slots`): a server
@@ -11,19 +10,15 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
  * max_concurrent_requests of them the sync never sent a request again.
  */
 describe('shared rate limit across a restart of the same instance', () => {
-  let database: TestDatabase;
+  let db: MigratedTestDatabase;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    await migrate(pool);
+    db = await createMigratedTestDatabase(2);
+    pool = db.pool;
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => db?.close());
 
   const take = async (syncId: string, owner: string) =>
     (await pool.query<{ slot_id: string | null }>('SELECT slot_id FROM syncline_take_request_slot($1, $2, 100, 1000, 1)', [syncId, owner])).rows[0]!.slot_id;
