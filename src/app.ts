@@ -23,7 +23,7 @@ import { SyncScheduler } from './sync/scheduler.ts';
 import { SyncLeases } from './sync/leases/sync-leases.ts';
 import { rateLimiters } from './sync/rate-limiters.ts';
 import { HistoryRecorder } from './consumers/history-recorder.ts';
-import { NatsPublisherSupervisor } from './projections/nats-publisher-supervisor.ts';
+import { NatsPublisherSupervisor } from './consumers/nats/publisher-supervisor.ts';
 
 const POOL_SIZE = 10;
 

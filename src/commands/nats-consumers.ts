@@ -5,7 +5,7 @@ import { natsConsumerDecider } from '../domain/nats-consumers/decide.ts';
 import type { NatsConsumerSettings, NatsSecrets, NatsServerSettings } from '../domain/nats-consumers/events.ts';
 import { ConflictError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
-import { SUBJECT_PREFIX_PATTERN } from '../projections/nats-subject.ts';
+import { SUBJECT_PREFIX_PATTERN } from '../consumers/nats/subject.ts';
 import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from './context.ts';
 import { commandHandler } from './handle.ts';

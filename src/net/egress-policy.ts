@@ -8,7 +8,7 @@
  * IPv4-translated, NAT64 `64:ff9b::/96`, 6to4) are judged by that IPv4 address.
  *
  * Names are checked after resolution, and the connection then goes to the checked address
- * (src/net/egress-fetch.ts, src/projections/nats-egress.ts), so DNS rebinding cannot slip between.
+ * (src/net/egress-fetch.ts, src/consumers/nats/egress.ts), so DNS rebinding cannot slip between.
  */
 import dns, { type LookupAddress } from 'node:dns';
 import net from 'node:net';

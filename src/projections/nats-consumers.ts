@@ -17,7 +17,7 @@ const settingsColumns = (s: NatsConsumerSettings) => [
 /**
  * NATS consumer settings. The publisher's runtime row (checkpoint at the start position) is
  * created here once and never reset by a rebuild: `nats_consumer_runtime` is operational state
- * owned by the publisher (src/projections/nats-publisher.ts).
+ * owned by the publisher (src/consumers/nats/publisher.ts).
  */
 export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
   name: 'nats_consumers',

@@ -2,7 +2,7 @@ import type { AppContext, Principal } from '../commands/context.ts';
 import { findNatsConsumer } from '../commands/nats-consumers.ts';
 import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
-import type { NatsConnectionState } from '../projections/nats-runtime.ts';
+import type { NatsConnectionState } from '../consumers/nats/runtime.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 
 export interface NatsConsumerStatus {

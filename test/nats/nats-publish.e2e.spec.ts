@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRecordSubject } from '../../src/projections/nats-subject.ts';
+import { parseRecordSubject } from '../../src/consumers/nats/subject.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { addStream, connectNats, createSeedableSync, deleteStream, readStream, SHARED_NATS, uniqueName } from '../support/nats.ts';
 import { allRecords } from '../support/records.ts';

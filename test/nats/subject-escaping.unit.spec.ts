@@ -5,7 +5,7 @@ import {
   recordMessageId,
   recordSubject,
   unescapeSubjectToken,
-} from '../../src/projections/nats-subject.ts';
+} from '../../src/consumers/nats/subject.ts';
 
 describe('NATS subject tokens', () => {
   it('leaves ordinary ids readable', () => {

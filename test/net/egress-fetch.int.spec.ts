@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressRefusedError } from '../../src/errors.ts';
 import { egressFetch } from '../../src/net/egress-fetch.ts';
 import { egressPolicy } from '../../src/net/egress-policy.ts';
-import { pinnedServerOptions } from '../../src/projections/nats-egress.ts';
+import { pinnedServerOptions } from '../../src/consumers/nats/egress.ts';
 
 interface Listener {
   server: Server;

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type JetStreamClient, type NatsConnection } from 'nats';
-import type { AppContext } from '../commands/context.ts';
-import type { RecordRow } from '../consumers/delivery.ts';
-import { openNatsSecrets } from '../commands/nats-consumers.ts';
-import type { NatsConsumer } from '../generated/prisma/client.ts';
-import type { Logger } from '../logger.ts';
-import { connectionOptions, describeFailure, serverAddress, type FailureDescription } from './nats-connection.ts';
-import { pinnedServerOptions } from './nats-egress.ts';
-import { egressPolicy } from '../net/egress-policy.ts';
-import { readRecordsAfter, toRecordMessage, type RecordMessage } from './nats-record-batch.ts';
-import { NatsRuntimeStore, type NatsConnectionState } from './nats-runtime.ts';
+import type { AppContext } from '../../commands/context.ts';
+import type { RecordRow } from '../delivery.ts';
+import { openNatsSecrets } from '../../commands/nats-consumers.ts';
+import type { NatsConsumer } from '../../generated/prisma/client.ts';
+import type { Logger } from '../../logger.ts';
+import { connectionOptions, describeFailure, serverAddress, type FailureDescription } from './connection.ts';
+import { pinnedServerOptions } from './egress.ts';
+import { egressPolicy } from '../../net/egress-policy.ts';
+import { readRecordsAfter, toRecordMessage, type RecordMessage } from './record-batch.ts';
+import { NatsRuntimeStore, type NatsConnectionState } from './runtime.ts';
 
 const BATCH_SIZE = 500;
 /** Records written by another process send no in-process signal: look again this often when idle. */

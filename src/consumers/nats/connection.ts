@@ -1,8 +1,8 @@
 import { ErrorCode, jwtAuthenticator, NatsError, nkeyAuthenticator, type ConnectionOptions } from 'nats';
-import { EgressRefusedError } from '../errors.ts';
-import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
-import type { NatsConsumer } from '../generated/prisma/client.ts';
-import type { NatsConnectionState } from './nats-runtime.ts';
+import { EgressRefusedError } from '../../errors.ts';
+import type { NatsSecrets } from '../../domain/nats-consumers/events.ts';
+import type { NatsConsumer } from '../../generated/prisma/client.ts';
+import type { NatsConnectionState } from './runtime.ts';
 
 type ServerSettings = Pick<NatsConsumer, 'id' | 'natsHost' | 'natsPort' | 'natsTls' | 'natsUser'>;
 

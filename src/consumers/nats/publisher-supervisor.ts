@@ -1,8 +1,8 @@
-import type { AppContext } from '../commands/context.ts';
-import type { NatsConsumer } from '../generated/prisma/client.ts';
-import { PublisherLeases } from './nats-publisher-leases.ts';
-import { NatsPublisher } from './nats-publisher.ts';
-import { CoalescedTask } from '../coalesced-task.ts';
+import type { AppContext } from '../../commands/context.ts';
+import type { NatsConsumer } from '../../generated/prisma/client.ts';
+import { PublisherLeases } from './publisher-leases.ts';
+import { NatsPublisher } from './publisher.ts';
+import { CoalescedTask } from '../../coalesced-task.ts';
 
 /** Consumer changes made through any process are picked up within this delay. */
 const RECONCILE_MS = 1_000;

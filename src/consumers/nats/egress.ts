@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { ConnectionOptions, TlsOptions } from 'nats';
-import type { NatsConsumer } from '../generated/prisma/client.ts';
-import type { EgressPolicy } from '../net/egress-policy.ts';
+import type { NatsConsumer } from '../../generated/prisma/client.ts';
+import type { EgressPolicy } from '../../net/egress-policy.ts';
 
 /**
  * Where a NATS consumer's publisher connects (egress policy, docs/EGRESS.md): its host resolved

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { RecordRow } from '../consumers/delivery.ts';
-import { streamRecordRows } from '../queries/record-pages.ts';
-import { presentRecordRow } from '../queries/records.ts';
-import { recordMessageId, recordSubject } from './nats-subject.ts';
+import type { RecordRow } from '../delivery.ts';
+import { streamRecordRows } from '../../queries/record-pages.ts';
+import { presentRecordRow } from '../../queries/records.ts';
+import { recordMessageId, recordSubject } from './subject.ts';
 
 export interface RecordFilter {
   streamId: string;
