@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureRootAccount } from './commands/accounts.ts';
-import type { AppContext } from './commands/context.ts';
+import type { AppContext } from './app-context.ts';
 import type { Config } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { createEventStore } from './db/event-store.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { accountDecider } from '../domain/accounts/decide.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { accountLimitOverrides } from '../queries/account-limits.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 
 const handleAccount = commandHandler('account', accountDecider);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Config } from '../config.ts';
 import { QuotaExceededError } from '../errors.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 
 /** What a per-account count limit counts, read from the read models (committed rows). */
 const quotas = {

@@ -3,7 +3,7 @@ import { apiTokenPrefix, generateApiTokenSecret, hashApiToken } from '../crypto/
 import { accountDecider } from '../domain/accounts/decide.ts';
 import { ConfigError } from '../config.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 
 const handleAccount = commandHandler('account', accountDecider);

@@ -4,7 +4,7 @@ import { credentialDecider } from '../domain/credentials/decide.ts';
 import type { CredentialFields } from '../domain/credentials/events.ts';
 import { credentialKinds, credentialShapeProblems, type CredentialSecretField } from '../domain/credentials/kinds.ts';
 import { NotFoundError, UnprocessableError } from '../errors.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import type { OAuthTokenSet } from '../sync/providers/provider.ts';
 import { commandHandler } from './handle.ts';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { isUuid } from '../ids.ts';
-import { httpConsumerDecider } from '../domain/consumers/decide.ts';
-import type { HttpConsumerSettings } from '../domain/consumers/events.ts';
+import { httpConsumerDecider } from '../domain/http-consumers/decide.ts';
+import type { HttpConsumerSettings } from '../domain/http-consumers/events.ts';
 import { ackMessages, nackMessages, nextMessages, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
 import { messageGroups } from '../consumers/message-groups.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { statement } from '../db/prepared-statements.ts';

@@ -4,7 +4,7 @@ import type { RecordRow } from '../consumers/delivery.ts';
 import { presentRecordRow } from '../queries/records.ts';
 import { EgressRefusedError } from '../errors.ts';
 import { UpstreamAuthError, UpstreamRequestError, type UpstreamObject } from '../sync/providers/provider.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../app-context.ts';
 import { appendRecords, storedRecordsSql } from './records.ts';
 
 /**

@@ -11,7 +11,7 @@ import { openMutationSession } from '../sync/mutation-session.ts';
 import { loadProviderCredential } from '../sync/provider-credential.ts';
 import { UpstreamAuthError, type ProviderCredential, type ProviderSession, type UpstreamObject } from '../sync/providers/provider.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { mutationRequestHash, mutationRunId, planItems, upstreamIdempotencyKey, type PlannedItem, type RunMutationInput } from './mutation-input.ts';
 import { recordMutationResult, toItemError } from './mutation-results.ts';

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, UnprocessableError, type ErrorDetail } fr
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { SUBJECT_PREFIX_PATTERN } from '../consumers/nats/subject.ts';
 import { egressPolicy } from '../net/egress-policy.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 

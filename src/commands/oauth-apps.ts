@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { secretHint } from '../crypto/secret-box.ts';
 import { oauthAppDecider } from '../domain/oauth-apps/decide.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 
 const handleOAuthApp = commandHandler('oauthapp', oauthAppDecider);

@@ -5,7 +5,7 @@ import { egressFetch } from '../net/egress-fetch.ts';
 import { limitResponseBody, UpstreamBodyTooLargeError } from '../sync/http/bounded-body.ts';
 import { UpstreamAuthError, UpstreamRequestError, type Provider, type ProviderOAuth } from '../sync/providers/provider.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { addCredential, recordRefreshedTokens } from './credentials.ts';
 import { useOAuthState } from './oauth-states.ts';
 

@@ -1,4 +1,4 @@
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../app-context.ts';
 
 /**
  * Marks an OAuth connect state as used: true the first time (in any process sharing the

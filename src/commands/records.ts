@@ -10,7 +10,7 @@ import { projectedMaxIdx } from '../projections/records.ts';
 import { STALE_RUN } from '../projections/syncs.ts';
 import { LeaseLostError } from '../sync/leases/sync-leases.ts';
 import type { UpstreamObject } from '../sync/providers/provider.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../app-context.ts';
 
 export interface RecordBatch {
   syncId: string;

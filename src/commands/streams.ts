@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { streamDecider } from '../domain/streams/decide.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 
 const handleStream = commandHandler('stream', streamDecider);

@@ -7,7 +7,7 @@ import { progressEvent, syncDecider, type ProgressCommand, type SyncCommand } fr
 import { NotFoundError, UnprocessableError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
 import type { Provider } from '../sync/providers/provider.ts';
-import type { AppContext, Principal } from './context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { addCredential, credentialInput } from './credentials.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';

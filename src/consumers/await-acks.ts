@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { UnprocessableError, type ErrorDetail } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { statement } from '../db/prepared-statements.ts';
 import { batchAckTokenParser, batchAckTokens } from './ack-tokens.ts';
-import type { MessageRef } from '../domain/consumers/events.ts';
+import type { MessageRef } from '../domain/http-consumers/events.ts';
 
 /** The consumer settings delivery needs. */
 export interface DeliveryConsumer {

@@ -1,6 +1,6 @@
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
+import type { MessageHistoryEvent } from '../domain/http-consumers/events.ts';
 import type { Logger } from '../logger.ts';
 import { eventStorePool } from '../db/event-store.ts';
 import { appendEventsInTransaction, inTransaction } from '../db/raw-append.ts';

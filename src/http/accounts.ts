@@ -1,6 +1,6 @@
 import { createAccount, createAccountInput } from '../commands/accounts.ts';
 import { setAccountLimits, setAccountLimitsInput } from '../commands/account-limits.ts';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 import { presentAccountLimits } from '../queries/account-limits.ts';
 import { idParam, ok, parseInput, type RestRoutes } from './rest.ts';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LengthRequiredError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, type AppError } from '../errors.ts';
-import type { Principal } from '../commands/context.ts';
+import type { Principal } from '../app-context.ts';
 import type { Logger } from '../logger.ts';
 
 /** What yoga receives with an admitted request (its server context): the caller, looked up once. */

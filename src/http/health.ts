@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { secretKeyProblem } from '../db/secret-key-check.ts';
 import { toErrorResponse } from './error-response.ts';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { admittedPrincipal } from './request-throttle.ts';
 

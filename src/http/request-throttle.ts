@@ -1,4 +1,4 @@
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { hashApiToken } from '../crypto/api-token.ts';
 import { TooManyRequestsError } from '../errors.ts';
 import { authenticate } from '../queries/api-tokens.ts';

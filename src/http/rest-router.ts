@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createRouter, { type HTTPMethod } from 'find-my-way';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { AppError, UnauthorizedError } from '../errors.ts';
 import { toErrorResponse } from './error-response.ts';
 import type { Metrics } from './metrics.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { UNSTORABLE } from '../storable-text.ts';

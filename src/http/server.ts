@@ -3,7 +3,7 @@ import type { ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { AnswerBudget } from '../schema/answer-budget.ts';
 import { createMaskError } from '../schema/errors.ts';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import type { RecordRow } from '../consumers/delivery.ts';
 import { streamRecordRows } from '../queries/record-pages.ts';
 

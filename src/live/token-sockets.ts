@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
-import type { Principal } from '../commands/context.ts';
+import type { Principal } from '../app-context.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveBus } from './live-bus.ts';
 

@@ -1,4 +1,4 @@
-import type { MessageHistoryEvent } from '../domain/consumers/events.ts';
+import type { MessageHistoryEvent } from '../domain/http-consumers/events.ts';
 import { appendedAt } from '../db/appended-events.ts';
 import { defineProjection } from './read-model-projection.ts';
 

@@ -1,4 +1,4 @@
-import type { HttpConsumerEvent } from '../domain/consumers/events.ts';
+import type { HttpConsumerEvent } from '../domain/http-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
 /**

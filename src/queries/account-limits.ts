@@ -1,4 +1,4 @@
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import type { AccountLimits } from '../domain/accounts/events.ts';
 
 /** The root token's overrides of an account's count limits (null: the operator's default). */

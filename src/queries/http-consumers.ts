@@ -1,4 +1,4 @@
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { findHttpConsumer, toDeliveryConsumer } from '../commands/http-consumers.ts';
 import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';

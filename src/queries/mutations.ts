@@ -1,4 +1,4 @@
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import type { MutationRecord } from '../domain/mutations/events.ts';
 import type { MutationItem, MutationRun } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';

@@ -1,4 +1,4 @@
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { findNatsConsumer } from '../commands/nats-consumers.ts';
 import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import type { RecordRow } from '../consumers/delivery.ts';
 import { recordPageJson } from './record-pages.ts';
 import { findSync } from './syncs.ts';

@@ -1,5 +1,5 @@
 import type { Stream } from '../generated/prisma/client.ts';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 

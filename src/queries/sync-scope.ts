@@ -5,7 +5,7 @@
  * exactly like an unknown one.
  */
 import { z } from 'zod';
-import type { Principal } from '../commands/context.ts';
+import type { Principal } from '../app-context.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 
 /** Prisma `where` for a sync looked up by id: any account's for root, the caller's own otherwise. */

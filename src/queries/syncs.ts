@@ -1,5 +1,5 @@
 import type { Sync, SyncCollection, SyncRuntime } from '../generated/prisma/client.ts';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import { NotFoundError } from '../errors.ts';
 import { syncActivityHere, type SyncActivity } from '../sync/in-flight.ts';

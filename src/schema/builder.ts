@@ -4,7 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
-import type { AppContext, Principal } from '../commands/context.ts';
+import type { AppContext, Principal } from '../app-context.ts';
 import type { AnswerBudget } from './answer-budget.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { PrismaClient } from '../db/prisma.ts';

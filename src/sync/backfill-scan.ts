@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import { appendRecords } from '../commands/records.ts';
 
 export interface ScanTarget {

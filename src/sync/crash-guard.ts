@@ -19,7 +19,7 @@
  * instances the row follows the sync's lease; in embedded mode there is one process.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import type { SyncCollection } from '../generated/prisma/client.ts';
 import { handleSync } from '../commands/syncs.ts';
 

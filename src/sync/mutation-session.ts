@@ -1,4 +1,4 @@
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync } from '../generated/prisma/client.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';

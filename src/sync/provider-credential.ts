@@ -1,4 +1,4 @@
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import type { ProviderCredential } from './providers/provider.ts';
 
 /** Decrypts a credential for a provider, in memory only; null when it no longer exists. */

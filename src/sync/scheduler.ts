@@ -1,4 +1,4 @@
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import { SyncRunner } from './sync-runner.ts';
 import { CoalescedTask } from '../coalesced-task.ts';
 import { leaseGuardedContext } from './leases/guarded-context.ts';

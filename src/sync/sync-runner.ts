@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppContext } from '../commands/context.ts';
+import type { AppContext } from '../app-context.ts';
 import { appendBackfillPages, appendRecords, appendSyncProgressInTransaction, prepareBatch, type PreparedBatch } from '../commands/records.ts';
 import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
 import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';

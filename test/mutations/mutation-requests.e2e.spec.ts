@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/commands/context.ts';
+import type { Principal } from '../../src/app-context.ts';
 import { prepareMutation, requestMutationRun, runMutationInput } from '../../src/commands/mutations.ts';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { restClient, type RestClient } from '../support/api.ts';

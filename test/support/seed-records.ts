@@ -1,5 +1,5 @@
 import { appendRecords } from '../../src/commands/records.ts';
-import type { AppContext } from '../../src/commands/context.ts';
+import type { AppContext } from '../../src/app-context.ts';
 
 /** Writes record versions straight through the record writer (what a sync does), without a provider. */
 export async function seedRecords(

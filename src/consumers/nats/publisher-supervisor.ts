@@ -1,4 +1,4 @@
-import type { AppContext } from '../../commands/context.ts';
+import type { AppContext } from '../../app-context.ts';
 import type { NatsConsumer } from '../../generated/prisma/client.ts';
 import { PublisherLeases } from './publisher-leases.ts';
 import { NatsPublisher } from './publisher.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AppContext } from '../../commands/context.ts';
+import type { AppContext } from '../../app-context.ts';
 import type { Fence, StatementLock } from '../../db/stream-write-lock.ts';
 import type { LeaseGuard } from './sync-leases.ts';
 

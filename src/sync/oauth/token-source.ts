@@ -1,4 +1,4 @@
-import type { AppContext } from '../../commands/context.ts';
+import type { AppContext } from '../../app-context.ts';
 import { recordRefreshedTokens } from '../../commands/credentials.ts';
 import { loadProviderCredential } from '../provider-credential.ts';
 import { UpstreamAuthError, type OAuthTokenSet, type OAuthTokenSource, type Provider, type ProviderCredential } from '../providers/provider.ts';

@@ -1,13 +1,13 @@
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type pg from 'pg';
-import type { SecretBox } from '../crypto/secret-box.ts';
-import type { PrismaClient } from '../db/prisma.ts';
-import type { StreamWriteLock } from '../db/stream-write-lock.ts';
-import type { TableStatistics } from '../db/table-statistics.ts';
-import type { LiveBus } from '../live/live-bus.ts';
-import type { HistoryRecorder } from '../consumers/history-recorder.ts';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import type { SecretBox } from './crypto/secret-box.ts';
+import type { PrismaClient } from './db/prisma.ts';
+import type { StreamWriteLock } from './db/stream-write-lock.ts';
+import type { TableStatistics } from './db/table-statistics.ts';
+import type { LiveBus } from './live/live-bus.ts';
+import type { HistoryRecorder } from './consumers/history-recorder.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
 
 /** What command handlers and queries need: passed in, never taken from globals. */
 export interface AppContext {
