@@ -53,7 +53,8 @@ export async function admittedPrincipal(ctx: AppContext, clientAddress: string |
   if (blockedFor !== null && !(tokenHash && throttle.failedAuth.isRecentlyValid(tokenHash))) {
     throw new TooManyRequestsError('too_many_failed_authentications', 'too many failed authentications from this address; retry later', blockedFor);
   }
-  const principal = secret === null ? null : await authenticate(ctx, secret);
+  // The throttle's hash is the lookup's too: one SHA-256 a request.
+  const principal = tokenHash === null ? null : await authenticate(ctx, tokenHash);
   if (!principal) {
     if (secret !== null) throttle.failedAuth.recordFailure(clientAddress);
     return null;

@@ -18,8 +18,8 @@ export async function listApiTokens(ctx: AppContext, principal: Principal, page:
   return toPage(rows, page, presentApiToken);
 }
 
-/** The principal behind a bearer secret, or null for an unknown or revoked token. */
-export async function authenticate(ctx: AppContext, secret: string): Promise<Principal | null> {
+/** The principal behind a bearer secret, by its sha-256 (`hashApiToken`), or null for an unknown or revoked token. */
+export async function authenticate(ctx: AppContext, tokenHash: string): Promise<Principal | null> {
   // Every request pays this lookup: one plain statement instead of Prisma's query engine (the
   // consume benchmark's profile had Prisma's per-request queries among its top costs).
   const { rows } = await ctx.pool.query<{ id: string; account_id: string; is_root: boolean }>(
@@ -28,7 +28,7 @@ export async function authenticate(ctx: AppContext, secret: string): Promise<Pri
       'syncline_authenticate',
       `SELECT t.id, t.account_id, a.is_root FROM api_tokens t JOIN accounts a ON a.id = t.account_id
        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-      [hashApiToken(secret)],
+      [tokenHash],
     ),
   );
   const token = rows[0];
