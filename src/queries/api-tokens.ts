@@ -1,6 +1,5 @@
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from '../app-context.ts';
-import { hashApiToken } from '../crypto/api-token.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { statement } from '../db/prepared-statements.ts';
 

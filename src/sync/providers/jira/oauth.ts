@@ -8,7 +8,7 @@
 
 import { requestTokenSet } from '../../oauth/token-request.ts';
 import { requestJson, type ErrorReader } from '../http-json.ts';
-import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSet, type ProviderOAuth } from '../provider.ts';
+import { UpstreamAuthError, type OAuthTokenSet, type ProviderOAuth } from '../provider.ts';
 
 export const ATLASSIAN_AUTH_BASE_URL = 'https://auth.atlassian.com';
 export const ATLASSIAN_API_BASE_URL = 'https://api.atlassian.com';
