@@ -1,9 +1,10 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { createAccount, createAccountInput } from '../commands/accounts.ts';
 import { setAccountLimits, setAccountLimitsInput } from '../commands/account-limits.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 import { presentAccountLimits } from '../queries/account-limits.ts';
-import { idParam, ok, parseInput, type RestRoutes } from './rest.ts';
+import { idParam, ok, type RestRoutes } from './rest.ts';
 
 /** The root token sees every account; another token only its own (others answer 404, like unknown ids). */
 function visibleAccountId(principal: Principal, accountId: string): string {

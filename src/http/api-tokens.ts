@@ -1,7 +1,8 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { createApiToken, createApiTokenInput, revokeApiToken } from '../commands/accounts.ts';
 import { listApiTokens, presentApiToken } from '../queries/api-tokens.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, queryObject, type RestRoutes } from './rest.ts';
 
 export function apiTokenRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/api-tokens', async (req) => {

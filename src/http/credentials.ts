@@ -1,7 +1,8 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { addCredential, credentialInput, credentialPatchInput, deleteCredential, updateCredential } from '../commands/credentials.ts';
 import { getCredential, listCredentials } from '../queries/credentials.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, queryObject, type RestRoutes } from './rest.ts';
 
 export function credentialRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/credentials', async (req) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, TooManyRequestsError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { zodDetails } from './rest.ts';
+import { zodDetails } from '../commands/parse-input.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; details: unknown[] };

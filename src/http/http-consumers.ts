@@ -1,3 +1,4 @@
+import { parseInput } from '../commands/parse-input.ts';
 import {
   ack,
   ackInput,
@@ -14,7 +15,7 @@ import {
 } from '../commands/http-consumers.ts';
 import { deliveredJson, getHttpConsumer, listHttpConsumers, messageHistory } from '../queries/http-consumers.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, noContent, ok, okJson, parseInput, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, okJson, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
 
 async function next(req: RestRequest, consumerRef: string) {
   const input = parseInput(nextInput, req.body ?? queryObject(req.query), req.body ? 'request body' : 'query');

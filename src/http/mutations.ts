@@ -1,7 +1,8 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { runMutation, runMutationInput } from '../commands/mutations.ts';
 import { listMutationRuns } from '../queries/mutations.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, ok, queryObject, type RestRoutes } from './rest.ts';
 
 export function mutationRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/mutations/run', async (req) => {

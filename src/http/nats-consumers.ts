@@ -1,7 +1,8 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { createNatsConsumer, createNatsConsumerInput, deleteNatsConsumer, updateNatsConsumer, updateNatsConsumerInput } from '../commands/nats-consumers.ts';
 import { getNatsConsumer, listNatsConsumers } from '../queries/nats-consumers.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, queryObject, type RestRoutes } from './rest.ts';
 
 /** `/v1/nats_consumers` (the seed's path) and `/v1/nats-consumers` (this API's style) are the same routes. */
 export function natsConsumerRoutes(routes: RestRoutes): void {

@@ -1,7 +1,8 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { createOAuthApp, createOAuthAppInput, deleteOAuthApp } from '../commands/oauth-apps.ts';
 import { getOAuthApp, listOAuthApps } from '../queries/oauth-apps.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, queryObject, type RestRoutes } from './rest.ts';
 
 export function oauthAppRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/oauth-apps', async (req) => {

@@ -1,6 +1,7 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { authorizeInput, callbackInput, completeOAuthConnect, startOAuthConnect } from '../commands/oauth-connect.ts';
 import { getCredential } from '../queries/credentials.ts';
-import { ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { ok, queryObject, type RestRoutes } from './rest.ts';
 
 /** The OAuth connect flow: consent URL for a person to open, then the provider's redirect back. */
 export function oauthConnectRoutes(routes: RestRoutes): void {

@@ -1,7 +1,8 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { createStream, createStreamInput, deleteStream } from '../commands/streams.ts';
 import { pageInput } from '../queries/pagination.ts';
 import { getStream, listStreams } from '../queries/streams.ts';
-import { idParam, noContent, ok, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, queryObject, type RestRoutes } from './rest.ts';
 
 export function streamRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/streams', async (req) => {

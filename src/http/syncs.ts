@@ -1,9 +1,10 @@
+import { parseInput } from '../commands/parse-input.ts';
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
 import { pageInput } from '../queries/pagination.ts';
 import { listProviders } from '../queries/providers.ts';
 import { listRecordsJson, recordsQuery } from '../queries/records.ts';
 import { getSync, getSyncStatus, listSyncs } from '../queries/syncs.ts';
-import { idParam, noContent, ok, okJson, parseInput, queryObject, type RestRoutes } from './rest.ts';
+import { idParam, noContent, ok, okJson, queryObject, type RestRoutes } from './rest.ts';
 
 export function syncRoutes(routes: RestRoutes): void {
   routes.on('GET', '/v1/providers', async () => ok({ data: listProviders() }));

@@ -1,5 +1,5 @@
 import { createAccount, createAccountInput, createApiToken, createApiTokenInput, revokeApiToken } from '../commands/accounts.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
 

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { AppError, TooManyRequestsError } from '../errors.ts';
-import { zodDetails } from '../http/rest.ts';
+import { zodDetails } from '../commands/parse-input.ts';
 import type { Logger } from '../logger.ts';
 
 type GraphQLErrorLike = Error & { originalError?: unknown; path?: readonly (string | number)[]; extensions?: unknown };

@@ -16,7 +16,7 @@ import {
 } from '../commands/http-consumers.ts';
 import { consumerCounts, type Counts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import { presentDelivered } from '../queries/http-consumers.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';

@@ -1,6 +1,6 @@
 import { runMutation, runMutationInput } from '../commands/mutations.ts';
 import type { MutationRecord } from '../domain/mutations/events.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import type { MutationItemAnswer, MutationItemErrorView } from '../queries/mutations.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId } from './ids.ts';

@@ -6,7 +6,7 @@ import {
   updateNatsConsumerInput,
 } from '../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import { natsConsumerStatus, presentNatsServer, type NatsConsumerStatus } from '../queries/nats-consumers.ts';
 import { builder, requirePrincipal, type GraphQLContext } from './builder.ts';
 import { rawId, requireId } from './ids.ts';

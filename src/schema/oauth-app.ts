@@ -1,5 +1,5 @@
 import { createOAuthApp, createOAuthAppInput, deleteOAuthApp } from '../commands/oauth-apps.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
 

@@ -1,5 +1,5 @@
 import { authorizeInput, startOAuthConnect } from '../commands/oauth-connect.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId } from './ids.ts';
 

@@ -1,5 +1,5 @@
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
-import { parseInput } from '../http/rest.ts';
+import { parseInput } from '../commands/parse-input.ts';
 import { getSyncStatus, presentSync, syncState } from '../queries/syncs.ts';
 import { syncListingScope, syncVisibleTo } from '../queries/sync-scope.ts';
 import { builder, requirePrincipal } from './builder.ts';
