@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { statement } from '../db/prepared-statements.ts';
+import { statement } from '../../db/prepared-statements.ts';
 import { batchAckTokenParser, batchAckTokens } from './ack-tokens.ts';
-import type { MessageRef } from '../domain/http-consumers/events.ts';
+import type { MessageRef } from '../../domain/http-consumers/events.ts';
 
 /** The consumer settings delivery needs. */
 export interface DeliveryConsumer {
@@ -12,17 +12,6 @@ export interface DeliveryConsumer {
   ackWaitMs: number;
   maxDeliver: number;
   maxAckPending: number;
-}
-
-export interface RecordRow {
-  sync_id: string;
-  collection_id: string;
-  upstream_id: string;
-  updated_idx: string;
-  data: Record<string, unknown>;
-  deleted: boolean;
-  upstream_created_at: Date | null;
-  upstream_updated_at: Date | null;
 }
 
 /** `X-Num-Pending` on /next is exact up to this many records, an upper bound beyond (consumerCounts). */

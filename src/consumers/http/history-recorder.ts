@@ -1,10 +1,11 @@
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import type { MessageHistoryEvent } from '../domain/http-consumers/events.ts';
-import type { Logger } from '../logger.ts';
-import { eventStorePool } from '../db/event-store.ts';
-import { appendEventsInTransaction, inTransaction } from '../db/raw-append.ts';
-import { beginCompressed } from '../db/toast-compression.ts';
+import type { MessageHistoryEvent } from '../../domain/http-consumers/events.ts';
+import type { Logger } from '../../logger.ts';
+import { eventStorePool } from '../../db/event-store.ts';
+import type { InlineProjection } from '../../db/inline-projection.ts';
+import { appendEventsInTransaction, inTransaction } from '../../db/raw-append.ts';
+import { beginCompressed } from '../../db/toast-compression.ts';
 
 const FLUSH_MS = 100;
 
@@ -22,6 +23,8 @@ export class HistoryRecorder {
 
   constructor(
     private readonly eventStore: PostgresEventStore,
+    /** The event store's inline projections (the message history read model among them). */
+    private readonly projections: readonly InlineProjection[],
     private readonly logger: Logger,
   ) {}
 
@@ -47,7 +50,7 @@ export class HistoryRecorder {
         // race on its very first append is retried once.
         // Committed without waiting for the WAL flush: the log may lose its last moments anyway (see above).
         const append = async (): Promise<void> => {
-          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, stream, events, { lockStream: true }), `${await beginCompressed(pool)}; SET LOCAL synchronous_commit = off`);
+          if (pool) await inTransaction(pool, (db) => appendEventsInTransaction(db, this.projections, stream, events, { lockStream: true }), `${await beginCompressed(pool)}; SET LOCAL synchronous_commit = off`);
           else await this.eventStore.appendToStream(stream, events);
         };
         await append()

@@ -1,4 +1,4 @@
-import type { MessageGroup, MessageRef } from '../domain/http-consumers/events.ts';
+import type { MessageGroup, MessageRef } from '../../domain/http-consumers/events.ts';
 
 type Columns<T> = {
   ackTokens?: (message: T) => string;
