@@ -1,6 +1,6 @@
-import { ScrollRegion } from '../components/ScrollRegion.tsx';
+import { ScrollRegion } from './ScrollRegion.tsx';
 import { useMutation, useSubscription } from 'urql';
-import { Badge, ErrorNote, formatTime, ProgressBar, stateTone } from '../components/ui.tsx';
+import { Badge, ErrorNote, formatTime, ProgressBar, stateTone } from './ui.tsx';
 import { DeleteSyncMutation, SyncLifecycleMutations, SyncStatusSubscription, type CollectionStatus, type Sync, type SyncStatus, type SyncStatusChangedData } from '../graphql/operations.ts';
 
 /** One sync: its live status (syncStatusChanged), backfill progress per collection, last error. */

@@ -1,4 +1,4 @@
-import { Field } from '../components/ui.tsx';
+import { Field } from './ui.tsx';
 
 export interface RateLimitValue {
   allowedRequests: number;

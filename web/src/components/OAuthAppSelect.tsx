@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { ErrorNote, Field } from '../components/ui.tsx';
+import { ErrorNote, Field } from './ui.tsx';
 import { listContext } from '../graphql/client.ts';
 import { CreateOAuthAppMutation, OAuthAppsQuery, type CreateOAuthAppData, type OAuthAppsData, type Provider } from '../graphql/operations.ts';
 

@@ -1,12 +1,12 @@
-import { ScrollRegion } from '../components/ScrollRegion.tsx';
+import { ScrollRegion } from './ScrollRegion.tsx';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from 'urql';
-import { EmptyState, ErrorNote, Field, Loading } from '../components/ui.tsx';
+import { EmptyState, ErrorNote, Field, Loading } from './ui.tsx';
 import { listContext } from '../graphql/client.ts';
 import { SyncsQuery, type SyncRecord, type SyncsData } from '../graphql/operations.ts';
 import { recordKey, useLiveRecords } from '../graphql/useLiveRecords.ts';
-import { navigate } from '../router.tsx';
-import { RecordPage } from './RecordPage.tsx';
+import { navigate } from '../history-router.tsx';
+import { RecordsPageRows } from './RecordsPageRows.tsx';
 import { RecordRow } from './RecordRow.tsx';
 
 const LIVE_KEEP = 100;
@@ -77,7 +77,7 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
                 <th scope="col">Position</th>
               </tr>
             </thead>
-            <RecordPage syncId={sync.uuid} collectionId={collectionId || null} upstreamId={upstreamId || null} cursor={null} live={live} />
+            <RecordsPageRows syncId={sync.uuid} collectionId={collectionId || null} upstreamId={upstreamId || null} cursor={null} live={live} />
           </table>
           </ScrollRegion>
         )}

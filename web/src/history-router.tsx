@@ -1,6 +1,9 @@
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
-/** A tiny History-API router: the server answers index.html for every client route. */
+/**
+ * A tiny History-API router (navigate, Link, useLocation, match): the server answers index.html
+ * for every client route. Which page each path shows is Routes.tsx.
+ */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (options.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);

@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import { Badge, formatTime } from '../components/ui.tsx';
+import { Badge, formatTime } from './ui.tsx';
 import type { SyncRecord } from '../graphql/operations.ts';
 
 const SUMMARY_KEYS = ['name', 'email', 'description', 'title', 'status', 'amount', 'Name', 'Email', 'login'];

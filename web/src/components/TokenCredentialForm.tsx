@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useMutation } from 'urql';
-import { ErrorNote, Field } from '../components/ui.tsx';
+import { ErrorNote, Field } from './ui.tsx';
 import { CreateCredentialMutation, type CreateCredentialData, type CredentialInput, type Provider } from '../graphql/operations.ts';
 import { OAuthAppSelect } from './OAuthAppSelect.tsx';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ErrorNote, Field } from '../components/ui.tsx';
+import { ErrorNote, Field } from './ui.tsx';
 import type { Provider } from '../graphql/operations.ts';
 import { startOAuthConnect } from '../rest.ts';
 import { OAuthAppSelect } from './OAuthAppSelect.tsx';

@@ -7,7 +7,7 @@ import { RecordRow } from './RecordRow.tsx';
 const PAGE = 50;
 
 /** One page of the records connection (`first`/`after`); "Load more" renders the next page after it. */
-export function RecordPage({
+export function RecordsPageRows({
   syncId,
   collectionId,
   upstreamId,
@@ -61,7 +61,7 @@ export function RecordPage({
           </tr>
         ) : null}
       </tbody>
-      {more && pageInfo?.endCursor ? <RecordPage syncId={syncId} collectionId={collectionId} upstreamId={upstreamId} cursor={pageInfo.endCursor} live={live} /> : null}
+      {more && pageInfo?.endCursor ? <RecordsPageRows syncId={syncId} collectionId={collectionId} upstreamId={upstreamId} cursor={pageInfo.endCursor} live={live} /> : null}
     </>
   );
 }

@@ -1,8 +1,8 @@
 import { useQuery } from 'urql';
-import { EmptyState, ErrorNote, Loading } from '../components/ui.tsx';
+import { EmptyState, ErrorNote, Loading } from './ui.tsx';
 import { listContext } from '../graphql/client.ts';
 import { SyncsQuery, type SyncsData } from '../graphql/operations.ts';
-import { Link } from '../router.tsx';
+import { Link } from '../history-router.tsx';
 import { SyncCard } from './SyncCard.tsx';
 
 export function SyncsTab({ streamId }: { streamId: string }) {

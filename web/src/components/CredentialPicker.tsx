@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
-import { ErrorNote, Field } from '../components/ui.tsx';
+import { ErrorNote, Field } from './ui.tsx';
 import { listContext } from '../graphql/client.ts';
 import { CredentialsQuery, type CredentialsData, type Provider } from '../graphql/operations.ts';
 import { OAuthConnect } from './OAuthConnect.tsx';

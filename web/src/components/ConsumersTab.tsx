@@ -1,9 +1,9 @@
-import { ScrollRegion } from '../components/ScrollRegion.tsx';
+import { ScrollRegion } from './ScrollRegion.tsx';
 import { useQuery } from 'urql';
-import { Badge, EmptyState, ErrorNote, Loading } from '../components/ui.tsx';
+import { Badge, EmptyState, ErrorNote, Loading } from './ui.tsx';
 import { listContext } from '../graphql/client.ts';
 import { ConsumersQuery, type ConsumersData } from '../graphql/operations.ts';
-import { Link } from '../router.tsx';
+import { Link } from '../history-router.tsx';
 import { usePolling } from '../usePolling.ts';
 
 export function ConsumersTab({ streamId }: { streamId: string }) {
