@@ -108,3 +108,19 @@ export class TooManyRequestsError extends AppError {
     super(code, message, 429);
   }
 }
+
+/**
+ * A broken invariant: a bug in our own code (a decider given a command type it does not know, a
+ * mutation item outside its run), never the caller's fault. Deliberately not an `AppError`: both
+ * error mappers treat it as any unexpected error, a logged 500 / `internal`; `code` says which
+ * invariant in the logs.
+ */
+export class InvariantError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -4,6 +4,7 @@ import type { RecordRow } from '../projections/record-row.ts';
 import { presentRecordRow } from '../queries/records.ts';
 import { EgressRefusedError } from '../errors.ts';
 import { UpstreamAuthError, UpstreamRequestError, type UpstreamObject } from '../sync/providers/provider.ts';
+import { upstreamErrorMessage } from '../sync/http/error-cause.ts';
 import type { AppContext } from '../app-context.ts';
 import { appendRecords } from '../sync/ingest/append-records.ts';
 import { storedRecordsSql } from '../sync/ingest/stored-records.ts';
@@ -50,5 +51,5 @@ export function toItemError(error: unknown): MutationItemError {
   if (error instanceof EgressRefusedError) return { code: error.code, message: error.message, upstreamStatus: null };
   if (error instanceof UpstreamAuthError) return { code: 'upstream_auth_failed', message: error.message, upstreamStatus: error.status };
   if (error instanceof UpstreamRequestError) return { code: error.code, message: error.message, upstreamStatus: error.status };
-  return { code: 'upstream_error', message: error instanceof Error ? error.message : String(error), upstreamStatus: null };
+  return { code: 'upstream_error', message: upstreamErrorMessage(error), upstreamStatus: null };
 }

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { installSqlFunctions, readSqlFunctions } from './sql-functions.ts';
 
 const migrationsDir = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 /** Any constant works; it only has to be the same for every Syncline process. */
@@ -20,11 +21,14 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
 
 /**
  * Applies pending SQL migrations in one transaction under an advisory lock, recording each in
- * `_syncline_migrations`, so several processes starting at once apply each migration once.
+ * `_syncline_migrations`, so several processes starting at once apply each migration once. Then,
+ * in the same transaction, the SQL functions of `prisma/functions` whose files changed
+ * (docs/ARCHITECTURE.md, "SQL functions"), unless the database has migrations this release does
+ * not know: a newer release installed its own functions, which an older one must not roll back.
  * `extra` runs inside the same transaction (the event store's own schema).
  */
 export async function migrate(pool: pg.Pool, extra?: (client: pg.PoolClient) => Promise<void>): Promise<string[]> {
-  const migrations = await readMigrations();
+  const [migrations, functions] = await Promise.all([readMigrations(), readSqlFunctions()]);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -38,6 +42,9 @@ export async function migrate(pool: pg.Pool, extra?: (client: pg.PoolClient) => 
       await client.query(migration.sql);
       await client.query('INSERT INTO _syncline_migrations (name) VALUES ($1)', [migration.name]);
     }
+    const known = new Set(migrations.map((m) => m.name));
+    const newerRelease = [...applied].some((name) => !known.has(name));
+    if (!newerRelease) await installSqlFunctions(client, functions);
     if (extra) await extra(client);
     await client.query('COMMIT');
     return pending.map((m) => m.name);

@@ -24,6 +24,7 @@ import { CursorProgress } from './cursor-progress.ts';
 import { haltingError } from './halting-errors.ts';
 import { bytesOfPage, withReadBudgets } from './providers/read-budgeted-session.ts';
 import { inCollection, openSyncActivity } from './in-flight.ts';
+import { upstreamErrorMessage } from './http/error-cause.ts';
 
 const MAX_ERROR_BACKOFF_MS = 60_000;
 const TELEMETRY_FLUSH_MS = 2_000;
@@ -251,7 +252,7 @@ export class SyncRunner {
         attempt++;
         const delay = Math.min(MAX_ERROR_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
         this.ctx.logger.warn({ syncId: this.sync.id, collectionId, err: error, retryInMs: Math.round(delay) }, 'sync step failed');
-        await this.fail(error instanceof EgressRefusedError ? error.code : 'upstream_error', (error as Error).message, collectionId).catch(() => undefined);
+        await this.fail(error instanceof EgressRefusedError ? error.code : 'upstream_error', upstreamErrorMessage(error), collectionId).catch(() => undefined);
         const waited = this.activity.activity.waiting('step_retry', delay);
         await this.pause(delay);
         waited();

@@ -4,6 +4,7 @@ import { accountDecider } from '../../src/domain/accounts/decide.ts';
 import { credentialDecider } from '../../src/domain/credentials/decide.ts';
 import { streamDecider } from '../../src/domain/streams/decide.ts';
 import { ConflictError, NotFoundError } from '../../src/errors.ts';
+import { refused } from './refused.ts';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
 const metadata = { now };
@@ -64,6 +65,22 @@ describe('account decider', () => {
       .when({ type: 'SetAccountLimits', data: { accountId: 'a1', limits }, metadata })
       .thenThrows((e) => e instanceof NotFoundError);
   });
+
+  it('refuses a second account under the same id', () => {
+    given(history)
+      .when({ type: 'CreateAccount', data: { accountId: 'a1', name: 'acme', isRoot: false, firstToken: token }, metadata })
+      .thenThrows(refused(409, 'account_exists'));
+  });
+
+  it('adds tokens to an existing account only', () => {
+    const second = { tokenId: 't2', name: 'ci', tokenHash: 'h2', prefix: 'syn_efgh' };
+    given(history)
+      .when({ type: 'CreateApiToken', data: { accountId: 'a1', ...second }, metadata })
+      .then([{ type: 'ApiTokenCreated', data: { accountId: 'a1', ...second, createdAt: at } }]);
+    given([])
+      .when({ type: 'CreateApiToken', data: { accountId: 'a1', ...second }, metadata })
+      .thenThrows(refused(404, 'not_found'));
+  });
 });
 
 describe('credential decider', () => {
@@ -79,5 +96,26 @@ describe('credential decider', () => {
     given([added])
       .when({ type: 'DeleteCredential', data: { credentialId: 'c1', accountId: 'other' }, metadata })
       .thenThrows((e) => e instanceof NotFoundError);
+  });
+
+  it('adds a credential once', () => {
+    const add = { type: 'AddCredential' as const, data: { credentialId: 'c1', accountId: 'a1', ...fields }, metadata };
+    const added = { type: 'CredentialAdded' as const, data: { credentialId: 'c1', accountId: 'a1', addedAt: at, ...fields } };
+    given([]).when(add).then([added]);
+    given([added]).when(add).thenThrows(refused(409, 'credential_exists'));
+    given([added, { type: 'CredentialDeleted', data: { credentialId: 'c1', accountId: 'a1', deletedAt: at } }])
+      .when(add)
+      .thenThrows(refused(409, 'credential_exists'));
+  });
+
+  it("records refreshed tokens of the owner's live credential only", () => {
+    const added = { type: 'CredentialAdded' as const, data: { credentialId: 'c1', accountId: 'a1', addedAt: at, ...fields } };
+    const tokens = { secretsSealed: 'v1.y', secretHints: { access_token: 'pat-…' }, metadata: { expires_at: '2026-01-01T01:00:00.000Z' } };
+    given([added])
+      .when({ type: 'RecordRefreshedTokens', data: { credentialId: 'c1', accountId: 'a1', ...tokens }, metadata })
+      .then([{ type: 'CredentialTokensRefreshed', data: { credentialId: 'c1', accountId: 'a1', refreshedAt: at, ...tokens } }]);
+    given([added, { type: 'CredentialDeleted', data: { credentialId: 'c1', accountId: 'a1', deletedAt: at } }])
+      .when({ type: 'RecordRefreshedTokens', data: { credentialId: 'c1', accountId: 'a1', ...tokens }, metadata })
+      .thenThrows(refused(404, 'not_found'));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mutationDecider, type MutationCommand } from '../../src/domain/mutations/decide.ts';
 import type { MutationEvent, MutationRecord } from '../../src/domain/mutations/events.ts';
-import { ConflictError, NotFoundError } from '../../src/errors.ts';
+import { ConflictError, InvariantError, NotFoundError } from '../../src/errors.ts';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
 const metadata = { now };
@@ -83,6 +83,6 @@ describe('mutation run decider', () => {
     given([requested, applied]).when({ type: 'ApplyMutationItem', data: { ...ref, index: 0, record }, metadata }).then([]);
     given([requested, applied]).when({ type: 'FailMutationItem', data: { ...ref, index: 0, upstreamId: null, error: failed.data.error }, metadata }).then([]);
     given([]).when({ type: 'ApplyMutationItem', data: { ...ref, index: 0, record }, metadata }).thenThrows((e) => e instanceof NotFoundError);
-    given([requested]).when({ type: 'ApplyMutationItem', data: { ...ref, index: 5, record }, metadata }).thenThrows(() => true);
+    given([requested]).when({ type: 'ApplyMutationItem', data: { ...ref, index: 5, record }, metadata }).thenThrows((e) => e instanceof InvariantError && e.code === 'mutation_item_not_in_run');
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { AccountEvent, AccountLimits } from './events.ts';
 
 type NewToken = { tokenId: string; name: string; tokenHash: string; prefix: string };
@@ -48,10 +49,8 @@ export function decide(command: AccountCommand, state: AccountState): AccountEve
       if (state.status !== 'open') throw new NotFoundError('account', command.data.accountId);
       return [{ type: 'AccountLimitsSet', data: { ...command.data, setAt: now.toISOString() } }];
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -65,8 +64,10 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'ApiTokenRevoked':
       if (state.status !== 'open') return state;
       return { ...state, tokens: { ...state.tokens, [event.data.tokenId]: { revoked: true } } };
-    default:
+    case 'AccountLimitsSet':
       return state;
+    default:
+      return ignoreUnknownEvent(event, state);
   }
 }
 

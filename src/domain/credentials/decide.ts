@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { CredentialEvent, CredentialFields } from './events.ts';
 
 type Ids = { credentialId: string; accountId: string };
@@ -37,10 +38,8 @@ export function decide(command: CredentialCommand, state: CredentialState): Cred
     case 'DeleteCredential':
       assertOwned(state, command.data);
       return [{ type: 'CredentialDeleted', data: { ...command.data, deletedAt: now } }];
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -51,8 +50,10 @@ export function evolve(state: CredentialState, event: CredentialEvent): Credenti
       return { status: 'active', accountId: event.data.accountId, kind: event.data.kind };
     case 'CredentialDeleted':
       return { status: 'deleted' };
-    default:
+    case 'CredentialTokensRefreshed':
       return state;
+    default:
+      return ignoreUnknownEvent(event, state);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { HttpConsumerEvent, HttpConsumerSettings } from './events.ts';
 
 type ConsumerRef = { consumerId: string; accountId: string };
@@ -30,10 +31,8 @@ export function decide(command: HttpConsumerCommand, state: HttpConsumerState): 
       return [{ type: 'HttpConsumerUpdated', data: { ...command.data, updatedAt: at } }];
     case 'DeleteHttpConsumer':
       return [{ type: 'HttpConsumerDeleted', data: { ...command.data, deletedAt: at } }];
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -43,8 +42,10 @@ export function evolve(state: HttpConsumerState, event: HttpConsumerEvent): Http
       return { status: 'active', accountId: event.data.accountId };
     case 'HttpConsumerDeleted':
       return { status: 'deleted' };
-    default:
+    case 'HttpConsumerUpdated':
       return state;
+    default:
+      return ignoreUnknownEvent(event, state);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { ConflictError, InvariantError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { MutationEvent, MutationItemError, MutationItemRequest, MutationKind, MutationRecord } from './events.ts';
 
 type RunRef = { runId: string; accountId: string; syncId: string };
@@ -47,8 +48,11 @@ function assertOpen(state: MutationRunState, ref: RunRef): asserts state is Open
   }
 }
 
+/** Item indexes come from the run's own request, never from a caller: one outside it is a bug. */
 function assertItem(state: OpenRun, index: number): void {
-  if (!Number.isInteger(index) || index < 0 || index >= state.itemCount) throw new Error(`mutation item ${index} is not part of the run`);
+  if (!Number.isInteger(index) || index < 0 || index >= state.itemCount) {
+    throw new InvariantError('mutation_item_not_in_run', `mutation item ${index} is not part of the run`);
+  }
 }
 
 export function decide(command: MutationCommand, state: MutationRunState): MutationEvent[] {
@@ -76,10 +80,8 @@ export function decide(command: MutationCommand, state: MutationRunState): Mutat
       if (state.settled.includes(command.data.index)) return [];
       return [{ type: 'MutationFailed', data: { ...command.data, at } }];
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -101,7 +103,7 @@ export function evolve(state: MutationRunState, event: MutationEvent): MutationR
       if (state.status !== 'open' || state.settled.includes(event.data.index)) return state;
       return { ...state, settled: [...state.settled, event.data.index] };
     default:
-      return state;
+      return ignoreUnknownEvent(event, state);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { NatsConsumerCreated, NatsConsumerEvent, NatsConsumerSettings } from './events.ts';
 
 type ConsumerRef = { consumerId: string; accountId: string };
@@ -26,10 +27,8 @@ export function decide(command: NatsConsumerCommand, state: NatsConsumerState): 
       return [{ type: 'NatsConsumerUpdated', data: { ...command.data, updatedAt: at } }];
     case 'DeleteNatsConsumer':
       return [{ type: 'NatsConsumerDeleted', data: { ...command.data, deletedAt: at } }];
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -39,8 +38,10 @@ export function evolve(state: NatsConsumerState, event: NatsConsumerEvent): Nats
       return { status: 'active', accountId: event.data.accountId };
     case 'NatsConsumerDeleted':
       return { status: 'deleted' };
-    default:
+    case 'NatsConsumerUpdated':
       return state;
+    default:
+      return ignoreUnknownEvent(event, state);
   }
 }
 

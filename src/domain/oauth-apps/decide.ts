@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { OAuthAppCreated, OAuthAppEvent } from './events.ts';
 
 export type CreateOAuthApp = Command<'CreateOAuthApp', Omit<OAuthAppCreated['data'], 'createdAt'>, CommandMetadata>;
@@ -22,10 +23,8 @@ export function decide(command: OAuthAppCommand, state: OAuthAppState): OAuthApp
         throw new NotFoundError('oauth app', command.data.oauthAppId);
       }
       return [{ type: 'OAuthAppDeleted', data: { ...command.data, deletedAt: now } }];
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -36,7 +35,7 @@ export function evolve(state: OAuthAppState, event: OAuthAppEvent): OAuthAppStat
     case 'OAuthAppDeleted':
       return { status: 'deleted' };
     default:
-      return state;
+      return ignoreUnknownEvent(event, state);
   }
 }
 

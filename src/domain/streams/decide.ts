@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { StreamEvent } from './events.ts';
 
 export type CreateStream = Command<'CreateStream', { streamId: string; accountId: string; name: string }, CommandMetadata>;
@@ -22,10 +23,8 @@ export function decide(command: StreamCommand, state: StreamState): StreamEvent[
         throw new NotFoundError('stream', command.data.streamId);
       }
       return [{ type: 'StreamDeleted', data: { ...command.data, deletedAt: now } }];
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -36,7 +35,7 @@ export function evolve(state: StreamState, event: StreamEvent): StreamState {
     case 'StreamDeleted':
       return { status: 'deleted' };
     default:
-      return state;
+      return ignoreUnknownEvent(event, state);
   }
 }
 

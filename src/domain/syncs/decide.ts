@@ -1,6 +1,7 @@
 import type { Command } from '@event-driven-io/emmett';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { CommandMetadata } from '../command-metadata.ts';
+import { ignoreUnknownEvent, unknownCommand } from '../exhaustive.ts';
 import type { SyncEvent, SyncSettings } from './events.ts';
 
 type SyncRef = { syncId: string; accountId: string };
@@ -131,10 +132,8 @@ export function decide(command: SyncCommand, state: SyncState): SyncEvent[] {
       return [{ type: 'SyncFailed', data: { ...command.data, at } }];
     case 'RecoverSync':
       return state.failed ? [{ type: 'SyncRecovered', data: { ...ref, at } }] : [];
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return unknownCommand(command);
   }
 }
 
@@ -190,7 +189,7 @@ export function evolve(state: SyncState, event: SyncEvent): SyncState {
     case 'SyncRecovered':
       return { ...state, failed: null };
     default:
-      return state;
+      return ignoreUnknownEvent(event, state);
   }
 }
 

@@ -21,8 +21,10 @@ export type SyncResumed = Event<'SyncResumed', SyncRef & { at: string }>;
 export type SyncResyncRequested = Event<'SyncResyncRequested', SyncRef & { collectionIds: string[]; at: string }>;
 export type SyncDeleted = Event<'SyncDeleted', SyncRef & { at: string }>;
 
-/** A backfill begins: `changesCursor` marks "now" upstream so that changes made meanwhile are polled later. */
-/** Progress events carry the `generation` of the run that made them (see progress.ts). */
+/**
+ * A backfill begins: `changesCursor` marks "now" upstream so that changes made meanwhile are polled later.
+ * Progress events carry the `generation` of the run that made them (see `progressEvent` in decide.ts).
+ */
 export type BackfillStarted = Event<'BackfillStarted', SyncRef & { generation: number; collectionId: string; changesCursor: string; at: string }>;
 /** Checkpoint: the page before `nextCursor` is in the stream. `nextCursor` null = backfill complete. */
 export type BackfillPageFetched = Event<

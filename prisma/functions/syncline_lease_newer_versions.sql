@@ -1,0 +1,22 @@
+-- The rule of an ack for a record that changed while leased (migration 0003): a due lease for its
+-- new version (deliver count 0), delivered by the next /next, instead of the change being forgotten.
+-- For the acked messages given: those with a token (NULL: not acked). Called by syncline_ack_messages.
+-- A scalar subquery keeps each acked record one primary-key lookup.
+CREATE OR REPLACE FUNCTION syncline_lease_newer_versions(
+  p_consumer_id uuid, p_sync_ids uuid[], p_collection_ids text[], p_upstream_ids text[], p_updated_idx bigint[], p_tokens uuid[]
+) RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  INSERT INTO consumer_leases (consumer_id, sync_id, collection_id, upstream_id, updated_idx, ack_token, deliver_count, deadline)
+  SELECT p_consumer_id, a.sync_id, a.collection_id, a.upstream_id, a.latest_idx, gen_random_uuid(), 0, now()
+  FROM (
+    -- A scalar subquery keeps this a primary-key lookup per acked record.
+    SELECT e.*, (SELECT r.updated_idx FROM records r
+                 WHERE r.sync_id = e.sync_id AND r.collection_id = e.collection_id AND r.upstream_id = e.upstream_id) AS latest_idx
+    FROM unnest(p_sync_ids, p_collection_ids, p_upstream_ids, p_updated_idx, p_tokens) AS e(sync_id, collection_id, upstream_id, updated_idx, token)
+    WHERE e.token IS NOT NULL
+  ) a
+  WHERE a.latest_idx > a.updated_idx;
+END;
+$$;
