@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceTimeCursor, decodeChangesCursor, encodeChangesCursor, fingerprint, type Exported } from '../../../src/sync/providers/zendesk/changes-cursor.ts';
+import { advanceTimeCursor, decodeChangesCursor, encodeChangesCursor, fingerprint, type Exported } from '../../../../src/sync/providers/zendesk/changes-cursor.ts';
 
 const org = (id: number, at: number, name = 'a'): Exported<Record<string, unknown>> => ({ id: String(id), at, item: { id, name } });
 

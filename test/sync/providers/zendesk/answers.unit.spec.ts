@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readZendeskError } from '../../../src/sync/providers/zendesk/errors.ts';
-import { zendeskQuotaPauseMs } from '../../../src/sync/providers/zendesk/quota.ts';
+import { readZendeskError } from '../../../../src/sync/providers/zendesk/errors.ts';
+import { zendeskQuotaPauseMs } from '../../../../src/sync/providers/zendesk/quota.ts';
 
 describe("Zendesk's error bodies", () => {
   it('reads {error, description}, RecordInvalid details, {error: {title, message}} and a bare sentence', () => {

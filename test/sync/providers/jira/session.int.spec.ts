@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJiraEmulator, type JiraEmulator } from '../../../src/emulators/jira/index.ts';
-import { UpstreamAuthError, UpstreamRequestError, type ChangesPage, type ProviderSession } from '../../../src/sync/providers/provider.ts';
-import { RECONCILE_EVERY_POLLS } from '../../../src/sync/providers/jira/issue-cursor.ts';
-import { RELIST_EVERY_POLLS } from '../../../src/sync/providers/jira/listing-cursor.ts';
-import { jiraProvider } from '../../../src/sync/providers/jira/index.ts';
-import { listAll } from '../../support/provider-session.ts';
+import { startJiraEmulator, type JiraEmulator } from '../../../../src/emulators/jira/index.ts';
+import { UpstreamAuthError, UpstreamRequestError, type ChangesPage, type ProviderSession } from '../../../../src/sync/providers/provider.ts';
+import { RECONCILE_EVERY_POLLS } from '../../../../src/sync/providers/jira/issue-cursor.ts';
+import { RELIST_EVERY_POLLS } from '../../../../src/sync/providers/jira/listing-cursor.ts';
+import { jiraProvider } from '../../../../src/sync/providers/jira/index.ts';
+import { listAll } from '../../../support/provider-session.ts';
 
 function connect(emulator: JiraEmulator, apiToken = emulator.apiToken): ProviderSession {
   return jiraProvider.connect({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callLimitPauseMs } from '../../../src/sync/providers/shopify/call-limit.ts';
+import { callLimitPauseMs } from '../../../../src/sync/providers/shopify/call-limit.ts';
 
 const headers = (value: string) => new Headers({ 'X-Shopify-Shop-Api-Call-Limit': value });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startZendeskEmulator, type ZendeskEmulator } from '../../../src/emulators/zendesk/index.ts';
-import { UpstreamAuthError, UpstreamRequestError } from '../../../src/sync/providers/provider.ts';
-import { zendeskOAuth } from '../../../src/sync/providers/zendesk/oauth.ts';
+import { startZendeskEmulator, type ZendeskEmulator } from '../../../../src/emulators/zendesk/index.ts';
+import { UpstreamAuthError, UpstreamRequestError } from '../../../../src/sync/providers/provider.ts';
+import { zendeskOAuth } from '../../../../src/sync/providers/zendesk/oauth.ts';
 
 describe('zendeskOAuth', () => {
   let emulator: ZendeskEmulator | undefined;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShopifyEmulator, type ShopifyEmulator } from '../../../src/emulators/shopify/index.ts';
-import { UpstreamAuthError, UpstreamRequestError, type ProviderSession } from '../../../src/sync/providers/provider.ts';
-import { shopifyProvider } from '../../../src/sync/providers/shopify/index.ts';
-import { listAll } from '../../support/provider-session.ts';
+import { startShopifyEmulator, type ShopifyEmulator } from '../../../../src/emulators/shopify/index.ts';
+import { UpstreamAuthError, UpstreamRequestError, type ProviderSession } from '../../../../src/sync/providers/provider.ts';
+import { shopifyProvider } from '../../../../src/sync/providers/shopify/index.ts';
+import { listAll } from '../../../support/provider-session.ts';
 
 function connect(emulator: ShopifyEmulator, accessToken = emulator.accessToken): ProviderSession {
   return shopifyProvider.connect({

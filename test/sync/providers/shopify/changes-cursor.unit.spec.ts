@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, type Changed } from '../../../src/sync/providers/shopify/changes-cursor.ts';
+import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, type Changed } from '../../../../src/sync/providers/shopify/changes-cursor.ts';
 
 const obj = (id: string, at: number, version = 'a'): Changed<string> => ({ id, at, fingerprint: `${id}@${version}`, item: `${id}:${version}` });
 

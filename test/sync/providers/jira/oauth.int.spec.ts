@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJiraEmulator, type JiraEmulator } from '../../../src/emulators/jira/index.ts';
-import { UpstreamAuthError, type OAuthTokenSet, type OAuthTokenSource, type ProviderCredential } from '../../../src/sync/providers/provider.ts';
-import { JiraClient } from '../../../src/sync/providers/jira/client.ts';
-import { jiraOAuth } from '../../../src/sync/providers/jira/oauth.ts';
+import { startJiraEmulator, type JiraEmulator } from '../../../../src/emulators/jira/index.ts';
+import { UpstreamAuthError, type OAuthTokenSet, type OAuthTokenSource, type ProviderCredential } from '../../../../src/sync/providers/provider.ts';
+import { JiraClient } from '../../../../src/sync/providers/jira/client.ts';
+import { jiraOAuth } from '../../../../src/sync/providers/jira/oauth.ts';
 
 describe('Jira OAuth 2.0 (3LO)', () => {
   let emulator: JiraEmulator;

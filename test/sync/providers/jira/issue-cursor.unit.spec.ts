@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeIds, encodeIds } from '../../../src/sync/providers/jira/id-set.ts';
-import { advanceUpdates, decodeIssueCursor, encodeIssueCursor } from '../../../src/sync/providers/jira/issue-cursor.ts';
-import { diffListing } from '../../../src/sync/providers/jira/listing-cursor.ts';
-import { jqlMinute, parseJiraTime } from '../../../src/sync/providers/jira/time.ts';
+import { decodeIds, encodeIds } from '../../../../src/sync/providers/jira/id-set.ts';
+import { advanceUpdates, decodeIssueCursor, encodeIssueCursor } from '../../../../src/sync/providers/jira/issue-cursor.ts';
+import { diffListing } from '../../../../src/sync/providers/jira/listing-cursor.ts';
+import { jqlMinute, parseJiraTime } from '../../../../src/sync/providers/jira/time.ts';
 
 const at = (iso: string): number => Date.parse(iso);
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZendeskEmulator, type ZendeskEmulator } from '../../../src/emulators/zendesk/index.ts';
-import { UpstreamAuthError, UpstreamRequestError, type ProviderSession } from '../../../src/sync/providers/provider.ts';
-import { zendeskProvider } from '../../../src/sync/providers/zendesk/index.ts';
-import { listAll } from '../../support/provider-session.ts';
+import { startZendeskEmulator, type ZendeskEmulator } from '../../../../src/emulators/zendesk/index.ts';
+import { UpstreamAuthError, UpstreamRequestError, type ProviderSession } from '../../../../src/sync/providers/provider.ts';
+import { zendeskProvider } from '../../../../src/sync/providers/zendesk/index.ts';
+import { listAll } from '../../../support/provider-session.ts';
 
 function connect(emulator: ZendeskEmulator, apiToken = emulator.apiToken, email = emulator.email): ProviderSession {
   return zendeskProvider.connect({
