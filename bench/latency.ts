@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import { connect } from 'nats';
 import WebSocket from 'ws';
-import { appendRecords } from '../src/commands/records.ts';
+import { appendRecords } from '../src/sync/ingest/append-records.ts';
 import { restClient } from '../test/support/api.ts';
 import { ROOT_TOKEN, type TestServer } from '../test/support/server.ts';
 import { latencySummary } from './support/stats.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendRecords } from '../src/commands/records.ts';
+import { appendRecords } from '../src/sync/ingest/append-records.ts';
 import { restClient, type RestClient } from '../test/support/api.ts';
 import { ROOT_TOKEN, type TestServer } from '../test/support/server.ts';
 import { latencySummary } from './support/stats.ts';

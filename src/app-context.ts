@@ -1,11 +1,12 @@
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type pg from 'pg';
 import type { SecretBox } from './crypto/secret-box.ts';
+import type { InlineProjection } from './db/inline-projection.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import type { StreamWriteLock } from './db/stream-write-lock.ts';
 import type { TableStatistics } from './db/table-statistics.ts';
 import type { LiveBus } from './live/live-bus.ts';
-import type { HistoryRecorder } from './consumers/history-recorder.ts';
+import type { HistoryRecorder } from './consumers/http/history-recorder.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -14,6 +15,8 @@ export interface AppContext {
   /** The configuration parsed at start (limits, egress policy). */
   config: Config;
   eventStore: PostgresEventStore;
+  /** The read models the event store projects inline (src/projections/index.ts), for raw appends (src/db/raw-append.ts) to project the same. */
+  inlineProjections: readonly InlineProjection[];
   prisma: PrismaClient;
   pool: pg.Pool;
   secretBox: SecretBox;

@@ -7,6 +7,7 @@ import type { AppContext } from './app-context.ts';
 import type { Config } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { createEventStore } from './db/event-store.ts';
+import { readModelProjections } from './projections/index.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma } from './db/prisma.ts';
 import { createPool } from './db/pool.ts';
@@ -22,7 +23,7 @@ import { StreamWriteLock } from './db/stream-write-lock.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
 import { SyncLeases } from './sync/leases/sync-leases.ts';
 import { rateLimiters } from './sync/rate-limiters.ts';
-import { HistoryRecorder } from './consumers/history-recorder.ts';
+import { HistoryRecorder } from './consumers/http/history-recorder.ts';
 import { NatsPublisherSupervisor } from './consumers/nats/publisher-supervisor.ts';
 
 const POOL_SIZE = 10;
@@ -64,7 +65,7 @@ export async function startApp(
   const pool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'app', logger });
   if (database.embedded === null) allowPreparedStatements(pool);
   const eventStorePool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'event-store', logger });
-  const eventStore = createEventStore(database.connectionString, eventStorePool);
+  const eventStore = createEventStore(database.connectionString, eventStorePool, readModelProjections);
   const applied = await migrate(pool);
   await eventStore.schema.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -80,13 +81,14 @@ export async function startApp(
   const ctx: AppContext = {
     config,
     eventStore,
+    inlineProjections: readModelProjections,
     prisma,
     pool,
     secretBox,
     logger,
     bus: new LiveBus(),
     streamWriteLock: new StreamWriteLock(pool, database.embedded === null),
-    history: new HistoryRecorder(eventStore, logger),
+    history: new HistoryRecorder(eventStore, readModelProjections, logger),
     statistics: new TableStatistics(pool, logger),
     now: () => new Date(),
     newId: randomUUID,

@@ -1,15 +1,11 @@
 import { z } from 'zod';
-import { isUuid } from '../ids.ts';
 import { httpConsumerDecider } from '../domain/http-consumers/decide.ts';
 import type { HttpConsumerSettings } from '../domain/http-consumers/events.ts';
-import { ackMessages, nackMessages, nextMessages, type AckResult, type DeliveryConsumer, type NextResult } from '../consumers/delivery.ts';
-import { messageGroups } from '../consumers/message-groups.ts';
-import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
-import type { HttpConsumer } from '../generated/prisma/client.ts';
+import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
+import { ConflictError, UnprocessableError } from '../errors.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
-import { statement } from '../db/prepared-statements.ts';
 
 const handleConsumer = commandHandler('consumer', httpConsumerDecider);
 
@@ -45,75 +41,6 @@ export const updateHttpConsumerInput = z
   })
   .partial()
   .strict();
-
-/** `wait_for` (ms) long-polls; `wait_ms` is accepted as an alias. */
-export const nextInput = z
-  .object({
-    batch_size: z.coerce.number().int().min(1).max(1000).default(1),
-    wait_for: z.coerce.number().int().min(0).max(30_000).optional(),
-    wait_ms: z.coerce.number().int().min(0).max(30_000).optional(),
-  })
-  .strict();
-
-export const ackInput = z.object({ ack_tokens: z.array(z.string().min(1).max(100)).min(1).max(1000) }).strict();
-export const nackInput = ackInput.extend({ delay_ms: z.number().int().min(0).max(12 * 3600 * 1000).default(0) }).strict();
-
-export const toDeliveryConsumer = (c: HttpConsumer): DeliveryConsumer => ({
-  id: c.id,
-  streamId: c.streamId,
-  syncId: c.syncId,
-  collectionIds: c.collectionIds.length > 0 ? c.collectionIds : null,
-  ackWaitMs: c.ackWaitMs,
-  maxDeliver: c.maxDeliver,
-  maxAckPending: c.maxAckPending,
-});
-
-/** By id, or by name (the compatibility API addresses consumers either way). */
-export async function findHttpConsumer(ctx: AppContext, principal: Principal, idOrName: string): Promise<HttpConsumer> {
-  const isId = isUuid(idOrName);
-  if (!isId && idOrName.includes('\u0000')) throw new NotFoundError('http consumer', idOrName); // no name can hold NUL
-  // Every /next and /ack starts here: one plain statement rather than Prisma's query engine.
-  const { rows } = await ctx.pool.query<ConsumerRow>(
-    statement(
-      ctx.pool,
-      isId ? 'syncline_http_consumer_by_id' : 'syncline_http_consumer_by_name',
-      `SELECT id, account_id, stream_id, sync_id, collection_ids, name, deliver_policy, ack_wait_ms, max_deliver, max_ack_pending, created_at, updated_at
-       FROM http_consumers WHERE account_id = $1 AND ${isId ? 'id = $2::uuid' : 'name = $2'}`,
-      [principal.accountId, isId ? idOrName.toLowerCase() : idOrName],
-    ),
-  );
-  const row = rows[0];
-  if (!row) throw new NotFoundError('http consumer', idOrName);
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    streamId: row.stream_id,
-    syncId: row.sync_id,
-    collectionIds: row.collection_ids ?? [],
-    name: row.name,
-    deliverPolicy: row.deliver_policy,
-    ackWaitMs: row.ack_wait_ms,
-    maxDeliver: row.max_deliver,
-    maxAckPending: row.max_ack_pending,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-interface ConsumerRow {
-  id: string;
-  account_id: string;
-  stream_id: string;
-  sync_id: string | null;
-  collection_ids: string[] | null;
-  name: string;
-  deliver_policy: string;
-  ack_wait_ms: number;
-  max_deliver: number;
-  max_ack_pending: number;
-  created_at: Date;
-  updated_at: Date;
-}
 
 async function checkTargets(ctx: AppContext, principal: Principal, input: z.infer<typeof createHttpConsumerInput>): Promise<{ streamId: string }> {
   let streamId = input.stream_id ?? null;
@@ -192,59 +119,3 @@ export async function deleteHttpConsumer(ctx: AppContext, principal: Principal, 
     metadata: { now: ctx.now() },
   });
 }
-
-/**
- * Leases a batch of at most `batchSize` messages and, past the first, `maxBytes` of records
- * (migration 0043); with `waitMs` > 0 and nothing to deliver, waits until records arrive in the
- * stream or a lease falls due, up to `waitMs`.
- */
-export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize: number, waitMs: number, maxBytes = ctx.config.SYNCLINE_MAX_ANSWER_BYTES): Promise<NextResult> {
-  const delivery = toDeliveryConsumer(consumer);
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const result = await nextMessages(ctx.pool, delivery, batchSize, maxBytes);
-    const at = ctx.now().toISOString();
-    const dead = messageGroups(result.dead, { deliverCounts: (m) => m.deliverCount });
-    ctx.history.record(consumer.id, { type: 'MessagesDead', data: { consumerId: consumer.id, groups: dead, at } });
-    if (result.delivered.length > 0 || Date.now() >= deadline) {
-      const delivered = messageGroups(result.delivered, { ackTokens: (m) => m.ackToken, updatedIdx: (m) => m.updatedIdx, deliverCounts: (m) => m.deliverCount });
-      ctx.history.record(consumer.id, { type: 'MessagesLeased', data: { consumerId: consumer.id, groups: delivered, at } });
-      return result;
-    }
-    await waitForRecords(ctx, consumer.streamId, Math.min(deadline - Date.now(), 250));
-  }
-}
-
-function waitForRecords(ctx: AppContext, streamId: string, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      off();
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(ms, 0));
-    const off = ctx.bus.on('records', (message) => {
-      if (message.streamId === streamId) done();
-    });
-  });
-}
-
-export async function ack(ctx: AppContext, consumer: HttpConsumer, tokens: string[]): Promise<AckResult> {
-  const result = await ackMessages(ctx.pool, consumer, validTokens(tokens));
-  const acked = messageGroups(result.acked, { ackTokens: (m) => m.ackToken });
-  ctx.history.record(consumer.id, { type: 'MessagesAcked', data: { consumerId: consumer.id, groups: acked, at: ctx.now().toISOString() } });
-  return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
-}
-
-export async function nack(ctx: AppContext, consumer: HttpConsumer, tokens: string[], delayMs: number): Promise<AckResult> {
-  const result = await nackMessages(ctx.pool, consumer.id, validTokens(tokens), delayMs);
-  ctx.history.record(consumer.id, {
-    type: 'MessagesNacked',
-    data: { consumerId: consumer.id, groups: messageGroups(result.acked, { ackTokens: (m) => m.ackToken }), delayMs, at: ctx.now().toISOString() },
-  });
-  return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
-}
-
-const isUuidToken = (token: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(token);
-/** Tokens that cannot be ours are reported as invalid without reaching the database. */
-const validTokens = (tokens: string[]) => tokens.filter(isUuidToken);

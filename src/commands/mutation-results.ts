@@ -1,12 +1,13 @@
 import type { MutationItemError, MutationRecord } from '../domain/mutations/events.ts';
 import type { Sync } from '../generated/prisma/client.ts';
-import type { RecordRow } from '../consumers/delivery.ts';
+import type { RecordRow } from '../projections/record-row.ts';
 import { presentRecordRow } from '../queries/records.ts';
 import { EgressRefusedError } from '../errors.ts';
 import { UpstreamAuthError, UpstreamRequestError, type UpstreamObject } from '../sync/providers/provider.ts';
 import { upstreamErrorMessage } from '../sync/http/error-cause.ts';
 import type { AppContext } from '../app-context.ts';
-import { appendRecords, storedRecordsSql } from './records.ts';
+import { appendRecords } from '../sync/ingest/append-records.ts';
+import { storedRecordsSql } from '../sync/ingest/stored-records.ts';
 
 /**
  * Puts what the provider answered to a write into the stream at once (source `mutation`) and

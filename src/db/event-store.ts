@@ -1,17 +1,17 @@
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { inlineProjections } from '@event-driven-io/emmett';
-import { readModelProjections } from '../projections/index.ts';
-import { toInlineProjection } from '../projections/read-model-projection.ts';
+import { toEmmettProjection, type InlineProjection } from './inline-projection.ts';
 
 /**
  * Emmett on PostgreSQL over `pool` (its own, so a command holding an app connection can always
- * get one to append); every read model is projected inline, in the appending transaction.
+ * get one to append); `projections` (every read model: src/projections/index.ts) run inline, in
+ * the appending transaction.
  */
-export function createEventStore(connectionString: string, pool: pg.Pool): PostgresEventStore {
+export function createEventStore(connectionString: string, pool: pg.Pool, projections: readonly InlineProjection[]): PostgresEventStore {
   const store = getPostgreSQLEventStore(connectionString, {
     connectionOptions: { pool },
-    projections: inlineProjections(readModelProjections.map(toInlineProjection)),
+    projections: inlineProjections(projections.map(toEmmettProjection)),
     schema: { autoMigration: 'None' },
   });
   pools.set(store, pool);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ExpectedVersionConflictError, NO_CONCURRENCY_CHECK, type Event } from '@event-driven-io/emmett';
 import type pg from 'pg';
-import { readModelProjections } from '../projections/index.ts';
 import { rememberAppended } from './appended-events.ts';
+import type { InlineProjection } from './inline-projection.ts';
 
 /** Emmett's default partition (`emt:default`), where its own appends go. */
 const PARTITION = 'emt:default';
@@ -17,10 +17,10 @@ export interface RawEvent {
 
 /**
  * Appends events to an Emmett stream inside the caller's transaction and projects them inline
- * with the same read-model projections Emmett runs (src/db/event-store.ts), so the rows written
- * are exactly those of `eventStore.appendToStream`: same `emt_append_to_stream` function, stream
- * type (the name's first part), partition and empty metadata; `rebuild-projections` reads them
- * like any other event.
+ * with `projections`, the read models Emmett runs (src/db/event-store.ts; `ctx.inlineProjections`
+ * holds the same list), so the rows written are exactly those of `eventStore.appendToStream`:
+ * same `emt_append_to_stream` function, stream type (the name's first part), partition and empty
+ * metadata; `rebuild-projections` reads them like any other event.
  *
  * Why not Emmett's own append: it formats every event as an SQL literal in JavaScript
  * (`formatWithArray` / `quoteLiteral` were the top frames of a backfill's CPU profile), in a
@@ -32,6 +32,7 @@ export interface RawEvent {
  */
 export async function appendEventsInTransaction(
   db: pg.ClientBase,
+  projections: readonly InlineProjection[],
   streamName: string,
   events: readonly RawEvent[],
   options: { lockStream?: boolean } = {},
@@ -80,13 +81,13 @@ export async function appendEventsInTransaction(
     else throw error;
   }
   if (!appended) throw new ExpectedVersionConflictError(-1n, NO_CONCURRENCY_CHECK);
-  await projectInTransaction(db, events);
+  await projectInTransaction(db, projections, events);
 }
 
 /** Runs the inline read-model projections over `events`, as Emmett's inline projections do. */
-export async function projectInTransaction(db: pg.ClientBase, events: readonly RawEvent[]): Promise<void> {
+export async function projectInTransaction(db: pg.ClientBase, projections: readonly InlineProjection[], events: readonly RawEvent[]): Promise<void> {
   const asEvents = events.map((e) => ({ type: e.type, data: e.data }) as Event);
-  for (const projection of readModelProjections) {
+  for (const projection of projections) {
     const handled = asEvents.filter((e) => (projection.eventTypes as readonly string[]).includes(e.type));
     if (handled.length > 0) await projection.apply(handled, db);
   }

@@ -1,18 +1,9 @@
 import { parseInput } from '../commands/parse-input.ts';
-import {
-  ack,
-  ackInput,
-  createHttpConsumer,
-  createHttpConsumerInput,
-  deleteHttpConsumer,
-  findHttpConsumer,
-  nack,
-  nackInput,
-  nextInput,
-  receive,
-  updateHttpConsumer,
-  updateHttpConsumerInput,
-} from '../commands/http-consumers.ts';
+import { createHttpConsumer, createHttpConsumerInput, deleteHttpConsumer, updateHttpConsumer, updateHttpConsumerInput } from '../commands/http-consumers.ts';
+import { ack, nack } from '../consumers/http/ack.ts';
+import { ackInput, nackInput, nextInput } from '../consumers/http/delivery-input.ts';
+import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
+import { receive } from '../consumers/http/receive.ts';
 import { deliveredJson, getHttpConsumer, listHttpConsumers, messageHistory } from '../queries/http-consumers.ts';
 import { pageInput } from '../queries/pagination.ts';
 import { idParam, noContent, ok, okJson, queryObject, type RestRequest, type RestRoutes } from './rest.ts';

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import type { RecordRow } from '../consumers/delivery.ts';
+import type { RecordRow } from '../projections/record-row.ts';
 import { streamRecordRows } from '../queries/record-pages.ts';
 
 const PAGE = 500;

@@ -1,6 +1,7 @@
 import type { AppContext, Principal } from '../app-context.ts';
-import { findHttpConsumer, toDeliveryConsumer } from '../commands/http-consumers.ts';
-import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
+import { consumerCounts, type Delivered } from '../consumers/http/delivery.ts';
+import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
+import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import type { RecordView } from './records.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RecordRow } from '../consumers/delivery.ts';
+import type { RecordRow } from '../projections/record-row.ts';
 
 /**
  * Pages of a sync's records bounded by bytes as well as by count (issue 21; DELIVERY.md, "Byte

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext, Principal } from '../app-context.ts';
-import type { RecordRow } from '../consumers/delivery.ts';
+import type { RecordRow } from '../projections/record-row.ts';
 import { recordPageJson } from './record-pages.ts';
 import { findSync } from './syncs.ts';
 

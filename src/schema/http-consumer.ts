@@ -1,20 +1,11 @@
 import type pg from 'pg';
-import {
-  ack,
-  ackInput,
-  createHttpConsumer,
-  createHttpConsumerInput,
-  deleteHttpConsumer,
-  findHttpConsumer,
-  nack,
-  nackInput,
-  nextInput,
-  receive,
-  toDeliveryConsumer,
-  updateHttpConsumer,
-  updateHttpConsumerInput,
-} from '../commands/http-consumers.ts';
-import { consumerCounts, type Counts, type Delivered } from '../consumers/delivery.ts';
+import { createHttpConsumer, createHttpConsumerInput, deleteHttpConsumer, updateHttpConsumer, updateHttpConsumerInput } from '../commands/http-consumers.ts';
+import { ack, nack } from '../consumers/http/ack.ts';
+import { consumerCounts, type Counts, type Delivered } from '../consumers/http/delivery.ts';
+import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
+import { ackInput, nackInput, nextInput } from '../consumers/http/delivery-input.ts';
+import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
+import { receive } from '../consumers/http/receive.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { presentDelivered } from '../queries/http-consumers.ts';

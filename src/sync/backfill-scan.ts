@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AppContext } from '../app-context.ts';
-import { appendRecords } from '../commands/records.ts';
+import { appendRecords } from './ingest/append-records.ts';
 
 export interface ScanTarget {
   syncId: string;

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../app-context.ts';
-import { appendBackfillPages, appendRecords, appendSyncProgressInTransaction, prepareBatch, type PreparedBatch } from '../commands/records.ts';
+import { appendRecords } from './ingest/append-records.ts';
+import { appendBackfillPages, prepareBatch, type PreparedBatch } from './ingest/backfill-pages.ts';
+import { appendSyncProgressInTransaction } from './ingest/sync-progress.ts';
 import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
 import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
@@ -282,7 +284,7 @@ export class SyncRunner {
       alsoInTransaction: async (db) => {
         await this.scan.saw(target, read.objects.map((o) => o.upstreamId), db);
         const stored = checkpoint(read);
-        if (stored) await appendSyncProgressInTransaction(db, stored);
+        if (stored) await appendSyncProgressInTransaction(this.ctx, db, stored);
       },
     });
   }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageGroups } from '../../src/consumers/message-groups.ts';
+import { messageGroups } from '../../src/consumers/http/message-groups.ts';
 import { createMigratedTestDatabase, type MigratedTestDatabase } from '../support/database.ts';
 
 /** History events appended before migration 0035 list messages as objects; later ones as columns. Both read alike. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchAckTokenParser, batchAckTokens } from '../../src/consumers/ack-tokens.ts';
-import { answerLeased, leaseNext } from '../../src/consumers/delivery.ts';
+import { batchAckTokenParser, batchAckTokens } from '../../src/consumers/http/ack-tokens.ts';
+import { answerLeased, leaseNext } from '../../src/consumers/http/delivery.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { seedRecords } from '../support/seed-records.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';

@@ -2,6 +2,7 @@ import { ExpectedVersionConflictError, isExpectedVersionConflictError } from '@e
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore } from '../../src/db/event-store.ts';
+import { readModelProjections } from '../../src/projections/index.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -27,7 +28,7 @@ describe('version conflicts from the PostgreSQL event store', () => {
   });
 
   it('are told by isExpectedVersionConflictError, not by instanceof', async () => {
-    const store = createEventStore(database.url, pool);
+    const store = createEventStore(database.url, pool, readModelProjections);
     await migrate(pool);
     await store.schema.migrate();
     const event = { type: 'Probed', data: { n: 1 } };

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore } from '../../src/db/event-store.ts';
+import { readModelProjections } from '../../src/projections/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 /**
@@ -15,7 +16,7 @@ describe('JSON read back from PostgreSQL once the event store exists', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    createEventStore(database.url, pool);
+    createEventStore(database.url, pool, readModelProjections);
   });
 
   afterAll(async () => {

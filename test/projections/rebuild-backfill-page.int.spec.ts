@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendBackfillPages, prepareBatch, type BackfillPageWrite } from '../../src/commands/records.ts';
+import { appendBackfillPages, prepareBatch, type BackfillPageWrite } from '../../src/sync/ingest/backfill-pages.ts';
 import { StaleRunError } from '../../src/domain/syncs/decide.ts';
 import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendRecords } from '../../src/commands/records.ts';
+import { appendRecords } from '../../src/sync/ingest/append-records.ts';
 import type { UpstreamObject } from '../../src/sync/providers/provider.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { allRecords } from '../support/records.ts';

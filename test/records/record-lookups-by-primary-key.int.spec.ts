@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendBackfillPages, prepareBatch, storedRecordsSql } from '../../src/commands/records.ts';
+import { appendBackfillPages, prepareBatch } from '../../src/sync/ingest/backfill-pages.ts';
+import { storedRecordsSql } from '../../src/sync/ingest/stored-records.ts';
 import type { UpstreamObject } from '../../src/sync/providers/provider.ts';
 import { restClient } from '../support/api.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';

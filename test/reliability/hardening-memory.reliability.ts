@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appendRecords } from '../../src/commands/records.ts';
+import { appendRecords } from '../../src/sync/ingest/append-records.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { randomPort, spawnServer, stopServer, type ChildServer } from '../support/child-server.ts';
 import { ROOT_TOKEN, startTestServer, TEST_SECRET_KEY, type TestServer } from '../support/server.ts';

@@ -1,4 +1,4 @@
-import { appendRecords } from '../../src/commands/records.ts';
+import { appendRecords } from '../../src/sync/ingest/append-records.ts';
 import type { AppContext } from '../../src/app-context.ts';
 
 /** Writes record versions straight through the record writer (what a sync does), without a provider. */

@@ -3,7 +3,7 @@ import { Provider } from 'urql';
 import { clearToken, loadToken, saveToken } from './auth.ts';
 import { createConsoleClient, type ConsoleClient } from './graphql/client.ts';
 import { Layout } from './Layout.tsx';
-import { navigate, useLocation } from './router.tsx';
+import { navigate, useLocation } from './history-router.tsx';
 import { Routes } from './Routes.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { ViewerQuery, type ViewerData } from './graphql/operations.ts';
-import { Link } from './router.tsx';
+import { Link } from './history-router.tsx';
 
 /** Header with navigation and the signed-in account; the page below. */
 export function Layout({ path, onSignOut, children }: { path: string; onSignOut: () => void; children: ReactNode }) {

@@ -1,4 +1,4 @@
-import { match, type Location } from './router.tsx';
+import { match, type Location } from './history-router.tsx';
 import { ApiTokensPage } from './pages/ApiTokens.tsx';
 import { ConsumerPage } from './pages/ConsumerPage.tsx';
 import { CreateConsumerPage } from './pages/CreateConsumer.tsx';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type JetStreamClient, type NatsConnection } from 'nats';
 import type { AppContext } from '../../app-context.ts';
-import type { RecordRow } from '../delivery.ts';
+import type { RecordRow } from '../../projections/record-row.ts';
 import { openNatsSecrets } from '../../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';

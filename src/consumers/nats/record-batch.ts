@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RecordRow } from '../delivery.ts';
+import type { RecordRow } from '../../projections/record-row.ts';
 import { streamRecordRows } from '../../queries/record-pages.ts';
 import { presentRecordRow } from '../../queries/records.ts';
 import { recordMessageId, recordSubject } from './subject.ts';

@@ -1,5 +1,5 @@
 import { useRef, type KeyboardEvent, type ReactNode } from 'react';
-import { navigate } from '../router.tsx';
+import { navigate } from '../history-router.tsx';
 
 export interface TabSpec { id: string; label: string; href: string }
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from 'urql';
 import { CodeSnippet } from '../components/CodeSnippet.tsx';
 import { Badge, ErrorNote, formatTime, Loading } from '../components/ui.tsx';
 import { DeleteHttpConsumerMutation, DeleteNatsConsumerMutation, HttpConsumerQuery, NatsConsumerQuery, type HttpConsumer, type HttpConsumerData, type NatsConsumer, type NatsConsumerData } from '../graphql/operations.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate } from '../history-router.tsx';
 import { curlAck, curlNext, nodeNextAndAck } from '../snippets.ts';
 import { usePolling } from '../usePolling.ts';
 

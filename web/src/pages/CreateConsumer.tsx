@@ -12,7 +12,7 @@ import {
   type SyncsData,
 } from '../graphql/operations.ts';
 import { listContext } from '../graphql/client.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate } from '../history-router.tsx';
 
 type Kind = 'http' | 'nats';
 

@@ -2,10 +2,10 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ErrorNote, Field, Loading } from '../components/ui.tsx';
 import { CreateSyncMutation, ProvidersQuery, type CreateSyncData, type Provider, type ProvidersData, type SyncInput } from '../graphql/operations.ts';
-import { Link, navigate } from '../router.tsx';
-import { CollectionPicker } from './CollectionPicker.tsx';
-import { CredentialPicker } from './CredentialPicker.tsx';
-import { RateLimitFields, type RateLimitValue } from './RateLimitFields.tsx';
+import { Link, navigate } from '../history-router.tsx';
+import { CollectionPicker } from '../components/CollectionPicker.tsx';
+import { CredentialPicker } from '../components/CredentialPicker.tsx';
+import { RateLimitFields, type RateLimitValue } from '../components/RateLimitFields.tsx';
 
 const DEFAULT_RATE_LIMIT: RateLimitValue = { allowedRequests: 20, interval: 1, maxConcurrentRequests: 5 };
 

@@ -1,4 +1,4 @@
-import { Link } from '../router.tsx';
+import { Link } from '../history-router.tsx';
 
 export function NotFound() {
   return (

@@ -2,10 +2,10 @@ import { useQuery } from 'urql';
 import { TabPanel, Tabs } from '../components/Tabs.tsx';
 import { ErrorNote, Loading } from '../components/ui.tsx';
 import { StreamQuery, type StreamData } from '../graphql/operations.ts';
-import { Link } from '../router.tsx';
-import { ConsumersTab } from './ConsumersTab.tsx';
-import { RecordsTab } from './RecordsTab.tsx';
-import { SyncsTab } from './SyncsTab.tsx';
+import { Link } from '../history-router.tsx';
+import { ConsumersTab } from '../components/ConsumersTab.tsx';
+import { RecordsTab } from '../components/RecordsTab.tsx';
+import { SyncsTab } from '../components/SyncsTab.tsx';
 
 export type StreamTab = 'syncs' | 'records' | 'consumers';
 

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorNote, Field, formatTime, Loading } from '../components/ui.tsx';
 import { listContext } from '../graphql/client.ts';
 import { CreateStreamMutation, StreamsQuery, type CreateStreamData, type StreamsData } from '../graphql/operations.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate } from '../history-router.tsx';
 
 const PAGE = 50;
 
