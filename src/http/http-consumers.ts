@@ -61,16 +61,13 @@ export function httpConsumerRoutes(routes: RestRoutes): void {
     return okJson(`{"data":${deliveredJson(delivered, 'ack_id')}}`, countHeaders(counts));
   });
   routes.on('POST', '/api/http_pull_consumers/:ref/ack', async (req) => {
-    const input = parseInput(ackInputCompat, req.body);
-    await ack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_ids);
+    const input = parseInput(ackInput, req.body);
+    await ack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_tokens);
     return ok({ success: true });
   });
   routes.on('POST', '/api/http_pull_consumers/:ref/nack', async (req) => {
-    const input = parseInput(nackInputCompat, req.body);
-    await nack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_ids, input.delay_ms);
+    const input = parseInput(nackInput, req.body);
+    await nack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_tokens, input.delay_ms);
     return ok({ success: true });
   });
 }
-
-const ackInputCompat = ackInput.omit({ ack_tokens: true }).extend({ ack_ids: ackInput.shape.ack_tokens }).strict();
-const nackInputCompat = nackInput.omit({ ack_tokens: true }).extend({ ack_ids: ackInput.shape.ack_tokens }).strict();

@@ -42,12 +42,19 @@ export async function listHttpConsumers(ctx: AppContext, principal: Principal, p
 export const presentDelivered = (d: Delivered) => JSON.parse(d.json) as { ack_token: string; record: RecordView };
 
 /**
- * The messages as the JSON text of `/next`, `[{"ack_token":…,"record":{…}}, …]`, from the JSON
- * PostgreSQL built for each; `ack_id` for the Sequin-compatible endpoint (the key leads every
- * message's text, so renaming it is a prefix swap).
+ * The messages as the JSON text of `/next`, `[{"ack_token":…,"ack_id":…,"record":{…}}, …]`, from
+ * the JSON PostgreSQL built for each. Every message names its token both ways (`ack_id` first for
+ * the Sequin-compatible endpoint): the token leads every message's text and holds no character
+ * JSON escapes, so this is a prefix splice.
  */
-export function deliveredJson(delivered: Delivered[], tokenKey: 'ack_token' | 'ack_id'): string {
-  const parts = tokenKey === 'ack_token' ? delivered.map((d) => d.json) : delivered.map((d) => `{"ack_id"${d.json.slice('{"ack_token"'.length)}`);
+export function deliveredJson(delivered: Delivered[], leadingKey: 'ack_token' | 'ack_id'): string {
+  const prefix = '{"ack_token":';
+  const [first, second] = leadingKey === 'ack_token' ? ['ack_token', 'ack_id'] : ['ack_id', 'ack_token'];
+  const parts = delivered.map(({ json }) => {
+    const tokenEnd = json.indexOf('"', prefix.length + 1) + 1;
+    const token = json.slice(prefix.length, tokenEnd);
+    return `{"${first}":${token},"${second}":${token}${json.slice(tokenEnd)}`;
+  });
   return `[${parts.join(',')}]`;
 }
 

@@ -296,6 +296,37 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     expect((await api.get(`/v1/http-consumers/${consumer.id}`)).body).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
   });
 
+  it('names each token both ways and takes ack_ids or ack_tokens on either API', async () => {
+    const collectionId = 'stripe:price';
+    const consumer = await newConsumer({ name: 'spellings', collection_ids: [collectionId] });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, ['a', 'b', 'c', 'd'].map((id) => ({ id: `price_sp_${id}` })));
+    const compat = await api.post('/api/http_pull_consumers/spellings/receive', { batch_size: 2 });
+    const native = await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 2 });
+    for (const message of [...compat.body.data, ...native.body]) {
+      expect(typeof message.ack_id).toBe('string');
+      expect(message.ack_token).toBe(message.ack_id);
+    }
+    expect(Object.keys(compat.body.data[0]).slice(0, 2)).toEqual(['ack_id', 'ack_token']);
+    expect(Object.keys(native.body[0]).slice(0, 2)).toEqual(['ack_token', 'ack_id']);
+    // Each API takes the other's spelling.
+    const ackedCompat = await api.post(`/api/http_pull_consumers/${consumer.id}/ack`, { ack_tokens: [compat.body.data[0].ack_token] });
+    expect(ackedCompat.body).toEqual({ success: true });
+    const ackedNative = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_ids: native.body.map((m: any) => m.ack_id) });
+    expect(ackedNative.body).toEqual({ acked: 2, invalid_ack_tokens: [] });
+    const nacked = await api.post(`/v1/http-consumers/${consumer.id}/nack`, { ack_ids: [compat.body.data[1].ack_id] });
+    expect(nacked.body).toEqual({ nacked: 1, invalid_ack_tokens: [] });
+    const both = await api.post(`/v1/http-consumers/${consumer.id}/ack`, { ack_ids: ['x'], ack_tokens: ['x'] });
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('validation_failed');
+    expect(both.body.error.details[0].path).toBe('ack_tokens');
+    const neither = await api.post('/api/http_pull_consumers/spellings/ack', {});
+    expect(neither.status).toBe(400);
+    // The nacked message comes again; the acked ones do not.
+    const again = (await api.post(`/v1/http-consumers/${consumer.id}/next`, { batch_size: 100 })).body.map((m: any) => m.record.upstream_id);
+    expect(again).toContain(compat.body.data[1].record.upstream_id);
+    for (const acked of [compat.body.data[0], ...native.body]) expect(again).not.toContain(acked.record.upstream_id);
+  });
+
   it('with deliver_policy new, delivers only changes made after the consumer was created', async () => {
     const collectionId = 'stripe:price';
     await seedRecords(server.app.ctx, { ...target(), collectionId }, Array.from({ length: 20 }, (_, i) => ({ id: `price_old_${i}` })));
