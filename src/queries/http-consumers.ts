@@ -1,13 +1,12 @@
 import type { AppContext, Principal } from '../app-context.ts';
 import { findHttpConsumer, toDeliveryConsumer } from '../commands/http-consumers.ts';
-import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
+import { consumerCounts, type Counts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import type { RecordView } from './records.ts';
 import { isStorableText } from '../storable-text.ts';
 
-export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsumer) {
-  const counts = await consumerCounts(ctx.pool, toDeliveryConsumer(consumer));
+function presentHttpConsumer(consumer: HttpConsumer, counts: Counts) {
   return {
     id: consumer.id,
     name: consumer.name,
@@ -26,15 +25,22 @@ export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsume
   };
 }
 
+/** Consumers with their counts: one counts statement for all of them. */
+export async function presentHttpConsumers(ctx: AppContext, consumers: HttpConsumer[]) {
+  const counts = await consumerCounts(ctx.pool, consumers.map(toDeliveryConsumer));
+  return consumers.map((consumer) => presentHttpConsumer(consumer, counts.get(consumer.id)!));
+}
+
 export async function getHttpConsumer(ctx: AppContext, principal: Principal, id: string) {
-  return presentHttpConsumer(ctx, await findHttpConsumer(ctx, principal, id));
+  const [consumer] = await presentHttpConsumers(ctx, [await findHttpConsumer(ctx, principal, id)]);
+  return consumer!;
 }
 
 export async function listHttpConsumers(ctx: AppContext, principal: Principal, page: PageInput) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.httpConsumer.findMany({ ...args, where: { ...args.where, accountId: principal.accountId } });
   const result = toPage(rows, page, (row) => row);
-  return { data: await Promise.all(result.data.map((c) => presentHttpConsumer(ctx, c))), next_cursor: result.next_cursor };
+  return { data: await presentHttpConsumers(ctx, result.data), next_cursor: result.next_cursor };
 }
 
 /** `{ack_token, record}` with the record shape of DESIGN.md §2 (GraphQL wants objects). */
