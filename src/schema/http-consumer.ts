@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import {
   ack,
   ackInput,
@@ -10,27 +9,14 @@ import {
   nackInput,
   nextInput,
   receive,
-  toDeliveryConsumer,
   updateHttpConsumer,
   updateHttpConsumerInput,
 } from '../commands/http-consumers.ts';
-import { consumerCounts, type Counts, type Delivered } from '../consumers/delivery.ts';
-import type { HttpConsumer } from '../generated/prisma/client.ts';
+import type { Delivered } from '../consumers/delivery.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { presentDelivered } from '../queries/http-consumers.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
-
-/** One counts query per consumer object resolved, for all three count fields. */
-const countsOf = new WeakMap<HttpConsumer, Promise<Counts>>();
-function countsFor(consumer: HttpConsumer, pool: pg.Pool): Promise<Counts> {
-  let counts = countsOf.get(consumer);
-  if (!counts) {
-    counts = consumerCounts(pool, toDeliveryConsumer(consumer));
-    countsOf.set(consumer, counts);
-  }
-  return counts;
-}
 
 builder.prismaNode('HttpConsumer', {
   id: { field: 'id' },
@@ -46,9 +32,9 @@ builder.prismaNode('HttpConsumer', {
     maxDeliver: t.exposeInt('maxDeliver'),
     maxAckPending: t.exposeInt('maxAckPending'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    numPending: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numPending }),
-    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numAckPending }),
-    numDead: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numDead }),
+    numPending: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numPending }),
+    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numAckPending }),
+    numDead: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numDead }),
   }),
 });
 
