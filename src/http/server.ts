@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { AppContext, Principal } from '../app-context.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { AnswerBudget } from '../schema/answer-budget.ts';
+import { createLoaders } from '../schema/loaders.ts';
 import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
@@ -56,7 +57,12 @@ export function createHttpServer(
     logging: false,
     plugins: graphqlLimitPlugins(ctx.config),
     parserAndValidationCache: boundedParserCache(),
-    context: ({ principal }) => ({ app: ctx, principal: principal ?? null, answerBudget: new AnswerBudget(ctx.config.SYNCLINE_MAX_ANSWER_BYTES) }),
+    context: ({ principal }) => ({
+      app: ctx,
+      principal: principal ?? null,
+      answerBudget: new AnswerBudget(ctx.config.SYNCLINE_MAX_ANSWER_BYTES),
+      loaders: createLoaders(ctx, principal ?? null),
+    }),
   });
 
   const server = createServer((req, res) => {

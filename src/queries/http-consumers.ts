@@ -1,5 +1,5 @@
 import type { AppContext, Principal } from '../app-context.ts';
-import { consumerCounts, type Delivered } from '../consumers/http/delivery.ts';
+import { consumerCounts, type Counts, type Delivered } from '../consumers/http/delivery.ts';
 import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
@@ -7,8 +7,7 @@ import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import type { RecordView } from './records.ts';
 import { isStorableText } from '../storable-text.ts';
 
-export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsumer) {
-  const counts = await consumerCounts(ctx.pool, toDeliveryConsumer(consumer));
+function presentHttpConsumer(consumer: HttpConsumer, counts: Counts) {
   return {
     id: consumer.id,
     name: consumer.name,
@@ -27,15 +26,22 @@ export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsume
   };
 }
 
+/** Consumers with their counts: one counts statement for all of them. */
+export async function presentHttpConsumers(ctx: AppContext, consumers: HttpConsumer[]) {
+  const counts = await consumerCounts(ctx.pool, consumers.map(toDeliveryConsumer));
+  return consumers.map((consumer) => presentHttpConsumer(consumer, counts.get(consumer.id)!));
+}
+
 export async function getHttpConsumer(ctx: AppContext, principal: Principal, id: string) {
-  return presentHttpConsumer(ctx, await findHttpConsumer(ctx, principal, id));
+  const [consumer] = await presentHttpConsumers(ctx, [await findHttpConsumer(ctx, principal, id)]);
+  return consumer!;
 }
 
 export async function listHttpConsumers(ctx: AppContext, principal: Principal, page: PageInput) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.httpConsumer.findMany({ ...args, where: { ...args.where, accountId: principal.accountId } });
   const result = toPage(rows, page, (row) => row);
-  return { data: await Promise.all(result.data.map((c) => presentHttpConsumer(ctx, c))), next_cursor: result.next_cursor };
+  return { data: await presentHttpConsumers(ctx, result.data), next_cursor: result.next_cursor };
 }
 
 /** `{ack_token, record}` with the record shape of DESIGN.md §2 (GraphQL wants objects). */

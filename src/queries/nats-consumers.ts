@@ -15,24 +15,45 @@ export interface NatsConsumerStatus {
   lastPublishedAt: string | null;
 }
 
-/** Checkpoint, health and lag of a consumer's publisher (one query). */
-export async function natsConsumerStatus(ctx: AppContext, consumer: Pick<NatsConsumer, 'id' | 'streamId' | 'syncId'>): Promise<NatsConsumerStatus> {
-  const { rows } = await ctx.pool.query<{
-    last_published_idx: string;
-    connection_state: NatsConnectionState;
-    last_error: { message: string; at: string } | null;
-    messages_published: string;
-    last_published_at: Date | null;
-    lag: string;
-  }>(
-    `SELECT rt.last_published_idx, rt.connection_state, rt.last_error, rt.messages_published, rt.last_published_at,
-       (SELECT count(*) FROM records r
-        WHERE r.stream_id = $2 AND ($3::uuid IS NULL OR r.sync_id = $3) AND r.updated_idx > rt.last_published_idx) AS lag
-     FROM nats_consumer_runtime rt WHERE rt.consumer_id = $1`,
-    [consumer.id, consumer.streamId, consumer.syncId],
+type StatusRow = {
+  consumer_id: string;
+  last_published_idx: string;
+  connection_state: NatsConnectionState;
+  last_error: { message: string; at: string } | null;
+  messages_published: string;
+  last_published_at: Date | null;
+  lag: string;
+};
+
+/** Before its publisher first writes the runtime row. */
+const NOT_STARTED: NatsConsumerStatus = { lastPublishedIdx: 0, lag: 0, lastError: null, connectionState: 'connecting', messagesPublished: 0, lastPublishedAt: null };
+
+/**
+ * Checkpoint, health and lag of the consumers' publishers, keyed by consumer id: one statement
+ * for any number of consumers (a page of a list). Each lag is counted with the index that fits
+ * its filter (the sync's records, or the whole stream's).
+ */
+export async function natsConsumerStatuses(
+  ctx: AppContext,
+  consumers: readonly Pick<NatsConsumer, 'id' | 'streamId' | 'syncId'>[],
+): Promise<Map<string, NatsConsumerStatus>> {
+  if (consumers.length === 0) return new Map();
+  const { rows } = await ctx.pool.query<StatusRow>(
+    `SELECT rt.consumer_id, rt.last_published_idx, rt.connection_state, rt.last_error, rt.messages_published, rt.last_published_at,
+       CASE WHEN c.sync_id IS NULL
+         THEN (SELECT count(*) FROM records r WHERE r.stream_id = c.stream_id AND r.updated_idx > rt.last_published_idx)
+         ELSE (SELECT count(*) FROM records r WHERE r.sync_id = c.sync_id AND r.stream_id = c.stream_id AND r.updated_idx > rt.last_published_idx)
+       END AS lag
+     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid)
+     JOIN nats_consumer_runtime rt ON rt.consumer_id = c.id`,
+    [JSON.stringify(consumers.map((c) => ({ id: c.id, stream_id: c.streamId, sync_id: c.syncId })))],
   );
-  const row = rows[0];
-  if (!row) return { lastPublishedIdx: 0, lag: 0, lastError: null, connectionState: 'connecting', messagesPublished: 0, lastPublishedAt: null };
+  const byId = new Map(rows.map((row) => [row.consumer_id, row]));
+  return new Map(consumers.map((c) => [c.id, statusFrom(byId.get(c.id))]));
+}
+
+function statusFrom(row: StatusRow | undefined): NatsConsumerStatus {
+  if (!row) return NOT_STARTED;
   return {
     lastPublishedIdx: Number(row.last_published_idx),
     lag: Number(row.lag),
@@ -62,8 +83,7 @@ export function presentNatsServer(consumer: NatsConsumer) {
   };
 }
 
-export async function presentNatsConsumer(ctx: AppContext, consumer: NatsConsumer) {
-  const status = await natsConsumerStatus(ctx, consumer);
+function presentNatsConsumer(consumer: NatsConsumer, status: NatsConsumerStatus) {
   return {
     id: consumer.id,
     name: consumer.name,
@@ -83,13 +103,20 @@ export async function presentNatsConsumer(ctx: AppContext, consumer: NatsConsume
   };
 }
 
+/** Consumers with their publishers' status: one status statement for all of them. */
+async function presentNatsConsumers(ctx: AppContext, consumers: NatsConsumer[]) {
+  const statuses = await natsConsumerStatuses(ctx, consumers);
+  return consumers.map((consumer) => presentNatsConsumer(consumer, statuses.get(consumer.id)!));
+}
+
 export async function getNatsConsumer(ctx: AppContext, principal: Principal, id: string) {
-  return presentNatsConsumer(ctx, await findNatsConsumer(ctx, principal, id));
+  const [consumer] = await presentNatsConsumers(ctx, [await findNatsConsumer(ctx, principal, id)]);
+  return consumer!;
 }
 
 export async function listNatsConsumers(ctx: AppContext, principal: Principal, page: PageInput) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.natsConsumer.findMany({ ...args, where: { ...args.where, accountId: principal.accountId } });
   const result = toPage(rows, page, (row) => row);
-  return { data: await Promise.all(result.data.map((c) => presentNatsConsumer(ctx, c))), next_cursor: result.next_cursor };
+  return { data: await presentNatsConsumers(ctx, result.data), next_cursor: result.next_cursor };
 }

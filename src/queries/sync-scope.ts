@@ -13,6 +13,11 @@ export function syncVisibleTo(principal: Principal, id: string): { id: string; a
   return principal.isRoot ? { id } : { id, accountId: principal.accountId };
 }
 
+/** The same rule for many syncs at once. */
+export function syncsVisibleTo(principal: Principal, ids: string[]): { id: { in: string[] }; accountId?: string } {
+  return principal.isRoot ? { id: { in: ids } } : { id: { in: ids }, accountId: principal.accountId };
+}
+
 const accountId = z.union([z.literal('all'), z.string().uuid()]);
 
 /**

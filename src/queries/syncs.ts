@@ -2,9 +2,10 @@ import type { Sync, SyncCollection, SyncRuntime } from '../generated/prisma/clie
 import type { AppContext, Principal } from '../app-context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import { NotFoundError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 import { syncActivityHere, type SyncActivity } from '../sync/in-flight.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
-import { syncListingScope, syncVisibleTo } from './sync-scope.ts';
+import { syncListingScope, syncsVisibleTo, syncVisibleTo } from './sync-scope.ts';
 
 export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
 
@@ -64,17 +65,38 @@ export async function getSync(ctx: AppContext, principal: Principal, id: string)
 
 /** Status: state, per-collection backfill progress and counts, last poll, errors, request accounting. */
 export async function getSyncStatus(ctx: AppContext, principal: Principal, id: string) {
-  const sync = await findSync(ctx, principal, id, { operator: true });
-  const [runtime, counts] = await Promise.all([
-    ctx.prisma.syncRuntime.findUnique({ where: { syncId: id } }),
-    ctx.pool.query<{ collection_id: string; live: string; deleted: string }>(
-      `SELECT collection_id, count(*) FILTER (WHERE NOT deleted) AS live, count(*) FILTER (WHERE deleted) AS deleted
-       FROM records WHERE sync_id = $1 GROUP BY collection_id`,
-      [id],
+  const status = (await syncStatuses(ctx, principal, [id])).get(id.toLowerCase());
+  if (!status) throw new NotFoundError('sync', id);
+  return status;
+}
+
+export type SyncStatusView = ReturnType<typeof presentStatus>;
+
+/**
+ * The statuses of the syncs the caller may inspect among `ids` (as getSyncStatus: any account's
+ * for root), keyed by lowercase id; an id it may not see is absent. Three statements for any number of syncs.
+ */
+export async function syncStatuses(ctx: AppContext, principal: Principal, ids: readonly string[]): Promise<Map<string, SyncStatusView>> {
+  // Ids arrive checked (REST's idParam, GraphQL's requireId); one that is not a uuid names no sync.
+  const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+  if (wanted.length === 0) return new Map();
+  const [syncs, runtimes, counts] = await Promise.all([
+    ctx.prisma.sync.findMany({ where: syncsVisibleTo(principal, wanted), include: { collections: true } }),
+    ctx.prisma.syncRuntime.findMany({ where: { syncId: { in: wanted } } }),
+    ctx.pool.query<{ sync_id: string; collection_id: string; live: string; deleted: string }>(
+      `SELECT sync_id, collection_id, count(*) FILTER (WHERE NOT deleted) AS live, count(*) FILTER (WHERE deleted) AS deleted
+       FROM records WHERE sync_id = ANY($1::uuid[]) GROUP BY sync_id, collection_id`,
+      [wanted],
     ),
   ]);
-  const countsByCollection = new Map(counts.rows.map((r) => [r.collection_id, r]));
-  return presentStatus(sync, runtime, countsByCollection, syncActivityHere(id));
+  const runtimeOf = new Map(runtimes.map((r) => [r.syncId, r]));
+  const countsOf = new Map<string, Map<string, { live: string; deleted: string }>>();
+  for (const row of counts.rows) {
+    const bySync = countsOf.get(row.sync_id) ?? new Map<string, { live: string; deleted: string }>();
+    bySync.set(row.collection_id, row);
+    countsOf.set(row.sync_id, bySync);
+  }
+  return new Map(syncs.map((sync) => [sync.id, presentStatus(sync, runtimeOf.get(sync.id) ?? null, countsOf.get(sync.id) ?? new Map(), syncActivityHere(sync.id))]));
 }
 
 function presentStatus(

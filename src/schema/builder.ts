@@ -6,6 +6,7 @@ import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import type { AnswerBudget } from './answer-budget.ts';
+import type { Loaders } from './loaders.ts';
 import { UnauthorizedError } from '../errors.ts';
 import type { PrismaClient } from '../db/prisma.ts';
 
@@ -14,6 +15,8 @@ export interface GraphQLContext {
   principal: Principal | null;
   /** The bytes of records this request may still answer (answer-budget.ts). */
   answerBudget: AnswerBudget;
+  /** Per-item queries of list resolvers, batched per operation (loaders.ts). */
+  loaders: Loaders;
 }
 
 export function requirePrincipal(ctx: GraphQLContext): Principal {

@@ -1,27 +1,13 @@
-import type pg from 'pg';
 import { createHttpConsumer, createHttpConsumerInput, deleteHttpConsumer, updateHttpConsumer, updateHttpConsumerInput } from '../commands/http-consumers.ts';
 import { ack, nack } from '../consumers/http/ack.ts';
-import { consumerCounts, type Counts, type Delivered } from '../consumers/http/delivery.ts';
-import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
+import type { Delivered } from '../consumers/http/delivery.ts';
 import { ackInput, nackInput, nextInput } from '../consumers/http/delivery-input.ts';
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
 import { receive } from '../consumers/http/receive.ts';
-import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { presentDelivered } from '../queries/http-consumers.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
-
-/** One counts query per consumer object resolved, for all three count fields. */
-const countsOf = new WeakMap<HttpConsumer, Promise<Counts>>();
-function countsFor(consumer: HttpConsumer, pool: pg.Pool): Promise<Counts> {
-  let counts = countsOf.get(consumer);
-  if (!counts) {
-    counts = consumerCounts(pool, toDeliveryConsumer(consumer));
-    countsOf.set(consumer, counts);
-  }
-  return counts;
-}
 
 builder.prismaNode('HttpConsumer', {
   id: { field: 'id' },
@@ -37,9 +23,9 @@ builder.prismaNode('HttpConsumer', {
     maxDeliver: t.exposeInt('maxDeliver'),
     maxAckPending: t.exposeInt('maxAckPending'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    numPending: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numPending }),
-    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numAckPending }),
-    numDead: t.int({ resolve: async (c, _args, ctx) => (await countsFor(c, ctx.app.pool)).numDead }),
+    numPending: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numPending }),
+    numAckPending: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numAckPending }),
+    numDead: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numDead }),
   }),
 });
 

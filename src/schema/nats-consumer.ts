@@ -5,22 +5,10 @@ import {
   updateNatsConsumer,
   updateNatsConsumerInput,
 } from '../commands/nats-consumers.ts';
-import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
-import { natsConsumerStatus, presentNatsServer, type NatsConsumerStatus } from '../queries/nats-consumers.ts';
-import { builder, requirePrincipal, type GraphQLContext } from './builder.ts';
+import { presentNatsServer } from '../queries/nats-consumers.ts';
+import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
-
-/** One status query per consumer object, however many status fields a request selects. */
-const statusOf = new WeakMap<NatsConsumer, Promise<NatsConsumerStatus>>();
-function status(consumer: NatsConsumer, ctx: GraphQLContext): Promise<NatsConsumerStatus> {
-  let pending = statusOf.get(consumer);
-  if (!pending) {
-    pending = natsConsumerStatus(ctx.app, consumer);
-    statusOf.set(consumer, pending);
-  }
-  return pending;
-}
 
 type NatsServerView = ReturnType<typeof presentNatsServer>;
 
@@ -62,11 +50,11 @@ builder.prismaNode('NatsConsumer', {
     nats: t.field({ type: NatsServer, resolve: (c) => presentNatsServer(c) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    lastPublishedIdx: t.string({ resolve: async (c, _args, ctx) => String((await status(c, ctx)).lastPublishedIdx) }),
-    lag: t.int({ resolve: async (c, _args, ctx) => (await status(c, ctx)).lag }),
-    lastError: t.field({ type: NatsPublishError, nullable: true, resolve: async (c, _args, ctx) => (await status(c, ctx)).lastError }),
-    connectionState: t.string({ resolve: async (c, _args, ctx) => (await status(c, ctx)).connectionState }),
-    messagesPublished: t.string({ resolve: async (c, _args, ctx) => String((await status(c, ctx)).messagesPublished) }),
+    lastPublishedIdx: t.string({ resolve: async (c, _args, ctx) => String((await ctx.loaders.natsConsumerStatus.load(c)).lastPublishedIdx) }),
+    lag: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).lag }),
+    lastError: t.field({ type: NatsPublishError, nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).lastError }),
+    connectionState: t.string({ resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).connectionState }),
+    messagesPublished: t.string({ resolve: async (c, _args, ctx) => String((await ctx.loaders.natsConsumerStatus.load(c)).messagesPublished) }),
   }),
 });
 

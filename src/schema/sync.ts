@@ -106,7 +106,7 @@ builder.prismaNode('Sync', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     rateLimit: t.field({ type: RateLimit, select: { collections: true }, resolve: (s) => presentSync(s).rate_limit }),
     state: t.string({ select: { collections: true }, resolve: (s) => syncState(s, s.collections) }),
-    status: t.field({ type: SyncStatus, resolve: (s, _args, ctx) => getSyncStatus(ctx.app, requirePrincipal(ctx), s.id) }),
+    status: t.field({ type: SyncStatus, resolve: (s, _args, ctx) => ctx.loaders.syncStatus.load(s.id) }),
   }),
 });
 

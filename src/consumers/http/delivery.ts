@@ -236,16 +236,20 @@ export async function nackMessages(pool: pg.Pool, consumerId: string, tokens: st
  * num_pending: records past the cursor (and changed versions waiting behind an ack);
  * num_ack_pending: delivered, not yet acked; num_dead: dropped after max_deliver.
  *
- * Counting the records past the cursor costs a scan of all of them. With `exactUpTo`, the count
- * stops there and, beyond it, `num_pending` is the number of versions appended to the stream
- * after the cursor: an upper bound (superseded versions and other syncs' records are included).
- * `/next` answers use it so that a call costs the same with 10 or 10 million records waiting.
- * The rule is `syncline_consumer_counts` (migration 0031), which `/next` calls too.
+ * Exact counts, for inspection: counting the records past the cursor scans all of them. `/next`
+ * answers cap that count (PENDING_EXACT_UP_TO, see answerLeased) so that a call costs the same
+ * with 10 or 10 million records waiting. Both follow `syncline_consumer_counts`.
+ *
+ * One statement for any number of consumers (a page of a list): keyed by consumer id.
  */
-export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumer: DeliveryConsumer, options: { exactUpTo?: number } = {}): Promise<Counts> {
-  const { rows } = await pool.query<CountsRow>(
-    `SELECT * FROM syncline_consumer_counts($1, $2, $3, $4, (SELECT cursor FROM consumer_cursors WHERE consumer_id = $1), $5)`,
-    [consumer.id, consumer.streamId, consumer.syncId, consumer.collectionIds, options.exactUpTo ?? null],
+export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumers: readonly DeliveryConsumer[]): Promise<Map<string, Counts>> {
+  if (consumers.length === 0) return new Map();
+  const { rows } = await pool.query<CountsRow & { consumer_id: string }>(
+    `SELECT c.id AS consumer_id, k.num_pending, k.num_ack_pending, k.num_dead
+     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid, collection_ids text[])
+     CROSS JOIN LATERAL syncline_consumer_counts(c.id, c.stream_id, c.sync_id, c.collection_ids, (SELECT cursor FROM consumer_cursors WHERE consumer_id = c.id), NULL) k`,
+    [JSON.stringify(consumers.map((c) => ({ id: c.id, stream_id: c.streamId, sync_id: c.syncId, collection_ids: c.collectionIds })))],
   );
-  return countsFrom(rows[0]);
+  const byId = new Map(rows.map((row) => [row.consumer_id, row]));
+  return new Map(consumers.map((c) => [c.id, countsFrom(byId.get(c.id))]));
 }
