@@ -91,7 +91,7 @@ export type Checkpoint =
   | { type: 'RecordBackfillPage'; data: { collectionId: string } & BackfillPage }
   | { type: 'RecordChanges'; data: { collectionId: string; cursor: string; changes: number } };
 
-export function backfillPageCheckpoint(collectionId: string, page: BackfillPage): Checkpoint & { type: 'RecordBackfillPage' } {
+export function backfillPageCheckpoint(collectionId: string, page: BackfillPage): Extract<Checkpoint, { type: 'RecordBackfillPage' }> {
   return { type: 'RecordBackfillPage', data: { collectionId, nextCursor: page.nextCursor, pageRecords: page.pageRecords, totalCount: page.totalCount } };
 }
 
@@ -147,7 +147,7 @@ export function afterAnswer(state: CollectionState, answer: Answer): Transition 
   throw new TypeError(`a ${answer.type} answer does not follow a ${position.phase} call`);
 }
 
-function afterBackfillPages(state: CollectionState, position: CollectionPosition & { phase: 'backfill' }, last: BackfillPage): Transition {
+function afterBackfillPages(state: CollectionState, position: Extract<CollectionPosition, { phase: 'backfill' }>, last: BackfillPage): Transition {
   const { collectionId } = state;
   const counted = { ...state, stalledPages: stalledPagesAfter(state.stalledPages, position.backfillCursor, last.nextCursor) };
   if (counted.stalledPages >= STALLED_PAGES_LIMIT) return stalled(counted, [], 'backfill');
@@ -159,7 +159,7 @@ function afterBackfillPages(state: CollectionState, position: CollectionPosition
     fields: { collectionId, pageRecords: last.pageRecords, totalCount: last.totalCount, done },
   };
   if (done) {
-    // The last page's checkpoint waits for the scan's completion: a crash in between lists again.
+    // The last page's checkpoint waits for the scan's completion: the backfill is done once its tombstones are written.
     return {
       counted,
       effects: [{ type: 'complete_scan' }, { type: 'checkpoint', checkpoint: backfillPageCheckpoint(collectionId, last) }, logged],
@@ -175,7 +175,7 @@ function afterBackfillPages(state: CollectionState, position: CollectionPosition
   };
 }
 
-function afterChanges(state: CollectionState, position: CollectionPosition & { phase: 'changes' }, answer: Answer & { type: 'changes' }): Transition {
+function afterChanges(state: CollectionState, position: Extract<CollectionPosition, { phase: 'changes' }>, answer: Extract<Answer, { type: 'changes' }>): Transition {
   const { collectionId } = state;
   const before = position.changesCursor;
   const counted = { ...state, stalledPages: stalledPagesAfter(state.stalledPages, before, answer.hasMore ? answer.cursor : null) };
