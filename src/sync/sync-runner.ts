@@ -4,7 +4,7 @@ import { appendRecords } from './ingest/append-records.ts';
 import { appendBackfillPages, prepareBatch, type PreparedBatch } from './ingest/backfill-pages.ts';
 import { appendSyncProgressInTransaction } from './ingest/sync-progress.ts';
 import { handleSync, recordSyncProgress } from '../commands/syncs.ts';
-import { StaleRunError, type ProgressCommand } from '../domain/syncs/decide.ts';
+import type { ProgressCommand } from '../domain/syncs/decide.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync, SyncCollection } from '../generated/prisma/client.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
@@ -13,20 +13,29 @@ import { BackfillScan, type ScanTarget } from './backfill-scan.ts';
 import { PageReadAhead } from './page-read-ahead.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import { egressFetch } from '../net/egress-fetch.ts';
-import { EgressRefusedError } from '../errors.ts';
 import { loadProviderCredential } from './provider-credential.ts';
 import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
-import { UpstreamAuthError, type ListPage, type Provider, type ProviderSession } from './providers/provider.ts';
+import type { ListPage, Provider, ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 import { CrashGuard } from './crash-guard.ts';
-import { CursorProgress } from './cursor-progress.ts';
-import { haltingError } from './halting-errors.ts';
+import {
+  afterAnswer,
+  afterFailure,
+  afterStep,
+  backfillPageCheckpoint,
+  collectionState,
+  nextCall,
+  type Answer,
+  type BackfillPage,
+  type Call,
+  type Checkpoint,
+  type Effect,
+} from './collection-step.ts';
+import { classifyStepFailure, type StepFailure } from './step-failure.ts';
 import { bytesOfPage, withReadBudgets } from './providers/read-budgeted-session.ts';
 import { inCollection, openSyncActivity } from './in-flight.ts';
-import { upstreamErrorMessage } from './http/error-cause.ts';
 
-const MAX_ERROR_BACKOFF_MS = 60_000;
 const TELEMETRY_FLUSH_MS = 2_000;
 /** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
 const PROGRESS_NOTIFY_MS = 250;
@@ -49,10 +58,13 @@ interface PreparedRead {
 /** Written with other pages by one statement: no tombstones naming only an id (appendBackfillPages). */
 const coalescable = (page: PreparedRead) => page.prepared.eventJson !== null;
 
+const backfillPage = (read: ListPage): BackfillPage => ({ nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
+
 /**
  * Runs one sync until stopped: for each collection, backfill page by page from its checkpoint,
- * then poll for changes every `pollIntervalMs`. All collections share the sync's rate limiter
- * (with the sync's mutations, see rate-limiters.ts).
+ * then poll for changes every `pollIntervalMs`. What each step does next is decided by
+ * collection-step.ts; this class makes the provider calls, writes, and performs the effects. All
+ * collections share the sync's rate limiter (with the sync's mutations, see rate-limiters.ts).
  * Upstream auth failures put the sync in error and end the run (the scheduler starts it again
  * when the credential or the sync changes); other failures are retried with backoff.
  */
@@ -69,7 +81,6 @@ export class SyncRunner {
   private readonly failing = new Set<string>();
   /** The sync carries an error (from this run or an earlier one) that a success must clear. */
   private errorShown: boolean;
-  private readonly cursors = new CursorProgress();
   /** What the run has in flight upstream, per collection (the status shows it). */
   private readonly activity: ReturnType<typeof openSyncActivity>;
   readonly done: Promise<void>;
@@ -169,94 +180,104 @@ export class SyncRunner {
     return { syncId: this.sync.id, accountId: this.sync.accountId };
   }
 
-  private progress(type: ProgressCommand['type'], data: Record<string, unknown>): ProgressCommand {
+  private progress({ type, data }: Checkpoint): ProgressCommand {
     return { type, data: { ...this.ref(), generation: this.sync.generation, ...data }, metadata: { now: this.ctx.now() } } as ProgressCommand;
   }
 
-  private async checkpoint(type: ProgressCommand['type'], data: Record<string, unknown>): Promise<void> {
-    await recordSyncProgress(this.ctx, this.progress(type, data));
+  /** Steps the collection (collection-step.ts) until the run stops, making its calls and performing their effects. */
+  private async runCollection(stored: SyncCollection): Promise<void> {
+    let state = collectionState(stored);
+    while (!this.stopped) {
+      let failure: StepFailure | null = null;
+      try {
+        for (;;) {
+          const transition = afterAnswer(state, await this.call(state.collectionId, nextCall(state)));
+          state = transition.counted;
+          await this.perform(state.collectionId, transition.effects);
+          state = transition.next;
+          if (transition.then === 'call') continue;
+          if (transition.then === 'step_done') await this.perform(state.collectionId, afterStep());
+          else failure = transition.then.failed;
+          break;
+        }
+      } catch (error) {
+        failure = classifyStepFailure(error, this.provider.displayName);
+      }
+      if (!failure) continue;
+      const handling = afterFailure(state, this.stopped ? { kind: 'stopped' } : failure, Math.random());
+      await this.perform(state.collectionId, handling.effects);
+      state = handling.next;
+      if (!handling.retry) return;
+    }
   }
 
-  private async runCollection(progress: SyncCollection): Promise<void> {
-    const collectionId = progress.collectionId;
-    let changesCursor = progress.changesCursor;
-    let backfillCursor = progress.backfillCursor;
-    let backfillDone = progress.backfillDone;
-    let attempt = 0;
-    while (!this.stopped) {
-      try {
-        if (changesCursor === null) {
-          // The new cursor counts only once StartBackfill is stored: a failed checkpoint retries all of it.
-          const startCursor = await this.session.initialChangesCursor(collectionId);
-          await this.scan.begin(this.target(collectionId));
-          await this.checkpoint('StartBackfill', { collectionId, changesCursor: startCursor });
-          changesCursor = startCursor;
-          backfillCursor = null;
-          backfillDone = false;
-        }
-        if (!backfillDone) {
-          const cursor = backfillCursor;
-          const target = this.target(collectionId);
-          const pageCheckpoint = (read: ListPage) => ({ collectionId, nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
-          const page = await withCollectionLock(this.sync.id, collectionId, async () => {
-            // The pages read ahead while the previous write ran, all written at once; else this one.
-            const reads = await (this.readAhead.take(collectionId, cursor, READ_AHEAD_PAGES, coalescable) ?? this.readFirstPage(collectionId, cursor));
-            await this.writeBackfillPages(target, reads, pageCheckpoint);
-            return reads[reads.length - 1]!.read;
-          });
-          this.cursors.page(collectionId, 'backfill', cursor, page.nextCursor);
-          if (page.nextCursor === null) {
-            const removed = await this.scan.complete(target);
-            if (removed > 0) this.ctx.logger.info({ syncId: this.sync.id, collectionId, removed }, 'backfill: records of objects gone upstream tombstoned');
-            await this.checkpoint('RecordBackfillPage', pageCheckpoint(page));
-          } else {
-            this.notifyProgress();
-          }
-          backfillCursor = page.nextCursor;
-          backfillDone = page.nextCursor === null;
-          this.ctx.logger[backfillDone ? 'info' : 'debug'](
-            { syncId: this.sync.id, collectionId, pageRecords: page.objects.length, totalCount: page.totalCount, done: backfillDone },
-            backfillDone ? 'backfill complete' : 'backfill page',
-          );
-        } else {
-          const cursor = changesCursor;
-          const changes = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
-          this.lastPollAt = this.ctx.now();
-          this.cursors.page(collectionId, 'changes', cursor, changes.hasMore ? changes.cursor : null);
-          if (changes.cursor !== changesCursor || changes.objects.length > 0) {
-            await this.checkpoint('RecordChanges', { collectionId, cursor: changes.cursor, changes: changes.objects.length });
-            changesCursor = changes.cursor;
-          }
-          if (!changes.hasMore) await this.pause(this.sync.pollIntervalMs);
-        }
-        attempt = 0;
-        this.crashGuard.stepEnded(collectionId);
-        await this.recoverIfFailed(collectionId);
-      } catch (error) {
-        this.readAhead.discard(collectionId);
-        this.crashGuard.stepEnded(collectionId);
-        if (this.stopped) return;
-        if (error instanceof StaleRunError) return; // the scheduler is about to start the new run
-        const halt = haltingError(error);
-        if (halt) {
-          this.ctx.logger.warn({ syncId: this.sync.id, collectionId, code: halt.code, reason: halt.message }, 'sync stopped: retrying cannot help');
-          await this.fail(halt.code, halt.message, collectionId);
-          this.abort.abort(); // nothing to do until the sync is resumed or updated
-          return;
-        }
-        if (error instanceof UpstreamAuthError) {
-          await this.fail('upstream_auth_failed', `${this.provider.displayName} rejected the credential (HTTP ${error.status}): ${error.message}`, collectionId);
-          this.abort.abort(); // nothing to do until the credential or the sync changes
-          return;
-        }
-        attempt++;
-        const delay = Math.min(MAX_ERROR_BACKOFF_MS, 500 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
-        this.ctx.logger.warn({ syncId: this.sync.id, collectionId, err: error, retryInMs: Math.round(delay) }, 'sync step failed');
-        await this.fail(error instanceof EgressRefusedError ? error.code : 'upstream_error', upstreamErrorMessage(error), collectionId).catch(() => undefined);
-        const waited = this.activity.activity.waiting('step_retry', delay);
-        await this.pause(delay);
-        waited();
+  /** Makes a step's call: what the provider answered, its pages and changes written. */
+  private async call(collectionId: string, call: Call): Promise<Answer> {
+    switch (call.type) {
+      case 'initial_cursor':
+        return { type: 'initial_cursor', changesCursor: await this.session.initialChangesCursor(collectionId) };
+      case 'backfill_pages': {
+        const { cursor } = call;
+        const page = await withCollectionLock(this.sync.id, collectionId, async () => {
+          // The pages read ahead while the previous write ran, all written at once; else this one.
+          const reads = await (this.readAhead.take(collectionId, cursor, READ_AHEAD_PAGES, coalescable) ?? this.readFirstPage(collectionId, cursor));
+          await this.writeBackfillPages(this.target(collectionId), reads);
+          return reads[reads.length - 1]!.read;
+        });
+        return { type: 'backfill_pages', last: backfillPage(page) };
       }
+      case 'changes': {
+        const { cursor } = call;
+        const changes = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
+        return { type: 'changes', cursor: changes.cursor, hasMore: changes.hasMore, changes: changes.objects.length };
+      }
+    }
+  }
+
+  private async perform(collectionId: string, effects: readonly Effect[]): Promise<void> {
+    for (const effect of effects) await this.performOne(collectionId, effect);
+  }
+
+  private async performOne(collectionId: string, effect: Effect): Promise<void> {
+    switch (effect.type) {
+      case 'begin_scan':
+        return this.scan.begin(this.target(collectionId));
+      case 'complete_scan': {
+        const removed = await this.scan.complete(this.target(collectionId));
+        if (removed > 0) this.ctx.logger.info({ syncId: this.sync.id, collectionId, removed }, 'backfill: records of objects gone upstream tombstoned');
+        return;
+      }
+      case 'checkpoint':
+        return recordSyncProgress(this.ctx, this.progress(effect.checkpoint));
+      case 'notify_progress':
+        return this.notifyProgress();
+      case 'poll_done':
+        this.lastPollAt = this.ctx.now();
+        return;
+      case 'wait_for_next_poll':
+        return this.pause(this.sync.pollIntervalMs);
+      case 'log':
+        return this.ctx.logger[effect.level]({ syncId: this.sync.id, ...effect.fields }, effect.message);
+      case 'fail_sync': {
+        const failed = this.fail(effect.code, effect.message, collectionId);
+        return effect.bestEffort ? failed.catch(() => undefined) : failed;
+      }
+      case 'stop_run':
+        return this.abort.abort();
+      case 'discard_read_ahead':
+        return this.readAhead.discard(collectionId);
+      case 'step_ended':
+        return this.crashGuard.stepEnded(collectionId);
+      case 'clear_error':
+        return this.recoverIfFailed(collectionId);
+      case 'wait_to_retry': {
+        const waited = this.activity.activity.waiting('step_retry', effect.ms);
+        await this.pause(effect.ms);
+        waited();
+        return;
+      }
+      default:
+        return effect satisfies never;
     }
   }
 
@@ -271,10 +292,10 @@ export class SyncRunner {
    * Consecutive backfill pages, in order, each with its records, what it listed and its
    * checkpoint, in one transaction. A page with tombstones naming only an id (they take the
    * stored data first) comes alone, written statement by statement. The last page's checkpoint
-   * waits for the scan's completion (runCollection).
+   * waits for the scan's completion (collection-step.ts).
    */
-  private async writeBackfillPages(target: ScanTarget, reads: PreparedRead[], pageCheckpoint: (read: ListPage) => Record<string, unknown>): Promise<void> {
-    const checkpoint = (read: ListPage) => (read.nextCursor !== null ? this.progress('RecordBackfillPage', pageCheckpoint(read)) : null);
+  private async writeBackfillPages(target: ScanTarget, reads: PreparedRead[]): Promise<void> {
+    const checkpoint = (read: ListPage) => (read.nextCursor !== null ? this.progress(backfillPageCheckpoint(target.collectionId, backfillPage(read))) : null);
     const [{ read, prepared }] = reads as [PreparedRead];
     if (prepared.eventJson !== null) {
       await appendBackfillPages(this.ctx, reads.map((r) => ({ prepared: r.prepared, checkpoint: checkpoint(r.read) })), await this.scan.tracks(target));

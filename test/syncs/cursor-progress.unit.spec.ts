@@ -1,24 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { CursorProgress, CursorStalledError } from '../../src/sync/cursor-progress.ts';
+import { CursorStalledError, stalledPagesAfter } from '../../src/sync/cursor-progress.ts';
 
 describe('cursor progress', () => {
-  it('stops a listing that says more follows without moving its cursor, after the limit', () => {
-    const progress = new CursorProgress(3);
-    progress.page('c', 'changes', 'a', 'a');
-    progress.page('c', 'changes', 'a', 'a');
-    expect(() => progress.page('c', 'changes', 'a', 'a')).toThrow(CursorStalledError);
-    expect(() => new CursorProgress(1).page('c', 'backfill', 'x', 'x')).toThrow('the cursor did not advance after 1 pages');
+  it('counts the pages in a row that say more follows without moving the cursor', () => {
+    expect(stalledPagesAfter(0, 'a', 'a')).toBe(1);
+    expect(stalledPagesAfter(1, 'a', 'a')).toBe(2);
+    expect(stalledPagesAfter(0, null, null)).toBe(0);
   });
 
-  it('resets when the cursor moves or the listing ends, and counts per collection and phase', () => {
-    const progress = new CursorProgress(2);
-    progress.page('c', 'changes', 'a', 'a');
-    progress.page('c', 'changes', 'a', 'b');
-    progress.page('c', 'changes', 'b', 'b');
-    progress.page('c', 'changes', 'b', null);
-    progress.page('c', 'changes', 'b', 'b');
-    progress.page('d', 'changes', 'b', 'b');
-    expect(() => progress.page('c', 'backfill', 'b', 'b')).not.toThrow();
-    expect(() => progress.page('c', 'changes', 'b', 'b')).toThrow(CursorStalledError);
+  it('resets when the cursor moves or the listing ends', () => {
+    expect(stalledPagesAfter(5, 'a', 'b')).toBe(0);
+    expect(stalledPagesAfter(5, 'b', null)).toBe(0);
+    expect(stalledPagesAfter(5, null, 'a')).toBe(0);
+  });
+
+  it('names the pages and the listing when it stops one', () => {
+    const error = new CursorStalledError(1, 'backfill of c');
+    expect(error.message).toBe('the cursor did not advance after 1 pages (backfill of c)');
+    expect(error.code).toBe('upstream_cursor_stalled');
   });
 });

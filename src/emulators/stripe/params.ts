@@ -2,6 +2,8 @@
 
 import { errors } from './errors.ts';
 import type { FormObject, FormValue } from './form.ts';
+import type { JsonObject } from './json.ts';
+import type { Metadata } from './objects.ts';
 
 export interface MetadataPatch {
   /** `metadata=` (empty) clears every key before `set` applies. */
@@ -186,6 +188,11 @@ export function asArray(value: FormValue, name: string): FormValue[] {
     .map(Number)
     .sort((a, b) => a - b)
     .map((k) => value[String(k)] as FormValue);
+}
+
+/** The metadata an object holds, for applyMetadata. */
+export function metadataOf(value: JsonObject): Metadata {
+  return (value['metadata'] ?? {}) as Metadata;
 }
 
 /** Apply a metadata patch to an existing metadata hash; enforces Stripe's 50-key limit. */

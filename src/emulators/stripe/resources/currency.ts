@@ -1,0 +1,2 @@
+/** A currency as Stripe takes it (lower-cased first): three letters. */
+export const CURRENCY = /^[a-z]{3}$/;
