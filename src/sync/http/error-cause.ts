@@ -30,8 +30,9 @@ function causesOf(error: object): unknown[] {
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
+    // System and library codes (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, CERT_HAS_EXPIRED), not our API codes.
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+    return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
   }
   return typeof error === 'string' ? error : '';
 }
