@@ -13,7 +13,7 @@ const ROWS_BEFORE_ANALYZE = 20_000;
  * Refreshes the planner's statistics of a table right after bulk writes (a backfill), instead
  * of waiting up to a minute for autovacuum. With the row estimates of a nearly empty table the
  * planner takes the wrong index for the consumer queries of a freshly loaded stream and reads
- * every record of the sync per call (measured: 2.6k → 5.6k msgs/s over 60,000 records).
+ * every record of the sync per call (figures in docs/BENCHMARKS.md).
  * One ANALYZE at a time per table, in the background.
  */
 export class TableStatistics {

@@ -26,7 +26,7 @@ export const recordsProjection = defineProjection<RecordsChanged>({
       const versions = data.records;
       if (versions.length === 0) continue;
       const appended = appendedAt(data);
-      // syncline_project_records (migration 0022): the same function writes a backfill page's
+      // `syncline_project_records` (prisma/functions/): the same function writes a backfill page's
       // records in syncline_append_backfill_page.
       const { rows } = await db.query<{ max_idx: string | bigint | null }>(
         `SELECT syncline_project_records($1::uuid, $2::uuid, $3, COALESCE($4::jsonb, (

@@ -107,7 +107,7 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
       return;
     }
     case 'BackfillPageFetched':
-      // syncline_project_backfill_page (migration 0022), which syncline_append_backfill_page runs too.
+      // `syncline_project_backfill_page` (prisma/functions/), which `syncline_write_backfill_page` runs too.
       try {
         await db.query('SELECT syncline_project_backfill_page($1::jsonb)', [JSON.stringify(event.data)]);
       } catch (error) {

@@ -5,7 +5,7 @@ import type { RecordRow } from '../projections/record-row.ts';
  * Pages of a sync's records bounded by bytes as well as by count (issue 21; DELIVERY.md, "Byte
  * budget"): a page ends early when its records' bytes reach the budget, always with at least one
  * record, and says that more follow. The bound holds in PostgreSQL, before any row reaches the
- * server: each record's bytes come from `syncline_record_bytes` (migration 0043), the stored
+ * server: each record's bytes come from `syncline_record_bytes` (prisma/functions/), the stored
  * value's size, not from its JSON.
  */
 export interface RecordPageFilter {

@@ -23,7 +23,7 @@ export interface Delivered extends MessageRef {
   updatedIdx: string;
   /**
    * The message as `/next` answers it, `{"ack_token":…,"record":{…}}`: the record's JSON built by
-   * PostgreSQL (`syncline_record_json`, migration 0032), never parsed and serialized again.
+   * PostgreSQL (`syncline_record_json`, prisma/functions/), never parsed and serialized again.
    */
   json: string;
 }
@@ -214,7 +214,7 @@ function ackResult(tokens: string[], rows: TokenRow[]): AckResult {
 }
 
 /**
- * Removes live leases by token (`syncline_ack_messages`, migration 0032): in their batch, or one
+ * Removes live leases by token (`syncline_ack_messages`, prisma/functions/): in their batch, or one
  * per message. A record that changed while leased gets a due lease for its new version
  * (delivered by the next call) instead of being forgotten.
  */

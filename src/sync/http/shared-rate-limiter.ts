@@ -27,7 +27,7 @@ export interface SharedLimiterOptions {
 /**
  * The sync's rate limit shared by every Syncline process on one PostgreSQL database: the same
  * sliding log as `RateLimiter`, kept in `sync_request_slots` and taken under an advisory lock per
- * sync (`syncline_take_request_slot`, migration 0020), so that the runner of the sync and the
+ * sync (`syncline_take_request_slots`, prisma/functions/), so that the runner of the sync and the
  * mutations made through any instance together stay within `rate_limit`, and a runner taking
  * over after a crash still counts the requests of the instance that died.
  *

@@ -40,7 +40,7 @@ export function prepareBatch(batch: RecordBatch): PreparedBatch {
 
 /**
  * Consecutive backfill pages of one collection in one statement, which is its own transaction
- * (syncline_append_backfill_pages, migration 0023): the stream's advisory lock, the sync lease
+ * (`syncline_append_backfill_pages`, prisma/functions/): the stream's advisory lock, the sync lease
  * check, then for each page in order the hash comparison with the stored records, the
  * `RecordsChanged` event of its real changes and its records projection, its scan rows (`seen`:
  * store the pages' ids for the backfill scan) and its checkpoint with its projection — what

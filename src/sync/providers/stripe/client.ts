@@ -31,8 +31,8 @@ export function createStripeClient({ credential, fetch }: ProviderContext): Stri
 
 /**
  * Before each request the SDK writes `new Error().stack`, the call site it adds to its errors'
- * stacks. Under `--enable-source-maps` (how `npm start` runs) writing it maps every frame: ~0.2 ms
- * a request, 3 % of a backfill's CPU. The errors are mapped onto the engine's below, which never
+ * stacks. Under `--enable-source-maps` (how `npm start` runs) writing it maps every frame, a
+ * measurable share of a backfill's CPU (docs/BENCHMARKS.md). The errors are mapped onto the engine's below, which never
  * read that call site, so the call's synchronous start captures no frames.
  */
 function withoutCallSiteStack<T>(call: () => Promise<T>): Promise<T> {
