@@ -327,6 +327,28 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     for (const acked of [compat.body.data[0], ...native.body]) expect(again).not.toContain(acked.record.upstream_id);
   });
 
+  it('/v1/http-consumers/{id} takes the name too', async () => {
+    const collectionId = 'stripe:price';
+    const consumer = await newConsumer({ name: 'by-name', collection_ids: [collectionId] });
+    expect((await api.get('/v1/http-consumers/by-name')).body).toMatchObject({ id: consumer.id, name: 'by-name' });
+    const patched = await api.patch('/v1/http-consumers/by-name', { ack_wait_ms: 45_000 });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id: consumer.id, ack_wait_ms: 45_000 });
+    await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'price_by_name' }]);
+    const batch = await api.post('/v1/http-consumers/by-name/next', { batch_size: 100 });
+    expect(batch.status).toBe(200);
+    expect(batch.body.length).toBeGreaterThan(0);
+    const acked = await api.post('/v1/http-consumers/by-name/ack', { ack_tokens: batch.body.map((m: any) => m.ack_token) });
+    expect(acked.body).toEqual({ acked: batch.body.length, invalid_ack_tokens: [] });
+    expect((await api.get('/v1/http-consumers/by-name/messages/price_by_name')).status).toBe(200);
+    expect((await api.get('/v1/http-consumers/no-such-name')).status).toBe(404);
+    const other = restClient(server.url, (await restClient(server.url, ROOT_TOKEN).post('/v1/accounts', { name: 'by-name-nosy' })).body.api_token.token);
+    expect((await other.get('/v1/http-consumers/by-name')).status).toBe(404);
+    expect((await other.delete('/v1/http-consumers/by-name')).status).toBe(404);
+    expect((await api.delete('/v1/http-consumers/by-name')).status).toBe(204);
+    expect((await api.get(`/v1/http-consumers/${consumer.id}`)).status).toBe(404);
+  });
+
   it('with deliver_policy new, delivers only changes made after the consumer was created', async () => {
     const collectionId = 'stripe:price';
     await seedRecords(server.app.ctx, { ...target(), collectionId }, Array.from({ length: 20 }, (_, i) => ({ id: `price_old_${i}` })));
