@@ -228,8 +228,9 @@ export class SyncRunner {
       }
       case 'changes': {
         const { cursor } = call;
-        const changes = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
-        return { type: 'changes', cursor: changes.cursor, hasMore: changes.hasMore, changes: changes.objects.length };
+        const { page, written } = await this.readAndAppend(collectionId, 'changes', () => this.session.changesSince(collectionId, cursor));
+        // Versions written, not objects listed: a provider without a change feed re-lists what did not change.
+        return { type: 'changes', cursor: page.cursor, hasMore: page.hasMore, changes: written };
       }
     }
   }
@@ -315,11 +316,11 @@ export class SyncRunner {
     collectionId: string,
     source: 'changes',
     read: () => Promise<P>,
-  ): Promise<P> {
+  ): Promise<{ page: P; written: number }> {
     return withCollectionLock(this.sync.id, collectionId, async () => {
       const page = await read();
-      await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
-      return page;
+      const versions = await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
+      return { page, written: versions.length };
     });
   }
 
