@@ -117,7 +117,9 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
       return;
     case 'ChangesFetched': {
       const d = event.data;
-      await updateRunProgress(db, event, `changes_cursor = $4, changes_fetched = changes_fetched + $5, last_change_at = $6`, [d.cursor, d.changes, d.at]);
+      // A poll whose cursor moved but that wrote nothing is not a change.
+      await updateRunProgress(db, event, `changes_cursor = $4, changes_fetched = changes_fetched + $5,
+        last_change_at = CASE WHEN $5::int > 0 THEN $6::timestamptz ELSE last_change_at END`, [d.cursor, d.changes, d.at]);
       return;
     }
     case 'SyncFailed':

@@ -35,7 +35,8 @@ describe('changes_fetched counts versions written', () => {
       const status = await syncStatus(api, sync.body.id);
       return status.requests_made >= before.requests_made + 40 ? status : null;
     }, 30_000, 'forty more requests');
-    const counts = (status: any) => Object.fromEntries(status.collections.map((c: { collection_id: string; changes_fetched: number }) => [c.collection_id, c.changes_fetched]));
+    const counts = (status: any) =>
+      Object.fromEntries(status.collections.map((c: { collection_id: string; changes_fetched: number; last_change_at: string | null }) => [c.collection_id, [c.changes_fetched, c.last_change_at]]));
     expect(counts(quiet)).toEqual(counts(before));
 
     const repo = emulator.objects('repository')[0]!;
@@ -50,5 +51,6 @@ describe('changes_fetched counts versions written', () => {
       return repositories(status).changes_fetched > repositories(quiet).changes_fetched ? status : null;
     }, 30_000, 'the change to be counted');
     expect(repositories(changed).changes_fetched).toBe(repositories(quiet).changes_fetched + 1);
+    expect(Date.parse(repositories(changed).last_change_at)).toBeGreaterThan(Date.parse(repositories(quiet).last_change_at ?? '1970-01-01T00:00:00Z'));
   }, 120_000);
 });
