@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -11,6 +11,9 @@ export const ARTIFACTS = fileURLToPath(new URL('../../artifacts/console/', impor
  * sandbox as root). Playwright gives each launch a new empty profile of its own.
  */
 export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`the console's browser tests need Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
