@@ -44,7 +44,7 @@ export async function natsConsumerStatus(ctx: AppContext, consumer: Pick<NatsCon
 }
 
 /** The nats settings as answered: secrets only as hints and `has_*` flags (like credentials). */
-export function presentNatsServer(consumer: NatsConsumer) {
+function presentNatsServer(consumer: NatsConsumer) {
   const hints = consumer.secretHints as NatsSecrets;
   return {
     host: consumer.natsHost,

@@ -19,7 +19,8 @@ import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { presentDelivered } from '../queries/http-consumers.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId, requireId } from './ids.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutNulls, withoutUndefined } from './input.ts';
 
 /** One counts query per consumer object resolved, for all three count fields. */
 const countsOf = new WeakMap<HttpConsumer, Promise<Counts>>();
@@ -95,19 +96,9 @@ const HttpConsumerInput = builder.inputType('HttpConsumerInput', {
   }),
 });
 
-function toRestShape(input: typeof HttpConsumerInput.$inferInput): Record<string, unknown> {
-  const mapped: Record<string, unknown> = {
-    name: input.name,
-    stream_id: input.streamId == null ? undefined : (rawId(input.streamId) ?? String(input.streamId)),
-    sync_id: input.syncId == null ? undefined : (rawId(input.syncId) ?? String(input.syncId)),
-    collection_ids: input.collectionIds ?? undefined,
-    deliver_policy: input.deliverPolicy ?? undefined,
-    ack_wait_ms: input.ackWaitMs ?? undefined,
-    max_deliver: input.maxDeliver ?? undefined,
-    max_ack_pending: input.maxAckPending ?? undefined,
-  };
-  return Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
-}
+/** The command's input: ids as uuids, fields given as null left out (but a null name, which the command refuses). */
+const consumerInput = ({ name, ...input }: typeof HttpConsumerInput.$inferInput) =>
+  withoutUndefined({ name, ...withoutNulls({ ...input, streamId: idInput(input.streamId), syncId: idInput(input.syncId) }) });
 
 builder.queryFields((t) => ({
   httpConsumers: t.prismaConnection({
@@ -132,7 +123,7 @@ builder.mutationFields((t) => ({
     type: 'HttpConsumer',
     args: { input: t.arg({ type: HttpConsumerInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = await createHttpConsumer(ctx.app, requirePrincipal(ctx), parseInput(createHttpConsumerInput, toRestShape(args.input), 'input'));
+      const id = await createHttpConsumer(ctx.app, requirePrincipal(ctx), parseInput(createHttpConsumerInput, consumerInput(args.input), 'input'));
       return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -141,7 +132,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: HttpConsumerInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'http consumer');
-      await updateHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateHttpConsumerInput, toRestShape(args.input), 'input'));
+      await updateHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateHttpConsumerInput, consumerInput(args.input), 'input'));
       return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
