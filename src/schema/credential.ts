@@ -7,7 +7,7 @@ import { withoutUndefined } from './input.ts';
 const hints = (c: { secretHints: unknown }) => c.secretHints as Record<string, string>;
 
 /** Secrets are never exposed: redacted hints and has* flags only. */
-builder.prismaNode('Credential', {
+export const CredentialRef = builder.prismaNode('Credential', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({

@@ -3,7 +3,7 @@ import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
 
-builder.prismaNode('OAuthApp', {
+export const OAuthAppRef = builder.prismaNode('OAuthApp', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({

@@ -90,7 +90,7 @@ const RateLimit = builder.objectRef<RateLimitModel>('RateLimit').implement({
   }),
 });
 
-builder.prismaNode('Sync', {
+export const SyncRef = builder.prismaNode('Sync', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({
