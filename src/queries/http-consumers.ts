@@ -3,7 +3,6 @@ import { findHttpConsumer, toDeliveryConsumer } from '../commands/http-consumers
 import { consumerCounts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
-import type { RecordView } from './records.ts';
 import { isStorableText } from '../storable-text.ts';
 
 export async function presentHttpConsumer(ctx: AppContext, consumer: HttpConsumer) {
@@ -36,9 +35,6 @@ export async function listHttpConsumers(ctx: AppContext, principal: Principal, p
   const result = toPage(rows, page, (row) => row);
   return { data: await Promise.all(result.data.map((c) => presentHttpConsumer(ctx, c))), next_cursor: result.next_cursor };
 }
-
-/** `{ack_token, record}` with the record shape of DESIGN.md §2 (GraphQL wants objects). */
-export const presentDelivered = (d: Delivered) => JSON.parse(d.json) as { ack_token: string; record: RecordView };
 
 /**
  * The messages as the JSON text of `/next`, `[{"ack_token":…,"record":{…}}, …]`, from the JSON

@@ -17,7 +17,7 @@ import {
 import { consumerCounts, type Counts, type Delivered } from '../consumers/delivery.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
-import { presentDelivered } from '../queries/http-consumers.ts';
+import { recordVersionOfJson, type RecordVersion, type RecordView } from '../queries/records.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { idInput, rawId, requireId } from './ids.ts';
 import { withoutNulls, withoutUndefined } from './input.ts';
@@ -53,26 +53,25 @@ builder.prismaNode('HttpConsumer', {
   }),
 });
 
-type MessageView = ReturnType<typeof presentDelivered>;
-
-const StreamRecord = builder.objectRef<MessageView['record']>('StreamRecord').implement({
+const StreamRecord = builder.objectRef<RecordVersion>('StreamRecord').implement({
   description: 'A record version as consumers receive it (DESIGN.md §2).',
   fields: (t) => ({
-    syncId: t.exposeString('sync_id'),
-    collectionId: t.exposeString('collection_id'),
-    upstreamId: t.exposeString('upstream_id'),
-    updatedIdx: t.string({ resolve: (r) => String(r.updated_idx) }),
-    upstreamCreatedAt: t.exposeString('upstream_created_at', { nullable: true }),
-    upstreamUpdatedAt: t.exposeString('upstream_updated_at', { nullable: true }),
+    syncId: t.exposeString('syncId'),
+    collectionId: t.exposeString('collectionId'),
+    upstreamId: t.exposeString('upstreamId'),
+    updatedIdx: t.exposeString('updatedIdx'),
+    upstreamCreatedAt: t.exposeString('upstreamCreatedAt', { nullable: true }),
+    upstreamUpdatedAt: t.exposeString('upstreamUpdatedAt', { nullable: true }),
     deleted: t.exposeBoolean('deleted'),
     data: t.field({ type: 'JSON', resolve: (r) => r.data }),
   }),
 });
 
-const Message = builder.objectRef<MessageView>('Message').implement({
+/** A leased message: its ack token, and its record from the JSON PostgreSQL built for it. */
+const Message = builder.objectRef<Delivered>('Message').implement({
   fields: (t) => ({
-    ackToken: t.exposeString('ack_token'),
-    record: t.field({ type: StreamRecord, resolve: (m) => m.record }),
+    ackToken: t.exposeString('ackToken'),
+    record: t.field({ type: StreamRecord, resolve: (d) => recordVersionOfJson((JSON.parse(d.json) as { record: RecordView }).record) }),
   }),
 });
 
@@ -156,7 +155,7 @@ builder.mutationFields((t) => ({
         const result = await receive(ctx.app, consumer, input.batch_size, input.wait_for ?? 0, left);
         return { value: result.delivered, bytes: result.delivered.reduce((sum, d) => sum + d.json.length, 0) };
       });
-      return delivered.map((d: Delivered) => presentDelivered(d));
+      return delivered;
     },
   }),
   ackMessages: t.field({

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors.ts';
 import { recordFeed } from '../live/record-feed.ts';
-import { presentRecordRow } from '../queries/records.ts';
+import { recordVersionOfRow } from '../queries/records.ts';
 import { syncStatus } from '../queries/syncs.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
@@ -74,7 +74,7 @@ builder.subscriptionFields((t) => ({
         afterIdx,
       };
       for await (const row of recordFeed(ctx.app, filter)) {
-        yield presentRecordRow(row);
+        yield recordVersionOfRow(row);
       }
     },
     resolve: (record) => record,
