@@ -29,11 +29,20 @@ const MutationItemError = builder.objectRef<MutationItemErrorView>('MutationItem
   }),
 });
 
+const appliedRecord = (item: MutationItem) => {
+  const outcome = itemOutcome(item);
+  return outcome.ok ? outcome.record : null;
+};
+const itemError = (item: MutationItem) => {
+  const outcome = itemOutcome(item);
+  return outcome.ok ? null : outcome.error;
+};
+
 const MutationItemResult = builder.objectRef<MutationItem>('MutationItemResult').implement({
   fields: (t) => ({
     ok: t.boolean({ resolve: (i) => itemOutcome(i).ok }),
-    record: t.field({ type: MutatedRecord, nullable: true, resolve: (i) => { const outcome = itemOutcome(i); return outcome.ok ? outcome.record : null; } }),
-    error: t.field({ type: MutationItemError, nullable: true, resolve: (i) => { const outcome = itemOutcome(i); return outcome.ok ? null : outcome.error; } }),
+    record: t.field({ type: MutatedRecord, nullable: true, resolve: appliedRecord }),
+    error: t.field({ type: MutationItemError, nullable: true, resolve: itemError }),
   }),
 });
 
