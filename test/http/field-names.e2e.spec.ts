@@ -42,6 +42,21 @@ describe('REST field names', () => {
     expect([inline.status, inline.body.error.details.map((d: { path: string }) => d.path)]).toEqual([422, ['metadata.shop']]);
   });
 
+  it("sets an account's limits under REST's names", async () => {
+    const accountId = (await api.post('/v1/accounts', { name: 'limited' })).body.account.id;
+    const bad = await api.patch(`/v1/accounts/${accountId}`, { limits: { max_syncs: -1, maxConsumers: 2 } });
+    expect(problems(bad)).toEqual([
+      400,
+      'validation_failed',
+      [
+        { path: 'limits.max_syncs', message: 'Too small: expected number to be >=0' },
+        { path: 'limits', message: 'Unrecognized key: "maxConsumers"' },
+      ],
+    ]);
+    const set = await api.patch(`/v1/accounts/${accountId}`, { limits: { max_syncs: 3, max_consumers: null } });
+    expect([set.status, set.body.limit_overrides, set.body.limits.max_syncs]).toEqual([200, { max_syncs: 3, max_consumers: null }, 3]);
+  });
+
   it('keeps the keys of metadata as given, and answers in snake_case', async () => {
     const credential = await api.post('/v1/credentials', { kind: 'stripe', access_token: 'sk_test_abcdefghijkl', metadata: { shopName: 'x', nested_key: { innerKey: 1 } } });
     expect(credential.status).toBe(201);
