@@ -17,17 +17,17 @@ const httpUrl = z
   .max(2000)
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
 
-/** The seed shape `{kind, access_token, oauth_app_id, metadata}` plus name, secret, refresh_token, api_base_url. */
+/** The seed shape (REST: `{kind, access_token, oauth_app_id, metadata}`) plus name, secret, refreshToken, apiBaseUrl. */
 export const credentialInput = z
   .object({
     kind: z.string().min(1).max(50),
     name: z.string().trim().min(1).max(200).nullish(),
-    access_token: secretValue.nullish(),
+    accessToken: secretValue.nullish(),
     /** The kind's main secret (seed's inline form). */
     secret: secretValue.nullish(),
-    refresh_token: secretValue.nullish(),
-    oauth_app_id: z.string().uuid().nullish(),
-    api_base_url: httpUrl.nullish(),
+    refreshToken: secretValue.nullish(),
+    oauthAppId: z.string().uuid().nullish(),
+    apiBaseUrl: httpUrl.nullish(),
     metadata: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -35,19 +35,20 @@ export type CredentialInput = z.infer<typeof credentialInput>;
 
 /** PATCH: any subset; secrets given replace the stored ones, others are kept. */
 export const credentialPatchInput = credentialInput.partial().strict();
+export type CredentialPatchInput = z.infer<typeof credentialPatchInput>;
 
 async function toFields(ctx: AppContext, principal: Principal, input: CredentialInput): Promise<CredentialFields> {
   const kind = credentialKinds[input.kind];
   const secrets: Partial<Record<CredentialSecretField, string>> = {};
-  if (input.access_token) secrets.access_token = input.access_token;
-  if (input.refresh_token) secrets.refresh_token = input.refresh_token;
+  if (input.accessToken) secrets.access_token = input.accessToken;
+  if (input.refreshToken) secrets.refresh_token = input.refreshToken;
   if (input.secret && kind) secrets[kind.mainSecret] = input.secret;
-  const oauthAppId = input.oauth_app_id ?? null;
-  const apiBaseUrl = input.api_base_url ?? null;
+  const oauthAppId = input.oauthAppId ?? null;
+  const apiBaseUrl = input.apiBaseUrl ?? null;
   const problems = credentialShapeProblems({ kind: input.kind, secrets, oauthAppId, metadata: input.metadata, apiBaseUrl });
   if (oauthAppId) {
     const app = await ctx.prisma.oAuthApp.findFirst({ where: { id: oauthAppId, accountId: principal.accountId } });
-    if (!app) problems.push({ path: 'oauth_app_id', message: `oauth app ${oauthAppId} not found` });
+    if (!app) problems.push({ path: 'oauthAppId', message: `oauth app ${oauthAppId} not found` });
   }
   if (problems.length > 0) throw new UnprocessableError('invalid_credential', 'the credential is incomplete or invalid', problems);
   const secretHints = Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, secretHint(v)]));
@@ -77,7 +78,7 @@ export async function updateCredential(
   ctx: AppContext,
   principal: Principal,
   credentialId: string,
-  patch: z.infer<typeof credentialPatchInput>,
+  patch: CredentialPatchInput,
 ): Promise<void> {
   const current = await ctx.prisma.credential.findFirst({ where: { id: credentialId, accountId: principal.accountId } });
   if (!current) throw new NotFoundError('credential', credentialId);
@@ -85,11 +86,11 @@ export async function updateCredential(
   const merged: CredentialInput = {
     kind: patch.kind ?? current.kind,
     name: patch.name !== undefined ? patch.name : current.name,
-    access_token: patch.access_token ?? stored.access_token ?? null,
-    refresh_token: patch.refresh_token ?? stored.refresh_token ?? null,
+    accessToken: patch.accessToken ?? stored.access_token ?? null,
+    refreshToken: patch.refreshToken ?? stored.refresh_token ?? null,
     secret: patch.secret ?? null,
-    oauth_app_id: patch.oauth_app_id !== undefined ? patch.oauth_app_id : current.oauthAppId,
-    api_base_url: patch.api_base_url !== undefined ? patch.api_base_url : current.apiBaseUrl,
+    oauthAppId: patch.oauthAppId !== undefined ? patch.oauthAppId : current.oauthAppId,
+    apiBaseUrl: patch.apiBaseUrl !== undefined ? patch.apiBaseUrl : current.apiBaseUrl,
     metadata: patch.metadata ?? (current.metadata as Record<string, unknown>),
   };
   const fields = await toFields(ctx, principal, merged);

@@ -11,72 +11,74 @@ const handleConsumer = commandHandler('consumer', httpConsumerDecider);
 
 const consumerFields = {
   name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only'),
-  sync_id: z.string().uuid().nullable(),
-  collection_ids: z.array(z.string().min(1).max(100)).min(1).max(100).nullable(),
-  deliver_policy: z.enum(['all', 'new']),
-  ack_wait_ms: z.number().int().min(100).max(12 * 3600 * 1000),
-  max_deliver: z.number().int().min(-1).max(1_000_000).refine((n) => n !== 0, 'max_deliver is -1 (unlimited) or at least 1'),
-  max_ack_pending: z.number().int().min(1).max(1_000_000),
+  syncId: z.string().uuid().nullable(),
+  collectionIds: z.array(z.string().min(1).max(100)).min(1).max(100).nullable(),
+  deliverPolicy: z.enum(['all', 'new']),
+  ackWaitMs: z.number().int().min(100).max(12 * 3600 * 1000),
+  maxDeliver: z.number().int().min(-1).max(1_000_000).refine((n) => n !== 0, 'max_deliver is -1 (unlimited) or at least 1'),
+  maxAckPending: z.number().int().min(1).max(1_000_000),
 };
 
 export const createHttpConsumerInput = z
   .object({
     name: consumerFields.name,
-    stream_id: z.string().uuid().nullish(),
-    sync_id: consumerFields.sync_id.optional(),
-    collection_ids: consumerFields.collection_ids.optional(),
-    deliver_policy: consumerFields.deliver_policy.default('all'),
-    ack_wait_ms: consumerFields.ack_wait_ms.default(60_000),
-    max_deliver: consumerFields.max_deliver.default(-1),
-    max_ack_pending: consumerFields.max_ack_pending.default(10_000),
+    streamId: z.string().uuid().nullish(),
+    syncId: consumerFields.syncId.optional(),
+    collectionIds: consumerFields.collectionIds.optional(),
+    deliverPolicy: consumerFields.deliverPolicy.default('all'),
+    ackWaitMs: consumerFields.ackWaitMs.default(60_000),
+    maxDeliver: consumerFields.maxDeliver.default(-1),
+    maxAckPending: consumerFields.maxAckPending.default(10_000),
   })
   .strict();
+export type CreateHttpConsumerInput = z.infer<typeof createHttpConsumerInput>;
 
 export const updateHttpConsumerInput = z
   .object({
     name: consumerFields.name,
-    ack_wait_ms: consumerFields.ack_wait_ms,
-    max_deliver: consumerFields.max_deliver,
-    max_ack_pending: consumerFields.max_ack_pending,
+    ackWaitMs: consumerFields.ackWaitMs,
+    maxDeliver: consumerFields.maxDeliver,
+    maxAckPending: consumerFields.maxAckPending,
   })
   .partial()
   .strict();
+export type UpdateHttpConsumerInput = z.infer<typeof updateHttpConsumerInput>;
 
-async function checkTargets(ctx: AppContext, principal: Principal, input: z.infer<typeof createHttpConsumerInput>): Promise<{ streamId: string }> {
-  let streamId = input.stream_id ?? null;
-  if (input.sync_id) {
-    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.sync_id, accountId: principal.accountId } });
-    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.sync_id} not found`, [{ path: 'sync_id', message: 'not found' }]);
+async function checkTargets(ctx: AppContext, principal: Principal, input: CreateHttpConsumerInput): Promise<{ streamId: string }> {
+  let streamId = input.streamId ?? null;
+  if (input.syncId) {
+    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.syncId, accountId: principal.accountId } });
+    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.syncId} not found`, [{ path: 'syncId', message: 'not found' }]);
     if (streamId && streamId !== sync.streamId) throw new UnprocessableError('sync_not_in_stream', 'the sync belongs to another stream');
     streamId = sync.streamId;
-    const unknown = (input.collection_ids ?? []).filter((c) => !sync.collectionIds.includes(c));
+    const unknown = (input.collectionIds ?? []).filter((c) => !sync.collectionIds.includes(c));
     if (unknown.length > 0) throw new UnprocessableError('unknown_collection', `the sync does not sync ${unknown.join(', ')}`);
   }
   if (!streamId) {
     const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'stream_id', message: 'required' }]);
+    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'streamId', message: 'required' }]);
     streamId = first.id;
   }
   const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
-  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'stream_id', message: 'not found' }]);
+  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'streamId', message: 'not found' }]);
   return { streamId };
 }
 
-export async function createHttpConsumer(ctx: AppContext, principal: Principal, input: z.infer<typeof createHttpConsumerInput>): Promise<string> {
+export async function createHttpConsumer(ctx: AppContext, principal: Principal, input: CreateHttpConsumerInput): Promise<string> {
   const { streamId } = await checkTargets(ctx, principal, input);
   await assertQuotaRoom(ctx, principal, 'consumers');
   const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: input.name } } });
   if (taken) throw new ConflictError('consumer_name_taken', `a consumer named "${input.name}" already exists`);
-  const head = input.deliver_policy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
+  const head = input.deliverPolicy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
   const consumerId = ctx.newId();
   const settings: HttpConsumerSettings = {
     name: input.name,
-    syncId: input.sync_id ?? null,
-    collectionIds: input.collection_ids ?? null,
-    deliverPolicy: input.deliver_policy,
-    ackWaitMs: input.ack_wait_ms,
-    maxDeliver: input.max_deliver,
-    maxAckPending: input.max_ack_pending,
+    syncId: input.syncId ?? null,
+    collectionIds: input.collectionIds ?? null,
+    deliverPolicy: input.deliverPolicy,
+    ackWaitMs: input.ackWaitMs,
+    maxDeliver: input.maxDeliver,
+    maxAckPending: input.maxAckPending,
   };
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handleConsumer(ctx.eventStore, consumerId, {
@@ -88,7 +90,7 @@ export async function createHttpConsumer(ctx: AppContext, principal: Principal, 
   return consumerId;
 }
 
-export async function updateHttpConsumer(ctx: AppContext, principal: Principal, id: string, patch: z.infer<typeof updateHttpConsumerInput>) {
+export async function updateHttpConsumer(ctx: AppContext, principal: Principal, id: string, patch: UpdateHttpConsumerInput) {
   const current = await findHttpConsumer(ctx, principal, id);
   if (patch.name && patch.name !== current.name) {
     const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: patch.name } } });
@@ -103,9 +105,9 @@ export async function updateHttpConsumer(ctx: AppContext, principal: Principal, 
       syncId: current.syncId,
       collectionIds: current.collectionIds.length > 0 ? current.collectionIds : null,
       deliverPolicy: current.deliverPolicy as HttpConsumerSettings['deliverPolicy'],
-      ackWaitMs: patch.ack_wait_ms ?? current.ackWaitMs,
-      maxDeliver: patch.max_deliver ?? current.maxDeliver,
-      maxAckPending: patch.max_ack_pending ?? current.maxAckPending,
+      ackWaitMs: patch.ackWaitMs ?? current.ackWaitMs,
+      maxDeliver: patch.maxDeliver ?? current.maxDeliver,
+      maxAckPending: patch.maxAckPending ?? current.maxAckPending,
     },
     metadata: { now: ctx.now() },
   });

@@ -10,32 +10,32 @@ const providerObject = z.record(z.string(), z.unknown());
 const upstreamId = z.string().min(1).max(255);
 
 /**
- * `POST /v1/mutations/run`. Items come as `data` (the seed shape), or as `records:[{upstream_id?,
- * data}]`, or, for deletes, as `upstream_ids`.
+ * A mutation run (`POST /v1/mutations/run`, `runMutation`). Items come as `data` (the seed shape),
+ * or as `records:[{upstreamId?, data}]`, or, for deletes, as `upstreamIds`.
  */
 export const runMutationInput = z
   .object({
     kind: z.enum(['create', 'update', 'delete']),
-    sync_id: z.string().min(1).max(100),
-    collection_id: z.string().min(1).max(100),
+    syncId: z.string().min(1).max(100),
+    collectionId: z.string().min(1).max(100),
     data: z.array(providerObject).min(1).max(MAX_MUTATION_ITEMS).optional(),
     records: z
-      .array(z.object({ upstream_id: upstreamId.nullish(), data: providerObject.default({}) }).strict())
+      .array(z.object({ upstreamId: upstreamId.nullish(), data: providerObject.default({}) }).strict())
       .min(1)
       .max(MAX_MUTATION_ITEMS)
       .optional(),
-    upstream_ids: z.array(upstreamId).min(1).max(MAX_MUTATION_ITEMS).optional(),
-    idempotency_key: z.string().min(1).max(255).nullish(),
+    upstreamIds: z.array(upstreamId).min(1).max(MAX_MUTATION_ITEMS).optional(),
+    idempotencyKey: z.string().min(1).max(255).nullish(),
     /** HTTP or NATS consumers to wait for: the answer comes once they acked the resulting versions. */
-    await_consumer_ids: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
+    awaitConsumerIds: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
     /** ms; how long to wait for them at most. */
-    await_consumers_timeout: z.number().int().min(0).max(60_000).default(5_000),
+    awaitConsumersTimeout: z.number().int().min(0).max(60_000).default(5_000),
   })
   .strict()
   .superRefine((input, ctx) => {
-    const given = (['data', 'records', 'upstream_ids'] as const).filter((field) => input[field] !== undefined);
+    const given = (['data', 'records', 'upstreamIds'] as const).filter((field) => input[field] !== undefined);
     if (given.length !== 1) ctx.addIssue({ code: 'custom', path: ['data'], message: 'give the items as exactly one of data, records or upstream_ids' });
-    if (input.upstream_ids && input.kind !== 'delete') ctx.addIssue({ code: 'custom', path: ['upstream_ids'], message: 'upstream_ids is for deletes only' });
+    if (input.upstreamIds && input.kind !== 'delete') ctx.addIssue({ code: 'custom', path: ['upstreamIds'], message: 'upstream_ids is for deletes only' });
   });
 
 export type RunMutationInput = z.infer<typeof runMutationInput>;
@@ -47,7 +47,7 @@ export interface PlannedItem {
   upstreamId: string | null;
   /** What is sent: the item without its id for updates, nothing for deletes. */
   params: Record<string, unknown>;
-  /** Where the id was expected, for error details (`data[3].id`). */
+  /** Where the id was expected, for error details (`data[3].id`, `records[1].upstreamId`). */
   idPath: string;
 }
 
@@ -72,9 +72,9 @@ function planItem(kind: MutationKind, index: number, id: string | null, object: 
 
 /** The request's items in order, whichever of the accepted shapes carried them. */
 export function planItems(input: RunMutationInput): PlannedItem[] {
-  if (input.upstream_ids) return input.upstream_ids.map((id, i) => planItem(input.kind, i, id, {}, `upstream_ids[${i}]`));
+  if (input.upstreamIds) return input.upstreamIds.map((id, i) => planItem(input.kind, i, id, {}, `upstreamIds[${i}]`));
   if (input.records) {
-    return input.records.map((r, i) => planItem(input.kind, i, r.upstream_id ?? idOf(r.data), r.data, `records[${i}].upstream_id`));
+    return input.records.map((r, i) => planItem(input.kind, i, r.upstreamId ?? idOf(r.data), r.data, `records[${i}].upstreamId`));
   }
   return (input.data ?? []).map((object, i) => planItem(input.kind, i, idOf(object), object, `data[${i}].id`));
 }

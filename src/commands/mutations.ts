@@ -5,7 +5,7 @@ import { NotFoundError, UnprocessableError } from '../errors.ts';
 import type { Sync } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
-import { mutationRunAnswer, type MutationRunAnswer } from '../queries/mutations.ts';
+import { findRunWithItems, itemOutcome, type MutationRunWithItems } from '../queries/mutations.ts';
 import { withCollectionWrite } from '../sync/collection-locks.ts';
 import { openMutationSession } from '../sync/mutation-session.ts';
 import { loadProviderCredential } from '../sync/provider-credential.ts';
@@ -47,11 +47,11 @@ async function findSync(ctx: AppContext, principal: Principal, syncId: string): 
 
 /** Every check that can refuse a request, before anything is sent upstream. */
 export async function prepareMutation(ctx: AppContext, principal: Principal, input: RunMutationInput): Promise<PreparedMutation> {
-  const sync = await findSync(ctx, principal, input.sync_id);
-  const { collection_id: collectionId, kind } = input;
+  const sync = await findSync(ctx, principal, input.syncId);
+  const { collectionId, kind } = input;
   if (!sync.collectionIds.includes(collectionId)) {
     throw new UnprocessableError('collection_not_in_sync', `collection ${collectionId} is not part of sync ${sync.id}`, [
-      { path: 'collection_id', message: `one of: ${sync.collectionIds.join(', ')}` },
+      { path: 'collectionId', message: `one of: ${sync.collectionIds.join(', ')}` },
     ]);
   }
   const collection = requireProvider(sync.provider).collections.find((c) => c.id === collectionId);
@@ -69,10 +69,10 @@ export async function prepareMutation(ctx: AppContext, principal: Principal, inp
       withoutId.map((item) => ({ path: item.idPath, message: 'required: the id of the object upstream' })),
     );
   }
-  const awaitedConsumers = input.await_consumer_ids ? await resolveAwaitedConsumers(ctx, principal, input.await_consumer_ids, 'await_consumer_ids') : [];
+  const awaitedConsumers = input.awaitConsumerIds ? await resolveAwaitedConsumers(ctx, principal, input.awaitConsumerIds, 'awaitConsumerIds') : [];
   const credential = await loadProviderCredential(ctx, sync.credentialId);
   if (!credential) throw new UnprocessableError('credential_missing', `the credential of sync ${sync.id} was deleted`);
-  const idempotencyKey = input.idempotency_key ?? null;
+  const idempotencyKey = input.idempotencyKey ?? null;
   return {
     runId: idempotencyKey ? mutationRunId(principal.accountId, sync.id, idempotencyKey) : ctx.newId(),
     sync,
@@ -83,7 +83,7 @@ export async function prepareMutation(ctx: AppContext, principal: Principal, inp
     requestHash: mutationRequestHash(kind, collectionId, items),
     items,
     awaitedConsumers,
-    awaitTimeoutMs: input.await_consumers_timeout,
+    awaitTimeoutMs: input.awaitConsumersTimeout,
   };
 }
 
@@ -166,41 +166,44 @@ async function executeUnsettledItems(ctx: AppContext, run: PreparedMutation): Pr
 /** A retry of a run still going in this process waits for it, then answers its results. */
 const runsInProgress = new KeyedQueue();
 
-export interface MutationRunResult extends MutationRunAnswer {
+export interface MutationRunResult {
+  /** The run as stored, its items in order. */
+  run: MutationRunWithItems;
   /** true when the answer is the stored result of an earlier call with the same idempotency key. */
   replayed: boolean;
-  /** With `await_consumer_ids`: whether each consumer acked the resulting versions in time. */
-  awaited_consumers?: { consumer_id: string; acked: boolean }[];
+  /** With `awaitConsumerIds`: whether each consumer acked the resulting versions in time. */
+  awaitedConsumers?: { consumerId: string; acked: boolean }[];
 }
 
 /** Sends the run's items, or finds the stored results of the run this idempotency key already completed. */
 function runOnce(ctx: AppContext, principal: Principal, run: PreparedMutation): Promise<MutationRunResult> {
   return runsInProgress.run(run.runId, async () => {
     const started = await requestMutationRun(ctx, principal, run);
-    if (!started) return { ...(await mutationRunAnswer(ctx, run.runId)), replayed: true };
+    if (!started) return { run: await findRunWithItems(ctx, run.runId), replayed: true };
     await executeUnsettledItems(ctx, run);
-    const answer = await mutationRunAnswer(ctx, run.runId);
+    const stored = await findRunWithItems(ctx, run.runId);
     ctx.logger.info(
-      { syncId: run.sync.id, runId: run.runId, collectionId: run.collectionId, kind: run.kind, items: run.items.length, failed: answer.data.filter((i) => !i.ok).length },
+      { syncId: run.sync.id, runId: run.runId, collectionId: run.collectionId, kind: run.kind, items: run.items.length, failed: stored.items.filter((i) => !itemOutcome(i).ok).length },
       'mutation run',
     );
-    return { ...answer, replayed: false };
+    return { run: stored, replayed: false };
   });
 }
 
 /** The versions the run put in the stream, for consumers to ack. */
-function resultingVersions(run: PreparedMutation, answer: MutationRunAnswer): AwaitedVersions {
-  const versions = answer.data.flatMap((item) => {
-    const record = item.ok ? item.record : null;
+function resultingVersions(run: PreparedMutation, stored: MutationRunWithItems): AwaitedVersions {
+  const versions = stored.items.flatMap((item) => {
+    const outcome = itemOutcome(item);
+    const record = outcome.ok ? outcome.record : null;
     return record && record.updated_idx !== null ? [{ collectionId: record.collection_id, upstreamId: record.upstream_id, updatedIdx: record.updated_idx }] : [];
   });
   return { streamId: run.sync.streamId, syncId: run.sync.id, versions };
 }
 
-/** `POST /v1/mutations/run`: every item through the sync's provider, each answered on its own. */
+/** A mutation run: every item through the sync's provider, each answered on its own. */
 export async function runMutation(ctx: AppContext, principal: Principal, input: RunMutationInput): Promise<MutationRunResult> {
   const run = await prepareMutation(ctx, principal, input);
   const result = await runOnce(ctx, principal, run);
   if (run.awaitedConsumers.length === 0) return result;
-  return { ...result, awaited_consumers: await awaitConsumers(ctx, run.awaitedConsumers, resultingVersions(run, result), run.awaitTimeoutMs) };
+  return { ...result, awaitedConsumers: await awaitConsumers(ctx, run.awaitedConsumers, resultingVersions(run, result.run), run.awaitTimeoutMs) };
 }

@@ -26,7 +26,7 @@ const natsServerFields = {
   tls: z.boolean(),
   user: z.string().min(1).max(1000),
   jwt: secretValue,
-  nkey_seed: secretValue,
+  nkeySeed: secretValue,
   password: secretValue,
   token: secretValue,
 };
@@ -38,7 +38,7 @@ const natsInput = z
     tls: natsServerFields.tls.default(false),
     user: natsServerFields.user.nullish(),
     jwt: natsServerFields.jwt.nullish(),
-    nkey_seed: natsServerFields.nkey_seed.nullish(),
+    nkeySeed: natsServerFields.nkeySeed.nullish(),
     password: natsServerFields.password.nullish(),
     token: natsServerFields.token.nullish(),
   })
@@ -52,7 +52,7 @@ const natsPatchInput = z
     tls: natsServerFields.tls,
     user: natsServerFields.user.nullable(),
     jwt: natsServerFields.jwt.nullable(),
-    nkey_seed: natsServerFields.nkey_seed.nullable(),
+    nkeySeed: natsServerFields.nkeySeed.nullable(),
     password: natsServerFields.password.nullable(),
     token: natsServerFields.token.nullable(),
   })
@@ -61,21 +61,21 @@ const natsPatchInput = z
 
 const consumerFields = {
   name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 _.:-]*$/, 'letters, digits, spaces, "_", "-", ":" and "." only'),
-  subject_prefix: z
+  subjectPrefix: z
     .string()
     .min(1)
     .max(200)
     .regex(SUBJECT_PREFIX_PATTERN, 'NATS subject tokens (letters, digits, "_", "-") separated by "." (no wildcards)'),
 };
 
-/** The seed shape: `{sync_id?, stream_id?, name, subject_prefix, deliver_policy, nats:{…}}`. */
+/** The seed shape (REST: `{sync_id?, stream_id?, name, subject_prefix, deliver_policy, nats:{…}}`). */
 export const createNatsConsumerInput = z
   .object({
     name: consumerFields.name,
-    stream_id: z.string().uuid().nullish(),
-    sync_id: z.string().uuid().nullish(),
-    subject_prefix: consumerFields.subject_prefix.default('sequin-records'),
-    deliver_policy: z.enum(['all', 'new']).default('all'),
+    streamId: z.string().uuid().nullish(),
+    syncId: z.string().uuid().nullish(),
+    subjectPrefix: consumerFields.subjectPrefix.default('sequin-records'),
+    deliverPolicy: z.enum(['all', 'new']).default('all'),
     nats: natsInput,
   })
   .strict();
@@ -83,7 +83,7 @@ export type CreateNatsConsumerInput = z.infer<typeof createNatsConsumerInput>;
 
 /** The stream, the sync and the delivery policy are fixed at creation: a new consumer changes them. */
 export const updateNatsConsumerInput = z
-  .object({ name: consumerFields.name, subject_prefix: consumerFields.subject_prefix, nats: natsPatchInput })
+  .object({ name: consumerFields.name, subjectPrefix: consumerFields.subjectPrefix, nats: natsPatchInput })
   .partial()
   .strict();
 export type UpdateNatsConsumerInput = z.infer<typeof updateNatsConsumerInput>;
@@ -102,11 +102,11 @@ function isNkeySeed(seed: string): boolean {
 /** One way to authenticate, complete: a token, a user and password, or an nkey seed (with a JWT for decentralized auth). */
 function authProblems(nats: NatsConnectionInput): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
-  const methods = [nats.token ? 'token' : null, nats.user || nats.password ? 'user/password' : null, nats.jwt || nats.nkey_seed ? 'jwt/nkey_seed' : null];
+  const methods = [nats.token ? 'token' : null, nats.user || nats.password ? 'user/password' : null, nats.jwt || nats.nkeySeed ? 'jwt/nkey_seed' : null];
   const given = methods.filter((m) => m !== null);
   if (given.length > 1) problems.push({ path: 'nats', message: `give one way to authenticate, not ${given.join(' and ')}` });
-  if (nats.jwt && !nats.nkey_seed) problems.push({ path: 'nats.nkey_seed', message: 'jwt needs the nkey_seed of the same user to sign the server nonce' });
-  if (nats.nkey_seed && !isNkeySeed(nats.nkey_seed)) problems.push({ path: 'nats.nkey_seed', message: 'not a NATS nkey seed (the "SU…" line of a .creds file)' });
+  if (nats.jwt && !nats.nkeySeed) problems.push({ path: 'nats.nkeySeed', message: 'jwt needs the nkey_seed of the same user to sign the server nonce' });
+  if (nats.nkeySeed && !isNkeySeed(nats.nkeySeed)) problems.push({ path: 'nats.nkeySeed', message: 'not a NATS nkey seed (the "SU…" line of a .creds file)' });
   if (nats.password && !nats.user) problems.push({ path: 'nats.user', message: 'password needs user' });
   if (nats.user && !nats.password) problems.push({ path: 'nats.password', message: 'user needs password' });
   return problems;
@@ -115,9 +115,11 @@ function authProblems(nats: NatsConnectionInput): ErrorDetail[] {
 function toSettings(ctx: AppContext, input: { name: string; syncId: string | null; subjectPrefix: string; nats: NatsConnectionInput }): NatsConsumerSettings {
   const problems = authProblems(input.nats);
   if (problems.length > 0) throw new UnprocessableError('invalid_nats_config', 'the nats connection settings are incomplete or inconsistent', problems);
+  // Sealed under their stored names (`nkey_seed`): the publisher opens them as the event holds them.
+  const given = { jwt: input.nats.jwt, nkey_seed: input.nats.nkeySeed, password: input.nats.password, token: input.nats.token };
   const secrets: NatsSecrets = {};
   for (const field of ['jwt', 'nkey_seed', 'password', 'token'] as const) {
-    const value = input.nats[field];
+    const value = given[field];
     if (value) secrets[field] = value;
   }
   const nats: NatsServerSettings = { host: input.nats.host, port: input.nats.port, tls: input.nats.tls, user: input.nats.user ?? null };
@@ -144,22 +146,22 @@ export async function findNatsConsumer(ctx: AppContext, principal: Principal, id
 
 /** The stream to publish: the sync's, else the one given, else the account's first stream. */
 async function resolveStream(ctx: AppContext, principal: Principal, input: CreateNatsConsumerInput): Promise<string> {
-  let streamId = input.stream_id ?? null;
-  if (input.sync_id) {
-    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.sync_id, accountId: principal.accountId } });
-    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.sync_id} not found`, [{ path: 'sync_id', message: 'not found' }]);
+  let streamId = input.streamId ?? null;
+  if (input.syncId) {
+    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.syncId, accountId: principal.accountId } });
+    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.syncId} not found`, [{ path: 'syncId', message: 'not found' }]);
     if (streamId && streamId !== sync.streamId) {
-      throw new UnprocessableError('sync_not_in_stream', 'the sync belongs to another stream', [{ path: 'stream_id', message: 'not the sync\'s stream' }]);
+      throw new UnprocessableError('sync_not_in_stream', 'the sync belongs to another stream', [{ path: 'streamId', message: 'not the sync\'s stream' }]);
     }
     streamId = sync.streamId;
   }
   if (!streamId) {
     const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'stream_id', message: 'required' }]);
+    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'streamId', message: 'required' }]);
     streamId = first.id;
   }
   const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
-  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'stream_id', message: 'not found' }]);
+  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'streamId', message: 'not found' }]);
   return streamId;
 }
 
@@ -173,13 +175,13 @@ export async function createNatsConsumer(ctx: AppContext, principal: Principal, 
   const streamId = await resolveStream(ctx, principal, input);
   await assertNameFree(ctx, principal, input.name);
   await assertQuotaRoom(ctx, principal, 'consumers');
-  const settings = toSettings(ctx, { name: input.name, syncId: input.sync_id ?? null, subjectPrefix: input.subject_prefix, nats: input.nats });
-  const head = input.deliver_policy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
+  const settings = toSettings(ctx, { name: input.name, syncId: input.syncId ?? null, subjectPrefix: input.subjectPrefix, nats: input.nats });
+  const head = input.deliverPolicy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handleNatsConsumer(ctx.eventStore, consumerId, {
       type: 'CreateNatsConsumer',
-      data: { consumerId, accountId: principal.accountId, streamId, deliverPolicy: input.deliver_policy, startIdx: String(head?.lastIdx ?? 0n), ...settings },
+      data: { consumerId, accountId: principal.accountId, streamId, deliverPolicy: input.deliverPolicy, startIdx: String(head?.lastIdx ?? 0n), ...settings },
       metadata: { now: ctx.now() },
     }),
   );
@@ -201,14 +203,14 @@ export async function updateNatsConsumer(ctx: AppContext, principal: Principal, 
     tls: given.tls ?? current.natsTls,
     user: keepUnlessGiven(given.user, current.natsUser),
     jwt: keepUnlessGiven(given.jwt, stored.jwt ?? null),
-    nkey_seed: keepUnlessGiven(given.nkey_seed, stored.nkey_seed ?? null),
+    nkeySeed: keepUnlessGiven(given.nkeySeed, stored.nkey_seed ?? null),
     password: keepUnlessGiven(given.password, stored.password ?? null),
     token: keepUnlessGiven(given.token, stored.token ?? null),
   };
   const settings = toSettings(ctx, {
     name: patch.name ?? current.name,
     syncId: current.syncId,
-    subjectPrefix: patch.subject_prefix ?? current.subjectPrefix,
+    subjectPrefix: patch.subjectPrefix ?? current.subjectPrefix,
     nats,
   });
   await handleNatsConsumer(ctx.eventStore, current.id, {

@@ -9,8 +9,8 @@ const handleOAuthApp = commandHandler('oauthapp', oauthAppDecider);
 export const createOAuthAppInput = z
   .object({
     provider: z.string().trim().min(1).max(50),
-    client_id: z.string().min(1).max(500),
-    client_secret: z.string().min(1).max(2000),
+    clientId: z.string().min(1).max(500),
+    clientSecret: z.string().min(1).max(2000),
   })
   .strict();
 
@@ -22,9 +22,9 @@ export async function createOAuthApp(ctx: AppContext, principal: Principal, inpu
       oauthAppId,
       accountId: principal.accountId,
       provider: input.provider,
-      clientId: input.client_id,
-      clientSecretSealed: ctx.secretBox.seal(input.client_secret),
-      clientSecretHint: secretHint(input.client_secret),
+      clientId: input.clientId,
+      clientSecretSealed: ctx.secretBox.seal(input.clientSecret),
+      clientSecretHint: secretHint(input.clientSecret),
     },
     metadata: { now: ctx.now() },
   });

@@ -21,19 +21,28 @@ const httpUrl = z
 
 export const authorizeInput = z
   .object({
-    oauth_app_id: z.string().uuid(),
+    oauthAppId: z.string().uuid(),
     /** Where the provider sends the browser back: Syncline's `/v1/oauth/{provider}/callback` (or a page that forwards `code` and `state` to it). */
-    redirect_uri: httpUrl,
+    redirectUri: httpUrl,
     /** Provider host override (emulator, sandbox, Salesforce login host). */
-    api_base_url: httpUrl.optional(),
+    apiBaseUrl: httpUrl.optional(),
     /** Space- or comma-separated scopes; the provider's defaults otherwise. */
     scopes: z.string().max(2000).optional(),
     /** Name of the credential the callback creates. */
     name: z.string().trim().min(1).max(200).optional(),
     /** Where the callback sends the browser once the credential exists (`?credential_id=…` appended). */
-    return_to: httpUrl.optional(),
+    returnTo: httpUrl.optional(),
   })
   .strict();
+export type AuthorizeInput = z.infer<typeof authorizeInput>;
+
+/** The consent URL to open, and the sealed state the provider hands back to the callback. */
+export interface OAuthConnectStart {
+  provider: string;
+  authorizeUrl: string;
+  state: string;
+  expiresAt: Date;
+}
 
 export const callbackInput = z
   .object({
@@ -67,17 +76,17 @@ function providerOAuth(name: string): { provider: Provider; oauth: ProviderOAuth
 
 async function accountOAuthApp(ctx: AppContext, accountId: string, oauthAppId: string, provider: Provider) {
   const app = await ctx.prisma.oAuthApp.findFirst({ where: { id: oauthAppId, accountId } });
-  if (!app) throw new UnprocessableError('invalid_oauth_app', `oauth app ${oauthAppId} not found`, [{ path: 'oauth_app_id', message: 'not found' }]);
+  if (!app) throw new UnprocessableError('invalid_oauth_app', `oauth app ${oauthAppId} not found`, [{ path: 'oauthAppId', message: 'not found' }]);
   if (app.provider !== provider.name) {
-    throw new UnprocessableError('invalid_oauth_app', `oauth app ${oauthAppId} is for ${app.provider}, not ${provider.name}`, [{ path: 'oauth_app_id', message: `must be a ${provider.name} app` }]);
+    throw new UnprocessableError('invalid_oauth_app', `oauth app ${oauthAppId} is for ${app.provider}, not ${provider.name}`, [{ path: 'oauthAppId', message: `must be a ${provider.name} app` }]);
   }
   return app;
 }
 
 /** Step 1: the provider's consent URL, with a sealed state that lets the callback finish for this account. */
-export async function startOAuthConnect(ctx: AppContext, principal: Principal, providerName: string, input: z.infer<typeof authorizeInput>) {
+export async function startOAuthConnect(ctx: AppContext, principal: Principal, providerName: string, input: AuthorizeInput): Promise<OAuthConnectStart> {
   const { provider, oauth } = providerOAuth(providerName);
-  const app = await accountOAuthApp(ctx, principal.accountId, input.oauth_app_id, provider);
+  const app = await accountOAuthApp(ctx, principal.accountId, input.oauthAppId, provider);
   const expiresAt = ctx.now().getTime() + STATE_TTL_MS;
   const state = ctx.secretBox.seal(
     JSON.stringify({
@@ -86,19 +95,19 @@ export async function startOAuthConnect(ctx: AppContext, principal: Principal, p
       accountId: principal.accountId,
       tokenId: principal.tokenId,
       oauthAppId: app.id,
-      redirectUri: input.redirect_uri,
-      apiBaseUrl: input.api_base_url ?? null,
+      redirectUri: input.redirectUri,
+      apiBaseUrl: input.apiBaseUrl ?? null,
       name: input.name ?? null,
-      returnTo: input.return_to ?? null,
+      returnTo: input.returnTo ?? null,
       expiresAt,
     } satisfies z.infer<typeof pendingConnect>),
   );
   const scopes = input.scopes ? input.scopes.split(/[\s,]+/).filter(Boolean) : oauth.defaultScopes;
   return {
     provider: provider.name,
-    authorize_url: oauth.authorizeUrl({ clientId: app.clientId, redirectUri: input.redirect_uri, state, scopes, apiBaseUrl: input.api_base_url ?? null }),
+    authorizeUrl: oauth.authorizeUrl({ clientId: app.clientId, redirectUri: input.redirectUri, state, scopes, apiBaseUrl: input.apiBaseUrl ?? null }),
     state,
-    expires_at: new Date(expiresAt).toISOString(),
+    expiresAt: new Date(expiresAt),
   };
 }
 
@@ -153,10 +162,10 @@ export async function completeOAuthConnect(ctx: AppContext, providerName: string
   const credentialId = await addCredential(ctx, principal, {
     kind: oauth.credentialKind,
     name: pending.name ?? `${provider.displayName} (connected ${ctx.now().toISOString().slice(0, 10)})`,
-    refresh_token: tokens.refreshToken ?? null,
-    access_token: tokens.accessToken,
-    oauth_app_id: app.id,
-    api_base_url: pending.apiBaseUrl,
+    refreshToken: tokens.refreshToken ?? null,
+    accessToken: tokens.accessToken,
+    oauthAppId: app.id,
+    apiBaseUrl: pending.apiBaseUrl,
     metadata: {},
   });
   await recordRefreshedTokens(ctx, credentialId, tokens);

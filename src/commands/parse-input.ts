@@ -32,9 +32,14 @@ function unstorableStrings(value: unknown): ErrorDetail[] {
   return problems;
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+/** Refuses what PostgreSQL cannot store (400 `validation_failed`), before any schema looks at it. */
+export function assertStorable(value: unknown, what = 'request body'): void {
   const unstorable = unstorableStrings(value);
   if (unstorable.length > 0) throw new ValidationError(`invalid ${what}`, unstorable);
+}
+
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+  assertStorable(value, what);
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw new ValidationError(`invalid ${what}`, zodDetails(result.error));
   return result.data;

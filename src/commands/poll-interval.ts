@@ -13,7 +13,7 @@ export function checkPollInterval(config: Config, pollIntervalMs: number | undef
   const minimum = config.SYNCLINE_MIN_POLL_INTERVAL_MS;
   if (pollIntervalMs === undefined || pollIntervalMs >= minimum) return;
   throw new AppError('validation_failed', `poll_interval_ms must be at least ${minimum}`, 422, [
-    { path: 'poll_interval_ms', message: `at least ${minimum} ms (SYNCLINE_MIN_POLL_INTERVAL_MS)` },
+    { path: 'pollIntervalMs', message: `at least ${minimum} ms (SYNCLINE_MIN_POLL_INTERVAL_MS)` },
   ]);
 }
 

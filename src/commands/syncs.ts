@@ -47,56 +47,58 @@ export async function handleSync(ctx: AppContext, command: SyncCommand): Promise
 
 const rateLimitInput = z
   .object({
-    allowed_requests: z.number().int().positive().max(1_000_000),
+    allowedRequests: z.number().int().positive().max(1_000_000),
     /** seconds */
     interval: z.number().positive().max(86_400),
-    max_concurrent_requests: z.number().int().min(0).max(10_000).default(0),
+    maxConcurrentRequests: z.number().int().min(0).max(10_000).default(0),
   })
   .strict();
 
-/** The seed's inline form: `credential: {properties: {kind, secret, name, oauth_app_id}}`. */
+/** The seed's inline form: `credential: {properties: {kind, secret, name, oauth_app_id}}` in REST. */
 const inlineCredential = z.object({ properties: credentialInput }).strict();
 
 const syncFields = {
   name: z.string().trim().min(1).max(200),
-  collection_ids: z.array(z.string().min(1).max(100)).min(1).max(100),
-  rate_limit: rateLimitInput,
-  credential_id: z.string().uuid(),
+  collectionIds: z.array(z.string().min(1).max(100)).min(1).max(100),
+  rateLimit: rateLimitInput,
+  credentialId: z.string().uuid(),
   credential: inlineCredential,
   metadata: z.record(z.string(), z.unknown()),
-  poll_interval_ms: z.number().int().min(100).max(86_400_000),
+  pollIntervalMs: z.number().int().min(100).max(86_400_000),
 };
 
 export const createSyncInput = z
   .object({
     provider: z.string().min(1).max(50),
-    stream_id: z.string().uuid().nullish(),
+    streamId: z.string().uuid().nullish(),
     name: syncFields.name.nullish(),
-    collection_ids: syncFields.collection_ids,
-    rate_limit: syncFields.rate_limit.nullish(),
-    credential_id: syncFields.credential_id.nullish(),
+    collectionIds: syncFields.collectionIds,
+    rateLimit: syncFields.rateLimit.nullish(),
+    credentialId: syncFields.credentialId.nullish(),
     credential: syncFields.credential.nullish(),
     metadata: syncFields.metadata.default({}),
-    poll_interval_ms: syncFields.poll_interval_ms.optional(),
+    pollIntervalMs: syncFields.pollIntervalMs.optional(),
   })
   .strict();
+export type CreateSyncInput = z.infer<typeof createSyncInput>;
 
 export const updateSyncInput = z
   .object({
     name: syncFields.name,
-    collection_ids: syncFields.collection_ids,
-    rate_limit: syncFields.rate_limit,
-    credential_id: syncFields.credential_id,
+    collectionIds: syncFields.collectionIds,
+    rateLimit: syncFields.rateLimit,
+    credentialId: syncFields.credentialId,
     metadata: syncFields.metadata,
-    poll_interval_ms: syncFields.poll_interval_ms,
+    pollIntervalMs: syncFields.pollIntervalMs,
   })
   .partial()
   .strict();
+export type UpdateSyncInput = z.infer<typeof updateSyncInput>;
 
 const toRateLimit = (input: z.infer<typeof rateLimitInput>): RateLimit => ({
-  allowedRequests: input.allowed_requests,
+  allowedRequests: input.allowedRequests,
   intervalSeconds: input.interval,
-  maxConcurrentRequests: input.max_concurrent_requests,
+  maxConcurrentRequests: input.maxConcurrentRequests,
 });
 
 function checkCollections(provider: Provider, collectionIds: string[]): void {
@@ -104,7 +106,7 @@ function checkCollections(provider: Provider, collectionIds: string[]): void {
   const unknown: ErrorDetail[] = collectionIds
     .map((id, i) => ({ id, i }))
     .filter(({ id }) => !known.has(id))
-    .map(({ id, i }) => ({ path: `collection_ids.${i}`, message: `unknown collection "${id}" for ${provider.name}; known: ${[...known].join(', ')}` }));
+    .map(({ id, i }) => ({ path: `collectionIds.${i}`, message: `unknown collection "${id}" for ${provider.name}; known: ${[...known].join(', ')}` }));
   if (unknown.length > 0) throw new UnprocessableError('unknown_collection', 'unknown collection', unknown);
   if (new Set(collectionIds).size !== collectionIds.length) throw new ValidationError('collection_ids has duplicates');
 }
@@ -112,11 +114,11 @@ function checkCollections(provider: Provider, collectionIds: string[]): void {
 async function checkCredential(ctx: AppContext, principal: Principal, provider: Provider, credentialId: string): Promise<void> {
   const credential = await ctx.prisma.credential.findFirst({ where: { id: credentialId, accountId: principal.accountId } });
   if (!credential) {
-    throw new UnprocessableError('credential_not_found', `credential ${credentialId} not found`, [{ path: 'credential_id', message: 'not found' }]);
+    throw new UnprocessableError('credential_not_found', `credential ${credentialId} not found`, [{ path: 'credentialId', message: 'not found' }]);
   }
   if (credentialKinds[credential.kind]?.provider !== provider.name || !provider.credentialKinds.includes(credential.kind)) {
     throw new UnprocessableError('credential_provider_mismatch', `a ${credential.kind} credential cannot be used for ${provider.name}`, [
-      { path: 'credential_id', message: `expected one of: ${provider.credentialKinds.join(', ')}` },
+      { path: 'credentialId', message: `expected one of: ${provider.credentialKinds.join(', ')}` },
     ]);
   }
 }
@@ -125,7 +127,7 @@ async function checkCredential(ctx: AppContext, principal: Principal, provider: 
 async function resolveStream(ctx: AppContext, principal: Principal, streamId: string | null | undefined): Promise<string> {
   if (streamId) {
     const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
-    if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'stream_id', message: 'not found' }]);
+    if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'streamId', message: 'not found' }]);
     return stream.id;
   }
   const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
@@ -133,32 +135,32 @@ async function resolveStream(ctx: AppContext, principal: Principal, streamId: st
   return createStream(ctx, principal, { name: 'default' });
 }
 
-export async function createSync(ctx: AppContext, principal: Principal, input: z.infer<typeof createSyncInput>): Promise<string> {
+export async function createSync(ctx: AppContext, principal: Principal, input: CreateSyncInput): Promise<string> {
   const provider = requireProvider(input.provider);
-  checkCollections(provider, input.collection_ids);
-  checkPollInterval(ctx.config, input.poll_interval_ms);
+  checkCollections(provider, input.collectionIds);
+  checkPollInterval(ctx.config, input.pollIntervalMs);
   await assertQuotaRoom(ctx, principal, 'syncs');
-  if (!input.credential_id === !input.credential) {
+  if (!input.credentialId === !input.credential) {
     throw new UnprocessableError('credential_required', 'give exactly one of credential_id or credential', [
-      { path: 'credential_id', message: 'required (or an inline credential)' },
+      { path: 'credentialId', message: 'required (or an inline credential)' },
     ]);
   }
   if (input.credential && credentialKinds[input.credential.properties.kind]?.provider !== provider.name) {
     throw new UnprocessableError('credential_provider_mismatch', `a ${input.credential.properties.kind} credential cannot be used for ${provider.name}`);
   }
-  const streamId = await resolveStream(ctx, principal, input.stream_id);
-  let credentialId = input.credential_id ?? null;
+  const streamId = await resolveStream(ctx, principal, input.streamId);
+  let credentialId = input.credentialId ?? null;
   if (credentialId) await checkCredential(ctx, principal, provider, credentialId);
   else credentialId = await addCredential(ctx, principal, input.credential!.properties);
 
   const syncId = ctx.newId();
   const settings: SyncSettings = {
     name: input.name ?? `${provider.name} sync`,
-    collectionIds: input.collection_ids,
-    rateLimit: input.rate_limit ? toRateLimit(input.rate_limit) : provider.defaultRateLimit,
+    collectionIds: input.collectionIds,
+    rateLimit: input.rateLimit ? toRateLimit(input.rateLimit) : provider.defaultRateLimit,
     credentialId,
     metadata: input.metadata,
-    pollIntervalMs: pollIntervalOrDefault(ctx.config, input.poll_interval_ms),
+    pollIntervalMs: pollIntervalOrDefault(ctx.config, input.pollIntervalMs),
   };
   await createWithinQuota(ctx, principal, 'syncs', () =>
     handleSync(ctx, {
@@ -176,23 +178,23 @@ async function loadSync(ctx: AppContext, principal: Principal, syncId: string) {
   return sync;
 }
 
-export async function updateSync(ctx: AppContext, principal: Principal, syncId: string, patch: z.infer<typeof updateSyncInput>): Promise<void> {
+export async function updateSync(ctx: AppContext, principal: Principal, syncId: string, patch: UpdateSyncInput): Promise<void> {
   const sync = await loadSync(ctx, principal, syncId);
   const provider = requireProvider(sync.provider);
-  if (patch.collection_ids) checkCollections(provider, patch.collection_ids);
-  checkPollInterval(ctx.config, patch.poll_interval_ms);
-  if (patch.credential_id) await checkCredential(ctx, principal, provider, patch.credential_id);
+  if (patch.collectionIds) checkCollections(provider, patch.collectionIds);
+  checkPollInterval(ctx.config, patch.pollIntervalMs);
+  if (patch.credentialId) await checkCredential(ctx, principal, provider, patch.credentialId);
   await handleSync(ctx, {
     type: 'UpdateSync',
     data: {
       syncId,
       accountId: principal.accountId,
       name: patch.name ?? sync.name,
-      collectionIds: patch.collection_ids ?? sync.collectionIds,
-      rateLimit: patch.rate_limit ? toRateLimit(patch.rate_limit) : (sync.rateLimit as RateLimit),
-      credentialId: patch.credential_id ?? sync.credentialId,
+      collectionIds: patch.collectionIds ?? sync.collectionIds,
+      rateLimit: patch.rateLimit ? toRateLimit(patch.rateLimit) : (sync.rateLimit as RateLimit),
+      credentialId: patch.credentialId ?? sync.credentialId,
       metadata: patch.metadata ?? (sync.metadata as Record<string, unknown>),
-      pollIntervalMs: patch.poll_interval_ms ?? sync.pollIntervalMs,
+      pollIntervalMs: patch.pollIntervalMs ?? sync.pollIntervalMs,
     },
     metadata: { now: ctx.now() },
   });

@@ -72,7 +72,7 @@ export async function awaitConsumers(
   consumers: readonly AwaitedConsumer[],
   target: AwaitedVersions,
   timeoutMs: number,
-): Promise<{ consumer_id: string; acked: boolean }[]> {
+): Promise<{ consumerId: string; acked: boolean }[]> {
   const deadline = Date.now() + timeoutMs;
   const done = new Set<string>();
   for (;;) {
@@ -80,5 +80,5 @@ export async function awaitConsumers(
     if (done.size === consumers.length || Date.now() >= deadline) break;
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
   }
-  return consumers.map((c) => ({ consumer_id: c.id, acked: done.has(c.id) }));
+  return consumers.map((c) => ({ consumerId: c.id, acked: done.has(c.id) }));
 }

@@ -4,6 +4,7 @@ import { setAccountLimits, setAccountLimitsInput } from '../commands/account-lim
 import type { AppContext, Principal } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 import { presentAccountLimits } from '../queries/account-limits.ts';
+import { restCommand } from './rest-input.ts';
 import { idParam, ok, type RestRoutes } from './rest.ts';
 
 /** The root token sees every account; another token only its own (others answer 404, like unknown ids). */
@@ -36,7 +37,7 @@ export function accountRoutes(routes: RestRoutes): void {
   routes.on('GET', '/v1/accounts/:id', async (req) => ok(await presentAccount(req.ctx, visibleAccountId(req.principal, idParam(req, 'account')))));
   routes.on('PATCH', '/v1/accounts/:id', async (req) => {
     const id = visibleAccountId(req.principal, idParam(req, 'account'));
-    await setAccountLimits(req.ctx, req.principal, id, parseInput(setAccountLimitsInput, req.body));
+    await restCommand(setAccountLimitsInput, req.body, (input) => setAccountLimits(req.ctx, req.principal, id, input));
     return ok(await presentAccount(req.ctx, id));
   });
 }

@@ -7,6 +7,7 @@ import { receive } from '../consumers/http/receive.ts';
 import { deliveredJson, getHttpConsumer, listHttpConsumers, messageHistory } from '../queries/http-consumers.ts';
 import { isUuid } from '../ids.ts';
 import { pageInput } from '../queries/pagination.ts';
+import { restCommand } from './rest-input.ts';
 import { noContent, ok, okJson, queryObject, type RestRequest, type RestRoutes } from './rest.ts';
 
 async function next(req: RestRequest, consumerRef: string) {
@@ -28,14 +29,14 @@ const countHeaders = (counts: { numPending: number; numAckPending: number }) => 
 
 export function httpConsumerRoutes(routes: RestRoutes): void {
   routes.on('POST', '/v1/http-consumers', async (req) => {
-    const id = await createHttpConsumer(req.ctx, req.principal, parseInput(createHttpConsumerInput, req.body));
+    const id = await restCommand(createHttpConsumerInput, req.body, (input) => createHttpConsumer(req.ctx, req.principal, input));
     return ok(await getHttpConsumer(req.ctx, req.principal, id), 201);
   });
   routes.on('GET', '/v1/http-consumers', async (req) => ok(await listHttpConsumers(req.ctx, req.principal, parseInput(pageInput, queryObject(req.query), 'query'))));
   routes.on('GET', '/v1/http-consumers/:id', async (req) => ok(await getHttpConsumer(req.ctx, req.principal, await consumerId(req))));
   routes.on('PATCH', '/v1/http-consumers/:id', async (req) => {
     const id = await consumerId(req);
-    await updateHttpConsumer(req.ctx, req.principal, id, parseInput(updateHttpConsumerInput, req.body));
+    await restCommand(updateHttpConsumerInput, req.body, (patch) => updateHttpConsumer(req.ctx, req.principal, id, patch));
     return ok(await getHttpConsumer(req.ctx, req.principal, id));
   });
   routes.on('DELETE', '/v1/http-consumers/:id', async (req) => {

@@ -4,19 +4,20 @@ import { pageInput } from '../queries/pagination.ts';
 import { listProviders } from '../queries/providers.ts';
 import { listRecordsJson, recordsQuery } from '../queries/records.ts';
 import { getSync, getSyncStatus, listSyncs } from '../queries/syncs.ts';
+import { restCommand } from './rest-input.ts';
 import { idParam, noContent, ok, okJson, queryObject, type RestRoutes } from './rest.ts';
 
 export function syncRoutes(routes: RestRoutes): void {
   routes.on('GET', '/v1/providers', async () => ok({ data: listProviders() }));
   routes.on('POST', '/v1/syncs', async (req) => {
-    const id = await createSync(req.ctx, req.principal, parseInput(createSyncInput, req.body));
+    const id = await restCommand(createSyncInput, req.body, (input) => createSync(req.ctx, req.principal, input));
     return ok(await getSync(req.ctx, req.principal, id), 201);
   });
   routes.on('GET', '/v1/syncs', async (req) => ok(await listSyncs(req.ctx, req.principal, parseInput(pageInput, queryObject(req.query), 'query'))));
   routes.on('GET', '/v1/syncs/:id', async (req) => ok(await getSync(req.ctx, req.principal, idParam(req, 'sync'))));
   routes.on('PATCH', '/v1/syncs/:id', async (req) => {
     const id = idParam(req, 'sync');
-    await updateSync(req.ctx, req.principal, id, parseInput(updateSyncInput, req.body));
+    await restCommand(updateSyncInput, req.body, (patch) => updateSync(req.ctx, req.principal, id, patch));
     return ok(await getSync(req.ctx, req.principal, id));
   });
   routes.on('DELETE', '/v1/syncs/:id', async (req) => {

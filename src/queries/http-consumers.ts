@@ -4,7 +4,6 @@ import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
-import type { RecordView } from './records.ts';
 import { isStorableText } from '../storable-text.ts';
 
 function presentHttpConsumer(consumer: HttpConsumer, counts: Counts) {
@@ -43,9 +42,6 @@ export async function listHttpConsumers(ctx: AppContext, principal: Principal, p
   const result = toPage(rows, page, (row) => row);
   return { data: await presentHttpConsumers(ctx, result.data), next_cursor: result.next_cursor };
 }
-
-/** `{ack_token, record}` with the record shape of DESIGN.md §2 (GraphQL wants objects). */
-export const presentDelivered = (d: Delivered) => JSON.parse(d.json) as { ack_token: string; record: RecordView };
 
 /**
  * The messages as the JSON text of `/next`, `[{"ack_token":…,"ack_id":…,"record":{…}}, …]`, from

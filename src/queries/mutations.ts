@@ -4,7 +4,8 @@ import type { MutationItem, MutationRun } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { findSync } from './syncs.ts';
 
-type RunWithItems = MutationRun & { items: MutationItem[] };
+/** A run as stored, its items in order. */
+export type MutationRunWithItems = MutationRun & { items: MutationItem[] };
 
 export type MutationItemErrorView = { code: string; message: string; upstream_status: number | null };
 
@@ -12,28 +13,24 @@ export type MutationItemAnswer = { ok: true; record: MutationRecord } | { ok: fa
 
 const notSettled: MutationItemErrorView = { code: 'not_applied', message: 'the item was not sent upstream yet', upstream_status: null };
 
-/** An item's outcome as `POST /v1/mutations/run` answers it. */
-function presentItemAnswer(item: MutationItem): MutationItemAnswer {
+/** An item's outcome: the record it wrote, or why it did not (not sent yet counts as an error). */
+export function itemOutcome(item: MutationItem): MutationItemAnswer {
   if (item.status === 'applied') return { ok: true, record: item.record as MutationRecord };
   return { ok: false, error: (item.error as MutationItemErrorView | null) ?? notSettled };
 }
 
 /** The answer of a run: the same for the call that ran it and for every retry with its idempotency key. */
-export const presentRunAnswer = (run: RunWithItems) => ({
+export const presentRunAnswer = (run: MutationRunWithItems) => ({
   id: run.id,
   sync_id: run.syncId,
   collection_id: run.collectionId,
   kind: run.kind,
   idempotency_key: run.idempotencyKey,
-  data: run.items.map(presentItemAnswer),
+  data: run.items.map(itemOutcome),
 });
 
-export type MutationRunAnswer = ReturnType<typeof presentRunAnswer>;
-
-const itemsInOrder = { items: { orderBy: { index: 'asc' as const } } };
-
-export async function mutationRunAnswer(ctx: AppContext, runId: string): Promise<MutationRunAnswer> {
-  return presentRunAnswer(await ctx.prisma.mutationRun.findUniqueOrThrow({ where: { id: runId }, include: itemsInOrder }));
+export function findRunWithItems(ctx: AppContext, runId: string): Promise<MutationRunWithItems> {
+  return ctx.prisma.mutationRun.findUniqueOrThrow({ where: { id: runId }, include: { items: { orderBy: { index: 'asc' } } } });
 }
 
 /** An audit item: the record it wrote is not read, only its position (`auditItems`). */

@@ -65,7 +65,7 @@ function statusFrom(row: StatusRow | undefined): NatsConsumerStatus {
 }
 
 /** The nats settings as answered: secrets only as hints and `has_*` flags (like credentials). */
-export function presentNatsServer(consumer: NatsConsumer) {
+function presentNatsServer(consumer: NatsConsumer) {
   const hints = consumer.secretHints as NatsSecrets;
   return {
     host: consumer.natsHost,

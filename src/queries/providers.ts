@@ -1,13 +1,18 @@
 import { credentialKinds } from '../domain/credentials/kinds.ts';
 import { providers } from '../sync/providers/registry.ts';
 
+/** What a credential of `kind` must carry: its secrets, then its metadata keys (`metadata.shop`). */
+export function requiredFields(kind: string): string[] {
+  return [...(credentialKinds[kind]?.requiredSecrets ?? []), ...(credentialKinds[kind]?.requiredMetadata.map((m) => `metadata.${m}`) ?? [])];
+}
+
 export function listProviders() {
   return providers.map((p) => ({
     name: p.name,
     display_name: p.displayName,
     credential_kinds: p.credentialKinds.map((kind) => ({
       kind,
-      required: [...(credentialKinds[kind]?.requiredSecrets ?? []), ...(credentialKinds[kind]?.requiredMetadata.map((m) => `metadata.${m}`) ?? [])],
+      required: requiredFields(kind),
       /** At least one of these secrets (e.g. `zendesk_oauth2`: an access token, or a refresh token to obtain one). */
       required_one_of: credentialKinds[kind]?.requiredOneOf ?? [],
       needs_oauth_app: credentialKinds[kind]?.requiresOAuthApp ?? false,

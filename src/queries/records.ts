@@ -28,6 +28,42 @@ export const presentRecordRow = (r: RecordRow): RecordView => ({
   data: r.data,
 });
 
+/** A record version as GraphQL reads it: the same fields, named as the model names them. */
+export interface RecordVersion {
+  syncId: string;
+  collectionId: string;
+  upstreamId: string;
+  /** Decimal: positions outgrow GraphQL's 32-bit Int. */
+  updatedIdx: string;
+  upstreamCreatedAt: string | null;
+  upstreamUpdatedAt: string | null;
+  deleted: boolean;
+  data: unknown;
+}
+
+export const recordVersionOfRow = (r: RecordRow): RecordVersion => ({
+  syncId: r.sync_id,
+  collectionId: r.collection_id,
+  upstreamId: r.upstream_id,
+  updatedIdx: String(Number(r.updated_idx)),
+  upstreamCreatedAt: r.upstream_created_at?.toISOString() ?? null,
+  upstreamUpdatedAt: r.upstream_updated_at?.toISOString() ?? null,
+  deleted: r.deleted,
+  data: r.data,
+});
+
+/** From the JSON a record was delivered as (DESIGN.md §2), its timestamps as written there. */
+export const recordVersionOfJson = (r: RecordView): RecordVersion => ({
+  syncId: r.sync_id,
+  collectionId: r.collection_id,
+  upstreamId: r.upstream_id,
+  updatedIdx: String(r.updated_idx),
+  upstreamCreatedAt: r.upstream_created_at,
+  upstreamUpdatedAt: r.upstream_updated_at,
+  deleted: r.deleted,
+  data: r.data,
+});
+
 export const recordsQuery = z
   .object({
     collection_id: z.string().min(1).max(100).optional(),

@@ -3,13 +3,14 @@ import type { AppContext, Principal } from '../app-context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import { NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { syncActivityHere, type SyncActivity } from '../sync/in-flight.ts';
+import { syncActivityHere, type CollectionActivity, type SyncActivity } from '../sync/in-flight.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { syncListingScope, syncsVisibleTo, syncVisibleTo } from './sync-scope.ts';
 
 export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
 
-type SyncError = { code: string; message: string; collectionId: string | null; at: string };
+/** As the sync projection stores it (`syncs.last_error`). */
+export type SyncError = { code: string; message: string; collectionId: string | null; at: string };
 
 export function syncState(sync: Sync, collections: SyncCollection[]): SyncState {
   if (sync.paused) return 'paused';
@@ -63,20 +64,51 @@ export async function getSync(ctx: AppContext, principal: Principal, id: string)
   return presentSync(await findSync(ctx, principal, id, { operator: true }));
 }
 
+/** A collection's part of a sync's status. */
+export interface CollectionStatus {
+  collectionId: string;
+  records: number;
+  deletedRecords: number;
+  backfill: {
+    done: boolean;
+    pages: number;
+    records: number;
+    total: number | null;
+    percent: number | null;
+    startedAt: Date | null;
+    completedAt: Date | null;
+  };
+  changesFetched: number;
+  lastChangeAt: Date | null;
+  lastPollAt: Date | null;
+  lastError: string | null;
+  /** What the run is doing upstream now; null when the sync does not run on this instance (in-flight.ts). */
+  activity: CollectionActivity | null;
+}
+
 /** Status: state, per-collection backfill progress and counts, last poll, errors, request accounting. */
-export async function getSyncStatus(ctx: AppContext, principal: Principal, id: string) {
+export interface SyncStatus {
+  syncId: string;
+  state: SyncState;
+  lastError: SyncError | null;
+  requestsMade: number;
+  rateLimitWaitMs: number;
+  retries: number;
+  lastPollAt: Date | null;
+  collections: CollectionStatus[];
+}
+
+export async function syncStatus(ctx: AppContext, principal: Principal, id: string): Promise<SyncStatus> {
   const status = (await syncStatuses(ctx, principal, [id])).get(id.toLowerCase());
   if (!status) throw new NotFoundError('sync', id);
   return status;
 }
 
-export type SyncStatusView = ReturnType<typeof presentStatus>;
-
 /**
- * The statuses of the syncs the caller may inspect among `ids` (as getSyncStatus: any account's
+ * The statuses of the syncs the caller may inspect among `ids` (as syncStatus: any account's
  * for root), keyed by lowercase id; an id it may not see is absent. Three statements for any number of syncs.
  */
-export async function syncStatuses(ctx: AppContext, principal: Principal, ids: readonly string[]): Promise<Map<string, SyncStatusView>> {
+export async function syncStatuses(ctx: AppContext, principal: Principal, ids: readonly string[]): Promise<Map<string, SyncStatus>> {
   // Ids arrive checked (REST's idParam, GraphQL's requireId); one that is not a uuid names no sync.
   const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
   if (wanted.length === 0) return new Map();
@@ -96,50 +128,96 @@ export async function syncStatuses(ctx: AppContext, principal: Principal, ids: r
     bySync.set(row.collection_id, row);
     countsOf.set(row.sync_id, bySync);
   }
-  return new Map(syncs.map((sync) => [sync.id, presentStatus(sync, runtimeOf.get(sync.id) ?? null, countsOf.get(sync.id) ?? new Map(), syncActivityHere(sync.id))]));
+  return new Map(syncs.map((sync) => [sync.id, statusOf(sync, runtimeOf.get(sync.id) ?? null, countsOf.get(sync.id) ?? new Map(), syncActivityHere(sync.id))]));
 }
 
-function presentStatus(
+/** `GET /v1/syncs/{id}/status`. */
+export async function getSyncStatus(ctx: AppContext, principal: Principal, id: string) {
+  return presentSyncStatus(await syncStatus(ctx, principal, id));
+}
+
+function statusOf(
   sync: Sync & { collections: SyncCollection[] },
   runtime: SyncRuntime | null,
   counts: Map<string, { live: string; deleted: string }>,
   activity: SyncActivity | null,
-) {
+): SyncStatus {
   const now = Date.now();
   const lastError = sync.lastError as SyncError | null;
   const order = new Map(sync.collectionIds.map((id, i) => [id, i]));
   const collections = [...sync.collections].sort((a, b) => (order.get(a.collectionId) ?? 0) - (order.get(b.collectionId) ?? 0));
   return {
-    sync_id: sync.id,
+    syncId: sync.id,
     state: syncState(sync, sync.collections),
-    last_error: lastError ? { code: lastError.code, message: lastError.message, collection_id: lastError.collectionId, at: lastError.at } : null,
-    requests_made: Number(runtime?.requestsMade ?? 0),
-    rate_limit_wait_ms: Number(runtime?.rateLimitWaitMs ?? 0),
+    lastError,
+    requestsMade: Number(runtime?.requestsMade ?? 0),
+    rateLimitWaitMs: Number(runtime?.rateLimitWaitMs ?? 0),
     retries: Number(runtime?.retries ?? 0),
-    last_poll_at: runtime?.lastPollAt?.toISOString() ?? null,
+    lastPollAt: runtime?.lastPollAt ?? null,
     collections: collections.map((c) => {
       const count = counts.get(c.collectionId);
       const percent = c.backfillDone ? 100 : c.totalCount ? Math.min(99.9, Math.round((1000 * c.backfillRecords) / c.totalCount) / 10) : null;
       return {
-        collection_id: c.collectionId,
+        collectionId: c.collectionId,
         records: Number(count?.live ?? 0),
-        deleted_records: Number(count?.deleted ?? 0),
+        deletedRecords: Number(count?.deleted ?? 0),
         backfill: {
           done: c.backfillDone,
           pages: c.backfillPages,
           records: c.backfillRecords,
           total: c.totalCount,
           percent,
-          started_at: c.backfillStartedAt?.toISOString() ?? null,
-          completed_at: c.backfillCompletedAt?.toISOString() ?? null,
+          startedAt: c.backfillStartedAt,
+          completedAt: c.backfillCompletedAt,
         },
-        changes_fetched: c.changesFetched,
-        last_change_at: c.lastChangeAt?.toISOString() ?? null,
-        last_poll_at: runtime?.lastPollAt?.toISOString() ?? null,
-        last_error: lastError && (lastError.collectionId === c.collectionId || lastError.collectionId === null) ? lastError.message : null,
-        // What the run is doing upstream now; null when the sync does not run on this instance (in-flight.ts).
-        ...(activity ? activity.view(c.collectionId, now) : { in_flight: null, waiting: null }),
+        changesFetched: c.changesFetched,
+        lastChangeAt: c.lastChangeAt,
+        lastPollAt: runtime?.lastPollAt ?? null,
+        lastError: lastError && (lastError.collectionId === c.collectionId || lastError.collectionId === null) ? lastError.message : null,
+        activity: activity ? activity.view(c.collectionId, now) : null,
       };
     }),
   };
 }
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+function presentActivity(activity: CollectionActivity | null) {
+  if (!activity) return { in_flight: null, waiting: null };
+  const { inFlight, waiting } = activity;
+  return {
+    in_flight: inFlight.map((r) => ({ method: r.method, path: r.path, since: r.since.toISOString(), age_ms: r.ageMs })),
+    waiting: waiting && { reason: waiting.reason, since: waiting.since.toISOString(), until: iso(waiting.until), age_ms: waiting.ageMs },
+  };
+}
+
+export const presentSyncStatus = (status: SyncStatus) => ({
+  sync_id: status.syncId,
+  state: status.state,
+  last_error: status.lastError
+    ? { code: status.lastError.code, message: status.lastError.message, collection_id: status.lastError.collectionId, at: status.lastError.at }
+    : null,
+  requests_made: status.requestsMade,
+  rate_limit_wait_ms: status.rateLimitWaitMs,
+  retries: status.retries,
+  last_poll_at: iso(status.lastPollAt),
+  collections: status.collections.map((c) => ({
+    collection_id: c.collectionId,
+    records: c.records,
+    deleted_records: c.deletedRecords,
+    backfill: {
+      done: c.backfill.done,
+      pages: c.backfill.pages,
+      records: c.backfill.records,
+      total: c.backfill.total,
+      percent: c.backfill.percent,
+      started_at: iso(c.backfill.startedAt),
+      completed_at: iso(c.backfill.completedAt),
+    },
+    changes_fetched: c.changesFetched,
+    last_change_at: iso(c.lastChangeAt),
+    last_poll_at: iso(c.lastPollAt),
+    last_error: c.lastError,
+    ...presentActivity(c.activity),
+  })),
+});

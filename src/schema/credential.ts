@@ -1,12 +1,13 @@
 import { addCredential, credentialInput, credentialPatchInput, deleteCredential, updateCredential } from '../commands/credentials.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId, requireId } from './ids.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutUndefined } from './input.ts';
 
 const hints = (c: { secretHints: unknown }) => c.secretHints as Record<string, string>;
 
 /** Secrets are never exposed: redacted hints and has* flags only. */
-builder.prismaNode('Credential', {
+export const CredentialRef = builder.prismaNode('Credential', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({
@@ -40,20 +41,8 @@ const CredentialFieldsInput = builder.inputType('CredentialInput', {
 
 type CredentialArgs = typeof CredentialFieldsInput.$inferInput;
 
-/** GraphQL's camelCase input → the REST shape, so both go through one zod schema. */
-function toRestShape(input: CredentialArgs): Record<string, unknown> {
-  const mapped: Record<string, unknown> = {
-    kind: input.kind,
-    name: input.name,
-    access_token: input.accessToken,
-    secret: input.secret,
-    refresh_token: input.refreshToken,
-    oauth_app_id: input.oauthAppId === undefined || input.oauthAppId === null ? input.oauthAppId : (rawId(input.oauthAppId) ?? String(input.oauthAppId)),
-    api_base_url: input.apiBaseUrl,
-    metadata: input.metadata ?? undefined,
-  };
-  return Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
-}
+/** The command's input: ids as uuids; `null` clears a field in an update (metadata: null is not given). */
+const credentialInputOf = (input: CredentialArgs) => withoutUndefined({ ...input, oauthAppId: idInput(input.oauthAppId), metadata: input.metadata ?? undefined });
 
 builder.queryFields((t) => ({
   credentials: t.prismaConnection({
@@ -78,7 +67,7 @@ builder.mutationFields((t) => ({
     type: 'Credential',
     args: { input: t.arg({ type: CredentialFieldsInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = await addCredential(ctx.app, requirePrincipal(ctx), parseInput(credentialInput, toRestShape(args.input), 'input'));
+      const id = await addCredential(ctx.app, requirePrincipal(ctx), parseInput(credentialInput, credentialInputOf(args.input), 'input'));
       return ctx.app.prisma.credential.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -87,7 +76,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: CredentialFieldsInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'credential');
-      await updateCredential(ctx.app, requirePrincipal(ctx), id, parseInput(credentialPatchInput, toRestShape(args.input), 'input'));
+      await updateCredential(ctx.app, requirePrincipal(ctx), id, parseInput(credentialPatchInput, credentialInputOf(args.input), 'input'));
       return ctx.app.prisma.credential.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -5,9 +5,10 @@ import { ackInput, nackInput, nextInput } from '../consumers/http/delivery-input
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
 import { receive } from '../consumers/http/receive.ts';
 import { parseInput } from '../commands/parse-input.ts';
-import { presentDelivered } from '../queries/http-consumers.ts';
+import { recordVersionOfJson, type RecordVersion, type RecordView } from '../queries/records.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId, requireId } from './ids.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutNulls, withoutUndefined } from './input.ts';
 
 builder.prismaNode('HttpConsumer', {
   id: { field: 'id' },
@@ -29,26 +30,25 @@ builder.prismaNode('HttpConsumer', {
   }),
 });
 
-type MessageView = ReturnType<typeof presentDelivered>;
-
-const StreamRecord = builder.objectRef<MessageView['record']>('StreamRecord').implement({
+const StreamRecord = builder.objectRef<RecordVersion>('StreamRecord').implement({
   description: 'A record version as consumers receive it (DESIGN.md §2).',
   fields: (t) => ({
-    syncId: t.exposeString('sync_id'),
-    collectionId: t.exposeString('collection_id'),
-    upstreamId: t.exposeString('upstream_id'),
-    updatedIdx: t.string({ resolve: (r) => String(r.updated_idx) }),
-    upstreamCreatedAt: t.exposeString('upstream_created_at', { nullable: true }),
-    upstreamUpdatedAt: t.exposeString('upstream_updated_at', { nullable: true }),
+    syncId: t.exposeString('syncId'),
+    collectionId: t.exposeString('collectionId'),
+    upstreamId: t.exposeString('upstreamId'),
+    updatedIdx: t.exposeString('updatedIdx'),
+    upstreamCreatedAt: t.exposeString('upstreamCreatedAt', { nullable: true }),
+    upstreamUpdatedAt: t.exposeString('upstreamUpdatedAt', { nullable: true }),
     deleted: t.exposeBoolean('deleted'),
     data: t.field({ type: 'JSON', resolve: (r) => r.data }),
   }),
 });
 
-const Message = builder.objectRef<MessageView>('Message').implement({
+/** A leased message: its ack token, and its record from the JSON PostgreSQL built for it. */
+const Message = builder.objectRef<Delivered>('Message').implement({
   fields: (t) => ({
-    ackToken: t.exposeString('ack_token'),
-    record: t.field({ type: StreamRecord, resolve: (m) => m.record }),
+    ackToken: t.exposeString('ackToken'),
+    record: t.field({ type: StreamRecord, resolve: (d) => recordVersionOfJson((JSON.parse(d.json) as { record: RecordView }).record) }),
   }),
 });
 
@@ -72,19 +72,9 @@ const HttpConsumerInput = builder.inputType('HttpConsumerInput', {
   }),
 });
 
-function toRestShape(input: typeof HttpConsumerInput.$inferInput): Record<string, unknown> {
-  const mapped: Record<string, unknown> = {
-    name: input.name,
-    stream_id: input.streamId == null ? undefined : (rawId(input.streamId) ?? String(input.streamId)),
-    sync_id: input.syncId == null ? undefined : (rawId(input.syncId) ?? String(input.syncId)),
-    collection_ids: input.collectionIds ?? undefined,
-    deliver_policy: input.deliverPolicy ?? undefined,
-    ack_wait_ms: input.ackWaitMs ?? undefined,
-    max_deliver: input.maxDeliver ?? undefined,
-    max_ack_pending: input.maxAckPending ?? undefined,
-  };
-  return Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
-}
+/** The command's input: ids as uuids, fields given as null left out (but a null name, which the command refuses). */
+const consumerInput = ({ name, ...input }: typeof HttpConsumerInput.$inferInput) =>
+  withoutUndefined({ name, ...withoutNulls({ ...input, streamId: idInput(input.streamId), syncId: idInput(input.syncId) }) });
 
 builder.queryFields((t) => ({
   httpConsumers: t.prismaConnection({
@@ -109,7 +99,7 @@ builder.mutationFields((t) => ({
     type: 'HttpConsumer',
     args: { input: t.arg({ type: HttpConsumerInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = await createHttpConsumer(ctx.app, requirePrincipal(ctx), parseInput(createHttpConsumerInput, toRestShape(args.input), 'input'));
+      const id = await createHttpConsumer(ctx.app, requirePrincipal(ctx), parseInput(createHttpConsumerInput, consumerInput(args.input), 'input'));
       return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -118,7 +108,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: HttpConsumerInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'http consumer');
-      await updateHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateHttpConsumerInput, toRestShape(args.input), 'input'));
+      await updateHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateHttpConsumerInput, consumerInput(args.input), 'input'));
       return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -142,7 +132,7 @@ builder.mutationFields((t) => ({
         const result = await receive(ctx.app, consumer, input.batch_size, input.wait_for ?? 0, left);
         return { value: result.delivered, bytes: result.delivered.reduce((sum, d) => sum + d.json.length, 0) };
       });
-      return delivered.map((d: Delivered) => presentDelivered(d));
+      return delivered;
     },
   }),
   ackMessages: t.field({

@@ -19,3 +19,10 @@ export function requireId(id: string | number, resource: string): string {
   if (!raw) throw new NotFoundError(resource, String(id));
   return raw;
 }
+
+/** An id argument as a command takes it: the uuid it names, or the text as given for the command to refuse. */
+export function idInput(id: string | number): string;
+export function idInput(id: string | number | null | undefined): string | null | undefined;
+export function idInput(id: string | number | null | undefined): string | null | undefined {
+  return id == null ? id : (rawId(id) ?? String(id));
+}

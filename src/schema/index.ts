@@ -11,5 +11,6 @@ import './http-consumer.ts';
 import './nats-consumer.ts';
 import './mutation.ts';
 import './subscriptions.ts';
+import './relations.ts';
 
 export const schema = builder.toSchema();

@@ -5,7 +5,7 @@ import { consumerCounts, type Counts } from '../consumers/http/delivery.ts';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { HttpConsumer, NatsConsumer } from '../generated/prisma/client.ts';
 import { natsConsumerStatuses, type NatsConsumerStatus } from '../queries/nats-consumers.ts';
-import { syncStatuses, type SyncStatusView } from '../queries/syncs.ts';
+import { syncStatuses, type SyncStatus } from '../queries/syncs.ts';
 
 /**
  * What a list item needs beyond its own row, loaded for every item of the page at once: a page
@@ -17,7 +17,7 @@ import { syncStatuses, type SyncStatusView } from '../queries/syncs.ts';
  * batch loads each key once.
  */
 export interface Loaders {
-  syncStatus: DataLoader<string, SyncStatusView>;
+  syncStatus: DataLoader<string, SyncStatus>;
   httpConsumerCounts: DataLoader<HttpConsumer, Counts>;
   natsConsumerStatus: DataLoader<NatsConsumer, NatsConsumerStatus>;
 }
@@ -30,7 +30,7 @@ export function createLoaders(app: AppContext, principal: Principal | null): Loa
   };
   const options = { cache: false } as const;
   return {
-    syncStatus: new DataLoader<string, SyncStatusView>(async (ids) => {
+    syncStatus: new DataLoader<string, SyncStatus>(async (ids) => {
       const statuses = await syncStatuses(app, caller(), ids);
       return ids.map((id) => statuses.get(id.toLowerCase()) ?? new NotFoundError('sync', id));
     }, options),

@@ -1,9 +1,11 @@
-import { runMutation, runMutationInput } from '../commands/mutations.ts';
+import { runMutation, runMutationInput, type MutationRunResult } from '../commands/mutations.ts';
 import type { MutationRecord } from '../domain/mutations/events.ts';
+import type { MutationItem } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
-import type { MutationItemAnswer, MutationItemErrorView } from '../queries/mutations.ts';
+import { itemOutcome, type MutationItemErrorView } from '../queries/mutations.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId } from './ids.ts';
+import { idInput } from './ids.ts';
+import { withoutNulls } from './input.ts';
 
 const MutatedRecord = builder.objectRef<MutationRecord>('MutatedRecord').implement({
   description: 'The record version a mutation item produced (DESIGN.md §2). `updatedIdx` is null when the stream holds none.',
@@ -27,33 +29,40 @@ const MutationItemError = builder.objectRef<MutationItemErrorView>('MutationItem
   }),
 });
 
-const MutationItemResult = builder.objectRef<MutationItemAnswer>('MutationItemResult').implement({
+const appliedRecord = (item: MutationItem) => {
+  const outcome = itemOutcome(item);
+  return outcome.ok ? outcome.record : null;
+};
+const itemError = (item: MutationItem) => {
+  const outcome = itemOutcome(item);
+  return outcome.ok ? null : outcome.error;
+};
+
+const MutationItemResult = builder.objectRef<MutationItem>('MutationItemResult').implement({
   fields: (t) => ({
-    ok: t.exposeBoolean('ok'),
-    record: t.field({ type: MutatedRecord, nullable: true, resolve: (i) => (i.ok ? i.record : null) }),
-    error: t.field({ type: MutationItemError, nullable: true, resolve: (i) => (i.ok ? null : i.error) }),
+    ok: t.boolean({ resolve: (i) => itemOutcome(i).ok }),
+    record: t.field({ type: MutatedRecord, nullable: true, resolve: appliedRecord }),
+    error: t.field({ type: MutationItemError, nullable: true, resolve: itemError }),
   }),
 });
 
-type RunResult = Awaited<ReturnType<typeof runMutation>>;
-
-const AwaitedConsumer = builder.objectRef<NonNullable<RunResult['awaited_consumers']>[number]>('AwaitedConsumer').implement({
+const AwaitedConsumer = builder.objectRef<NonNullable<MutationRunResult['awaitedConsumers']>[number]>('AwaitedConsumer').implement({
   fields: (t) => ({
-    consumerId: t.exposeString('consumer_id'),
+    consumerId: t.exposeString('consumerId'),
     acked: t.exposeBoolean('acked', { description: 'The consumer acked every resulting version before the timeout.' }),
   }),
 });
 
-const MutationResult = builder.objectRef<RunResult>('MutationResult').implement({
+const MutationResult = builder.objectRef<MutationRunResult>('MutationResult').implement({
   fields: (t) => ({
-    runId: t.exposeString('id', { description: 'The run, as listed in `Sync.mutations`.' }),
-    syncId: t.exposeString('sync_id'),
-    collectionId: t.exposeString('collection_id'),
-    kind: t.exposeString('kind'),
-    idempotencyKey: t.exposeString('idempotency_key', { nullable: true }),
+    runId: t.string({ description: 'The run, as listed in `Sync.mutations`.', resolve: (r) => r.run.id }),
+    syncId: t.string({ resolve: (r) => r.run.syncId }),
+    collectionId: t.string({ resolve: (r) => r.run.collectionId }),
+    kind: t.string({ resolve: (r) => r.run.kind }),
+    idempotencyKey: t.string({ nullable: true, resolve: (r) => r.run.idempotencyKey }),
     replayed: t.exposeBoolean('replayed', { description: 'The stored result of an earlier call with the same idempotency key.' }),
-    items: t.field({ type: [MutationItemResult], description: 'One per input item, in order.', resolve: (r) => r.data }),
-    awaitedConsumers: t.field({ type: [AwaitedConsumer], nullable: true, resolve: (r) => r.awaited_consumers ?? null }),
+    items: t.field({ type: [MutationItemResult], description: 'One per input item, in order.', resolve: (r) => r.run.items }),
+    awaitedConsumers: t.field({ type: [AwaitedConsumer], nullable: true, resolve: (r) => r.awaitedConsumers ?? null }),
   }),
 });
 
@@ -117,26 +126,15 @@ const RunMutationInput = builder.inputType('RunMutationInput', {
   }),
 });
 
-/** GraphQL's camelCase input → the REST shape, so both go through one zod schema. */
-function toRestShape(input: typeof RunMutationInput.$inferInput): Record<string, unknown> {
-  const mapped: Record<string, unknown> = {
-    kind: input.kind,
-    sync_id: rawId(input.syncId) ?? String(input.syncId),
-    collection_id: input.collectionId,
-    data: input.data ?? undefined,
-    upstream_ids: input.upstreamIds ?? undefined,
-    idempotency_key: input.idempotencyKey ?? undefined,
-    await_consumer_ids: input.awaitConsumerIds?.map((id) => rawId(id) ?? String(id)),
-    await_consumers_timeout: input.awaitConsumersTimeout ?? undefined,
-  };
-  return Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
-}
+/** The command's input: ids as uuids, fields given as null left out. */
+const runInput = (input: typeof RunMutationInput.$inferInput) =>
+  withoutNulls({ ...input, syncId: idInput(input.syncId), awaitConsumerIds: input.awaitConsumerIds?.map((id) => idInput(id)) });
 
 builder.mutationFields((t) => ({
   runMutation: t.field({
     type: MutationResult,
     args: { input: t.arg({ type: RunMutationInput, required: true }) },
     description: "Creates, updates or deletes up to 100 objects upstream through a sync's provider; each item is answered on its own.",
-    resolve: (_root, args, ctx) => runMutation(ctx.app, requirePrincipal(ctx), parseInput(runMutationInput, toRestShape(args.input), 'input')),
+    resolve: (_root, args, ctx) => runMutation(ctx.app, requirePrincipal(ctx), parseInput(runMutationInput, runInput(args.input), 'input')),
   }),
 }));

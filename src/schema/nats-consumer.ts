@@ -5,28 +5,30 @@ import {
   updateNatsConsumer,
   updateNatsConsumerInput,
 } from '../commands/nats-consumers.ts';
+import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
-import { presentNatsServer } from '../queries/nats-consumers.ts';
+import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId, requireId } from './ids.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutUndefined } from './input.ts';
 
-type NatsServerView = ReturnType<typeof presentNatsServer>;
+const hints = (c: NatsConsumer) => c.secretHints as NatsSecrets;
 
-/** Secrets are never exposed: redacted hints and has* flags only. */
-const NatsServer = builder.objectRef<NatsServerView>('NatsServer').implement({
+/** A consumer's server settings. Secrets are never exposed: redacted hints and has* flags only. */
+const NatsServer = builder.objectRef<NatsConsumer>('NatsServer').implement({
   fields: (t) => ({
-    host: t.exposeString('host'),
-    port: t.exposeInt('port'),
-    tls: t.exposeBoolean('tls'),
-    user: t.exposeString('user', { nullable: true }),
-    jwt: t.exposeString('jwt', { nullable: true, description: 'redacted' }),
-    nkeySeed: t.exposeString('nkey_seed', { nullable: true, description: 'redacted' }),
-    password: t.exposeString('password', { nullable: true, description: 'redacted' }),
-    token: t.exposeString('token', { nullable: true, description: 'redacted' }),
-    hasJwt: t.exposeBoolean('has_jwt'),
-    hasNkeySeed: t.exposeBoolean('has_nkey_seed'),
-    hasPassword: t.exposeBoolean('has_password'),
-    hasToken: t.exposeBoolean('has_token'),
+    host: t.exposeString('natsHost'),
+    port: t.exposeInt('natsPort'),
+    tls: t.exposeBoolean('natsTls'),
+    user: t.exposeString('natsUser', { nullable: true }),
+    jwt: t.string({ nullable: true, description: 'redacted', resolve: (c) => hints(c).jwt ?? null }),
+    nkeySeed: t.string({ nullable: true, description: 'redacted', resolve: (c) => hints(c).nkey_seed ?? null }),
+    password: t.string({ nullable: true, description: 'redacted', resolve: (c) => hints(c).password ?? null }),
+    token: t.string({ nullable: true, description: 'redacted', resolve: (c) => hints(c).token ?? null }),
+    hasJwt: t.boolean({ resolve: (c) => hints(c).jwt !== undefined }),
+    hasNkeySeed: t.boolean({ resolve: (c) => hints(c).nkey_seed !== undefined }),
+    hasPassword: t.boolean({ resolve: (c) => hints(c).password !== undefined }),
+    hasToken: t.boolean({ resolve: (c) => hints(c).token !== undefined }),
   }),
 });
 
@@ -47,7 +49,7 @@ builder.prismaNode('NatsConsumer', {
     syncId: t.exposeString('syncId', { nullable: true }),
     subjectPrefix: t.exposeString('subjectPrefix'),
     deliverPolicy: t.exposeString('deliverPolicy'),
-    nats: t.field({ type: NatsServer, resolve: (c) => presentNatsServer(c) }),
+    nats: t.field({ type: NatsServer, resolve: (c) => c }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     lastPublishedIdx: t.string({ resolve: async (c, _args, ctx) => String((await ctx.loaders.natsConsumerStatus.load(c)).lastPublishedIdx) }),
@@ -82,32 +84,17 @@ const NatsConsumerInput = builder.inputType('NatsConsumerInput', {
   }),
 });
 
-const withoutUndefined = (object: Record<string, unknown>) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
-const idOrNull = (id: string | number | null | undefined) => (id == null ? id : (rawId(id) ?? String(id)));
-
-/** GraphQL's camelCase input → the REST shape, so both go through one zod schema. */
-function toRestShape(input: typeof NatsConsumerInput.$inferInput): Record<string, unknown> {
+/** The command's input: ids as uuids; null leaves a setting out, but removes a stored user or secret in an update. */
+function natsConsumerInput(input: typeof NatsConsumerInput.$inferInput): Record<string, unknown> {
   const nats = input.nats;
   return withoutUndefined({
+    ...input,
     name: input.name ?? undefined,
-    stream_id: idOrNull(input.streamId),
-    sync_id: idOrNull(input.syncId),
-    subject_prefix: input.subjectPrefix ?? undefined,
-    deliver_policy: input.deliverPolicy ?? undefined,
-    nats:
-      nats == null
-        ? undefined
-        : withoutUndefined({
-            host: nats.host ?? undefined,
-            port: nats.port ?? undefined,
-            tls: nats.tls ?? undefined,
-            // null is meaningful in an update: it removes the stored value
-            user: nats.user,
-            jwt: nats.jwt,
-            nkey_seed: nats.nkeySeed,
-            password: nats.password,
-            token: nats.token,
-          }),
+    streamId: idInput(input.streamId),
+    syncId: idInput(input.syncId),
+    subjectPrefix: input.subjectPrefix ?? undefined,
+    deliverPolicy: input.deliverPolicy ?? undefined,
+    nats: nats == null ? undefined : withoutUndefined({ ...nats, host: nats.host ?? undefined, port: nats.port ?? undefined, tls: nats.tls ?? undefined }),
   });
 }
 
@@ -134,7 +121,7 @@ builder.mutationFields((t) => ({
     type: 'NatsConsumer',
     args: { input: t.arg({ type: NatsConsumerInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = await createNatsConsumer(ctx.app, requirePrincipal(ctx), parseInput(createNatsConsumerInput, toRestShape(args.input), 'input'));
+      const id = await createNatsConsumer(ctx.app, requirePrincipal(ctx), parseInput(createNatsConsumerInput, natsConsumerInput(args.input), 'input'));
       return ctx.app.prisma.natsConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -143,7 +130,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: NatsConsumerInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'nats consumer');
-      await updateNatsConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateNatsConsumerInput, toRestShape(args.input), 'input'));
+      await updateNatsConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateNatsConsumerInput, natsConsumerInput(args.input), 'input'));
       return ctx.app.prisma.natsConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -3,7 +3,7 @@ import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
 
-builder.prismaNode('OAuthApp', {
+export const OAuthAppRef = builder.prismaNode('OAuthApp', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({
@@ -33,7 +33,7 @@ builder.mutationFields((t) => ({
       clientSecret: t.arg.string({ required: true }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const input = parseInput(createOAuthAppInput, { provider: args.provider, client_id: args.clientId, client_secret: args.clientSecret }, 'input');
+      const input = parseInput(createOAuthAppInput, args, 'input');
       const id = await createOAuthApp(ctx.app, requirePrincipal(ctx), input);
       return ctx.app.prisma.oAuthApp.findUniqueOrThrow({ ...query, where: { id } });
     },

@@ -1,17 +1,15 @@
-import { authorizeInput, startOAuthConnect } from '../commands/oauth-connect.ts';
+import { authorizeInput, startOAuthConnect, type OAuthConnectStart } from '../commands/oauth-connect.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId } from './ids.ts';
+import { idInput } from './ids.ts';
 
-type Started = Awaited<ReturnType<typeof startOAuthConnect>>;
-
-const OAuthConnect = builder.objectRef<Started>('OAuthConnect').implement({
+const OAuthConnect = builder.objectRef<OAuthConnectStart>('OAuthConnect').implement({
   description: 'Open `authorizeUrl` in a browser; the provider sends it back to `redirectUri`, which creates the credential.',
   fields: (t) => ({
     provider: t.exposeString('provider'),
-    authorizeUrl: t.exposeString('authorize_url'),
+    authorizeUrl: t.exposeString('authorizeUrl'),
     state: t.exposeString('state'),
-    expiresAt: t.exposeString('expires_at'),
+    expiresAt: t.string({ resolve: (start) => start.expiresAt.toISOString() }),
   }),
 });
 
@@ -28,20 +26,11 @@ builder.mutationFields((t) => ({
       name: t.arg.string({ required: false }),
       returnTo: t.arg.string({ required: false }),
     },
-    resolve: (_root, args, ctx) => {
-      const input = parseInput(
-        authorizeInput,
-        {
-          oauth_app_id: rawId(args.oauthAppId) ?? String(args.oauthAppId),
-          redirect_uri: args.redirectUri,
-          ...(args.apiBaseUrl ? { api_base_url: args.apiBaseUrl } : {}),
-          ...(args.scopes ? { scopes: args.scopes } : {}),
-          ...(args.name ? { name: args.name } : {}),
-          ...(args.returnTo ? { return_to: args.returnTo } : {}),
-        },
-        'input',
-      );
-      return startOAuthConnect(ctx.app, requirePrincipal(ctx), args.provider, input);
+    resolve: (_root, { provider, oauthAppId, redirectUri, ...optional }, ctx) => {
+      // An optional argument given empty counts as not given.
+      const given = Object.fromEntries(Object.entries(optional).filter(([, value]) => value));
+      const input = parseInput(authorizeInput, { ...given, oauthAppId: idInput(oauthAppId), redirectUri }, 'input');
+      return startOAuthConnect(ctx.app, requirePrincipal(ctx), provider, input);
     },
   }),
 }));

@@ -1,39 +1,41 @@
-import { listProviders } from '../queries/providers.ts';
+import { credentialKinds } from '../domain/credentials/kinds.ts';
+import { requiredFields } from '../queries/providers.ts';
+import type { CollectionSpec, Provider as ProviderModel, ProviderOAuth as ProviderOAuthModel } from '../sync/providers/provider.ts';
+import { providers } from '../sync/providers/registry.ts';
 import { builder, requirePrincipal } from './builder.ts';
 
-type ProviderView = ReturnType<typeof listProviders>[number];
-
-const ProviderCollection = builder.objectRef<ProviderView['collections'][number]>('ProviderCollection').implement({
+const ProviderCollection = builder.objectRef<CollectionSpec>('ProviderCollection').implement({
   fields: (t) => ({
     id: t.exposeString('id'),
     name: t.exposeString('name'),
-    mutations: t.exposeStringList('mutations'),
+    mutations: t.stringList({ resolve: (c) => c.mutations }),
   }),
 });
 
-const CredentialKind = builder.objectRef<ProviderView['credential_kinds'][number]>('CredentialKind').implement({
+/** A credential kind, by its name. */
+const CredentialKind = builder.objectRef<string>('CredentialKind').implement({
   fields: (t) => ({
-    kind: t.exposeString('kind'),
-    required: t.exposeStringList('required'),
-    needsOAuthApp: t.exposeBoolean('needs_oauth_app'),
+    kind: t.string({ resolve: (kind) => kind }),
+    required: t.stringList({ resolve: (kind) => requiredFields(kind) }),
+    needsOAuthApp: t.boolean({ resolve: (kind) => credentialKinds[kind]?.requiresOAuthApp ?? false }),
   }),
 });
 
-const ProviderOAuth = builder.objectRef<NonNullable<ProviderView['oauth']>>('ProviderOAuth').implement({
+const ProviderOAuth = builder.objectRef<ProviderOAuthModel>('ProviderOAuth').implement({
   description: 'The OAuth connect flow of a provider: GET /v1/oauth/{provider}/authorize creates a credential of this kind.',
   fields: (t) => ({
-    credentialKind: t.exposeString('credential_kind'),
-    defaultScopes: t.exposeStringList('default_scopes'),
+    credentialKind: t.exposeString('credentialKind'),
+    defaultScopes: t.exposeStringList('defaultScopes'),
   }),
 });
 
-const Provider = builder.objectRef<ProviderView>('Provider').implement({
+const Provider = builder.objectRef<ProviderModel>('Provider').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
-    displayName: t.exposeString('display_name'),
+    displayName: t.exposeString('displayName'),
     collections: t.field({ type: [ProviderCollection], resolve: (p) => p.collections }),
-    credentialKinds: t.field({ type: [CredentialKind], resolve: (p) => p.credential_kinds }),
-    oauth: t.field({ type: ProviderOAuth, nullable: true, resolve: (p) => p.oauth }),
+    credentialKinds: t.field({ type: [CredentialKind], resolve: (p) => p.credentialKinds }),
+    oauth: t.field({ type: ProviderOAuth, nullable: true, resolve: (p) => p.oauth ?? null }),
   }),
 });
 
@@ -42,7 +44,7 @@ builder.queryFields((t) => ({
     type: [Provider],
     resolve: (_root, _args, ctx) => {
       requirePrincipal(ctx);
-      return listProviders();
+      return providers;
     },
   }),
 }));

@@ -3,7 +3,7 @@ import { parseInput } from '../commands/parse-input.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { rawId, requireId } from './ids.ts';
 
-builder.prismaNode('Stream', {
+export const StreamRef = builder.prismaNode('Stream', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({

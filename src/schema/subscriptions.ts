@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.ts';
 import { recordFeed } from '../live/record-feed.ts';
-import { presentRecordRow } from '../queries/records.ts';
-import { getSyncStatus } from '../queries/syncs.ts';
+import { recordVersionOfRow } from '../queries/records.ts';
+import { syncStatus } from '../queries/syncs.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { requireId } from './ids.ts';
 import { StreamRecord } from './http-consumer.ts';
@@ -34,7 +34,7 @@ builder.subscriptionFields((t) => ({
           if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
           wake = null;
           dirty = false;
-          yield await getSyncStatus(ctx.app, principal, syncId);
+          yield await syncStatus(ctx.app, principal, syncId);
         }
       } finally {
         offSync();
@@ -74,7 +74,7 @@ builder.subscriptionFields((t) => ({
         afterIdx,
       };
       for await (const row of recordFeed(ctx.app, filter)) {
-        yield presentRecordRow(row);
+        yield recordVersionOfRow(row);
       }
     },
     resolve: (record) => record,

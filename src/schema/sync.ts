@@ -1,95 +1,96 @@
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
 import { parseInput } from '../commands/parse-input.ts';
-import { getSyncStatus, presentSync, syncState } from '../queries/syncs.ts';
+import type { RateLimit as RateLimitModel } from '../domain/syncs/events.ts';
+import { syncState, syncStatus, type CollectionStatus as CollectionStatusModel, type SyncError as SyncErrorModel, type SyncStatus as SyncStatusModel } from '../queries/syncs.ts';
 import { syncListingScope, syncVisibleTo } from '../queries/sync-scope.ts';
 import { builder, requirePrincipal } from './builder.ts';
-import { rawId, requireId } from './ids.ts';
-import type { InFlightView, WaitView } from '../sync/in-flight.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutNulls } from './input.ts';
+import type { InFlightRequest as InFlightRequestModel, UpstreamWait as UpstreamWaitModel } from '../sync/in-flight.ts';
 
-type StatusView = Awaited<ReturnType<typeof getSyncStatus>>;
-type CollectionStatusView = StatusView['collections'][number];
+const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-const BackfillProgress = builder.objectRef<CollectionStatusView['backfill']>('BackfillProgress').implement({
+const BackfillProgress = builder.objectRef<CollectionStatusModel['backfill']>('BackfillProgress').implement({
   fields: (t) => ({
     done: t.exposeBoolean('done'),
     pages: t.exposeInt('pages'),
     records: t.exposeInt('records'),
     total: t.exposeInt('total', { nullable: true }),
     percent: t.exposeFloat('percent', { nullable: true }),
-    startedAt: t.exposeString('started_at', { nullable: true }),
-    completedAt: t.exposeString('completed_at', { nullable: true }),
+    startedAt: t.string({ nullable: true, resolve: (b) => iso(b.startedAt) }),
+    completedAt: t.string({ nullable: true, resolve: (b) => iso(b.completedAt) }),
   }),
 });
 
-const InFlightRequest = builder.objectRef<InFlightView>('InFlightRequest').implement({
+const InFlightRequest = builder.objectRef<InFlightRequestModel>('InFlightRequest').implement({
   fields: (t) => ({
     method: t.exposeString('method'),
     path: t.exposeString('path', { description: 'Without the query string.' }),
-    since: t.exposeString('since'),
-    ageMs: t.exposeInt('age_ms'),
+    since: t.string({ resolve: (r) => r.since.toISOString() }),
+    ageMs: t.exposeInt('ageMs'),
   }),
 });
 
-const UpstreamWait = builder.objectRef<WaitView>('UpstreamWait').implement({
+const UpstreamWait = builder.objectRef<UpstreamWaitModel>('UpstreamWait').implement({
   fields: (t) => ({
     reason: t.exposeString('reason', { description: 'rate_limit | backoff | step_retry' }),
-    since: t.exposeString('since'),
-    until: t.exposeString('until', { nullable: true }),
-    ageMs: t.exposeInt('age_ms'),
+    since: t.string({ resolve: (w) => w.since.toISOString() }),
+    until: t.string({ nullable: true, resolve: (w) => iso(w.until) }),
+    ageMs: t.exposeInt('ageMs'),
   }),
 });
 
-const CollectionStatus = builder.objectRef<CollectionStatusView>('CollectionStatus').implement({
+const CollectionStatus = builder.objectRef<CollectionStatusModel>('CollectionStatus').implement({
   fields: (t) => ({
-    collectionId: t.exposeString('collection_id'),
+    collectionId: t.exposeString('collectionId'),
     records: t.exposeInt('records'),
-    deletedRecords: t.exposeInt('deleted_records'),
+    deletedRecords: t.exposeInt('deletedRecords'),
     backfill: t.field({ type: BackfillProgress, resolve: (c) => c.backfill }),
-    changesFetched: t.exposeInt('changes_fetched'),
-    lastChangeAt: t.exposeString('last_change_at', { nullable: true }),
-    lastPollAt: t.exposeString('last_poll_at', { nullable: true }),
-    lastError: t.exposeString('last_error', { nullable: true }),
+    changesFetched: t.exposeInt('changesFetched'),
+    lastChangeAt: t.string({ nullable: true, resolve: (c) => iso(c.lastChangeAt) }),
+    lastPollAt: t.string({ nullable: true, resolve: (c) => iso(c.lastPollAt) }),
+    lastError: t.exposeString('lastError', { nullable: true }),
     inFlight: t.field({
       type: [InFlightRequest],
       nullable: true,
       description: 'Requests on the wire now, oldest first; null when the sync does not run on the instance that answers.',
-      resolve: (c) => c.in_flight,
+      resolve: (c) => c.activity?.inFlight ?? null,
     }),
-    waiting: t.field({ type: UpstreamWait, nullable: true, description: 'A rate-limit or backoff wait in progress.', resolve: (c) => c.waiting }),
+    waiting: t.field({ type: UpstreamWait, nullable: true, description: 'A rate-limit or backoff wait in progress.', resolve: (c) => c.activity?.waiting ?? null }),
   }),
 });
 
-const SyncError = builder.objectRef<NonNullable<StatusView['last_error']>>('SyncError').implement({
+const SyncError = builder.objectRef<SyncErrorModel>('SyncError').implement({
   fields: (t) => ({
     code: t.exposeString('code'),
     message: t.exposeString('message'),
-    collectionId: t.exposeString('collection_id', { nullable: true }),
+    collectionId: t.exposeString('collectionId', { nullable: true }),
     at: t.exposeString('at'),
   }),
 });
 
-export const SyncStatus = builder.objectRef<StatusView>('SyncStatus').implement({
+export const SyncStatus = builder.objectRef<SyncStatusModel>('SyncStatus').implement({
   fields: (t) => ({
-    syncId: t.exposeString('sync_id'),
+    syncId: t.exposeString('syncId'),
     state: t.exposeString('state'),
-    lastError: t.field({ type: SyncError, nullable: true, resolve: (s) => s.last_error }),
-    requestsMade: t.exposeInt('requests_made'),
-    rateLimitWaitMs: t.exposeInt('rate_limit_wait_ms'),
+    lastError: t.field({ type: SyncError, nullable: true, resolve: (s) => s.lastError }),
+    requestsMade: t.exposeInt('requestsMade'),
+    rateLimitWaitMs: t.exposeInt('rateLimitWaitMs'),
     retries: t.exposeInt('retries'),
-    lastPollAt: t.exposeString('last_poll_at', { nullable: true }),
+    lastPollAt: t.string({ nullable: true, resolve: (s) => iso(s.lastPollAt) }),
     collections: t.field({ type: [CollectionStatus], resolve: (s) => s.collections }),
   }),
 });
 
-const RateLimit = builder.objectRef<ReturnType<typeof presentSync>['rate_limit']>('RateLimit').implement({
+const RateLimit = builder.objectRef<RateLimitModel>('RateLimit').implement({
   fields: (t) => ({
-    allowedRequests: t.exposeInt('allowed_requests'),
-    interval: t.exposeFloat('interval', { description: 'seconds' }),
-    maxConcurrentRequests: t.exposeInt('max_concurrent_requests'),
+    allowedRequests: t.exposeInt('allowedRequests'),
+    interval: t.exposeFloat('intervalSeconds', { description: 'seconds' }),
+    maxConcurrentRequests: t.exposeInt('maxConcurrentRequests'),
   }),
 });
 
-builder.prismaNode('Sync', {
+export const SyncRef = builder.prismaNode('Sync', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
   fields: (t) => ({
@@ -104,7 +105,7 @@ builder.prismaNode('Sync', {
     pollIntervalMs: t.exposeInt('pollIntervalMs'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    rateLimit: t.field({ type: RateLimit, select: { collections: true }, resolve: (s) => presentSync(s).rate_limit }),
+    rateLimit: t.field({ type: RateLimit, resolve: (s) => s.rateLimit as RateLimitModel }),
     state: t.string({ select: { collections: true }, resolve: (s) => syncState(s, s.collections) }),
     status: t.field({ type: SyncStatus, resolve: (s, _args, ctx) => ctx.loaders.syncStatus.load(s.id) }),
   }),
@@ -131,26 +132,9 @@ const SyncInput = builder.inputType('SyncInput', {
   }),
 });
 
-/** GraphQL's camelCase input → the REST shape, so both go through one zod schema. */
-function toRestShape(input: typeof SyncInput.$inferInput): Record<string, unknown> {
-  const mapped: Record<string, unknown> = {
-    provider: input.provider,
-    stream_id: input.streamId == null ? input.streamId : (rawId(input.streamId) ?? String(input.streamId)),
-    name: input.name,
-    collection_ids: input.collectionIds,
-    rate_limit: input.rateLimit
-      ? {
-          allowed_requests: input.rateLimit.allowedRequests,
-          interval: input.rateLimit.interval,
-          ...(input.rateLimit.maxConcurrentRequests != null ? { max_concurrent_requests: input.rateLimit.maxConcurrentRequests } : {}),
-        }
-      : input.rateLimit,
-    credential_id: input.credentialId == null ? input.credentialId : (rawId(input.credentialId) ?? String(input.credentialId)),
-    metadata: input.metadata ?? undefined,
-    poll_interval_ms: input.pollIntervalMs,
-  };
-  return Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined && v !== null));
-}
+/** The command's input: ids as uuids, fields given as null left out. */
+const syncInput = (input: typeof SyncInput.$inferInput) =>
+  withoutNulls({ ...input, streamId: idInput(input.streamId), credentialId: idInput(input.credentialId), rateLimit: input.rateLimit && withoutNulls(input.rateLimit) });
 
 builder.queryFields((t) => ({
   syncs: t.prismaConnection({
@@ -184,7 +168,7 @@ builder.mutationFields((t) => ({
     type: 'Sync',
     args: { input: t.arg({ type: SyncInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = await createSync(ctx.app, requirePrincipal(ctx), parseInput(createSyncInput, toRestShape(args.input), 'input'));
+      const id = await createSync(ctx.app, requirePrincipal(ctx), parseInput(createSyncInput, syncInput(args.input), 'input'));
       return ctx.app.prisma.sync.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -193,7 +177,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: SyncInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'sync');
-      await updateSync(ctx.app, requirePrincipal(ctx), id, parseInput(updateSyncInput, toRestShape(args.input), 'input'));
+      await updateSync(ctx.app, requirePrincipal(ctx), id, parseInput(updateSyncInput, syncInput(args.input), 'input'));
       return ctx.app.prisma.sync.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -17,25 +17,25 @@ export function inCollection<T>(collectionId: string, work: () => Promise<T>): P
 
 type Entry = { kind: 'request'; method: string; path: string; since: number } | { kind: 'wait'; reason: UpstreamWaitReason; since: number; until: number | null };
 
-export interface InFlightView {
+export interface InFlightRequest {
   method: string;
   path: string;
-  since: string;
-  age_ms: number;
+  since: Date;
+  ageMs: number;
 }
 
-export interface WaitView {
+export interface UpstreamWait {
   reason: UpstreamWaitReason;
-  since: string;
+  since: Date;
   /** When the wait is known to end; null for a rate-limit slot. */
-  until: string | null;
-  age_ms: number;
+  until: Date | null;
+  ageMs: number;
 }
 
 /** Requests on the wire, oldest first, and the longest-running wait (null when none). */
-export interface CollectionActivityView {
-  in_flight: InFlightView[];
-  waiting: WaitView | null;
+export interface CollectionActivity {
+  inFlight: InFlightRequest[];
+  waiting: UpstreamWait | null;
 }
 
 /** Requests that belong to no collection (none today) are shown under every collection. */
@@ -54,16 +54,15 @@ export class SyncActivity implements UpstreamActivity {
     return this.add({ kind: 'wait', reason, since, until: ms === null ? null : since + ms });
   }
 
-  view(collectionId: string, now = Date.now()): CollectionActivityView {
+  view(collectionId: string, now = Date.now()): CollectionActivity {
     const entries = [...(this.entries.get(collectionId) ?? []), ...(this.entries.get(ANY_COLLECTION) ?? [])].sort((a, b) => a.since - b.since);
-    const iso = (ms: number) => new Date(ms).toISOString();
-    const in_flight: InFlightView[] = [];
-    let waiting: WaitView | null = null;
+    const inFlight: InFlightRequest[] = [];
+    let waiting: UpstreamWait | null = null;
     for (const e of entries) {
-      if (e.kind === 'request') in_flight.push({ method: e.method, path: e.path, since: iso(e.since), age_ms: now - e.since });
-      else waiting ??= { reason: e.reason, since: iso(e.since), until: e.until === null ? null : iso(e.until), age_ms: now - e.since };
+      if (e.kind === 'request') inFlight.push({ method: e.method, path: e.path, since: new Date(e.since), ageMs: now - e.since });
+      else waiting ??= { reason: e.reason, since: new Date(e.since), until: e.until === null ? null : new Date(e.until), ageMs: now - e.since };
     }
-    return { in_flight, waiting };
+    return { inFlight, waiting };
   }
 
   private add(entry: Entry): () => void {

@@ -66,6 +66,36 @@ describe('GraphQL management API', () => {
     expect((await gql('mutation { deleteStream(id: "nope") }')).errors?.[0]?.extensions?.code).toBe('not_found');
   });
 
+  it('answers the providers as REST lists them, from the registry itself', async () => {
+    const rest = (await restClient(server.url, token).get('/v1/providers')).body.data;
+    const answer = await gql('{ providers { name displayName collections { id name mutations } credentialKinds { kind required needsOAuthApp } oauth { credentialKind defaultScopes } } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.providers).toEqual(
+      rest.map((p: any) => ({
+        name: p.name,
+        displayName: p.display_name,
+        collections: p.collections,
+        credentialKinds: p.credential_kinds.map((k: any) => ({ kind: k.kind, required: k.required, needsOAuthApp: k.needs_oauth_app })),
+        oauth: p.oauth && { credentialKind: p.oauth.credential_kind, defaultScopes: p.oauth.default_scopes },
+      })),
+    );
+  });
+
+  it('starts the OAuth connect flow, and refuses bad input with camelCase paths', async () => {
+    const app = await gql('mutation { createOAuthApp(provider: "hubspot", clientId: "client-1", clientSecret: "client-secret-123") { uuid } }');
+    const started = await gql(
+      'mutation($app: ID!) { startOAuthConnect(provider: "hubspot", oauthAppId: $app, redirectUri: "http://localhost/callback", name: "") { provider authorizeUrl state expiresAt } }',
+      { app: app.data.createOAuthApp.uuid },
+    );
+    expect(started.errors).toBeUndefined();
+    expect(started.data.startOAuthConnect).toMatchObject({ provider: 'hubspot', authorizeUrl: expect.stringContaining('client_id=client-1') });
+    expect(new Date(started.data.startOAuthConnect.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const invalid = await gql('mutation($app: ID!) { startOAuthConnect(provider: "hubspot", oauthAppId: $app, redirectUri: "ftp://x") { state } }', { app: app.data.createOAuthApp.uuid });
+    expect(invalid.errors?.[0]?.extensions).toMatchObject({ code: 'validation_failed', details: [{ path: 'redirectUri' }] });
+    const sync = await gql('mutation { createSync(input: { provider: "stripe", collectionIds: ["stripe:customer"], rateLimit: { allowedRequests: 0, interval: 1 } }) { id } }');
+    expect(sync.errors?.[0]?.extensions).toMatchObject({ code: 'validation_failed', details: [{ path: 'rateLimit.allowedRequests' }] });
+  });
+
   it('lets only the root token create accounts', async () => {
     const denied = await gql('mutation { createAccount(name: "x") { account { id } } }');
     expect(denied.errors?.[0]?.extensions?.code).toBe('forbidden');

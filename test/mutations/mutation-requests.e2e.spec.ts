@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/app-context.ts';
 import { prepareMutation, requestMutationRun, runMutationInput } from '../../src/commands/mutations.ts';
+import { parseRestInput } from '../../src/http/rest-input.ts';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
@@ -101,7 +102,7 @@ describe('Mutation requests: idempotency keys, refusals before anything is sent,
     const body = { kind: 'create', sync_id: syncId, collection_id: 'stripe:customer', data: [{ email: 'crash@example.com', name: 'Crash' }, { email: 'after-crash@example.com' }], idempotency_key: 'crash-1' };
 
     // An attempt recorded the request, sent item 0 to Stripe, and the process died before the answer was recorded.
-    const prepared = await prepareMutation(ctx, principal, runMutationInput.parse(body));
+    const prepared = await prepareMutation(ctx, principal, parseRestInput(runMutationInput, body));
     expect(await requestMutationRun(ctx, principal, prepared)).toBe(true);
     const sent = await fetch(`${emulator.url}/v1/customers`, {
       method: 'POST',

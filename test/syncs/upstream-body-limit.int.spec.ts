@@ -106,11 +106,11 @@ describe('upstream answer size limits', () => {
     const pending = inCollection('test:thing', () => upstreamFetch(`${base}/hang?key=secret`));
     await new Promise((r) => setTimeout(r, 200));
     const view = activity.view('test:thing');
-    expect(view.in_flight).toEqual([expect.objectContaining({ method: 'GET', path: '/hang' })]);
-    expect(view.in_flight[0]!.age_ms).toBeGreaterThanOrEqual(150);
-    expect(activity.view('test:other').in_flight).toEqual([]);
+    expect(view.inFlight).toEqual([expect.objectContaining({ method: 'GET', path: '/hang' })]);
+    expect(view.inFlight[0]!.ageMs).toBeGreaterThanOrEqual(150);
+    expect(activity.view('test:other').inFlight).toEqual([]);
     release();
     await (await pending).text();
-    expect(activity.view('test:thing').in_flight).toEqual([]);
+    expect(activity.view('test:thing').inFlight).toEqual([]);
   });
 });
