@@ -12,6 +12,7 @@ import { schema } from '../schema/index.ts';
 import { accountRoutes } from './accounts.ts';
 import { apiTokenRoutes } from './api-tokens.ts';
 import { createConsoleHandler, isConsolePath } from './console.ts';
+import { createGraphiQL, GRAPHIQL_ASSETS_PREFIX } from './graphiql.ts';
 import { createGraphQLAuthGate, type AdmittedGraphQLRequest } from './graphql-auth-gate.ts';
 import { boundedParserCache, graphqlLimitPlugins, parseAndValidate } from './graphql-limits.ts';
 import { TokenSockets } from '../live/token-sockets.ts';
@@ -33,7 +34,7 @@ import { admittedPrincipal, nullWhenThrottled, operationThrottled } from './requ
 const principalFromHeader = (ctx: AppContext, header: unknown, req: IncomingMessage | undefined): Promise<Principal | null> =>
   admittedPrincipal(ctx, req?.socket.remoteAddress, header);
 
-/** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, + graphql-ws) at /graphql, health and metrics, the web console at /. */
+/** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, its files under /graphql/assets/, + graphql-ws) at /graphql, health and metrics, the web console at /. */
 export function createHttpServer(
   ctx: AppContext,
   metrics: Metrics,
@@ -49,13 +50,16 @@ export function createHttpServer(
   const admitGraphQL = createGraphQLAuthGate({ authenticate: (req) => principalFromHeader(ctx, req.headers.authorization, req), maxBodyBytes, logger: ctx.logger });
   const tokenSockets = new TokenSockets({ bus: ctx.bus, pool: ctx.pool, logger: ctx.logger });
   const maskError = createMaskError(ctx.logger);
+  const graphiql = createGraphiQL();
   const yoga = createYoga<AdmittedGraphQLRequest, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    graphiql: graphiql.options,
+    renderGraphiQL: (options) => graphiql.render(options),
     maskedErrors: { maskError },
     logging: false,
-    plugins: graphqlLimitPlugins(ctx.config),
+    plugins: [...graphqlLimitPlugins(ctx.config), graphiql.pageHeaders],
     parserAndValidationCache: boundedParserCache(),
     context: ({ principal }) => ({
       app: ctx,
@@ -74,6 +78,12 @@ export function createHttpServer(
         return yoga(req, res, admitted);
       });
     }
+    if (path?.startsWith(GRAPHIQL_ASSETS_PREFIX)) return void graphiql.serveAsset(req, res).catch((error: unknown) => {
+      ctx.logger.error({ err: error }, 'GraphiQL asset failed');
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('internal error');
+    });
     if (path === '/healthz') return health.healthz(res);
     if (path === '/readyz') return void health.readyz(res);
     if (path === '/metrics') return void health.metrics(req, res);
