@@ -104,6 +104,12 @@ export async function openStorage(config: Config, { mustExist, logger }: { mustE
     await database.embedded?.close();
   };
   try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw new CommandFailure(`cannot open the ${where}: ${oneLine(error)}`);
+  }
+  try {
     const before = await functionsInstalledAt(pool);
     const migrations = await migrate(pool);
     await eventStore.schema.migrate();
