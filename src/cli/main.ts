@@ -36,7 +36,7 @@ commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(21)}${c.summary}`).join('\n')}
 
 options:
-  -h, --help           show this help; \`syncline <command> --help\` shows a command's
+  -h, --help           show this help (\`syncline <command> --help\`: a command's help)
   -v, --version        print the version
 
 token and status talk to a running server: SYNCLINE_URL (default http://127.0.0.1:7376) and

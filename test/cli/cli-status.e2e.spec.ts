@@ -85,4 +85,22 @@ describe('syncline status: syncs and consumers with state and lag', () => {
     expect(human.stdout).toMatch(/^nowhere\s+stripe\s+error\s+0\/1 done\s+0\s+upstream_error\s+/m);
     expect(human.stdout).toMatch(/^stripe emulator\s+stripe\s+active/m);
   });
+
+  it('--all-accounts: the root token sees every account\'s syncs; another account\'s token is refused in one line', async () => {
+    const account = await api.post('/v1/accounts', { name: 'tenant' });
+    expect(account.status).toBe(201);
+    const tenantToken = account.body.api_token.token as string;
+
+    const root = await runCli(['status', '--all-accounts'], env);
+    expect(root.code).toBe(1); // the sync of the test above is still in error
+    expect(root.stdout.split('\n')[0]).toMatch(/^ACCOUNT\s+SYNC\s+PROVIDER\s+STATE/);
+
+    const tenant = await runCli(['status', '--all-accounts'], { ...env, SYNCLINE_TOKEN: tenantToken });
+    expect(tenant.code).toBe(1);
+    expect(tenant.stderr).toMatch(/^error: the server answered 403 forbidden: only the root token lists the syncs of other accounts\n$/);
+
+    const own = await runCli(['status', '--json'], { ...env, SYNCLINE_TOKEN: tenantToken });
+    expect(own.code, own.stderr).toBe(0);
+    expect(JSON.parse(own.stdout)).toEqual({ syncs: [], consumers: [], syncs_in_error: 0 });
+  });
 });
