@@ -10,6 +10,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Another live process (a running embedded server, or a tool such as `syncline migrate`) holds the data dir. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid: number,
+  ) {
+    super(`data dir ${dataDir} is in use by process ${holderPid}; stop it or set SYNCLINE_DATA_DIR`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /**
  * PGlite has no multi-process safety: two servers on one data dir would corrupt it. A pid file
  * keeps a second process out; a stale one (its process is gone, e.g. after SIGKILL) is taken over.
@@ -24,7 +35,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`data dir ${dataDir} is in use by process ${holder}; stop it or set SYNCLINE_DATA_DIR`);
+        throw new DataDirInUseError(dataDir, holder);
       }
       await rm(lockFile, { force: true });
     }

@@ -1,9 +1,12 @@
 /**
  * Runs a provider API emulator from the command line:
  *
- *   npm run emulate -- <provider> --objects 10000 [--port P] [--api-key KEY]
+ *   syncline emulate <provider> --objects 10000 [--port P] [--api-key KEY]
  *     [--rate-limit 25] [--mutate-every 2000 --mutate-count 5] [--fault-429 0.05 --fault-500 0.05]
  *     [--host 127.0.0.1] [--seed 42]
+ *
+ * (`npm run emulate -- <provider> …` runs the same; `syncline emulate` starts this file as its
+ * own process: docs/CLI.md.)
  */
 
 import { parseArgs } from 'node:util';
@@ -13,7 +16,8 @@ import { emulators } from './registry.ts';
 
 const PROVIDERS = emulators.map((e) => e.name);
 
-const USAGE = `usage: npm run emulate -- <provider> [options]
+const USAGE = `usage: syncline emulate <provider> [options]
+       npm run emulate -- <provider> [options]
 
 providers: ${emulators.map((e) => `${e.name} (port ${e.defaultPort})`).join(', ')}
 

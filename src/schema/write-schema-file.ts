@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { schema } from '../schema/index.ts';
+import { schema } from './index.ts';
 
 // Sorted, so that the file changes only when the schema does.
 const text = `${printSchema(lexicographicSortSchema(schema))}\n`;
