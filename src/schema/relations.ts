@@ -62,35 +62,23 @@ builder.prismaObjectFields('OAuthApp', (t) => ({
   credentials: t.relatedConnection('credentials', { cursor: 'id', query: withinAccount }),
 }));
 
-builder.prismaObjectFields('HttpConsumer', (t) => ({
-  stream: t.field({
-    type: StreamRef,
-    nullable: true,
-    select: (_args, _ctx, nested) => ({ stream: nested() }),
-    resolve: (consumer, _args, ctx) => owned(consumer.stream, ctx),
-  }),
-  sync: t.field({
-    type: SyncRef,
-    nullable: true,
-    select: (_args, _ctx, nested) => ({ sync: nested() }),
-    resolve: (consumer, _args, ctx) => owned(consumer.sync, ctx),
-  }),
-}));
-
-builder.prismaObjectFields('NatsConsumer', (t) => ({
-  stream: t.field({
-    type: StreamRef,
-    nullable: true,
-    select: (_args, _ctx, nested) => ({ stream: nested() }),
-    resolve: (consumer, _args, ctx) => owned(consumer.stream, ctx),
-  }),
-  sync: t.field({
-    type: SyncRef,
-    nullable: true,
-    select: (_args, _ctx, nested) => ({ sync: nested() }),
-    resolve: (consumer, _args, ctx) => owned(consumer.sync, ctx),
-  }),
-}));
+// Both kinds of consumer link to their stream and, when they follow one, their sync.
+for (const consumerModel of ['HttpConsumer', 'NatsConsumer'] as const) {
+  builder.prismaObjectFields(consumerModel, (t) => ({
+    stream: t.field({
+      type: StreamRef,
+      nullable: true,
+      select: (_args, _ctx, nested) => ({ stream: nested() }),
+      resolve: (consumer, _args, ctx) => owned(consumer.stream, ctx),
+    }),
+    sync: t.field({
+      type: SyncRef,
+      nullable: true,
+      select: (_args, _ctx, nested) => ({ sync: nested() }),
+      resolve: (consumer, _args, ctx) => owned(consumer.sync, ctx),
+    }),
+  }));
+}
 
 builder.prismaObjectFields('MutationRun', (t) => ({
   sync: t.field({

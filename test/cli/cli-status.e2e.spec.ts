@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { restClient, type RestClient } from '../support/api.ts';
@@ -6,14 +5,7 @@ import { runCli } from '../support/cli.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { createStripeSync, syncStatus, waitForBackfill } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../support/closed-port.ts';
 
 describe('syncline status: syncs and consumers with state and lag', () => {
   let emulator: StripeEmulator;

@@ -1,15 +1,7 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { egressFetch } from '../../../src/net/egress-fetch.ts';
 import { redactSecrets, upstreamErrorMessage } from '../../../src/sync/http/error-cause.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../../support/closed-port.ts';
 
 describe('upstreamErrorMessage', () => {
   it('names the refused connection that fetch hides behind "fetch failed"', async () => {
