@@ -20,6 +20,9 @@ export function RecordColumns({ withSync }: { withSync: boolean }) {
 
 export const recordColumnCount = (withSync: boolean) => (withSync ? 6 : 5);
 
+/** The Sync column: a deleted sync's records stay in the stream, under no listed sync. */
+export const syncNameOf = (names: Map<string, string>, syncId: string) => names.get(syncId) ?? 'deleted sync';
+
 const SUMMARY_KEYS = ['name', 'email', 'description', 'title', 'status', 'amount', 'Name', 'Email', 'login'];
 
 function summary(data: unknown): string {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { StreamRecordsQuery, type StreamRecordsData, type SyncRecord } from '../graphql/operations.ts';
 import { recordKey } from '../graphql/useLiveRecords.ts';
-import { recordColumnCount, RecordRow } from './RecordRow.tsx';
+import { recordColumnCount, RecordRow, syncNameOf } from './RecordRow.tsx';
 
 const PAGE = 50;
 
@@ -58,7 +58,7 @@ export function RecordsPageRows({
           </tr>
         ) : null}
         {records.map((record) => (
-          <RecordRow key={recordKey(record)} record={live.get(recordKey(record)) ?? record} syncName={syncNames ? (syncNames.get(record.syncId) ?? record.syncId) : null} />
+          <RecordRow key={recordKey(record)} record={live.get(recordKey(record)) ?? record} syncName={syncNames ? syncNameOf(syncNames, record.syncId) : null} />
         ))}
         {!more && pageInfo?.hasNextPage ? (
           <tr>

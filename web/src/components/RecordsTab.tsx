@@ -6,7 +6,7 @@ import { recordKey, useLiveRecords } from '../graphql/useLiveRecords.ts';
 import { useStreamSyncs } from '../graphql/useStreamSyncs.ts';
 import { navigate } from '../history-router.tsx';
 import { RecordsPageRows } from './RecordsPageRows.tsx';
-import { RecordColumns, RecordRow } from './RecordRow.tsx';
+import { RecordColumns, RecordRow, syncNameOf } from './RecordRow.tsx';
 
 const LIVE_KEEP = 100;
 const LIVE_SHOWN = 20;
@@ -154,7 +154,7 @@ function LiveRecords({
             <caption className="visually-hidden">Records changed live</caption>
             <tbody data-testid="live-records">
               {changes.slice(0, LIVE_SHOWN).map((record) => (
-                <RecordRow key={recordKey(record)} record={record} isNew syncName={syncNames ? (syncNames.get(record.syncId) ?? record.syncId) : null} />
+                <RecordRow key={recordKey(record)} record={record} isNew syncName={syncNames ? syncNameOf(syncNames, record.syncId) : null} />
               ))}
             </tbody>
           </table>
