@@ -2,41 +2,44 @@ import type pg from 'pg';
 import type { RecordRow } from '../projections/record-row.ts';
 
 /**
- * Pages of a sync's records bounded by bytes as well as by count (issue 21; DELIVERY.md, "Byte
- * budget"): a page ends early when its records' bytes reach the budget, always with at least one
- * record, and says that more follow. The bound holds in PostgreSQL, before any row reaches the
- * server: each record's bytes come from `syncline_record_bytes` (prisma/functions/), the stored
- * value's size, not from its JSON.
+ * Pages of a sync's (or a stream's) records bounded by bytes as well as by count (issue 21;
+ * DELIVERY.md, "Byte budget"): a page ends early when its records' bytes reach the budget, always
+ * with at least one record, and says that more follow. The bound holds in PostgreSQL, before any
+ * row reaches the server: each record's bytes come from `syncline_record_bytes`
+ * (prisma/functions/), the stored value's size, not from its JSON.
  */
-export interface RecordPageFilter {
-  syncId: string;
+
+/** Whose records: one sync's, or those of every sync of a stream (the console's "All syncs"). */
+export type RecordPageScope = { syncId: string } | { streamId: string };
+
+export type RecordPageFilter = RecordPageScope & {
   collectionId?: string | null | undefined;
   upstreamId?: string | null | undefined;
-}
+};
 
-export interface RecordPageRequest extends RecordPageFilter {
+export type RecordPageRequest = RecordPageFilter & {
   /** Records past this position. */
   afterIdx: bigint;
   limit: number;
   maxBytes: number;
-}
+};
 
 /**
  * The rows of one page, their bytes summed in position order and cut at the budget (the first
  * always). One row past the limit is looked at, without its data, to tell whether more follow.
  */
-const pageRows = (select: string) => `
+const pageRows = (page: RecordPageScope, select: string) => `
   SELECT ${select}
   FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n, count(*) OVER () AS scanned
         FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes FROM records r
-              WHERE r.sync_id = $1 AND ($2::text IS NULL OR r.collection_id = $2) AND ($3::text IS NULL OR r.upstream_id = $3)
+              WHERE ${'syncId' in page ? 'r.sync_id' : 'r.stream_id'} = $1 AND ($2::text IS NULL OR r.collection_id = $2) AND ($3::text IS NULL OR r.upstream_id = $3)
                 AND r.updated_idx > $4
               ORDER BY r.updated_idx LIMIT $5 + 1) s
         WINDOW w AS (ORDER BY s.updated_idx ROWS UNBOUNDED PRECEDING)) c
   WHERE c.n <= $5 AND (c.running <= $6 OR c.n = 1)
   ORDER BY c.updated_idx`;
 
-const params = (page: RecordPageRequest) => [page.syncId, page.collectionId ?? null, page.upstreamId ?? null, page.afterIdx.toString(), page.limit, page.maxBytes];
+const params = (page: RecordPageRequest) => ['syncId' in page ? page.syncId : page.streamId, page.collectionId ?? null, page.upstreamId ?? null, page.afterIdx.toString(), page.limit, page.maxBytes];
 
 /** More records follow: the page was cut by bytes or by the limit. */
 const hasMore = (returned: number, scanned: number) => returned < scanned;
@@ -52,6 +55,7 @@ export interface JsonRecordPage {
 export async function recordPageJson(pool: pg.Pool, page: RecordPageRequest): Promise<JsonRecordPage> {
   const { rows } = await pool.query<{ updated_idx: string; scanned: string; json: string }>(
     pageRows(
+      page,
       `c.updated_idx::text, c.scanned, syncline_record_json(c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.upstream_created_at, c.upstream_updated_at, c.deleted, c.data) AS json`,
     ),
     params(page),
@@ -73,7 +77,7 @@ export interface RecordPageBounds {
 export async function recordPageBounds(pool: pg.Pool, page: RecordPageRequest): Promise<RecordPageBounds> {
   const { rows } = await pool.query<{ last_idx: string | null; bytes: string | null; returned: string; scanned: string | null }>(
     `SELECT max(p.updated_idx)::text AS last_idx, max(p.running)::text AS bytes, count(*) AS returned, max(p.scanned) AS scanned
-     FROM (${pageRows('c.updated_idx, c.running, c.scanned')}) p`,
+     FROM (${pageRows(page, 'c.updated_idx, c.running, c.scanned')}) p`,
     params(page),
   );
   const row = rows[0];

@@ -325,6 +325,7 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
     const api = restClient(server.url, ROOT_TOKEN);
     await page.goto(`${streamPath}/syncs`);
     await page.getByRole('article', { name: 'Stripe emulator' }).waitFor();
+    const sameWindow = await markWindow(page);
     const created = await api.post('/v1/syncs', {
       provider: 'stripe',
       name: 'Wrong key',
@@ -334,7 +335,7 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
       rate_limit: { allowed_requests: 10, interval: 1, max_concurrent_requests: 1 },
     });
     expect(created.status).toBe(201);
-    await page.reload(); // the list of syncs is not live; the new sync's status is
+    // No reload: the list of syncs follows syncs created elsewhere, and the new card's status is live.
     const card = page.getByRole('article', { name: 'Wrong key' });
     await waitUntil(() => card.getByTestId('sync-state').textContent(), (t) => t === 'error', 20_000, 'the sync to fail');
     await card.getByRole('alert').filter({ hasText: 'upstream_auth_failed' }).waitFor();
@@ -342,6 +343,7 @@ describe('web console: getting started', { timeout: 120_000 }, () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await card.getByRole('button', { name: 'Delete sync Wrong key' }).click();
     await waitUntil(() => card.count(), (n) => n === 0, 10_000, 'the deleted sync to leave the list');
+    expect(await sameWindow()).toBe(true);
   });
 
   it('has no serious or critical axe-core violations on the pages it visited', () => {

@@ -1,59 +1,68 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
-import { RecordsQuery, type RecordsData, type SyncRecord } from '../graphql/operations.ts';
+import { StreamRecordsQuery, type StreamRecordsData, type SyncRecord } from '../graphql/operations.ts';
 import { recordKey } from '../graphql/useLiveRecords.ts';
-import { RecordRow } from './RecordRow.tsx';
+import { recordColumnCount, RecordRow, syncNameOf } from './RecordRow.tsx';
 
 const PAGE = 50;
 
-/** One page of the records connection (`first`/`after`); "Load more" renders the next page after it. */
+/**
+ * One page of the stream's records connection (`first`/`after`; one sync's with `syncId`, every
+ * sync's without); "Load more" renders the next page after it. `syncNames` (several syncs) adds
+ * the Sync column.
+ */
 export function RecordsPageRows({
+  streamId,
   syncId,
   collectionId,
   upstreamId,
   cursor,
   live,
+  syncNames,
 }: {
-  syncId: string;
+  streamId: string;
+  syncId: string | null;
   collectionId: string | null;
   upstreamId: string | null;
   cursor: string | null;
   live: Map<string, SyncRecord>;
+  syncNames: Map<string, string> | null;
 }) {
-  const [{ data, fetching, error }] = useQuery<RecordsData>({ query: RecordsQuery, variables: { syncId, collectionId, upstreamId, first: PAGE, after: cursor } });
+  const [{ data, fetching, error }] = useQuery<StreamRecordsData>({ query: StreamRecordsQuery, variables: { streamId, syncId, collectionId, upstreamId, first: PAGE, after: cursor } });
   const [more, setMore] = useState(false);
-  const records = data?.records.edges.map((e) => e.node) ?? [];
-  const pageInfo = data?.records.pageInfo;
+  const records = data?.stream?.records.edges.map((e) => e.node) ?? [];
+  const pageInfo = data?.stream?.records.pageInfo;
+  const columns = recordColumnCount(syncNames !== null);
   return (
     <>
       <tbody data-testid="records-page">
         {fetching && !data ? (
           <tr>
-            <td colSpan={5} role="status">
+            <td colSpan={columns} role="status">
               Loading records…
             </td>
           </tr>
         ) : null}
         {error ? (
           <tr>
-            <td colSpan={5} role="alert" className="error">
+            <td colSpan={columns} role="alert" className="error">
               {error.message}
             </td>
           </tr>
         ) : null}
         {data && records.length === 0 && cursor === null ? (
           <tr>
-            <td colSpan={5} className="muted">
+            <td colSpan={columns} className="muted">
               {upstreamId ? `No record with upstream id ${upstreamId}.` : 'No records yet.'}
             </td>
           </tr>
         ) : null}
         {records.map((record) => (
-          <RecordRow key={`${record.collectionId}/${record.upstreamId}`} record={live.get(recordKey(record)) ?? record} />
+          <RecordRow key={recordKey(record)} record={live.get(recordKey(record)) ?? record} syncName={syncNames ? syncNameOf(syncNames, record.syncId) : null} />
         ))}
         {!more && pageInfo?.hasNextPage ? (
           <tr>
-            <td colSpan={5}>
+            <td colSpan={columns}>
               <button type="button" className="secondary" onClick={() => setMore(true)}>
                 Load more records
               </button>
@@ -61,7 +70,9 @@ export function RecordsPageRows({
           </tr>
         ) : null}
       </tbody>
-      {more && pageInfo?.endCursor ? <RecordsPageRows syncId={syncId} collectionId={collectionId} upstreamId={upstreamId} cursor={pageInfo.endCursor} live={live} /> : null}
+      {more && pageInfo?.endCursor ? (
+        <RecordsPageRows streamId={streamId} syncId={syncId} collectionId={collectionId} upstreamId={upstreamId} cursor={pageInfo.endCursor} live={live} syncNames={syncNames} />
+      ) : null}
     </>
   );
 }

@@ -1,27 +1,32 @@
 import { ScrollRegion } from './ScrollRegion.tsx';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { useQuery } from 'urql';
 import { EmptyState, ErrorNote, Field, Loading } from './ui.tsx';
-import { listContext } from '../graphql/client.ts';
-import { SyncsQuery, type SyncRecord, type SyncsData } from '../graphql/operations.ts';
+import type { SyncRecord } from '../graphql/operations.ts';
 import { recordKey, useLiveRecords } from '../graphql/useLiveRecords.ts';
+import { useStreamSyncs } from '../graphql/useStreamSyncs.ts';
 import { navigate } from '../history-router.tsx';
 import { RecordsPageRows } from './RecordsPageRows.tsx';
-import { RecordRow } from './RecordRow.tsx';
+import { RecordColumns, RecordRow, syncNameOf } from './RecordRow.tsx';
 
 const LIVE_KEEP = 100;
 const LIVE_SHOWN = 20;
 
-/** Records of one sync of the stream: filter by collection, search by upstream id, paged, live. */
+/**
+ * Records of the stream, of all its syncs or of the one chosen: filter by collection, search by
+ * upstream id, paged, live. The choices live in the URL (`?sync=&collection=&q=`; no `sync`: all).
+ */
 export function RecordsTab({ streamId, query }: { streamId: string; query: URLSearchParams }) {
-  const [{ data, fetching, error }] = useQuery<SyncsData>({ query: SyncsQuery, variables: { streamId, first: 50 }, context: listContext.syncs });
-  if (fetching && !data) return <Loading what="syncs" />;
+  const { syncs, loading, error } = useStreamSyncs(streamId);
+  if (loading) return <Loading what="syncs" />;
   if (error) return <ErrorNote error={error} />;
-  const syncs = data?.syncs.edges.map((e) => e.node) ?? [];
   if (syncs.length === 0) return <EmptyState title="No records yet">Create a sync first: its records show up here as they arrive.</EmptyState>;
-  const sync = syncs.find((s) => s.uuid === query.get('sync')) ?? syncs[0]!;
+  // A sync named in the URL that is gone (deleted) leaves all syncs shown.
+  const sync = syncs.find((s) => s.uuid === query.get('sync')) ?? null;
+  const collectionIds = sync ? sync.collectionIds : [...new Set(syncs.flatMap((s) => s.collectionIds))].sort();
+  const syncNames = sync ? null : new Map(syncs.map((s) => [s.uuid, s.name]));
   const collectionId = query.get('collection') ?? '';
   const upstreamId = query.get('q') ?? '';
+  const title = sync ? `Records of ${sync.name}` : 'Records of all syncs';
 
   const setFilter = (changes: Record<string, string>) => {
     const next = new URLSearchParams(query);
@@ -29,7 +34,8 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
       if (value) next.set(key, value);
       else next.delete(key);
     }
-    navigate(`/streams/${streamId}/records?${next.toString()}`, { replace: true });
+    const search = next.toString();
+    navigate(`/streams/${streamId}/records${search ? `?${search}` : ''}`, { replace: true });
   };
 
   return (
@@ -40,7 +46,8 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
       <div className="filters card" role="search" aria-label="Filter records">
         <Field label="Sync">
           {(id) => (
-            <select id={id} value={sync.uuid} onChange={(e) => setFilter({ sync: e.target.value, collection: '', q: '' })}>
+            <select id={id} value={sync?.uuid ?? ''} onChange={(e) => setFilter({ sync: e.target.value, collection: '', q: '' })}>
+              <option value="">All syncs</option>
               {syncs.map((s) => (
                 <option key={s.uuid} value={s.uuid}>
                   {s.name}
@@ -53,7 +60,7 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
           {(id) => (
             <select id={id} value={collectionId} onChange={(e) => setFilter({ collection: e.target.value })}>
               <option value="">All collections</option>
-              {sync.collectionIds.map((c) => (
+              {collectionIds.map((c) => (
                 <option key={c} value={c}>
                   {c}
                 </option>
@@ -63,22 +70,29 @@ export function RecordsTab({ streamId, query }: { streamId: string; query: URLSe
         </Field>
         <UpstreamIdSearch key={upstreamId} initial={upstreamId} onSearch={(q) => setFilter({ q })} />
       </div>
-      <LiveRecords key={`${sync.uuid}/${collectionId}`} streamId={streamId} syncId={sync.uuid} collectionId={collectionId} upstreamId={upstreamId}>
+      <LiveRecords
+        key={`${sync?.uuid ?? 'all'}/${collectionId}`}
+        streamId={streamId}
+        syncId={sync?.uuid ?? null}
+        collectionId={collectionId}
+        upstreamId={upstreamId}
+        syncNames={syncNames}
+      >
         {(live) => (
-          <ScrollRegion label={`Records of ${sync.name}`}>
-          <table className="table records">
-            <caption className="visually-hidden">Records of {sync.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Upstream id</th>
-                <th scope="col">Collection</th>
-                <th scope="col">Summary</th>
-                <th scope="col">Updated</th>
-                <th scope="col">Position</th>
-              </tr>
-            </thead>
-            <RecordsPageRows syncId={sync.uuid} collectionId={collectionId || null} upstreamId={upstreamId || null} cursor={null} live={live} />
-          </table>
+          <ScrollRegion label={title}>
+            <table className="table records">
+              <caption className="visually-hidden">{title}</caption>
+              <RecordColumns withSync={syncNames !== null} />
+              <RecordsPageRows
+                streamId={streamId}
+                syncId={sync?.uuid ?? null}
+                collectionId={collectionId || null}
+                upstreamId={upstreamId || null}
+                cursor={null}
+                live={live}
+                syncNames={syncNames}
+              />
+            </table>
           </ScrollRegion>
         )}
       </LiveRecords>
@@ -108,12 +122,14 @@ function LiveRecords({
   syncId,
   collectionId,
   upstreamId,
+  syncNames,
   children,
 }: {
   streamId: string;
-  syncId: string;
+  syncId: string | null;
   collectionId: string;
   upstreamId: string;
+  syncNames: Map<string, string> | null;
   children: (live: Map<string, SyncRecord>) => ReactNode;
 }) {
   const { records, received, error } = useLiveRecords(streamId, syncId, collectionId || null, LIVE_KEEP);
@@ -138,7 +154,7 @@ function LiveRecords({
             <caption className="visually-hidden">Records changed live</caption>
             <tbody data-testid="live-records">
               {changes.slice(0, LIVE_SHOWN).map((record) => (
-                <RecordRow key={recordKey(record)} record={record} isNew />
+                <RecordRow key={recordKey(record)} record={record} isNew syncName={syncNames ? syncNameOf(syncNames, record.syncId) : null} />
               ))}
             </tbody>
           </table>

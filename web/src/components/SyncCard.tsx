@@ -15,7 +15,7 @@ export function SyncCard({ sync }: { sync: Sync }) {
   const [resyncResult, resync] = useMutation(SyncLifecycleMutations.resync);
   const [deleteResult, deleteSync] = useMutation(DeleteSyncMutation);
   const remove = () => {
-    if (!window.confirm(`Delete the sync ${sync.name}? Its records leave the stream.`)) return;
+    if (!window.confirm(`Delete the sync ${sync.name}? It stops syncing; the records it wrote stay in the stream.`)) return;
     void deleteSync({ id: sync.uuid }, { additionalTypenames: ['Sync'] });
   };
   const titleId = `sync-${sync.uuid}`;

@@ -1,16 +1,14 @@
-import { useQuery } from 'urql';
 import { EmptyState, ErrorNote, Loading } from './ui.tsx';
-import { listContext } from '../graphql/client.ts';
-import { SyncsQuery, type SyncsData } from '../graphql/operations.ts';
+import { useStreamSyncs } from '../graphql/useStreamSyncs.ts';
 import { Link } from '../history-router.tsx';
 import { SyncCard } from './SyncCard.tsx';
 
+/** The stream's syncs as cards; syncs created or deleted elsewhere come and go without a reload. */
 export function SyncsTab({ streamId }: { streamId: string }) {
-  const [{ data, fetching, error }] = useQuery<SyncsData>({ query: SyncsQuery, variables: { streamId, first: 50 }, context: listContext.syncs });
+  const { syncs, loading, error } = useStreamSyncs(streamId);
   const newSync = `/streams/${streamId}/syncs/new`;
-  if (fetching && !data) return <Loading what="syncs" />;
+  if (loading) return <Loading what="syncs" />;
   if (error) return <ErrorNote error={error} />;
-  const syncs = data?.syncs.edges.map((e) => e.node) ?? [];
   return (
     <>
       <div className="section-head">

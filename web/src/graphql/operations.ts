@@ -83,6 +83,12 @@ export const SyncsQuery = /* GraphQL */ `
 `;
 export interface SyncsData { syncs: Connection<Sync> }
 
+/** Only the ids: polled to notice syncs created or deleted elsewhere (REST, CLI, another tab). */
+export const SyncIdsQuery = /* GraphQL */ `
+  query SyncIds($streamId: ID!, $first: Int!) { syncs(streamId: $streamId, first: $first) { edges { node { id uuid } } } }
+`;
+export interface SyncIdsData { syncs: { edges: { node: { id: string; uuid: string } }[] } }
+
 export const SyncStatusSubscription = /* GraphQL */ `
   subscription SyncStatusChanged($syncId: ID!) { syncStatusChanged(syncId: $syncId) { ${SyncStatusFields} } }
 `;
@@ -167,15 +173,19 @@ export interface SyncRecord {
   deleted: boolean;
   data: unknown;
 }
-export const RecordsQuery = /* GraphQL */ `
-  query Records($syncId: ID!, $collectionId: String, $upstreamId: String, $first: Int!, $after: String) {
-    records(syncId: $syncId, collectionId: $collectionId, upstreamId: $upstreamId, first: $first, after: $after) {
-      edges { cursor node { syncId collectionId upstreamId updatedIdx upstreamUpdatedAt deleted data } }
-      pageInfo { hasNextPage endCursor }
+/** The stream's records: every sync's, or one sync's with `syncId`. */
+export const StreamRecordsQuery = /* GraphQL */ `
+  query StreamRecords($streamId: ID!, $syncId: ID, $collectionId: String, $upstreamId: String, $first: Int!, $after: String) {
+    stream(id: $streamId) {
+      id
+      records(syncId: $syncId, collectionId: $collectionId, upstreamId: $upstreamId, first: $first, after: $after) {
+        edges { cursor node { syncId collectionId upstreamId updatedIdx upstreamUpdatedAt deleted data } }
+        pageInfo { hasNextPage endCursor }
+      }
     }
   }
 `;
-export interface RecordsData { records: Connection<SyncRecord> }
+export interface StreamRecordsData { stream: { id: string; records: Connection<SyncRecord> } | null }
 
 export const RecordChangedSubscription = /* GraphQL */ `
   subscription RecordChanged($streamId: ID!, $syncId: ID, $collectionIds: [String!]) {

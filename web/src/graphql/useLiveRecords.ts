@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { useClient, type CombinedError } from 'urql';
 import { RecordChangedSubscription, type RecordChangedData, type SyncRecord } from './operations.ts';
 
-export const recordKey = (r: SyncRecord) => `${r.collectionId}\u0000${r.upstreamId}`;
+/** A record's identity in a stream: two syncs may hold the same collection and upstream id. */
+export const recordKey = (r: SyncRecord) => `${r.syncId}\u0000${r.collectionId}\u0000${r.upstreamId}`;
 
 /** Newest first, one entry per record, at most `keep`. `arrived` is in arrival order (oldest first). */
 export function mergeLive(arrived: SyncRecord[], previous: SyncRecord[], keep: number): SyncRecord[] {
@@ -20,10 +21,6 @@ export function mergeLive(arrived: SyncRecord[], previous: SyncRecord[], keep: n
 
 const FLUSH_MS = 200;
 
-/**
- * recordChanged from now on, rendered at most every 200 ms: a backfill can send thousands of
- * versions a second, and the page should not re-render for each.
- */
 export interface LiveRecords {
   /** The newest version of each recently changed record, newest first (at most `keep`). */
   records: SyncRecord[];
@@ -32,7 +29,12 @@ export interface LiveRecords {
   error: CombinedError | null;
 }
 
-export function useLiveRecords(streamId: string, syncId: string, collectionId: string | null, keep: number): LiveRecords {
+/**
+ * recordChanged from now on (`syncId` null: every sync of the stream), rendered at most every
+ * 200 ms: a backfill can send thousands of versions a second, and the page should not re-render
+ * for each.
+ */
+export function useLiveRecords(streamId: string, syncId: string | null, collectionId: string | null, keep: number): LiveRecords {
   const client = useClient();
   const [state, setState] = useState<LiveRecords>({ records: [], received: 0, error: null });
   useEffect(() => {
