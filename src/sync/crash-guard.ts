@@ -28,12 +28,16 @@ const BOOT_ID = randomUUID();
 
 type SyncAtStart = { id: string; accountId: string; generation: number; collectionIds: string[]; collections: SyncCollection[] };
 
-/** Where the sync stands: what any completed step moves (a backfill page, a poll with changes, a completion). */
+/**
+ * Where the sync stands: what any completed step moves (a backfill page, a completion, a poll that
+ * moved the changes cursor, with or without changes written: a poll re-reading what a killed run
+ * already wrote writes nothing, yet it made progress).
+ */
 function position(sync: SyncAtStart): string {
   return JSON.stringify(
     [...sync.collections]
       .sort((a, b) => a.collectionId.localeCompare(b.collectionId))
-      .map((c) => [c.collectionId, c.backfillDone, c.backfillPages, c.backfillRecords, c.backfillCursor, c.changesFetched]),
+      .map((c) => [c.collectionId, c.backfillDone, c.backfillPages, c.backfillRecords, c.backfillCursor, c.changesCursor, c.changesFetched]),
   );
 }
 
