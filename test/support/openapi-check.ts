@@ -57,7 +57,7 @@ const REST_AREA = /^\/(v1|api)(\/|$)/;
 const pointer = (...segments: string[]) => '#' + segments.map((s) => '/' + encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('');
 
 function describeErrors(where: string, errors: ErrorObject[] | null | undefined, wrapper = ''): string[] {
-  return (errors ?? []).map((e) => `${where}${e.instancePath.slice(wrapper.length)}: ${e.message ?? e.keyword}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
+  return (errors ?? []).map((e) => `${where}${e.instancePath.slice(wrapper.length)}: ${e.message ?? e.keyword}${e.keyword === 'pattern' || e.keyword === 'format' ? '' : ` ${JSON.stringify(e.params)}`}`);
 }
 
 const excerpt = (value: unknown) => {
