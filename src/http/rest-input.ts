@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertStorable, zodDetails } from '../commands/parse-input.ts';
-import { AppError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { AppError, InvariantError, ValidationError, type ErrorDetail } from '../errors.ts';
 
 /*
  * REST speaks snake_case; commands take their input, and name the fields of its problems, in
@@ -41,7 +41,8 @@ function camelCaseKeys(value: unknown): unknown {
  * A command's input schema as REST receives it: the same schema with snake_case keys (the keys of
  * `metadata` and `data` stay the caller's), for the OpenAPI document. Derived, so the command's
  * schema stays the one source of the rules; `camelCaseKeys` above is its inverse on the way in.
- * Checks that look at several fields (`superRefine`) travel along unread: JSON Schema cannot say them.
+ * Checks across fields (`superRefine`) stay behind: they read the command's names, and JSON Schema
+ * cannot say them (a description can).
  */
 export function restSchema(schema: z.ZodObject): z.ZodObject;
 export function restSchema(schema: z.ZodType): z.ZodType;
@@ -58,14 +59,17 @@ function withRestKeysDeep(schema: z.ZodType): z.ZodType {
   if (def.type === 'object') {
     const shape = Object.entries((def as Def & { shape: Record<string, z.ZodType> }).shape).map(([key, child]) => {
       const restName = toSnake(key);
-      if (commandKey(restName) !== key) throw new Error(`field ${key} has no REST name: ${restName} would not map back to it`);
+      if (commandKey(restName) !== key) throw new InvariantError('field_without_rest_name', `field ${key} has no REST name: ${restName} would not map back to it`);
       return [restName, CALLERS_OWN.has(key) ? child : withRestKeysDeep(child)] as const;
     });
-    twin = schema.clone({ ...def, shape: Object.fromEntries(shape) } as never);
+    const checks = ((def.checks ?? []) as z.core.$ZodCheck[]).filter((check) => check._zod.def.check !== 'custom');
+    twin = schema.clone({ ...def, shape: Object.fromEntries(shape), checks } as never);
   } else if (WRAPPERS.has(def.type)) {
     twin = schema.clone({ ...def, innerType: withRestKeysDeep(def.innerType as z.ZodType) } as never);
   } else if (def.type === 'array') {
     twin = schema.clone({ ...def, element: withRestKeysDeep(def.element as z.ZodType) } as never);
+  } else if (def.type === 'record') {
+    twin = schema.clone({ ...def, valueType: withRestKeysDeep(def.valueType as z.ZodType) } as never);
   } else if (def.type === 'union') {
     twin = schema.clone({ ...def, options: (def.options as z.ZodType[]).map(withRestKeysDeep) } as never);
   } else if (def.type === 'pipe') {

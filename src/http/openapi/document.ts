@@ -55,7 +55,7 @@ function answerResponse(answer: AnswerSpec): ZodOpenApiResponseObject {
 /**
  * The errors a route can answer: those of its kind (every route that reads a body can meet
  * malformed JSON, every authenticated one a bad token or the rate limit, every path id an unknown
- * one), then those its spec names.
+ * one, every command a concurrent write), then those its spec names.
  */
 function errorResponses(route: RouteDefinition): ZodOpenApiResponsesObject {
   const { spec } = route;
@@ -65,7 +65,7 @@ function errorResponses(route: RouteDefinition): ZodOpenApiResponsesObject {
   if (readsBody) add(400, 'malformed_json');
   if ((spec.body && readsBody) || spec.query) add(400, 'validation_failed');
   if (route.auth !== 'none') add(401, 'unauthorized');
-  if (pathParams(route.path).length > 0) add(404, 'not_found');
+  if (/:(id|ref)(\/|$)/.test(route.path)) add(404, 'not_found'); // the resource a path names, missing or another account's
   if (spec.command ?? route.method !== 'GET') add(409, 'concurrent_modification');
   if (readsBody) add(413, 'payload_too_large');
   for (const [status, described] of Object.entries(spec.errors ?? {}) as [`${RouteErrorStatus}`, string][]) add(Number(status), described);
