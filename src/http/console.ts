@@ -5,7 +5,7 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Paths the console never answers: the APIs and operational endpoints keep them (and targets like `//`, which the REST router answers with its 404). */
-const RESERVED = [/^\/\//, /^[^/]/, /^\/v1(\/|$)/, /^\/api(\/|$)/, /^\/graphql(\/|$)/, /^\/(healthz|readyz|metrics)$/];
+const RESERVED = [/^\/\//, /^[^/]/, /^\/v1(\/|$)/, /^\/api(\/|$)/, /^\/graphql(\/|$)/, /^\/(healthz|readyz|metrics|openapi\.json)$/];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

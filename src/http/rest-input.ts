@@ -1,6 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { assertStorable, zodDetails } from '../commands/parse-input.ts';
-import { AppError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { AppError, InvariantError, ValidationError, type ErrorDetail } from '../errors.ts';
 
 /*
  * REST speaks snake_case; commands take their input, and name the fields of its problems, in
@@ -35,6 +35,51 @@ function camelCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelCaseKeys);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [commandKey(key), CALLERS_OWN.has(key) ? child : camelCaseKeys(child)]));
+}
+
+/**
+ * A command's input schema as REST receives it: the same schema with snake_case keys (the keys of
+ * `metadata` and `data` stay the caller's), for the OpenAPI document. Derived, so the command's
+ * schema stays the one source of the rules; `camelCaseKeys` above is its inverse on the way in.
+ * Checks across fields (`superRefine`) stay behind: they read the command's names, and JSON Schema
+ * cannot say them (a description can).
+ */
+export function restSchema(schema: z.ZodObject): z.ZodObject;
+export function restSchema(schema: z.ZodType): z.ZodType;
+export function restSchema(schema: z.ZodType): z.ZodType {
+  return withRestKeysDeep(schema);
+}
+
+type Def = Record<string, unknown> & { type: string };
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch']);
+
+function withRestKeysDeep(schema: z.ZodType): z.ZodType {
+  const def = schema._zod.def as unknown as Def;
+  let twin: z.ZodType;
+  if (def.type === 'object') {
+    const shape = Object.entries((def as Def & { shape: Record<string, z.ZodType> }).shape).map(([key, child]) => {
+      const restName = toSnake(key);
+      if (commandKey(restName) !== key) throw new InvariantError('field_without_rest_name', `field ${key} has no REST name: ${restName} would not map back to it`);
+      return [restName, CALLERS_OWN.has(key) ? child : withRestKeysDeep(child)] as const;
+    });
+    const checks = ((def.checks ?? []) as z.core.$ZodCheck[]).filter((check) => check._zod.def.check !== 'custom');
+    twin = schema.clone({ ...def, shape: Object.fromEntries(shape), checks } as never);
+  } else if (WRAPPERS.has(def.type)) {
+    twin = schema.clone({ ...def, innerType: withRestKeysDeep(def.innerType as z.ZodType) } as never);
+  } else if (def.type === 'array') {
+    twin = schema.clone({ ...def, element: withRestKeysDeep(def.element as z.ZodType) } as never);
+  } else if (def.type === 'record') {
+    twin = schema.clone({ ...def, valueType: withRestKeysDeep(def.valueType as z.ZodType) } as never);
+  } else if (def.type === 'union') {
+    twin = schema.clone({ ...def, options: (def.options as z.ZodType[]).map(withRestKeysDeep) } as never);
+  } else if (def.type === 'pipe') {
+    twin = schema.clone({ ...def, in: withRestKeysDeep(def.in as z.ZodType) } as never);
+  } else {
+    return schema; // no keys inside
+  }
+  // The description travels; an `id` would name two components alike.
+  const { id: _id, ...meta } = z.globalRegistry.get(schema) ?? {};
+  return Object.keys(meta).length > 0 ? twin.meta(meta) : twin;
 }
 
 /** A command's path (`rateLimit.allowedRequests`, `records[2].upstreamId`, `metadata.shopName`) in REST's names. */

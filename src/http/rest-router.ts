@@ -6,7 +6,7 @@ import { toErrorResponse } from './error-response.ts';
 import type { Metrics } from './metrics.ts';
 import { readJsonBody } from './read-body.ts';
 import { admittedPrincipal } from './request-throttle.ts';
-import type { HttpMethod, PublicRestHandler, RestHandler, RestResponse, RestRoutes } from './rest.ts';
+import { routeCollector, type HttpMethod, type PublicRestHandler, type RestHandler, type RestResponse, type RestRoutes, type RouteSpec } from './rest.ts';
 
 type Route = { path: string } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
 
@@ -28,12 +28,15 @@ async function principalOf(ctx: AppContext, req: IncomingMessage): Promise<Princ
  */
 export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes: number) {
   const router = createRouter<createRouter.HTTPVersion.V1>({ ignoreTrailingSlash: true, caseSensitive: true });
+  const documented = routeCollector();
   const routes: RestRoutes = {
-    on(method: HttpMethod | HttpMethod[], path: string, handler: RestHandler) {
+    on(method: HttpMethod | HttpMethod[], path: string, spec: RouteSpec, handler: RestHandler) {
+      documented.routes.on(method, path, spec, handler);
       const route: Route = { path, handler };
       router.on(method as HTTPMethod | HTTPMethod[], path, () => undefined, route);
     },
-    onPublic(method: HttpMethod, path: string, handler: PublicRestHandler) {
+    onPublic(method: HttpMethod, path: string, spec: RouteSpec, handler: PublicRestHandler) {
+      documented.routes.onPublic(method, path, spec, handler);
       const route: Route = { path, handler, public: true };
       router.on(method as HTTPMethod, path, () => undefined, route);
     },
@@ -70,7 +73,12 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
     metrics.httpDuration.observe({ method: req.method ?? '', route: routeLabel }, (performance.now() - started) / 1000);
   }
 
-  return { routes, handle };
+  return {
+    routes,
+    handle,
+    /** Every route the router answers, with its spec: `router.on` is called nowhere else. */
+    definitions: documented.definitions,
+  };
 }
 
 function requestUrl(target: string | undefined): URL {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AppContext, Principal } from '../app-context.ts';
 import { NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -24,10 +25,75 @@ export type RestHandler = (req: RestRequest) => Promise<RestResponse>;
 export type PublicRestHandler = (req: Omit<RestRequest, 'principal'>) => Promise<RestResponse>;
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
+/** The answers a route describes itself (503: `/readyz` not ready); the errors are `RouteErrorStatus`. */
+export type AnswerStatus = 200 | 201 | 204 | 302 | 503;
+/** The errors a route declares beyond those every route of its kind has (src/http/openapi/operation.ts adds those). */
+export type RouteErrorStatus = 400 | 403 | 404 | 409 | 422;
+
+/** One answer a route gives: what it means, its body's schema (none for 204 and 302), its headers. */
+export interface AnswerSpec {
+  description: string;
+  body?: z.ZodType;
+  /** `application/json` unless said. */
+  contentType?: string;
+  headers?: z.ZodObject;
+}
+
+/**
+ * What a route takes and answers, in REST's names (snake_case): the OpenAPI document
+ * (`GET /openapi.json`, src/http/openapi/) is made of these, so no route exists undocumented.
+ */
+export interface RouteSpec {
+  summary: string;
+  description?: string;
+  /** The group the route is listed under; by default the first path segment after `/v1`. */
+  tag?: string;
+  /** Path parameters, described; each `:name` of the path is a string otherwise. */
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** The JSON body (never read on GET and DELETE). */
+  body?: z.ZodType;
+  /** The body may be left out (`/next` then reads the query); so may any body `{}` would be valid for (a missing body is read as `{}`). */
+  bodyOptional?: boolean;
+  /** Runs a command, an append that can meet a concurrent one (409 `concurrent_modification`): by default every POST, PATCH and DELETE does. */
+  command?: boolean;
+  /** Set where the path alone would name two operations alike (the `nats-consumers` aliases). */
+  operationId?: string;
+  answers: Partial<Record<AnswerStatus, AnswerSpec>>;
+  /** Error statuses of this route, each with the codes it answers. */
+  errors?: Partial<Record<RouteErrorStatus, string>>;
+}
+
+/** A registered route, as the OpenAPI document lists it. */
+export interface RouteDefinition {
+  method: HttpMethod;
+  path: string;
+  spec: RouteSpec;
+  /** `none`: served without an API token; `optional`: a token only in some setups (`/metrics`). */
+  auth: 'token' | 'none' | 'optional';
+}
+
 /** What a resource module registers its routes on. */
 export interface RestRoutes {
-  on(method: HttpMethod | HttpMethod[], path: string, handler: RestHandler): void;
-  onPublic(method: HttpMethod, path: string, handler: PublicRestHandler): void;
+  on(method: HttpMethod | HttpMethod[], path: string, spec: RouteSpec, handler: RestHandler): void;
+  onPublic(method: HttpMethod, path: string, spec: RouteSpec, handler: PublicRestHandler): void;
+}
+
+/** Routes as definitions only (no handler runs): what the OpenAPI document is built from. */
+export function routeCollector(): { routes: RestRoutes; definitions: RouteDefinition[] } {
+  const definitions: RouteDefinition[] = [];
+  const methods = (method: HttpMethod | HttpMethod[]) => (Array.isArray(method) ? method : [method]);
+  return {
+    definitions,
+    routes: {
+      on(method, path, spec) {
+        for (const m of methods(method)) definitions.push({ method: m, path, spec, auth: 'token' });
+      },
+      onPublic(method, path, spec) {
+        definitions.push({ method, path, spec, auth: 'none' });
+      },
+    },
+  };
 }
 
 export const ok = (body: unknown, status = 200, headers?: Record<string, string>): RestResponse => ({ status, body, headers });

@@ -9,32 +9,23 @@ import { AnswerBudget } from '../schema/answer-budget.ts';
 import { createLoaders } from '../schema/loaders.ts';
 import { createMaskError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
-import { accountRoutes } from './accounts.ts';
-import { apiTokenRoutes } from './api-tokens.ts';
 import { createConsoleHandler, isConsolePath } from './console.ts';
 import { createGraphiQL, GRAPHIQL_ASSETS_PREFIX } from './graphiql.ts';
 import { createGraphQLAuthGate, type AdmittedGraphQLRequest } from './graphql-auth-gate.ts';
 import { boundedParserCache, graphqlLimitPlugins, parseAndValidate } from './graphql-limits.ts';
 import { TokenSockets } from '../live/token-sockets.ts';
-import { credentialRoutes } from './credentials.ts';
 import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { metricsNeedToken } from './metrics-access.ts';
-import { oauthAppRoutes } from './oauth-apps.ts';
-import { oauthConnectRoutes } from './oauth-connect.ts';
+import { registerRestApi } from './rest-api.ts';
 import { createRestRouter } from './rest-router.ts';
-import { streamRoutes } from './streams.ts';
-import { syncRoutes } from './syncs.ts';
-import { httpConsumerRoutes } from './http-consumers.ts';
-import { natsConsumerRoutes } from './nats-consumers.ts';
-import { mutationRoutes } from './mutations.ts';
 import { admittedPrincipal, nullWhenThrottled, operationThrottled } from './request-throttle.ts';
 
 /** Throws TooManyRequestsError over the account's rate or the address's failed-auth budget (request-throttle.ts). */
 const principalFromHeader = (ctx: AppContext, header: unknown, req: IncomingMessage | undefined): Promise<Principal | null> =>
   admittedPrincipal(ctx, req?.socket.remoteAddress, header);
 
-/** One HTTP server: REST under /v1, GraphQL (+ GraphiQL, its files under /graphql/assets/, + graphql-ws) at /graphql, health and metrics, the web console at /. */
+/** One HTTP server: REST under /v1 (described at /openapi.json), GraphQL (+ GraphiQL, its files under /graphql/assets/, + graphql-ws) at /graphql, health and metrics, the web console at /. */
 export function createHttpServer(
   ctx: AppContext,
   metrics: Metrics,
@@ -42,7 +33,7 @@ export function createHttpServer(
   options: { listenerBeyondLoopback?: boolean } = {},
 ): { server: Server; closeWebSockets: () => Promise<void> } {
   const rest = createRestRouter(ctx, metrics, maxBodyBytes);
-  for (const register of [accountRoutes, apiTokenRoutes, streamRoutes, credentialRoutes, oauthAppRoutes, oauthConnectRoutes, syncRoutes, httpConsumerRoutes, natsConsumerRoutes, mutationRoutes]) register(rest.routes);
+  registerRestApi(rest.routes);
   const health = createHealthHandlers(ctx, metrics, metricsNeedToken(options.listenerBeyondLoopback ? '0.0.0.0' : ctx.config.HOST, ctx.config.SYNCLINE_METRICS_PUBLIC));
   const webConsole = createConsoleHandler();
 

@@ -2,6 +2,7 @@ import type { AppContext, Principal } from '../app-context.ts';
 import { consumerCounts, type Counts, type Delivered } from '../consumers/http/delivery.ts';
 import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
+import type { DeliverPolicy } from '../domain/http-consumers/events.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { isStorableText } from '../storable-text.ts';
@@ -13,7 +14,7 @@ function presentHttpConsumer(consumer: HttpConsumer, counts: Counts) {
     stream_id: consumer.streamId,
     sync_id: consumer.syncId,
     collection_ids: consumer.collectionIds.length > 0 ? consumer.collectionIds : null,
-    deliver_policy: consumer.deliverPolicy,
+    deliver_policy: consumer.deliverPolicy as DeliverPolicy,
     ack_wait_ms: consumer.ackWaitMs,
     max_deliver: consumer.maxDeliver,
     max_ack_pending: consumer.maxAckPending,

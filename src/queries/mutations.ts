@@ -1,8 +1,12 @@
 import type { AppContext, Principal } from '../app-context.ts';
-import type { MutationRecord } from '../domain/mutations/events.ts';
+import type { MutationKind, MutationRecord } from '../domain/mutations/events.ts';
 import type { MutationItem, MutationRun } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { findSync } from './syncs.ts';
+
+/** The values the mutations read model stores in `mutation_runs.status` and `mutation_items.status` (src/projections/mutations.ts). */
+type RunStatus = 'running' | 'completed';
+type ItemStatus = 'requested' | 'applied' | 'failed';
 
 /** A run as stored, its items in order. */
 export type MutationRunWithItems = MutationRun & { items: MutationItem[] };
@@ -24,7 +28,7 @@ export const presentRunAnswer = (run: MutationRunWithItems) => ({
   id: run.id,
   sync_id: run.syncId,
   collection_id: run.collectionId,
-  kind: run.kind,
+  kind: run.kind as MutationKind,
   idempotency_key: run.idempotencyKey,
   data: run.items.map(itemOutcome),
 });
@@ -41,9 +45,9 @@ export const presentRunAudit = (run: MutationRun & { items: AuditItem[] }) => ({
   id: run.id,
   sync_id: run.syncId,
   collection_id: run.collectionId,
-  kind: run.kind,
+  kind: run.kind as MutationKind,
   idempotency_key: run.idempotencyKey,
-  status: run.status,
+  status: run.status as RunStatus,
   attempts: run.attempts,
   item_count: run.itemCount,
   applied: run.appliedCount,
@@ -55,9 +59,9 @@ export const presentRunAudit = (run: MutationRun & { items: AuditItem[] }) => ({
     index: item.index,
     upstream_id: item.upstreamId,
     fields: item.fields,
-    status: item.status,
+    status: item.status as ItemStatus,
     updated_idx: item.updatedIdx,
-    error: item.error,
+    error: item.error as MutationItemErrorView | null,
     settled_at: item.settledAt?.toISOString() ?? null,
   })),
 });

@@ -1,6 +1,6 @@
 import type { AppContext, Principal } from '../app-context.ts';
 import { findNatsConsumer } from '../commands/nats-consumers.ts';
-import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
+import type { NatsDeliverPolicy, NatsSecrets } from '../domain/nats-consumers/events.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
 import type { NatsConnectionState } from '../consumers/nats/runtime.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
@@ -90,7 +90,7 @@ function presentNatsConsumer(consumer: NatsConsumer, status: NatsConsumerStatus)
     stream_id: consumer.streamId,
     sync_id: consumer.syncId,
     subject_prefix: consumer.subjectPrefix,
-    deliver_policy: consumer.deliverPolicy,
+    deliver_policy: consumer.deliverPolicy as NatsDeliverPolicy,
     nats: presentNatsServer(consumer),
     last_published_idx: status.lastPublishedIdx,
     lag: status.lag,

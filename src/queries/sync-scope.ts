@@ -18,7 +18,8 @@ export function syncsVisibleTo(principal: Principal, ids: string[]): { id: { in:
   return principal.isRoot ? { id: { in: ids } } : { id: { in: ids }, accountId: principal.accountId };
 }
 
-const accountId = z.union([z.literal('all'), z.string().uuid()]);
+/** `?account_id=` of a sync listing: an account's id, or `all`. */
+export const accountIdFilter = z.union([z.literal('all'), z.string().uuid()]);
 
 /**
  * Prisma `where` for a sync listing: the caller's account, or for root the account named by
@@ -26,7 +27,7 @@ const accountId = z.union([z.literal('all'), z.string().uuid()]);
  */
 export function syncListingScope(principal: Principal, requested: unknown): { accountId?: string } {
   if (requested === undefined || requested === principal.accountId) return { accountId: principal.accountId };
-  const parsed = accountId.safeParse(requested);
+  const parsed = accountIdFilter.safeParse(requested);
   if (!parsed.success) throw new ValidationError('account_id must be an account id or "all"', [{ path: 'account_id', message: 'expected a uuid or "all"' }]);
   if (!principal.isRoot) throw new ForbiddenError('only the root token lists the syncs of other accounts');
   return parsed.data === 'all' ? {} : { accountId: parsed.data };

@@ -32,13 +32,16 @@ describe('OAuth connect flow', () => {
   const authorize = (extra: Record<string, string> = {}) =>
     api.get(`/v1/oauth/hubspot/authorize?${new URLSearchParams({ oauth_app_id: oauthAppId, redirect_uri: callbackUrl, api_base_url: emulator.url, ...extra })}`);
 
+  /** The browser's visit to Syncline's callback (no API token: the state authenticates it), through the checked REST client. */
+  const callback = (url: string) => restClient(server.url, null).raw('GET', url.slice(server.url.length), undefined, { redirect: 'manual' });
+
   /** What a browser does: open the consent page, follow the provider's redirect back to Syncline. */
-  async function consent(authorizeUrl: string): Promise<Response> {
+  async function consent(authorizeUrl: string) {
     const consentPage = await fetch(authorizeUrl, { redirect: 'manual' });
     expect(consentPage.status).toBe(302);
     const back = consentPage.headers.get('location')!;
     expect(back.startsWith(callbackUrl)).toBe(true);
-    return fetch(back, { redirect: 'manual' }); // no API token: the state authenticates the callback
+    return callback(back);
   }
 
   it('lists the flow on the provider', async () => {
@@ -111,34 +114,34 @@ describe('OAuth connect flow', () => {
     const started = await authorize();
     const done = await consent(started.body.authorize_url);
     expect(done.status).toBe(201);
-    expect(await done.json()).toMatchObject({ kind: 'hubspot_oauth2', oauth_app_id: oauthAppId });
+    expect(done.body).toMatchObject({ kind: 'hubspot_oauth2', oauth_app_id: oauthAppId });
   });
 
   it('refuses forged or expired states, denied consent, codes used twice and apps of another provider', async () => {
-    const forged = await fetch(`${callbackUrl}?code=abc&state=v1.not.sealed.here`);
+    const forged = await callback(`${callbackUrl}?code=abc&state=v1.not.sealed.here`);
     expect(forged.status).toBe(400);
-    expect((await forged.json()).error.code).toBe('invalid_oauth_state');
+    expect(forged.body.error.code).toBe('invalid_oauth_state');
 
     const started = await authorize();
-    const denied = await fetch(`${callbackUrl}?error=access_denied&state=${encodeURIComponent(started.body.state)}`);
+    const denied = await callback(`${callbackUrl}?error=access_denied&state=${encodeURIComponent(started.body.state)}`);
     expect(denied.status).toBe(400);
-    expect((await denied.json()).error.code).toBe('oauth_denied');
+    expect(denied.body.error.code).toBe('oauth_denied');
 
-    const wrongProvider = await fetch(`${server.url}/v1/oauth/salesforce/callback?code=abc&state=${encodeURIComponent(started.body.state)}`);
+    const wrongProvider = await callback(`${server.url}/v1/oauth/salesforce/callback?code=abc&state=${encodeURIComponent(started.body.state)}`);
     expect([400, 422]).toContain(wrongProvider.status);
 
     // States are single-use: the denied one is spent, and a replayed callback makes no second token request.
-    const deniedAgain = await fetch(`${callbackUrl}?code=abc&state=${encodeURIComponent(started.body.state)}`);
+    const deniedAgain = await callback(`${callbackUrl}?code=abc&state=${encodeURIComponent(started.body.state)}`);
     expect(deniedAgain.status).toBe(400);
-    expect((await deniedAgain.json()).error.code).toBe('oauth_state_used');
+    expect(deniedAgain.body.error.code).toBe('oauth_state_used');
     const fresh = await authorize();
     const consentPage = await fetch(fresh.body.authorize_url, { redirect: 'manual' });
     const back = consentPage.headers.get('location')!;
-    expect((await fetch(back, { redirect: 'manual' })).status).toBe(201);
+    expect((await callback(back)).status).toBe(201);
     const grants = emulator.authorizationCodeGrants;
-    const reused = await fetch(back, { redirect: 'manual' });
+    const reused = await callback(back);
     expect(reused.status).toBe(400);
-    expect((await reused.json()).error.code).toBe('oauth_state_used');
+    expect(reused.body.error.code).toBe('oauth_state_used');
     expect(emulator.authorizationCodeGrants).toBe(grants);
 
     const stripeApp = await api.post('/v1/oauth-apps', { provider: 'stripe', client_id: 'ca_1', client_secret: 'sk_x' });

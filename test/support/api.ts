@@ -1,3 +1,11 @@
+/**
+ * Under vitest every call is checked against the OpenAPI document (test/support/openapi-check.ts):
+ * an answer or a refusal that is not as documented fails the test that made the call.
+ * SYNCLINE_OPENAPI_CHECK=0 turns it off; benchmarks (run outside vitest) never load it.
+ */
+const checkAgainstOpenApi = process.env.VITEST !== undefined && process.env.SYNCLINE_OPENAPI_CHECK !== '0';
+const openApiCheck = checkAgainstOpenApi ? import('./openapi-check.ts') : null;
+
 export interface ApiAnswer<T = any> {
   status: number;
   body: T;
@@ -17,6 +25,17 @@ export function restClient(baseUrl: string, token: string | null) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    if (openApiCheck) {
+      (await openApiCheck).assertDocumented({
+        method,
+        target: path,
+        requestHeaders: headers,
+        requestBody: body,
+        status: response.status,
+        responseHeaders: response.headers,
+        responseText: text,
+      });
+    }
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

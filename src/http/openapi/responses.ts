@@ -1,0 +1,398 @@
+import { z } from 'zod';
+import type { presentAccountLimits } from '../../queries/account-limits.ts';
+import type { listApiTokens, presentApiToken } from '../../queries/api-tokens.ts';
+import type { listCredentials, presentCredential } from '../../queries/credentials.ts';
+import type { getHttpConsumer, listHttpConsumers, messageHistory } from '../../queries/http-consumers.ts';
+import type { listMutationRuns, presentRunAnswer, presentRunAudit } from '../../queries/mutations.ts';
+import type { getNatsConsumer, listNatsConsumers } from '../../queries/nats-consumers.ts';
+import type { listOAuthApps, presentOAuthApp } from '../../queries/oauth-apps.ts';
+import type { listProviders } from '../../queries/providers.ts';
+import type { presentRecordRow } from '../../queries/records.ts';
+import type { listStreams, presentStream } from '../../queries/streams.ts';
+import type { getSyncStatus, listSyncs, presentSync } from '../../queries/syncs.ts';
+import type { AllHold, Presents } from './presents.ts';
+
+/*
+ * The REST answers, as zod schemas for the OpenAPI document (src/http/openapi/document.ts). The
+ * presenters that build them (src/queries, and the few in src/http) are checked against them at
+ * compile time (`PresenterChecks` below, `satisfies` in src/http), and every answer of the REST
+ * test suite against the document at run time (test/support/openapi-check.ts).
+ */
+
+const id = z.uuid();
+const timestamp = z.iso.datetime().meta({ description: 'UTC, ISO 8601 with milliseconds' });
+const count = z.number().int().min(0);
+
+/**
+ * A JSON object whose keys are the caller's or the provider's (`metadata`, a record's `data`). Its
+ * TypeScript type is `unknown`, as the presenters hold it (Prisma's JSON, a provider's object); the
+ * document says what it is: an object.
+ */
+const jsonObject = (description: string): z.ZodType<unknown> => z.record(z.string(), z.unknown()).meta({ description });
+
+/** `{data, next_cursor}`: a page of a list (`?limit=&cursor=`); one per item schema (its id names a component). */
+const page = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      data: z.array(item),
+      next_cursor: z.string().nullable().meta({ description: 'pass it as `cursor` for the next page; null on the last page' }),
+    })
+    .meta({ id: `${name}Page` });
+
+export const errorAnswer = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'machine-readable: `validation_failed`, `not_found`, `unauthorized`, … (docs/API.md, "Errors")' }),
+      message: z.string(),
+      details: z.array(
+        z.object({
+          path: z.string().meta({ description: 'the field, named as the request named it (`rate_limit.allowed_requests`)' }),
+          message: z.string(),
+          limit: z.number().int().optional().meta({ description: '`quota_exceeded`: the limit reached' }),
+          setting: z.string().optional().meta({ description: '`quota_exceeded`: the setting that raises it' }),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const streamView = z.object({ id, name: z.string(), created_at: timestamp }).meta({ id: 'Stream' });
+
+export const apiTokenView = z
+  .object({ id, name: z.string(), prefix: z.string().meta({ description: 'the first characters of the secret' }), created_at: timestamp, revoked_at: timestamp.nullable() })
+  .meta({ id: 'ApiToken' });
+export const issuedApiTokenView = apiTokenView.extend({ token: z.string().meta({ description: 'the secret, shown once' }) }).meta({ id: 'IssuedApiToken' });
+
+const countLimit = z.number().int().min(0);
+export const accountLimitsView = z.object({
+  limits: z.object({
+    max_syncs: countLimit,
+    max_consumers: countLimit,
+    min_poll_interval_ms: z.number().int(),
+    api_requests_per_second: z.number(),
+  }),
+  limit_overrides: z
+    .object({ max_syncs: countLimit.nullable(), max_consumers: countLimit.nullable() })
+    .meta({ description: "the root token's overrides; null: the operator's default" }),
+});
+export const accountView = z
+  .object({ id, name: z.string(), is_root: z.boolean(), created_at: timestamp })
+  .extend(accountLimitsView.shape)
+  .meta({ id: 'Account' });
+export const createdAccountView = z
+  .object({
+    account: z.object({ id, name: z.string(), created_at: timestamp }),
+    api_token: z.object({ id, token: z.string().meta({ description: "the account's first token, shown once" }) }),
+  })
+  .meta({ id: 'CreatedAccount' });
+
+const secretHint = z.string().nullable().meta({ description: 'the last 4 characters (`…7f2a`), `…` for a short secret; null when not set' });
+export const credentialView = z
+  .object({
+    id,
+    kind: z.string(),
+    name: z.string().nullable(),
+    oauth_app_id: id.nullable(),
+    api_base_url: z.string().nullable(),
+    metadata: jsonObject("the credential's metadata (`shop`, `subdomain`, …)"),
+    access_token: secretHint,
+    refresh_token: secretHint,
+    has_access_token: z.boolean(),
+    has_refresh_token: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Credential' });
+
+export const oauthAppView = z
+  .object({ id, provider: z.string(), client_id: z.string(), client_secret: z.string().meta({ description: 'a hint, never the secret' }), created_at: timestamp })
+  .meta({ id: 'OAuthApp' });
+
+export const oauthConnectStartView = z
+  .object({
+    provider: z.string(),
+    authorize_url: z.url().meta({ description: "the provider's consent page: open it in a browser" }),
+    state: z.string(),
+    expires_at: timestamp,
+  })
+  .meta({ id: 'OAuthConnectStart' });
+
+const rateLimitView = z
+  .object({ allowed_requests: z.number().int(), interval: z.number().meta({ description: 'seconds' }), max_concurrent_requests: z.number().int() })
+  .meta({ id: 'RateLimit' });
+const mutationKind = z.enum(['create', 'update', 'delete']);
+
+export const providerView = z
+  .object({
+    name: z.string(),
+    display_name: z.string(),
+    credential_kinds: z.array(
+      z.object({
+        kind: z.string(),
+        required: z.array(z.string()).meta({ description: 'secrets, then metadata keys (`metadata.shop`)' }),
+        required_one_of: z.array(z.string()),
+        needs_oauth_app: z.boolean(),
+      }),
+    ),
+    collections: z.array(z.object({ id: z.string(), name: z.string(), mutations: z.array(mutationKind) })),
+    oauth: z.object({ credential_kind: z.string(), default_scopes: z.array(z.string()) }).nullable(),
+    default_rate_limit: rateLimitView,
+  })
+  .meta({ id: 'Provider' });
+export const providersView = z.object({ data: z.array(providerView) });
+
+const syncState = z.enum(['backfilling', 'active', 'paused', 'error']);
+export const syncView = z
+  .object({
+    id,
+    account_id: id,
+    name: z.string(),
+    provider: z.string(),
+    stream_id: id,
+    collection_ids: z.array(z.string()),
+    credential_id: id,
+    rate_limit: rateLimitView,
+    metadata: jsonObject("the sync's metadata"),
+    poll_interval_ms: z.number().int(),
+    state: syncState,
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Sync' });
+
+export const syncStatusView = z
+  .object({
+    sync_id: id,
+    state: syncState,
+    last_error: z.object({ code: z.string(), message: z.string(), collection_id: z.string().nullable(), at: timestamp }).nullable(),
+    requests_made: count,
+    rate_limit_wait_ms: count,
+    retries: count,
+    last_poll_at: timestamp.nullable(),
+    collections: z.array(
+      z.object({
+        collection_id: z.string(),
+        records: count,
+        deleted_records: count,
+        backfill: z.object({
+          done: z.boolean(),
+          pages: count,
+          records: count,
+          total: count.nullable(),
+          percent: z.number().min(0).max(100).nullable(),
+          started_at: timestamp.nullable(),
+          completed_at: timestamp.nullable(),
+        }),
+        changes_fetched: count,
+        last_change_at: timestamp.nullable(),
+        last_poll_at: timestamp.nullable(),
+        last_error: z.string().nullable(),
+        in_flight: z
+          .array(z.object({ method: z.string(), path: z.string(), since: timestamp, age_ms: z.number() }))
+          .nullable()
+          .meta({ description: 'requests upstream now; null when the sync does not run on the instance that answers' }),
+        waiting: z
+          .object({ reason: z.enum(['rate_limit', 'backoff', 'step_retry']), since: timestamp, until: timestamp.nullable(), age_ms: z.number() })
+          .nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'SyncStatus' });
+
+/** The record of DESIGN.md §2: the shape of every record REST, GraphQL and NATS deliver. */
+export const recordView = z
+  .object({
+    sync_id: id,
+    collection_id: z.string(),
+    upstream_id: z.string(),
+    updated_idx: z.number().int().min(0).meta({ description: "the version's position in the stream" }),
+    upstream_created_at: timestamp.nullable(),
+    upstream_updated_at: timestamp.nullable(),
+    deleted: z.boolean(),
+    data: jsonObject("the provider's object"),
+  })
+  .meta({ id: 'Record' });
+export const recordsPageView = z
+  .object({
+    data: z.array(recordView),
+    next_cursor: z.string().nullable().meta({ description: 'the last `updated_idx` of the page: pass it as `cursor`; null on the last page' }),
+  })
+  .meta({ id: 'RecordPage' });
+
+const deliverPolicy = z.enum(['all', 'new']);
+export const httpConsumerView = z
+  .object({
+    id,
+    name: z.string(),
+    stream_id: id,
+    sync_id: id.nullable(),
+    collection_ids: z.array(z.string()).nullable(),
+    deliver_policy: deliverPolicy,
+    ack_wait_ms: z.number().int(),
+    max_deliver: z.number().int().meta({ description: '-1: unlimited' }),
+    max_ack_pending: z.number().int(),
+    num_pending: count,
+    num_ack_pending: count,
+    num_dead: count,
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'HttpConsumer' });
+
+const ackToken = z.string().meta({ description: 'acks (or nacks) this message' });
+const deliveredMessage = z
+  .object({ ack_token: ackToken, ack_id: ackToken.meta({ description: 'the same token (the Sequin pull API\'s name)' }), record: recordView })
+  .meta({ id: 'DeliveredMessage' });
+export const nextView = z.array(deliveredMessage);
+export const receiveView = z.object({ data: z.array(deliveredMessage) });
+export const ackView = z.object({ acked: count, invalid_ack_tokens: z.array(z.string()).meta({ description: 'tokens that matched no live lease (acked already, expired, unknown)' }) });
+export const nackView = z.object({ nacked: count, invalid_ack_tokens: z.array(z.string()) });
+export const compatAckView = z.object({ success: z.literal(true) });
+
+export const messageHistoryView = z
+  .object({
+    upstream_id: z.string(),
+    leases: z.array(
+      z.object({
+        sync_id: id,
+        collection_id: z.string(),
+        updated_idx: z.number().int(),
+        deliver_count: z.number().int(),
+        deadline: timestamp,
+        dead: z.boolean(),
+        dead_at: timestamp.nullable(),
+      }),
+    ),
+    history: z.array(
+      z.object({
+        action: z.string(),
+        at: timestamp,
+        sync_id: id,
+        collection_id: z.string(),
+        updated_idx: z.number().int().nullable(),
+        deliver_count: z.number().int().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'MessageHistory' });
+
+export const natsConsumerView = z
+  .object({
+    id,
+    name: z.string(),
+    stream_id: id,
+    sync_id: id.nullable(),
+    subject_prefix: z.string(),
+    deliver_policy: deliverPolicy,
+    nats: z.object({
+      host: z.string(),
+      port: z.number().int(),
+      tls: z.boolean(),
+      user: z.string().nullable(),
+      jwt: secretHint,
+      nkey_seed: secretHint,
+      password: secretHint,
+      token: secretHint,
+      has_jwt: z.boolean(),
+      has_nkey_seed: z.boolean(),
+      has_password: z.boolean(),
+      has_token: z.boolean(),
+    }),
+    last_published_idx: count,
+    lag: count,
+    last_error: z.object({ message: z.string(), at: timestamp }).nullable(),
+    connection_state: z.enum(['connecting', 'connected', 'disconnected', 'error']),
+    messages_published: count,
+    last_published_at: timestamp.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'NatsConsumer' });
+
+const mutationItemError = z.object({ code: z.string(), message: z.string(), upstream_status: z.number().int().nullable() });
+/** A record a mutation wrote: the record shape, its position unknown (null) when it was not projected. */
+const mutationRecord = recordView.extend({ updated_idx: z.number().int().min(0).nullable() }).meta({ id: 'MutationRecord' });
+export const mutationRunView = z
+  .object({
+    id,
+    sync_id: id,
+    collection_id: z.string(),
+    kind: mutationKind,
+    idempotency_key: z.string().nullable(),
+    data: z.array(
+      z.union([z.object({ ok: z.literal(true), record: mutationRecord }), z.object({ ok: z.literal(false), error: mutationItemError })]),
+    ),
+    awaited_consumers: z
+      .array(z.object({ consumer_id: z.string(), acked: z.boolean() }))
+      .optional()
+      .meta({ description: 'with `await_consumer_ids`: whether each consumer acked the versions written' }),
+  })
+  .meta({ id: 'MutationRun' });
+
+export const mutationRunAuditView = z
+  .object({
+    id,
+    sync_id: id,
+    collection_id: z.string(),
+    kind: mutationKind,
+    idempotency_key: z.string().nullable(),
+    status: z.enum(['running', 'completed']),
+    attempts: z.number().int(),
+    item_count: count,
+    applied: count,
+    failed: count,
+    requested_by_token_id: z.string(),
+    created_at: timestamp,
+    completed_at: timestamp.nullable(),
+    items: z.array(
+      z.object({
+        index: count,
+        upstream_id: z.string().nullable(),
+        fields: z.array(z.string()).meta({ description: 'names of the fields the item set (never their values)' }),
+        status: z.enum(['requested', 'applied', 'failed']),
+        updated_idx: z.number().int().nullable(),
+        error: mutationItemError.nullable(),
+        settled_at: timestamp.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'MutationRunAudit' });
+
+export const streamPage = page(streamView, 'Stream');
+export const apiTokenPage = page(apiTokenView, 'ApiToken');
+export const credentialPage = page(credentialView, 'Credential');
+export const oauthAppPage = page(oauthAppView, 'OAuthApp');
+export const syncPage = page(syncView, 'Sync');
+export const httpConsumerPage = page(httpConsumerView, 'HttpConsumer');
+export const natsConsumerPage = page(natsConsumerView, 'NatsConsumer');
+export const mutationRunAuditPage = page(mutationRunAuditView, 'MutationRunAudit');
+
+type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
+/** Each presenter against its schema: `tsc` fails here when one drifts from the other. */
+export type PresenterChecks = AllHold<
+  [
+    Presents<typeof streamView, ReturnType<typeof presentStream>>,
+    Presents<ReturnType<typeof page<typeof streamView>>, Answer<typeof listStreams>>,
+    Presents<typeof apiTokenView, ReturnType<typeof presentApiToken>>,
+    Presents<ReturnType<typeof page<typeof apiTokenView>>, Answer<typeof listApiTokens>>,
+    Presents<typeof accountLimitsView, Answer<typeof presentAccountLimits>>,
+    Presents<typeof credentialView, ReturnType<typeof presentCredential>>,
+    Presents<ReturnType<typeof page<typeof credentialView>>, Answer<typeof listCredentials>>,
+    Presents<typeof oauthAppView, ReturnType<typeof presentOAuthApp>>,
+    Presents<ReturnType<typeof page<typeof oauthAppView>>, Answer<typeof listOAuthApps>>,
+    Presents<z.ZodArray<typeof providerView>, ReturnType<typeof listProviders>>,
+    Presents<typeof syncView, ReturnType<typeof presentSync>>,
+    Presents<ReturnType<typeof page<typeof syncView>>, Answer<typeof listSyncs>>,
+    Presents<typeof syncStatusView, Answer<typeof getSyncStatus>>,
+    Presents<typeof recordView, ReturnType<typeof presentRecordRow>>,
+    Presents<typeof httpConsumerView, Answer<typeof getHttpConsumer>>,
+    Presents<ReturnType<typeof page<typeof httpConsumerView>>, Answer<typeof listHttpConsumers>>,
+    Presents<typeof messageHistoryView, Answer<typeof messageHistory>>,
+    Presents<typeof natsConsumerView, Answer<typeof getNatsConsumer>>,
+    Presents<ReturnType<typeof page<typeof natsConsumerView>>, Answer<typeof listNatsConsumers>>,
+    Presents<typeof mutationRunView, ReturnType<typeof presentRunAnswer>>,
+    Presents<typeof mutationRunAuditView, ReturnType<typeof presentRunAudit>>,
+    Presents<ReturnType<typeof page<typeof mutationRunAuditView>>, Answer<typeof listMutationRuns>>,
+  ]
+>;
