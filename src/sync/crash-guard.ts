@@ -31,13 +31,14 @@ type SyncAtStart = { id: string; accountId: string; generation: number; collecti
 /**
  * Where the sync stands: what any completed step moves (a backfill page, a completion, a poll that
  * moved the changes cursor, with or without changes written: a poll re-reading what a killed run
- * already wrote writes nothing, yet it made progress).
+ * already wrote writes nothing, yet it made progress). The changes cursor counts once the
+ * backfill is done: before, it is only the "now" a backfill's first step takes, not progress.
  */
 function position(sync: SyncAtStart): string {
   return JSON.stringify(
     [...sync.collections]
       .sort((a, b) => a.collectionId.localeCompare(b.collectionId))
-      .map((c) => [c.collectionId, c.backfillDone, c.backfillPages, c.backfillRecords, c.backfillCursor, c.changesCursor, c.changesFetched]),
+      .map((c) => [c.collectionId, c.backfillDone, c.backfillPages, c.backfillRecords, c.backfillCursor, c.backfillDone ? c.changesCursor : null, c.changesFetched]),
   );
 }
 
