@@ -32,11 +32,14 @@ describe('Stripe emulator fault kinds', () => {
 
   it('timeoutRate without timeoutMs: held until the client gives up; the entry ends then', async () => {
     emulator.setFaults({ timeoutRate: 1 });
+    // The emulator's clock (same process): the client gives up 400 ms after this, give or take a timer's millisecond.
+    const sent = performance.timeOrigin + performance.now();
     await expect(list({ signal: AbortSignal.timeout(400) })).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 50));
     const entry = lastEntry();
     expect(entry).toMatchObject({ status: 0, fault: 'timeout' });
-    expect(entry.endedAt - entry.startedAt).toBeGreaterThanOrEqual(390);
+    // Held until the client gave up (measured from the send: the request reaches the emulator a moment later).
+    expect(entry.endedAt - sent).toBeGreaterThanOrEqual(398);
     emulator.setFaults({});
   });
 
