@@ -5,7 +5,7 @@ import { runCli } from '../support/cli.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { createStripeSync, syncStatus, waitForBackfill } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
-import { closedPort } from '../support/closed-port.ts';
+import { freePort } from '../support/free-port.ts';
 
 describe('syncline status: syncs and consumers with state and lag', () => {
   let emulator: StripeEmulator;
@@ -59,7 +59,7 @@ describe('syncline status: syncs and consumers with state and lag', () => {
   });
 
   it('a sync in error (its upstream refuses connections): status prints everything and exits 1', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: 'sk_test_refusedconnection01', api_base_url: `http://127.0.0.1:${port}`, name: 'nowhere' });
     const broken = await api.post('/v1/syncs', { provider: 'stripe', name: 'nowhere', collection_ids: ['stripe:customer'], credential_id: credential.body.id });
     expect(broken.status).toBe(201);

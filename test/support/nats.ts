@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RestClient } from './api.ts';
 import { connect, DiscardPolicy, type ConnectionOptions, type NatsConnection } from 'nats';
+import { freePort } from './free-port.ts';
 
 /** The shared NATS (JetStream) of the test environment: never stopped by tests. */
 export const SHARED_NATS = { host: '127.0.0.1', port: 4222 };
@@ -69,17 +70,6 @@ export async function readStream(nc: NatsConnection, name: string): Promise<Stor
   }
   await messages.close();
   return stored;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {

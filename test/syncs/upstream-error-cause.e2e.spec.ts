@@ -3,7 +3,7 @@ import { restClient } from '../support/api.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { syncStatus } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
-import { closedPort } from '../support/closed-port.ts';
+import { freePort } from '../support/free-port.ts';
 
 describe("a sync's last_error names why the upstream could not be reached", () => {
   let server: TestServer;
@@ -19,7 +19,7 @@ describe("a sync's last_error names why the upstream could not be reached", () =
   for (const provider of ['stripe', 'github'] as const) {
     it(`${provider}: the refused connection, not only "fetch failed", and no secret`, async () => {
       const api = restClient(server.url, ROOT_TOKEN);
-      const port = await closedPort();
+      const port = await freePort();
       const secret = provider === 'stripe' ? 'sk_test_refusedconnectionkey1' : 'ghp_refusedconnectiontoken0001';
       const credential = await api.post('/v1/credentials', { kind: provider, secret, api_base_url: `http://127.0.0.1:${port}`, name: 'nowhere' });
       expect(credential.status).toBe(201);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { egressFetch } from '../../../src/net/egress-fetch.ts';
 import { redactSecrets, upstreamErrorMessage } from '../../../src/sync/http/error-cause.ts';
-import { closedPort } from '../../support/closed-port.ts';
+import { freePort } from '../../support/free-port.ts';
 
 describe('upstreamErrorMessage', () => {
   it('names the refused connection that fetch hides behind "fetch failed"', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const failure = await egressFetch({ SYNCLINE_EGRESS_ALLOW: '127.0.0.1/32' })(`http://127.0.0.1:${port}/v1/customers`).then(
       () => undefined,
       (error: unknown) => error,
