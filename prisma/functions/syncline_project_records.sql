@@ -4,6 +4,7 @@
 -- gets the next updated_idx of its stream; the stream_heads row stays locked until the appending
 -- transaction commits, so idx order is commit order (DESIGN.md §2). Returns the batch's highest idx.
 --
+-- changed_at (migration 0045) is the writing transaction's time: inserts take the column's default.
 -- A tombstone without data keeps the stored data; a missing upstream_created_at keeps the stored one.
 -- p_new (migration 0039): the caller looked every id up and none is stored, so the versions are
 -- inserted plainly; INSERT … ON CONFLICT looked each one up again before inserting it. The caller
@@ -41,7 +42,8 @@ BEGIN
       data_hash = EXCLUDED.data_hash,
       deleted = EXCLUDED.deleted,
       upstream_created_at = COALESCE(EXCLUDED.upstream_created_at, records.upstream_created_at),
-      upstream_updated_at = EXCLUDED.upstream_updated_at
+      upstream_updated_at = EXCLUDED.upstream_updated_at,
+      changed_at = now()
     RETURNING updated_idx
   )
   SELECT max(w.updated_idx) INTO max_idx FROM written w;

@@ -91,6 +91,8 @@ export interface StreamRecordFilter {
   syncId: string | null;
   /** null: every collection */
   collectionIds?: string[] | null;
+  /** null: every provider; else only collections `<provider>:…` */
+  provider?: string | null;
 }
 
 /**
@@ -104,12 +106,12 @@ export async function streamRecordRows(pool: pg.Pool, filter: StreamRecordFilter
      FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n, count(*) OVER () AS scanned
            FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes FROM records r
                  WHERE r.stream_id = $1 AND ($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR r.collection_id = ANY($3))
-                   AND r.updated_idx > $4
+                   AND ($7::text IS NULL OR split_part(r.collection_id, ':', 1) = $7) AND r.updated_idx > $4
                  ORDER BY r.updated_idx LIMIT $5 + 1) s
            WINDOW w AS (ORDER BY s.updated_idx ROWS UNBOUNDED PRECEDING)) c
      WHERE c.n <= $5 AND (c.running <= $6 OR c.n = 1)
      ORDER BY c.updated_idx`,
-    [filter.streamId, filter.syncId, filter.collectionIds ?? null, afterIdx.toString(), limit, maxBytes],
+    [filter.streamId, filter.syncId, filter.collectionIds ?? null, afterIdx.toString(), limit, maxBytes, filter.provider ?? null],
   );
   const more = rows.length > 0 && rows.length < Number(rows[0]!.scanned);
   return { rows: rows.map(({ scanned: _scanned, ...row }) => row), more };

@@ -1,0 +1,80 @@
+/**
+ * The contract between the one sink runner (src/consumers/sinks/runner.ts) and each push
+ * consumer kind (NATS, webhook, PostgreSQL; DESIGN.md §7b). The runner owns positions, batching,
+ * ordering, retries with backoff, dead letters, leases across instances and status; a kind only
+ * says which consumers exist and how to write one batch to its target.
+ */
+import type { AppContext } from '../../app-context.ts';
+import type { RecordSelection } from '../../domain/consumer-selection.ts';
+import type { RecordRow } from '../../projections/record-row.ts';
+
+export type SinkKindName = 'nats' | 'webhook' | 'postgres';
+
+/** A push consumer as the runner sees it, whatever its kind. */
+export interface SinkConsumer {
+  kind: SinkKindName;
+  id: string;
+  accountId: string;
+  name: string;
+  selection: RecordSelection;
+  /** Bumped by every change of the consumer (update, reset, secret rotation): the runner restarts. */
+  generation: number;
+  /** Records per batch handed to the writer. */
+  batchSize: number;
+  /** Batches in flight at once; >1 only where each record's versions stay in order (§7b). */
+  maxInFlight: number;
+  /** -1: retry forever. Else attempts of a batch before its records become dead letters. */
+  maxDeliver: number;
+  /** null: retry forever. Else ms after a batch's first failed attempt before it becomes dead letters. */
+  retryWindowMs: number | null;
+}
+
+/** One batch as the writer receives it. */
+export interface SinkBatch {
+  /**
+   * The same for every attempt at the same records (a hash of the consumer id and each record's
+   * key and `updated_idx`): after a crash the same records get the same id again. Webhooks send it
+   * as `webhook-id`.
+   */
+  id: string;
+  rows: RecordRow[];
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/**
+ * How a write failed. `retryable`: the same batch is tried again after a backoff (at least
+ * `retryAfterMs` when the target asked for it); otherwise the attempt counts as failed and is
+ * retried too, but the kind's `maxDeliver` / retry window may dead-letter it. `status`, `response`:
+ * what the delivery log keeps of the target's answer.
+ */
+export class SinkWriteError extends Error {
+  constructor(
+    message: string,
+    readonly options: { retryable: boolean; retryAfterMs?: number; status?: number; responseExcerpt?: string; cause?: unknown } = { retryable: true },
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SinkWriteError';
+  }
+}
+
+/** What the delivery log keeps of a successful attempt. */
+export interface SinkWriteResult {
+  status?: number;
+  responseExcerpt?: string;
+}
+
+/** Writes batches of one consumer to its target; opened when its runner starts, closed when it stops. */
+export interface SinkWriter {
+  /** Resolves once the target confirmed the whole batch; throws SinkWriteError otherwise. */
+  write(batch: SinkBatch, signal: AbortSignal): Promise<SinkWriteResult>;
+  close(): Promise<void>;
+}
+
+/** One push consumer kind; `C` carries the kind's own settings (URL, connection…) beside the common ones. */
+export interface SinkKind<C extends SinkConsumer = SinkConsumer> {
+  name: SinkKindName;
+  /** Every consumer of this kind (all accounts): the supervisor runs one runner for each. */
+  listConsumers(ctx: AppContext): Promise<C[]>;
+  openWriter(ctx: AppContext, consumer: C): Promise<SinkWriter>;
+}
