@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,latency,scale]
+ * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,nats,latency,scale,sinks,scale-out]
  *
  * Every figure is measured next to its baseline in the same run, on the local PostgreSQL
  * (TEST_DATABASE_URL's server) and NATS (NATS_URL, default 127.0.0.1:4222). Prints a table and
@@ -19,13 +19,14 @@ import { benchNatsPublish } from './nats-publish.ts';
 import { benchScale } from './scale.ts';
 import { startServer, stopServer } from './support/processes.ts';
 import { benchScaleOut } from './scale-out.ts';
+import { benchPostgresSink, benchWebhookDelivery, benchWebhookLatency } from './push-sinks.ts';
 
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '100000' },
     'scale-size': { type: 'string', default: '1000000' },
     changes: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'ingest,consume,nats,latency,scale' },
+    only: { type: 'string', default: 'ingest,consume,nats,latency,scale,sinks' },
   },
 });
 const size = Number(values.size);
@@ -145,6 +146,36 @@ async function main() {
           target: 'p99 growth ≤ 1.5',
         });
       }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  if (only.has('sinks')) {
+    const server = await startTestServer({ LOG_LEVEL: 'warn' }, { disableSyncs: true });
+    try {
+      log(`sinks: ${fmt(size)} records → a webhook receiver (batch 100) and → a PostgreSQL table; ${fmt(Math.min(changes, 2000))} changes → webhook (batch 1)`);
+      const webhook = await benchWebhookDelivery(server, size);
+      results.webhook = webhook;
+      rows.push({
+        figure: `webhook delivery ${fmt(size)} (rec/s, batch 100)`,
+        syncline: fmt(webhook.recordsPerSecond),
+        baseline: `${fmt(webhook.baselineRecordsPerSecond)} (node:http, same batches)`,
+        ratio: fmt(webhook.recordsPerSecond / webhook.baselineRecordsPerSecond, 2),
+        target: '≥ 0.5',
+      });
+      const postgres = await benchPostgresSink(server, size);
+      results.postgresSink = postgres;
+      rows.push({
+        figure: `PostgreSQL sink ${fmt(size)} (rec/s)`,
+        syncline: fmt(postgres.recordsPerSecond),
+        baseline: `${fmt(postgres.baselineRecordsPerSecond)} (pg upsert, same batches)`,
+        ratio: fmt(postgres.recordsPerSecond / postgres.baselineRecordsPerSecond, 2),
+        target: '≥ 0.5',
+      });
+      const latency = await benchWebhookLatency(server, Math.min(changes, 2000));
+      results.webhookLatency = latency;
+      rows.push({ figure: 'change → webhook receiver p50 / p99 (ms)', syncline: `${fmt(latency.p50, 2)} / ${fmt(latency.p99, 2)}`, baseline: '-', ratio: '-', target: 'p99 ≤ 50' });
     } finally {
       await server.stop();
     }
