@@ -10,5 +10,5 @@ export const externalId = z
   .trim()
   .min(1)
   .max(255)
-  .regex(/^\P{Cc}*$/u, 'no control characters')
+  .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'no control characters')
   .meta({ description: "the caller's own id for the sync (a tenant's id), unique per account: 1–255 characters, trimmed, no control characters" });
