@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
 import type { RateLimit, SyncSettings } from '../domain/syncs/events.ts';
-import { progressEvent, syncDecider, type ProgressCommand, type SyncCommand } from '../domain/syncs/decide.ts';
+import { ExternalIdTakenError, progressEvent, syncDecider, type ProgressCommand, type SyncCommand } from '../domain/syncs/decide.ts';
 import { NotFoundError, UnprocessableError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
 import type { Provider } from '../sync/providers/provider.ts';
@@ -13,6 +13,7 @@ import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { checkPollInterval, pollIntervalOrDefault } from './poll-interval.ts';
 import { createStream } from './streams.ts';
+import { externalId } from './sync-external-id.ts';
 import { syncVisibleTo } from '../queries/sync-scope.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
@@ -65,6 +66,7 @@ const syncFields = {
   credential: inlineCredential,
   metadata: z.record(z.string(), z.unknown()),
   pollIntervalMs: z.number().int().min(100).max(86_400_000),
+  externalId,
 };
 
 export const createSyncInput = z
@@ -78,6 +80,7 @@ export const createSyncInput = z
     credential: syncFields.credential.nullish(),
     metadata: syncFields.metadata.default({}),
     pollIntervalMs: syncFields.pollIntervalMs.optional(),
+    externalId: syncFields.externalId.nullish(),
   })
   .strict();
 export type CreateSyncInput = z.infer<typeof createSyncInput>;
@@ -90,6 +93,8 @@ export const updateSyncInput = z
     credentialId: syncFields.credentialId,
     metadata: syncFields.metadata,
     pollIntervalMs: syncFields.pollIntervalMs,
+    /** null clears it. */
+    externalId: syncFields.externalId.nullable(),
   })
   .partial()
   .strict();
@@ -123,6 +128,17 @@ async function checkCredential(ctx: AppContext, principal: Principal, provider: 
   }
 }
 
+/**
+ * Refuses an `externalId` another sync of the account holds, before a create does work it would
+ * have to undo (an inline credential, a stream). Two writes that race both pass here: the syncs
+ * projection's unique index refuses the second one the same way.
+ */
+async function assertExternalIdFree(ctx: AppContext, accountId: string, externalId: string | null | undefined, syncId?: string): Promise<void> {
+  if (externalId === null || externalId === undefined) return;
+  const taken = await ctx.prisma.sync.findFirst({ where: { accountId, externalId, ...(syncId ? { NOT: { id: syncId } } : {}) }, select: { id: true } });
+  if (taken) throw new ExternalIdTakenError(externalId);
+}
+
 /** The stream named, or the account's first stream, created as `default` when there is none. */
 async function resolveStream(ctx: AppContext, principal: Principal, streamId: string | null | undefined): Promise<string> {
   if (streamId) {
@@ -140,6 +156,7 @@ export async function createSync(ctx: AppContext, principal: Principal, input: C
   checkCollections(provider, input.collectionIds);
   checkPollInterval(ctx.config, input.pollIntervalMs);
   await assertQuotaRoom(ctx, principal, 'syncs');
+  await assertExternalIdFree(ctx, principal.accountId, input.externalId);
   if (!input.credentialId === !input.credential) {
     throw new UnprocessableError('credential_required', 'give exactly one of credential_id or credential', [
       { path: 'credentialId', message: 'required (or an inline credential)' },
@@ -161,6 +178,7 @@ export async function createSync(ctx: AppContext, principal: Principal, input: C
     credentialId,
     metadata: input.metadata,
     pollIntervalMs: pollIntervalOrDefault(ctx.config, input.pollIntervalMs),
+    externalId: input.externalId ?? null,
   };
   await createWithinQuota(ctx, principal, 'syncs', () =>
     handleSync(ctx, {
@@ -184,6 +202,7 @@ export async function updateSync(ctx: AppContext, principal: Principal, syncId: 
   if (patch.collectionIds) checkCollections(provider, patch.collectionIds);
   checkPollInterval(ctx.config, patch.pollIntervalMs);
   if (patch.credentialId) await checkCredential(ctx, principal, provider, patch.credentialId);
+  await assertExternalIdFree(ctx, principal.accountId, patch.externalId, syncId);
   await handleSync(ctx, {
     type: 'UpdateSync',
     data: {
@@ -195,6 +214,7 @@ export async function updateSync(ctx: AppContext, principal: Principal, syncId: 
       credentialId: patch.credentialId ?? sync.credentialId,
       metadata: patch.metadata ?? (sync.metadata as Record<string, unknown>),
       pollIntervalMs: patch.pollIntervalMs ?? sync.pollIntervalMs,
+      externalId: patch.externalId === undefined ? sync.externalId : patch.externalId,
     },
     metadata: { now: ctx.now() },
   });

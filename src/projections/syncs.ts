@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SyncEvent } from '../domain/syncs/events.ts';
-import { StaleRunError } from '../domain/syncs/decide.ts';
+import { ExternalIdTakenError, StaleRunError } from '../domain/syncs/decide.ts';
 import { defineProjection } from './read-model-projection.ts';
 
 /** SQLSTATE of syncline_project_backfill_page for a checkpoint of a run that is not the current one. */
@@ -53,26 +53,46 @@ async function updateRunProgress(db: pg.ClientBase, event: ProgressEvent, set: s
   if (result.rowCount === 0) throw new StaleRunError(syncId);
 }
 
+/** The partial unique index of migration 0049. */
+const EXTERNAL_ID_INDEX = 'syncs_account_external_id_key';
+
+/** A write of `syncs` whose `external_id` another sync of the account holds is refused as a conflict, never a 500. */
+async function writeSync(db: pg.ClientBase, sql: string, values: unknown[], externalId: string | null): Promise<void> {
+  try {
+    await db.query(sql, values);
+  } catch (error) {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    if (externalId !== null && code === '23505' && constraint === EXTERNAL_ID_INDEX) throw new ExternalIdTakenError(externalId);
+    throw error;
+  }
+}
+
 async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
   const { syncId } = event.data;
   switch (event.type) {
     case 'SyncCreated': {
       const d = event.data;
-      await db.query(
-        `INSERT INTO syncs (id, account_id, stream_id, provider, name, collection_ids, rate_limit, credential_id, metadata, poll_interval_ms, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-        [syncId, d.accountId, d.streamId, d.provider, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.createdAt],
+      const externalId = d.externalId ?? null;
+      await writeSync(
+        db,
+        `INSERT INTO syncs (id, account_id, stream_id, provider, name, collection_ids, rate_limit, credential_id, metadata, poll_interval_ms, created_at, updated_at, external_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)`,
+        [syncId, d.accountId, d.streamId, d.provider, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.createdAt, externalId],
+        externalId,
       );
       await ensureCollections(db, syncId, d.collectionIds);
       return;
     }
     case 'SyncUpdated': {
       const d = event.data;
-      await db.query(
+      const externalId = d.externalId ?? null;
+      await writeSync(
+        db,
         `UPDATE syncs SET name = $2, collection_ids = $3, rate_limit = $4, credential_id = $5, metadata = $6, poll_interval_ms = $7, updated_at = $8,
-           generation = generation + 1
+           external_id = $9, generation = generation + 1
          WHERE id = $1`,
-        [syncId, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.updatedAt],
+        [syncId, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.updatedAt, externalId],
+        externalId,
       );
       await ensureCollections(db, syncId, d.collectionIds);
       return;

@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { syncActivityHere, type CollectionActivity, type SyncActivity } from '../sync/in-flight.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { syncFilterWhere, type SyncFilter } from './sync-filter.ts';
 import { syncListingScope, syncsVisibleTo, syncVisibleTo } from './sync-scope.ts';
 
 export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
@@ -24,6 +25,7 @@ export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
     id: sync.id,
     account_id: sync.accountId,
     name: sync.name,
+    external_id: sync.externalId,
     provider: sync.provider,
     stream_id: sync.streamId,
     collection_ids: sync.collectionIds,
@@ -41,12 +43,15 @@ export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
   };
 };
 
-/** `page.account_id`: root may list another account's syncs, or every account's (`all`); see sync-scope.ts. */
-export async function listSyncs(ctx: AppContext, principal: Principal, page: PageInput & { account_id?: unknown }, streamId?: string) {
+/**
+ * `page.account_id`: root may list another account's syncs, or every account's (`all`); see sync-scope.ts.
+ * `filter`: only the syncs it matches (sync-filter.ts).
+ */
+export async function listSyncs(ctx: AppContext, principal: Principal, page: PageInput & { account_id?: unknown }, streamId?: string, filter: SyncFilter = {}) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.sync.findMany({
     ...args,
-    where: { ...args.where, ...syncListingScope(principal, page.account_id), ...(streamId ? { streamId } : {}) },
+    where: { ...args.where, ...syncListingScope(principal, page.account_id), ...(streamId ? { streamId } : {}), ...syncFilterWhere(filter) },
     include: { collections: true },
   });
   return toPage(rows, page, presentSync);

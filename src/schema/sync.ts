@@ -2,10 +2,11 @@ import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyn
 import { parseInput } from '../commands/parse-input.ts';
 import type { RateLimit as RateLimitModel } from '../domain/syncs/events.ts';
 import { syncState, syncStatus, type CollectionStatus as CollectionStatusModel, type SyncError as SyncErrorModel, type SyncStatus as SyncStatusModel } from '../queries/syncs.ts';
+import { parseSyncFilter, syncFilterWhere } from '../queries/sync-filter.ts';
 import { syncListingScope, syncVisibleTo } from '../queries/sync-scope.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { idInput, rawId, requireId } from './ids.ts';
-import { withoutNulls } from './input.ts';
+import { withoutNulls, withoutUndefined } from './input.ts';
 import type { InFlightRequest as InFlightRequestModel, UpstreamWait as UpstreamWaitModel } from '../sync/in-flight.ts';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -97,6 +98,7 @@ export const SyncRef = builder.prismaNode('Sync', {
     uuid: t.exposeString('id'),
     accountId: t.exposeString('accountId'),
     name: t.exposeString('name'),
+    externalId: t.exposeString('externalId', { nullable: true, description: "The caller's own id for the sync (a tenant's id), unique per account." }),
     provider: t.exposeString('provider'),
     streamId: t.exposeString('streamId'),
     collectionIds: t.exposeStringList('collectionIds'),
@@ -129,23 +131,42 @@ const SyncInput = builder.inputType('SyncInput', {
     credentialId: t.id(),
     metadata: t.field({ type: 'JSON' }),
     pollIntervalMs: t.int(),
+    externalId: t.string({ description: 'Unique per account: 1–255 characters, trimmed, no control characters. `null` in updateSync removes it.' }),
   }),
 });
 
-/** The command's input: ids as uuids, fields given as null left out. */
-const syncInput = (input: typeof SyncInput.$inferInput) =>
-  withoutNulls({ ...input, streamId: idInput(input.streamId), credentialId: idInput(input.credentialId), rateLimit: input.rateLimit && withoutNulls(input.rateLimit) });
+/** The command's input: ids as uuids, fields given as null left out, but for `externalId`, whose null clears it. */
+const syncInput = ({ externalId, ...input }: typeof SyncInput.$inferInput) => ({
+  ...withoutUndefined({ externalId }),
+  ...withoutNulls({ ...input, streamId: idInput(input.streamId), credentialId: idInput(input.credentialId), rateLimit: input.rateLimit && withoutNulls(input.rateLimit) }),
+});
+
+const SyncMetadataFilter = builder.inputType('SyncMetadataFilter', {
+  description: 'The top-level metadata key `key` holds the string `value` (or a number or boolean written so).',
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    value: t.string({ required: true }),
+  }),
+});
 
 builder.queryFields((t) => ({
   syncs: t.prismaConnection({
     type: 'Sync',
     cursor: 'id',
-    args: { streamId: t.arg.id(), accountId: t.arg.string({ description: 'Root token only: another account\'s syncs, or "all".' }) },
+    description: 'Filters narrow the list: every one given must hold.',
+    args: {
+      streamId: t.arg.id(),
+      accountId: t.arg.string({ description: 'Root token only: another account\'s syncs, or "all".' }),
+      externalId: t.arg.string({ description: 'Only the sync with this external id.' }),
+      provider: t.arg.string({ description: "Only this provider's syncs." }),
+      metadata: t.arg({ type: [SyncMetadataFilter], description: 'Only syncs whose metadata has each of these values (up to 50 keys).' }),
+    },
     resolve: (query, _root, args, ctx) => {
       const streamId = args.streamId ? rawId(args.streamId) : null;
+      const filter = parseSyncFilter(withoutNulls({ externalId: args.externalId, provider: args.provider, metadata: args.metadata }));
       return ctx.app.prisma.sync.findMany({
         ...query,
-        where: { ...syncListingScope(requirePrincipal(ctx), args.accountId ?? undefined), ...(streamId ? { streamId } : {}) },
+        where: { ...syncListingScope(requirePrincipal(ctx), args.accountId ?? undefined), ...(streamId ? { streamId } : {}), ...syncFilterWhere(filter) },
         orderBy: { id: 'asc' },
       });
     },

@@ -18,8 +18,10 @@ const settings: SyncSettings = {
   credentialId: 'c1',
   metadata: { region: 'eu' },
   pollIntervalMs: 5_000,
+  externalId: 'tenant-1',
 };
-const narrowed: SyncSettings = { ...settings, collectionIds: ['stripe:customer'] };
+// The events carry the external id as the command gave it (its uniqueness is the read model's).
+const narrowed: SyncSettings = { ...settings, collectionIds: ['stripe:customer'], externalId: 'tenant-2' };
 
 const created: SyncEvent = { type: 'SyncCreated', data: { ...ref, ...settings, streamId: 'st1', provider: 'stripe', createdAt: at } };
 const updated: SyncEvent = { type: 'SyncUpdated', data: { ...ref, ...narrowed, updatedAt: at } };

@@ -75,6 +75,16 @@ export class StaleRunError extends ConflictError {
   }
 }
 
+/**
+ * Another sync of the account has this `externalId`. Thrown by the syncs projection, whose
+ * unique index decides between two appends that race (the command's early check cannot).
+ */
+export class ExternalIdTakenError extends ConflictError {
+  constructor(externalId: string) {
+    super('external_id_taken', `another sync of this account has the external_id "${externalId}"`);
+  }
+}
+
 export type ProgressCommand = StartBackfill | RecordBackfillPage | RecordChanges;
 
 /**

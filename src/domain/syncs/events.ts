@@ -9,6 +9,11 @@ export type SyncSettings = {
   credentialId: string;
   metadata: Record<string, unknown>;
   pollIntervalMs: number;
+  /**
+   * The caller's own id for the sync, unique per account; null: none. Absent from the events
+   * written before it existed, which read as null.
+   */
+  externalId?: string | null;
 };
 
 type SyncRef = { syncId: string; accountId: string };

@@ -147,6 +147,7 @@ export const syncView = z
     id,
     account_id: id,
     name: z.string(),
+    external_id: z.string().nullable().meta({ description: "the caller's own id for the sync, unique per account; null when it has none" }),
     provider: z.string(),
     stream_id: id,
     collection_ids: z.array(z.string()),

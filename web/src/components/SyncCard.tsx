@@ -36,6 +36,12 @@ export function SyncCard({ sync }: { sync: Sync }) {
           <dt>Sync id</dt>
           <dd className="mono">{sync.uuid}</dd>
         </div>
+        {sync.externalId !== null ? (
+          <div>
+            <dt>External id</dt>
+            <dd className="mono">{sync.externalId}</dd>
+          </div>
+        ) : null}
         <div>
           <dt>Rate limit</dt>
           <dd>

@@ -50,6 +50,7 @@ export interface Sync {
   id: string;
   uuid: string;
   name: string;
+  externalId: string | null;
   provider: string;
   streamId: string;
   collectionIds: string[];
@@ -73,7 +74,7 @@ export const SyncsQuery = /* GraphQL */ `
   query Syncs($streamId: ID!, $first: Int!, $after: String) {
     syncs(streamId: $streamId, first: $first, after: $after) {
       edges { cursor node {
-        id uuid name provider streamId collectionIds credentialId pollIntervalMs createdAt
+        id uuid name externalId provider streamId collectionIds credentialId pollIntervalMs createdAt
         rateLimit { allowedRequests interval maxConcurrentRequests }
         status { ${SyncStatusFields} }
       } }
