@@ -84,6 +84,9 @@ export interface CollectionStatus {
     completedAt: Date | null;
   };
   changesFetched: number;
+  /** Upstream requests the collection sent (every attempt), and those spent on delete detection (request-purpose.ts). */
+  requestsMade: number;
+  deleteDetectionRequests: number;
   lastChangeAt: Date | null;
   lastPollAt: Date | null;
   lastError: string | null;
@@ -120,20 +123,35 @@ export async function syncStatuses(ctx: AppContext, principal: Principal, ids: r
   const [syncs, runtimes, counts] = await Promise.all([
     ctx.prisma.sync.findMany({ where: syncsVisibleTo(principal, wanted), include: { collections: true } }),
     ctx.prisma.syncRuntime.findMany({ where: { syncId: { in: wanted } } }),
-    ctx.pool.query<{ sync_id: string; collection_id: string; live: string; deleted: string }>(
-      `SELECT sync_id, collection_id, count(*) FILTER (WHERE NOT deleted) AS live, count(*) FILTER (WHERE deleted) AS deleted
-       FROM records WHERE sync_id = ANY($1::uuid[]) GROUP BY sync_id, collection_id`,
+    // Records per collection, and the requests the runs flushed (sync_collection_runtime): one statement.
+    ctx.pool.query<CollectionCountsRow>(
+      `SELECT sync_id, collection_id, COALESCE(r.live, 0) AS live, COALESCE(r.deleted, 0) AS deleted,
+              COALESCE(t.requests_made, 0) AS requests_made, COALESCE(t.delete_detection_requests, 0) AS delete_detection_requests
+       FROM (SELECT sync_id, collection_id, count(*) FILTER (WHERE NOT deleted) AS live, count(*) FILTER (WHERE deleted) AS deleted
+             FROM records WHERE sync_id = ANY($1::uuid[]) GROUP BY sync_id, collection_id) r
+       FULL JOIN (SELECT sync_id, collection_id, requests_made, delete_detection_requests
+                  FROM sync_collection_runtime WHERE sync_id = ANY($1::uuid[])) t USING (sync_id, collection_id)`,
       [wanted],
     ),
   ]);
   const runtimeOf = new Map(runtimes.map((r) => [r.syncId, r]));
-  const countsOf = new Map<string, Map<string, { live: string; deleted: string }>>();
+  const countsOf = new Map<string, Map<string, CollectionCountsRow>>();
   for (const row of counts.rows) {
-    const bySync = countsOf.get(row.sync_id) ?? new Map<string, { live: string; deleted: string }>();
+    const bySync = countsOf.get(row.sync_id) ?? new Map<string, CollectionCountsRow>();
     bySync.set(row.collection_id, row);
     countsOf.set(row.sync_id, bySync);
   }
   return new Map(syncs.map((sync) => [sync.id, statusOf(sync, runtimeOf.get(sync.id) ?? null, countsOf.get(sync.id) ?? new Map(), syncActivityHere(sync.id))]));
+}
+
+/** A collection's numbers as `pg` answers them (bigints as text). */
+interface CollectionCountsRow {
+  sync_id: string;
+  collection_id: string;
+  live: string;
+  deleted: string;
+  requests_made: string;
+  delete_detection_requests: string;
 }
 
 /** `GET /v1/syncs/{id}/status`. */
@@ -144,7 +162,7 @@ export async function getSyncStatus(ctx: AppContext, principal: Principal, id: s
 function statusOf(
   sync: Sync & { collections: SyncCollection[] },
   runtime: SyncRuntime | null,
-  counts: Map<string, { live: string; deleted: string }>,
+  counts: Map<string, CollectionCountsRow>,
   activity: SyncActivity | null,
 ): SyncStatus {
   const now = Date.now();
@@ -176,6 +194,8 @@ function statusOf(
           completedAt: c.backfillCompletedAt,
         },
         changesFetched: c.changesFetched,
+        requestsMade: Number(count?.requests_made ?? 0),
+        deleteDetectionRequests: Number(count?.delete_detection_requests ?? 0),
         lastChangeAt: c.lastChangeAt,
         lastPollAt: runtime?.lastPollAt ?? null,
         lastError: lastError && (lastError.collectionId === c.collectionId || lastError.collectionId === null) ? lastError.message : null,
@@ -220,6 +240,8 @@ export const presentSyncStatus = (status: SyncStatus) => ({
       completed_at: iso(c.backfill.completedAt),
     },
     changes_fetched: c.changesFetched,
+    requests_made: c.requestsMade,
+    delete_detection_requests: c.deleteDetectionRequests,
     last_change_at: iso(c.lastChangeAt),
     last_poll_at: iso(c.lastPollAt),
     last_error: c.lastError,

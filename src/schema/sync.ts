@@ -47,7 +47,11 @@ const CollectionStatus = builder.objectRef<CollectionStatusModel>('CollectionSta
     records: t.exposeInt('records'),
     deletedRecords: t.exposeInt('deletedRecords'),
     backfill: t.field({ type: BackfillProgress, resolve: (c) => c.backfill }),
-    changesFetched: t.exposeInt('changesFetched'),
+    changesFetched: t.exposeInt('changesFetched', { description: 'Record versions written by polls (objects re-listed unchanged do not count).' }),
+    requestsMade: t.exposeInt('requestsMade', { description: 'Upstream requests the collection sent (every attempt, backfill and polls).' }),
+    deleteDetectionRequests: t.exposeInt('deleteDetectionRequests', {
+      description: 'Of requestsMade, those spent only on finding deleted objects (docs/SYNCS.md#status says which, per provider).',
+    }),
     lastChangeAt: t.string({ nullable: true, resolve: (c) => iso(c.lastChangeAt) }),
     lastPollAt: t.string({ nullable: true, resolve: (c) => iso(c.lastPollAt) }),
     lastError: t.exposeString('lastError', { nullable: true }),

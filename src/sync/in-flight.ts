@@ -3,10 +3,13 @@
  * that runs it (issue 21: a hung upstream was invisible for minutes). The engine's fetch reports
  * requests and waits as they start and end (UpstreamActivity); the collection is the async
  * context the runner runs each collection in. `GET /v1/syncs/{id}/status` reads it; another
- * instance, which does not run the sync, knows nothing of it and answers null.
+ * instance, which does not run the sync, knows nothing of it and answers null. It also counts
+ * each collection's requests (and those spent on delete detection) for the runner to flush into
+ * `sync_collection_runtime`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { UpstreamActivity, UpstreamWaitReason } from './http/upstream-activity.ts';
+import { requestPurpose } from './providers/request-purpose.ts';
 
 const collectionScope = new AsyncLocalStorage<string>();
 
@@ -38,13 +41,23 @@ export interface CollectionActivity {
   waiting: UpstreamWait | null;
 }
 
-/** Requests that belong to no collection (none today) are shown under every collection. */
+/** Requests a collection sent upstream (every attempt), and how many of them looked for deletes (request-purpose.ts). */
+export interface RequestCounts {
+  requests: number;
+  deleteDetection: number;
+}
+
+/** Requests that belong to no collection (none today) are shown under every collection, and counted under none. */
 const ANY_COLLECTION = '';
 
 export class SyncActivity implements UpstreamActivity {
   private readonly entries = new Map<string, Set<Entry>>();
+  /** Per collection, since the last `drainRequestCounts`. */
+  private counts = new Map<string, RequestCounts>();
 
   request(request: string): () => void {
+    const collectionId = collectionScope.getStore();
+    if (collectionId !== undefined) this.count(collectionId, { requests: 1, deleteDetection: requestPurpose() === 'delete_detection' ? 1 : 0 });
     const space = request.indexOf(' ');
     return this.add({ kind: 'request', method: request.slice(0, space), path: request.slice(space + 1), since: Date.now() });
   }
@@ -63,6 +76,26 @@ export class SyncActivity implements UpstreamActivity {
       else waiting ??= { reason: e.reason, since: new Date(e.since), until: e.until === null ? null : new Date(e.until), ageMs: now - e.since };
     }
     return { inFlight, waiting };
+  }
+
+  /** The requests counted since the last drain, per collection (none when idle); the counting starts again from zero. */
+  drainRequestCounts(): Map<string, RequestCounts> {
+    const drained = this.counts;
+    this.counts = new Map();
+    return drained;
+  }
+
+  /** Gives drained counts back (their flush failed): the next drain holds them again. */
+  restoreRequestCounts(counts: ReadonlyMap<string, RequestCounts>): void {
+    for (const [collectionId, c] of counts) this.count(collectionId, c);
+  }
+
+  private count(collectionId: string, { requests, deleteDetection }: RequestCounts): void {
+    const c = this.counts.get(collectionId);
+    if (c) {
+      c.requests += requests;
+      c.deleteDetection += deleteDetection;
+    } else this.counts.set(collectionId, { requests, deleteDetection });
   }
 
   private add(entry: Entry): () => void {

@@ -376,25 +376,52 @@ export class SyncRunner {
     await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 
+  /**
+   * Adds what the run did since the last flush to `sync_runtime` and, per collection, to
+   * `sync_collection_runtime` (requests, delete detection requests: in-flight.ts), in one
+   * statement. A failed flush leaves its deltas for the next one.
+   */
   private async flushTelemetry(): Promise<void> {
     const stats = this.limiter.stats();
-    // An idle sync writes nothing: 1,000 polling syncs made 500 upserts a second of no news.
     const { retries, lastPollAt } = this;
-    if (stats.requestsMade === this.flushed.requests && stats.waitMs === this.flushed.waitMs && retries === this.flushed.retries && lastPollAt === this.flushed.pollAt) return;
+    const collections = this.activity.activity.drainRequestCounts();
+    // An idle sync writes nothing: 1,000 polling syncs made 500 upserts a second of no news.
+    const idle = stats.requestsMade === this.flushed.requests && stats.waitMs === this.flushed.waitMs && retries === this.flushed.retries && lastPollAt === this.flushed.pollAt;
+    if (idle && collections.size === 0) return;
+    const counted = [...collections];
     await this.ctx.pool
       .query(
-        `INSERT INTO sync_runtime (sync_id, requests_made, rate_limit_wait_ms, retries, last_poll_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, now())
-         ON CONFLICT (sync_id) DO UPDATE SET requests_made = sync_runtime.requests_made + EXCLUDED.requests_made,
-           rate_limit_wait_ms = sync_runtime.rate_limit_wait_ms + EXCLUDED.rate_limit_wait_ms,
-           retries = sync_runtime.retries + EXCLUDED.retries,
-           last_poll_at = COALESCE(EXCLUDED.last_poll_at, sync_runtime.last_poll_at), updated_at = now()`,
-        [this.sync.id, stats.requestsMade - this.flushed.requests, Math.round(stats.waitMs - this.flushed.waitMs), retries - this.flushed.retries, lastPollAt],
+        `WITH sync_totals AS (
+           INSERT INTO sync_runtime (sync_id, requests_made, rate_limit_wait_ms, retries, last_poll_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, now())
+           ON CONFLICT (sync_id) DO UPDATE SET requests_made = sync_runtime.requests_made + EXCLUDED.requests_made,
+             rate_limit_wait_ms = sync_runtime.rate_limit_wait_ms + EXCLUDED.rate_limit_wait_ms,
+             retries = sync_runtime.retries + EXCLUDED.retries,
+             last_poll_at = COALESCE(EXCLUDED.last_poll_at, sync_runtime.last_poll_at), updated_at = now()
+         )
+         INSERT INTO sync_collection_runtime (sync_id, collection_id, requests_made, delete_detection_requests, updated_at)
+         SELECT $1, c.collection_id, c.requests, c.delete_detection, now()
+         FROM unnest($6::text[], $7::bigint[], $8::bigint[]) AS c(collection_id, requests, delete_detection)
+         ON CONFLICT (sync_id, collection_id) DO UPDATE SET requests_made = sync_collection_runtime.requests_made + EXCLUDED.requests_made,
+           delete_detection_requests = sync_collection_runtime.delete_detection_requests + EXCLUDED.delete_detection_requests, updated_at = now()`,
+        [
+          this.sync.id,
+          stats.requestsMade - this.flushed.requests,
+          Math.round(stats.waitMs - this.flushed.waitMs),
+          retries - this.flushed.retries,
+          lastPollAt,
+          counted.map(([collectionId]) => collectionId),
+          counted.map(([, c]) => c.requests),
+          counted.map(([, c]) => c.deleteDetection),
+        ],
       )
       .then(() => {
         this.flushed = { requests: stats.requestsMade, waitMs: stats.waitMs, retries, pollAt: lastPollAt };
       })
-      .catch((error: unknown) => this.ctx.logger.debug({ err: error }, 'telemetry flush failed'));
+      .catch((error: unknown) => {
+        this.activity.activity.restoreRequestCounts(collections);
+        this.ctx.logger.debug({ err: error }, 'telemetry flush failed');
+      });
   }
 
   private flushed: { requests: number; waitMs: number; retries: number; pollAt: Date | null } = { requests: 0, waitMs: 0, retries: 0, pollAt: null };

@@ -16,7 +16,7 @@ const CLOSED_PORT = { host: '127.0.0.1', port: 1 };
 
 const SYNCS_QUERY = `query($first: Int!) { syncs(first: $first) { edges { node { uuid name state
   status { syncId state lastError { code message collectionId at } requestsMade rateLimitWaitMs retries lastPollAt
-    collections { collectionId records deletedRecords changesFetched lastChangeAt lastPollAt lastError
+    collections { collectionId records deletedRecords changesFetched requestsMade deleteDetectionRequests lastChangeAt lastPollAt lastError
       backfill { done pages records total percent startedAt completedAt } inFlight { method } waiting { reason } } } } } } }`;
 const HTTP_CONSUMERS_QUERY = `query($first: Int!) { httpConsumers(first: $first) { edges { node { uuid name numPending numAckPending numDead } } } }`;
 const NATS_CONSUMERS_QUERY = `query($first: Int!) { natsConsumers(first: $first) { edges { node { uuid name lastPublishedIdx lag messagesPublished } } } }`;

@@ -76,6 +76,8 @@ export function SyncCard({ sync }: { sync: Sync }) {
             <th scope="col">Backfill</th>
             <th scope="col">Records</th>
             <th scope="col">Changes</th>
+            <th scope="col">Requests</th>
+            <th scope="col" title="Requests spent only on finding deleted objects">Delete checks</th>
             <th scope="col">Last error</th>
           </tr>
         </thead>
@@ -122,6 +124,8 @@ function CollectionRow({ collection }: { collection: CollectionStatus }) {
       </td>
       <td data-testid="collection-records">{collection.records}</td>
       <td>{collection.changesFetched}</td>
+      <td data-testid="collection-requests">{collection.requestsMade}</td>
+      <td data-testid="collection-delete-checks">{collection.deleteDetectionRequests}</td>
       <td className={collection.lastError ? 'error-text' : 'muted'}>{collection.lastError ?? '—'}</td>
     </tr>
   );

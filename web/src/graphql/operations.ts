@@ -35,7 +35,7 @@ export interface CreateStreamData { createStream: Stream }
 
 // ── syncs ────────────────────────────────────────────────────────────────
 export interface BackfillProgress { done: boolean; pages: number; records: number; total: number | null; percent: number | null; startedAt: string | null; completedAt: string | null }
-export interface CollectionStatus { collectionId: string; records: number; deletedRecords: number; changesFetched: number; lastPollAt: string | null; lastChangeAt: string | null; lastError: string | null; backfill: BackfillProgress }
+export interface CollectionStatus { collectionId: string; records: number; deletedRecords: number; changesFetched: number; requestsMade: number; deleteDetectionRequests: number; lastPollAt: string | null; lastChangeAt: string | null; lastError: string | null; backfill: BackfillProgress }
 export interface SyncStatus {
   syncId: string;
   state: string;
@@ -65,7 +65,7 @@ const SyncStatusFields = /* GraphQL */ `
   syncId state requestsMade rateLimitWaitMs retries lastPollAt
   lastError { code message collectionId at }
   collections {
-    collectionId records deletedRecords changesFetched lastPollAt lastChangeAt lastError
+    collectionId records deletedRecords changesFetched requestsMade deleteDetectionRequests lastPollAt lastChangeAt lastError
     backfill { done pages records total percent startedAt completedAt }
   }
 `;

@@ -21,12 +21,18 @@
  *   nothing closed in its scan is read in full at once (an open issue was deleted). A repository the token no longer sees tombstones its
  *   issues / pull requests `<id>#1 … <id>#<highest number>` (the engine drops tombstones of ids it
  *   never stored).
+ *
+ * The sync's status counts the issues' round-robin full reads and the reads after a drop of
+ * `open_issues_count` as delete detection (request-purpose.ts); the scans, the one-page reads
+ * of small or new repositories, the repository listing and the pull requests' round-robin
+ * reads (pull requests cannot be deleted: those reads find no deletes) are the change feed.
  */
 
 import type { ChangesPage, UpstreamObject } from '../provider.ts';
 import { RepositoryUnavailable, type GitHubClient, type GitHubObject } from './client.ts';
 import { decodeRepoChanges, decodeScanChanges, encode, type RepoChangesCursor, type ScanChangesCursor } from './cursors.ts';
 import { fullListing, highestNumber, listAllRepos, PER_PAGE, type ScopedKind } from './listings.ts';
+import { detectingDeletes } from '../request-purpose.ts';
 import { fingerprint, issueUpstreamId, liveObject, numberOf, oldestFirst, repoRef, secondsOf, tombstone, type RepoRef } from './objects.ts';
 
 /** Seconds re-read by every scan before the poll's start: GitHub's servers' clocks and writes in flight. */
@@ -129,7 +135,8 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
     if (pages >= budget) break;
     rr = ref.id;
     if (String(ref.id) in known) continue;
-    pages += await reconcile(ref);
+    // The scans below see every change but no deleted issue: the issues' full reads are there to find them.
+    pages += await (kind.gapsAreDeletes ? detectingDeletes(() => reconcile(ref)) : reconcile(ref));
   }
   for (const ref of refs) {
     const id = String(ref.id);
@@ -155,7 +162,7 @@ export async function scanChanges(client: GitHubClient, kind: ScopedKind, raw: s
     known[id] = [ref.fullName, highest, openOf(ref)];
     // Fewer open issues (`open_issues_count` counts pull requests too) with none closed since the
     // last poll: an open issue was deleted or transferred. Read the repository in full now.
-    if (kind.gapsAreDeletes && before[2] >= 0 && openOf(ref) < before[2] && !closedSeen) await reconcile(ref);
+    if (kind.gapsAreDeletes && before[2] >= 0 && openOf(ref) < before[2] && !closedSeen) await detectingDeletes(() => reconcile(ref));
   }
   for (const [id, [fullName, highest]] of Object.entries(cursor.repos)) {
     if (id in known) continue;

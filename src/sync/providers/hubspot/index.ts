@@ -5,6 +5,7 @@ import { createHubSpotApi, type HubSpotApi } from './client.ts';
 import { hubspotCollection, hubspotCollections, type HubSpotCollection } from './collections.ts';
 import { hubspotOAuth } from './oauth.ts';
 import { hubspotQuotaPauseMs } from './quota.ts';
+import { detectingDeletes } from '../request-purpose.ts';
 
 const PAGE_SIZE = 100;
 /** The search API answers no result past the 10,000th of one query. */
@@ -92,7 +93,8 @@ class HubSpotSession implements ProviderSession {
       for (const { object, at } of modified.fresh) changes.push({ object: toUpstreamObject(object), at });
     }
     if (!searchMore) {
-      const page = await this.list(collection, { archived: true, after: cursor.a.after });
+      const after = cursor.a.after;
+      const page = await detectingDeletes(() => this.list(collection, { archived: true, after }));
       const timed = page.results.map((o) => {
         const object = checkObject(o, 'the archived listing');
         return { id: object.id, at: ms(object.archivedAt), object };

@@ -2,6 +2,7 @@
 
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
 import { UpstreamRequestError } from '../provider.ts';
+import { detectingDeletes } from '../request-purpose.ts';
 import { JiraClient } from './client.ts';
 import { jiraCollection, jiraCollections, type JiraCollectionId } from './collections.ts';
 import { advanceUpdates, decodeIssueCursor, encodeIssueCursor, isFresh, RECONCILE_EVERY_POLLS, type IssueCursor, type Listed } from './issue-cursor.ts';
@@ -147,7 +148,7 @@ class JiraSession implements ProviderSession {
     for (const l of updates.fresh) known.add(l.id);
     if (!hasMore && this.due('jira:issue', RECONCILE_EVERY_POLLS)) {
       // Deletes after updates: an issue listed and then deleted ends as a tombstone.
-      const current = await allIssueIds(this.client);
+      const current = await detectingDeletes(() => allIssueIds(this.client));
       for (const id of known) {
         if (current.has(id)) continue;
         const listedNow = objects.get(id);

@@ -1,5 +1,6 @@
 import type { ChangesPage, ListPage, MutationItem, MutationKind, ProviderSession, UpstreamObject } from '../provider.ts';
 import { UpstreamRequestError } from '../provider.ts';
+import { detectingDeletes } from '../request-purpose.ts';
 import { API_VERSION, type QueryResult, type SalesforceApi, type SObjectRecord } from './api.ts';
 import { advanceBackfill, decodeBackfillCursor, encodeBackfillCursor, notListedYet } from './backfill-cursor.ts';
 import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, freshUpdates, modstampOf, recordDigest, recordId, type ChangesCursor } from './changes-cursor.ts';
@@ -84,7 +85,7 @@ export class SalesforceSession implements ProviderSession {
     const objects = updates.fresh.map((r) => toUpstreamObject(r));
     // Deletes are read once the updates have caught up (a catch-up pages without them).
     if (!updates.hasMore) {
-      const deletes = await this.deletesSince(collection, cursor);
+      const deletes = await detectingDeletes(() => this.deletesSince(collection, cursor));
       next = { ...next, d: deletes.d, dSeen: deletes.dSeen };
       objects.push(...deletes.tombstones);
     }

@@ -2,6 +2,7 @@ import { callLimitPauseMs } from './call-limit.ts';
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
 import { UpstreamRequestError } from '../provider.ts';
 import { nextLink } from '../http-json.ts';
+import { detectingDeletes } from '../request-purpose.ts';
 import { ShopifyClient } from './client.ts';
 import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, fingerprint, type Changed, type ChangesCursor } from './changes-cursor.ts';
 import { shopifyCollection, shopifyCollections, type ShopifyCollection } from './collections.ts';
@@ -78,7 +79,7 @@ class ShopifySession implements ProviderSession {
     const { listed, hasMore } = await this.updatedSince(collection, cursor);
     const updates = advanceUpdates(cursor, listed);
     // Deletes after updates: an object listed and then deleted ends as a tombstone.
-    const deletes = advanceDeletes(cursor, await this.destroyEvents(collection, cursor.e - EVENT_WINDOW_S));
+    const deletes = advanceDeletes(cursor, await detectingDeletes(() => this.destroyEvents(collection, cursor.e - EVENT_WINDOW_S)));
     const objects = new Map<string, UpstreamObject>();
     for (const changed of updates.fresh) objects.set(changed.id, toUpstreamObject(changed.item));
     for (const { item: subjectId, at } of deletes.fresh) {
