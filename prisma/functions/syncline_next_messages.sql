@@ -25,10 +25,13 @@
 --   "Lease batches"); records.first_idx tells which scanned records cannot have a live lease.
 -- - The due leases are chosen before they are redelivered: their bytes decide how much room the
 --   cursor's records have (migration 0043, DELIVERY.md "Byte budget"); the first message always goes.
+-- - p_provider (migration 0051) filters like p_collection_ids: only the cursor scan reads records
+--   of other providers, and passes over them; leases only ever hold records the filter let through.
 CREATE OR REPLACE FUNCTION syncline_next_messages(
   p_consumer_id uuid,
   p_sync_id uuid,
   p_collection_ids text[],
+  p_provider text,
   p_stream_id uuid,
   p_batch_size integer,
   p_ack_wait_ms integer,
@@ -157,9 +160,10 @@ BEGIN
              FROM records r
              WHERE r.stream_id = $1 AND r.updated_idx > $2
                AND ($3::uuid IS NULL OR r.sync_id = $3) AND ($4::text[] IS NULL OR r.collection_id = ANY($4))
+               AND ($6::text IS NULL OR split_part(r.collection_id, '':'', 1) = $6)
              ORDER BY r.updated_idx LIMIT $5) c'
       INTO v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_first_idx, v_head, v_scanned_bytes
-      USING p_stream_id, v_cursor, p_sync_id, p_collection_ids, v_room;
+      USING p_stream_id, v_cursor, p_sync_id, p_collection_ids, v_room, p_provider;
 
     IF v_bytes + v_scanned_bytes > v_budget THEN
       -- The records' bytes by position (a record changed since the scan counts for nothing: the

@@ -4,10 +4,11 @@
 -- at least N - (c' - c) are. A count goes up to ten times the cap and leaves that mark
 -- (consumer_pending_marks); while the mark says at least p_cap are past the cursor, the answer is
 -- the upper bound (versions appended after the cursor) without counting. A consumer's filter never
--- changes, so a mark is per consumer. The mark is a hint: it is written without waiting for the WAL
--- flush, and losing it costs one count.
+-- changes, so a mark is per consumer; a reset moves the cursor and deletes the mark (migration
+-- 0051). The mark is a hint: it is written without waiting for the WAL flush, and losing it costs
+-- one count.
 CREATE OR REPLACE FUNCTION syncline_pending_past(
-  p_consumer_id uuid, p_stream_id uuid, p_sync_id uuid, p_collection_ids text[], p_cursor bigint, p_cap integer
+  p_consumer_id uuid, p_stream_id uuid, p_sync_id uuid, p_collection_ids text[], p_provider text, p_cursor bigint, p_cap integer
 ) RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -18,7 +19,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_mark FROM consumer_pending_marks m WHERE m.consumer_id = p_consumer_id;
   IF NOT FOUND OR p_cursor < v_mark.cursor OR v_mark.at_least - (p_cursor - v_mark.cursor) < p_cap THEN
-    v_counted := syncline_pending_records(p_stream_id, p_sync_id, p_collection_ids, p_cursor, p_cap * 10);
+    v_counted := syncline_pending_records(p_stream_id, p_sync_id, p_collection_ids, p_provider, p_cursor, p_cap * 10);
     IF v_counted < p_cap THEN
       RETURN v_counted;
     END IF;

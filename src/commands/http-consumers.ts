@@ -2,18 +2,17 @@ import { z } from 'zod';
 import { httpConsumerDecider } from '../domain/http-consumers/decide.ts';
 import type { HttpConsumerSettings } from '../domain/http-consumers/events.ts';
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
-import { ConflictError, UnprocessableError } from '../errors.ts';
+import { ConflictError } from '../errors.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
+import { startOptions } from '../domain/consumer-selection.ts';
+import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
 
 const handleConsumer = commandHandler('consumer', httpConsumerDecider);
 
 const consumerFields = {
   name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only'),
-  syncId: z.string().uuid().nullable(),
-  collectionIds: z.array(z.string().min(1).max(100)).min(1).max(100).nullable(),
-  deliverPolicy: z.enum(['all', 'new']),
   ackWaitMs: z.number().int().min(100).max(12 * 3600 * 1000),
   maxDeliver: z.number().int().min(-1).max(1_000_000).refine((n) => n !== 0, 'max_deliver is -1 (unlimited) or at least 1'),
   maxAckPending: z.number().int().min(1).max(1_000_000),
@@ -22,10 +21,8 @@ const consumerFields = {
 export const createHttpConsumerInput = z
   .object({
     name: consumerFields.name,
-    streamId: z.string().uuid().nullish(),
-    syncId: consumerFields.syncId.optional(),
-    collectionIds: consumerFields.collectionIds.optional(),
-    deliverPolicy: consumerFields.deliverPolicy.default('all'),
+    ...selectionInputFields,
+    ...startPositionInputFields,
     ackWaitMs: consumerFields.ackWaitMs.default(60_000),
     maxDeliver: consumerFields.maxDeliver.default(-1),
     maxAckPending: consumerFields.maxAckPending.default(10_000),
@@ -33,6 +30,7 @@ export const createHttpConsumerInput = z
   .strict();
 export type CreateHttpConsumerInput = z.infer<typeof createHttpConsumerInput>;
 
+/** The selection and the start are fixed at creation (a reset moves the start). */
 export const updateHttpConsumerInput = z
   .object({
     name: consumerFields.name,
@@ -44,38 +42,20 @@ export const updateHttpConsumerInput = z
   .strict();
 export type UpdateHttpConsumerInput = z.infer<typeof updateHttpConsumerInput>;
 
-async function checkTargets(ctx: AppContext, principal: Principal, input: CreateHttpConsumerInput): Promise<{ streamId: string }> {
-  let streamId = input.streamId ?? null;
-  if (input.syncId) {
-    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.syncId, accountId: principal.accountId } });
-    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.syncId} not found`, [{ path: 'syncId', message: 'not found' }]);
-    if (streamId && streamId !== sync.streamId) throw new UnprocessableError('sync_not_in_stream', 'the sync belongs to another stream');
-    streamId = sync.streamId;
-    const unknown = (input.collectionIds ?? []).filter((c) => !sync.collectionIds.includes(c));
-    if (unknown.length > 0) throw new UnprocessableError('unknown_collection', `the sync does not sync ${unknown.join(', ')}`);
-  }
-  if (!streamId) {
-    const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'streamId', message: 'required' }]);
-    streamId = first.id;
-  }
-  const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
-  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'streamId', message: 'not found' }]);
-  return { streamId };
-}
-
 export async function createHttpConsumer(ctx: AppContext, principal: Principal, input: CreateHttpConsumerInput): Promise<string> {
-  const { streamId } = await checkTargets(ctx, principal, input);
+  const start = startPositionOf(input);
+  const selection = await resolveSelection(ctx, principal, input);
   await assertQuotaRoom(ctx, principal, 'consumers');
   const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: input.name } } });
   if (taken) throw new ConflictError('consumer_name_taken', `a consumer named "${input.name}" already exists`);
-  const head = input.deliverPolicy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
+  const startIdx = await resolveStartIdx(ctx, selection.streamId, start);
   const consumerId = ctx.newId();
   const settings: HttpConsumerSettings = {
     name: input.name,
-    syncId: input.syncId ?? null,
-    collectionIds: input.collectionIds ?? null,
-    deliverPolicy: input.deliverPolicy,
+    syncId: selection.syncId,
+    collectionIds: selection.collectionIds,
+    provider: selection.provider,
+    deliverPolicy: start.deliverPolicy,
     ackWaitMs: input.ackWaitMs,
     maxDeliver: input.maxDeliver,
     maxAckPending: input.maxAckPending,
@@ -83,7 +63,7 @@ export async function createHttpConsumer(ctx: AppContext, principal: Principal, 
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handleConsumer(ctx.eventStore, consumerId, {
       type: 'CreateHttpConsumer',
-      data: { consumerId, accountId: principal.accountId, streamId, startIdx: String(head?.lastIdx ?? 0n), ...settings },
+      data: { consumerId, accountId: principal.accountId, streamId: selection.streamId, startIdx: String(startIdx), ...settings, ...startOptions(start) },
       metadata: { now: ctx.now() },
     }),
   );
@@ -104,6 +84,7 @@ export async function updateHttpConsumer(ctx: AppContext, principal: Principal, 
       name: patch.name ?? current.name,
       syncId: current.syncId,
       collectionIds: current.collectionIds.length > 0 ? current.collectionIds : null,
+      provider: current.provider,
       deliverPolicy: current.deliverPolicy as HttpConsumerSettings['deliverPolicy'],
       ackWaitMs: patch.ackWaitMs ?? current.ackWaitMs,
       maxDeliver: patch.maxDeliver ?? current.maxDeliver,
@@ -118,6 +99,21 @@ export async function deleteHttpConsumer(ctx: AppContext, principal: Principal, 
   await handleConsumer(ctx.eventStore, current.id, {
     type: 'DeleteHttpConsumer',
     data: { consumerId: current.id, accountId: principal.accountId },
+    metadata: { now: ctx.now() },
+  });
+}
+
+/**
+ * `POST /v1/http-consumers/{id}/reset`: delivery starts again at the position the start names,
+ * back (records delivered again) or ahead (skipped); the leases in flight are dropped.
+ */
+export async function resetHttpConsumer(ctx: AppContext, principal: Principal, id: string, input: ResetInput): Promise<void> {
+  const start = startPositionOf(input);
+  const current = await findHttpConsumer(ctx, principal, id);
+  const startIdx = await resolveStartIdx(ctx, current.streamId, start);
+  await handleConsumer(ctx.eventStore, current.id, {
+    type: 'ResetHttpConsumer',
+    data: { consumerId: current.id, accountId: principal.accountId, ...start, startIdx: String(startIdx) },
     metadata: { now: ctx.now() },
   });
 }

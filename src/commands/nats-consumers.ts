@@ -10,6 +10,8 @@ import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
+import { startOptions } from '../domain/consumer-selection.ts';
+import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
 
 const handleNatsConsumer = commandHandler('nats-consumer', natsConsumerDecider);
 
@@ -68,20 +70,22 @@ const consumerFields = {
     .regex(SUBJECT_PREFIX_PATTERN, 'NATS subject tokens (letters, digits, "_", "-") separated by "." (no wildcards)'),
 };
 
-/** The seed shape (REST: `{sync_id?, stream_id?, name, subject_prefix, deliver_policy, nats:{…}}`). */
+/**
+ * The seed shape (REST: `{sync_id?, stream_id?, name, subject_prefix, deliver_policy, nats:{…}}`),
+ * with the filter and start position every consumer kind takes (DESIGN.md §7b).
+ */
 export const createNatsConsumerInput = z
   .object({
     name: consumerFields.name,
-    streamId: z.string().uuid().nullish(),
-    syncId: z.string().uuid().nullish(),
+    ...selectionInputFields,
     subjectPrefix: consumerFields.subjectPrefix.default('sequin-records'),
-    deliverPolicy: z.enum(['all', 'new']).default('all'),
+    ...startPositionInputFields,
     nats: natsInput,
   })
   .strict();
 export type CreateNatsConsumerInput = z.infer<typeof createNatsConsumerInput>;
 
-/** The stream, the sync and the delivery policy are fixed at creation: a new consumer changes them. */
+/** The stream, the filter and the start are fixed at creation (a reset moves the start): a new consumer changes them. */
 export const updateNatsConsumerInput = z
   .object({ name: consumerFields.name, subjectPrefix: consumerFields.subjectPrefix, nats: natsPatchInput })
   .partial()
@@ -144,27 +148,6 @@ export async function findNatsConsumer(ctx: AppContext, principal: Principal, id
   return consumer;
 }
 
-/** The stream to publish: the sync's, else the one given, else the account's first stream. */
-async function resolveStream(ctx: AppContext, principal: Principal, input: CreateNatsConsumerInput): Promise<string> {
-  let streamId = input.streamId ?? null;
-  if (input.syncId) {
-    const sync = await ctx.prisma.sync.findFirst({ where: { id: input.syncId, accountId: principal.accountId } });
-    if (!sync) throw new UnprocessableError('sync_not_found', `sync ${input.syncId} not found`, [{ path: 'syncId', message: 'not found' }]);
-    if (streamId && streamId !== sync.streamId) {
-      throw new UnprocessableError('sync_not_in_stream', 'the sync belongs to another stream', [{ path: 'streamId', message: 'not the sync\'s stream' }]);
-    }
-    streamId = sync.streamId;
-  }
-  if (!streamId) {
-    const first = await ctx.prisma.stream.findFirst({ where: { accountId: principal.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    if (!first) throw new UnprocessableError('stream_required', 'give stream_id (the account has no stream yet)', [{ path: 'streamId', message: 'required' }]);
-    streamId = first.id;
-  }
-  const stream = await ctx.prisma.stream.findFirst({ where: { id: streamId, accountId: principal.accountId } });
-  if (!stream) throw new UnprocessableError('stream_not_found', `stream ${streamId} not found`, [{ path: 'streamId', message: 'not found' }]);
-  return streamId;
-}
-
 async function assertNameFree(ctx: AppContext, principal: Principal, name: string): Promise<void> {
   const taken = await ctx.prisma.natsConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name } } });
   if (taken) throw new ConflictError('consumer_name_taken', `a nats consumer named "${name}" already exists`);
@@ -172,16 +155,27 @@ async function assertNameFree(ctx: AppContext, principal: Principal, name: strin
 
 export async function createNatsConsumer(ctx: AppContext, principal: Principal, input: CreateNatsConsumerInput): Promise<string> {
   egressPolicy(ctx.config).checkLiteral(input.nats.host); // a refused address literal: 422 now rather than an error later
-  const streamId = await resolveStream(ctx, principal, input);
+  const start = startPositionOf(input);
+  const selection = await resolveSelection(ctx, principal, input);
   await assertNameFree(ctx, principal, input.name);
   await assertQuotaRoom(ctx, principal, 'consumers');
-  const settings = toSettings(ctx, { name: input.name, syncId: input.syncId ?? null, subjectPrefix: input.subjectPrefix, nats: input.nats });
-  const head = input.deliverPolicy === 'new' ? await ctx.prisma.streamHead.findUnique({ where: { streamId } }) : null;
+  const settings = toSettings(ctx, { name: input.name, syncId: selection.syncId, subjectPrefix: input.subjectPrefix, nats: input.nats });
+  const startIdx = await resolveStartIdx(ctx, selection.streamId, start);
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handleNatsConsumer(ctx.eventStore, consumerId, {
       type: 'CreateNatsConsumer',
-      data: { consumerId, accountId: principal.accountId, streamId, deliverPolicy: input.deliverPolicy, startIdx: String(head?.lastIdx ?? 0n), ...settings },
+      data: {
+        consumerId,
+        accountId: principal.accountId,
+        streamId: selection.streamId,
+        collectionIds: selection.collectionIds,
+        provider: selection.provider,
+        deliverPolicy: start.deliverPolicy,
+        ...startOptions(start),
+        startIdx: String(startIdx),
+        ...settings,
+      },
       metadata: { now: ctx.now() },
     }),
   );
@@ -225,6 +219,22 @@ export async function deleteNatsConsumer(ctx: AppContext, principal: Principal, 
   await handleNatsConsumer(ctx.eventStore, current.id, {
     type: 'DeleteNatsConsumer',
     data: { consumerId: current.id, accountId: principal.accountId },
+    metadata: { now: ctx.now() },
+  });
+}
+
+/**
+ * `POST /v1/nats-consumers/{id}/reset`: publishing starts again at the position the start names,
+ * back (records published again) or ahead (skipped). The read model records it; the sink runner
+ * moves its position.
+ */
+export async function resetNatsConsumer(ctx: AppContext, principal: Principal, id: string, input: ResetInput): Promise<void> {
+  const start = startPositionOf(input);
+  const current = await findNatsConsumer(ctx, principal, id);
+  const startIdx = await resolveStartIdx(ctx, current.streamId, start);
+  await handleNatsConsumer(ctx.eventStore, current.id, {
+    type: 'ResetNatsConsumer',
+    data: { consumerId: current.id, accountId: principal.accountId, ...start, startIdx: String(startIdx) },
     metadata: { now: ctx.now() },
   });
 }

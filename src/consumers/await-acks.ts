@@ -10,6 +10,7 @@ export interface AwaitedConsumer {
   streamId: string;
   syncId: string | null;
   collectionIds: string[] | null;
+  provider: string | null;
 }
 
 /** Record versions in one sync's stream. */
@@ -27,18 +28,29 @@ export async function resolveAwaitedConsumers(ctx: AppContext, principal: Princi
   const where = { id: { in: uuids }, accountId: principal.accountId };
   const [http, nats] = await Promise.all([ctx.prisma.httpConsumer.findMany({ where }), ctx.prisma.natsConsumer.findMany({ where })]);
   const found = new Map<string, AwaitedConsumer>([
-    ...http.map((c) => [c.id, { id: c.id, kind: 'http', streamId: c.streamId, syncId: c.syncId, collectionIds: c.collectionIds.length > 0 ? c.collectionIds : null }] as const),
-    ...nats.map((c) => [c.id, { id: c.id, kind: 'nats', streamId: c.streamId, syncId: c.syncId, collectionIds: null }] as const),
+    ...http.map((c) => [c.id, { id: c.id, kind: 'http', ...filterOf(c) }] as const),
+    ...nats.map((c) => [c.id, { id: c.id, kind: 'nats', ...filterOf(c) }] as const),
   ]);
   const missing: ErrorDetail[] = ids.flatMap((id, i) => (found.has(id.toLowerCase()) ? [] : [{ path: `${path}[${i}]`, message: `no HTTP or NATS consumer ${id}` }]));
   if (missing.length > 0) throw new UnprocessableError('consumer_not_found', 'unknown consumer to await', missing);
   return [...new Set(ids.map((id) => id.toLowerCase()))].map((id) => found.get(id)!);
 }
 
+type ConsumerFilterRow = { streamId: string; syncId: string | null; collectionIds: string[]; provider: string | null };
+
+const filterOf = (c: ConsumerFilterRow) => ({
+  streamId: c.streamId,
+  syncId: c.syncId,
+  collectionIds: c.collectionIds.length > 0 ? c.collectionIds : null,
+  provider: c.provider,
+});
+
 /** The versions a consumer will ever see: the others count as done at once. */
 function seenBy(consumer: AwaitedConsumer, target: AwaitedVersions) {
   if (consumer.streamId !== target.streamId || (consumer.syncId && consumer.syncId !== target.syncId)) return [];
-  return target.versions.filter((v) => !consumer.collectionIds || consumer.collectionIds.includes(v.collectionId));
+  return target.versions.filter(
+    (v) => (!consumer.collectionIds || consumer.collectionIds.includes(v.collectionId)) && (!consumer.provider || v.collectionId.startsWith(`${consumer.provider}:`)),
+  );
 }
 
 /**

@@ -25,3 +25,11 @@ export type StartPosition =
   | { deliverPolicy: 'by_start_time'; optStartTime: string }
   /** Record versions at or after this stream position. */
   | { deliverPolicy: 'by_start_idx'; optStartIdx: string };
+
+/** A start position's option as events and read models store it: one column per option, null when the policy takes none. */
+export function startOptions(start: StartPosition): { optStartTime: string | null; optStartIdx: string | null } {
+  return {
+    optStartTime: start.deliverPolicy === 'by_start_time' ? start.optStartTime : null,
+    optStartIdx: start.deliverPolicy === 'by_start_idx' ? start.optStartIdx : null,
+  };
+}

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { parseInput } from '../commands/parse-input.ts';
-import { createHttpConsumer, createHttpConsumerInput, deleteHttpConsumer, updateHttpConsumer, updateHttpConsumerInput } from '../commands/http-consumers.ts';
+import { resetInput } from '../commands/consumer-selection.ts';
+import {
+  createHttpConsumer,
+  createHttpConsumerInput,
+  deleteHttpConsumer,
+  resetHttpConsumer,
+  updateHttpConsumer,
+  updateHttpConsumerInput,
+} from '../commands/http-consumers.ts';
 import { ack, nack } from '../consumers/http/ack.ts';
 import { ackInput, nackInput, nextInput } from '../consumers/http/delivery-input.ts';
 import { findHttpConsumer } from '../consumers/http/find-consumer.ts';
@@ -42,7 +50,16 @@ const ackBody = ackInput.meta({ override: oneSpelling });
 const nackBody = nackInput.meta({ override: oneSpelling });
 const createConsumerBody = restSchema(createHttpConsumerInput);
 const updateConsumerBody = restSchema(updateHttpConsumerInput);
-const consumerTargets = '`stream_required`, `stream_not_found`, `sync_not_found`, `sync_not_in_stream`, `unknown_collection`';
+const resetBody = restSchema(resetInput);
+const consumerTargets =
+  '`stream_required`, `stream_not_found`, `sync_not_found`, `sync_not_in_stream`, `unknown_collection`, `unknown_provider`, `collection_not_of_provider`, `invalid_start_position`';
+const resetSpec = {
+  description:
+    'Delivery starts again at the position `deliver_policy` names (`all`: the stream\'s start; `new`: its head now; `by_start_time` with `opt_start_time`; `by_start_idx` with `opt_start_idx`): back, records are delivered again; ahead, they are skipped. Messages in flight are dropped: their acks answer as invalid tokens. The reset is an event in the consumer\'s history.',
+  body: resetBody,
+  answers: { 200: { description: 'the consumer, with its counts', body: httpConsumerView } },
+  errors: { 422: '`invalid_start_position`' },
+} satisfies Partial<RouteSpec>;
 
 /** A delivery route: no command runs (no 409), the consumer named by id or name. */
 const delivery = (params: z.ZodObject, spec: Omit<RouteSpec, 'command' | 'params'>): RouteSpec => ({ ...spec, params, command: false });
@@ -93,6 +110,11 @@ export function httpConsumerRoutes(routes: RestRoutes): void {
   routes.on('DELETE', '/v1/http-consumers/:id', { summary: 'Delete an HTTP pull consumer', params: byId, answers: { 204: { description: 'deleted' } } }, async (req) => {
     await deleteHttpConsumer(req.ctx, req.principal, await consumerId(req));
     return noContent();
+  });
+  routes.on('POST', '/v1/http-consumers/:id/reset', { summary: 'Reset where an HTTP pull consumer delivers from', params: byId, ...resetSpec }, async (req) => {
+    const id = await consumerId(req);
+    await restCommand(resetInput, req.body, (input) => resetHttpConsumer(req.ctx, req.principal, id, input));
+    return ok(await getHttpConsumer(req.ctx, req.principal, id));
   });
   routes.on(
     ['POST', 'GET'],
@@ -182,6 +204,16 @@ export function httpConsumerRoutes(routes: RestRoutes): void {
       const input = parseInput(nackInput, req.body);
       await nack(req.ctx, await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? ''), input.ack_tokens, input.delay_ms);
       return ok({ success: true } satisfies z.output<typeof compatAckView>);
+    },
+  );
+  routes.on(
+    'POST',
+    '/api/http_pull_consumers/:ref/reset',
+    { summary: 'Reset where a consumer delivers from (beside the Sequin-compatible routes)', params: byRef, ...resetSpec },
+    async (req) => {
+      const { id } = await findHttpConsumer(req.ctx, req.principal, req.params.ref ?? '');
+      await restCommand(resetInput, req.body, (input) => resetHttpConsumer(req.ctx, req.principal, id, input));
+      return ok(await getHttpConsumer(req.ctx, req.principal, id));
     },
   );
 }

@@ -1,4 +1,12 @@
-import { createNatsConsumer, createNatsConsumerInput, deleteNatsConsumer, updateNatsConsumer, updateNatsConsumerInput } from '../commands/nats-consumers.ts';
+import { resetInput } from '../commands/consumer-selection.ts';
+import {
+  createNatsConsumer,
+  createNatsConsumerInput,
+  deleteNatsConsumer,
+  resetNatsConsumer,
+  updateNatsConsumer,
+  updateNatsConsumerInput,
+} from '../commands/nats-consumers.ts';
 import { getNatsConsumer, listNatsConsumers } from '../queries/nats-consumers.ts';
 import { pageInput } from '../queries/pagination.ts';
 import { parseInput } from '../commands/parse-input.ts';
@@ -8,7 +16,10 @@ import { idParam, noContent, ok, queryObject, type RestRoutes, type RouteSpec } 
 
 const createBody = restSchema(createNatsConsumerInput);
 const updateBody = restSchema(updateNatsConsumerInput);
+const resetBody = restSchema(resetInput);
 const invalidSettings = '`invalid_nats_config`, `egress_refused`';
+const selectionErrors =
+  '`stream_required`, `stream_not_found`, `sync_not_found`, `sync_not_in_stream`, `unknown_collection`, `unknown_provider`, `collection_not_of_provider`, `invalid_start_position`';
 
 /** `/v1/nats_consumers` (the seed's path) and `/v1/nats-consumers` (this API's style) are the same routes. */
 export function natsConsumerRoutes(routes: RestRoutes): void {
@@ -20,10 +31,10 @@ export function natsConsumerRoutes(routes: RestRoutes): void {
       base,
       named('createNatsConsumer', {
         summary: 'Create a NATS consumer',
-        description: 'Publishes the stream (or one sync of it) to a NATS server; secrets are sealed and answered as hints.',
+        description: 'Publishes the stream (or the records of one sync, collections or provider of it) to a NATS server, from the start position `deliver_policy` names; secrets are sealed and answered as hints.',
         body: createBody,
         answers: { 201: { description: 'the consumer, with its publisher\'s status', body: natsConsumerView } },
-        errors: { 409: '`consumer_name_taken`', 422: `\`stream_required\`, \`stream_not_found\`, \`sync_not_found\`, \`sync_not_in_stream\`, \`quota_exceeded\`, ${invalidSettings}` },
+        errors: { 409: '`consumer_name_taken`', 422: `${selectionErrors}, \`quota_exceeded\`, ${invalidSettings}` },
       }),
       async (req) => {
         const id = await restCommand(createNatsConsumerInput, req.body, (input) => createNatsConsumer(req.ctx, req.principal, input));
@@ -47,7 +58,7 @@ export function natsConsumerRoutes(routes: RestRoutes): void {
       `${base}/:id`,
       named('updateNatsConsumer', {
         summary: 'Change a NATS consumer',
-        description: 'The `nats` fields given replace the stored ones (`null` removes a secret or the user); stream, sync and delivery policy are fixed at creation.',
+        description: 'The `nats` fields given replace the stored ones (`null` removes a secret or the user); the stream, the filter and the start are fixed at creation (`…/reset` moves the start).',
         body: updateBody,
         answers: { 200: { description: 'the consumer', body: natsConsumerView } },
         errors: { 409: '`consumer_name_taken`', 422: invalidSettings },
@@ -55,6 +66,23 @@ export function natsConsumerRoutes(routes: RestRoutes): void {
       async (req) => {
         const id = idParam(req, 'nats consumer');
         await restCommand(updateNatsConsumerInput, req.body, (patch) => updateNatsConsumer(req.ctx, req.principal, id, patch));
+        return ok(await getNatsConsumer(req.ctx, req.principal, id));
+      },
+    );
+    routes.on(
+      'POST',
+      `${base}/:id/reset`,
+      named('resetNatsConsumer', {
+        summary: 'Reset where a NATS consumer publishes from',
+        description:
+          'Publishing starts again at the position `deliver_policy` names (`all`: the stream\'s start; `new`: its head now; `by_start_time` with `opt_start_time`; `by_start_idx` with `opt_start_idx`): back, records are published again; ahead, they are skipped. The reset is an event in the consumer\'s history; `reset_count` counts them.',
+        body: resetBody,
+        answers: { 200: { description: 'the consumer', body: natsConsumerView } },
+        errors: { 422: '`invalid_start_position`' },
+      }),
+      async (req) => {
+        const id = idParam(req, 'nats consumer');
+        await restCommand(resetInput, req.body, (input) => resetNatsConsumer(req.ctx, req.principal, id, input));
         return ok(await getNatsConsumer(req.ctx, req.principal, id));
       },
     );

@@ -1,4 +1,5 @@
 import { currentHints } from '../crypto/secret-box.ts';
+import { startOptions } from '../domain/consumer-selection.ts';
 import type { NatsConsumerEvent, NatsConsumerSettings } from '../domain/nats-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -17,12 +18,14 @@ const settingsColumns = (s: NatsConsumerSettings) => [
 /**
  * NATS consumer settings. The publisher's runtime row (checkpoint at the start position) is
  * created here once and never reset by a rebuild: `nats_consumer_runtime` is operational state
- * owned by the publisher (src/consumers/nats/publisher.ts).
+ * owned by the publisher (src/consumers/nats/publisher.ts). A reset only records the new start
+ * (`start_idx`) and counts itself (`reset_count`, and `generation` restarts the publisher): the
+ * runner that owns the position moves it (src/consumers/sinks/sink.ts, SinkConsumer.resetCount).
  */
 export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
   name: 'nats_consumers',
   tables: ['nats_consumers'],
-  eventTypes: ['NatsConsumerCreated', 'NatsConsumerUpdated', 'NatsConsumerDeleted'],
+  eventTypes: ['NatsConsumerCreated', 'NatsConsumerUpdated', 'NatsConsumerDeleted', 'NatsConsumerReset'],
   async apply(events, db) {
     for (const event of events) {
       switch (event.type) {
@@ -30,9 +33,21 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
           const d = event.data;
           await db.query(
             `INSERT INTO nats_consumers (id, account_id, stream_id, deliver_policy, name, sync_id, subject_prefix, nats_host, nats_port, nats_tls,
-               nats_user, secrets_encrypted, secret_hints, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
-            [d.consumerId, d.accountId, d.streamId, d.deliverPolicy, ...settingsColumns(d), d.createdAt],
+               nats_user, secrets_encrypted, secret_hints, created_at, updated_at, collection_ids, provider, opt_start_time, opt_start_idx, start_idx)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19)`,
+            [
+              d.consumerId,
+              d.accountId,
+              d.streamId,
+              d.deliverPolicy,
+              ...settingsColumns(d),
+              d.createdAt,
+              d.collectionIds ?? [],
+              d.provider ?? null,
+              d.optStartTime ?? null,
+              d.optStartIdx ?? null,
+              d.startIdx,
+            ],
           );
           await db.query('INSERT INTO nats_consumer_runtime (consumer_id, last_published_idx) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
             d.consumerId,
@@ -47,6 +62,17 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
                secrets_encrypted = $9, secret_hints = $10, generation = generation + 1, updated_at = $11
              WHERE id = $1`,
             [d.consumerId, ...settingsColumns(d), d.updatedAt],
+          );
+          break;
+        }
+        case 'NatsConsumerReset': {
+          const d = event.data;
+          const { optStartTime, optStartIdx } = startOptions(d);
+          await db.query(
+            `UPDATE nats_consumers SET deliver_policy = $2, opt_start_time = $3, opt_start_idx = $4, start_idx = $5, reset_count = $6,
+               generation = generation + 1, updated_at = $7
+             WHERE id = $1`,
+            [d.consumerId, d.deliverPolicy, optStartTime, optStartIdx, d.startIdx, d.resetCount, d.resetAt],
           );
           break;
         }

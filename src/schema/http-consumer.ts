@@ -1,4 +1,12 @@
-import { createHttpConsumer, createHttpConsumerInput, deleteHttpConsumer, updateHttpConsumer, updateHttpConsumerInput } from '../commands/http-consumers.ts';
+import { resetInput } from '../commands/consumer-selection.ts';
+import {
+  createHttpConsumer,
+  createHttpConsumerInput,
+  deleteHttpConsumer,
+  resetHttpConsumer,
+  updateHttpConsumer,
+  updateHttpConsumerInput,
+} from '../commands/http-consumers.ts';
 import { ack, nack } from '../consumers/http/ack.ts';
 import type { Delivered } from '../consumers/http/delivery.ts';
 import { ackInput, nackInput, nextInput } from '../consumers/http/delivery-input.ts';
@@ -7,6 +15,7 @@ import { receive } from '../consumers/http/receive.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { recordVersionOfJson, type RecordVersion, type RecordView } from '../queries/records.ts';
 import { builder, requirePrincipal } from './builder.ts';
+import { ConsumerResetInput } from './consumer-reset.ts';
 import { idInput, rawId, requireId } from './ids.ts';
 import { withoutNulls, withoutUndefined } from './input.ts';
 
@@ -19,7 +28,11 @@ builder.prismaNode('HttpConsumer', {
     streamId: t.exposeString('streamId'),
     syncId: t.exposeString('syncId', { nullable: true }),
     collectionIds: t.stringList({ nullable: true, resolve: (c) => (c.collectionIds.length > 0 ? c.collectionIds : null) }),
-    deliverPolicy: t.exposeString('deliverPolicy'),
+    provider: t.exposeString('provider', { nullable: true }),
+    deliverPolicy: t.exposeString('deliverPolicy', { description: "all | new | by_start_time | by_start_idx: the last reset's, else the creation's" }),
+    optStartTime: t.expose('optStartTime', { type: 'DateTime', nullable: true }),
+    optStartIdx: t.string({ nullable: true, resolve: (c) => (c.optStartIdx === null ? null : String(c.optStartIdx)) }),
+    resetCount: t.exposeInt('resetCount'),
     ackWaitMs: t.exposeInt('ackWaitMs'),
     maxDeliver: t.exposeInt('maxDeliver'),
     maxAckPending: t.exposeInt('maxAckPending'),
@@ -65,7 +78,10 @@ const HttpConsumerInput = builder.inputType('HttpConsumerInput', {
     streamId: t.id(),
     syncId: t.id(),
     collectionIds: t.stringList(),
+    provider: t.string(),
     deliverPolicy: t.string(),
+    optStartTime: t.string(),
+    optStartIdx: t.string(),
     ackWaitMs: t.int(),
     maxDeliver: t.int(),
     maxAckPending: t.int(),
@@ -109,6 +125,16 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'http consumer');
       await updateHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateHttpConsumerInput, consumerInput(args.input), 'input'));
+      return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  resetHttpConsumer: t.prismaField({
+    type: 'HttpConsumer',
+    description: 'Delivery starts again at the position the input names: back, records are delivered again; ahead, skipped. Messages in flight are dropped.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ConsumerResetInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'http consumer');
+      await resetHttpConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetInput, withoutNulls(args.input), 'input'));
       return ctx.app.prisma.httpConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -1,7 +1,9 @@
+import { resetInput } from '../commands/consumer-selection.ts';
 import {
   createNatsConsumer,
   createNatsConsumerInput,
   deleteNatsConsumer,
+  resetNatsConsumer,
   updateNatsConsumer,
   updateNatsConsumerInput,
 } from '../commands/nats-consumers.ts';
@@ -9,8 +11,9 @@ import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import type { NatsSecrets } from '../domain/nats-consumers/events.ts';
 import { builder, requirePrincipal } from './builder.ts';
+import { ConsumerResetInput } from './consumer-reset.ts';
 import { idInput, rawId, requireId } from './ids.ts';
-import { withoutUndefined } from './input.ts';
+import { withoutNulls, withoutUndefined } from './input.ts';
 
 const hints = (c: NatsConsumer) => c.secretHints as NatsSecrets;
 
@@ -47,8 +50,14 @@ builder.prismaNode('NatsConsumer', {
     name: t.exposeString('name'),
     streamId: t.exposeString('streamId'),
     syncId: t.exposeString('syncId', { nullable: true }),
+    collectionIds: t.stringList({ nullable: true, resolve: (c) => (c.collectionIds.length > 0 ? c.collectionIds : null) }),
+    provider: t.exposeString('provider', { nullable: true }),
     subjectPrefix: t.exposeString('subjectPrefix'),
-    deliverPolicy: t.exposeString('deliverPolicy'),
+    deliverPolicy: t.exposeString('deliverPolicy', { description: "all | new | by_start_time | by_start_idx: the last reset's, else the creation's" }),
+    optStartTime: t.expose('optStartTime', { type: 'DateTime', nullable: true }),
+    optStartIdx: t.string({ nullable: true, resolve: (c) => (c.optStartIdx === null ? null : String(c.optStartIdx)) }),
+    startIdx: t.string({ description: 'publishing starts after this stream position (set at creation and by each reset)', resolve: (c) => String(c.startIdx) }),
+    resetCount: t.exposeInt('resetCount'),
     nats: t.field({ type: NatsServer, resolve: (c) => c }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -78,8 +87,12 @@ const NatsConsumerInput = builder.inputType('NatsConsumerInput', {
     name: t.string(),
     streamId: t.id(),
     syncId: t.id(),
+    collectionIds: t.stringList(),
+    provider: t.string(),
     subjectPrefix: t.string(),
     deliverPolicy: t.string(),
+    optStartTime: t.string(),
+    optStartIdx: t.string(),
     nats: t.field({ type: NatsServerInput }),
   }),
 });
@@ -94,6 +107,10 @@ function natsConsumerInput(input: typeof NatsConsumerInput.$inferInput): Record<
     syncId: idInput(input.syncId),
     subjectPrefix: input.subjectPrefix ?? undefined,
     deliverPolicy: input.deliverPolicy ?? undefined,
+    collectionIds: input.collectionIds ?? undefined,
+    provider: input.provider ?? undefined,
+    optStartTime: input.optStartTime ?? undefined,
+    optStartIdx: input.optStartIdx ?? undefined,
     nats: nats == null ? undefined : withoutUndefined({ ...nats, host: nats.host ?? undefined, port: nats.port ?? undefined, tls: nats.tls ?? undefined }),
   });
 }
@@ -131,6 +148,16 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'nats consumer');
       await updateNatsConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateNatsConsumerInput, natsConsumerInput(args.input), 'input'));
+      return ctx.app.prisma.natsConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  resetNatsConsumer: t.prismaField({
+    type: 'NatsConsumer',
+    description: 'Publishing starts again at the position the input names: back, records are published again; ahead, skipped.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ConsumerResetInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'nats consumer');
+      await resetNatsConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetInput, withoutNulls(args.input), 'input'));
       return ctx.app.prisma.natsConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -76,6 +76,24 @@ describe('HTTP consumer decider', () => {
     });
   });
 
+  describe('ResetHttpConsumer', () => {
+    const reset = { type: 'ResetHttpConsumer' as const, data: { ...ref, deliverPolicy: 'by_start_idx' as const, optStartIdx: '42', startIdx: '41' }, metadata };
+    const firstReset: HttpConsumerEvent = { type: 'HttpConsumerReset', data: { ...reset.data, resetCount: 1, resetAt: at } };
+
+    it('records the new start and numbers the resets, whatever the settings changes in between', () => {
+      given([created]).when(reset).then([firstReset]);
+      given([created, firstReset, updated])
+        .when({ ...reset, data: { ...ref, deliverPolicy: 'new', startIdx: '99' } })
+        .then([{ type: 'HttpConsumerReset', data: { ...ref, deliverPolicy: 'new', startIdx: '99', resetCount: 2, resetAt: at } }]);
+    });
+
+    it("refuses a missing, deleted or another account's consumer", () => {
+      given([]).when(reset).thenThrows(refused(404, 'not_found'));
+      given([created, deleted]).when(reset).thenThrows(refused(404, 'not_found'));
+      given([created]).when({ ...reset, data: { ...reset.data, accountId: 'a2' } }).thenThrows(refused(404, 'not_found'));
+    });
+  });
+
   it('fails on a command of a type it does not know, as a bug (a logged 500), not a refusal', () => {
     const bogus = { type: 'PauseHttpConsumer', data: ref, metadata } as unknown as HttpConsumerCommand;
     given([created]).when(bogus).thenThrows((e) => e instanceof InvariantError && !(e instanceof AppError) && e.code === 'unknown_command');

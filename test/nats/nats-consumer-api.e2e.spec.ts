@@ -217,6 +217,84 @@ describe('NATS consumers API (REST and GraphQL)', () => {
     expect(gone.data.natsConsumer).toBeNull();
   });
 
+  it('takes the filter and start position every consumer kind takes, and records each reset for the publisher', async () => {
+    await seedRecords(server.app.ctx, { ...sync, collectionId: 'stripe:customer' }, [{ id: 'cus_r1' }, { id: 'cus_r2' }]);
+    const head = Number((await server.app.ctx.prisma.streamHead.findUniqueOrThrow({ where: { streamId: sync.streamId } })).lastIdx);
+    const created = await api.post('/v1/nats-consumers', {
+      name: 'filtered',
+      sync_id: sync.syncId,
+      collection_ids: ['stripe:customer'],
+      provider: 'stripe',
+      deliver_policy: 'by_start_idx',
+      opt_start_idx: head - 1,
+      nats: CLOSED_PORT,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      sync_id: sync.syncId,
+      collection_ids: ['stripe:customer'],
+      provider: 'stripe',
+      deliver_policy: 'by_start_idx',
+      opt_start_idx: head - 1,
+      opt_start_time: null,
+      start_idx: head - 2,
+      reset_count: 0,
+    });
+    const id = created.body.id;
+    const row = async () =>
+      (await server.app.ctx.pool.query('SELECT generation, start_idx::int AS start_idx, reset_count, collection_ids, provider, deliver_policy FROM nats_consumers WHERE id = $1', [id])).rows[0];
+    const generation = (await row()).generation;
+
+    const fresh = await api.post(`/v1/nats_consumers/${id}/reset`, { deliver_policy: 'new' });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ deliver_policy: 'new', opt_start_idx: null, start_idx: head, reset_count: 1 });
+    const byTime = await api.post(`/v1/nats-consumers/${id}/reset`, { deliver_policy: 'by_start_time', opt_start_time: '2000-01-01T00:00:00Z' });
+    expect(byTime.body).toMatchObject({ deliver_policy: 'by_start_time', opt_start_time: '2000-01-01T00:00:00.000Z', reset_count: 2 });
+    expect(byTime.body.start_idx).toBeLessThan(head);
+    expect(await row()).toEqual({ generation: generation + 2, start_idx: byTime.body.start_idx, reset_count: 2, collection_ids: ['stripe:customer'], provider: 'stripe', deliver_policy: 'by_start_time' });
+    const { events } = await server.app.ctx.eventStore.readStream(`nats-consumer-${id}`);
+    expect(events.map((e) => e.type)).toEqual(['NatsConsumerCreated', 'NatsConsumerReset', 'NatsConsumerReset']);
+    expect(events[1]!.data).toMatchObject({ deliverPolicy: 'new', startIdx: String(head), resetCount: 1 });
+
+    const codeOf = async (answer: Promise<{ status: number; body: any }>) => {
+      const { status, body } = await answer;
+      return [status, body.error?.code];
+    };
+    const create = (body: Record<string, unknown>) => api.post('/v1/nats-consumers', { name: 'bad-start', nats: CLOSED_PORT, ...body });
+    expect(await codeOf(create({ deliver_policy: 'by_start_time' }))).toEqual([422, 'invalid_start_position']);
+    expect(await codeOf(create({ deliver_policy: 'all', opt_start_idx: 4 }))).toEqual([422, 'invalid_start_position']);
+    expect(await codeOf(create({ provider: 'nosuchprovider' }))).toEqual([422, 'unknown_provider']);
+    expect(await codeOf(create({ provider: 'hubspot', collection_ids: ['stripe:customer'] }))).toEqual([422, 'collection_not_of_provider']);
+    expect(await codeOf(create({ sync_id: sync.syncId, collection_ids: ['stripe:invoice'] }))).toEqual([422, 'unknown_collection']);
+    expect(await codeOf(create({ collection_ids: ['customer'] }))).toEqual([400, 'validation_failed']);
+    expect(await codeOf(api.post(`/v1/nats-consumers/${id}/reset`, { deliver_policy: 'by_start_idx' }))).toEqual([422, 'invalid_start_position']);
+    expect(await codeOf(api.post(`/v1/nats-consumers/${id}/reset`, { deliver_policy: 'by_start_time', opt_start_time: 'last tuesday' }))).toEqual([400, 'validation_failed']);
+    expect(await codeOf(api.post(`/v1/nats_consumers/${id}/reset`, { deliver_policy: 'all', nats: CLOSED_PORT }))).toEqual([400, 'validation_failed']);
+    expect(await codeOf(other.post(`/v1/nats_consumers/${id}/reset`, { deliver_policy: 'all' }))).toEqual([404, 'not_found']);
+    expect((await row()).reset_count).toBe(2);
+  });
+
+  it('takes the filter and start position over GraphQL, and resets', async () => {
+    const gql = graphqlClient(server.url, (await restClient(server.url, ROOT_TOKEN).post('/v1/accounts', { name: 'nats-gql-reset' })).body.api_token.token);
+    const fields = 'uuid collectionIds provider deliverPolicy optStartTime optStartIdx startIdx resetCount';
+    expect((await gql('mutation { createStream(name: "gql-reset") { uuid } }')).errors).toBeUndefined();
+    const created = await gql<{ createNatsConsumer: any }>(`mutation($input: NatsConsumerInput!) { createNatsConsumer(input: $input) { ${fields} } }`, {
+      input: { name: 'gql-filtered', collectionIds: ['hubspot:contact'], provider: 'hubspot', deliverPolicy: 'by_start_idx', optStartIdx: '10', nats: { host: '127.0.0.1', port: 1 } },
+    });
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createNatsConsumer).toMatchObject({ collectionIds: ['hubspot:contact'], provider: 'hubspot', deliverPolicy: 'by_start_idx', optStartIdx: '10', optStartTime: null, startIdx: '9', resetCount: 0 });
+    const reset = await gql<{ resetNatsConsumer: any }>(`mutation($id: ID!, $input: ConsumerResetInput!) { resetNatsConsumer(id: $id, input: $input) { ${fields} } }`, {
+      id: created.data.createNatsConsumer.uuid,
+      input: { deliverPolicy: 'all' },
+    });
+    expect(reset.errors).toBeUndefined();
+    expect(reset.data.resetNatsConsumer).toMatchObject({ deliverPolicy: 'all', optStartIdx: null, startIdx: '0', resetCount: 1 });
+    const refused = await gql(`mutation($id: ID!) { resetNatsConsumer(id: $id, input: { deliverPolicy: "all", optStartTime: "2026-01-01T00:00:00Z" }) { uuid } }`, {
+      id: created.data.createNatsConsumer.uuid,
+    });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'invalid_start_position', status: 422 });
+  });
+
   it('rebuilds the consumer read model from its events, keeping the publisher checkpoints', async () => {
     const dump = async () => ({
       consumers: (await server.app.ctx.pool.query('SELECT * FROM nats_consumers ORDER BY id')).rows,

@@ -48,4 +48,19 @@ describe('nats consumer decider', () => {
       .when({ type: 'DeleteNatsConsumer', data: ref, metadata })
       .thenThrows((e) => e instanceof NotFoundError);
   });
+
+  it('records resets of a live consumer, numbered from 1', () => {
+    const reset = { type: 'ResetNatsConsumer' as const, data: { ...ref, deliverPolicy: 'by_start_time' as const, optStartTime: '2026-01-01T00:00:00.000Z', startIdx: '7' }, metadata };
+    const first = { type: 'NatsConsumerReset' as const, data: { ...reset.data, resetCount: 1, resetAt: at } };
+    given([created]).when(reset).then([first]);
+    given([created, first])
+      .when({ ...reset, data: { ...ref, deliverPolicy: 'all', startIdx: '0' } })
+      .then([{ type: 'NatsConsumerReset', data: { ...ref, deliverPolicy: 'all', startIdx: '0', resetCount: 2, resetAt: at } }]);
+    given([created, { type: 'NatsConsumerDeleted', data: { ...ref, deletedAt: at } }])
+      .when(reset)
+      .thenThrows((e) => e instanceof NotFoundError);
+    given([created])
+      .when({ ...reset, data: { ...reset.data, accountId: 'a2' } })
+      .thenThrows((e) => e instanceof NotFoundError);
+  });
 });

@@ -9,6 +9,8 @@ export interface DeliveryConsumer {
   streamId: string;
   syncId: string | null;
   collectionIds: string[] | null;
+  /** Only collections `<provider>:…`; null: every provider. */
+  provider: string | null;
   ackWaitMs: number;
   maxDeliver: number;
   maxAckPending: number;
@@ -113,10 +115,11 @@ export interface Lease {
  */
 export async function leaseNext(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, maxBytes: number | null = null): Promise<Lease> {
   const { rows } = await pool.query<LeaseRow>(
-    statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
       consumer.id,
       consumer.syncId,
       consumer.collectionIds,
+      consumer.provider,
       consumer.streamId,
       batchSize,
       consumer.ackWaitMs,
@@ -151,7 +154,7 @@ export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, le
       `SELECT m.*, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
        FROM syncline_delivered_messages($1, $8, $2, $3, $4, $5, $6, $7) m
        UNION ALL
-       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $8, $9, $10, $11, $12) c`,
+       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $8, $9, $10, $13, $11, $12) c`,
       [
         consumer.id,
         lease.batch?.id ?? null,
@@ -165,6 +168,7 @@ export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, le
         consumer.collectionIds,
         cursor,
         PENDING_EXACT_UP_TO,
+        consumer.provider,
       ],
     ),
   );
@@ -246,9 +250,9 @@ export async function consumerCounts(pool: pg.Pool | pg.PoolClient, consumers: r
   if (consumers.length === 0) return new Map();
   const { rows } = await pool.query<CountsRow & { consumer_id: string }>(
     `SELECT c.id AS consumer_id, k.num_pending, k.num_ack_pending, k.num_dead
-     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid, collection_ids text[])
-     CROSS JOIN LATERAL syncline_consumer_counts(c.id, c.stream_id, c.sync_id, c.collection_ids, (SELECT cursor FROM consumer_cursors WHERE consumer_id = c.id), NULL) k`,
-    [JSON.stringify(consumers.map((c) => ({ id: c.id, stream_id: c.streamId, sync_id: c.syncId, collection_ids: c.collectionIds })))],
+     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid, collection_ids text[], provider text)
+     CROSS JOIN LATERAL syncline_consumer_counts(c.id, c.stream_id, c.sync_id, c.collection_ids, c.provider, (SELECT cursor FROM consumer_cursors WHERE consumer_id = c.id), NULL) k`,
+    [JSON.stringify(consumers.map((c) => ({ id: c.id, stream_id: c.streamId, sync_id: c.syncId, collection_ids: c.collectionIds, provider: c.provider })))],
   );
   const byId = new Map(rows.map((row) => [row.consumer_id, row]));
   return new Map(consumers.map((c) => [c.id, countsFrom(byId.get(c.id))]));

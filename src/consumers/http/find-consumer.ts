@@ -13,7 +13,8 @@ export async function findHttpConsumer(ctx: AppContext, principal: Principal, id
     statement(
       ctx.pool,
       isId ? 'syncline_http_consumer_by_id' : 'syncline_http_consumer_by_name',
-      `SELECT id, account_id, stream_id, sync_id, collection_ids, name, deliver_policy, ack_wait_ms, max_deliver, max_ack_pending, created_at, updated_at
+      `SELECT id, account_id, stream_id, sync_id, collection_ids, provider, name, deliver_policy, opt_start_time, opt_start_idx, reset_count, ack_wait_ms, max_deliver,
+         max_ack_pending, created_at, updated_at
        FROM http_consumers WHERE account_id = $1 AND ${isId ? 'id = $2::uuid' : 'name = $2'}`,
       [principal.accountId, isId ? idOrName.toLowerCase() : idOrName],
     ),
@@ -26,8 +27,12 @@ export async function findHttpConsumer(ctx: AppContext, principal: Principal, id
     streamId: row.stream_id,
     syncId: row.sync_id,
     collectionIds: row.collection_ids ?? [],
+    provider: row.provider,
     name: row.name,
     deliverPolicy: row.deliver_policy,
+    optStartTime: row.opt_start_time,
+    optStartIdx: row.opt_start_idx === null ? null : BigInt(row.opt_start_idx),
+    resetCount: row.reset_count,
     ackWaitMs: row.ack_wait_ms,
     maxDeliver: row.max_deliver,
     maxAckPending: row.max_ack_pending,
@@ -42,8 +47,13 @@ interface ConsumerRow {
   stream_id: string;
   sync_id: string | null;
   collection_ids: string[] | null;
+  provider: string | null;
   name: string;
   deliver_policy: string;
+  opt_start_time: Date | null;
+  /** bigint: a string or a BigInt, depending on the pg type parsers installed. */
+  opt_start_idx: string | bigint | null;
+  reset_count: number;
   ack_wait_ms: number;
   max_deliver: number;
   max_ack_pending: number;

@@ -1,11 +1,15 @@
 import type { Event } from '@event-driven-io/emmett';
+import type { DeliverPolicy, StartPosition } from '../consumer-selection.ts';
 
-export type DeliverPolicy = 'all' | 'new';
+export type { DeliverPolicy };
 
 export type HttpConsumerSettings = {
   name: string;
   syncId: string | null;
   collectionIds: string[] | null;
+  /** Only collections `<provider>:…`; null (or absent, in events before it existed) for every provider. */
+  provider?: string | null;
+  /** Where delivery started: the last reset's policy, else the creation's. */
   deliverPolicy: DeliverPolicy;
   ackWaitMs: number;
   /** -1 = unlimited */
@@ -15,14 +19,23 @@ export type HttpConsumerSettings = {
 
 type ConsumerRef = { consumerId: string; accountId: string };
 
+/** The option of a `by_start_time` / `by_start_idx` start (absent in events before they existed). */
+export type StartOptions = { optStartTime?: string | null; optStartIdx?: string | null };
+
 export type HttpConsumerCreated = Event<
   'HttpConsumerCreated',
-  ConsumerRef & HttpConsumerSettings & { streamId: string; /** the cursor starts after this idx */ startIdx: string; createdAt: string }
+  ConsumerRef & HttpConsumerSettings & StartOptions & { streamId: string; /** the cursor starts after this idx */ startIdx: string; createdAt: string }
 >;
 export type HttpConsumerUpdated = Event<'HttpConsumerUpdated', ConsumerRef & HttpConsumerSettings & { updatedAt: string }>;
 export type HttpConsumerDeleted = Event<'HttpConsumerDeleted', ConsumerRef & { deletedAt: string }>;
+/**
+ * `POST /v1/http-consumers/{id}/reset`: the cursor moves to just after `startIdx` (back: records
+ * are delivered again; ahead: skipped) and the live leases are dropped. `resetCount` numbers the
+ * consumer's resets from 1, so that the cursor moves once per reset, also when the log is replayed.
+ */
+export type HttpConsumerReset = Event<'HttpConsumerReset', ConsumerRef & StartPosition & { startIdx: string; resetCount: number; resetAt: string }>;
 
-export type HttpConsumerEvent = HttpConsumerCreated | HttpConsumerUpdated | HttpConsumerDeleted;
+export type HttpConsumerEvent = HttpConsumerCreated | HttpConsumerUpdated | HttpConsumerDeleted | HttpConsumerReset;
 
 /** A message is one record of the stream, identified by its key; `updatedIdx` is the version. */
 export type MessageRef = { syncId: string; collectionId: string; upstreamId: string };

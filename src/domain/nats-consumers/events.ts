@@ -1,6 +1,7 @@
 import type { Event } from '@event-driven-io/emmett';
+import type { DeliverPolicy, StartPosition } from '../consumer-selection.ts';
 
-export type NatsDeliverPolicy = 'all' | 'new';
+export type NatsDeliverPolicy = DeliverPolicy;
 
 /** Where to publish. Secrets (jwt, nkey_seed, password, token) live only in `secretsSealed`. */
 export type NatsServerSettings = {
@@ -31,7 +32,14 @@ export type NatsConsumerCreated = Event<
   ConsumerRef &
     NatsConsumerSettings & {
       streamId: string;
+      /** Only these collections; null (or absent, in events before the filter existed): every one. */
+      collectionIds?: string[] | null;
+      /** Only collections `<provider>:…`; null (or absent): every provider. */
+      provider?: string | null;
       deliverPolicy: NatsDeliverPolicy;
+      /** The option of a `by_start_time` / `by_start_idx` start (absent in events before they existed). */
+      optStartTime?: string | null;
+      optStartIdx?: string | null;
       /** Publishing starts after this stream position (the head at creation for `deliver_policy: new`). */
       startIdx: string;
       createdAt: string;
@@ -39,5 +47,11 @@ export type NatsConsumerCreated = Event<
 >;
 export type NatsConsumerUpdated = Event<'NatsConsumerUpdated', ConsumerRef & NatsConsumerSettings & { updatedAt: string }>;
 export type NatsConsumerDeleted = Event<'NatsConsumerDeleted', ConsumerRef & { deletedAt: string }>;
+/**
+ * `POST /v1/nats-consumers/{id}/reset`: publishing starts again after `startIdx` (back: records
+ * are published again; ahead: skipped). `resetCount` numbers the consumer's resets from 1: the
+ * sink runner moves its position when the read model's count exceeds the one it last applied.
+ */
+export type NatsConsumerReset = Event<'NatsConsumerReset', ConsumerRef & StartPosition & { startIdx: string; resetCount: number; resetAt: string }>;
 
-export type NatsConsumerEvent = NatsConsumerCreated | NatsConsumerUpdated | NatsConsumerDeleted;
+export type NatsConsumerEvent = NatsConsumerCreated | NatsConsumerUpdated | NatsConsumerDeleted | NatsConsumerReset;

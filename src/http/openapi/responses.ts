@@ -222,7 +222,15 @@ export const recordsPageView = z
   })
   .meta({ id: 'RecordPage' });
 
-const deliverPolicy = z.enum(['all', 'new']);
+/** Where a consumer's delivery started (DESIGN.md §7b; DELIVERY.md, "Filters and start positions"): the last reset's, else the creation's. */
+const startPosition = {
+  deliver_policy: z.enum(['all', 'new', 'by_start_time', 'by_start_idx']),
+  opt_start_time: timestamp.nullable().meta({ description: 'with `deliver_policy: by_start_time`' }),
+  opt_start_idx: z.number().int().min(1).nullable().meta({ description: 'with `deliver_policy: by_start_idx`' }),
+  reset_count: count.meta({ description: 'resets (`POST …/{id}/reset`) so far' }),
+};
+const providerFilter = z.string().nullable().meta({ description: 'only collections `<provider>:…`; null: every provider' });
+
 export const httpConsumerView = z
   .object({
     id,
@@ -230,7 +238,8 @@ export const httpConsumerView = z
     stream_id: id,
     sync_id: id.nullable(),
     collection_ids: z.array(z.string()).nullable(),
-    deliver_policy: deliverPolicy,
+    provider: providerFilter,
+    ...startPosition,
     ack_wait_ms: z.number().int(),
     max_deliver: z.number().int().meta({ description: '-1: unlimited' }),
     max_ack_pending: z.number().int(),
@@ -285,8 +294,11 @@ export const natsConsumerView = z
     name: z.string(),
     stream_id: id,
     sync_id: id.nullable(),
+    collection_ids: z.array(z.string()).nullable(),
+    provider: providerFilter,
     subject_prefix: z.string(),
-    deliver_policy: deliverPolicy,
+    ...startPosition,
+    start_idx: count.meta({ description: 'delivery starts after this stream position (set at creation and by each reset)' }),
     nats: z.object({
       host: z.string(),
       port: z.number().int(),
