@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { postgresConsumersProjection } from '../../../src/projections/postgres-consumers.ts';
+import { rebuildReadModels } from '../../../src/projections/rebuild.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient, restClient, type RestClient } from '../../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
@@ -249,6 +251,15 @@ describe('PostgreSQL consumers API (REST and GraphQL)', () => {
 
     const events = await server.app.ctx.pool.query(`SELECT message_type FROM emt_messages WHERE stream_id = $1 ORDER BY stream_position`, [`postgres-consumer-${fresh.body.id}`]);
     expect(events.rows.map((r) => r.message_type)).toEqual(['PostgresConsumerCreated', 'PostgresConsumerReset', 'PostgresConsumerReset']);
+  });
+
+  it('rebuilds the read model from the events as it was (settings, start, resets, generation)', async () => {
+    const dump = async () => (await server.app.ctx.pool.query(`SELECT row_to_json(c)::jsonb AS row FROM postgres_consumers c ORDER BY id`)).rows.map((r) => r.row);
+    const before = await dump();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(before.find((c) => c.name === 'resettable')).toMatchObject({ reset_count: 2, generation: 2, deliver_policy: 'all', start_idx: 0 });
+    await rebuildReadModels(server.app.ctx.pool, [postgresConsumersProjection] as never);
+    expect(await dump()).toEqual(before);
   });
 
   it('deletes a consumer by name; the table and its rows stay', async () => {

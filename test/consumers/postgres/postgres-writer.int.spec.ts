@@ -241,14 +241,18 @@ describe('PostgreSQL sink writer against a real target database', () => {
     const table = { schema: 'public', name: 'syncline_records' };
     const closed = new PostgresSinkWriter({ consumerId: 'c1', target: targetOf(table, { port: await freePort() }, PASSWORD), deletes: 'mark', policy });
     const login = new PostgresSinkWriter({ consumerId: 'c2', target: targetOf(table, { user: 'no_such_role' }, PASSWORD), deletes: 'mark', policy });
-    const refused = new PostgresSinkWriter({ consumerId: 'c3', target: targetOf(table, {}, PASSWORD), deletes: 'mark', policy: egressPolicy({ SYNCLINE_EGRESS_ALLOW: '' }) });
-    writers.push(closed, login, refused);
+    const nothingAllowed = egressPolicy({ SYNCLINE_EGRESS_ALLOW: '' });
+    const refused = new PostgresSinkWriter({ consumerId: 'c3', target: targetOf(table, {}, PASSWORD), deletes: 'mark', policy: nothingAllowed });
+    // A name is checked as it resolves, when the connection is made.
+    const refusedName = new PostgresSinkWriter({ consumerId: 'c4', target: targetOf(table, { host: 'localhost' }, PASSWORD), deletes: 'mark', policy: nothingAllowed });
+    writers.push(closed, login, refused, refusedName);
     const failures: SinkWriteError[] = [];
-    for (const writer of [closed, login, refused]) failures.push(await failureOf(writer.write(batch(row('cus_a', 1)), never)));
-    expect(failures.map((f) => f.options.retryable)).toEqual([true, true, true]);
+    for (const writer of [closed, login, refused, refusedName]) failures.push(await failureOf(writer.write(batch(row('cus_a', 1)), never)));
+    expect(failures.map((f) => f.options.retryable)).toEqual([true, true, true, true]);
     expect(failures[0]!.message).toMatch(/connection refused \[target_unreachable\]$/);
     expect(failures[1]!.message).toMatch(/login refused: .*no_such_role.*\[target_auth_failed\]$/);
     expect(failures[2]!.message).toMatch(/egress policy refused a connection to 127\.0\.0\.1.*\[egress_refused\]$/);
+    expect(failures[3]!.message).toMatch(/egress policy refused a connection to localhost: it is or resolves to a loopback address.*\[egress_refused\]$/);
     for (const failure of failures) {
       expect(failure.message).not.toContain(PASSWORD);
       expect(failure.message).toContain(', table public.syncline_records');
