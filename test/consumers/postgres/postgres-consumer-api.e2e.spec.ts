@@ -253,6 +253,18 @@ describe('PostgreSQL consumers API (REST and GraphQL)', () => {
     expect(events.rows.map((r) => r.message_type)).toEqual(['PostgresConsumerCreated', 'PostgresConsumerReset', 'PostgresConsumerReset']);
   });
 
+  it('counts against the account\'s consumer quota with the other kinds', async () => {
+    const root = restClient(server.url, ROOT_TOKEN);
+    const account = (await root.post('/v1/accounts', { name: 'pg-quota' })).body;
+    const limited = restClient(server.url, account.api_token.token);
+    await limited.post('/v1/streams', { name: 'only' });
+    expect((await root.patch(`/v1/accounts/${account.account.id}`, { limits: { max_consumers: 2 } })).status).toBe(200);
+    expect((await limited.post('/v1/http-consumers', { name: 'pull' })).status).toBe(201);
+    expect((await limited.post('/v1/postgres-consumers', { name: 'first', connection: fields(), table: 'quota_records' })).status).toBe(201);
+    const over = await limited.post('/v1/postgres-consumers', { name: 'second', connection: fields(), table: 'quota_records' });
+    expect([over.status, over.body.error.code]).toEqual([422, 'quota_exceeded']);
+  });
+
   it('rebuilds the read model from the events as it was (settings, start, resets, generation)', async () => {
     const dump = async () => (await server.app.ctx.pool.query(`SELECT row_to_json(c)::jsonb AS row FROM postgres_consumers c ORDER BY id`)).rows.map((r) => r.row);
     const before = await dump();
