@@ -8,6 +8,7 @@ import { mutationRoutes } from './mutations.ts';
 import { natsConsumerRoutes } from './nats-consumers.ts';
 import { oauthAppRoutes } from './oauth-apps.ts';
 import { oauthConnectRoutes } from './oauth-connect.ts';
+import { postgresConsumerRoutes } from './postgres-consumers.ts';
 import { openApiDocument, type OpenApiDocument } from './openapi/document.ts';
 import { routeCollector, type RestRoutes, type RouteDefinition, type RouteSpec } from './rest.ts';
 import { streamRoutes } from './streams.ts';
@@ -24,6 +25,7 @@ const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
   ['syncs', syncRoutes],
   ['http-consumers', httpConsumerRoutes],
   ['nats-consumers', natsConsumerRoutes],
+  ['postgres-consumers', postgresConsumerRoutes],
   ['mutations', mutationRoutes],
 ];
 

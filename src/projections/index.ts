@@ -6,6 +6,7 @@ import { httpConsumersProjection } from './http-consumers.ts';
 import { mutationsProjection } from './mutations.ts';
 import { natsConsumersProjection } from './nats-consumers.ts';
 import { oauthAppsProjection } from './oauth-apps.ts';
+import { postgresConsumersProjection } from './postgres-consumers.ts';
 import { recordsProjection } from './records.ts';
 import { syncsProjection } from './syncs.ts';
 import type { ReadModelProjection } from './read-model-projection.ts';
@@ -22,5 +23,6 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   httpConsumersProjection,
   consumerMessageHistoryProjection,
   natsConsumersProjection,
+  postgresConsumersProjection,
   mutationsProjection,
 ] as unknown as ReadModelProjection<Event>[];

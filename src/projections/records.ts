@@ -22,7 +22,10 @@ export const recordsProjection = defineProjection<RecordsChanged>({
   tables: ['records', 'stream_heads'],
   eventTypes: ['RecordsChanged'],
   async apply(events, db) {
-    for (const { data } of events) {
+    for (const event of events) {
+      const { data } = event;
+      // Events read back from the log carry where they are in it (rebuild.ts, Emmett's readers).
+      const metadata = (event as { metadata?: { streamName?: string; streamPosition?: bigint } }).metadata;
       const versions = data.records;
       if (versions.length === 0) continue;
       const appended = appendedAt(data);
@@ -40,7 +43,18 @@ export const recordsProjection = defineProjection<RecordsChanged>({
           : [data.streamId, data.syncId, data.collectionId, toJson(versions), null, null],
       );
       const max = rows[0]?.max_idx;
-      if (max !== undefined && max !== null) projectedHead.set(data, BigInt(max));
+      if (max === undefined || max === null) continue;
+      projectedHead.set(data, BigInt(max));
+      if (!appended && metadata?.streamName !== undefined && metadata.streamPosition !== undefined) {
+        // A replay (rebuild): the versions were written when the event was, not now. Each version of
+        // the batch got one of the positions (max - n, max].
+        await db.query(
+          `UPDATE records r SET changed_at = m.created FROM emt_messages m
+           WHERE m.stream_id = $3 AND m.stream_position = $4 AND m.partition = 'emt:default'
+             AND r.stream_id = $1 AND r.updated_idx > $2::bigint - $5 AND r.updated_idx <= $2::bigint`,
+          [data.streamId, String(max), metadata.streamName, String(metadata.streamPosition), versions.length],
+        );
+      }
     }
   },
 });

@@ -1,0 +1,159 @@
+import {
+  createPostgresConsumer,
+  createPostgresConsumerInput,
+  deletePostgresConsumer,
+  resetPostgresConsumer,
+  resetPostgresConsumerInput,
+  updatePostgresConsumer,
+  updatePostgresConsumerInput,
+} from '../commands/postgres-consumers.ts';
+import { parseInput } from '../commands/parse-input.ts';
+import { currentHint } from '../crypto/secret-box.ts';
+import type { PostgresConsumer } from '../generated/prisma/client.ts';
+import { builder, requirePrincipal } from './builder.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutNulls, withoutUndefined } from './input.ts';
+
+/** Where a consumer writes. The password is never exposed: a hint and hasPassword only. */
+const PostgresConnection = builder.objectRef<PostgresConsumer>('PostgresConnection').implement({
+  fields: (t) => ({
+    url: t.exposeString('connectionUrl', { nullable: true, description: 'the URL as given, without its password' }),
+    host: t.exposeString('host'),
+    port: t.exposeInt('port'),
+    database: t.exposeString('database'),
+    user: t.exposeString('dbUser'),
+    ssl: t.boolean({ resolve: (c) => c.sslMode !== 'disable' }),
+    sslMode: t.exposeString('sslMode'),
+    password: t.string({ nullable: true, description: 'redacted', resolve: (c) => (c.passwordHint === null ? null : currentHint(c.passwordHint)) }),
+    hasPassword: t.boolean({ resolve: (c) => c.passwordEncrypted !== null }),
+  }),
+});
+
+builder.prismaNode('PostgresConsumer', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
+  fields: (t) => ({
+    uuid: t.exposeString('id'),
+    name: t.exposeString('name'),
+    streamId: t.exposeString('streamId'),
+    syncId: t.exposeString('syncId', { nullable: true }),
+    collectionIds: t.stringList({ nullable: true, resolve: (c) => (c.collectionIds && c.collectionIds.length > 0 ? c.collectionIds : null) }),
+    provider: t.exposeString('provider', { nullable: true }),
+    deliverPolicy: t.exposeString('deliverPolicy', { description: 'of the creation, or of the last reset' }),
+    optStartTime: t.expose('optStartTime', { type: 'DateTime', nullable: true }),
+    optStartIdx: t.string({ nullable: true, resolve: (c) => (c.optStartIdx === null ? null : String(c.optStartIdx)) }),
+    startIdx: t.string({ description: 'delivery started (or starts again) after this stream position', resolve: (c) => String(c.startIdx) }),
+    resetCount: t.exposeInt('resetCount'),
+    connection: t.field({ type: PostgresConnection, resolve: (c) => c }),
+    table: t.string({ description: '`schema.table`', resolve: (c) => `${c.tableSchema}.${c.tableName}` }),
+    createTable: t.exposeBoolean('createTable'),
+    deletes: t.exposeString('deletes'),
+    batchSize: t.exposeInt('batchSize'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const PostgresConnectionInput = builder.inputType('PostgresConnectionInput', {
+  fields: (t) => ({
+    url: t.string(),
+    host: t.string(),
+    port: t.int(),
+    database: t.string(),
+    user: t.string(),
+    password: t.string({ description: 'null in an update removes it' }),
+    ssl: t.boolean(),
+    sslMode: t.string(),
+  }),
+});
+
+const PostgresConsumerInput = builder.inputType('PostgresConsumerInput', {
+  fields: (t) => ({
+    name: t.string(),
+    streamId: t.id(),
+    syncId: t.id(),
+    collectionIds: t.stringList(),
+    provider: t.string(),
+    deliverPolicy: t.string(),
+    optStartTime: t.string(),
+    optStartIdx: t.string(),
+    connection: t.field({ type: PostgresConnectionInput }),
+    table: t.string(),
+    createTable: t.boolean(),
+    deletes: t.string(),
+    batchSize: t.int(),
+  }),
+});
+
+const PostgresConsumerResetInput = builder.inputType('PostgresConsumerResetInput', {
+  fields: (t) => ({
+    deliverPolicy: t.string({ required: true }),
+    optStartTime: t.string(),
+    optStartIdx: t.string(),
+  }),
+});
+
+/** The command's input: ids as uuids; null leaves a setting out, but removes a stored password. */
+function postgresConsumerInput({ connection, name, ...input }: typeof PostgresConsumerInput.$inferInput): Record<string, unknown> {
+  return withoutUndefined({
+    name,
+    ...withoutNulls({ ...input, streamId: idInput(input.streamId), syncId: idInput(input.syncId) }),
+    connection: connection == null ? undefined : withoutUndefined({ ...withoutNulls({ ...connection, password: undefined }), password: connection.password }),
+  });
+}
+
+builder.queryFields((t) => ({
+  postgresConsumers: t.prismaConnection({
+    type: 'PostgresConsumer',
+    cursor: 'id',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.app.prisma.postgresConsumer.findMany({ ...query, where: { accountId: requirePrincipal(ctx).accountId }, orderBy: { id: 'asc' } }),
+  }),
+  postgresConsumer: t.prismaField({
+    type: 'PostgresConsumer',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = rawId(args.id);
+      return id ? ctx.app.prisma.postgresConsumer.findFirst({ ...query, where: { id, accountId: requirePrincipal(ctx).accountId } }) : null;
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createPostgresConsumer: t.prismaField({
+    type: 'PostgresConsumer',
+    args: { input: t.arg({ type: PostgresConsumerInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = await createPostgresConsumer(ctx.app, requirePrincipal(ctx), parseInput(createPostgresConsumerInput, postgresConsumerInput(args.input), 'input'));
+      return ctx.app.prisma.postgresConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  updatePostgresConsumer: t.prismaField({
+    type: 'PostgresConsumer',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: PostgresConsumerInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'postgres consumer');
+      await updatePostgresConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updatePostgresConsumerInput, postgresConsumerInput(args.input), 'input'));
+      return ctx.app.prisma.postgresConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  resetPostgresConsumer: t.prismaField({
+    type: 'PostgresConsumer',
+    description: 'Delivery starts again at the position given: back (a replay) or ahead.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: PostgresConsumerResetInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'postgres consumer');
+      await resetPostgresConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetPostgresConsumerInput, withoutNulls({ ...args.input }), 'input'));
+      return ctx.app.prisma.postgresConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  deletePostgresConsumer: t.id({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = requireId(args.id, 'postgres consumer');
+      await deletePostgresConsumer(ctx.app, requirePrincipal(ctx), id);
+      return id;
+    },
+  }),
+}));
