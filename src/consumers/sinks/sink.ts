@@ -19,6 +19,17 @@ export interface SinkConsumer {
   selection: RecordSelection;
   /** Bumped by every change of the consumer (update, reset, secret rotation): the runner restarts. */
   generation: number;
+  /**
+   * Where delivery starts: the runner creates the consumer's runtime row at this position when it
+   * has none. Kinds never write runner state themselves (their projections are read models only).
+   */
+  startIdx: bigint;
+  /**
+   * How many resets (`POST /v1/<kind>/{id}/reset`) the consumer has had. When it exceeds the count
+   * the runtime row last applied, the runner moves the position to `startIdx` (back or ahead),
+   * forgets the batch in progress, and records the count.
+   */
+  resetCount: number;
   /** Records per batch handed to the writer. */
   batchSize: number;
   /** Batches in flight at once; >1 only where each record's versions stay in order (§7b). */
