@@ -15,9 +15,9 @@ const settingsColumns = (s: NatsConsumerSettings) => [
 ];
 
 /**
- * NATS consumer settings. The publisher's runtime row (checkpoint at the start position) is
- * created here once and never reset by a rebuild: `nats_consumer_runtime` is operational state
- * owned by the publisher (src/consumers/nats/publisher.ts).
+ * NATS consumer settings, and where its sink runner starts (`start_idx`). The runner's own row
+ * (`sink_runtime`: position, status) is operational state it owns (src/consumers/sinks/): created
+ * by the runner, deleted by its supervisor once the consumer is gone, untouched by a rebuild.
  */
 export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
   name: 'nats_consumers',
@@ -30,14 +30,10 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
           const d = event.data;
           await db.query(
             `INSERT INTO nats_consumers (id, account_id, stream_id, deliver_policy, name, sync_id, subject_prefix, nats_host, nats_port, nats_tls,
-               nats_user, secrets_encrypted, secret_hints, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
-            [d.consumerId, d.accountId, d.streamId, d.deliverPolicy, ...settingsColumns(d), d.createdAt],
+               nats_user, secrets_encrypted, secret_hints, created_at, updated_at, start_idx)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
+            [d.consumerId, d.accountId, d.streamId, d.deliverPolicy, ...settingsColumns(d), d.createdAt, d.startIdx],
           );
-          await db.query('INSERT INTO nats_consumer_runtime (consumer_id, last_published_idx) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-            d.consumerId,
-            d.startIdx,
-          ]);
           break;
         }
         case 'NatsConsumerUpdated': {
@@ -52,7 +48,6 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
         }
         case 'NatsConsumerDeleted':
           await db.query('DELETE FROM nats_consumers WHERE id = $1', [event.data.consumerId]);
-          await db.query('DELETE FROM nats_consumer_runtime WHERE consumer_id = $1', [event.data.consumerId]);
           break;
       }
     }

@@ -165,8 +165,8 @@ describe('NATS consumers API (REST and GraphQL)', () => {
     expect((await api.get(`/v1/nats_consumers/${id}`)).status).toBe(404);
     expect((await api.delete(`/v1/nats_consumers/${id}`)).status).toBe(404);
     expect((await api.get('/v1/nats_consumers/not-a-uuid')).status).toBe(404);
-    const runtime = await server.app.ctx.pool.query('SELECT 1 FROM nats_consumer_runtime WHERE consumer_id = $1', [id]);
-    expect(runtime.rowCount).toBe(0);
+    // The sink runner's row goes with its runner, stopped by the supervisor within a second.
+    await waitFor(async () => (await server.app.ctx.pool.query('SELECT 1 FROM sink_runtime WHERE consumer_id = $1', [id])).rowCount === 0, 10_000, 'the runtime row to go');
   });
 
   it('offers the same operations over GraphQL', async () => {
@@ -220,9 +220,9 @@ describe('NATS consumers API (REST and GraphQL)', () => {
   it('rebuilds the consumer read model from its events, keeping the publisher checkpoints', async () => {
     const dump = async () => ({
       consumers: (await server.app.ctx.pool.query('SELECT * FROM nats_consumers ORDER BY id')).rows,
-      runtime: (await server.app.ctx.pool.query('SELECT consumer_id, last_published_idx FROM nats_consumer_runtime ORDER BY consumer_id')).rows,
+      runtime: (await server.app.ctx.pool.query(`SELECT consumer_id, position AS last_published_idx FROM sink_runtime WHERE kind = 'nats' ORDER BY consumer_id`)).rows,
     });
-    await server.app.ctx.pool.query(`UPDATE nats_consumer_runtime SET last_published_idx = 2 WHERE consumer_id = (SELECT id FROM nats_consumers WHERE name = 'all-syncs')`);
+    await server.app.ctx.pool.query(`UPDATE sink_runtime SET position = 2 WHERE consumer_id = (SELECT id FROM nats_consumers WHERE name = 'all-syncs')`);
     const before = await dump();
     expect(before.consumers.length).toBeGreaterThanOrEqual(4);
     expect(before.consumers.find((c) => c.name === 'patched')).toMatchObject({ generation: 2, nats_user: 'alice' });
