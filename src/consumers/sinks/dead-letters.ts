@@ -11,10 +11,10 @@ import { toStoredRetry, unlessGone, type RetryInfo } from './runtime.ts';
  * the same record replaces it. Delivery goes on behind them.
  *
  * Redelivery: `redeliverSinkDeadLetters` flags rows and bumps the consumer's
- * `redelivery_requested`; the runner, before its next window, hands the flagged records' current
- * versions to the writer again (in stream order, in batches like any other) and drops the rows
- * it delivered. A record changed since (its current version is past the runner's position) is
- * not redelivered: it is on its way in stream order anyway.
+ * `redelivery_requested`; the runner, before its next window, hands the flagged records (their
+ * current versions, read from `records`) to the writer again, in stream order and in batches like
+ * any other, and drops the rows it delivered. A record changed since its dead letter is not
+ * redelivered: its newer version was delivered or is on its way in stream order.
  */
 
 type RecordKey = Pick<RecordRow, 'sync_id' | 'collection_id' | 'upstream_id'>;
@@ -58,20 +58,22 @@ export async function deadLetterBatch(
 }
 
 /**
- * The current versions of the records flagged for redelivery, at or before `position`, in stream
- * order: at most `limit` and, past the first, at most `maxBytes` of them. Flags whose record is
- * gone or changed since are dropped.
+ * The records flagged for redelivery, in stream order: at most `limit` and, past the first, at
+ * most `maxBytes` of them. A flagged record that is gone, or that has a newer version (delivered
+ * since, or on its way in stream order; a newer version that failed too replaced this dead letter),
+ * is not redelivered: its flag is dropped.
  */
 export async function takeRedeliveries(pool: pg.Pool, consumerId: string, position: bigint, limit: number, maxBytes: number): Promise<RecordRow[]> {
   const { rows } = await pool.query<RecordRow>(
     `WITH settled AS (
        DELETE FROM sink_dead_letters d WHERE d.consumer_id = $1 AND d.redeliver
-         AND NOT EXISTS (SELECT 1 FROM records r WHERE r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id AND r.updated_idx <= $2))
+         AND NOT EXISTS (SELECT 1 FROM records r WHERE r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id
+                           AND r.updated_idx = d.updated_idx AND r.updated_idx <= $2))
      SELECT c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.data, c.deleted, c.upstream_created_at, c.upstream_updated_at
      FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n
            FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes
                  FROM sink_dead_letters d JOIN records r ON r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id
-                 WHERE d.consumer_id = $1 AND d.redeliver AND r.updated_idx <= $2
+                 WHERE d.consumer_id = $1 AND d.redeliver AND r.updated_idx = d.updated_idx AND r.updated_idx <= $2
                  ORDER BY r.updated_idx LIMIT $3) s
            WINDOW w AS (ORDER BY s.updated_idx ROWS UNBOUNDED PRECEDING)) c
      WHERE c.running <= $4 OR c.n = 1

@@ -51,7 +51,8 @@ export const deliveryRowsParam = (attempts: readonly DeliveryAttempt[]): string 
 export const insertDeliveries = (consumerParam: string, rowsParam: string) => `
   INSERT INTO sink_deliveries (consumer_id, at, batch_id, batch_size, status, latency_ms, error, response_excerpt)
   SELECT ${consumerParam}::uuid, d.at, d.batch_id, d.batch_size, d.status, d.latency_ms, d.error, d.response_excerpt
-  FROM jsonb_to_recordset(${rowsParam}::jsonb) WITH ORDINALITY AS d(at timestamptz, batch_id text, batch_size int, status int, latency_ms int, error text, response_excerpt text, n bigint)
+  FROM ROWS FROM (jsonb_to_recordset(${rowsParam}::jsonb) AS (at timestamptz, batch_id text, batch_size int, status int, latency_ms int, error text, response_excerpt text))
+    WITH ORDINALITY AS d(at, batch_id, batch_size, status, latency_ms, error, response_excerpt, n)
   ORDER BY d.n`;
 
 /**

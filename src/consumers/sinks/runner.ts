@@ -325,7 +325,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
 
   private async reopen(): Promise<SinkWriter> {
     await this.closeWriter();
-    await this.show('connecting', this.shown.error);
+    // After a failure the status keeps showing it until a new writer is open.
+    if (this.shown.error === null) await this.show('connecting', null);
     let writer: SinkWriter;
     try {
       writer = await this.kind.openWriter(this.ctx, this.consumer, this.abort.signal);

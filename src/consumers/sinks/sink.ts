@@ -11,9 +11,9 @@ import type { RecordRow } from '../../projections/record-row.ts';
 export type SinkKindName = 'nats' | 'webhook' | 'postgres';
 
 /**
- * What a consumer's status shows of its target: `connecting` (the runner is opening its writer),
- * `connected` (the last open or write succeeded), `disconnected` (the target could not be
- * reached), `error` (it was reached and refused).
+ * What a consumer's status shows of its target: `connecting` (the runner is opening its first
+ * writer), `connected` (the last open or write succeeded), `disconnected` (the target could not be
+ * reached), `error` (it was reached and refused). A failure shows until an open or a write succeeds.
  */
 export type SinkState = 'connecting' | 'connected' | 'disconnected' | 'error';
 
