@@ -62,6 +62,10 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       last_published_idx: 0,
       lag: 0,
       last_error: null,
+      // The status every push consumer answers (DESIGN.md §7b).
+      state: 'connecting',
+      lag_seconds: 0,
+      last_delivered_at: null,
     });
     const id = created.body.id;
     expect(JSON.stringify(created.body)).not.toContain(seed);
@@ -73,6 +77,7 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       return answer.body.last_error ? answer.body : null;
     }, 10_000, 'the connection failure to show');
     expect(failing.connection_state).toBe('disconnected');
+    expect(failing.state).toBe('disconnected');
     expect(failing.last_error.message).toBe('cannot connect to NATS at 127.0.0.1:1: connection refused');
     expect(Date.parse(failing.last_error.at)).toBeGreaterThan(Date.now() - 60_000);
     expect((await api.get('/v1/account')).status).toBe(200);
@@ -200,6 +205,8 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       return answer.data.natsConsumer.lastError ? answer.data.natsConsumer : null;
     }, 10_000, 'the connection failure over GraphQL');
     expect(failing).toMatchObject({ connectionState: 'disconnected', lastError: { message: 'cannot connect to NATS at 127.0.0.1:1: connection refused' } });
+    const status = await gql<{ natsConsumer: any }>('query($id: ID!) { natsConsumer(id: $id) { state lagSeconds lastDeliveredAt } }', { id: consumer.uuid });
+    expect(status.data.natsConsumer).toEqual({ state: 'disconnected', lagSeconds: 0, lastDeliveredAt: null });
 
     const updated = await gql<{ updateNatsConsumer: any }>(
       `mutation($id: ID!, $input: NatsConsumerInput!) { updateNatsConsumer(id: $id, input: $input) { ${fields} } }`,

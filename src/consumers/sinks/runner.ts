@@ -111,14 +111,15 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
           await this.openWriter();
           if (this.redelivery.requested > this.redelivery.drained) await this.drainRedeliveries();
           const window = await this.nextWindow();
-          failures = 0;
           if (window.rows.length === 0) {
             await this.show('connected', null);
+            failures = 0;
             await this.waitForRecords();
             if (this.stopped) break;
             await this.poll();
           } else {
             await this.deliverWindow(window.rows);
+            failures = 0;
           }
           if (this.stopped) break;
         }
