@@ -24,7 +24,8 @@ import { SyncScheduler } from './sync/scheduler.ts';
 import { SyncLeases } from './sync/leases/sync-leases.ts';
 import { rateLimiters } from './sync/rate-limiters.ts';
 import { HistoryRecorder } from './consumers/http/history-recorder.ts';
-import { NatsPublisherSupervisor } from './consumers/nats/publisher-supervisor.ts';
+import { natsSinkKind } from './consumers/nats/sink-kind.ts';
+import { SinkSupervisor } from './consumers/sinks/supervisor.ts';
 
 const POOL_SIZE = 10;
 
@@ -107,8 +108,9 @@ export async function startApp(
     rateLimiters.share(pool, { instanceId, logger });
   }
   const scheduler = new SyncScheduler(ctx, leases);
-  const natsPublishers = new NatsPublisherSupervisor(ctx, { crossProcess: database.embedded === null });
-  natsPublishers.start();
+  // Every push consumer kind (DESIGN.md §7b) is delivered by one sink runner per consumer.
+  const sinks = new SinkSupervisor(ctx, [natsSinkKind], { crossProcess });
+  sinks.start();
 
   const metrics = createMetrics();
   const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES, { listenerBeyondLoopback: options.listenerBeyondLoopback });
@@ -127,7 +129,7 @@ export async function startApp(
       await scheduler.stop();
       await leases?.stop();
       rateLimiters.unshare(pool);
-      await natsPublishers.stop();
+      await sinks.stop();
       await http.closeWebSockets();
       await ctx.history.flush();
       await ctx.bus.close();

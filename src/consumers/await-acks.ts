@@ -62,8 +62,8 @@ async function hasSeenAll(ctx: AppContext, consumer: AwaitedConsumer, target: Aw
   const versions = seenBy(consumer, target);
   if (versions.length === 0) return true;
   if (consumer.kind === 'nats') {
-    const runtime = await ctx.prisma.natsConsumerRuntime.findUnique({ where: { consumerId: consumer.id } });
-    return runtime !== null && runtime.lastPublishedIdx >= BigInt(Math.max(...versions.map((v) => v.updatedIdx)));
+    const runtime = await ctx.prisma.sinkRuntime.findUnique({ where: { consumerId: consumer.id }, select: { position: true } });
+    return runtime !== null && runtime.position >= BigInt(Math.max(...versions.map((v) => v.updatedIdx)));
   }
   const { rows } = await ctx.pool.query<{ behind: boolean }>(
     `SELECT EXISTS (

@@ -16,11 +16,11 @@ const settingsColumns = (s: NatsConsumerSettings) => [
 ];
 
 /**
- * NATS consumer settings. The publisher's runtime row (checkpoint at the start position) is
- * created here once and never reset by a rebuild: `nats_consumer_runtime` is operational state
- * owned by the publisher (src/consumers/nats/publisher.ts). A reset only records the new start
- * (`start_idx`) and counts itself (`reset_count`, and `generation` restarts the publisher): the
- * runner that owns the position moves it (src/consumers/sinks/sink.ts, SinkConsumer.resetCount).
+ * NATS consumer settings, and where its sink runner starts (`start_idx`). The runner's own row
+ * (`sink_runtime`: position, status) is operational state it owns (src/consumers/sinks/): created
+ * by the runner, deleted by its supervisor once the consumer is gone, untouched by a rebuild. A
+ * reset records the new start and counts itself (`reset_count`; `generation` restarts the runner),
+ * and the runner moves its position (SinkConsumer.resetCount).
  */
 export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
   name: 'nats_consumers',
@@ -49,10 +49,6 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
               d.startIdx,
             ],
           );
-          await db.query('INSERT INTO nats_consumer_runtime (consumer_id, last_published_idx) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-            d.consumerId,
-            d.startIdx,
-          ]);
           break;
         }
         case 'NatsConsumerUpdated': {
@@ -78,7 +74,6 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
         }
         case 'NatsConsumerDeleted':
           await db.query('DELETE FROM nats_consumers WHERE id = $1', [event.data.consumerId]);
-          await db.query('DELETE FROM nats_consumer_runtime WHERE consumer_id = $1', [event.data.consumerId]);
           break;
       }
     }

@@ -2,65 +2,45 @@ import type { AppContext, Principal } from '../app-context.ts';
 import { findNatsConsumer } from '../commands/nats-consumers.ts';
 import type { NatsDeliverPolicy, NatsSecrets } from '../domain/nats-consumers/events.ts';
 import type { NatsConsumer } from '../generated/prisma/client.ts';
-import type { NatsConnectionState } from '../consumers/nats/runtime.ts';
+import type { NatsConnectionState } from '../consumers/nats/connection.ts';
+import { toNatsSinkConsumer } from '../consumers/nats/sink-kind.ts';
+import { sinkStatuses, type SinkStatus } from '../consumers/sinks/status.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 
 export interface NatsConsumerStatus {
   lastPublishedIdx: number;
   /** Records of the consumer's filter past the checkpoint: what is still to publish. */
   lag: number;
+  /** Seconds since the oldest record still to publish was written (0 when none). */
+  lagSeconds: number;
   lastError: { message: string; at: string } | null;
   connectionState: NatsConnectionState;
   messagesPublished: number;
   lastPublishedAt: string | null;
 }
 
-type StatusRow = {
-  consumer_id: string;
-  last_published_idx: string;
-  connection_state: NatsConnectionState;
-  last_error: { message: string; at: string } | null;
-  messages_published: string;
-  last_published_at: Date | null;
-  lag: string;
-};
-
-/** Before its publisher first writes the runtime row. */
-const NOT_STARTED: NatsConsumerStatus = { lastPublishedIdx: 0, lag: 0, lastError: null, connectionState: 'connecting', messagesPublished: 0, lastPublishedAt: null };
+/** Not a status the runner wrote (never answered: every consumer given gets a status). */
+const NOT_STARTED: NatsConsumerStatus = { lastPublishedIdx: 0, lag: 0, lagSeconds: 0, lastError: null, connectionState: 'connecting', messagesPublished: 0, lastPublishedAt: null };
 
 /**
- * Checkpoint, health and lag of the consumers' publishers, keyed by consumer id: one statement
- * for any number of consumers (a page of a list). Each lag is counted with the index that fits
- * its filter (the sync's records, or the whole stream's).
+ * Checkpoint, health and lag of the consumers' sink runners, keyed by consumer id: one statement
+ * for any number of consumers (a page of a list).
  */
-export async function natsConsumerStatuses(
-  ctx: AppContext,
-  consumers: readonly Pick<NatsConsumer, 'id' | 'streamId' | 'syncId'>[],
-): Promise<Map<string, NatsConsumerStatus>> {
-  if (consumers.length === 0) return new Map();
-  const { rows } = await ctx.pool.query<StatusRow>(
-    `SELECT rt.consumer_id, rt.last_published_idx, rt.connection_state, rt.last_error, rt.messages_published, rt.last_published_at,
-       CASE WHEN c.sync_id IS NULL
-         THEN (SELECT count(*) FROM records r WHERE r.stream_id = c.stream_id AND r.updated_idx > rt.last_published_idx)
-         ELSE (SELECT count(*) FROM records r WHERE r.sync_id = c.sync_id AND r.stream_id = c.stream_id AND r.updated_idx > rt.last_published_idx)
-       END AS lag
-     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid)
-     JOIN nats_consumer_runtime rt ON rt.consumer_id = c.id`,
-    [JSON.stringify(consumers.map((c) => ({ id: c.id, stream_id: c.streamId, sync_id: c.syncId })))],
-  );
-  const byId = new Map(rows.map((row) => [row.consumer_id, row]));
-  return new Map(consumers.map((c) => [c.id, statusFrom(byId.get(c.id))]));
+export async function natsConsumerStatuses(ctx: AppContext, consumers: readonly NatsConsumer[]): Promise<Map<string, NatsConsumerStatus>> {
+  const statuses = await sinkStatuses(ctx, consumers.map(toNatsSinkConsumer));
+  return new Map(consumers.map((c) => [c.id, statusFrom(statuses.get(c.id))]));
 }
 
-function statusFrom(row: StatusRow | undefined): NatsConsumerStatus {
-  if (!row) return NOT_STARTED;
+function statusFrom(status: SinkStatus | undefined): NatsConsumerStatus {
+  if (!status) return NOT_STARTED;
   return {
-    lastPublishedIdx: Number(row.last_published_idx),
-    lag: Number(row.lag),
-    lastError: row.last_error,
-    connectionState: row.connection_state,
-    messagesPublished: Number(row.messages_published),
-    lastPublishedAt: row.last_published_at?.toISOString() ?? null,
+    lastPublishedIdx: Number(status.position),
+    lag: status.lag,
+    lagSeconds: status.lagSeconds,
+    lastError: status.lastError,
+    connectionState: status.state,
+    messagesPublished: status.deliveredCount,
+    lastPublishedAt: status.lastDeliveredAt,
   };
 }
 
@@ -104,6 +84,10 @@ function presentNatsConsumer(consumer: NatsConsumer, status: NatsConsumerStatus)
     connection_state: status.connectionState,
     messages_published: status.messagesPublished,
     last_published_at: status.lastPublishedAt,
+    // The status every push consumer answers (DESIGN.md §7b), beside the NATS names above.
+    state: status.connectionState,
+    lag_seconds: status.lagSeconds,
+    last_delivered_at: status.lastPublishedAt,
     created_at: consumer.createdAt.toISOString(),
     updated_at: consumer.updatedAt.toISOString(),
   };

@@ -4,6 +4,7 @@ import { toDeliveryConsumer } from '../consumers/http/delivery-consumer.ts';
 import { consumerCounts, type Counts } from '../consumers/http/delivery.ts';
 import { NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { HttpConsumer, NatsConsumer } from '../generated/prisma/client.ts';
+import { sinkStatuses, type SinkStatus, type SinkStatusInput } from '../consumers/sinks/status.ts';
 import { natsConsumerStatuses, type NatsConsumerStatus } from '../queries/nats-consumers.ts';
 import { syncStatuses, type SyncStatus } from '../queries/syncs.ts';
 
@@ -20,6 +21,8 @@ export interface Loaders {
   syncStatus: DataLoader<string, SyncStatus>;
   httpConsumerCounts: DataLoader<HttpConsumer, Counts>;
   natsConsumerStatus: DataLoader<NatsConsumer, NatsConsumerStatus>;
+  /** Any push consumer's status (webhook, PostgreSQL…), given as its kind's `toSinkConsumer` of the row. */
+  sinkStatus: DataLoader<SinkStatusInput, SinkStatus>;
 }
 
 /** The loaders of one GraphQL operation, for its caller. */
@@ -40,6 +43,10 @@ export function createLoaders(app: AppContext, principal: Principal | null): Loa
     }, options),
     natsConsumerStatus: new DataLoader<NatsConsumer, NatsConsumerStatus>(async (consumers) => {
       const statuses = await natsConsumerStatuses(app, distinct(consumers));
+      return consumers.map((c) => statuses.get(c.id)!);
+    }, options),
+    sinkStatus: new DataLoader<SinkStatusInput, SinkStatus>(async (consumers) => {
+      const statuses = await sinkStatuses(app, distinct(consumers));
       return consumers.map((c) => statuses.get(c.id)!);
     }, options),
   };

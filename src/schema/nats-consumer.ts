@@ -66,6 +66,15 @@ builder.prismaNode('NatsConsumer', {
     lastError: t.field({ type: NatsPublishError, nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).lastError }),
     connectionState: t.string({ resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).connectionState }),
     messagesPublished: t.string({ resolve: async (c, _args, ctx) => String((await ctx.loaders.natsConsumerStatus.load(c)).messagesPublished) }),
+    state: t.string({
+      description: "The sink runner's state (DESIGN.md §7b): connecting, connected, disconnected or error; the same as connectionState.",
+      resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).connectionState,
+    }),
+    lagSeconds: t.float({
+      description: 'Seconds since the oldest record still to publish was written; 0 when none.',
+      resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).lagSeconds,
+    }),
+    lastDeliveredAt: t.string({ nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.natsConsumerStatus.load(c)).lastPublishedAt }),
   }),
 });
 

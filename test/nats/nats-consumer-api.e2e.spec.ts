@@ -62,6 +62,10 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       last_published_idx: 0,
       lag: 0,
       last_error: null,
+      // The status every push consumer answers (DESIGN.md §7b).
+      state: 'connecting',
+      lag_seconds: 0,
+      last_delivered_at: null,
     });
     const id = created.body.id;
     expect(JSON.stringify(created.body)).not.toContain(seed);
@@ -73,6 +77,7 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       return answer.body.last_error ? answer.body : null;
     }, 10_000, 'the connection failure to show');
     expect(failing.connection_state).toBe('disconnected');
+    expect(failing.state).toBe('disconnected');
     expect(failing.last_error.message).toBe('cannot connect to NATS at 127.0.0.1:1: connection refused');
     expect(Date.parse(failing.last_error.at)).toBeGreaterThan(Date.now() - 60_000);
     expect((await api.get('/v1/account')).status).toBe(200);
@@ -165,8 +170,8 @@ describe('NATS consumers API (REST and GraphQL)', () => {
     expect((await api.get(`/v1/nats_consumers/${id}`)).status).toBe(404);
     expect((await api.delete(`/v1/nats_consumers/${id}`)).status).toBe(404);
     expect((await api.get('/v1/nats_consumers/not-a-uuid')).status).toBe(404);
-    const runtime = await server.app.ctx.pool.query('SELECT 1 FROM nats_consumer_runtime WHERE consumer_id = $1', [id]);
-    expect(runtime.rowCount).toBe(0);
+    // The sink runner's row goes with its runner, stopped by the supervisor within a second.
+    await waitFor(async () => (await server.app.ctx.pool.query('SELECT 1 FROM sink_runtime WHERE consumer_id = $1', [id])).rowCount === 0, 10_000, 'the runtime row to go');
   });
 
   it('offers the same operations over GraphQL', async () => {
@@ -200,6 +205,8 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       return answer.data.natsConsumer.lastError ? answer.data.natsConsumer : null;
     }, 10_000, 'the connection failure over GraphQL');
     expect(failing).toMatchObject({ connectionState: 'disconnected', lastError: { message: 'cannot connect to NATS at 127.0.0.1:1: connection refused' } });
+    const status = await gql<{ natsConsumer: any }>('query($id: ID!) { natsConsumer(id: $id) { state lagSeconds lastDeliveredAt } }', { id: consumer.uuid });
+    expect(status.data.natsConsumer).toEqual({ state: 'disconnected', lagSeconds: 0, lastDeliveredAt: null });
 
     const updated = await gql<{ updateNatsConsumer: any }>(
       `mutation($id: ID!, $input: NatsConsumerInput!) { updateNatsConsumer(id: $id, input: $input) { ${fields} } }`,
@@ -298,9 +305,9 @@ describe('NATS consumers API (REST and GraphQL)', () => {
   it('rebuilds the consumer read model from its events, keeping the publisher checkpoints', async () => {
     const dump = async () => ({
       consumers: (await server.app.ctx.pool.query('SELECT * FROM nats_consumers ORDER BY id')).rows,
-      runtime: (await server.app.ctx.pool.query('SELECT consumer_id, last_published_idx FROM nats_consumer_runtime ORDER BY consumer_id')).rows,
+      runtime: (await server.app.ctx.pool.query(`SELECT consumer_id, position AS last_published_idx FROM sink_runtime WHERE kind = 'nats' ORDER BY consumer_id`)).rows,
     });
-    await server.app.ctx.pool.query(`UPDATE nats_consumer_runtime SET last_published_idx = 2 WHERE consumer_id = (SELECT id FROM nats_consumers WHERE name = 'all-syncs')`);
+    await server.app.ctx.pool.query(`UPDATE sink_runtime SET position = 2 WHERE consumer_id = (SELECT id FROM nats_consumers WHERE name = 'all-syncs')`);
     const before = await dump();
     expect(before.consumers.length).toBeGreaterThanOrEqual(4);
     expect(before.consumers.find((c) => c.name === 'patched')).toMatchObject({ generation: 2, nats_user: 'alice' });

@@ -109,7 +109,7 @@ async function checkpointOf(database: TestDatabase, consumerId: string): Promise
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ idx: string }>('SELECT last_published_idx AS idx FROM nats_consumer_runtime WHERE consumer_id = $1', [consumerId]);
+    const { rows } = await client.query<{ idx: string }>('SELECT position AS idx FROM sink_runtime WHERE consumer_id = $1', [consumerId]);
     return Number(rows[0]!.idx);
   } finally {
     await client.end();

@@ -1,7 +1,7 @@
 import { ErrorCode, NatsError } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { describeFailure } from '../../src/consumers/nats/connection.ts';
-import { backoffDelay } from '../../src/consumers/nats/publisher.ts';
+import { backoffDelay } from '../../src/consumers/sinks/backoff.ts';
 
 const where = { server: 'nats.example.com:4222', subject: 'sequin-records.s.stripe:customer.cus_1', subjectPrefix: 'sequin-records' };
 

@@ -15,27 +15,16 @@ ALTER TABLE http_consumers
 ALTER TABLE consumer_cursors ADD COLUMN reset_count integer NOT NULL DEFAULT 0;
 
 -- NATS consumers: the same filter and start position, and what the sink runner reads to place
--- its position: `start_idx` (delivery starts after it) and `reset_count` (a reset it has not
--- applied yet moves its position to `start_idx`).
+-- its position besides `start_idx` (migration 0046): `reset_count` (a reset it has not applied
+-- yet moves its position to `start_idx`).
 ALTER TABLE nats_consumers
   ADD COLUMN collection_ids text[] NOT NULL DEFAULT '{}',
   ADD COLUMN provider text,
   ADD COLUMN opt_start_time timestamptz(3),
   ADD COLUMN opt_start_idx bigint,
-  ADD COLUMN start_idx bigint NOT NULL DEFAULT 0,
   ADD COLUMN reset_count integer NOT NULL DEFAULT 0;
 
--- The start of the consumers created so far, from their creation events, as a rebuild would.
-DO $$
-BEGIN
-  IF to_regclass('emt_messages') IS NOT NULL THEN
-    UPDATE nats_consumers c SET start_idx = (x.message_data->>'startIdx')::bigint
-    FROM emt_messages x
-    WHERE x.stream_id = 'nats-consumer-' || c.id AND x.message_type = 'NatsConsumerCreated'
-      AND x.message_kind = 'E' AND x.partition = 'emt:default' AND NOT x.is_archived
-      AND x.message_data ? 'startIdx';
-  END IF;
-END $$;
+-- (`start_idx` itself came with migration 0046, filled from the creation events.)
 
 -- The provider filter on delivery and counts: these take it as an argument now (their files in
 -- prisma/functions/ create the new versions): syncline_next_messages, syncline_consumer_counts,

@@ -2,7 +2,10 @@ import { ErrorCode, jwtAuthenticator, NatsError, nkeyAuthenticator, type Connect
 import { EgressRefusedError } from '../../errors.ts';
 import type { NatsSecrets } from '../../domain/nats-consumers/events.ts';
 import type { NatsConsumer } from '../../generated/prisma/client.ts';
-import type { NatsConnectionState } from './runtime.ts';
+import type { SinkState } from '../sinks/sink.ts';
+
+/** A NATS consumer's `connection_state`: its sink runner's state. */
+export type NatsConnectionState = SinkState;
 
 type ServerSettings = Pick<NatsConsumer, 'id' | 'natsHost' | 'natsPort' | 'natsTls' | 'natsUser'>;
 
@@ -13,8 +16,8 @@ export function serverAddress(consumer: Pick<NatsConsumer, 'natsHost' | 'natsPor
 }
 
 /**
- * Options for `connect`. The client's own reconnect is off: after a failure the publisher drops
- * the connection and makes a new one, so publishes buffered in a reconnecting client can never
+ * Options for `connect`. The client's own reconnect is off: after a failure the writer drops
+ * the connection and the runner opens a new one, so publishes buffered in a reconnecting client can never
  * reach the server after a newer version of the same record.
  */
 export function connectionOptions(consumer: ServerSettings, secrets: NatsSecrets): ConnectionOptions {

@@ -10,6 +10,13 @@ import type { RecordRow } from '../../projections/record-row.ts';
 
 export type SinkKindName = 'nats' | 'webhook' | 'postgres';
 
+/**
+ * What a consumer's status shows of its target: `connecting` (the runner is opening its first
+ * writer), `connected` (the last open or write succeeded), `disconnected` (the target could not be
+ * reached), `error` (it was reached and refused). A failure shows until an open or a write succeeds.
+ */
+export type SinkState = 'connecting' | 'connected' | 'disconnected' | 'error';
+
 /** A push consumer as the runner sees it, whatever its kind. */
 export interface SinkConsumer {
   kind: SinkKindName;
@@ -34,9 +41,15 @@ export interface SinkConsumer {
   batchSize: number;
   /** Batches in flight at once; >1 only where each record's versions stay in order (§7b). */
   maxInFlight: number;
-  /** -1: retry forever. Else attempts of a batch before its records become dead letters. */
+  /**
+   * -1: retry forever. Else failed attempts of a batch (SinkWriteError `retryable: false`: the
+   * target refused it) before its records become dead letters.
+   */
   maxDeliver: number;
-  /** null: retry forever. Else ms after a batch's first failed attempt before it becomes dead letters. */
+  /**
+   * null: retry forever. Else ms after a batch's first failed attempt (of any kind) before it
+   * becomes dead letters.
+   */
   retryWindowMs: number | null;
 }
 
@@ -54,15 +67,25 @@ export interface SinkBatch {
 }
 
 /**
- * How a write failed. `retryable`: the same batch is tried again after a backoff (at least
- * `retryAfterMs` when the target asked for it); otherwise the attempt counts as failed and is
- * retried too, but the kind's `maxDeliver` / retry window may dead-letter it. `status`, `response`:
- * what the delivery log keeps of the target's answer.
+ * How a write failed. Every failure is retried after a backoff (at least `retryAfterMs` when the
+ * target asked for it) on the same records. `retryable: false` (the target refused the batch
+ * itself) counts toward the consumer's `maxDeliver`; `retryable: true` (the target is down, busy,
+ * timed out) does not. Either way, once the batch's first failure is older than `retryWindowMs`
+ * its records become dead letters. `status`, `responseExcerpt`: what the delivery log keeps of the
+ * target's answer. `state`: what the status shows (default `error`). `message` is shown as
+ * `last_error`: never a secret.
  */
 export class SinkWriteError extends Error {
   constructor(
     message: string,
-    readonly options: { retryable: boolean; retryAfterMs?: number; status?: number; responseExcerpt?: string; cause?: unknown } = { retryable: true },
+    readonly options: {
+      retryable: boolean;
+      retryAfterMs?: number;
+      status?: number;
+      responseExcerpt?: string;
+      state?: Extract<SinkState, 'disconnected' | 'error'>;
+      cause?: unknown;
+    } = { retryable: true },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SinkWriteError';
@@ -77,8 +100,18 @@ export interface SinkWriteResult {
 
 /** Writes batches of one consumer to its target; opened when its runner starts, closed when it stops. */
 export interface SinkWriter {
-  /** Resolves once the target confirmed the whole batch; throws SinkWriteError otherwise. */
+  /**
+   * Resolves once the target confirmed the whole batch; throws SinkWriteError otherwise. With
+   * `maxInFlight` > 1 several writes of one writer run at once. `signal` aborts when the runner
+   * stops: the batch is then written again later, never skipped.
+   */
   write(batch: SinkBatch, signal: AbortSignal): Promise<SinkWriteResult>;
+  /**
+   * Optional: resolves when the writer can write no more (its connection dropped). The runner then
+   * closes it and opens a new one, at once when idle (so the status shows an outage without
+   * traffic), else before the next attempt.
+   */
+  readonly lost?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,5 +120,10 @@ export interface SinkKind<C extends SinkConsumer = SinkConsumer> {
   name: SinkKindName;
   /** Every consumer of this kind (all accounts): the supervisor runs one runner for each. */
   listConsumers(ctx: AppContext): Promise<C[]>;
-  openWriter(ctx: AppContext, consumer: C): Promise<SinkWriter>;
+  /**
+   * May connect to the target (NATS does, so a wrong address shows without records to send);
+   * throwing SinkWriteError shows in the status and is retried with backoff. `signal` aborts when
+   * the runner stops.
+   */
+  openWriter(ctx: AppContext, consumer: C, signal: AbortSignal): Promise<SinkWriter>;
 }

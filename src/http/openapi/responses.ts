@@ -288,6 +288,15 @@ export const messageHistoryView = z
   })
   .meta({ id: 'MessageHistory' });
 
+/** The status every push consumer answers (DESIGN.md §7b; src/consumers/sinks/status.ts). */
+export const sinkStatusFields = {
+  state: z.enum(['connecting', 'connected', 'disconnected', 'error']).meta({ description: "What the consumer's target looks like from its sink runner." }),
+  lag: count.meta({ description: "Records of the consumer's selection still to deliver." }),
+  lag_seconds: z.number().min(0).meta({ description: 'Seconds since the oldest record still to deliver was written; 0 when none.' }),
+  last_delivered_at: timestamp.nullable(),
+  last_error: z.object({ message: z.string(), at: timestamp }).nullable(),
+};
+
 export const natsConsumerView = z
   .object({
     id,
@@ -319,6 +328,9 @@ export const natsConsumerView = z
     connection_state: z.enum(['connecting', 'connected', 'disconnected', 'error']),
     messages_published: count,
     last_published_at: timestamp.nullable(),
+    state: sinkStatusFields.state,
+    lag_seconds: sinkStatusFields.lag_seconds,
+    last_delivered_at: sinkStatusFields.last_delivered_at,
     created_at: timestamp,
     updated_at: timestamp,
   })

@@ -1,0 +1,116 @@
+import type { AppContext } from '../../app-context.ts';
+import { CoalescedTask } from '../../coalesced-task.ts';
+import { SinkLeases } from './leases.ts';
+import { SinkRunner, type SinkRunnerOptions } from './runner.ts';
+import { deleteSinkRuntime, sweepSinkRuntimes } from './runtime.ts';
+import type { SinkConsumer, SinkKind } from './sink.ts';
+
+/** Consumer changes made through any process are picked up within this delay. */
+const RECONCILE_MS = 1_000;
+/** Every this many reconciles, runtime rows of consumers deleted while no process ran them go. */
+const SWEEP_EVERY = 60;
+
+export interface SupervisorOptions {
+  /** Several processes may share the database (PostgreSQL, not the embedded one). */
+  crossProcess: boolean;
+  /** Tests: handed to every runner. */
+  runner?: SinkRunnerOptions;
+}
+
+interface Running {
+  kind: SinkKind;
+  consumerId: string;
+  runner: SinkRunner;
+  generation: number;
+}
+
+/**
+ * Keeps one sink runner per push consumer of every kind given (and one per consumer across
+ * processes, see SinkLeases), restarting it when the consumer changes (its `generation`),
+ * stopping it when the consumer is deleted and when the app shuts down.
+ */
+export class SinkSupervisor {
+  private readonly runners = new Map<string, Running>();
+  private readonly leases: SinkLeases;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private reconciles = 0;
+  private readonly reconciler = new CoalescedTask(
+    () => this.reconcile(),
+    (error) => this.ctx.logger.error({ err: error }, 'sink runner supervision failed'),
+  );
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly kinds: readonly SinkKind[],
+    private readonly options: SupervisorOptions,
+  ) {
+    const connectionString = options.crossProcess ? (ctx.pool.options.connectionString ?? null) : null;
+    this.leases = new SinkLeases(connectionString, ctx.logger, () => this.schedule());
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.schedule(), RECONCILE_MS);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.reconciler.settled();
+    await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop()));
+    this.runners.clear();
+    await this.leases.close();
+  }
+
+  private schedule(): void {
+    if (!this.stopped) this.reconciler.request();
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const consumers = new Map<string, { kind: SinkKind; consumer: SinkConsumer }>();
+    const listed = new Set<SinkKind>();
+    await Promise.all(
+      this.kinds.map(async (kind) => {
+        try {
+          for (const consumer of await kind.listConsumers(this.ctx)) consumers.set(key(kind, consumer.id), { kind, consumer });
+          listed.add(kind);
+        } catch (error) {
+          this.ctx.logger.error({ err: error, sinkKind: kind.name }, 'listing the consumers of a sink kind failed');
+        }
+      }),
+    );
+    for (const [id, running] of this.runners) {
+      // A kind that could not be listed keeps its runners until it can.
+      if (!listed.has(running.kind)) continue;
+      const found = consumers.get(id);
+      if (found && found.consumer.generation === running.generation && !running.runner.finished && this.leases.holds(running.kind.name, running.consumerId)) continue;
+      await running.runner.stop();
+      this.runners.delete(id);
+      if (!found) {
+        // Deleted (ids are never reused): the runner that ran it, stopped, takes its row away.
+        await deleteSinkRuntime(this.ctx.pool, running.consumerId);
+        await this.leases.release(running.kind.name, running.consumerId);
+      }
+    }
+    if (this.reconciles++ % SWEEP_EVERY === 0) {
+      for (const kind of listed) {
+        const ids = [...consumers.values()].filter((c) => c.kind === kind).map((c) => c.consumer.id);
+        const swept = await sweepSinkRuntimes(this.ctx.pool, kind.name, ids);
+        if (swept > 0) this.ctx.logger.info({ sinkKind: kind.name, swept }, 'runtime rows of deleted consumers removed');
+      }
+    }
+    for (const [id, { kind, consumer }] of consumers) {
+      if (this.runners.has(id) || this.stopped) continue;
+      if (await this.leases.tryAcquire(kind.name, consumer.id)) this.startRunner(id, kind, consumer);
+    }
+  }
+
+  private startRunner(id: string, kind: SinkKind, consumer: SinkConsumer): void {
+    this.ctx.logger.info({ sinkKind: kind.name, consumerId: consumer.id, consumer: consumer.name }, `${kind.name} publisher started`);
+    this.runners.set(id, { kind, consumerId: consumer.id, runner: new SinkRunner(this.ctx, kind, consumer, this.options.runner), generation: consumer.generation });
+  }
+}
+
+const key = (kind: SinkKind, consumerId: string) => `${kind.name}:${consumerId}`;
