@@ -12,6 +12,7 @@ import { openApiDocument, type OpenApiDocument } from './openapi/document.ts';
 import { routeCollector, type RestRoutes, type RouteDefinition, type RouteSpec } from './rest.ts';
 import { streamRoutes } from './streams.ts';
 import { syncRoutes } from './syncs.ts';
+import { webhookConsumerRoutes } from './webhook-consumers.ts';
 
 /** Each resource module, with the tag its routes are listed under in the OpenAPI document. */
 const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
@@ -24,6 +25,7 @@ const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
   ['syncs', syncRoutes],
   ['http-consumers', httpConsumerRoutes],
   ['nats-consumers', natsConsumerRoutes],
+  ['webhook-consumers', webhookConsumerRoutes],
   ['mutations', mutationRoutes],
 ];
 

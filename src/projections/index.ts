@@ -8,6 +8,7 @@ import { natsConsumersProjection } from './nats-consumers.ts';
 import { oauthAppsProjection } from './oauth-apps.ts';
 import { recordsProjection } from './records.ts';
 import { syncsProjection } from './syncs.ts';
+import { webhookConsumersProjection } from './webhook-consumers.ts';
 import type { ReadModelProjection } from './read-model-projection.ts';
 import { streamsProjection } from './streams.ts';
 
@@ -22,5 +23,6 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   httpConsumersProjection,
   consumerMessageHistoryProjection,
   natsConsumersProjection,
+  webhookConsumersProjection,
   mutationsProjection,
 ] as unknown as ReadModelProjection<Event>[];

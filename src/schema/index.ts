@@ -9,6 +9,7 @@ import './sync.ts';
 import './record.ts';
 import './http-consumer.ts';
 import './nats-consumer.ts';
+import './webhook-consumer.ts';
 import './mutation.ts';
 import './subscriptions.ts';
 import './relations.ts';

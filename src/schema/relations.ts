@@ -40,12 +40,14 @@ builder.prismaObjectFields('Sync', (t) => ({
   }),
   httpConsumers: t.relatedConnection('httpConsumers', { cursor: 'id', query: withinAccount }),
   natsConsumers: t.relatedConnection('natsConsumers', { cursor: 'id', query: withinAccount }),
+  webhookConsumers: t.relatedConnection('webhookConsumers', { cursor: 'id', query: withinAccount }),
 }));
 
 builder.prismaObjectFields('Stream', (t) => ({
   syncs: t.relatedConnection('syncs', { cursor: 'id', query: withinAccount }),
   httpConsumers: t.relatedConnection('httpConsumers', { cursor: 'id', query: withinAccount }),
   natsConsumers: t.relatedConnection('natsConsumers', { cursor: 'id', query: withinAccount }),
+  webhookConsumers: t.relatedConnection('webhookConsumers', { cursor: 'id', query: withinAccount }),
 }));
 
 builder.prismaObjectFields('Credential', (t) => ({
@@ -62,8 +64,8 @@ builder.prismaObjectFields('OAuthApp', (t) => ({
   credentials: t.relatedConnection('credentials', { cursor: 'id', query: withinAccount }),
 }));
 
-// Both kinds of consumer link to their stream and, when they follow one, their sync.
-for (const consumerModel of ['HttpConsumer', 'NatsConsumer'] as const) {
+// Every kind of consumer links to its stream and, when it follows one, its sync.
+for (const consumerModel of ['HttpConsumer', 'NatsConsumer', 'WebhookConsumer'] as const) {
   builder.prismaObjectFields(consumerModel, (t) => ({
     stream: t.field({
       type: StreamRef,
