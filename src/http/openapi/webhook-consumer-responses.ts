@@ -35,7 +35,7 @@ export const webhookConsumerView = z
   .meta({ id: 'WebhookConsumer' });
 
 export const webhookConsumerWithSecretView = webhookConsumerView
-  .extend({ secret: z.string().startsWith('whsec_').meta({ description: 'the signing secret (Standard Webhooks), shown this once' }) })
+  .extend({ secret: z.string().regex(/^whsec_/).meta({ description: 'the signing secret (Standard Webhooks), shown this once' }) })
   .meta({ id: 'WebhookConsumerWithSecret' });
 
 export const webhookConsumerPage = page(webhookConsumerView, 'WebhookConsumer');
