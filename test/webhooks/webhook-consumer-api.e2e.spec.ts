@@ -1,6 +1,8 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookSinkKind } from '../../src/consumers/webhook/kind.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { createSeedableSync } from '../support/nats.ts';
 import { seedRecords } from '../support/seed-records.ts';
@@ -259,6 +261,68 @@ describe('webhook consumers API (REST)', () => {
     expect([bad.status, bad.body.error.code, bad.body.error.details[0].path]).toEqual([422, 'invalid_start_position', 'opt_start_time']);
     const events = await server.app.ctx.pool.query(`SELECT message_type FROM emt_messages WHERE stream_id = $1 ORDER BY stream_position`, [`webhook-consumer-${fresh.body.id}`]);
     expect(events.rows.map((r) => r.message_type)).toEqual(['WebhookConsumerCreated', 'WebhookConsumerReset', 'WebhookConsumerReset', 'WebhookConsumerReset']);
+  });
+
+  it('hands the sink runner each consumer with its secrets opened, and a writer that signs with the secret shown at creation', async () => {
+    const received: { headers: Record<string, string>; body: string }[] = [];
+    const receiver = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push({ headers: req.headers as Record<string, string>, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`;
+    const created = await api.post('/v1/webhook-consumers', {
+      name: 'to-runner',
+      url,
+      headers: { 'X-Api-Key': 'key-for-the-receiver' },
+      collection_ids: ['stripe:customer'],
+      batch_size: 25,
+      max_deliver: 3,
+      max_in_flight: 2,
+      timeout_ms: 2_000,
+      deliver_policy: 'by_start_idx',
+      opt_start_idx: 5,
+    });
+    const consumers = await webhookSinkKind.listConsumers(server.app.ctx);
+    const consumer = consumers.find((c) => c.id === created.body.id)!;
+    expect(consumer).toEqual({
+      kind: 'webhook',
+      id: created.body.id,
+      accountId: expect.any(String),
+      name: 'to-runner',
+      selection: { streamId: sync.streamId, syncId: null, collectionIds: ['stripe:customer'], provider: null },
+      generation: 0,
+      startIdx: 4n,
+      resetCount: 0,
+      batchSize: 25,
+      maxInFlight: 2,
+      maxDeliver: 3,
+      retryWindowMs: 86_400_000,
+      url,
+      headers: { 'x-api-key': 'key-for-the-receiver' },
+      secret: created.body.secret,
+      previousSecret: null,
+      previousSecretValidUntil: null,
+      timeoutMs: 2_000,
+    });
+    await api.post(`/v1/webhook-consumers/${created.body.id}/reset`, { deliver_policy: 'all' });
+    const reset = (await webhookSinkKind.listConsumers(server.app.ctx)).find((c) => c.id === created.body.id)!;
+    expect([reset.startIdx, reset.resetCount, reset.generation]).toEqual([0n, 1, 1]);
+
+    const rows = await server.app.ctx.pool.query(`SELECT * FROM records WHERE stream_id = $1 ORDER BY updated_idx LIMIT 2`, [sync.streamId]);
+    expect(rows.rows).toHaveLength(2);
+    const writer = await webhookSinkKind.openWriter(server.app.ctx, reset);
+    expect(await writer.write({ id: 'batch-from-runner', rows: rows.rows, attempt: 1 }, new AbortController().signal)).toEqual({ status: 204, responseExcerpt: '' });
+    await writer.close();
+    await new Promise((resolve) => receiver.close(resolve));
+    expect(received[0]!.headers['x-api-key']).toBe('key-for-the-receiver');
+    const payload = new Webhook(created.body.secret).verify(received[0]!.body, received[0]!.headers) as { data: { upstream_id: string }[] };
+    const answered = await api.get(`/v1/syncs/${sync.syncId}/records?collection_id=stripe:customer&limit=2`);
+    expect(payload.data).toEqual(answered.body.data);
   });
 
   it('counts toward the account quota of consumers', async () => {
