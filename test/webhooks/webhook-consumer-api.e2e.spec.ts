@@ -3,6 +3,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSinkKind } from '../../src/consumers/webhook/kind.ts';
+import { rebuildReadModels } from '../../src/projections/rebuild.ts';
+import { webhookConsumersProjection } from '../../src/projections/webhook-consumers.ts';
 import { restClient, type RestClient } from '../support/api.ts';
 import { createSeedableSync } from '../support/nats.ts';
 import { seedRecords } from '../support/seed-records.ts';
@@ -336,5 +338,13 @@ describe('webhook consumers API (REST)', () => {
     expect([second.status, second.body.error.code]).toEqual([422, 'quota_exceeded']);
     const http = await limited.post('/v1/http-consumers', { name: 'pull' });
     expect([http.status, http.body.error.code]).toEqual([422, 'quota_exceeded']);
+  });
+
+  it('rebuilds the read model from the log as it was', async () => {
+    const dump = async () => (await server.app.ctx.pool.query(`SELECT row_to_json(w)::text AS row FROM webhook_consumers w ORDER BY id`)).rows.map((r) => r.row);
+    const before = await dump();
+    expect(before.length).toBeGreaterThan(5);
+    await rebuildReadModels(server.app.ctx.pool, [webhookConsumersProjection] as never);
+    expect(await dump()).toEqual(before);
   });
 });

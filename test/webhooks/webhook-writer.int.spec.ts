@@ -4,8 +4,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookWriter, type WebhookTarget } from '../../src/consumers/webhook/writer.ts';
 import { EXCERPT_BYTES } from '../../src/consumers/webhook/answer.ts';
+import { WebhookSigner } from '../../src/consumers/webhook/signature.ts';
 import { SinkWriteError, type SinkBatch, type SinkWriteResult } from '../../src/consumers/sinks/sink.ts';
-import { egressFetch } from '../../src/net/egress-fetch.ts';
+import { egressDispatcher } from '../../src/net/egress-fetch.ts';
 import type { RecordRow } from '../../src/projections/record-row.ts';
 import { freePort } from '../support/free-port.ts';
 import { TEST_EGRESS_ALLOW } from '../support/server.ts';
@@ -67,7 +68,7 @@ const failure = (promise: Promise<SinkWriteResult>) =>
   );
 
 describe('webhook writer (real HTTP receivers on 127.0.0.1)', () => {
-  const fetch = egressFetch({ SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW });
+  const dispatcher = egressDispatcher({ SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW });
   const receiver = new Receiver();
   const signal = new AbortController().signal;
   let secret: string;
@@ -83,7 +84,7 @@ describe('webhook writer (real HTTP receivers on 127.0.0.1)', () => {
   const writerFor = (overrides: Partial<WebhookTarget> = {}) => {
     secret = newSecret();
     target = { url: `${receiver.url}/hooks?tenant=acme`, headers: { authorization: 'Bearer receiver-token', 'x-tenant': 'acme' }, secret, previousSecret: null, previousSecretValidUntil: null, timeoutMs: 5_000, ...overrides };
-    return webhookWriter(target, { fetch });
+    return webhookWriter(target, { dispatcher });
   };
 
   it('POSTs {"data":[record, …]} in the REST record shape, signed as Standard Webhooks says', async () => {
@@ -116,6 +117,14 @@ describe('webhook writer (real HTTP receivers on 127.0.0.1)', () => {
     });
     expect(() => new Webhook(newSecret()).verify(got!.body, got!.headers)).toThrow(/No matching signature/);
     expect(() => new Webhook(secret).verify(got!.body.replace('cus_1', 'cus_9'), got!.headers)).toThrow(/No matching signature/);
+  });
+
+  it("signs exactly as the standardwebhooks package does", () => {
+    const key = newSecret();
+    const body = new TextEncoder().encode('{"data":[{"é":"✓"}]}');
+    for (const [id, seconds] of [['msg_1', 1_700_000_000], ['3f0c-batch', 1_767_225_600]] as const) {
+      expect(new WebhookSigner(key).sign(id, seconds, body)).toBe(new Webhook(key).sign(id, new Date(seconds * 1000 + 999), body));
+    }
   });
 
   it('keeps webhook-id across the attempts of one batch; each attempt is signed with its own timestamp', async () => {
@@ -216,7 +225,7 @@ describe('webhook writer (real HTTP receivers on 127.0.0.1)', () => {
     expect(refused.message).toBe(`cannot deliver to 127.0.0.1:${port}: connection refused`);
     expect(refused.options.status).toBeUndefined();
 
-    const strict = webhookWriter({ ...target, url: `${receiver.url}/hooks` }, { fetch: egressFetch({ SYNCLINE_EGRESS_ALLOW: '' }) });
+    const strict = webhookWriter({ ...target, url: `${receiver.url}/hooks` }, { dispatcher: egressDispatcher({ SYNCLINE_EGRESS_ALLOW: '' }) });
     const egress = await failure(strict.write(batch('b', [row('cus_1', 1)]), signal));
     expect(egress.options.retryable).toBe(true);
     expect(egress.message).toMatch(/egress policy refused a connection to 127\.0\.0\.1: it is or resolves to a loopback address/);

@@ -16,29 +16,23 @@ const DRAIN_BYTES = 64 * 1024;
  * (which PostgreSQL cannot store) shows as U+FFFD. An error while reading ends the excerpt
  * with what was read: the status line already said how the delivery went.
  */
-export async function readExcerpt(body: ReadableStream<Uint8Array> | null): Promise<string> {
-  if (!body) return '';
-  const reader = body.getReader();
+export async function readExcerpt(body: AsyncIterable<Uint8Array>): Promise<string> {
   const kept = new Uint8Array(EXCERPT_BYTES);
   let keptBytes = 0;
   let readBytes = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    // Leaving the loop early destroys the body (and its connection).
+    for await (const chunk of body) {
       if (keptBytes < EXCERPT_BYTES) {
-        const part = value.subarray(0, EXCERPT_BYTES - keptBytes);
+        const part = chunk.subarray(0, EXCERPT_BYTES - keptBytes);
         kept.set(part, keptBytes);
         keptBytes += part.length;
       }
-      readBytes += value.length;
-      if (readBytes > DRAIN_BYTES) {
-        await reader.cancel();
-        break;
-      }
+      readBytes += chunk.length;
+      if (readBytes > DRAIN_BYTES) break;
     }
   } catch {
-    await reader.cancel().catch(() => {});
+    // aborted (timeout) or reset: the excerpt is what came
   }
   // `stream`: bytes of a last character cut by the limit wait for more, which never comes.
   return new TextDecoder('utf-8').decode(kept.subarray(0, keptBytes), { stream: true }).replace(/\u0000/g, '\ufffd');

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app-context.ts';
 import { openWebhookHeaders } from '../../commands/webhook-consumers.ts';
 import type { WebhookConsumer } from '../../generated/prisma/client.ts';
-import { egressFetch } from '../../net/egress-fetch.ts';
+import { egressDispatcher } from '../../net/egress-fetch.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
 import { webhookWriter, type WebhookTarget } from './writer.ts';
 
@@ -47,6 +47,6 @@ export const webhookSinkKind: SinkKind<WebhookSinkConsumer> = {
     return rows.map((row) => toWebhookSinkConsumer(ctx, row));
   },
   async openWriter(ctx, consumer) {
-    return webhookWriter(consumer, { fetch: egressFetch(ctx.config), now: ctx.now });
+    return webhookWriter(consumer, { dispatcher: egressDispatcher(ctx.config), now: ctx.now });
   },
 };
