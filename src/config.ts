@@ -40,6 +40,8 @@ const envSchema = z.object({
         context.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
+  /** Webhook consumers may deliver over plain http to any host, not only to loopback and the hosts SYNCLINE_EGRESS_ALLOW allows. */
+  SYNCLINE_WEBHOOK_ALLOW_HTTP: booleanEnv.default(false),
   /** `/metrics` without a token; refused by default when the server listens beyond loopback. */
   SYNCLINE_METRICS_PUBLIC: booleanEnv.default(false),
   /** Largest upstream answer body read, in bytes (streamed; a larger answer fails the sync step). */

@@ -16,9 +16,9 @@ const quotas = {
     setting: 'SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT',
     limit: (config: Config) => config.SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT,
     override: 'max_consumers',
-    // Every consumer kind counts here (the webhook and PostgreSQL consumers' tables join this sum).
+    // Every consumer kind counts here.
     count: `SELECT ((SELECT count(*) FROM http_consumers WHERE account_id = $1) + (SELECT count(*) FROM nats_consumers WHERE account_id = $1)
-      + (SELECT count(*) FROM postgres_consumers WHERE account_id = $1))::int`,
+      + (SELECT count(*) FROM postgres_consumers WHERE account_id = $1) + (SELECT count(*) FROM webhook_consumers WHERE account_id = $1))::int`,
   },
 } satisfies Record<string, { setting: keyof Config; limit: (config: Config) => number; override: 'max_syncs' | 'max_consumers'; count: string }>;
 

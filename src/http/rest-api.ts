@@ -13,6 +13,7 @@ import { openApiDocument, type OpenApiDocument } from './openapi/document.ts';
 import { routeCollector, type RestRoutes, type RouteDefinition, type RouteSpec } from './rest.ts';
 import { streamRoutes } from './streams.ts';
 import { syncRoutes } from './syncs.ts';
+import { webhookConsumerRoutes } from './webhook-consumers.ts';
 
 /** Each resource module, with the tag its routes are listed under in the OpenAPI document. */
 const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
@@ -26,6 +27,7 @@ const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
   ['http-consumers', httpConsumerRoutes],
   ['nats-consumers', natsConsumerRoutes],
   ['postgres-consumers', postgresConsumerRoutes],
+  ['webhook-consumers', webhookConsumerRoutes],
   ['mutations', mutationRoutes],
 ];
 

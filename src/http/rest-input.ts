@@ -10,8 +10,8 @@ import { AppError, InvariantError, ValidationError, type ErrorDetail } from '../
  * answer names the fields the way the request did.
  */
 
-/** Under these keys the keys are the caller's own (free metadata, a provider's objects): never renamed. */
-const CALLERS_OWN = new Set(['metadata', 'data']);
+/** Under these keys the keys are the caller's own (free metadata, a provider's objects, a webhook's header names): never renamed. */
+const CALLERS_OWN = new Set(['metadata', 'data', 'headers']);
 
 const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

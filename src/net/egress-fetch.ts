@@ -64,14 +64,31 @@ function policyFetch(agent: Agent): typeof globalThis.fetch {
   };
 }
 
+const agents = new Map<EgressPolicy, Agent>();
 const fetches = new Map<EgressPolicy, typeof globalThis.fetch>();
 
-/** The egress fetch of the configured policy: one Agent (and its keep-alive pool) per process and policy. */
+/**
+ * The Agent (connector and keep-alive pool) of the configured policy, one per process and policy,
+ * for undici's `request` where fetch's overhead matters (webhook deliveries: several times the
+ * cost per request). A connection refused by the policy fails with EgressRefusedError as its error
+ * or its cause; `request` follows no redirect.
+ */
+export function egressDispatcher(config: { SYNCLINE_EGRESS_ALLOW: string }): Agent {
+  const policy = egressPolicy(config);
+  let agent = agents.get(policy);
+  if (!agent) {
+    agent = egressAgent(policy);
+    agents.set(policy, agent);
+  }
+  return agent;
+}
+
+/** The egress fetch of the configured policy, over `egressDispatcher`'s Agent. */
 export function egressFetch(config: { SYNCLINE_EGRESS_ALLOW: string }): typeof globalThis.fetch {
   const policy = egressPolicy(config);
   let fetch = fetches.get(policy);
   if (!fetch) {
-    fetch = policyFetch(egressAgent(policy));
+    fetch = policyFetch(egressDispatcher(config));
     fetches.set(policy, fetch);
   }
   return fetch;

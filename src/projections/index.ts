@@ -9,6 +9,7 @@ import { oauthAppsProjection } from './oauth-apps.ts';
 import { postgresConsumersProjection } from './postgres-consumers.ts';
 import { recordsProjection } from './records.ts';
 import { syncsProjection } from './syncs.ts';
+import { webhookConsumersProjection } from './webhook-consumers.ts';
 import type { ReadModelProjection } from './read-model-projection.ts';
 import { streamsProjection } from './streams.ts';
 
@@ -24,5 +25,6 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   consumerMessageHistoryProjection,
   natsConsumersProjection,
   postgresConsumersProjection,
+  webhookConsumersProjection,
   mutationsProjection,
 ] as unknown as ReadModelProjection<Event>[];

@@ -10,6 +10,7 @@ import './record.ts';
 import './http-consumer.ts';
 import './nats-consumer.ts';
 import './postgres-consumer.ts';
+import './webhook-consumer.ts';
 import './mutation.ts';
 import './subscriptions.ts';
 import './relations.ts';

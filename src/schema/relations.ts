@@ -41,6 +41,7 @@ builder.prismaObjectFields('Sync', (t) => ({
   httpConsumers: t.relatedConnection('httpConsumers', { cursor: 'id', query: withinAccount }),
   natsConsumers: t.relatedConnection('natsConsumers', { cursor: 'id', query: withinAccount }),
   postgresConsumers: t.relatedConnection('postgresConsumers', { cursor: 'id', query: withinAccount }),
+  webhookConsumers: t.relatedConnection('webhookConsumers', { cursor: 'id', query: withinAccount }),
 }));
 
 builder.prismaObjectFields('Stream', (t) => ({
@@ -48,6 +49,7 @@ builder.prismaObjectFields('Stream', (t) => ({
   httpConsumers: t.relatedConnection('httpConsumers', { cursor: 'id', query: withinAccount }),
   natsConsumers: t.relatedConnection('natsConsumers', { cursor: 'id', query: withinAccount }),
   postgresConsumers: t.relatedConnection('postgresConsumers', { cursor: 'id', query: withinAccount }),
+  webhookConsumers: t.relatedConnection('webhookConsumers', { cursor: 'id', query: withinAccount }),
 }));
 
 builder.prismaObjectFields('Credential', (t) => ({
@@ -65,7 +67,7 @@ builder.prismaObjectFields('OAuthApp', (t) => ({
 }));
 
 // Every kind of consumer links to its stream and, when it follows one, its sync.
-for (const consumerModel of ['HttpConsumer', 'NatsConsumer', 'PostgresConsumer'] as const) {
+for (const consumerModel of ['HttpConsumer', 'NatsConsumer', 'PostgresConsumer', 'WebhookConsumer'] as const) {
   builder.prismaObjectFields(consumerModel, (t) => ({
     stream: t.field({
       type: StreamRef,

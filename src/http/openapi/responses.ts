@@ -20,7 +20,7 @@ import type { AllHold, Presents } from './presents.ts';
  */
 
 const id = z.uuid();
-const timestamp = z.iso.datetime().meta({ description: 'UTC, ISO 8601 with milliseconds' });
+export const timestamp = z.iso.datetime().meta({ description: 'UTC, ISO 8601 with milliseconds' });
 const count = z.number().int().min(0);
 
 /**
@@ -31,7 +31,7 @@ const count = z.number().int().min(0);
 const jsonObject = (description: string): z.ZodType<unknown> => z.record(z.string(), z.unknown()).meta({ description });
 
 /** `{data, next_cursor}`: a page of a list (`?limit=&cursor=`); one per item schema (its id names a component). */
-const page = <T extends z.ZodType>(item: T, name: string) =>
+export const page = <T extends z.ZodType>(item: T, name: string) =>
   z
     .object({
       data: z.array(item),

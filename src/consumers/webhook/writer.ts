@@ -1,0 +1,126 @@
+/**
+ * Writes one webhook consumer's batches (DESIGN.md §7b): `POST url` with `{"data":[record, …]}`
+ * (each record as REST answers it, DESIGN.md §2), the consumer's headers, and the Standard
+ * Webhooks headers — `webhook-id` (the batch's id: the same for every attempt at it),
+ * `webhook-timestamp` (this attempt, unix seconds) and `webhook-signature` (`v1,<base64>`, one
+ * per secret: a secret replaced by a rotation signs beside the new one until its grace ends).
+ *
+ * Sent with undici's `request` over the egress Agent (every connection checked against the egress
+ * policy after resolution; fetch cost several times as much per request), redirects not followed,
+ * within `timeoutMs`. 2xx resolves; 408, 429, 5xx, a timeout
+ * and a failed connection are retryable `SinkWriteError`s; any other answer (3xx, 4xx) is a
+ * failed attempt (`retryable: false`), which the runner may dead-letter.
+ */
+import { request, type Dispatcher } from 'undici';
+import { EgressRefusedError } from '../../errors.ts';
+import type { RecordRow } from '../../projections/record-row.ts';
+import { presentRecordRow } from '../../queries/records.ts';
+import { SinkWriteError, type SinkBatch, type SinkWriter, type SinkWriteResult } from '../sinks/sink.ts';
+import { connectionFailure, readExcerpt, retryAfterMs } from './answer.ts';
+import { WebhookSigner } from './signature.ts';
+
+export interface WebhookTarget {
+  url: string;
+  /** The consumer's own headers, in clear. */
+  headers: Record<string, string>;
+  /** `whsec_…` */
+  secret: string;
+  previousSecret: string | null;
+  previousSecretValidUntil: Date | null;
+  timeoutMs: number;
+}
+
+export interface WebhookWriterOptions {
+  /** In the server, the egress Agent (`egressDispatcher`, src/net/egress-fetch.ts). */
+  dispatcher: Dispatcher;
+  now?: () => Date;
+}
+
+const USER_AGENT = 'Syncline-Webhooks/1';
+const encoder = new TextEncoder();
+
+/** `{"data":[…]}` with each record in the shape REST answers (DESIGN.md §2). */
+export function webhookPayload(rows: readonly RecordRow[]): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`{"data":[${rows.map((row) => JSON.stringify(presentRecordRow(row))).join(',')}]}`);
+}
+
+function refusalOf(error: unknown): EgressRefusedError | null {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
+    if (cause instanceof EgressRefusedError) return cause;
+  }
+  return null;
+}
+
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
+
+export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptions): SinkWriter {
+  const now = options.now ?? (() => new Date());
+  const host = new URL(target.url).host;
+  const signer = new WebhookSigner(target.secret);
+  const previousSigner = target.previousSecret === null ? null : new WebhookSigner(target.previousSecret);
+  // Theirs first, so the delivery's own headers win should a stored name ever collide.
+  const baseHeaders: Record<string, string> = { 'user-agent': USER_AGENT, ...target.headers, 'content-type': 'application/json' };
+
+  function signature(id: string, at: Date, body: Uint8Array): string {
+    const seconds = Math.floor(at.getTime() / 1000);
+    const signatures = [signer.sign(id, seconds, body)];
+    if (previousSigner && target.previousSecretValidUntil && at < target.previousSecretValidUntil) signatures.push(previousSigner.sign(id, seconds, body));
+    return signatures.join(' ');
+  }
+
+  return {
+    async write(batch: SinkBatch, signal: AbortSignal): Promise<SinkWriteResult> {
+      const body = webhookPayload(batch.rows);
+      const at = now();
+      const headers = {
+        ...baseHeaders,
+        'webhook-id': batch.id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature(batch.id, at, body),
+      };
+      // One controller per attempt, tied to the runner's signal by a listener removed afterwards:
+      // nothing of an attempt stays attached to the long-lived signal.
+      const attempt = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        attempt.abort();
+      }, target.timeoutMs);
+      const stop = () => attempt.abort(signal.reason);
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+      const failed = (error: unknown): SinkWriteError => {
+        if (signal.aborted) return new SinkWriteError('delivery stopped', { retryable: true, cause: error });
+        if (timedOut) return new SinkWriteError(`no answer from ${host} within ${target.timeoutMs} ms`, { retryable: true, cause: error });
+        const refusal = refusalOf(error);
+        if (refusal) return new SinkWriteError(refusal.message, { retryable: true, cause: error });
+        return new SinkWriteError(connectionFailure(host, error), { retryable: true, cause: error });
+      };
+
+      let status: number;
+      let answerHeaders: Record<string, string | string[] | undefined>;
+      let responseExcerpt: string;
+      try {
+        const response = await request(target.url, { method: 'POST', headers, body, signal: attempt.signal, dispatcher: options.dispatcher });
+        ({ statusCode: status, headers: answerHeaders } = response);
+        responseExcerpt = await readExcerpt(response.body);
+      } catch (error) {
+        throw failed(error);
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+      }
+      if (status >= 200 && status < 300) return { status, responseExcerpt };
+      if (retryable(status)) {
+        const header = answerHeaders['retry-after'];
+        const wait = retryAfterMs(Array.isArray(header) ? (header[0] ?? null) : (header ?? null), now());
+        throw new SinkWriteError(`${host} answered ${status}`, { retryable: true, status, responseExcerpt, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+      }
+      const redirect = status >= 300 && status < 400 ? ' (redirects are not followed: give the final URL)' : '';
+      throw new SinkWriteError(`${host} answered ${status}${redirect}`, { retryable: false, status, responseExcerpt });
+    },
+    async close(): Promise<void> {
+      // The egress Agent's connection pool is shared by every consumer of the process.
+    },
+  };
+}

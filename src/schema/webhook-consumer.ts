@@ -1,0 +1,171 @@
+import { parseInput } from '../commands/parse-input.ts';
+import {
+  createWebhookConsumer,
+  createWebhookConsumerInput,
+  deleteWebhookConsumer,
+  resetWebhookConsumer,
+  resetWebhookConsumerInput,
+  rotateWebhookConsumerSecret,
+  rotateWebhookSecretInput,
+  updateWebhookConsumer,
+  updateWebhookConsumerInput,
+} from '../commands/webhook-consumers.ts';
+import { builder, requirePrincipal } from './builder.ts';
+import { idInput, rawId, requireId } from './ids.ts';
+import { withoutNulls, withoutUndefined } from './input.ts';
+
+builder.prismaNode('WebhookConsumer', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, accountId: requirePrincipal(ctx).accountId }),
+  description: 'Pushes the records of a stream to a URL, signed as Standard Webhooks says (DESIGN.md §7b).',
+  fields: (t) => ({
+    uuid: t.exposeString('id'),
+    name: t.exposeString('name'),
+    streamId: t.exposeString('streamId'),
+    syncId: t.exposeString('syncId', { nullable: true }),
+    collectionIds: t.stringList({ nullable: true, resolve: (c) => (c.collectionIds.length > 0 ? c.collectionIds : null) }),
+    provider: t.exposeString('provider', { nullable: true }),
+    url: t.exposeString('url'),
+    headers: t.field({ type: 'JSON', description: 'header name → a hint of its value (values are sealed)', resolve: (c) => c.headerHints }),
+    secretHint: t.exposeString('secretHint', { description: 'a hint of the signing secret, which is shown only by create and rotate' }),
+    previousSecretValidUntil: t.expose('previousSecretValidUntil', { type: 'DateTime', nullable: true }),
+    batchSize: t.exposeInt('batchSize'),
+    timeoutMs: t.exposeInt('timeoutMs'),
+    maxDeliver: t.exposeInt('maxDeliver', { description: '-1: retry forever' }),
+    retryWindowMs: t.float({ resolve: (c) => Number(c.retryWindowMs) }),
+    maxInFlight: t.exposeInt('maxInFlight'),
+    deliverPolicy: t.exposeString('deliverPolicy', { description: 'the start position of the creation or the last reset' }),
+    optStartTime: t.expose('optStartTime', { type: 'DateTime', nullable: true }),
+    optStartIdx: t.string({ nullable: true, resolve: (c) => (c.optStartIdx === null ? null : String(c.optStartIdx)) }),
+    resetCount: t.exposeInt('resetCount'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+/** The create and rotate answers: the signing secret exists in clear only here. */
+const WebhookConsumerWithSecret = builder.objectRef<{ id: string; secret: string }>('WebhookConsumerWithSecret').implement({
+  fields: (t) => ({
+    secret: t.exposeString('secret', { description: 'the signing secret (`whsec_…`), shown this once' }),
+    webhookConsumer: t.prismaField({
+      type: 'WebhookConsumer',
+      resolve: (query, issued, _args, ctx) => ctx.app.prisma.webhookConsumer.findUniqueOrThrow({ ...query, where: { id: issued.id } }),
+    }),
+  }),
+});
+
+const startFields = {
+  deliverPolicy: 'all | new | by_start_time | by_start_idx',
+  optStartTime: 'ISO 8601, with by_start_time',
+  optStartIdx: 'a stream position, with by_start_idx',
+};
+
+const WebhookConsumerInput = builder.inputType('WebhookConsumerInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    url: t.string({ required: true }),
+    streamId: t.id(),
+    syncId: t.id(),
+    collectionIds: t.stringList(),
+    provider: t.string(),
+    deliverPolicy: t.string({ description: startFields.deliverPolicy }),
+    optStartTime: t.string({ description: startFields.optStartTime }),
+    optStartIdx: t.string({ description: startFields.optStartIdx }),
+    headers: t.field({ type: 'JSON', description: 'header name → value' }),
+    batchSize: t.int(),
+    timeoutMs: t.int(),
+    maxDeliver: t.int(),
+    retryWindowMs: t.float(),
+    maxInFlight: t.int(),
+  }),
+});
+
+const WebhookConsumerPatchInput = builder.inputType('WebhookConsumerPatchInput', {
+  fields: (t) => ({
+    name: t.string(),
+    url: t.string(),
+    headers: t.field({ type: 'JSON', description: 'merged by name: a value sets a header, null removes it; null for the whole field removes every header' }),
+    batchSize: t.int(),
+    timeoutMs: t.int(),
+    maxDeliver: t.int(),
+    retryWindowMs: t.float(),
+    maxInFlight: t.int(),
+  }),
+});
+
+const WebhookConsumerResetInput = builder.inputType('WebhookConsumerResetInput', {
+  fields: (t) => ({
+    deliverPolicy: t.string({ required: true, description: startFields.deliverPolicy }),
+    optStartTime: t.string({ description: startFields.optStartTime }),
+    optStartIdx: t.string({ description: startFields.optStartIdx }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  webhookConsumers: t.prismaConnection({
+    type: 'WebhookConsumer',
+    cursor: 'id',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.app.prisma.webhookConsumer.findMany({ ...query, where: { accountId: requirePrincipal(ctx).accountId }, orderBy: { id: 'asc' } }),
+  }),
+  webhookConsumer: t.prismaField({
+    type: 'WebhookConsumer',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = rawId(args.id);
+      return id ? ctx.app.prisma.webhookConsumer.findFirst({ ...query, where: { id, accountId: requirePrincipal(ctx).accountId } }) : null;
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createWebhookConsumer: t.field({
+    type: WebhookConsumerWithSecret,
+    args: { input: t.arg({ type: WebhookConsumerInput, required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const input = withoutNulls({ ...args.input, streamId: idInput(args.input.streamId), syncId: idInput(args.input.syncId) });
+      return createWebhookConsumer(ctx.app, requirePrincipal(ctx), parseInput(createWebhookConsumerInput, input, 'input'));
+    },
+  }),
+  updateWebhookConsumer: t.prismaField({
+    type: 'WebhookConsumer',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: WebhookConsumerPatchInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'webhook consumer');
+      // `headers: null` removes every header; any other null leaves its setting as it is.
+      const { headers, ...settings } = args.input;
+      const patch = { ...withoutNulls(settings), ...withoutUndefined({ headers }) };
+      await updateWebhookConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(updateWebhookConsumerInput, patch, 'input'));
+      return ctx.app.prisma.webhookConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  deleteWebhookConsumer: t.id({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = requireId(args.id, 'webhook consumer');
+      await deleteWebhookConsumer(ctx.app, requirePrincipal(ctx), id);
+      return id;
+    },
+  }),
+  rotateWebhookConsumerSecret: t.field({
+    type: WebhookConsumerWithSecret,
+    args: {
+      id: t.arg.id({ required: true }),
+      previousSecretValidMs: t.arg.float({ description: 'the replaced secret keeps signing this long (default 24 hours; 0: stop at once)' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const input = parseInput(rotateWebhookSecretInput, withoutNulls({ previousSecretValidMs: args.previousSecretValidMs }), 'input');
+      return rotateWebhookConsumerSecret(ctx.app, requirePrincipal(ctx), requireId(args.id, 'webhook consumer'), input);
+    },
+  }),
+  resetWebhookConsumer: t.prismaField({
+    type: 'WebhookConsumer',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: WebhookConsumerResetInput, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = requireId(args.id, 'webhook consumer');
+      await resetWebhookConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetWebhookConsumerInput, withoutNulls({ ...args.input }), 'input'));
+      return ctx.app.prisma.webhookConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));
