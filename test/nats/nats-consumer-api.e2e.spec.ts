@@ -307,6 +307,11 @@ describe('NATS consumers API (REST and GraphQL)', () => {
       consumers: (await server.app.ctx.pool.query('SELECT * FROM nats_consumers ORDER BY id')).rows,
       runtime: (await server.app.ctx.pool.query(`SELECT consumer_id, position AS last_published_idx FROM sink_runtime WHERE kind = 'nats' ORDER BY consumer_id`)).rows,
     });
+    // Runners create their rows within a second of a consumer's creation: wait for every one.
+    await waitFor(async () => {
+      const { rows } = await server.app.ctx.pool.query(`SELECT count(*) FILTER (WHERE r.consumer_id IS NULL) AS missing FROM nats_consumers c LEFT JOIN sink_runtime r ON r.consumer_id = c.id`);
+      return Number(rows[0].missing) === 0;
+    }, 10_000, 'a runtime row for every NATS consumer');
     await server.app.ctx.pool.query(`UPDATE sink_runtime SET position = 2 WHERE consumer_id = (SELECT id FROM nats_consumers WHERE name = 'all-syncs')`);
     const before = await dump();
     expect(before.consumers.length).toBeGreaterThanOrEqual(4);

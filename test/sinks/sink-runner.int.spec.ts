@@ -309,6 +309,35 @@ describe('the sink runner', () => {
     expect((await listSinkDeadLetters(ctx, consumer.id, { limit: 10 })).data).toEqual([]);
   });
 
+  it('resends the window in progress as it was after a restart when the kind asks, though a record of it changed meanwhile', async () => {
+    const s = stream();
+    await s.put(['k1', 'k2', 'k3']);
+    const consumer = s.consumer({ batchSize: 10 });
+    let refused: () => void = () => {};
+    const refusedOnce = new Promise<void>((resolve) => (refused = resolve));
+    const first = new TestWriter(async () => {
+      refused();
+      throw new SinkWriteError('503 from the receiver', { retryable: true, status: 503 });
+    });
+    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), resendsSameWindow: true });
+    const runner = new SinkRunner(ctx, keeping(first), consumer, { idleRecheckMs: 50, backoff: () => 10_000 });
+    runners.push(runner);
+    await refusedOnce;
+    await runner.stop();
+    // While the server is down, k2 changes: re-reading would make another batch (k1, k3, k2@new).
+    await s.put(['k2']);
+
+    const second: TestWriter = new TestWriter(confirming(() => second));
+    const restarted = new SinkRunner(ctx, keeping(second), consumer, { idleRecheckMs: 50, backoff: () => 5 });
+    runners.push(restarted);
+    await waitFor(async () => second.delivered.length >= 4, 5_000, 'the kept window, then the change');
+    expect(second.calls[0]).toMatchObject({ id: first.calls[0]!.id, keys: first.calls[0]!.keys });
+    expect(second.calls[1]!.keys).toEqual([`k2@${idx}`]);
+    expect((await runtime(consumer.id)).position).toBe(idx.toString());
+    const { rows } = await db.pool.query('SELECT pending_window FROM sink_runtime WHERE consumer_id = $1', [consumer.id]);
+    expect(rows[0].pending_window).toBeNull();
+  });
+
   it('with maxInFlight, writes a window of batches at once and keeps each record’s versions in order', async () => {
     const s = stream();
     const ids = Array.from({ length: 12 }, (_, i) => `m_${i}`);

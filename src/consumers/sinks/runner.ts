@@ -7,11 +7,13 @@ import { backoffDelay } from './backoff.ts';
 import { batchId } from './batch-id.ts';
 import { deadLetterBatch, forgetRedelivered, takeRedeliveries } from './dead-letters.ts';
 import { DeliveryLog, type DeliveryAttempt } from './deliveries.ts';
-import { ConsumerGone, PositionMoved, SinkRuntimeStore, type RetryInfo } from './runtime.ts';
+import { ConsumerGone, PositionMoved, SinkRuntimeStore, type PendingWindow, type RetryInfo } from './runtime.ts';
 import { SinkWriteError, type SinkConsumer, type SinkKind, type SinkState, type SinkWriter } from './sink.ts';
 
 /** Records written by another process send no in-process signal: look again this often when idle. */
 const IDLE_RECHECK_MS = 1_000;
+/** A target's `Retry-After` is honoured up to this: a hostile or broken one cannot park a consumer for days. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 export interface SinkRunnerOptions {
   /** Tests: how long an idle runner waits before looking again without a signal. */
@@ -69,6 +71,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
   private opening: Promise<SinkWriter> | null = null;
   private wakeUp: (() => void) | null = null;
   private ahead: { after: bigint; window: Promise<Window> } | null = null;
+  /** The window stored before a restart, sent again as it was (kinds with `resendsSameWindow`). */
+  private pending: PendingWindow | null = null;
   private ended = false;
   readonly done: Promise<void>;
 
@@ -118,6 +122,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
             if (this.stopped) break;
             await this.poll();
           } else {
+            if (this.kind.resendsSameWindow && !window.stored) await this.runtime.notePendingWindow({ after: this.position, rows: window.rows });
             await this.deliverWindow(window.rows);
             failures = 0;
           }
@@ -146,6 +151,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
     this.redelivery = { requested: stored.redeliveryRequested, drained: stored.redeliveryDrained };
     this.shown = { state: stored.state, error: stored.error };
     this.ahead = null;
+    this.pending = stored.pendingWindow;
   }
 
   /** After an idle wait: still there, not moved, and whether redeliveries were asked for. */
@@ -166,7 +172,10 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
   }
 
   /** The records past the position: read ahead when they were, else read now; the next window is read meanwhile. */
-  private async nextWindow(): Promise<Window> {
+  private async nextWindow(): Promise<Window & { stored: boolean }> {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending && pending.after === this.position && pending.rows.length > 0) return { rows: pending.rows, more: true, stored: true };
     const ahead = this.ahead;
     this.ahead = null;
     const window = await (ahead && ahead.after === this.position ? ahead.window : this.read(this.position));
@@ -177,7 +186,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
       next.catch(() => undefined); // unused if this window fails; read again (and its error seen) when needed
       this.ahead = { after, window: next };
     }
-    return window;
+    return { ...window, stored: false };
   }
 
   // --- delivering ------------------------------------------------------------------------------
@@ -286,9 +295,9 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
     return retryWindowMs !== null && this.ctx.now().getTime() - retry.firstFailedAt.getTime() >= retryWindowMs;
   }
 
-  /** Backoff, at least what the target asked for, and never past the end of the retry window. */
+  /** Backoff, at least what the target asked for (up to an hour), and never past the end of the retry window. */
   private retryDelay(retry: RetryInfo, failure: SinkWriteError): number {
-    const delay = Math.max(this.backoff(retry.attempts - 1), failure.options.retryAfterMs ?? 0);
+    const delay = Math.max(this.backoff(retry.attempts - 1), Math.min(failure.options.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
     if (this.consumer.retryWindowMs === null) return delay;
     const windowLeft = retry.firstFailedAt.getTime() + this.consumer.retryWindowMs - this.ctx.now().getTime();
     return Math.max(0, Math.min(delay, windowLeft));

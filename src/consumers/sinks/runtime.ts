@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RecordRow } from '../../projections/record-row.ts';
 import type { SinkConsumer, SinkState } from './sink.ts';
 import { deliveryRowsParam, insertDeliveries, type DeliveryAttempt } from './deliveries.ts';
 
@@ -28,7 +29,27 @@ export interface StoredRuntime {
   retrying: Map<string, RetryInfo>;
   redeliveryRequested: bigint;
   redeliveryDrained: bigint;
+  /** The window in progress as stored before its first attempt (kinds with `resendsSameWindow`). */
+  pendingWindow: PendingWindow | null;
 }
+
+/** A window read past `after`, kept as it was sent. */
+export interface PendingWindow {
+  after: bigint;
+  rows: RecordRow[];
+}
+
+type StoredRow = Omit<RecordRow, 'upstream_created_at' | 'upstream_updated_at'> & { upstream_created_at: string | null; upstream_updated_at: string | null };
+
+const revive = (stored: { after: string; rows: StoredRow[] } | null): PendingWindow | null =>
+  stored && {
+    after: BigInt(stored.after),
+    rows: stored.rows.map((r) => ({
+      ...r,
+      upstream_created_at: r.upstream_created_at === null ? null : new Date(r.upstream_created_at),
+      upstream_updated_at: r.upstream_updated_at === null ? null : new Date(r.upstream_updated_at),
+    })),
+  };
 
 export const toStoredRetry = (info: RetryInfo): StoredRetry => ({
   attempts: info.attempts,
@@ -72,13 +93,15 @@ export class SinkRuntimeStore {
       retrying: Record<string, StoredRetry>;
       redelivery_requested: string;
       redelivery_drained: string;
+      pending_window: { after: string; rows: StoredRow[] } | null;
     }>(
       `INSERT INTO sink_runtime AS rt (consumer_id, kind, position, reset_seq) VALUES ($1, $2, $3, $4)
        ON CONFLICT (consumer_id) DO UPDATE SET
          position = CASE WHEN excluded.reset_seq > rt.reset_seq THEN excluded.position ELSE rt.position END,
          retrying = CASE WHEN excluded.reset_seq > rt.reset_seq THEN '{}' ELSE rt.retrying END,
+         pending_window = CASE WHEN excluded.reset_seq > rt.reset_seq THEN NULL ELSE rt.pending_window END,
          reset_seq = GREATEST(rt.reset_seq, excluded.reset_seq)
-       RETURNING position, state, last_error->>'message' AS error, retrying, redelivery_requested, redelivery_drained`,
+       RETURNING position, state, last_error->>'message' AS error, retrying, redelivery_requested, redelivery_drained, pending_window`,
       [this.consumerId, consumer.kind, consumer.startIdx.toString(), consumer.resetCount],
     );
     const row = rows[0]!;
@@ -92,7 +115,18 @@ export class SinkRuntimeStore {
       retrying,
       redeliveryRequested: BigInt(row.redelivery_requested),
       redeliveryDrained: BigInt(row.redelivery_drained),
+      pendingWindow: revive(row.pending_window),
     };
+  }
+
+  /** Keeps the window about to be sent (only while the position is still where it was read from). */
+  async notePendingWindow(window: PendingWindow): Promise<void> {
+    const result = await this.pool.query(`UPDATE sink_runtime SET pending_window = $3, updated_at = now() WHERE consumer_id = $1 AND position = $2`, [
+      this.consumerId,
+      window.after.toString(),
+      JSON.stringify({ after: window.after.toString(), rows: window.rows }),
+    ]);
+    if (result.rowCount !== 1) throw new PositionMoved();
   }
 
   /** What the idle runner checks: still there, at its position, and the redelivery requests. */
@@ -116,7 +150,7 @@ export class SinkRuntimeStore {
       this.pool.query<{ requested: string | null; present: boolean }>(
         `WITH logged AS (${insertDeliveries('$1', '$5')}),
               moved AS (
-                UPDATE sink_runtime SET position = $3, retrying = '{}', delivered_count = delivered_count + $4, updated_at = now(),
+                UPDATE sink_runtime SET position = $3, retrying = '{}', pending_window = NULL, delivered_count = delivered_count + $4, updated_at = now(),
                   last_delivered_at = CASE WHEN $4 > 0 THEN now() ELSE last_delivered_at END,
                   state = CASE WHEN $4 > 0 THEN 'connected' ELSE state END,
                   last_error = CASE WHEN $4 > 0 THEN NULL ELSE last_error END

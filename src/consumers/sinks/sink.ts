@@ -126,4 +126,10 @@ export interface SinkKind<C extends SinkConsumer = SinkConsumer> {
    * the runner stops.
    */
   openWriter(ctx: AppContext, consumer: C, signal: AbortSignal): Promise<SinkWriter>;
+  /**
+   * After a restart, send the window that was in progress exactly as it was (same records, same
+   * versions, same batch ids) instead of reading it again: for targets that drop duplicates by
+   * batch id (webhooks' `webhook-id`). The runner then stores each window before its first attempt.
+   */
+  resendsSameWindow?: boolean;
 }

@@ -41,6 +41,7 @@ export function toWebhookSinkConsumer(ctx: AppContext, row: WebhookConsumer): We
 
 /** Webhook consumers for the sink runner (src/consumers/sinks/sink.ts). */
 export const webhookSinkKind: SinkKind<WebhookSinkConsumer> = {
+  resendsSameWindow: true,
   name: 'webhook',
   async listConsumers(ctx) {
     const rows = await ctx.prisma.webhookConsumer.findMany({ orderBy: { id: 'asc' } });
