@@ -69,10 +69,12 @@ function lastJson(output: string): any {
 describe('the README quickstart runs as written', () => {
   let server: ChildServer | undefined;
   let emulator: ChildProcess | undefined;
+  let receiver: ChildProcess | undefined;
   let dataDir = '';
 
   afterAll(async () => {
     emulator?.kill('SIGTERM');
+    receiver?.kill('SIGTERM');
     if (server) await stopServer(server.child);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -82,6 +84,8 @@ describe('the README quickstart runs as written', () => {
     const blocks = shellBlocks(readme);
     const port = randomPort();
     const emulatorPort = randomPort() + 1;
+    const receiverPort = randomPort() + 2;
+    let received = '';
     const vars: Record<string, string> = {};
     const ran: string[] = [];
     let previous = '';
@@ -113,6 +117,15 @@ describe('the README quickstart runs as written', () => {
         sawEmulator = true;
         continue;
       }
+      if (/node examples\/webhook-receiver\.mjs$/.test(block.text.trim())) {
+        const command = block.text.trim().replace('PORT=8080', `PORT=${receiverPort}`);
+        receiver = spawn('bash', ['-c', `exec env ${command}`], { cwd: root, env: { ...process.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
+        receiver.stdout!.on('data', (chunk) => (received += chunk));
+        receiver.stderr!.on('data', (chunk) => (received += chunk));
+        // The consumer created above retries the deliveries that found no receiver: one arrives, verified.
+        await waitFor(async () => (/ stripe:\w+ \S+ @\d+/.test(received) ? true : receiver!.exitCode !== null ? Promise.reject(new Error(received)) : null), 60_000, 'a verified delivery at the example receiver');
+        continue;
+      }
       expect(server, `the block under "${block.heading}" needs the server the README starts first`).toBeDefined();
       for (const raw of statements(block.text)) {
         const exported = /^export (\w+)=(<[^>]+>|\S+)/.exec(raw.trim());
@@ -120,10 +133,11 @@ describe('the README quickstart runs as written', () => {
           const [, name = '', value = ''] = exported;
           if (value.startsWith('syn_')) vars[name] = /syn_[A-Za-z0-9_-]+/.exec(server!.output())![0];
           else if (value === '<sync id>') vars[name] = lastJson(previous).id;
+          else if (value === '<secret>') vars[name] = lastJson(previous).secret;
           else throw new Error(`the README asks to export ${name}=${value}, which this test does not know how to fill in`);
           continue;
         }
-        let statement = raw.replaceAll('localhost:7376', `localhost:${port}`).replaceAll('127.0.0.1:12111', `127.0.0.1:${emulatorPort}`);
+        let statement = raw.replaceAll('localhost:7376', `localhost:${port}`).replaceAll('127.0.0.1:12111', `127.0.0.1:${emulatorPort}`).replaceAll('127.0.0.1:8080', `127.0.0.1:${receiverPort}`);
         if (statement.includes('<ack_id>')) statement = statement.replaceAll('<ack_id>', lastJson(previous).data[0].ack_id);
         const result = await runShell(statement, vars);
         expect(result.code, `README statement under "${block.heading}" failed:\n${statement}\n${result.stdout}\n${result.stderr}`).toBe(0);
@@ -133,6 +147,7 @@ describe('the README quickstart runs as written', () => {
     }
 
     expect(sawServerStart && sawEmulator).toBe(true);
+    expect(received).not.toContain('bad signature');
     // The consume step received records of the emulator's sync and acknowledged one.
     const receive = ran.findIndex((s) => s.includes('/receive'));
     expect(receive).toBeGreaterThan(0);
