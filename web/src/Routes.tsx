@@ -1,3 +1,4 @@
+import type { ConsumerKind } from './graphql/operations.ts';
 import { match, type Location } from './history-router.tsx';
 import { ApiTokensPage } from './pages/ApiTokens.tsx';
 import { ConsumerPage } from './pages/ConsumerPage.tsx';
@@ -17,12 +18,16 @@ export function Routes({ location, token }: { location: Location; token: string 
   params = match('/streams/:streamId/consumers/new', path);
   if (params) return <CreateConsumerPage streamId={params.streamId!} />;
   params = match('/streams/:streamId/consumers/:kind/:consumerId', path);
-  if (params && (params.kind === 'http' || params.kind === 'nats')) return <ConsumerPage streamId={params.streamId!} kind={params.kind} consumerId={params.consumerId!} token={token} />;
+  if (params && isConsumerKind(params.kind!)) return <ConsumerPage streamId={params.streamId!} kind={params.kind} consumerId={params.consumerId!} token={token} />;
   params = match('/streams/:streamId/:tab', path);
   if (params && isTab(params.tab!)) return <StreamPage streamId={params.streamId!} tab={params.tab} query={query} />;
   params = match('/streams/:streamId', path);
   if (params) return <StreamPage streamId={params.streamId!} tab="syncs" query={query} />;
   return <NotFound />;
+}
+
+function isConsumerKind(kind: string): kind is ConsumerKind {
+  return kind === 'http' || kind === 'nats' || kind === 'webhook' || kind === 'postgres';
 }
 
 function isTab(tab: string): tab is StreamTab {

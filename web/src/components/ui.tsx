@@ -1,17 +1,37 @@
 import { useId, useState, type ReactNode } from 'react';
 import type { CombinedError } from 'urql';
 
-/** A labelled form control: the label is tied to the input through htmlFor/id. */
-export function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string, describedBy: string | undefined) => ReactNode }) {
+/**
+ * A labelled form control: the label is tied to the input through htmlFor/id; the hint and a
+ * server error about this field describe it (`invalid` for aria-invalid).
+ */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  error?: string | undefined;
+  children: (id: string, describedBy: string | undefined, invalid: boolean) => ReactNode;
+}) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children(id, hintId)}
+      {children(id, describedBy, Boolean(error))}
       {hint ? (
         <p className="hint" id={hintId}>
           {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="error-text field-error" id={errorId}>
+          {error}
         </p>
       ) : null}
     </div>

@@ -68,6 +68,6 @@ export const listContext: Record<'streams' | 'syncs' | 'credentials' | 'oauthApp
   syncs: { additionalTypenames: ['Sync'] },
   credentials: { additionalTypenames: ['Credential'] },
   oauthApps: { additionalTypenames: ['OAuthApp'] },
-  consumers: { additionalTypenames: ['HttpConsumer', 'NatsConsumer'] },
+  consumers: { additionalTypenames: ['HttpConsumer', 'NatsConsumer', 'WebhookConsumer', 'PostgresConsumer'] },
   apiTokens: { additionalTypenames: ['ApiToken'] },
 };

@@ -225,22 +225,50 @@ export interface NatsConsumer {
   subjectPrefix: string;
   deliverPolicy: string;
   connectionState: string;
+  state: string;
   lag: number;
+  lagSeconds: number;
+  lastDeliveredAt: string | null;
   messagesPublished: string;
   lastPublishedIdx: string;
   lastError: { at: string; message: string } | null;
   nats: { host: string; port: number; tls: boolean };
   createdAt: string;
 }
-const NatsConsumerFields = 'id uuid name streamId syncId subjectPrefix deliverPolicy connectionState lag messagesPublished lastPublishedIdx lastError { at message } nats { host port tls } createdAt';
+const NatsConsumerFields = 'id uuid name streamId syncId subjectPrefix deliverPolicy connectionState state lag lagSeconds lastDeliveredAt messagesPublished lastPublishedIdx lastError { at message } nats { host port tls } createdAt';
 
+/** A push consumer's status (DESIGN.md §7b): NATS, webhook and PostgreSQL consumers answer it. */
+export interface PushStatus {
+  state: string;
+  lag: number;
+  lagSeconds: number;
+  lastDeliveredAt: string | null;
+  lastError: { message: string; at: string } | null;
+}
+const PushStatusFields = 'state lag lagSeconds lastDeliveredAt lastError { message at }';
+
+/** The rows of the consumers tab: every kind, one stream. */
+export interface ConsumerListItem { id: string; uuid: string; name: string }
+export interface ConsumersData {
+  stream: {
+    id: string;
+    httpConsumers: Connection<ConsumerListItem & { numPending: number; numAckPending: number }>;
+    natsConsumers: Connection<ConsumerListItem & PushStatus>;
+    webhookConsumers: Connection<ConsumerListItem & PushStatus & { url: string }>;
+    postgresConsumers: Connection<ConsumerListItem & PushStatus & { table: string }>;
+  } | null;
+}
 export const ConsumersQuery = /* GraphQL */ `
-  query Consumers {
-    httpConsumers(first: 100) { edges { node { ${HttpConsumerFields} } } }
-    natsConsumers(first: 100) { edges { node { ${NatsConsumerFields} } } }
+  query Consumers($streamId: ID!) {
+    stream(id: $streamId) {
+      id
+      httpConsumers(first: 100) { edges { node { id uuid name numPending numAckPending } } }
+      natsConsumers(first: 100) { edges { node { id uuid name ${PushStatusFields} } } }
+      webhookConsumers(first: 100) { edges { node { id uuid name url ${PushStatusFields} } } }
+      postgresConsumers(first: 100) { edges { node { id uuid name table ${PushStatusFields} } } }
+    }
   }
 `;
-export interface ConsumersData { httpConsumers: Connection<HttpConsumer>; natsConsumers: Connection<NatsConsumer> }
 
 export const HttpConsumerQuery = /* GraphQL */ `
   query HttpConsumer($id: ID!) { httpConsumer(id: $id) { ${HttpConsumerFields} } }
@@ -252,7 +280,7 @@ export const NatsConsumerQuery = /* GraphQL */ `
 `;
 export interface NatsConsumerData { natsConsumer: NatsConsumer | null }
 
-export interface HttpConsumerInput { name: string; streamId: string; syncId?: string; deliverPolicy: string; ackWaitMs: number; maxDeliver: number }
+export interface HttpConsumerInput { name: string; streamId: string; syncId?: string; deliverPolicy: string; optStartTime?: string; optStartIdx?: string; ackWaitMs: number; maxDeliver: number }
 export const CreateHttpConsumerMutation = /* GraphQL */ `
   mutation CreateHttpConsumer($input: HttpConsumerInput!) { createHttpConsumer(input: $input) { ${HttpConsumerFields} } }
 `;
@@ -263,6 +291,8 @@ export interface NatsConsumerInput {
   streamId: string;
   syncId?: string;
   deliverPolicy: string;
+  optStartTime?: string;
+  optStartIdx?: string;
   subjectPrefix: string;
   nats: { host: string; port: number; tls: boolean; user?: string; password?: string; token?: string };
 }
@@ -270,6 +300,181 @@ export const CreateNatsConsumerMutation = /* GraphQL */ `
   mutation CreateNatsConsumer($input: NatsConsumerInput!) { createNatsConsumer(input: $input) { ${NatsConsumerFields} } }
 `;
 export interface CreateNatsConsumerData { createNatsConsumer: NatsConsumer }
+
+/** A new start position: `optStartTime` (ISO 8601) with by_start_time, `optStartIdx` with by_start_idx. */
+export interface StartPosition { deliverPolicy: string; optStartTime?: string; optStartIdx?: string }
+export type ConsumerKind = 'http' | 'nats' | 'webhook' | 'postgres';
+
+export const ResetConsumerMutations: Record<ConsumerKind, string> = {
+  http: /* GraphQL */ `mutation ResetHttpConsumer($id: ID!, $input: ConsumerResetInput!) { resetHttpConsumer(id: $id, input: $input) { id uuid deliverPolicy resetCount } }`,
+  nats: /* GraphQL */ `mutation ResetNatsConsumer($id: ID!, $input: ConsumerResetInput!) { resetNatsConsumer(id: $id, input: $input) { id uuid deliverPolicy resetCount } }`,
+  webhook: /* GraphQL */ `mutation ResetWebhookConsumer($id: ID!, $input: ConsumerResetInput!) { resetWebhookConsumer(id: $id, input: $input) { id uuid deliverPolicy resetCount } }`,
+  postgres: /* GraphQL */ `mutation ResetPostgresConsumer($id: ID!, $input: ConsumerResetInput!) { resetPostgresConsumer(id: $id, input: $input) { id uuid deliverPolicy resetCount } }`,
+};
+
+export const DeleteConsumerMutations: Record<ConsumerKind, string> = {
+  http: DeleteHttpConsumerMutation,
+  nats: DeleteNatsConsumerMutation,
+  webhook: /* GraphQL */ `mutation DeleteWebhookConsumer($id: ID!) { deleteWebhookConsumer(id: $id) }`,
+  postgres: /* GraphQL */ `mutation DeletePostgresConsumer($id: ID!) { deletePostgresConsumer(id: $id) }`,
+};
+
+/** One attempt of the delivery log, newest first (`webhookId` for webhooks, `batchId` for PostgreSQL). */
+export interface DeliveryAttempt {
+  at: string;
+  webhookId?: string;
+  batchId?: string;
+  batchSize: number;
+  status: number | string | null;
+  latencyMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+export interface LogPage<T> { nodes: T[]; nextCursor: string | null }
+
+export interface WebhookConsumer extends PushStatus {
+  id: string;
+  uuid: string;
+  name: string;
+  streamId: string;
+  syncId: string | null;
+  collectionIds: string[] | null;
+  url: string;
+  headers: Record<string, string>;
+  secretHint: string;
+  previousSecretValidUntil: string | null;
+  batchSize: number;
+  timeoutMs: number;
+  maxDeliver: number;
+  retryWindowMs: number;
+  maxInFlight: number;
+  deliverPolicy: string;
+  optStartTime: string | null;
+  optStartIdx: string | null;
+  resetCount: number;
+  createdAt: string;
+}
+const WebhookConsumerFields = `id uuid name streamId syncId collectionIds url headers secretHint previousSecretValidUntil batchSize timeoutMs maxDeliver
+  retryWindowMs maxInFlight deliverPolicy optStartTime optStartIdx resetCount createdAt ${PushStatusFields}`;
+
+export const WebhookConsumerQuery = /* GraphQL */ `
+  query WebhookConsumer($id: ID!) { webhookConsumer(id: $id) { ${WebhookConsumerFields} } }
+`;
+export interface WebhookConsumerData { webhookConsumer: WebhookConsumer | null }
+
+export const WebhookDeliveriesQuery = /* GraphQL */ `
+  query WebhookDeliveries($id: ID!, $first: Int!, $after: String) {
+    webhookConsumer(id: $id) { id deliveries(first: $first, after: $after) { nodes { at webhookId batchSize status latencyMs error responseExcerpt } nextCursor } }
+  }
+`;
+export interface WebhookDeliveriesData { webhookConsumer: { id: string; deliveries: LogPage<DeliveryAttempt> } | null }
+
+export interface DeadLetter {
+  syncId: string;
+  collectionId: string;
+  upstreamId: string;
+  updatedIdx: string;
+  webhookId: string;
+  attempts: number;
+  lastError: string | null;
+  firstAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  deadAt: string;
+}
+export const WebhookDeadLettersQuery = /* GraphQL */ `
+  query WebhookDeadLetters($id: ID!, $first: Int!, $after: String) {
+    webhookConsumer(id: $id) {
+      id
+      deadLetters(first: $first, after: $after) {
+        nodes { syncId collectionId upstreamId updatedIdx webhookId attempts lastError firstAttemptAt lastAttemptAt deadAt }
+        nextCursor
+      }
+    }
+  }
+`;
+export interface WebhookDeadLettersData { webhookConsumer: { id: string; deadLetters: LogPage<DeadLetter> } | null }
+
+export const RedeliverDeadLettersMutation = /* GraphQL */ `
+  mutation RedeliverWebhookDeadLetters($id: ID!, $upstreamIds: [String!], $all: Boolean) { redeliverWebhookDeadLetters(id: $id, upstreamIds: $upstreamIds, all: $all) }
+`;
+export interface RedeliverDeadLettersData { redeliverWebhookDeadLetters: number }
+
+export interface WebhookConsumerInput {
+  name: string;
+  streamId: string;
+  syncId?: string;
+  deliverPolicy: string;
+  optStartTime?: string;
+  optStartIdx?: string;
+  url: string;
+  headers?: Record<string, string>;
+  batchSize: number;
+  timeoutMs: number;
+  maxDeliver: number;
+  retryWindowMs: number;
+}
+export const CreateWebhookConsumerMutation = /* GraphQL */ `
+  mutation CreateWebhookConsumer($input: WebhookConsumerInput!) { createWebhookConsumer(input: $input) { secret webhookConsumer { id uuid name } } }
+`;
+export interface CreateWebhookConsumerData { createWebhookConsumer: { secret: string; webhookConsumer: { id: string; uuid: string; name: string } } }
+
+export const RotateWebhookSecretMutation = /* GraphQL */ `
+  mutation RotateWebhookConsumerSecret($id: ID!, $previousSecretValidMs: Float) {
+    rotateWebhookConsumerSecret(id: $id, previousSecretValidMs: $previousSecretValidMs) { secret webhookConsumer { id uuid secretHint previousSecretValidUntil } }
+  }
+`;
+export interface RotateWebhookSecretData { rotateWebhookConsumerSecret: { secret: string; webhookConsumer: { id: string; uuid: string; secretHint: string; previousSecretValidUntil: string | null } } }
+
+export interface PostgresConsumer extends PushStatus {
+  id: string;
+  uuid: string;
+  name: string;
+  streamId: string;
+  syncId: string | null;
+  collectionIds: string[] | null;
+  connection: { url: string | null; host: string; port: number; database: string; user: string; ssl: boolean; sslMode: string; password: string | null; hasPassword: boolean };
+  table: string;
+  createTable: boolean;
+  deletes: string;
+  batchSize: number;
+  deliverPolicy: string;
+  optStartTime: string | null;
+  optStartIdx: string | null;
+  startIdx: string;
+  resetCount: number;
+  createdAt: string;
+}
+const PostgresConsumerFields = `id uuid name streamId syncId collectionIds table createTable deletes batchSize deliverPolicy optStartTime optStartIdx startIdx resetCount createdAt
+  connection { url host port database user ssl sslMode password hasPassword } ${PushStatusFields}`;
+
+export const PostgresConsumerQuery = /* GraphQL */ `
+  query PostgresConsumer($id: ID!) { postgresConsumer(id: $id) { ${PostgresConsumerFields} } }
+`;
+export interface PostgresConsumerData { postgresConsumer: PostgresConsumer | null }
+
+export const PostgresDeliveriesQuery = /* GraphQL */ `
+  query PostgresDeliveries($id: ID!, $first: Int!, $after: String) {
+    postgresConsumer(id: $id) { id deliveries(first: $first, after: $after) { nodes { at batchId batchSize status latencyMs error responseExcerpt } nextCursor } }
+  }
+`;
+export interface PostgresDeliveriesData { postgresConsumer: { id: string; deliveries: LogPage<DeliveryAttempt> } | null }
+
+export interface PostgresConsumerInput {
+  name: string;
+  streamId: string;
+  syncId?: string;
+  deliverPolicy: string;
+  optStartTime?: string;
+  optStartIdx?: string;
+  connection: { url: string } | { host: string; port: number; database: string; user: string; password?: string; ssl: boolean };
+  table: string;
+  createTable: boolean;
+  deletes: 'mark' | 'delete';
+}
+export const CreatePostgresConsumerMutation = /* GraphQL */ `
+  mutation CreatePostgresConsumer($input: PostgresConsumerInput!) { createPostgresConsumer(input: $input) { id uuid name } }
+`;
+export interface CreatePostgresConsumerData { createPostgresConsumer: { id: string; uuid: string; name: string } }
 
 // ── API tokens ───────────────────────────────────────────────────────────
 export interface ApiToken { id: string; name: string; prefix: string; createdAt: string; revokedAt: string | null }

@@ -1,37 +1,29 @@
-import { useMutation, useQuery } from 'urql';
+import { useQuery } from 'urql';
 import { CodeSnippet } from '../components/CodeSnippet.tsx';
+import { DeleteConsumer } from '../components/DeleteConsumer.tsx';
+import { PostgresConsumerView } from '../components/PostgresConsumerView.tsx';
+import { PushStateBadge, formatLagSeconds } from '../components/PushStatus.tsx';
+import { ResetConsumer } from '../components/ResetConsumer.tsx';
 import { Badge, ErrorNote, formatTime, Loading } from '../components/ui.tsx';
-import { DeleteHttpConsumerMutation, DeleteNatsConsumerMutation, HttpConsumerQuery, NatsConsumerQuery, type HttpConsumer, type HttpConsumerData, type NatsConsumer, type NatsConsumerData } from '../graphql/operations.ts';
+import { WebhookConsumerView } from '../components/WebhookConsumerView.tsx';
+import { HttpConsumerQuery, NatsConsumerQuery, type ConsumerKind, type HttpConsumer, type HttpConsumerData, type NatsConsumer, type NatsConsumerData } from '../graphql/operations.ts';
 import { Link, navigate } from '../history-router.tsx';
 import { curlAck, curlNext, nodeNextAndAck } from '../snippets.ts';
 import { usePolling } from '../usePolling.ts';
 
-export function ConsumerPage({ streamId, kind, consumerId, token }: { streamId: string; kind: 'http' | 'nats'; consumerId: string; token: string }) {
+export function ConsumerPage({ streamId, kind, consumerId, token }: { streamId: string; kind: ConsumerKind; consumerId: string; token: string }) {
   return (
     <section className="page" aria-labelledby="consumer-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to="/streams">Streams</Link> / <Link to={`/streams/${streamId}/consumers`}>Consumers</Link> / <span aria-current="page">Consumer</span>
       </nav>
-      {kind === 'http' ? <HttpConsumerView consumerId={consumerId} token={token} /> : <NatsConsumerView consumerId={consumerId} />}
+      {kind === 'http' ? <HttpConsumerView consumerId={consumerId} token={token} /> : null}
+      {kind === 'nats' ? <NatsConsumerView consumerId={consumerId} /> : null}
+      {kind === 'webhook' ? <WebhookConsumerView consumerId={consumerId} /> : null}
+      {kind === 'postgres' ? <PostgresConsumerView consumerId={consumerId} /> : null}
+      {kind === 'http' || kind === 'nats' ? <ResetConsumer kind={kind} consumerId={consumerId} /> : null}
       <DeleteConsumer kind={kind} consumerId={consumerId} onDeleted={() => navigate(`/streams/${streamId}/consumers`)} />
     </section>
-  );
-}
-
-function DeleteConsumer({ kind, consumerId, onDeleted }: { kind: 'http' | 'nats'; consumerId: string; onDeleted: () => void }) {
-  const [result, remove] = useMutation(kind === 'http' ? DeleteHttpConsumerMutation : DeleteNatsConsumerMutation);
-  const confirmAndDelete = async () => {
-    if (!window.confirm('Delete this consumer? Its position and pending messages are dropped.')) return;
-    const answer = await remove({ id: consumerId }, { additionalTypenames: ['HttpConsumer', 'NatsConsumer'] });
-    if (!answer.error) onDeleted();
-  };
-  return (
-    <div className="actions">
-      <ErrorNote error={result.error} />
-      <button type="button" className="secondary danger" onClick={() => void confirmAndDelete()}>
-        Delete consumer
-      </button>
-    </div>
   );
 }
 
@@ -128,7 +120,8 @@ function NatsConsumerView({ consumerId }: { consumerId: string }) {
     <>
       <div className="page-head">
         <h1 id="consumer-title">{consumer.name}</h1>
-        <Badge tone={consumer.connectionState === 'connected' ? 'ok' : 'warn'}>{consumer.connectionState}</Badge>
+        <Badge tone="muted">NATS</Badge>
+        <PushStateBadge state={consumer.state} />
       </div>
       <NatsStats consumer={consumer} />
       {consumer.lastError ? (
@@ -158,6 +151,10 @@ function NatsStats({ consumer }: { consumer: NatsConsumer }) {
       <div>
         <dt>lag (records not yet published)</dt>
         <dd data-testid="nats-lag">{consumer.lag}</dd>
+      </div>
+      <div>
+        <dt>lag (time)</dt>
+        <dd>{formatLagSeconds(consumer.lagSeconds)}</dd>
       </div>
       <div>
         <dt>messages published</dt>
