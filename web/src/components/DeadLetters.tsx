@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { LogPager, usePagedLog } from './DeliveryLog.tsx';
 import { ScrollRegion } from './ScrollRegion.tsx';
-import { ErrorNote, formatTime, Loading } from './ui.tsx';
+import { Badge, ErrorNote, formatTime, Loading } from './ui.tsx';
 import {
   RedeliverDeadLettersMutation,
   WebhookDeadLettersQuery,
@@ -84,15 +84,19 @@ export function DeadLetters({ consumerId }: { consumerId: string }) {
                     {letter.webhookId}
                   </td>
                   <td>
-                    <button
-                      type="button"
-                      className="secondary small"
-                      disabled={result.fetching}
-                      aria-label={`Redeliver ${letter.upstreamId}`}
-                      onClick={() => void send({ upstreamIds: [letter.upstreamId] }, `Redeliver ${letter.upstreamId}`)}
-                    >
-                      Redeliver
-                    </button>
+                    {letter.redeliveryPending ? (
+                      <Badge tone="info">redelivery queued</Badge>
+                    ) : (
+                      <button
+                        type="button"
+                        className="secondary small"
+                        disabled={result.fetching}
+                        aria-label={`Redeliver ${letter.upstreamId}`}
+                        onClick={() => void send({ upstreamIds: [letter.upstreamId] }, `Redeliver ${letter.upstreamId}`)}
+                      >
+                        Redeliver
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}

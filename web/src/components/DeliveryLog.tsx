@@ -54,7 +54,8 @@ export function LogPager({ label, pageNumber, older, newer, newest }: { label: s
 }
 
 function StatusCell({ attempt }: { attempt: DeliveryAttempt }) {
-  const shown = attempt.status === null ? 'no answer' : String(attempt.status);
+  // PostgreSQL attempts have no status; a webhook attempt without one got no HTTP answer.
+  const shown = attempt.status !== null ? String(attempt.status) : attempt.error ? (attempt.webhookId !== undefined ? 'no answer' : 'failed') : 'committed';
   return <Badge tone={attempt.error ? 'error' : 'ok'}>{shown}</Badge>;
 }
 

@@ -380,13 +380,14 @@ export interface DeadLetter {
   firstAttemptAt: string | null;
   lastAttemptAt: string | null;
   deadAt: string;
+  redeliveryPending: boolean;
 }
 export const WebhookDeadLettersQuery = /* GraphQL */ `
   query WebhookDeadLetters($id: ID!, $first: Int!, $after: String) {
     webhookConsumer(id: $id) {
       id
       deadLetters(first: $first, after: $after) {
-        nodes { syncId collectionId upstreamId updatedIdx webhookId attempts lastError firstAttemptAt lastAttemptAt deadAt }
+        nodes { syncId collectionId upstreamId updatedIdx webhookId attempts lastError firstAttemptAt lastAttemptAt deadAt redeliveryPending }
         nextCursor
       }
     }
