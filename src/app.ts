@@ -25,7 +25,9 @@ import { SyncLeases } from './sync/leases/sync-leases.ts';
 import { rateLimiters } from './sync/rate-limiters.ts';
 import { HistoryRecorder } from './consumers/http/history-recorder.ts';
 import { natsSinkKind } from './consumers/nats/sink-kind.ts';
+import { postgresSinkKind } from './consumers/postgres/kind.ts';
 import { SinkSupervisor } from './consumers/sinks/supervisor.ts';
+import { webhookSinkKind } from './consumers/webhook/kind.ts';
 
 const POOL_SIZE = 10;
 
@@ -109,7 +111,7 @@ export async function startApp(
   }
   const scheduler = new SyncScheduler(ctx, leases);
   // Every push consumer kind (DESIGN.md §7b) is delivered by one sink runner per consumer.
-  const sinks = new SinkSupervisor(ctx, [natsSinkKind], { crossProcess });
+  const sinks = new SinkSupervisor(ctx, [natsSinkKind, webhookSinkKind, postgresSinkKind], { crossProcess });
   sinks.start();
 
   const metrics = createMetrics();

@@ -26,7 +26,7 @@ export const runMutationInput = z
       .optional(),
     upstreamIds: z.array(upstreamId).min(1).max(MAX_MUTATION_ITEMS).optional(),
     idempotencyKey: z.string().min(1).max(255).nullish(),
-    /** HTTP or NATS consumers to wait for: the answer comes once they acked the resulting versions. */
+    /** Consumers to wait for (HTTP, NATS, webhook, PostgreSQL): the answer comes once they acked or delivered the resulting versions. */
     awaitConsumerIds: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
     /** ms; how long to wait for them at most. */
     awaitConsumersTimeout: z.number().int().min(0).max(60_000).default(5_000),

@@ -11,7 +11,7 @@ import { isStorableText } from '../storable-text.ts';
 import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
-import { resetInput, resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
+import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
 import { commandHandler } from './handle.ts';
 import { connectionInput, connectionOf, patchedConnectionOf, type ParsedConnection } from './postgres-connection.ts';
 
@@ -63,8 +63,6 @@ export const updatePostgresConsumerInput = z
   .partial()
   .strict();
 export type UpdatePostgresConsumerInput = z.infer<typeof updatePostgresConsumerInput>;
-
-export { resetInput as resetPostgresConsumerInput };
 
 function tableOf(text: string): PostgresTableName {
   const table = parseTableName(text);

@@ -9,7 +9,7 @@ import type { WebhookConsumer } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
-import { resetInput, resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
+import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
 import { commandHandler } from './handle.ts';
 import { checkHeaders, headersInput, headersPatchInput, normalizeHeaders, type Headers } from './webhook-headers.ts';
 import { checkWebhookUrl, webhookUrlInput } from './webhook-url.ts';
@@ -74,8 +74,6 @@ export const rotateWebhookSecretInput = z
   })
   .strict();
 export type RotateWebhookSecretInput = z.infer<typeof rotateWebhookSecretInput>;
-
-export { resetInput as resetWebhookConsumerInput };
 
 /** A new signing secret: `whsec_` and the base64 of 24 random bytes (Standard Webhooks). */
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;

@@ -3,10 +3,13 @@ import type { AppContext, Principal } from '../app-context.ts';
 import { UnprocessableError, type ErrorDetail } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 
-/** A consumer a caller waits for: HTTP consumers ack, NATS consumers count once JetStream has the message. */
+/**
+ * A consumer a caller waits for: HTTP consumers ack; push consumers (NATS, webhook, PostgreSQL)
+ * count once their sink runner's position passed the version (the target confirmed it).
+ */
 export interface AwaitedConsumer {
   id: string;
-  kind: 'http' | 'nats';
+  kind: 'http' | 'push';
   streamId: string;
   syncId: string | null;
   collectionIds: string[] | null;
@@ -26,12 +29,18 @@ const POLL_MS = 100;
 export async function resolveAwaitedConsumers(ctx: AppContext, principal: Principal, ids: readonly string[], path: string): Promise<AwaitedConsumer[]> {
   const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
   const where = { id: { in: uuids }, accountId: principal.accountId };
-  const [http, nats] = await Promise.all([ctx.prisma.httpConsumer.findMany({ where }), ctx.prisma.natsConsumer.findMany({ where })]);
+  const select = { id: true, streamId: true, syncId: true, collectionIds: true, provider: true } as const;
+  const [http, nats, webhook, postgres] = await Promise.all([
+    ctx.prisma.httpConsumer.findMany({ where, select }),
+    ctx.prisma.natsConsumer.findMany({ where, select }),
+    ctx.prisma.webhookConsumer.findMany({ where, select }),
+    ctx.prisma.postgresConsumer.findMany({ where, select }),
+  ]);
   const found = new Map<string, AwaitedConsumer>([
     ...http.map((c) => [c.id, { id: c.id, kind: 'http', ...filterOf(c) }] as const),
-    ...nats.map((c) => [c.id, { id: c.id, kind: 'nats', ...filterOf(c) }] as const),
+    ...[...nats, ...webhook, ...postgres].map((c) => [c.id, { id: c.id, kind: 'push', ...filterOf(c) }] as const),
   ]);
-  const missing: ErrorDetail[] = ids.flatMap((id, i) => (found.has(id.toLowerCase()) ? [] : [{ path: `${path}[${i}]`, message: `no HTTP or NATS consumer ${id}` }]));
+  const missing: ErrorDetail[] = ids.flatMap((id, i) => (found.has(id.toLowerCase()) ? [] : [{ path: `${path}[${i}]`, message: `no consumer ${id} in this account` }]));
   if (missing.length > 0) throw new UnprocessableError('consumer_not_found', 'unknown consumer to await', missing);
   return [...new Set(ids.map((id) => id.toLowerCase()))].map((id) => found.get(id)!);
 }
@@ -56,12 +65,14 @@ function seenBy(consumer: AwaitedConsumer, target: AwaitedVersions) {
 /**
  * An HTTP consumer is done with a version once its cursor passed it and no live lease holds that
  * version or an older one of the record (a newer version in flight supersedes it; a dead-lettered
- * one is dropped). A NATS consumer is done once it published past it.
+ * one is dropped). A push consumer is done once its runner's position passed it: NATS published
+ * it, a webhook receiver answered 2xx, the PostgreSQL target committed it (or, for webhooks, it
+ * became a dead letter).
  */
 async function hasSeenAll(ctx: AppContext, consumer: AwaitedConsumer, target: AwaitedVersions): Promise<boolean> {
   const versions = seenBy(consumer, target);
   if (versions.length === 0) return true;
-  if (consumer.kind === 'nats') {
+  if (consumer.kind === 'push') {
     const runtime = await ctx.prisma.sinkRuntime.findUnique({ where: { consumerId: consumer.id }, select: { position: true } });
     return runtime !== null && runtime.position >= BigInt(Math.max(...versions.map((v) => v.updatedIdx)));
   }

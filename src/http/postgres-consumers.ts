@@ -1,23 +1,23 @@
 import { z } from 'zod';
+import { resetInput } from '../commands/consumer-selection.ts';
 import {
   createPostgresConsumer,
   createPostgresConsumerInput,
   deletePostgresConsumer,
   resetPostgresConsumer,
-  resetPostgresConsumerInput,
   updatePostgresConsumer,
   updatePostgresConsumerInput,
 } from '../commands/postgres-consumers.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { getPostgresConsumer, listPostgresConsumers } from '../queries/postgres-consumers.ts';
-import { postgresConsumerPage, postgresConsumerView } from './openapi/postgres-consumer-responses.ts';
+import { getPostgresConsumer, listPostgresConsumers, listPostgresDeliveries } from '../queries/postgres-consumers.ts';
+import { postgresConsumerPage, postgresConsumerView, postgresDeliveryPage } from './openapi/postgres-consumer-responses.ts';
 import { restCommand, restSchema } from './rest-input.ts';
 import { noContent, ok, queryObject, type RestRequest, type RestRoutes, type RouteSpec } from './rest.ts';
 
 const createBody = restSchema(createPostgresConsumerInput);
 const updateBody = restSchema(updatePostgresConsumerInput);
-const resetBody = restSchema(resetPostgresConsumerInput);
+const resetBody = restSchema(resetInput);
 const byRef = z.object({ id: z.string().meta({ description: "the consumer's id or name" }) });
 const ref = (req: RestRequest) => req.params.id ?? '';
 
@@ -91,9 +91,22 @@ export function postgresConsumerRoutes(routes: RestRoutes): void {
         errors: { 422: '`invalid_start_position`' },
       }),
       async (req) => {
-        const id = await restCommand(resetPostgresConsumerInput, req.body, (input) => resetPostgresConsumer(req.ctx, req.principal, ref(req), input));
+        const id = await restCommand(resetInput, req.body, (input) => resetPostgresConsumer(req.ctx, req.principal, ref(req), input));
         return ok(await getPostgresConsumer(req.ctx, req.principal, id));
       },
+    );
+    routes.on(
+      'GET',
+      `${base}/:id/deliveries`,
+      named('listPostgresDeliveries', {
+        summary: "A PostgreSQL consumer's delivery log",
+        description:
+          'Its last 1,000 attempts, newest first: each batch (one transaction in the target), with its outcome (`N written, M deleted, K unchanged`) or its error. PostgreSQL consumers never dead-letter: a failed batch is retried until the target takes it.',
+        params: byRef,
+        query: pageInput,
+        answers: { 200: { description: 'a page of attempts', body: postgresDeliveryPage } },
+      }),
+      async (req) => ok(await listPostgresDeliveries(req.ctx, req.principal, ref(req), parseInput(pageInput, queryObject(req.query), 'query'))),
     );
     routes.on(
       'DELETE',

@@ -1,19 +1,27 @@
 import { z } from 'zod';
+import { resetInput } from '../commands/consumer-selection.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import {
   createWebhookConsumer,
   createWebhookConsumerInput,
   deleteWebhookConsumer,
   resetWebhookConsumer,
-  resetWebhookConsumerInput,
   rotateWebhookConsumerSecret,
   rotateWebhookSecretInput,
   updateWebhookConsumer,
   updateWebhookConsumerInput,
 } from '../commands/webhook-consumers.ts';
+import { redeliverDeadLettersInput, redeliverWebhookDeadLetters } from '../commands/webhook-redelivery.ts';
 import { pageInput } from '../queries/pagination.ts';
-import { getWebhookConsumer, getWebhookConsumerWithSecret, listWebhookConsumers } from '../queries/webhook-consumers.ts';
-import { webhookConsumerPage, webhookConsumerView, webhookConsumerWithSecretView } from './openapi/webhook-consumer-responses.ts';
+import { getWebhookConsumer, getWebhookConsumerWithSecret, listWebhookConsumers, listWebhookDeadLetters, listWebhookDeliveries } from '../queries/webhook-consumers.ts';
+import { redeliveryView } from './openapi/sink-responses.ts';
+import {
+  webhookConsumerPage,
+  webhookConsumerView,
+  webhookConsumerWithSecretView,
+  webhookDeadLetterPage,
+  webhookDeliveryPage,
+} from './openapi/webhook-consumer-responses.ts';
 import { restCommand, restSchema } from './rest-input.ts';
 import { noContent, ok, queryObject, type RestRoutes, type RouteSpec } from './rest.ts';
 
@@ -21,7 +29,8 @@ const byId = z.object({ id: z.string().meta({ description: "the consumer's id or
 const createBody = restSchema(createWebhookConsumerInput);
 const updateBody = restSchema(updateWebhookConsumerInput);
 const rotateBody = restSchema(rotateWebhookSecretInput);
-const resetBody = restSchema(resetWebhookConsumerInput);
+const resetBody = restSchema(resetInput);
+const redeliverBody = restSchema(redeliverDeadLettersInput);
 const badUrl = '`invalid_url`, `unsupported_url_scheme`, `url_credentials`, `https_required`, `unresolvable_host`, `egress_refused`';
 const badHeaders = '`reserved_header`, `duplicate_header`, `headers_too_large`';
 const badTargets = '`stream_required`, `stream_not_found`, `sync_not_found`, `sync_not_in_stream`, `unknown_collection`, `unknown_provider`, `collection_not_of_provider`';
@@ -116,9 +125,47 @@ export function webhookConsumerRoutes(routes: RestRoutes): void {
         errors: { 422: '`invalid_start_position`' },
       }),
       async (req) => {
-        const id = await restCommand(resetWebhookConsumerInput, req.body, (input) => resetWebhookConsumer(req.ctx, req.principal, req.params.id ?? '', input));
+        const id = await restCommand(resetInput, req.body, (input) => resetWebhookConsumer(req.ctx, req.principal, req.params.id ?? '', input));
         return ok(await getWebhookConsumer(req.ctx, req.principal, id));
       },
+    );
+    routes.on(
+      'GET',
+      `${base}/:id/deliveries`,
+      named('listWebhookDeliveries', {
+        summary: "A webhook consumer's delivery log",
+        description: 'Its last 1,000 attempts, newest first: each POST of a batch, with the answer status, latency, error and the first 2 KB of the answer.',
+        params: byId,
+        query: pageInput,
+        answers: { 200: { description: 'a page of attempts', body: webhookDeliveryPage } },
+      }),
+      async (req) => ok(await listWebhookDeliveries(req.ctx, req.principal, req.params.id ?? '', parseInput(pageInput, queryObject(req.query), 'query'))),
+    );
+    routes.on(
+      'GET',
+      `${base}/:id/dead-letters`,
+      named('listWebhookDeadLetters', {
+        summary: "A webhook consumer's dead letters",
+        description: 'Records whose batch ran out of attempts (`max_deliver`) or of its retry window, newest first; delivery went on behind them.',
+        params: byId,
+        query: pageInput,
+        answers: { 200: { description: 'a page of dead letters', body: webhookDeadLetterPage } },
+      }),
+      async (req) => ok(await listWebhookDeadLetters(req.ctx, req.principal, req.params.id ?? '', parseInput(pageInput, queryObject(req.query), 'query'))),
+    );
+    routes.on(
+      'POST',
+      `${base}/:id/dead-letters/redeliver`,
+      named('redeliverWebhookDeadLetters', {
+        summary: 'Deliver dead letters again',
+        description:
+          'Exactly one of `upstream_ids` (1–1000) and `all: true`. The records are delivered again at their current versions, before the next batch; a record changed since is not (its newer version was or will be delivered). Delivered ones leave the dead letters.',
+        params: byId,
+        body: redeliverBody,
+        answers: { 200: { description: 'how many dead letters were asked for', body: redeliveryView } },
+        errors: { 400: '`validation_failed`: neither or both of `upstream_ids` and `all`' },
+      }),
+      async (req) => ok(await restCommand(redeliverDeadLettersInput, req.body, (input) => redeliverWebhookDeadLetters(req.ctx, req.principal, req.params.id ?? '', input))),
     );
   }
 }

@@ -1,10 +1,13 @@
 import type { AppContext, Principal } from '../app-context.ts';
 import { findPostgresConsumer } from '../commands/postgres-consumers.ts';
+import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
+import { sinkStatuses, sinkStatusInputOf, type SinkStatus } from '../consumers/sinks/status.ts';
 import { currentHint } from '../crypto/secret-box.ts';
 import type { DeliverPolicy } from '../domain/consumer-selection.ts';
 import type { PostgresDeletes, PostgresSslMode } from '../domain/postgres-consumers/events.ts';
 import type { PostgresConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { presentDeliveryAttempt, presentSinkStatus } from './sink-logs.ts';
 
 /** The connection as answered: the password only as a hint and a flag. */
 function presentConnection(consumer: PostgresConsumer) {
@@ -21,8 +24,8 @@ function presentConnection(consumer: PostgresConsumer) {
   };
 }
 
-/** A PostgreSQL consumer's settings (REST). The runner's status (position, lag, last error) is added where the runner is wired in. */
-export function presentPostgresConsumer(consumer: PostgresConsumer) {
+/** A PostgreSQL consumer as REST answers it: its settings and its runner's status. */
+export function presentPostgresConsumer(consumer: PostgresConsumer, status: SinkStatus) {
   return {
     id: consumer.id,
     name: consumer.name,
@@ -40,17 +43,33 @@ export function presentPostgresConsumer(consumer: PostgresConsumer) {
     create_table: consumer.createTable,
     deletes: consumer.deletes as PostgresDeletes,
     batch_size: consumer.batchSize,
+    ...presentSinkStatus(status),
     created_at: consumer.createdAt.toISOString(),
     updated_at: consumer.updatedAt.toISOString(),
   };
 }
 
+/** Consumers with their runners' status: one status statement for all of them. */
+async function presentPostgresConsumers(ctx: AppContext, consumers: PostgresConsumer[]) {
+  const statuses = await sinkStatuses(ctx, consumers.map(sinkStatusInputOf));
+  return consumers.map((consumer) => presentPostgresConsumer(consumer, statuses.get(consumer.id)!));
+}
+
 export async function getPostgresConsumer(ctx: AppContext, principal: Principal, idOrName: string) {
-  return presentPostgresConsumer(await findPostgresConsumer(ctx, principal, idOrName));
+  const [consumer] = await presentPostgresConsumers(ctx, [await findPostgresConsumer(ctx, principal, idOrName)]);
+  return consumer!;
 }
 
 export async function listPostgresConsumers(ctx: AppContext, principal: Principal, page: PageInput) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.postgresConsumer.findMany({ ...args, where: { ...args.where, accountId: principal.accountId } });
-  return toPage(rows, page, presentPostgresConsumer);
+  const result = toPage(rows, page, (row) => row);
+  return { data: await presentPostgresConsumers(ctx, result.data), next_cursor: result.next_cursor };
+}
+
+/** The consumer's last attempts (at most 1,000), newest first; `batch_id` names the batch (one transaction in the target). */
+export async function listPostgresDeliveries(ctx: AppContext, principal: Principal, idOrName: string, page: PageInput) {
+  const consumer = await findPostgresConsumer(ctx, principal, idOrName);
+  const { data, nextCursor } = await listSinkDeliveries(ctx, consumer.id, page);
+  return { data: data.map((entry) => presentDeliveryAttempt(entry, 'batch_id')), next_cursor: nextCursor };
 }

@@ -1,11 +1,15 @@
 import type { AppContext, Principal } from '../app-context.ts';
 import { findWebhookConsumer } from '../commands/webhook-consumers.ts';
+import { listSinkDeadLetters } from '../consumers/sinks/dead-letters.ts';
+import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
+import { sinkStatuses, sinkStatusInputOf, type SinkStatus } from '../consumers/sinks/status.ts';
 import type { DeliverPolicy } from '../domain/consumer-selection.ts';
 import type { WebhookConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { presentDeadLetter, presentDeliveryAttempt, presentSinkStatus } from './sink-logs.ts';
 
-/** A webhook consumer as REST answers it: header values and the secret only as hints. */
-export function presentWebhookConsumer(consumer: WebhookConsumer) {
+/** A webhook consumer as REST answers it: header values and the secret only as hints; its runner's status. */
+export function presentWebhookConsumer(consumer: WebhookConsumer, status: SinkStatus) {
   return {
     id: consumer.id,
     name: consumer.name,
@@ -26,13 +30,21 @@ export function presentWebhookConsumer(consumer: WebhookConsumer) {
     opt_start_time: consumer.optStartTime?.toISOString() ?? null,
     opt_start_idx: consumer.optStartIdx === null ? null : Number(consumer.optStartIdx),
     reset_count: consumer.resetCount,
+    ...presentSinkStatus(status),
     created_at: consumer.createdAt.toISOString(),
     updated_at: consumer.updatedAt.toISOString(),
   };
 }
 
+/** Consumers with their runners' status: one status statement for all of them. */
+async function presentWebhookConsumers(ctx: AppContext, consumers: WebhookConsumer[]) {
+  const statuses = await sinkStatuses(ctx, consumers.map(sinkStatusInputOf));
+  return consumers.map((consumer) => presentWebhookConsumer(consumer, statuses.get(consumer.id)!));
+}
+
 export async function getWebhookConsumer(ctx: AppContext, principal: Principal, idOrName: string) {
-  return presentWebhookConsumer(await findWebhookConsumer(ctx, principal, idOrName));
+  const [consumer] = await presentWebhookConsumers(ctx, [await findWebhookConsumer(ctx, principal, idOrName)]);
+  return consumer!;
 }
 
 /** The create and rotate-secret answers: the consumer and its new signing secret, shown this once. */
@@ -43,5 +55,20 @@ export async function getWebhookConsumerWithSecret(ctx: AppContext, principal: P
 export async function listWebhookConsumers(ctx: AppContext, principal: Principal, page: PageInput) {
   const args = keysetArgs(page);
   const rows = await ctx.prisma.webhookConsumer.findMany({ ...args, where: { ...args.where, accountId: principal.accountId } });
-  return toPage(rows, page, presentWebhookConsumer);
+  const result = toPage(rows, page, (row) => row);
+  return { data: await presentWebhookConsumers(ctx, result.data), next_cursor: result.next_cursor };
+}
+
+/** The consumer's last attempts (at most 1,000), newest first; `webhook_id` is the batch's `webhook-id` header. */
+export async function listWebhookDeliveries(ctx: AppContext, principal: Principal, idOrName: string, page: PageInput) {
+  const consumer = await findWebhookConsumer(ctx, principal, idOrName);
+  const { data, nextCursor } = await listSinkDeliveries(ctx, consumer.id, page);
+  return { data: data.map((entry) => presentDeliveryAttempt(entry, 'webhook_id')), next_cursor: nextCursor };
+}
+
+/** The consumer's dead letters, newest first. */
+export async function listWebhookDeadLetters(ctx: AppContext, principal: Principal, idOrName: string, page: PageInput) {
+  const consumer = await findWebhookConsumer(ctx, principal, idOrName);
+  const { data, nextCursor } = await listSinkDeadLetters(ctx, consumer.id, page);
+  return { data: data.map((letter) => presentDeadLetter(letter, 'webhook_id')), next_cursor: nextCursor };
 }

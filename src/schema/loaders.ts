@@ -21,7 +21,7 @@ export interface Loaders {
   syncStatus: DataLoader<string, SyncStatus>;
   httpConsumerCounts: DataLoader<HttpConsumer, Counts>;
   natsConsumerStatus: DataLoader<NatsConsumer, NatsConsumerStatus>;
-  /** Any push consumer's status (webhook, PostgreSQL…), given as its kind's `toSinkConsumer` of the row. */
+  /** Any push consumer's status (webhook, PostgreSQL…), given as `sinkStatusInputOf(row)`. */
   sinkStatus: DataLoader<SinkStatusInput, SinkStatus>;
 }
 

@@ -116,7 +116,7 @@ const RunMutationInput = builder.inputType('RunMutationInput', {
     data: t.field({ type: ['JSON'], description: "Items in the provider's object shape; update and delete items carry the upstream `id`." }),
     upstreamIds: t.stringList({ description: 'For deletes: the ids alone.' }),
     idempotencyKey: t.string(),
-    awaitConsumerIds: t.idList({ description: 'HTTP or NATS consumers to wait for: the answer comes once they acked the resulting versions.' }),
+    awaitConsumerIds: t.idList({ description: 'Consumers to wait for (HTTP, NATS, webhook, PostgreSQL): the answer comes once they acked or delivered the resulting versions.' }),
     awaitConsumersTimeout: t.int({ description: 'ms (default 5000, at most 60000)' }),
   }),
 });

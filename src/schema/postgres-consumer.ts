@@ -1,18 +1,24 @@
+import { resetInput } from '../commands/consumer-selection.ts';
 import {
   createPostgresConsumer,
   createPostgresConsumerInput,
   deletePostgresConsumer,
   resetPostgresConsumer,
-  resetPostgresConsumerInput,
   updatePostgresConsumer,
   updatePostgresConsumerInput,
 } from '../commands/postgres-consumers.ts';
 import { parseInput } from '../commands/parse-input.ts';
+import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
+import { sinkStatusInputOf } from '../consumers/sinks/status.ts';
 import { currentHint } from '../crypto/secret-box.ts';
 import type { PostgresConsumer } from '../generated/prisma/client.ts';
 import { builder, requirePrincipal } from './builder.ts';
+import { ConsumerResetInput } from './consumer-reset.ts';
 import { idInput, rawId, requireId } from './ids.ts';
 import { withoutNulls, withoutUndefined } from './input.ts';
+import { deliveryPageType, logPage, SinkError } from './sink-logs.ts';
+
+const PostgresDeliveryPage = deliveryPageType('Postgres', 'batchId', 'the batch (one transaction in the target), the same on every attempt at it');
 
 /** Where a consumer writes. The password is never exposed: a hint and hasPassword only. */
 const PostgresConnection = builder.objectRef<PostgresConsumer>('PostgresConnection').implement({
@@ -51,6 +57,23 @@ builder.prismaNode('PostgresConsumer', {
     batchSize: t.exposeInt('batchSize'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    state: t.string({
+      description: "The sink runner's state (DESIGN.md §7b): connecting, connected, disconnected or error.",
+      resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).state,
+    }),
+    lag: t.int({ description: 'Records still to write.', resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lag }),
+    lagSeconds: t.float({
+      description: 'Seconds since the oldest record still to write was written to the stream; 0 when none.',
+      resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lagSeconds,
+    }),
+    lastDeliveredAt: t.string({ nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lastDeliveredAt }),
+    lastError: t.field({ type: SinkError, nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lastError }),
+    deliveries: t.field({
+      type: PostgresDeliveryPage,
+      description: 'The delivery log: the last 1,000 attempts, newest first (PostgreSQL consumers never dead-letter).',
+      args: { first: t.arg.int({ description: '1–1000, default 100' }), after: t.arg.string() },
+      resolve: (c, args, ctx) => listSinkDeliveries(ctx.app, c.id, logPage(args)),
+    }),
   }),
 });
 
@@ -82,14 +105,6 @@ const PostgresConsumerInput = builder.inputType('PostgresConsumerInput', {
     createTable: t.boolean(),
     deletes: t.string(),
     batchSize: t.int(),
-  }),
-});
-
-const PostgresConsumerResetInput = builder.inputType('PostgresConsumerResetInput', {
-  fields: (t) => ({
-    deliverPolicy: t.string({ required: true }),
-    optStartTime: t.string(),
-    optStartIdx: t.string(),
   }),
 });
 
@@ -141,10 +156,10 @@ builder.mutationFields((t) => ({
   resetPostgresConsumer: t.prismaField({
     type: 'PostgresConsumer',
     description: 'Delivery starts again at the position given: back (a replay) or ahead.',
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: PostgresConsumerResetInput, required: true }) },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ConsumerResetInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'postgres consumer');
-      await resetPostgresConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetPostgresConsumerInput, withoutNulls({ ...args.input }), 'input'));
+      await resetPostgresConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetInput, withoutNulls(args.input), 'input'));
       return ctx.app.prisma.postgresConsumer.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -1,18 +1,28 @@
+import { resetInput } from '../commands/consumer-selection.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import {
   createWebhookConsumer,
   createWebhookConsumerInput,
   deleteWebhookConsumer,
   resetWebhookConsumer,
-  resetWebhookConsumerInput,
   rotateWebhookConsumerSecret,
   rotateWebhookSecretInput,
   updateWebhookConsumer,
   updateWebhookConsumerInput,
 } from '../commands/webhook-consumers.ts';
+import { redeliverDeadLettersInput, redeliverWebhookDeadLetters } from '../commands/webhook-redelivery.ts';
+import { listSinkDeadLetters } from '../consumers/sinks/dead-letters.ts';
+import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
+import { sinkStatusInputOf } from '../consumers/sinks/status.ts';
 import { builder, requirePrincipal } from './builder.ts';
+import { ConsumerResetInput } from './consumer-reset.ts';
 import { idInput, rawId, requireId } from './ids.ts';
 import { withoutNulls, withoutUndefined } from './input.ts';
+import { deadLetterPageType, deliveryPageType, logPage, SinkError } from './sink-logs.ts';
+
+const WEBHOOK_ID = 'the batch: its webhook-id header, the same on every attempt at it';
+const WebhookDeliveryPage = deliveryPageType('Webhook', 'webhookId', WEBHOOK_ID);
+const WebhookDeadLetterPage = deadLetterPageType('Webhook', 'webhookId', `the last batch that held it (${WEBHOOK_ID})`);
 
 builder.prismaNode('WebhookConsumer', {
   id: { field: 'id' },
@@ -40,6 +50,29 @@ builder.prismaNode('WebhookConsumer', {
     resetCount: t.exposeInt('resetCount'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    state: t.string({
+      description: "The sink runner's state (DESIGN.md §7b): connecting, connected, disconnected or error.",
+      resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).state,
+    }),
+    lag: t.int({ description: 'Records still to deliver.', resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lag }),
+    lagSeconds: t.float({
+      description: 'Seconds since the oldest record still to deliver was written; 0 when none.',
+      resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lagSeconds,
+    }),
+    lastDeliveredAt: t.string({ nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lastDeliveredAt }),
+    lastError: t.field({ type: SinkError, nullable: true, resolve: async (c, _args, ctx) => (await ctx.loaders.sinkStatus.load(sinkStatusInputOf(c))).lastError }),
+    deliveries: t.field({
+      type: WebhookDeliveryPage,
+      description: 'The delivery log: the last 1,000 attempts, newest first.',
+      args: { first: t.arg.int({ description: '1–1000, default 100' }), after: t.arg.string() },
+      resolve: (c, args, ctx) => listSinkDeliveries(ctx.app, c.id, logPage(args)),
+    }),
+    deadLetters: t.field({
+      type: WebhookDeadLetterPage,
+      description: 'Records whose batch ran out of attempts or of its retry window, newest first.',
+      args: { first: t.arg.int({ description: '1–1000, default 100' }), after: t.arg.string() },
+      resolve: (c, args, ctx) => listSinkDeadLetters(ctx.app, c.id, logPage(args)),
+    }),
   }),
 });
 
@@ -90,14 +123,6 @@ const WebhookConsumerPatchInput = builder.inputType('WebhookConsumerPatchInput',
     maxDeliver: t.int(),
     retryWindowMs: t.float(),
     maxInFlight: t.int(),
-  }),
-});
-
-const WebhookConsumerResetInput = builder.inputType('WebhookConsumerResetInput', {
-  fields: (t) => ({
-    deliverPolicy: t.string({ required: true, description: startFields.deliverPolicy }),
-    optStartTime: t.string({ description: startFields.optStartTime }),
-    optStartIdx: t.string({ description: startFields.optStartIdx }),
   }),
 });
 
@@ -161,11 +186,21 @@ builder.mutationFields((t) => ({
   }),
   resetWebhookConsumer: t.prismaField({
     type: 'WebhookConsumer',
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: WebhookConsumerResetInput, required: true }) },
+    description: 'Delivery starts again at the position the input names: back, records are delivered again; ahead, skipped.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ConsumerResetInput, required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = requireId(args.id, 'webhook consumer');
-      await resetWebhookConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetWebhookConsumerInput, withoutNulls({ ...args.input }), 'input'));
+      await resetWebhookConsumer(ctx.app, requirePrincipal(ctx), id, parseInput(resetInput, withoutNulls(args.input), 'input'));
       return ctx.app.prisma.webhookConsumer.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  redeliverWebhookDeadLetters: t.int({
+    description:
+      'Delivers dead letters again (their records at their current versions) before the next batch: those of upstreamIds, or all of them (exactly one of the two). Answers how many were asked for.',
+    args: { id: t.arg.id({ required: true }), upstreamIds: t.arg.stringList(), all: t.arg.boolean() },
+    resolve: async (_root, args, ctx) => {
+      const input = parseInput(redeliverDeadLettersInput, withoutNulls({ upstreamIds: args.upstreamIds, all: args.all }), 'input');
+      return (await redeliverWebhookDeadLetters(ctx.app, requirePrincipal(ctx), requireId(args.id, 'webhook consumer'), input)).requested;
     },
   }),
 }));

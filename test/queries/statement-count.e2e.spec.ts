@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restClient, type RestClient } from '../support/api.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { seedRecords } from '../support/seed-records.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { StatementCounter } from '../support/statement-counter.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * Issue 22, "No N+1": a page of syncs with their status, or of consumers with their counts, costs
@@ -13,6 +15,8 @@ const PAGE = 50;
 const SMALL_PAGE = 5;
 /** Nothing listens here: NATS consumers pointing at it stay disconnected without touching a real server. */
 const CLOSED_PORT = { host: '127.0.0.1', port: 1 };
+/** Nothing listens here either: webhook consumers retry their first batch, their status moving. */
+const CLOSED_URL = 'http://127.0.0.1:1/hook';
 
 const SYNCS_QUERY = `query($first: Int!) { syncs(first: $first) { edges { node { uuid name state
   status { syncId state lastError { code message collectionId at } requestsMade rateLimitWaitMs retries lastPollAt
@@ -20,16 +24,23 @@ const SYNCS_QUERY = `query($first: Int!) { syncs(first: $first) { edges { node {
       backfill { done pages records total percent startedAt completedAt } inFlight { method } waiting { reason } } } } } } }`;
 const HTTP_CONSUMERS_QUERY = `query($first: Int!) { httpConsumers(first: $first) { edges { node { uuid name numPending numAckPending numDead } } } }`;
 const NATS_CONSUMERS_QUERY = `query($first: Int!) { natsConsumers(first: $first) { edges { node { uuid name lastPublishedIdx lag messagesPublished } } } }`;
+const SINK_STATUS = 'state lag lagSeconds lastDeliveredAt lastError { message at }';
+const WEBHOOK_CONSUMERS_QUERY = `query($first: Int!) { webhookConsumers(first: $first) { edges { node { uuid name ${SINK_STATUS} } } } }`;
+const POSTGRES_CONSUMERS_QUERY = `query($first: Int!) { postgresConsumers(first: $first) { edges { node { uuid name ${SINK_STATUS} } } } }`;
 
 describe('statements per page', () => {
   let server: TestServer;
   let api: RestClient;
   let token: string;
   let counter: StatementCounter;
+  let target: TestDatabase;
   const syncs: { id: string; stream_id: string }[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT: String(3 * PAGE) }, { disableSyncs: true });
+    server = await startTestServer({ SYNCLINE_MAX_CONSUMERS_PER_ACCOUNT: String(5 * PAGE) }, { disableSyncs: true });
+    // PostgreSQL consumers write here, one per sync; a writer connects only when it has records to write (3 of them).
+    target = await createTestDatabase();
+    const targetUrl = `postgres://postgres@127.0.0.1:5432/${new URL(target.url).pathname.slice(1)}`;
     const root = restClient(server.url, ROOT_TOKEN);
     token = (await root.post('/v1/accounts', { name: 'statement-count' })).body.api_token.token;
     api = restClient(server.url, token);
@@ -59,6 +70,10 @@ describe('statements per page', () => {
       if (i < 3) expect((await api.post(`/v1/http-consumers/${consumer.body.id}/next`, { batch_size: 2 })).status).toBe(200);
       const nats = await api.post('/v1/nats-consumers', { name: `nats-${i}`, sync_id: sync.id, subject_prefix: `statements-${i}`, nats: CLOSED_PORT });
       expect(nats.status).toBe(201);
+      const webhook = await api.post('/v1/webhook-consumers', { name: `webhook-${i}`, ...target, url: CLOSED_URL });
+      expect(webhook.status).toBe(201);
+      const postgres = await api.post('/v1/postgres-consumers', { name: `postgres-${i}`, sync_id: sync.id, connection: { url: targetUrl }, table: `statements_${i % 2}` });
+      expect(postgres.status, JSON.stringify(postgres.body)).toBe(201);
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
     // Past max_deliver: the lease expired above is dead-lettered by the next call.
@@ -70,6 +85,7 @@ describe('statements per page', () => {
   afterAll(async () => {
     counter?.dispose();
     await server?.stop();
+    await target?.drop();
   });
 
   const restPage = (path: string, limit: number) =>
@@ -91,7 +107,7 @@ describe('statements per page', () => {
       return Object.values(body.data)[0]!.edges.map((e) => e.node);
     });
 
-  it.each(['/v1/syncs', '/v1/http-consumers', '/v1/nats-consumers'])('REST %s: a page of 50 costs what a page of 5 does', async (path) => {
+  it.each(['/v1/syncs', '/v1/http-consumers', '/v1/nats-consumers', '/v1/webhook-consumers', '/v1/postgres-consumers'])('REST %s: a page of 50 costs what a page of 5 does', async (path) => {
     await restPage(path, SMALL_PAGE); // warm: connections opened, statements prepared
     const small = await restPage(path, SMALL_PAGE);
     const large = await restPage(path, PAGE);
@@ -106,6 +122,8 @@ describe('statements per page', () => {
     ['syncs with their status', SYNCS_QUERY],
     ['HTTP consumers with their counts', HTTP_CONSUMERS_QUERY],
     ['NATS consumers with their status', NATS_CONSUMERS_QUERY],
+    ['webhook consumers with their status', WEBHOOK_CONSUMERS_QUERY],
+    ['PostgreSQL consumers with their status', POSTGRES_CONSUMERS_QUERY],
   ])('GraphQL %s: a page of 50 costs what a page of 5 does', async (_name, query) => {
     await graphqlPage(query, SMALL_PAGE);
     const small = await graphqlPage(query, SMALL_PAGE);
@@ -128,6 +146,21 @@ describe('statements per page', () => {
     const natsConsumers = (await restPage('/v1/nats-consumers', PAGE)).result;
     expect(natsConsumers.some((c) => (c.lag as number) > 0)).toBe(true);
     for (const consumer of natsConsumers) expect(withoutConnection((await api.get(`/v1/nats-consumers/${consumer.id}`)).body)).toEqual(withoutConnection(consumer));
+
+    // Webhook consumers retry against a closed port (their state and error move); PostgreSQL ones deliver, then hold still.
+    const webhookConsumers = (await restPage('/v1/webhook-consumers', PAGE)).result;
+    expect(webhookConsumers.some((c) => (c.lag as number) > 0)).toBe(true);
+    for (const consumer of webhookConsumers) expect(withoutConnection((await api.get(`/v1/webhook-consumers/${consumer.id}`)).body)).toEqual(withoutConnection(consumer));
+    const postgresConsumers = await waitFor(
+      async () => {
+        const page = (await restPage('/v1/postgres-consumers', PAGE)).result;
+        return page.every((c) => c.lag === 0) ? page : null;
+      },
+      20_000,
+      'the PostgreSQL consumers caught up',
+    );
+    expect(postgresConsumers.filter((c) => c.last_delivered_at !== null)).toHaveLength(3);
+    for (const consumer of postgresConsumers) expect((await api.get(`/v1/postgres-consumers/${consumer.id}`)).body).toEqual({ ...consumer, lag_seconds: 0 });
 
     const listed = (await graphqlPage(SYNCS_QUERY, PAGE)).result as { uuid: string; status: { syncId: string; collections: { records: number; deletedRecords: number }[] } }[];
     expect(listed.some((s) => s.status.collections.some((c) => c.records > 0 && c.deletedRecords > 0))).toBe(true);

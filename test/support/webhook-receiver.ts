@@ -1,13 +1,14 @@
 /**
  * A webhook receiver on loopback as a user would write one: it verifies every delivery with the
  * `standardwebhooks` package (the Standard Webhooks reference library) and keeps what arrived.
- * Its `mode` imitates an endpoint in trouble: answering 500, hanging, or refusing connections.
+ * Its `mode` imitates an endpoint in trouble: answering 500, refusing the delivery itself (400),
+ * hanging, or refusing connections.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
-export type ReceiverMode = 'ok' | 'fail500' | 'hang' | 'refuse';
+export type ReceiverMode = 'ok' | 'fail500' | 'fail400' | 'hang' | 'refuse';
 
 export interface ReceivedRecord {
   sync_id: string;
@@ -133,6 +134,11 @@ export class WebhookReceiver {
       if (this.mode === 'fail500') {
         this.refusedAnswers++;
         res.writeHead(500, { 'content-type': 'text/plain' }).end('receiver down for maintenance');
+        return;
+      }
+      if (this.mode === 'fail400') {
+        this.refusedAnswers++;
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unexpected payload"}');
         return;
       }
       const body = Buffer.concat(chunks).toString('utf8');

@@ -2,7 +2,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookSinkKind } from '../../src/consumers/webhook/kind.ts';
+import { webhookSinkKind, webhookTargetOf } from '../../src/consumers/webhook/kind.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
 import { webhookConsumersProjection } from '../../src/projections/webhook-consumers.ts';
 import { restClient, type RestClient } from '../support/api.ts';
@@ -265,7 +265,7 @@ describe('webhook consumers API (REST)', () => {
     expect(events.rows.map((r) => r.message_type)).toEqual(['WebhookConsumerCreated', 'WebhookConsumerReset', 'WebhookConsumerReset', 'WebhookConsumerReset']);
   });
 
-  it('hands the sink runner each consumer with its secrets opened, and a writer that signs with the secret shown at creation', async () => {
+  it('hands the sink runner each consumer with its settings, and a writer (secrets opened only then) that signs with the secret shown at creation', async () => {
     const received: { headers: Record<string, string>; body: string }[] = [];
     const receiver = createHttpServer((req, res) => {
       let body = '';
@@ -291,7 +291,8 @@ describe('webhook consumers API (REST)', () => {
     });
     const consumers = await webhookSinkKind.listConsumers(server.app.ctx);
     const consumer = consumers.find((c) => c.id === created.body.id)!;
-    expect(consumer).toEqual({
+    const { settings, ...common } = consumer;
+    expect(common).toEqual({
       kind: 'webhook',
       id: created.body.id,
       accountId: expect.any(String),
@@ -304,6 +305,10 @@ describe('webhook consumers API (REST)', () => {
       maxInFlight: 2,
       maxDeliver: 3,
       retryWindowMs: 86_400_000,
+    });
+    // The list holds the row as stored: sealed secrets, which the writer alone opens.
+    expect(JSON.stringify(settings, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(created.body.secret.slice('whsec_'.length));
+    expect(webhookTargetOf(server.app.ctx, settings)).toEqual({
       url,
       headers: { 'x-api-key': 'key-for-the-receiver' },
       secret: created.body.secret,
@@ -320,9 +325,12 @@ describe('webhook consumers API (REST)', () => {
     const writer = await webhookSinkKind.openWriter(server.app.ctx, reset, new AbortController().signal);
     expect(await writer.write({ id: 'batch-from-runner', rows: rows.rows, attempt: 1 }, new AbortController().signal)).toEqual({ status: 204, responseExcerpt: '' });
     await writer.close();
+    // The consumer's own runner delivers to the same receiver: delete it before closing.
+    expect((await api.delete(`/v1/webhook-consumers/${created.body.id}`)).status).toBe(204);
     await new Promise((resolve) => receiver.close(resolve));
-    expect(received[0]!.headers['x-api-key']).toBe('key-for-the-receiver');
-    const payload = new Webhook(created.body.secret).verify(received[0]!.body, received[0]!.headers) as { data: { upstream_id: string }[] };
+    const ours = received.find((r) => r.headers['webhook-id'] === 'batch-from-runner')!;
+    expect(ours.headers['x-api-key']).toBe('key-for-the-receiver');
+    const payload = new Webhook(created.body.secret).verify(ours.body, ours.headers) as { data: { upstream_id: string }[] };
     const answered = await api.get(`/v1/syncs/${sync.syncId}/records?collection_id=stripe:customer&limit=2`);
     expect(payload.data).toEqual(answered.body.data);
   });

@@ -3,6 +3,7 @@ import type { PostgresDeletes, PostgresSslMode, PostgresTableName } from '../../
 import type { PostgresConsumer } from '../../generated/prisma/client.ts';
 import { egressPolicy } from '../../net/egress-policy.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
+import { sinkSelectionOf } from '../sinks/status.ts';
 import type { PostgresTarget } from './target.ts';
 import { PostgresSinkWriter } from './writer.ts';
 
@@ -22,12 +23,7 @@ export function postgresSinkConsumer(row: PostgresConsumer): PostgresSinkConsume
     id: row.id,
     accountId: row.accountId,
     name: row.name,
-    selection: {
-      streamId: row.streamId,
-      syncId: row.syncId,
-      collectionIds: row.collectionIds && row.collectionIds.length > 0 ? row.collectionIds : null,
-      provider: row.provider,
-    },
+    selection: sinkSelectionOf(row),
     generation: row.generation,
     startIdx: row.startIdx,
     resetCount: row.resetCount,

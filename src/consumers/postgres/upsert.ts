@@ -58,7 +58,8 @@ export function batchParameter(rows: readonly RecordRow[]): string {
       sync_id: row.sync_id,
       collection_id: row.collection_id,
       upstream_id: row.upstream_id,
-      updated_idx: row.updated_idx,
+      // The server's pool parses int8 as bigint (Emmett's type parser), which JSON cannot hold.
+      updated_idx: String(row.updated_idx),
       upstream_created_at: row.upstream_created_at,
       upstream_updated_at: row.upstream_updated_at,
       deleted: row.deleted,

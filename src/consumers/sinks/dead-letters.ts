@@ -44,7 +44,8 @@ export async function deadLetterBatch(
        UPDATE sink_runtime SET retrying = retrying || jsonb_build_object($3::text, $9::jsonb), updated_at = now() WHERE consumer_id = $1`,
       [
         consumerId,
-        JSON.stringify(batch.rows.map((r) => ({ sync_id: r.sync_id, collection_id: r.collection_id, upstream_id: r.upstream_id, updated_idx: r.updated_idx }))),
+        // String(): the server's pool parses int8 as bigint (Emmett's type parser), which JSON cannot hold.
+        JSON.stringify(batch.rows.map((r) => ({ sync_id: r.sync_id, collection_id: r.collection_id, upstream_id: r.upstream_id, updated_idx: String(r.updated_idx) }))),
         batch.id,
         retry.attempts,
         excerpt(failure.lastError) ?? '',
@@ -83,13 +84,18 @@ export async function takeRedeliveries(pool: pg.Pool, consumerId: string, positi
   return rows;
 }
 
-/** Redelivered: these records are no longer dead letters. */
+/**
+ * Redelivered: these records are no longer dead letters, and count as delivered in the status
+ * (`last_delivered_at`, the delivered count), in one statement.
+ */
 export async function forgetRedelivered(pool: pg.Pool, consumerId: string, rows: readonly RecordKey[]): Promise<void> {
   if (rows.length === 0) return;
   await pool.query(
-    `DELETE FROM sink_dead_letters d USING jsonb_to_recordset($2::jsonb) AS k(sync_id uuid, collection_id text, upstream_id text)
-     WHERE d.consumer_id = $1 AND d.sync_id = k.sync_id AND d.collection_id = k.collection_id AND d.upstream_id = k.upstream_id AND d.redeliver`,
-    [consumerId, keysParam(rows)],
+    `WITH forgotten AS (
+       DELETE FROM sink_dead_letters d USING jsonb_to_recordset($2::jsonb) AS k(sync_id uuid, collection_id text, upstream_id text)
+       WHERE d.consumer_id = $1 AND d.sync_id = k.sync_id AND d.collection_id = k.collection_id AND d.upstream_id = k.upstream_id AND d.redeliver)
+     UPDATE sink_runtime SET delivered_count = delivered_count + $3, last_delivered_at = now(), updated_at = now() WHERE consumer_id = $1`,
+    [consumerId, keysParam(rows), rows.length],
   );
 }
 
@@ -147,7 +153,8 @@ export async function listSinkDeadLetters(ctx: AppContext, consumerId: string, p
     sync_id: string;
     collection_id: string;
     upstream_id: string;
-    updated_idx: string;
+    /** int8: a bigint or its text, as the pool's type parsers have it. */
+    updated_idx: bigint | string;
     batch_id: string;
     attempts: number;
     last_error: string;
@@ -165,7 +172,7 @@ export async function listSinkDeadLetters(ctx: AppContext, consumerId: string, p
     syncId: r.sync_id,
     collectionId: r.collection_id,
     upstreamId: r.upstream_id,
-    updatedIdx: r.updated_idx,
+    updatedIdx: String(r.updated_idx),
     batchId: r.batch_id,
     attempts: r.attempts,
     lastError: r.last_error,

@@ -111,7 +111,8 @@ export async function listSinkDeliveries(ctx: AppContext, consumerId: string, pa
   const before = page.cursor ? decodeCursor(page.cursor) : null;
   // Newest first, within the newest 1,000 even between two trims.
   const { rows } = await ctx.pool.query<{
-    id: string;
+    /** int8: a bigint or its text, as the pool's type parsers have it. */
+    id: bigint | string;
     at: Date;
     batch_id: string;
     batch_size: number;
@@ -126,7 +127,7 @@ export async function listSinkDeliveries(ctx: AppContext, consumerId: string, pa
   );
   const more = rows.length > limit;
   const data = rows.slice(0, limit).map((r) => ({
-    id: r.id,
+    id: String(r.id),
     at: r.at,
     batchId: r.batch_id,
     batchSize: r.batch_size,

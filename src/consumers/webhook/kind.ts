@@ -3,26 +3,26 @@ import { openWebhookHeaders } from '../../commands/webhook-consumers.ts';
 import type { WebhookConsumer } from '../../generated/prisma/client.ts';
 import { egressDispatcher } from '../../net/egress-fetch.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
+import { sinkSelectionOf } from '../sinks/status.ts';
 import { webhookWriter, type WebhookTarget } from './writer.ts';
 
-/** A webhook consumer as the sink runner sees it: the common settings, and where and how to POST. */
-export interface WebhookSinkConsumer extends SinkConsumer, WebhookTarget {
+/**
+ * A webhook consumer as the sink runner sees it: the common settings, and its row for where and
+ * how to POST. The secrets stay sealed until a writer is opened (the supervisor lists every
+ * consumer each second, most of them run by no writer of this process).
+ */
+export interface WebhookSinkConsumer extends SinkConsumer {
   kind: 'webhook';
+  settings: WebhookConsumer;
 }
 
-/** The secrets are opened here, for the runner's writer only: never for an answer or a log. */
-export function toWebhookSinkConsumer(ctx: AppContext, row: WebhookConsumer): WebhookSinkConsumer {
+export function toWebhookSinkConsumer(row: WebhookConsumer): WebhookSinkConsumer {
   return {
     kind: 'webhook',
     id: row.id,
     accountId: row.accountId,
     name: row.name,
-    selection: {
-      streamId: row.streamId,
-      syncId: row.syncId,
-      collectionIds: row.collectionIds.length > 0 ? row.collectionIds : null,
-      provider: row.provider,
-    },
+    selection: sinkSelectionOf(row),
     generation: row.generation,
     startIdx: row.startIdx,
     resetCount: row.resetCount,
@@ -30,6 +30,13 @@ export function toWebhookSinkConsumer(ctx: AppContext, row: WebhookConsumer): We
     maxInFlight: row.maxInFlight,
     maxDeliver: row.maxDeliver,
     retryWindowMs: Number(row.retryWindowMs),
+    settings: row,
+  };
+}
+
+/** The secrets are opened here, for the runner's writer only: never for an answer or a log. */
+export function webhookTargetOf(ctx: AppContext, row: WebhookConsumer): WebhookTarget {
+  return {
     url: row.url,
     headers: openWebhookHeaders(ctx, row),
     secret: ctx.secretBox.open(row.secretEncrypted),
@@ -45,9 +52,9 @@ export const webhookSinkKind: SinkKind<WebhookSinkConsumer> = {
   name: 'webhook',
   async listConsumers(ctx) {
     const rows = await ctx.prisma.webhookConsumer.findMany({ orderBy: { id: 'asc' } });
-    return rows.map((row) => toWebhookSinkConsumer(ctx, row));
+    return rows.map(toWebhookSinkConsumer);
   },
   async openWriter(ctx, consumer) {
-    return webhookWriter(consumer, { dispatcher: egressDispatcher(ctx.config), now: ctx.now });
+    return webhookWriter(webhookTargetOf(ctx, consumer.settings), { dispatcher: egressDispatcher(ctx.config), now: ctx.now });
   },
 };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import type { getPostgresConsumer, listPostgresConsumers } from '../../queries/postgres-consumers.ts';
+import type { getPostgresConsumer, listPostgresConsumers, listPostgresDeliveries } from '../../queries/postgres-consumers.ts';
 import type { AllHold, Presents } from './presents.ts';
+import { sinkStatusFields } from './responses.ts';
+import { deliveryPage } from './sink-responses.ts';
 
 /* The PostgreSQL consumers' answers (src/queries/postgres-consumers.ts), beside the others of responses.ts. */
 
@@ -36,6 +38,7 @@ export const postgresConsumerView = z
     create_table: z.boolean(),
     deletes: z.enum(['mark', 'delete']),
     batch_size: z.number().int(),
+    ...sinkStatusFields,
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -48,9 +51,15 @@ export const postgresConsumerPage = z
   })
   .meta({ id: 'PostgresConsumerPage' });
 
+export const postgresDeliveryPage = deliveryPage('batch_id', 'the batch (one transaction in the target), the same on every attempt at it', 'Postgres');
+
 type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
 /** The presenters against their schemas: `tsc` fails here when one drifts from the other. */
 export type PostgresConsumerPresenterChecks = AllHold<
-  [Presents<typeof postgresConsumerView, Answer<typeof getPostgresConsumer>>, Presents<typeof postgresConsumerPage, Answer<typeof listPostgresConsumers>>]
+  [
+    Presents<typeof postgresConsumerView, Answer<typeof getPostgresConsumer>>,
+    Presents<typeof postgresConsumerPage, Answer<typeof listPostgresConsumers>>,
+    Presents<typeof postgresDeliveryPage, Answer<typeof listPostgresDeliveries>>,
+  ]
 >;

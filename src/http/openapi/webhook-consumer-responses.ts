@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { getWebhookConsumer, getWebhookConsumerWithSecret, listWebhookConsumers } from '../../queries/webhook-consumers.ts';
+import type { getWebhookConsumer, getWebhookConsumerWithSecret, listWebhookConsumers, listWebhookDeadLetters, listWebhookDeliveries } from '../../queries/webhook-consumers.ts';
 import type { AllHold, Presents } from './presents.ts';
-import { page, timestamp } from './responses.ts';
+import { page, sinkStatusFields, timestamp } from './responses.ts';
+import { deadLetterPage, deliveryPage } from './sink-responses.ts';
 
 /* The webhook consumers' REST answers (DESIGN.md §7b), beside the other answers of responses.ts. */
 
@@ -29,6 +30,7 @@ export const webhookConsumerView = z
     opt_start_time: timestamp.nullable(),
     opt_start_idx: z.number().int().nullable(),
     reset_count: z.number().int().min(0),
+    ...sinkStatusFields,
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -40,6 +42,10 @@ export const webhookConsumerWithSecretView = webhookConsumerView
 
 export const webhookConsumerPage = page(webhookConsumerView, 'WebhookConsumer');
 
+const webhookId = 'the batch: its `webhook-id` header, the same on every attempt at it';
+export const webhookDeliveryPage = deliveryPage('webhook_id', webhookId, 'Webhook');
+export const webhookDeadLetterPage = deadLetterPage('webhook_id', `the last batch that held it (${webhookId})`, 'Webhook');
+
 type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
 /** Each presenter against its schema: `tsc` fails here when one drifts from the other. */
@@ -48,5 +54,7 @@ export type WebhookConsumerPresenterChecks = AllHold<
     Presents<typeof webhookConsumerView, Answer<typeof getWebhookConsumer>>,
     Presents<typeof webhookConsumerWithSecretView, Answer<typeof getWebhookConsumerWithSecret>>,
     Presents<ReturnType<typeof page<typeof webhookConsumerView>>, Answer<typeof listWebhookConsumers>>,
+    Presents<typeof webhookDeliveryPage, Answer<typeof listWebhookDeliveries>>,
+    Presents<typeof webhookDeadLetterPage, Answer<typeof listWebhookDeadLetters>>,
   ]
 >;
