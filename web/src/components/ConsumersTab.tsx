@@ -35,13 +35,17 @@ function rowsOf(stream: NonNullable<ConsumersData['stream']>): Row[] {
   ];
 }
 
+const LIST_SIZE = 50;
+
 export function ConsumersTab({ streamId }: { streamId: string }) {
-  const [{ data, fetching, error }, reexecute] = useQuery<ConsumersData>({ query: ConsumersQuery, variables: { streamId }, requestPolicy: 'cache-and-network', context: listContext.consumers });
+  const [{ data, fetching, error }, reexecute] = useQuery<ConsumersData>({ query: ConsumersQuery, variables: { streamId, first: LIST_SIZE }, requestPolicy: 'cache-and-network', context: listContext.consumers });
   usePolling(reexecute, 2000);
   const newConsumer = `/streams/${streamId}/consumers/new`;
   if (fetching && !data) return <Loading what="consumers" />;
   if (error && !data) return <ErrorNote error={error} />;
-  const rows = data?.stream ? rowsOf(data.stream) : [];
+  const stream = data?.stream;
+  const rows = stream ? rowsOf(stream) : [];
+  const truncated = stream ? [stream.httpConsumers, stream.natsConsumers, stream.webhookConsumers, stream.postgresConsumers].some((c) => c.pageInfo.hasNextPage) : false;
   return (
     <>
       <div className="section-head">
@@ -89,6 +93,7 @@ export function ConsumersTab({ streamId }: { streamId: string }) {
           </table>
         </ScrollRegion>
       )}
+      {truncated ? <p className="hint">Only the first {LIST_SIZE} consumers of each kind are listed.</p> : null}
     </>
   );
 }

@@ -49,10 +49,10 @@ export function PostgresConsumerFields({ value, onChange, problems }: { value: P
         <legend>Target database</legend>
         <div className="radio-row">
           <label className="checkbox">
-            <input type="radio" name="pg-connection" checked={value.mode === 'url'} onChange={() => set('mode', 'url')} /> Connection URL
+            <input type="radio" name="pg-connection" checked={value.mode === 'url'} onChange={() => set('mode', 'url')} /> With a connection URL
           </label>
           <label className="checkbox">
-            <input type="radio" name="pg-connection" checked={value.mode === 'fields'} onChange={() => set('mode', 'fields')} /> Host, database and user
+            <input type="radio" name="pg-connection" checked={value.mode === 'fields'} onChange={() => set('mode', 'fields')} /> With host, port, database and user
           </label>
         </div>
         {value.mode === 'url' ? (

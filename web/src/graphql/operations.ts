@@ -247,25 +247,27 @@ export interface PushStatus {
 }
 const PushStatusFields = 'state lag lagSeconds lastDeliveredAt lastError { message at }';
 
-/** The rows of the consumers tab: every kind, one stream. */
+/** The rows of the consumers tab: every kind, one stream, `first` of each kind. */
 export interface ConsumerListItem { id: string; uuid: string; name: string }
+type ListStatus = Pick<PushStatus, 'state' | 'lag' | 'lagSeconds'>;
+type ListConnection<T> = { edges: { node: T }[]; pageInfo: { hasNextPage: boolean } };
 export interface ConsumersData {
   stream: {
     id: string;
-    httpConsumers: Connection<ConsumerListItem & { numPending: number; numAckPending: number }>;
-    natsConsumers: Connection<ConsumerListItem & PushStatus>;
-    webhookConsumers: Connection<ConsumerListItem & PushStatus & { url: string }>;
-    postgresConsumers: Connection<ConsumerListItem & PushStatus & { table: string }>;
+    httpConsumers: ListConnection<ConsumerListItem & { numPending: number; numAckPending: number }>;
+    natsConsumers: ListConnection<ConsumerListItem & ListStatus>;
+    webhookConsumers: ListConnection<ConsumerListItem & ListStatus & { url: string }>;
+    postgresConsumers: ListConnection<ConsumerListItem & ListStatus & { table: string }>;
   } | null;
 }
 export const ConsumersQuery = /* GraphQL */ `
-  query Consumers($streamId: ID!) {
+  query Consumers($streamId: ID!, $first: Int!) {
     stream(id: $streamId) {
       id
-      httpConsumers(first: 100) { edges { node { id uuid name numPending numAckPending } } }
-      natsConsumers(first: 100) { edges { node { id uuid name ${PushStatusFields} } } }
-      webhookConsumers(first: 100) { edges { node { id uuid name url ${PushStatusFields} } } }
-      postgresConsumers(first: 100) { edges { node { id uuid name table ${PushStatusFields} } } }
+      httpConsumers(first: $first) { edges { node { id uuid name numPending numAckPending } } pageInfo { hasNextPage } }
+      natsConsumers(first: $first) { edges { node { id uuid name state lag lagSeconds } } pageInfo { hasNextPage } }
+      webhookConsumers(first: $first) { edges { node { id uuid name url state lag lagSeconds } } pageInfo { hasNextPage } }
+      postgresConsumers(first: $first) { edges { node { id uuid name table state lag lagSeconds } } pageInfo { hasNextPage } }
     }
   }
 `;
