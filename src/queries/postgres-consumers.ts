@@ -1,7 +1,8 @@
 import type { AppContext, Principal } from '../app-context.ts';
 import { findPostgresConsumer } from '../commands/postgres-consumers.ts';
 import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
-import { sinkStatuses, sinkStatusInputOf, type SinkStatus } from '../consumers/sinks/status.ts';
+import { sinkStatusInputOf } from '../consumers/sinks/consumer-row.ts';
+import { sinkStatuses, type SinkStatus } from '../consumers/sinks/status.ts';
 import { currentHint } from '../crypto/secret-box.ts';
 import type { DeliverPolicy } from '../domain/consumer-selection.ts';
 import type { PostgresDeletes, PostgresSslMode } from '../domain/postgres-consumers/events.ts';

@@ -9,7 +9,7 @@ import {
 } from '../commands/postgres-consumers.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
-import { sinkStatusInputOf } from '../consumers/sinks/status.ts';
+import { sinkStatusInputOf } from '../consumers/sinks/consumer-row.ts';
 import { currentHint } from '../crypto/secret-box.ts';
 import type { PostgresConsumer } from '../generated/prisma/client.ts';
 import { builder, requirePrincipal } from './builder.ts';

@@ -13,7 +13,7 @@ import {
 import { redeliverDeadLettersInput, redeliverWebhookDeadLetters } from '../commands/webhook-redelivery.ts';
 import { listSinkDeadLetters } from '../consumers/sinks/dead-letters.ts';
 import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
-import { sinkStatusInputOf } from '../consumers/sinks/status.ts';
+import { sinkStatusInputOf } from '../consumers/sinks/consumer-row.ts';
 import { builder, requirePrincipal } from './builder.ts';
 import { ConsumerResetInput } from './consumer-reset.ts';
 import { idInput, rawId, requireId } from './ids.ts';

@@ -4,6 +4,7 @@ import { openNatsSecrets } from '../../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';
 import { egressPolicy } from '../../net/egress-policy.ts';
+import { sinkConsumerBase } from '../sinks/consumer-row.ts';
 import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type SinkWriteResult, type SinkWriter } from '../sinks/sink.ts';
 import { connectionOptions, describeFailure, serverAddress } from './connection.ts';
 import { pinnedServerOptions } from './egress.ts';
@@ -21,14 +22,7 @@ export interface NatsSinkConsumer extends SinkConsumer {
 
 export function toNatsSinkConsumer(row: NatsConsumer): NatsSinkConsumer {
   return {
-    kind: 'nats',
-    id: row.id,
-    accountId: row.accountId,
-    name: row.name,
-    selection: { streamId: row.streamId, syncId: row.syncId, collectionIds: row.collectionIds.length > 0 ? row.collectionIds : null, provider: row.provider },
-    generation: row.generation,
-    startIdx: row.startIdx,
-    resetCount: row.resetCount,
+    ...sinkConsumerBase('nats', row),
     batchSize: BATCH_SIZE,
     // One batch at a time: JetStream keeps a subject's messages in the order they arrive.
     maxInFlight: 1,

@@ -3,7 +3,7 @@ import type { PostgresDeletes, PostgresSslMode, PostgresTableName } from '../../
 import type { PostgresConsumer } from '../../generated/prisma/client.ts';
 import { egressPolicy } from '../../net/egress-policy.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
-import { sinkSelectionOf } from '../sinks/status.ts';
+import { sinkConsumerBase } from '../sinks/consumer-row.ts';
 import type { PostgresTarget } from './target.ts';
 import { PostgresSinkWriter } from './writer.ts';
 
@@ -19,14 +19,7 @@ export interface PostgresSinkConsumer extends SinkConsumer {
 
 export function postgresSinkConsumer(row: PostgresConsumer): PostgresSinkConsumer {
   return {
-    kind: 'postgres',
-    id: row.id,
-    accountId: row.accountId,
-    name: row.name,
-    selection: sinkSelectionOf(row),
-    generation: row.generation,
-    startIdx: row.startIdx,
-    resetCount: row.resetCount,
+    ...sinkConsumerBase('postgres', row),
     batchSize: row.batchSize,
     // One batch at a time, in stream order; the idx guard would keep versions in order anyway.
     maxInFlight: 1,

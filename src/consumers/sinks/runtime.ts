@@ -124,7 +124,8 @@ export class SinkRuntimeStore {
     const result = await this.pool.query(`UPDATE sink_runtime SET pending_window = $3, updated_at = now() WHERE consumer_id = $1 AND position = $2`, [
       this.consumerId,
       window.after.toString(),
-      JSON.stringify({ after: window.after.toString(), rows: window.rows }),
+      // The server's pool answers int8 as bigint (updated_idx): stored as text, as RecordRow types it.
+      JSON.stringify({ after: window.after.toString(), rows: window.rows }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
     ]);
     if (result.rowCount !== 1) throw new PositionMoved();
   }

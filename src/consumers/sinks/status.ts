@@ -19,34 +19,6 @@ export interface SinkStatus {
 /** What a status needs of a consumer: its selection, and where it starts before its runner ran. */
 export type SinkStatusInput = Pick<SinkConsumer, 'id' | 'selection' | 'startIdx' | 'resetCount'>;
 
-/** The columns every push consumer's read model row has for its selection and start. */
-export interface SinkConsumerRow {
-  id: string;
-  streamId: string;
-  syncId: string | null;
-  /** empty: every collection */
-  collectionIds: string[];
-  provider: string | null;
-  startIdx: bigint;
-  resetCount: number;
-}
-
-/** A consumer row's selection as the runner reads it (no collections listed: every collection). */
-export const sinkSelectionOf = (row: SinkConsumerRow): SinkConsumer['selection'] => ({
-  streamId: row.streamId,
-  syncId: row.syncId,
-  collectionIds: row.collectionIds.length > 0 ? row.collectionIds : null,
-  provider: row.provider,
-});
-
-/** What `sinkStatuses` needs of a row, without anything the kind's writer needs (no secret opened). */
-export const sinkStatusInputOf = (row: SinkConsumerRow): SinkStatusInput => ({
-  id: row.id,
-  selection: sinkSelectionOf(row),
-  startIdx: row.startIdx,
-  resetCount: row.resetCount,
-});
-
 type StatusRow = {
   consumer_id: string;
   state: SinkState | null;

@@ -3,7 +3,7 @@ import { openWebhookHeaders } from '../../commands/webhook-consumers.ts';
 import type { WebhookConsumer } from '../../generated/prisma/client.ts';
 import { egressDispatcher } from '../../net/egress-fetch.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
-import { sinkSelectionOf } from '../sinks/status.ts';
+import { sinkConsumerBase } from '../sinks/consumer-row.ts';
 import { webhookWriter, type WebhookTarget } from './writer.ts';
 
 /**
@@ -18,14 +18,7 @@ export interface WebhookSinkConsumer extends SinkConsumer {
 
 export function toWebhookSinkConsumer(row: WebhookConsumer): WebhookSinkConsumer {
   return {
-    kind: 'webhook',
-    id: row.id,
-    accountId: row.accountId,
-    name: row.name,
-    selection: sinkSelectionOf(row),
-    generation: row.generation,
-    startIdx: row.startIdx,
-    resetCount: row.resetCount,
+    ...sinkConsumerBase('webhook', row),
     batchSize: row.batchSize,
     maxInFlight: row.maxInFlight,
     maxDeliver: row.maxDeliver,

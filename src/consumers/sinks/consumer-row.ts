@@ -1,0 +1,49 @@
+/**
+ * What every push consumer kind's read-model row has in common (selection, start, identity), and
+ * the parts of a SinkConsumer and of a status request built from it: each kind adds its own.
+ */
+import type { SinkConsumer, SinkKindName } from './sink.ts';
+import type { SinkStatusInput } from './status.ts';
+
+/** The columns every push consumer's read model row has for its selection and start. */
+export interface SinkConsumerRow {
+  id: string;
+  accountId: string;
+  name: string;
+  generation: number;
+  streamId: string;
+  syncId: string | null;
+  /** empty: every collection */
+  collectionIds: string[];
+  provider: string | null;
+  startIdx: bigint;
+  resetCount: number;
+}
+
+/** A consumer row's selection as the runner reads it (no collections listed: every collection). */
+export const sinkSelectionOf = (row: SinkConsumerRow): SinkConsumer['selection'] => ({
+  streamId: row.streamId,
+  syncId: row.syncId,
+  collectionIds: row.collectionIds.length > 0 ? row.collectionIds : null,
+  provider: row.provider,
+});
+
+/** What `sinkStatuses` needs of a row, without anything the kind's writer needs (no secret opened). */
+export const sinkStatusInputOf = (row: SinkConsumerRow): SinkStatusInput => ({
+  id: row.id,
+  selection: sinkSelectionOf(row),
+  startIdx: row.startIdx,
+  resetCount: row.resetCount,
+});
+
+/** The SinkConsumer fields every kind fills the same way from its row. */
+export const sinkConsumerBase = <K extends SinkKindName>(kind: K, row: SinkConsumerRow) => ({
+  kind,
+  id: row.id,
+  accountId: row.accountId,
+  name: row.name,
+  selection: sinkSelectionOf(row),
+  generation: row.generation,
+  startIdx: row.startIdx,
+  resetCount: row.resetCount,
+});
