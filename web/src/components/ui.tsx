@@ -110,10 +110,16 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
       setCopied(false);
     }
   };
+  // The button keeps its text (its accessible name must contain what it shows); "Copied" is said beside it.
   return (
-    <button type="button" className="secondary small" onClick={() => void copy()} aria-label={label}>
-      <span aria-live="polite">{copied ? 'Copied' : 'Copy'}</span>
-    </button>
+    <span className="copy">
+      <span role="status" className="muted small-text">
+        {copied ? 'Copied' : ''}
+      </span>
+      <button type="button" className="secondary small" onClick={() => void copy()} aria-label={label}>
+        Copy
+      </button>
+    </span>
   );
 }
 
