@@ -71,6 +71,15 @@ export async function unlessGone<T>(write: Promise<T>): Promise<T> {
 }
 
 /**
+ * A condition that is always true and makes the statement's transaction commit without waiting
+ * for its WAL flush (synchronous_commit off for it alone): the per-window writes each waited for
+ * one. A killed Syncline process loses none of them (PostgreSQL has them); only a crash of
+ * PostgreSQL itself within its WAL writer's delay can take the last moves back, and delivery then
+ * repeats from the older position: at least once, as ever.
+ */
+const UNFLUSHED = `set_config('synchronous_commit', 'off', true) IS NOT NULL`;
+
+/**
  * The runner's row in `sink_runtime`: every write is a single statement on it (zero rows: the
  * consumer was deleted and the row with it, ConsumerGone).
  */
@@ -79,6 +88,7 @@ export class SinkRuntimeStore {
     private readonly pool: pg.Pool,
     private readonly consumerId: string,
   ) {}
+
 
   /**
    * The row, created at the consumer's start position when it has none; a reset the row has not
@@ -121,7 +131,7 @@ export class SinkRuntimeStore {
 
   /** Keeps the window about to be sent (only while the position is still where it was read from). */
   async notePendingWindow(window: PendingWindow): Promise<void> {
-    const result = await this.pool.query(`UPDATE sink_runtime SET pending_window = $3, updated_at = now() WHERE consumer_id = $1 AND position = $2`, [
+    const result = await this.pool.query(`UPDATE sink_runtime SET pending_window = $3, updated_at = now() WHERE consumer_id = $1 AND position = $2 AND ${UNFLUSHED}`, [
       this.consumerId,
       window.after.toString(),
       // The server's pool answers int8 as bigint (updated_idx): stored as text, as RecordRow types it.
@@ -155,7 +165,7 @@ export class SinkRuntimeStore {
                   last_delivered_at = CASE WHEN $4 > 0 THEN now() ELSE last_delivered_at END,
                   state = CASE WHEN $4 > 0 THEN 'connected' ELSE state END,
                   last_error = CASE WHEN $4 > 0 THEN NULL ELSE last_error END
-                WHERE consumer_id = $1 AND position = $2
+                WHERE consumer_id = $1 AND position = $2 AND ${UNFLUSHED}
                 RETURNING redelivery_requested)
          SELECT (SELECT redelivery_requested FROM moved) AS requested, EXISTS (SELECT 1 FROM sink_runtime WHERE consumer_id = $1) AS present`,
         [this.consumerId, from.toString(), to.toString(), delivered, deliveryRowsParam(attempts)],
