@@ -1,6 +1,6 @@
 /**
  * Part 4 — isolation: two accounts, each with a stream, credential, OAuth app, sync (against the
- * emulator), HTTP consumer, NATS consumer and API token. Account B calls every REST route that
+ * emulator), HTTP consumer, NATS consumer, webhook and PostgreSQL consumers, and API token. Account B calls every REST route that
  * takes an id with account A's ids, refers to A's ids in its own bodies, and does the same over
  * GraphQL (queries, `node`/`nodes`, mutations, subscriptions). Every answer is the one an unknown
  * id gets (404 / 422 `*_not_found`; GraphQL: null or `not_found`), and nothing of A changes.
@@ -31,6 +31,8 @@ describe("isolation: account B can neither see nor change account A's resources"
   let b: Tenant;
   let aTokens: string[] = [];
   let aLeasedUpstreamId = '';
+  /** Each tenant's webhook and PostgreSQL consumers (issue 23), by tenant name. */
+  const pushConsumers = new Map<Tenant, { webhook: string; postgres: string }>();
   const jetStreams: string[] = [];
   const checks = { rest: 0, restBodyRefs: 0, graphql: 0, subscriptions: 0 };
 
@@ -47,6 +49,15 @@ describe("isolation: account B can neither see nor change account A's resources"
     a = await createTenant(server.url, ROOT_TOKEN, 'tenant-a', emulator, prefixes[0]!);
     b = await createTenant(server.url, ROOT_TOKEN, 'tenant-b', emulator, prefixes[1]!);
     for (const t of [a, b]) await waitForBackfill(t.api, t.syncId, 60_000);
+    for (const [t, name] of [[a, 'a'], [b, 'b']] as const) {
+      // A receiver that is not there (its deliveries are retried, never dead-lettered within the test)
+      // and a table in the server's own database.
+      const webhook = await t.api.post('/v1/webhook-consumers', { name: `iso-${name}-hook`, sync_id: t.syncId, url: 'http://127.0.0.1:9/hook' });
+      expect(webhook.status).toBe(201);
+      const postgres = await t.api.post('/v1/postgres-consumers', { name: `iso-${name}-pg`, sync_id: t.syncId, connection: { url: server.database.url }, table: `public.iso_${name}_records` });
+      expect(postgres.status).toBe(201);
+      pushConsumers.set(t, { webhook: webhook.body.id, postgres: postgres.body.id });
+    }
     // A leases a few messages and keeps them (ack_wait_ms is an hour): B will try to ack / nack them.
     const leased = await a.api.post(`/v1/http-consumers/${a.httpConsumerId}/next`, { batch_size: 5 });
     expect(leased.status).toBe(200);
@@ -118,6 +129,10 @@ describe("isolation: account B can neither see nor change account A's resources"
       streams: t.streamId,
       syncs: t.syncId,
       http_pull_consumers: t.httpConsumerId,
+      'webhook-consumers': pushConsumers.get(t)?.webhook ?? '',
+      webhook_consumers: pushConsumers.get(t)?.webhook ?? '',
+      'postgres-consumers': pushConsumers.get(t)?.postgres ?? '',
+      postgres_consumers: pushConsumers.get(t)?.postgres ?? '',
     };
     const id = ids[resource ?? ''];
     if (!id) throw new Error(`no id of A for ${route.method} ${route.path}: add the resource to the isolation test`);
@@ -131,6 +146,8 @@ describe("isolation: account B can neither see nor change account A's resources"
       return route.path.startsWith('/api/') ? { ack_ids: aTokens } : { ack_tokens: aTokens };
     }
     if (route.path.endsWith('/next') || route.path.endsWith('/receive')) return { batch_size: 10 };
+    if (route.path.endsWith('/dead-letters/redeliver')) return { all: true };
+    if (route.path.endsWith('/reset')) return { deliver_policy: 'all' };
     return undefined;
   }
 
@@ -190,6 +207,14 @@ describe("isolation: account B can neither see nor change account A's resources"
       { method: 'POST', path: '/v1/http-consumers', body: (id) => ({ name: `b-c-${randomUUID().slice(0, 8)}`, sync_id: id }), ref: 'syncId' },
       { method: 'POST', path: '/v1/nats_consumers', body: (id) => ({ name: `b-n-${randomUUID().slice(0, 8)}`, sync_id: id, nats: SHARED_NATS }), ref: 'syncId' },
       { method: 'POST', path: '/v1/nats_consumers', body: (id) => ({ name: `b-n-${randomUUID().slice(0, 8)}`, stream_id: id, nats: SHARED_NATS }), ref: 'streamId' },
+      { method: 'POST', path: '/v1/webhook-consumers', body: (id) => ({ name: `b-w-${randomUUID().slice(0, 8)}`, sync_id: id, url: 'http://127.0.0.1:9/hook' }), ref: 'syncId' },
+      { method: 'POST', path: '/v1/webhook-consumers', body: (id) => ({ name: `b-w-${randomUUID().slice(0, 8)}`, stream_id: id, url: 'http://127.0.0.1:9/hook' }), ref: 'streamId' },
+      {
+        method: 'POST',
+        path: '/v1/postgres-consumers',
+        body: (id) => ({ name: `b-p-${randomUUID().slice(0, 8)}`, sync_id: id, connection: { url: server.database.url }, table: 'public.iso_b_refs' }),
+        ref: 'syncId',
+      },
       {
         method: 'POST',
         path: '/v1/syncs',
