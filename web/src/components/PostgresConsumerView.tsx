@@ -1,7 +1,7 @@
 import { useQuery } from 'urql';
 import { CodeSnippet } from './CodeSnippet.tsx';
 import { DeliveryLog } from './DeliveryLog.tsx';
-import { Fact } from './Facts.tsx';
+import { Fact, SelectionFacts } from './Facts.tsx';
 import { PushStateBadge, PushStatusStats } from './PushStatus.tsx';
 import { ResetConsumer } from './ResetConsumer.tsx';
 import { Badge, ErrorNote, formatTime, Loading } from './ui.tsx';
@@ -70,16 +70,7 @@ function PostgresSettings({ consumer }: { consumer: PostgresConsumer }) {
         <Fact term="Deleted records">{consumer.deletes === 'mark' ? 'marked (deleted = true)' : 'rows deleted'}</Fact>
         <Fact term="Create table">{consumer.createTable ? 'when missing' : 'no'}</Fact>
         <Fact term="Batch size">{consumer.batchSize} rows per transaction</Fact>
-        <Fact term="Sync" mono>
-          {consumer.syncId ?? 'all syncs'}
-        </Fact>
-        <Fact term="Collections">{consumer.collectionIds?.join(', ') ?? 'all'}</Fact>
-        <Fact term="Deliver policy">
-          {consumer.deliverPolicy}
-          {consumer.optStartTime ? ` (${formatTime(consumer.optStartTime)})` : ''}
-          {consumer.optStartIdx ? ` (${consumer.optStartIdx})` : ''}
-          {consumer.resetCount > 0 ? `, ${consumer.resetCount} reset${consumer.resetCount === 1 ? '' : 's'}` : ''}
-        </Fact>
+        <SelectionFacts consumer={consumer} />
         <Fact term="Created">{formatTime(consumer.createdAt)}</Fact>
       </dl>
     </section>

@@ -6,7 +6,7 @@ import { DeliveryLog } from './DeliveryLog.tsx';
 import { PushStateBadge, PushStatusStats } from './PushStatus.tsx';
 import { ResetConsumer } from './ResetConsumer.tsx';
 import { SecretOnce } from './SecretOnce.tsx';
-import { Fact, formatDuration } from './Facts.tsx';
+import { Fact, formatDuration, SelectionFacts } from './Facts.tsx';
 import { Badge, ErrorNote, formatTime, Loading } from './ui.tsx';
 import {
   RotateWebhookSecretMutation,
@@ -60,16 +60,7 @@ function WebhookSettings({ consumer }: { consumer: WebhookConsumer }) {
         <Fact term="Endpoint URL" mono>
           {consumer.url}
         </Fact>
-        <Fact term="Sync" mono>
-          {consumer.syncId ?? 'all syncs'}
-        </Fact>
-        <Fact term="Collections">{consumer.collectionIds?.join(', ') ?? 'all'}</Fact>
-        <Fact term="Deliver policy">
-          {consumer.deliverPolicy}
-          {consumer.optStartTime ? ` (${formatTime(consumer.optStartTime)})` : ''}
-          {consumer.optStartIdx ? ` (${consumer.optStartIdx})` : ''}
-          {consumer.resetCount > 0 ? `, ${consumer.resetCount} reset${consumer.resetCount === 1 ? '' : 's'}` : ''}
-        </Fact>
+        <SelectionFacts consumer={consumer} />
         <Fact term="Batch size">{consumer.batchSize}</Fact>
         <Fact term="Max deliveries">{consumer.maxDeliver === -1 ? 'no limit (-1)' : consumer.maxDeliver}</Fact>
         <Fact term="Retry window">{formatDuration(consumer.retryWindowMs)}</Fact>
