@@ -1,3 +1,4 @@
+import { startOptions } from '../domain/consumer-selection.ts';
 import type { PostgresConsumerEvent, PostgresConsumerSettings, StartAt } from '../domain/postgres-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -18,12 +19,10 @@ const settingsColumns = (s: PostgresConsumerSettings) => [
   s.batchSize,
 ];
 
-const startColumns = (start: StartAt) => [
-  start.deliverPolicy,
-  start.deliverPolicy === 'by_start_time' ? start.optStartTime : null,
-  start.deliverPolicy === 'by_start_idx' ? start.optStartIdx : null,
-  start.startIdx,
-];
+const startColumns = (start: StartAt) => {
+  const { optStartTime, optStartIdx } = startOptions(start);
+  return [start.deliverPolicy, optStartTime, optStartIdx, start.startIdx];
+};
 
 /**
  * PostgreSQL consumers' settings and their current start position. A read model only: the sink

@@ -1,5 +1,5 @@
 import { currentHint, currentHints } from '../crypto/secret-box.ts';
-import type { StartPosition } from '../domain/consumer-selection.ts';
+import { startOptions, type StartPosition } from '../domain/consumer-selection.ts';
 import type { WebhookConsumerEvent, WebhookConsumerSettings } from '../domain/webhook-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -15,12 +15,10 @@ const settingsColumns = (s: WebhookConsumerSettings) => [
   s.maxInFlight,
 ];
 
-const startColumns = (start: StartPosition, startIdx: string) => [
-  start.deliverPolicy,
-  start.deliverPolicy === 'by_start_time' ? start.optStartTime : null,
-  start.deliverPolicy === 'by_start_idx' ? start.optStartIdx : null,
-  startIdx,
-];
+const startColumns = (start: StartPosition, startIdx: string) => {
+  const { optStartTime, optStartIdx } = startOptions(start);
+  return [start.deliverPolicy, optStartTime, optStartIdx, startIdx];
+};
 
 /**
  * Webhook consumer settings (a read model only): the sink runner reads them, and keeps the
