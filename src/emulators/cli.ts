@@ -33,6 +33,8 @@ options:
   --fault-429 P        probability of a random 429 per request (0..1)
   --fault-500 P        probability of a random 500 per request (0..1)
   --seed S             random seed for reproducible data
+  --webhook-url URL    also send the provider's webhooks for every change to URL
+  --webhook-secret S   the secret those webhooks are signed with (default: the emulator's)
   --log-level L        pino level (default info)
   -h, --help           show this help`;
 
@@ -47,6 +49,11 @@ function number(name: string, raw: string | undefined, check: (n: number) => boo
 
 const isInt = (n: number): boolean => Number.isInteger(n) && n >= 0;
 const isProbability = (n: number): boolean => n >= 0 && n <= 1;
+
+function webhookUrl(raw: string): string {
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) throw new UsageError(`--webhook-url must be an http(s) URL, got "${raw}"`);
+  return raw;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -64,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
       'fault-429': { type: 'string' },
       'fault-500': { type: 'string' },
       seed: { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'webhook-secret': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
     rateLimit: rateLimit === undefined ? null : { requests: rateLimit, windowMs: 1000 },
     faults: { ...(rate429 === undefined ? {} : { rate429 }), ...(rate500 === undefined ? {} : { rate500 }) },
     ...(randomSeed === undefined ? {} : { randomSeed }),
+    ...(values['webhook-url'] === undefined ? {} : { webhookUrl: webhookUrl(values['webhook-url']) }),
+    ...(values['webhook-secret'] === undefined ? {} : { webhookSecret: values['webhook-secret'] }),
     logger,
   });
   if (mutateEvery !== undefined) emulator.startRandomMutations({ everyMs: mutateEvery, perTick: mutateCount });

@@ -5,6 +5,7 @@
  */
 
 import type { Logger } from 'pino';
+import type { WebhookSender } from './webhook-sender.ts';
 import { HttpEmulator, type EmulatorRateLimit, type EmulatorWireFormat, type FaultKind, type Faults, type RequestLogEntry } from './http-emulator.ts';
 
 export interface ChangesMade {
@@ -31,6 +32,11 @@ export interface ProviderEmulator<Collection extends string = string> {
   mutateRandomly(n: number, collections?: Collection[]): ChangesMade;
   startRandomMutations(options: { everyMs: number; perTick: number; collections?: Collection[] }): void;
   stopRandomMutations(): void;
+  /**
+   * For providers that send webhooks (issue 24): the sender (its `attempts` log, `settled()`)
+   * delivering to the endpoints registered through the emulator's API and to `webhookUrl`.
+   */
+  readonly webhooks?: WebhookSender;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,15 @@ export interface CommonEmulatorOptions {
   faults?: Faults;
   randomSeed?: number;
   logger?: Logger;
+  /**
+   * Also send the provider's webhooks for every change (random or through the API) to this URL
+   * (`--webhook-url`), signed with `webhookSecret` (`--webhook-secret`; each emulator has a
+   * default), besides the endpoints registered through its API.
+   */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** Delays of the webhook retries (default WebhookSender's). */
+  webhookRetryDelaysMs?: number[];
 }
 
 /** An emulator as `npm run emulate` lists it. */

@@ -126,6 +126,83 @@ export interface ProviderSession {
   changesSince(collectionId: string, cursor: string): Promise<ChangesPage>;
   /** Write back upstream; resolves to the object as the provider returns it after the write. */
   mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject>;
+  /**
+   * One object's current state, read by id (required of providers with `webhooks`: a webhook is
+   * only a hint, the record is what this read answers). null when the object is gone upstream
+   * (404, or the provider answers it as deleted): the engine then writes a tombstone.
+   */
+  fetchObject?(collectionId: string, upstreamId: string): Promise<UpstreamObject | null>;
+}
+
+/** An incoming provider webhook, as the receiving route hands it to the provider. */
+export interface WebhookRequest {
+  method: string;
+  /** The URL the provider called (SYNCLINE_PUBLIC_URL + path when set; HubSpot signs it). */
+  url: string;
+  headers: Headers;
+  /** The body exactly as received: verified before anything parses it. */
+  rawBody: Buffer;
+}
+
+/** Why a webhook was refused (the route answers 401 with `webhook_<code>`). */
+export type WebhookRejection = 'signature_missing' | 'signature_invalid' | 'timestamp_outside_tolerance';
+
+/** What one verified webhook says changed: ids to read again, never data to trust (issue 24). */
+export interface WebhookHint {
+  /** `provider:object`, e.g. `stripe:customer`; hints for collections the sync does not hold are dropped by the engine. */
+  collectionId: string;
+  /** As the provider's listings answer it (the record's `upstream_id`). */
+  upstreamId: string;
+  /** The provider says the object was deleted: a fetch confirms it before it becomes a tombstone. */
+  deleted: boolean;
+}
+
+export interface ParsedWebhook {
+  /**
+   * The provider's id of this delivery (Stripe's event id, GitHub's X-GitHub-Delivery, Shopify's
+   * X-Shopify-Webhook-Id…): a redelivery with an id already seen is counted, not applied again.
+   * null when the provider gives none.
+   */
+  deliveryId: string | null;
+  hints: WebhookHint[];
+  /**
+   * An answer the provider requires instead of the engine's default 200 (e.g. a verification
+   * handshake); null for the default.
+   */
+  reply?: { status: number; body: string; contentType: string } | null;
+}
+
+/** What a registration made upstream, kept (sealed) with the sync to verify, refresh and remove it. */
+export interface RegisteredWebhook {
+  /** The provider's ids of what was registered (endpoint, one hook per repository, webhook + trigger…). */
+  externalIds: string[];
+  /** The secret the provider signs this registration's deliveries with. */
+  secret: string;
+  /** When the registration lapses unless registered again (Jira dynamic webhooks: 30 days); null: never. */
+  expiresAt: Date | null;
+}
+
+/** A provider that sends signed webhooks (issue 24; docs/PROVIDER-WEBHOOKS.md). */
+export interface ProviderWebhooks {
+  /** Checks the signature (and its timestamp's tolerance) of `request` made with `secret`, before anything is parsed. */
+  verify(request: WebhookRequest, secret: string, now: Date): { ok: true } | { ok: false; code: WebhookRejection };
+  /** The hints of a verified webhook; throws WebhookMalformedError when the body is unusable. Event types it ignores give no hints. */
+  parse(request: WebhookRequest): ParsedWebhook;
+  /**
+   * Where the provider's API lets the credential register webhooks: registers (or, given
+   * `previous`, renews or replaces) deliveries of every change of `collectionIds` to `url`.
+   * Requests go through `context.fetch` (the sync's rate limit).
+   */
+  register?(context: ProviderContext, input: { url: string; collectionIds: string[]; previous: RegisteredWebhook | null }): Promise<RegisteredWebhook>;
+  /** Removes a registration (404 upstream counts as removed). */
+  unregister?(context: ProviderContext, registered: RegisteredWebhook): Promise<void>;
+  /**
+   * The secret deliveries are signed with when it belongs to the credential rather than to a
+   * registration (Shopify's and HubSpot's app secret); null when the credential does not carry it.
+   */
+  credentialSecret?(credential: ProviderCredential): string | null;
+  /** Without `register`: what the user does in the provider's own settings (console and docs show it). */
+  manualSetup?: string;
 }
 
 export interface Provider {
@@ -150,6 +227,8 @@ export interface Provider {
   quotaPauseMs?: (headers: Headers) => number | null;
   /** Present for providers whose credentials come from an OAuth 2 connect flow. */
   oauth?: ProviderOAuth;
+  /** Present for providers that send signed webhooks; their sessions then implement `fetchObject`. */
+  webhooks?: ProviderWebhooks;
   connect(context: ProviderContext): ProviderSession;
 }
 
@@ -173,5 +252,13 @@ export class UpstreamRequestError extends Error {
   ) {
     super(message);
     this.name = 'UpstreamRequestError';
+  }
+}
+
+/** A verified webhook whose body the provider cannot read (the route answers 400 `webhook_malformed`). */
+export class WebhookMalformedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookMalformedError';
   }
 }

@@ -19,6 +19,25 @@ export interface MutationSample {
   showsUpdate(object: Record<string, unknown>): boolean;
 }
 
+/** How the suite drives a provider's webhooks (issue 24; docs/PROVIDER-WEBHOOKS.md). */
+export interface WebhookSample<Emulator extends ProviderEmulator = ProviderEmulator> {
+  /** The collection the webhook part changes (one the sync holds). */
+  collectionId: string;
+  /** `webhooks` of POST /v1/syncs besides `enabled: true` (e.g. `signing_secret` where registration is manual). */
+  settings?(emulator: Emulator): Record<string, unknown>;
+  /**
+   * Where the provider has no registration API (HubSpot): subscribes the emulator to `url` as a
+   * person would in the provider's settings. Absent: Syncline registers through the emulator's API.
+   */
+  subscribe?(emulator: Emulator, url: string): void;
+  /** Changes one object of `collectionId` upstream (the emulator sends its webhook) and answers its upstream id. */
+  change(emulator: Emulator): string;
+  /** Deletes one object of `collectionId` upstream (the emulator sends its webhook) and answers its upstream id. */
+  remove(emulator: Emulator): string;
+  /** A webhook for `upstreamId` exactly as the provider sends it, signed with `secret` (the suite forges with a wrong one). */
+  request(emulator: Emulator, upstreamId: string, secret: string): { headers: Record<string, string>; body: string };
+}
+
 export interface ConformanceTarget<Emulator extends ProviderEmulator = ProviderEmulator> {
   /** The provider's registry name, e.g. `hubspot`. */
   provider: string;
@@ -38,6 +57,8 @@ export interface ConformanceTarget<Emulator extends ProviderEmulator = ProviderE
   /** How many refresh-token grants the emulator answered (for OAuth providers). */
   refreshGrants?(emulator: Emulator): number;
   mutation: MutationSample;
+  /** For providers that send webhooks: the suite's webhook part runs. */
+  webhooks?: WebhookSample<Emulator>;
   /**
    * Optional: how a record's `data` compares with the emulator's object; default: equal as
    * canonical JSON. Providers whose list and change feeds return different projections of one
