@@ -34,6 +34,8 @@ export interface WebhookSample<Emulator extends ProviderEmulator = ProviderEmula
   change(emulator: Emulator): string;
   /** Deletes one object of `collectionId` upstream (the emulator sends its webhook) and answers its upstream id. */
   remove(emulator: Emulator): string;
+  /** The secret the emulator signs its deliveries to Syncline with (the registered endpoint's, or the app's). */
+  secret(emulator: Emulator): string;
   /** A webhook for `upstreamId` exactly as the provider sends it, signed with `secret` (the suite forges with a wrong one). */
   request(emulator: Emulator, upstreamId: string, secret: string): { headers: Record<string, string>; body: string };
 }
