@@ -34,6 +34,10 @@ export interface ShopifyEmulator extends ProviderEmulator<ShopifyCollection> {
   readonly webhooks: WebhookSender;
   /** The webhook subscriptions made through `webhooks.json`. */
   webhookSubscriptions(): Subscription[];
+  /** Changes one object as the shop's admin would (its webhooks go out); answers it as the API does. */
+  updateObject(collection: ShopifyCollection, id: string, patch: Record<string, unknown>): Record<string, unknown>;
+  /** Deletes one object as the shop's admin would (its webhooks go out). */
+  removeObject(collection: ShopifyCollection, id: string): void;
   instructions(): string[];
 }
 
@@ -71,6 +75,8 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {})
     clientSecret,
     webhooks,
     webhookSubscriptions: () => subscriptions.all(),
+    updateObject: (collection, id, patch) => structuredClone(store.update(collection, Number(id), patch)),
+    removeObject: (collection, id) => store.remove(collection, Number(id)),
     collections: SHOPIFY_COLLECTIONS,
     objects: (collection) => (JSON.parse(JSON.stringify(store.all(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[]),
     ...mutations,

@@ -53,6 +53,30 @@ function payloadOf(change: StoreChange): ShopifyObject {
   };
 }
 
+/** The headers of one Shopify webhook, its HMAC over `body` with `secret` (the app's client secret). */
+export function shopifyWebhookHeaders(input: {
+  topic: string;
+  body: string;
+  secret: string;
+  shop: string;
+  apiVersion: string;
+  /** The delivery's id: the same on each of its retries. */
+  webhookId: string;
+  /** The event's id: the same on its deliveries to every subscription. */
+  eventId: string;
+  triggeredAt: string;
+}): Record<string, string> {
+  return {
+    'X-Shopify-Topic': input.topic,
+    'X-Shopify-Hmac-Sha256': createHmac('sha256', input.secret).update(input.body).digest('base64'),
+    'X-Shopify-Shop-Domain': input.shop,
+    'X-Shopify-API-Version': input.apiVersion,
+    'X-Shopify-Webhook-Id': input.webhookId,
+    'X-Shopify-Triggered-At': input.triggeredAt,
+    'X-Shopify-Event-Id': input.eventId,
+  };
+}
+
 export interface ShopifyWebhookSettings {
   shop: string;
   /** The app's client secret: every delivery is signed with it. */
@@ -87,15 +111,7 @@ export class ShopifyWebhookDeliveries {
           endpoint,
           deliveryId,
           body,
-          sign: (_attempt, signed) => ({
-            'X-Shopify-Topic': topic,
-            'X-Shopify-Hmac-Sha256': createHmac('sha256', endpoint.secret).update(signed).digest('base64'),
-            'X-Shopify-Shop-Domain': this.settings.shop,
-            'X-Shopify-API-Version': apiVersion,
-            'X-Shopify-Webhook-Id': deliveryId,
-            'X-Shopify-Triggered-At': triggeredAt,
-            'X-Shopify-Event-Id': eventId,
-          }),
+          sign: (_attempt, signed) => shopifyWebhookHeaders({ topic, body: signed, secret: endpoint.secret, shop: this.settings.shop, apiVersion, webhookId: deliveryId, eventId, triggeredAt }),
         });
       }
     }

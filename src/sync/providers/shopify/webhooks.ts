@@ -66,8 +66,9 @@ function parse(request: WebhookRequest): { deliveryId: string | null; hints: Web
     throw new WebhookMalformedError(`the ${topic} body is not JSON`);
   }
   const id = body && typeof body === 'object' && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
-  // Listings answer `String(id)` of the numeric id: the hint names the object the same way.
-  const upstreamId = typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? String(id) : typeof id === 'string' && /^[1-9]\d*$/.test(id) ? id : null;
+  // Listings answer `String(id)` of the parsed numeric id: the hint names the object the same way
+  // (ids past 2^53, as in Shopify's sample payloads, lose the same digits in both).
+  const upstreamId = typeof id === 'number' && Number.isInteger(id) && id > 0 ? String(id) : typeof id === 'string' && /^[1-9]\d*$/.test(id) ? id : null;
   if (upstreamId === null) throw new WebhookMalformedError(`the ${topic} body has no numeric "id"`);
   return { deliveryId, hints: [{ collectionId: known.collection.id, upstreamId, deleted: known.deleted }] };
 }
