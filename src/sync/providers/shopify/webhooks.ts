@@ -90,14 +90,6 @@ interface ShopifyWebhook {
  * that are not kept, are removed. Shopify subscriptions do not lapse (`expiresAt` null).
  */
 async function register(context: ProviderContext, input: { url: string; collectionIds: string[]; previous: RegisteredWebhook | null }): Promise<RegisteredWebhook> {
-  const secret = credentialSecret(context.credential);
-  if (secret === null) {
-    throw new UpstreamRequestError(
-      "Shopify signs webhooks with the app's client secret: give the credential the app as its OAuth app (oauth_app_id, with the app's client id and secret)",
-      400,
-      'webhook_secret_unknown',
-    );
-  }
   const client = ShopifyClient.connect(context);
   const wanted = new Set(input.collectionIds.filter((id) => id.startsWith('shopify:')).flatMap((id) => subscribedTopics(shopifyCollection(id))));
   const existing = await listSubscriptions(client, input.url);
@@ -113,7 +105,9 @@ async function register(context: ProviderContext, input: { url: string; collecti
   const keptIds = new Set([...kept.values()].map(String));
   const stale = new Set([...existing.map((hook) => String(hook.id)), ...(input.previous?.externalIds ?? [])].filter((id) => !keptIds.has(id)));
   for (const id of stale) await removeSubscription(client, id);
-  return { externalIds: [...keptIds], secret, expiresAt: null };
+  // Shopify signs with the app's secret whoever subscribes: without it on the credential the
+  // registration has none of its own ('' verifies nothing) and the sync's signing_secret must be the app's.
+  return { externalIds: [...keptIds], secret: credentialSecret(context.credential) ?? '', expiresAt: null };
 }
 
 async function unregister(context: ProviderContext, registered: RegisteredWebhook): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShopifyEmulator, type ShopifyEmulator } from '../../../../src/emulators/shopify/index.ts';
-import { UpstreamRequestError, type ProviderContext } from '../../../../src/sync/providers/provider.ts';
+import type { ProviderContext } from '../../../../src/sync/providers/provider.ts';
 import { shopifyProvider } from '../../../../src/sync/providers/shopify/index.ts';
 import { ShopifyWebhookInbox } from '../../../support/shopify-webhook-inbox.ts';
 
@@ -72,13 +72,12 @@ describe('Shopify webhooks against the emulator', () => {
     await webhooks.unregister!(context(emulator), customersOnly);
   });
 
-  it("refuses to register without the app's client secret, before asking Shopify anything", async () => {
-    emulator.clearRequestLog();
-    await expect(webhooks.register!(context(emulator, null), { url: inbox.url, collectionIds: ALL, previous: null })).rejects.toMatchObject({
-      constructor: UpstreamRequestError,
-      code: 'webhook_secret_unknown',
-    });
-    expect(emulator.requestLog).toEqual([]);
+  it("registers without the app's client secret on the credential, answering no secret of its own (the sync's signing_secret must be the app's)", async () => {
+    const registered = await webhooks.register!(context(emulator, null), { url: inbox.url, collectionIds: ['shopify:product'], previous: null });
+    expect(registered.secret).toBe('');
+    expect(emulator.webhookSubscriptions().map((s) => s.topic).sort()).toEqual(['products/create', 'products/delete', 'products/update']);
+    await webhooks.unregister!(context(emulator, null), registered);
+    expect(emulator.webhookSubscriptions()).toEqual([]);
   });
 
   it('fetchObject reads the object by id as the listing has it, and null once it is gone', async () => {
