@@ -35,6 +35,9 @@ import {
 import { classifyStepFailure, type StepFailure } from './step-failure.ts';
 import { bytesOfPage, withReadBudgets } from './providers/read-budgeted-session.ts';
 import { inCollection, openSyncActivity } from './in-flight.ts';
+import { WebhookHintDrain } from './webhooks/hint-drain.ts';
+import { countWebhooks } from './webhooks/hint-store.ts';
+import { webhooksHealthy } from './webhooks/webhook-health.ts';
 
 const TELEMETRY_FLUSH_MS = 2_000;
 /** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
@@ -57,6 +60,9 @@ interface PreparedRead {
 
 /** Written with other pages by one statement: no tombstones naming only an id (appendBackfillPages). */
 const coalescable = (page: PreparedRead) => page.prepared.eventJson !== null;
+
+/** Objects a webhook drain reads at once: the sync's concurrency cap, or a few when it has none. */
+const drainConcurrency = (rateLimit: RateLimit) => (rateLimit.maxConcurrentRequests > 0 ? rateLimit.maxConcurrentRequests : 4);
 
 const backfillPage = (read: ListPage): BackfillPage => ({ nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
 
@@ -83,6 +89,8 @@ export class SyncRunner {
   private errorShown: boolean;
   /** What the run has in flight upstream, per collection (the status shows it). */
   private readonly activity: ReturnType<typeof openSyncActivity>;
+  /** Applies the sync's provider webhook hints while webhooks are enabled (docs/PROVIDER-WEBHOOKS.md). */
+  private readonly hintDrain: WebhookHintDrain | null;
   readonly done: Promise<void>;
 
   private constructor(
@@ -126,6 +134,10 @@ export class SyncRunner {
       },
     });
     this.session = withReadBudgets(session(this.provider, this.limiter, fetch), ctx.config.SYNCLINE_MAX_UPSTREAM_STEP_BYTES);
+    this.hintDrain =
+      sync.webhooksEnabled && this.provider.webhooks && this.session.fetchObject
+        ? new WebhookHintDrain(ctx, { syncId: sync.id, streamId: sync.streamId, collectionIds: sync.collectionIds, concurrency: drainConcurrency(rateLimit) }, this.session)
+        : null;
     this.done = this.run();
   }
 
@@ -160,10 +172,12 @@ export class SyncRunner {
 
   private async run(): Promise<void> {
     const flush = setInterval(() => void this.flushTelemetry(), TELEMETRY_FLUSH_MS);
+    this.hintDrain?.start();
     try {
       await Promise.all(this.sync.collections.map((collection) => inCollection(collection.collectionId, () => this.runCollection(collection))));
     } finally {
       clearInterval(flush);
+      await this.hintDrain?.stop();
       this.activity.release();
       await this.crashGuard.clear();
       if (this.progressTimer) clearTimeout(this.progressTimer);
@@ -256,7 +270,7 @@ export class SyncRunner {
         this.lastPollAt = this.ctx.now();
         return;
       case 'wait_for_next_poll':
-        return this.pause(this.sync.pollIntervalMs);
+        return this.pause(await this.nextPollInMs());
       case 'log':
         return this.ctx.logger[effect.level]({ syncId: this.sync.id, ...effect.fields }, effect.message);
       case 'fail_sync': {
@@ -320,6 +334,8 @@ export class SyncRunner {
     return withCollectionLock(this.sync.id, collectionId, async () => {
       const page = await read();
       const versions = await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
+      // What a poll finds while webhooks are on, webhooks missed (or had not brought yet).
+      if (this.sync.webhooksEnabled && versions.length > 0) await countWebhooks(this.ctx.pool, this.sync.id, { changesMissed: versions.length });
       return { page, written: versions.length };
     });
   }
@@ -371,6 +387,17 @@ export class SyncRunner {
   }
 
   private progressPending = false;
+
+  /**
+   * `pollIntervalMs`, or the webhooks' `reconcileIntervalMs` while they are healthy: a verified
+   * webhook arrived within that interval, or the registration upstream is current.
+   */
+  private async nextPollInMs(): Promise<number> {
+    const { pollIntervalMs, webhookReconcileIntervalMs: reconcileMs } = this.sync;
+    if (!this.hintDrain || reconcileMs === null || reconcileMs <= pollIntervalMs) return pollIntervalMs;
+    const healthy = await webhooksHealthy(this.ctx, this.sync, reconcileMs).catch(() => false);
+    return healthy ? reconcileMs : pollIntervalMs;
+  }
 
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
