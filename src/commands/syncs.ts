@@ -207,6 +207,8 @@ export async function createSync(ctx: AppContext, principal: Principal, input: C
   const provider = requireProvider(input.provider);
   checkCollections(provider, input.collectionIds);
   checkPollInterval(ctx.config, input.pollIntervalMs);
+  const pollIntervalMs = pollIntervalOrDefault(ctx.config, input.pollIntervalMs);
+  const webhooks = webhookSettings(ctx, provider, null, input.webhooks, pollIntervalMs);
   await assertQuotaRoom(ctx, principal, 'syncs');
   await assertExternalIdFree(ctx, principal.accountId, input.externalId);
   if (!input.credentialId === !input.credential) {
@@ -223,8 +225,6 @@ export async function createSync(ctx: AppContext, principal: Principal, input: C
   else credentialId = await addCredential(ctx, principal, input.credential!.properties);
 
   const syncId = ctx.newId();
-  const pollIntervalMs = pollIntervalOrDefault(ctx.config, input.pollIntervalMs);
-  const webhooks = webhookSettings(ctx, provider, null, input.webhooks, pollIntervalMs);
   const settings: SyncSettings = {
     name: input.name ?? `${provider.name} sync`,
     collectionIds: input.collectionIds,
