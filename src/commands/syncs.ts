@@ -16,6 +16,7 @@ import { checkPollInterval, pollIntervalOrDefault } from './poll-interval.ts';
 import { createStream } from './streams.ts';
 import { externalId } from './sync-external-id.ts';
 import { syncVisibleTo } from '../queries/sync-scope.ts';
+import { forgetDeletedSyncWebhooks } from '../sync/webhooks/deleted-sync.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
 
@@ -289,4 +290,5 @@ export async function changeSyncLifecycle(ctx: AppContext, principal: Principal,
   if (!sync) throw new NotFoundError('sync', syncId);
   if (sync.accountId !== principal.accountId) ctx.logger.warn({ syncId, accountId: sync.accountId, tokenId: principal.tokenId, command: type }, 'operator override: root changed another account\'s sync');
   await handleSync(ctx, { type, data: { syncId, accountId: sync.accountId }, metadata: { now: ctx.now() } });
+  if (type === 'DeleteSync') await forgetDeletedSyncWebhooks(ctx, sync);
 }

@@ -16,7 +16,7 @@ import { egressFetch } from '../net/egress-fetch.ts';
 import { loadProviderCredential } from './provider-credential.ts';
 import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
-import type { ListPage, Provider, ProviderSession } from './providers/provider.ts';
+import type { ListPage, Provider, ProviderContext, ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 import { CrashGuard } from './crash-guard.ts';
 import {
@@ -38,6 +38,7 @@ import { inCollection, openSyncActivity } from './in-flight.ts';
 import { WebhookHintDrain } from './webhooks/hint-drain.ts';
 import { countWebhooks } from './webhooks/hint-store.ts';
 import { webhooksHealthy } from './webhooks/webhook-health.ts';
+import { WebhookRegistrar } from './webhooks/registration.ts';
 
 const TELEMETRY_FLUSH_MS = 2_000;
 /** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
@@ -91,12 +92,15 @@ export class SyncRunner {
   private readonly activity: ReturnType<typeof openSyncActivity>;
   /** Applies the sync's provider webhook hints while webhooks are enabled (docs/PROVIDER-WEBHOOKS.md). */
   private readonly hintDrain: WebhookHintDrain | null;
+  /** Keeps the sync's webhook registration upstream, where Syncline registers it. */
+  private registrar: WebhookRegistrar | null = null;
+  private readonly context: ProviderContext;
   readonly done: Promise<void>;
 
   private constructor(
     private readonly ctx: AppContext,
     private readonly sync: SyncWithCollections,
-    session: (provider: Provider, limiter: RateLimiter, fetch: typeof globalThis.fetch) => ProviderSession,
+    contextFor: (provider: Provider, fetch: typeof globalThis.fetch) => ProviderContext,
     private readonly crashGuard: CrashGuard,
   ) {
     const rateLimit = sync.rateLimit as RateLimit;
@@ -133,7 +137,9 @@ export class SyncRunner {
         if (event.type === 'rate_limited') this.ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
       },
     });
-    this.session = withReadBudgets(session(this.provider, this.limiter, fetch), ctx.config.SYNCLINE_MAX_UPSTREAM_STEP_BYTES);
+    const context = contextFor(this.provider, fetch);
+    this.session = withReadBudgets(this.provider.connect(context), ctx.config.SYNCLINE_MAX_UPSTREAM_STEP_BYTES);
+    this.context = context;
     this.hintDrain =
       sync.webhooksEnabled && this.provider.webhooks && this.session.fetchObject
         ? new WebhookHintDrain(ctx, { syncId: sync.id, streamId: sync.streamId, collectionIds: sync.collectionIds, concurrency: drainConcurrency(rateLimit) }, this.session)
@@ -154,7 +160,7 @@ export class SyncRunner {
     }
     const crashGuard = await CrashGuard.begin(ctx, sync);
     if (!crashGuard) return null; // put in error: it killed the process too often
-    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }), crashGuard);
+    return new SyncRunner(ctx, sync, (provider, fetch) => ({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }), crashGuard);
   }
 
   /** true once `stop()` was called, as opposed to a run that ended by itself. */
@@ -173,11 +179,17 @@ export class SyncRunner {
   private async run(): Promise<void> {
     const flush = setInterval(() => void this.flushTelemetry(), TELEMETRY_FLUSH_MS);
     this.hintDrain?.start();
+    if (this.provider.webhooks) {
+      this.registrar = new WebhookRegistrar(this.ctx, this.sync, this.provider, this.context, this.abort.signal, (outcome) =>
+        handleSync(this.ctx, { type: 'RecordWebhookRegistration', data: { ...this.ref(), ...outcome }, metadata: { now: this.ctx.now() } }),
+      );
+    }
     try {
       await Promise.all(this.sync.collections.map((collection) => inCollection(collection.collectionId, () => this.runCollection(collection))));
     } finally {
       clearInterval(flush);
       await this.hintDrain?.stop();
+      await this.registrar?.settled();
       this.activity.release();
       await this.crashGuard.clear();
       if (this.progressTimer) clearTimeout(this.progressTimer);
@@ -395,7 +407,7 @@ export class SyncRunner {
   private async nextPollInMs(): Promise<number> {
     const { pollIntervalMs, webhookReconcileIntervalMs: reconcileMs } = this.sync;
     if (!this.hintDrain || reconcileMs === null || reconcileMs <= pollIntervalMs) return pollIntervalMs;
-    const healthy = await webhooksHealthy(this.ctx, this.sync, reconcileMs).catch(() => false);
+    const healthy = this.registrar?.registered || (await webhooksHealthy(this.ctx, this.sync.id, reconcileMs).catch(() => false));
     return healthy ? reconcileMs : pollIntervalMs;
   }
 

@@ -68,11 +68,42 @@ async function fetchCustomer(context: ProviderContext, collectionId: string, ups
   return { upstreamId, data, upstreamCreatedAt: typeof data.created === 'number' ? new Date(data.created * 1000) : null, upstreamUpdatedAt: null, deleted: false };
 }
 
-/** Installs the test webhooks on the Stripe provider the in-process server uses; answers how to undo it. */
-export function installTestStripeWebhooks(): { provider: Provider; restore(): void } {
+/**
+ * A registration API kept in memory (the test's stand-in for an upstream one): every call is
+ * logged, each registration gets a fresh secret, `lifetimeMs` makes them lapse, `failWith` makes
+ * the next calls fail.
+ */
+export class TestRegistrations {
+  readonly calls: { kind: 'register' | 'unregister'; url?: string; collectionIds?: string[]; previous?: string[] | null; externalIds?: string[] }[] = [];
+  readonly live = new Map<string, { url: string; secret: string }>();
+  lifetimeMs: number | null = null;
+  failWith: string | null = null;
+  private next = 1;
+
+  webhooks(): Pick<ProviderWebhooks, 'register' | 'unregister'> {
+    return {
+      register: async (_context, { url, collectionIds, previous }) => {
+        this.calls.push({ kind: 'register', url, collectionIds, previous: previous?.externalIds ?? null });
+        if (this.failWith) throw new UpstreamRequestError(this.failWith, 400, 'refused');
+        for (const id of previous?.externalIds ?? []) this.live.delete(id);
+        const id = `we_test_${this.next++}`;
+        const secret = `whsec_registered_${id}_0123456789`;
+        this.live.set(id, { url, secret });
+        return { externalIds: [id], secret, expiresAt: this.lifetimeMs === null ? null : new Date(Date.now() + this.lifetimeMs) };
+      },
+      unregister: async (_context, registered) => {
+        this.calls.push({ kind: 'unregister', externalIds: registered.externalIds });
+        for (const id of registered.externalIds) this.live.delete(id);
+      },
+    };
+  }
+}
+
+/** Installs the test webhooks on the Stripe provider the in-process server uses (with `registrations`, a registration API too); answers how to undo it. */
+export function installTestStripeWebhooks(registrations?: TestRegistrations): { provider: Provider; restore(): void } {
   const provider = requireProvider('stripe');
   const { connect, webhooks } = provider;
-  provider.webhooks = testWebhooks;
+  provider.webhooks = registrations ? { ...testWebhooks, ...registrations.webhooks() } : testWebhooks;
   provider.connect = (context) => {
     const session = connect.call(provider, context);
     session.fetchObject = (collectionId, upstreamId) => fetchCustomer(context, collectionId, upstreamId);

@@ -23,11 +23,12 @@ export type RecordBackfillPage = Command<
 export type RecordChanges = Command<'RecordChanges', RunRef & { cursor: string; changes: number }, CommandMetadata>;
 export type FailSync = Command<'FailSync', SyncRef & { code: string; message: string; collectionId: string | null }, CommandMetadata>;
 export type RecoverSync = Command<'RecoverSync', SyncRef, CommandMetadata>;
-export type RecordWebhookRegistration = Command<
-  'RecordWebhookRegistration',
-  SyncRef & ({ outcome: 'registered'; url: string; collectionIds: string[]; registrationSealed: string; expiresAt: string | null } | { outcome: 'failed'; url: string; collectionIds: string[]; error: string } | { outcome: 'unregistered' }),
-  CommandMetadata
->;
+/** What a registration attempt upstream came to (the runner's WebhookRegistrar). */
+export type WebhookRegistrationOutcome =
+  | { outcome: 'registered'; url: string; collectionIds: string[]; registrationSealed: string; expiresAt: string | null }
+  | { outcome: 'failed'; url: string; collectionIds: string[]; error: string }
+  | { outcome: 'unregistered' };
+export type RecordWebhookRegistration = Command<'RecordWebhookRegistration', SyncRef & WebhookRegistrationOutcome, CommandMetadata>;
 
 export type SyncCommand =
   | CreateSync

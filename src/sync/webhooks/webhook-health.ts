@@ -1,14 +1,10 @@
 import type { AppContext } from '../../app-context.ts';
-import type { Sync } from '../../generated/prisma/client.ts';
-import { currentRegistration } from './webhook-state.ts';
 
 /**
- * Webhooks are healthy when a verified one arrived within `withinMs`, or when the registration
- * upstream is current for the sync's settings (docs/PROVIDER-WEBHOOKS.md, `reconcile_interval_ms`).
+ * A verified webhook arrived within `withinMs` (docs/PROVIDER-WEBHOOKS.md, `reconcile_interval_ms`;
+ * a current registration upstream counts as healthy too: the runner's WebhookRegistrar knows).
  */
-export async function webhooksHealthy(ctx: AppContext, sync: Sync, withinMs: number): Promise<boolean> {
-  const registration = currentRegistration(ctx.config, sync);
-  if (registration?.state === 'registered' && (!registration.expiresAt || Date.parse(registration.expiresAt) > ctx.now().getTime())) return true;
-  const runtime = await ctx.prisma.syncWebhookRuntime.findUnique({ where: { syncId: sync.id }, select: { lastVerifiedAt: true } });
+export async function webhooksHealthy(ctx: AppContext, syncId: string, withinMs: number): Promise<boolean> {
+  const runtime = await ctx.prisma.syncWebhookRuntime.findUnique({ where: { syncId }, select: { lastVerifiedAt: true } });
   return runtime?.lastVerifiedAt != null && ctx.now().getTime() - runtime.lastVerifiedAt.getTime() <= withinMs;
 }
