@@ -5,11 +5,13 @@ import { describeConformance } from './conformance/conformance.ts';
 
 const SHOP = 'syncline-test.myshopify.com';
 
-/** Some customer the emulator still has (the suite's other steps delete some). */
+let picked = 0;
+
+/** A customer the emulator still has (the suite's other steps delete some), another one each time. */
 function someCustomerId(emulator: ShopifyEmulator): string {
-  const customer = emulator.objects('customer').at(-1);
-  if (!customer) throw new Error('the Shopify emulator has no customer left');
-  return String(customer.id);
+  const customers = emulator.objects('customer');
+  if (customers.length === 0) throw new Error('the Shopify emulator has no customer left');
+  return String(customers[picked++ % customers.length]!.id);
 }
 
 describeConformance<ShopifyEmulator>({
