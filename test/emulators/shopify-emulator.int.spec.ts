@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShopifyEmulator, type ShopifyEmulator } from '../../src/emulators/shopify/index.ts';
 import { nextLink } from '../../src/sync/providers/http-json.ts';
+import { createHmac } from 'node:crypto';
+import { ShopifyWebhookInbox, type ArrivedWebhook } from '../support/shopify-webhook-inbox.ts';
 
 const API = '/admin/api/2024-10';
 const SHOPIFY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-05:00$/;
@@ -208,5 +210,121 @@ describe('Shopify emulator: writes, events and limits', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBeTruthy();
     emulator.setFaults({});
+  });
+});
+
+/** Shopify's scheme, written here on its own: base64 HMAC-SHA256 of the raw body with the app's client secret. */
+function signedBy(arrived: ArrivedWebhook, secret: string): boolean {
+  return arrived.headers.get('x-shopify-hmac-sha256') === createHmac('sha256', secret).update(arrived.rawBody).digest('base64');
+}
+
+describe('Shopify emulator: webhooks', () => {
+  let emulator: ShopifyEmulator;
+  const inbox = new ShopifyWebhookInbox();
+  const cliInbox = new ShopifyWebhookInbox();
+
+  beforeAll(async () => {
+    await inbox.start();
+    await cliInbox.start();
+    emulator = await startShopifyEmulator({
+      objects: 4,
+      randomSeed: 21,
+      rateLimit: null,
+      shop: 'hooks.myshopify.com',
+      webhookUrl: cliInbox.url,
+      webhookSecret: 'shpss_conformance_app_secret',
+      webhookRetryDelaysMs: [5, 5, 5],
+    });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    await inbox.close();
+    await cliInbox.close();
+  });
+
+  it('creates, lists, counts, reads, updates and deletes subscriptions with Shopify\'s answers and 422s', async () => {
+    const created = await call(emulator, 'POST', `${API}/webhooks.json`, { body: { webhook: { topic: 'customers/update', address: inbox.url, format: 'json' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.webhook).toMatchObject({ topic: 'customers/update', address: inbox.url, format: 'json', fields: [], metafield_namespaces: [], api_version: '2024-10' });
+    expect(created.body.webhook.id).toEqual(expect.any(Number));
+    expect(created.body.webhook.created_at).toMatch(SHOPIFY_TIME);
+    const id = created.body.webhook.id as number;
+
+    const duplicate = await call(emulator, 'POST', `${API}/webhooks.json`, { body: { webhook: { topic: 'customers/update', address: inbox.url, format: 'json' } } });
+    expect(duplicate).toMatchObject({ status: 422, body: { errors: { address: ['for this topic has already been taken'] } } });
+    const blank = await call(emulator, 'POST', `${API}/webhooks.json`, { body: { webhook: { format: 'json' } } });
+    expect(blank).toMatchObject({ status: 422, body: { errors: { topic: ["can't be blank"], address: ["can't be blank"] } } });
+    const unknownTopic = await call(emulator, 'POST', `${API}/webhooks.json`, { body: { webhook: { topic: 'customers/explode', address: inbox.url } } });
+    expect(unknownTopic.status).toBe(422);
+    expect(unknownTopic.body.errors.topic[0]).toMatch(/^Invalid topic specified/);
+    expect((await call(emulator, 'POST', `${API}/webhooks.json`, { body: { topic: 'customers/update' } })).status).toBe(400);
+
+    const other = await call(emulator, 'POST', `${API}/webhooks.json`, { body: { webhook: { topic: 'orders/updated', address: 'http://127.0.0.1:9/elsewhere' } } });
+    expect(other.status).toBe(201);
+    const mine = await call(emulator, 'GET', `${API}/webhooks.json?address=${encodeURIComponent(inbox.url)}`);
+    expect(mine.body.webhooks.map((w: { id: number }) => w.id)).toEqual([id]);
+    expect((await call(emulator, 'GET', `${API}/webhooks/count.json?topic=orders/updated`)).body).toEqual({ count: 1 });
+    expect((await call(emulator, 'GET', `${API}/webhooks/${id}.json`)).body.webhook.topic).toBe('customers/update');
+    const moved = await call(emulator, 'PUT', `${API}/webhooks/${other.body.webhook.id}.json`, { body: { webhook: { id: other.body.webhook.id, address: 'http://127.0.0.1:9/moved' } } });
+    expect(moved.body.webhook.address).toBe('http://127.0.0.1:9/moved');
+
+    expect(await call(emulator, 'DELETE', `${API}/webhooks/${other.body.webhook.id}.json`)).toMatchObject({ status: 200, body: {} });
+    expect(await call(emulator, 'DELETE', `${API}/webhooks/${other.body.webhook.id}.json`)).toMatchObject({ status: 404, body: { errors: 'Not Found' } });
+    expect((await call(emulator, 'GET', `${API}/webhooks.json`, { token: 'shpat_wrong' })).status).toBe(401);
+  });
+
+  it('sends a change through the API to its subscription and to --webhook-url, signed, with Shopify\'s headers and the resource as body', async () => {
+    const [customer] = emulator.objects('customer');
+    const before = inbox.arrived.length;
+    const updated = await call(emulator, 'PUT', `${API}/customers/${customer!.id}.json`, { body: { customer: { id: customer!.id, note: 'hooked' } } });
+    await emulator.webhooks.settled();
+    const arrived = inbox.arrived.slice(before);
+    expect(arrived).toHaveLength(1);
+    const delivery = arrived[0]!;
+    expect(signedBy(delivery, 'shpss_conformance_app_secret')).toBe(true);
+    expect(JSON.parse(delivery.rawBody.toString('utf8'))).toEqual(updated.body.customer);
+    expect(delivery.headers.get('content-type')).toBe('application/json');
+    expect(delivery.headers.get('x-shopify-topic')).toBe('customers/update');
+    expect(delivery.headers.get('x-shopify-shop-domain')).toBe('hooks.myshopify.com');
+    expect(delivery.headers.get('x-shopify-api-version')).toBe('2024-10');
+    expect(delivery.headers.get('x-shopify-webhook-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(delivery.headers.get('x-shopify-triggered-at') ?? '')).not.toBeNaN();
+    // The same event reaches --webhook-url as its own delivery (another webhook id, the same event id).
+    const cli = cliInbox.arrived.find((a) => a.headers.get('x-shopify-event-id') === delivery.headers.get('x-shopify-event-id'))!;
+    expect(cli.headers.get('x-shopify-webhook-id')).not.toBe(delivery.headers.get('x-shopify-webhook-id'));
+    expect(signedBy(cli, 'shpss_conformance_app_secret')).toBe(true);
+  });
+
+  it('sends deletes as {id} and random changes of every kind to --webhook-url, each topic as Shopify names it', async () => {
+    const before = cliInbox.arrived.length;
+    const made = emulator.mutateRandomly(30);
+    expect(made.deleted.length).toBeGreaterThan(0);
+    await emulator.webhooks.settled();
+    const arrived = cliInbox.arrived.slice(before);
+    expect(arrived.every((a) => signedBy(a, 'shpss_conformance_app_secret'))).toBe(true);
+    const topics = new Set(arrived.map((a) => a.headers.get('x-shopify-topic')));
+    for (const topic of topics) expect(topic).toMatch(/^(customers\/(create|update|delete|enable|disable)|orders\/(create|updated|delete|cancelled|fulfilled|paid)|products\/(create|update|delete))$/);
+    const deletes = arrived.filter((a) => a.headers.get('x-shopify-topic')!.endsWith('/delete'));
+    expect(deletes.map((a) => String((JSON.parse(a.rawBody.toString('utf8')) as { id: number }).id)).sort()).toEqual([...made.deleted].sort());
+    for (const d of deletes.filter((a) => !a.headers.get('x-shopify-topic')!.startsWith('customers/'))) expect(Object.keys(JSON.parse(d.rawBody.toString('utf8')) as object)).toEqual(['id']);
+    const changedIds = new Set(arrived.filter((a) => !a.headers.get('x-shopify-topic')!.endsWith('/delete')).map((a) => String((JSON.parse(a.rawBody.toString('utf8')) as { id: number }).id)));
+    for (const id of [...made.created, ...made.updated]) expect(changedIds.has(id), id).toBe(true);
+  });
+
+  it('retries a delivery answered 500 with the same webhook id and body, until a 2xx', async () => {
+    const [product] = emulator.objects('product');
+    const hook = await call(emulator, 'POST', `${API}/webhooks.json`, { body: { webhook: { topic: 'products/update', address: inbox.url, format: 'json' } } });
+    expect(hook.status).toBe(201);
+    const before = inbox.arrived.length;
+    inbox.answerNext(500, 503);
+    await call(emulator, 'PUT', `${API}/products/${product!.id}.json`, { body: { product: { id: product!.id, title: 'Retried' } } });
+    await emulator.webhooks.settled();
+    const attempts = inbox.arrived.slice(before);
+    expect(attempts.map((a) => a.answered)).toEqual([500, 503, 200]);
+    expect(new Set(attempts.map((a) => a.headers.get('x-shopify-webhook-id'))).size).toBe(1);
+    expect(new Set(attempts.map((a) => a.rawBody.toString('utf8'))).size).toBe(1);
+    expect(attempts.every((a) => signedBy(a, 'shpss_conformance_app_secret'))).toBe(true);
+    const log = emulator.webhooks.attempts.filter((a) => a.endpointId === String(hook.body.webhook.id));
+    expect(log.map((a) => a.status)).toEqual([500, 503, 200]);
   });
 });

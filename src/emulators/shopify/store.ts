@@ -16,12 +16,26 @@ export const RESOURCES: Record<ShopifyCollection, { plural: string; subjectType:
 
 export type Verb = 'create' | 'update' | 'destroy';
 
+/** One write to the shop, as its webhooks see it: the object after it (before it, for a destroy). */
+export interface StoreChange {
+  kind: ShopifyCollection;
+  verb: Verb;
+  object: ShopifyObject;
+  /** The object before an update; null for a create or a destroy. */
+  previous: ShopifyObject | null;
+}
+
 export function unprocessable(errors: Record<string, string[]>): EmulatorError {
   return new EmulatorError({ status: 422, body: { errors } });
 }
 
 export function notFound(): EmulatorError {
   return new EmulatorError({ status: 404, body: { errors: 'Not Found' } });
+}
+
+/** Shopify's answer to a method a path does not take. */
+export function notAllowed(): EmulatorError {
+  return new EmulatorError({ status: 406, body: { errors: 'Not Acceptable' } });
 }
 
 /** Ascending numeric ids the size of Shopify's (13 digits), with gaps like real ones. */
@@ -43,6 +57,7 @@ export class ShopifyStore {
   private readonly ids: IdSequence;
   private readonly eventIds: IdSequence;
   private nextOrderNumber = 1001;
+  private readonly listeners: Array<(change: StoreChange) => void> = [];
 
   constructor(
     private readonly random: Random,
@@ -51,6 +66,11 @@ export class ShopifyStore {
   ) {
     this.ids = new IdSequence(7_100_000_000_000, random);
     this.eventIds = new IdSequence(9_800_000_000_000, random);
+  }
+
+  /** Calls `listener` after every write from now on (the webhooks). */
+  onChange(listener: (change: StoreChange) => void): void {
+    this.listeners.push(listener);
   }
 
   all(kind: ShopifyCollection): ShopifyObject[] {
@@ -84,7 +104,7 @@ export class ShopifyStore {
     }
     updated.updated_at = shopifyTime(at);
     this.objectsByKind[kind].set(id, updated);
-    this.record(kind, updated, 'update', at);
+    this.record(kind, updated, 'update', at, current);
     return updated;
   }
 
@@ -123,7 +143,7 @@ export class ShopifyStore {
     if (this.emailTaken(email)) throw unprocessable({ email: ['has already been taken'] });
   }
 
-  private record(kind: ShopifyCollection, object: ShopifyObject, verb: Verb, at: number): void {
+  private record(kind: ShopifyCollection, object: ShopifyObject, verb: Verb, at: number, previous: ShopifyObject | null = null): void {
     const { subjectType, plural } = RESOURCES[kind];
     const label = String(object.title ?? object.name ?? object.email ?? object.id);
     const message = verb === 'create' ? `${subjectType} ${label} was created.` : verb === 'update' ? `${subjectType} ${label} was updated.` : `${subjectType} ${label} was deleted.`;
@@ -140,5 +160,6 @@ export class ShopifyStore {
       description: message,
       path: `/admin/${plural}/${String(object.id)}`,
     });
+    for (const listener of this.listeners) listener({ kind, verb, object, previous });
   }
 }

@@ -7,7 +7,8 @@
 import { EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRequest, type EmulatorWireFormat, type RateLimitState } from '../kit/http-emulator.ts';
 import { badRequest, commonFilter, linkHeader, paginate, readListRequest, sortOf, type Filters, type ListRequest, type Sort } from './listing.ts';
 import type { ShopifyObject } from './objects.ts';
-import { notFound, RESOURCES, SHOPIFY_COLLECTIONS, type ShopifyCollection, type ShopifyStore } from './store.ts';
+import type { WebhookSubscriptions } from './webhook-subscriptions.ts';
+import { notAllowed, notFound, RESOURCES, SHOPIFY_COLLECTIONS, type ShopifyCollection, type ShopifyStore } from './store.ts';
 
 /** Shopify's standard-plan bucket: 40 requests, leaking 2 per second. */
 export const BUCKET_SIZE = 40;
@@ -29,6 +30,7 @@ export class ShopifyWireFormat implements EmulatorWireFormat {
   constructor(
     private readonly store: ShopifyStore,
     private readonly accessToken: string,
+    private readonly subscriptions: WebhookSubscriptions,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
@@ -66,6 +68,7 @@ export class ShopifyWireFormat implements EmulatorWireFormat {
     if (!match) throw notFound();
     const [, , resource = '', idOrCount] = match;
     if (resource === 'events') return this.events(request, idOrCount);
+    if (resource === 'webhooks') return this.subscriptions.handle(request, idOrCount, match[1] ?? '2024-10');
     const kind = byPlural.get(resource);
     if (!kind) throw notFound();
     const pageUrl = `${request.baseUrl}${request.path}`;
@@ -138,10 +141,6 @@ export class ShopifyWireFormat implements EmulatorWireFormat {
     if (!inner || typeof inner !== 'object' || Array.isArray(inner)) throw badRequest(kind, 'Required parameter missing or invalid');
     return inner as ShopifyObject;
   }
-}
-
-function notAllowed(): EmulatorError {
-  return new EmulatorError({ status: 406, body: { errors: 'Not Acceptable' } });
 }
 
 /** Orders list open ones unless `status` says otherwise; products filter on their status. */

@@ -6,6 +6,7 @@ import { detectingDeletes } from '../request-purpose.ts';
 import { ShopifyClient } from './client.ts';
 import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, fingerprint, type Changed, type ChangesCursor } from './changes-cursor.ts';
 import { shopifyCollection, shopifyCollections, type ShopifyCollection } from './collections.ts';
+import { shopifyWebhooks } from './webhooks.ts';
 
 const PAGE_SIZE = 250;
 /** A poll stops after this many new objects when Shopify lists them in `updated_at` order. */
@@ -127,6 +128,15 @@ class ShopifySession implements ProviderSession {
     }
   }
 
+  /** The object as `GET <resource>/{id}.json` answers it (what a webhook hint reads), null once Shopify answers 404. */
+  async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    const collection = shopifyCollection(collectionId);
+    // Shopify's ids are numeric: any other id names no object.
+    if (!/^\d+$/.test(upstreamId)) return null;
+    const data = await this.currentState(collection, upstreamId);
+    return data === null ? null : toUpstreamObject(data);
+  }
+
   /** The object as GET answers it, or null when Shopify no longer has it. */
   private async currentState(collection: ShopifyCollection, id: string): Promise<ShopifyRecord | null> {
     try {
@@ -216,5 +226,6 @@ export const shopifyProvider: Provider = {
   // Standard plans: a bucket of 40 requests leaking 2 per second. 2/s never drains it.
   defaultRateLimit: { allowedRequests: 2, intervalSeconds: 1, maxConcurrentRequests: 2 },
   quotaPauseMs: callLimitPauseMs,
+  webhooks: shopifyWebhooks,
   connect: (context) => new ShopifySession(ShopifyClient.connect(context)),
 };
