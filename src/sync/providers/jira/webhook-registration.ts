@@ -43,7 +43,7 @@ export async function registerJiraWebhooks(context: ProviderContext, input: Regi
 
 export async function unregisterJiraWebhooks(context: ProviderContext, registered: RegisteredWebhook): Promise<void> {
   const client = JiraClient.connect(context);
-  const dynamic = idsWith(registered.externalIds, DYNAMIC_PREFIX);
+  const dynamic = idsWith(registered.externalIds, DYNAMIC_PREFIX).map(Number);
   if (dynamic.length > 0) await ignoringNotFound(() => client.request('DELETE', client.url('webhook'), { webhookIds: dynamic }));
   for (const id of idsWith(registered.externalIds, ADMIN_PREFIX)) await ignoringNotFound(() => client.request('DELETE', client.url(`${ADMIN_WEBHOOKS}/${id}`)));
 }
