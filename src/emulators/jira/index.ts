@@ -49,7 +49,7 @@ export interface JiraEmulator extends ProviderEmulator<JiraCollection>, OAuthCon
   /** The admin and dynamic webhooks registered through the API, oldest first. */
   registeredWebhooks(): RegisteredJiraWebhook[];
   /**
-   * A `jira:issue_updated` delivery of issue `id` exactly as sent (signed with `secret`: `hub` as an
+   * A `jira:issue_updated` (`jira:issue_deleted` once deleted) delivery of issue `id` exactly as sent (signed with `secret`: `hub` as an
    * admin webhook's `X-Hub-Signature`, `jwt` as a dynamic webhook's Bearer JWT).
    */
   webhookRequest(id: string, secret: string, signing: 'hub' | 'jwt'): { headers: Record<string, string>; body: string };
@@ -123,8 +123,8 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     webhookSecret,
     registeredWebhooks: () => registry.registered(),
     webhookRequest: (id, secret, signing) => {
-      const issue = store.issue(id);
-      const change = { kind: 'issue' as const, event: 'updated' as const, issue, before: null };
+      const gone = store.deletedIssues.get(Number(id));
+      const change = gone ? { kind: 'issue' as const, event: 'deleted' as const, issue: gone, before: null } : { kind: 'issue' as const, event: 'updated' as const, issue: store.issue(id), before: null };
       if (signing === 'hub') return registry.request(change, { kind: 'hub', secret });
       return registry.request(change, { kind: 'jwt', clientId: oauthClient.clientId, secret, accountId: me().accountId }, { matchedWebhookIds: registry.registered().filter((w) => w.kind === 'dynamic').map((w) => w.id) });
     },

@@ -43,6 +43,8 @@ export class JiraStore {
   readonly projects = new Map<string, StoredProject>();
   readonly users = new Map<string, StoredUser>();
   readonly issues = new Map<number, StoredIssue>();
+  /** Deleted issues as they were last (a webhook of a deletion still shows the issue). */
+  readonly deletedIssues = new Map<number, StoredIssue>();
   /** The site's address as clients reach it (for `self` links); set once the emulator listens. */
   base = 'http://127.0.0.1';
   private nextIssueId = 10001;
@@ -69,6 +71,7 @@ export class JiraStore {
 
   removeIssue(issue: StoredIssue): void {
     this.issues.delete(issue.id);
+    this.deletedIssues.set(issue.id, { ...issue, labels: [...issue.labels] });
     this.changed({ kind: 'issue', event: 'deleted', issue: { ...issue, labels: [...issue.labels] }, before: null });
   }
 
