@@ -36,8 +36,9 @@ let webhookChanges = 0;
 const webhookSample = (signing: 'hub' | 'jwt'): WebhookSample<JiraEmulator> => ({
   collectionId: 'jira:issue',
   change: (emulator) => {
-    const id = String(emulator.objects('issue')[0]!.id);
-    emulator.updateIssue(id, { summary: `Webhook change ${++webhookChanges}` });
+    const issues = emulator.objects('issue');
+    const id = String(issues[++webhookChanges % issues.length]!.id);
+    emulator.updateIssue(id, { summary: `Webhook change ${webhookChanges}` });
     return id;
   },
   remove: (emulator) => {

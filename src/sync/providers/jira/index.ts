@@ -69,6 +69,8 @@ class JiraSession implements ProviderSession {
     if (collection === 'jira:issue') {
       const now = await this.jiraNow();
       const known = await allIssueIds(this.client);
+      // The zone the polls write JQL dates in, settled now: the first poll after the backfill is then one search.
+      await this.userTimeZone();
       return encodeIssueCursor({ u: now, seen: {}, known });
     }
     const listing = LISTINGS[collection];
