@@ -30,6 +30,7 @@ export function seed(store: JiraStore, random: Random, counts: SeedCounts, admin
 function updateIssue(store: JiraStore, random: Random, id: number): void {
   const issue = store.issues.get(id);
   if (!issue) return;
+  const before = { ...issue, labels: [...issue.labels] };
   switch (random.int(0, 4)) {
     case 0:
       issue.summary = randomSummary(random);
@@ -47,6 +48,7 @@ function updateIssue(store: JiraStore, random: Random, id: number): void {
       issue.description = randomDescription(random);
   }
   issue.updatedMs = store.stamp();
+  store.issueUpdated(issue, before);
 }
 
 /** n random changes: mostly issue creates / updates / deletes, sometimes a project renamed or a user (de)activated. */
@@ -58,6 +60,7 @@ export function mutateRandomly(store: JiraStore, random: Random, n: number, coll
       const project = random.pick([...store.projects.values()]);
       project.name = `${project.name.replace(/ \(.*\)$/, '')} (${random.string(3, 'abcdefghijklmnopqrstuvwxyz')})`;
       made.updated.push(project.id);
+      store.changed({ kind: 'project', event: 'updated', project: { ...project } });
       continue;
     }
     if (kind === 'user') {
@@ -67,6 +70,7 @@ export function mutateRandomly(store: JiraStore, random: Random, n: number, coll
       if (random.chance(0.5)) user.active = !user.active;
       else user.displayName = `${user.displayName.split(' (')[0]} (${random.string(3, 'abcdefghijklmnopqrstuvwxyz')})`;
       made.updated.push(user.accountId);
+      store.changed({ kind: 'user', event: 'updated', user: { ...user } });
       continue;
     }
     const ids = [...store.issues.keys()];
@@ -78,9 +82,10 @@ export function mutateRandomly(store: JiraStore, random: Random, n: number, coll
       updateIssue(store, random, id);
       made.updated.push(String(id));
     } else {
-      const id = random.pick(ids);
-      store.issues.delete(id);
-      made.deleted.push(String(id));
+      const issue = store.issues.get(random.pick(ids));
+      if (!issue) continue;
+      store.removeIssue(issue);
+      made.deleted.push(String(issue.id));
     }
   }
   return made;

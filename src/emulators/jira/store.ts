@@ -22,6 +22,12 @@ import {
 export const JIRA_COLLECTIONS = ['issue', 'project', 'user'] as const;
 export type JiraCollection = (typeof JIRA_COLLECTIONS)[number];
 
+/** One change of the site, as its webhooks report it (`issue` and `before` are copies taken at the change). */
+export type JiraChange =
+  | { kind: 'issue'; event: 'created' | 'updated' | 'deleted'; issue: StoredIssue; before: StoredIssue | null }
+  | { kind: 'project'; event: 'updated'; project: StoredProject }
+  | { kind: 'user'; event: 'updated'; user: StoredUser };
+
 /** Jira's error collection body. */
 export function jiraError(status: number, errorMessages: string[], errors: Record<string, string> = {}): EmulatorError {
   return new EmulatorError({ status, body: { errorMessages, errors } });
@@ -37,14 +43,37 @@ export class JiraStore {
   readonly projects = new Map<string, StoredProject>();
   readonly users = new Map<string, StoredUser>();
   readonly issues = new Map<number, StoredIssue>();
+  /** Deleted issues as they were last (a webhook of a deletion still shows the issue). */
+  readonly deletedIssues = new Map<number, StoredIssue>();
   /** The site's address as clients reach it (for `self` links); set once the emulator listens. */
   base = 'http://127.0.0.1';
   private nextIssueId = 10001;
   private nextProjectId = 10000;
   private readonly counters = new Map<string, number>();
   private lastWrite = 0;
+  private readonly listeners: ((change: JiraChange) => void)[] = [];
 
   constructor(private readonly random: Random) {}
+
+  /** Calls `listener` on every change made from now on (API writes and random mutations). */
+  onChange(listener: (change: JiraChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Reports a change made to the store (the mutator changes objects in place, then tells). */
+  changed(change: JiraChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  issueUpdated(issue: StoredIssue, before: StoredIssue): void {
+    this.changed({ kind: 'issue', event: 'updated', issue: { ...issue, labels: [...issue.labels] }, before });
+  }
+
+  removeIssue(issue: StoredIssue): void {
+    this.issues.delete(issue.id);
+    this.deletedIssues.set(issue.id, { ...issue, labels: [...issue.labels] });
+    this.changed({ kind: 'issue', event: 'deleted', issue: { ...issue, labels: [...issue.labels] }, before: null });
+  }
 
   private ctx(): IssueContext {
     return { base: this.base, project: (id) => this.projects.get(id), user: (id) => this.users.get(id) };
@@ -118,6 +147,7 @@ export class JiraStore {
     this.counters.set(project.id, number);
     const issue: StoredIssue = { id: this.nextIssueId++, key: `${project.key}-${number}`, projectId: project.id, ...rest };
     this.issues.set(issue.id, issue);
+    this.changed({ kind: 'issue', event: 'created', issue: { ...issue, labels: [...issue.labels] }, before: null });
     return issue;
   }
 
@@ -159,12 +189,14 @@ export class JiraStore {
     if ('summary' in fields && (typeof fields.summary !== 'string' || fields.summary.trim() === '')) errors.summary = 'You must specify a summary of the issue.';
     const edits = this.edits(fields, errors);
     if (Object.keys(errors).length > 0) throw jiraError(400, [], errors);
+    const before = { ...issue, labels: [...issue.labels] };
     Object.assign(issue, edits, { updatedMs: this.stamp() });
+    this.issueUpdated(issue, before);
     return issue;
   }
 
   deleteIssue(idOrKey: string): void {
-    this.issues.delete(this.issue(idOrKey).id);
+    this.removeIssue(this.issue(idOrKey));
   }
 
   /** The editable fields of a write, checked; errors go into `errors`. */

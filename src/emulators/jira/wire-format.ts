@@ -12,11 +12,14 @@ import { compileJql, JqlError, parseJql, type Searchable } from './jql.ts';
 import type { Json, StoredUser } from './objects.ts';
 import type { JiraOAuthRoutes } from './oauth-routes.ts';
 import { jiraError, type JiraStore } from './store.ts';
+import type { JiraWebhookRegistry } from './webhook-registry.ts';
 
 const ISSUE_PATH = /^\/rest\/api\/(?:3|latest)\/issue\/([^/]+)$/;
 const API = /^\/rest\/api\/(?:3|latest)\//;
 /** Atlassian's gateway path of a site's API (OAuth 2.0 Bearer tokens). */
 const GATEWAY = /^\/ex\/jira\/([^/]+)(\/.*)$/;
+/** Admin webhooks, beside REST v3 at the site (not through the gateway). */
+const ADMIN_WEBHOOK_PATH = /^\/rest\/webhooks\/1\.0\/webhook(?:\/([^/]+))?$/;
 const DEFAULT_PAGE = 50;
 const MAX_ISSUES_PAGE = 100;
 /** The search answers this many when only `id` / `key` are asked for. */
@@ -40,6 +43,7 @@ export class JiraWireFormat implements EmulatorWireFormat {
     /** Reads JQL dates in this zone instead of the account's (a test knob: Jira itself uses the account's). */
     private readonly jqlTimeZone: string | null = null,
     private readonly oauth: { routes: JiraOAuthRoutes; cloudId: string } | null = null,
+    private readonly webhooks: JiraWebhookRegistry | null = null,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
@@ -73,6 +77,7 @@ export class JiraWireFormat implements EmulatorWireFormat {
 
   handle(request: EmulatorRequest): EmulatorAnswer {
     let path = request.path.replace(/\/+$/, '');
+    let viaGateway = false;
     if (this.oauth) {
       const answer = this.oauth.routes.handle(request);
       if (answer) return answer;
@@ -80,12 +85,23 @@ export class JiraWireFormat implements EmulatorWireFormat {
       if (gateway) {
         if (decodeURIComponent(gateway[1] as string) !== this.oauth.cloudId) throw jiraError(404, ['Site not found for the given cloud id.']);
         path = gateway[2] as string;
+        viaGateway = true;
       }
+    }
+    const adminWebhook = ADMIN_WEBHOOK_PATH.exec(path);
+    if (adminWebhook && this.webhooks && !viaGateway) {
+      const id = adminWebhook[1] === undefined ? null : Number(decodeURIComponent(adminWebhook[1]));
+      if (id !== null && !Number.isInteger(id)) throw jiraError(404, [`Webhook with id ${adminWebhook[1]} does not exist.`]);
+      return this.webhooks.handleAdmin(request, id);
     }
     if (!API.test(path)) throw notFound();
     const route = path.replace(API, '');
     const issue = ISSUE_PATH.exec(path);
     if (issue) return this.issue(request, decodeURIComponent(issue[1] as string));
+    if ((route === 'webhook' || route === 'webhook/refresh') && this.webhooks) {
+      if (!viaGateway) throw jiraError(403, ['Only Connect and OAuth 2.0 apps can use this operation.']);
+      return this.webhooks.handleDynamic(request, route);
+    }
     switch (`${request.method} ${route}`) {
       case 'GET myself':
         return { status: 200, body: this.store.renderUser(this.me()) };
@@ -100,6 +116,8 @@ export class JiraWireFormat implements EmulatorWireFormat {
       case 'GET users/search':
       case 'GET users':
         return this.users(request);
+      case 'GET user/bulk':
+        return this.usersById(request);
       case 'POST issue':
         return this.createIssue(request);
       case 'GET search':
@@ -190,7 +208,8 @@ export class JiraWireFormat implements EmulatorWireFormat {
   private projects(request: EmulatorRequest): EmulatorAnswer {
     const startAt = readStart(request.query.get('startAt'));
     const maxResults = readLimit(request.query.get('maxResults'), DEFAULT_PAGE, PROJECT_PAGE_MAX);
-    const all = [...this.store.projects.values()].sort((a, b) => Number(a.id) - Number(b.id));
+    const ids = new Set(request.query.getAll('id').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+    const all = [...this.store.projects.values()].filter((p) => ids.size === 0 || ids.has(p.id)).sort((a, b) => Number(a.id) - Number(b.id));
     const values = all.slice(startAt, startAt + maxResults).map((p) => this.store.renderProject(p));
     const isLast = startAt + maxResults >= all.length;
     const self = `${this.store.base}/rest/api/3/project/search?startAt=${startAt}&maxResults=${maxResults}`;
@@ -206,6 +225,17 @@ export class JiraWireFormat implements EmulatorWireFormat {
         values,
       },
     };
+  }
+
+  /** `GET /user/bulk?accountId=…` (repeatable): a page of the users found, in the listing's shape. */
+  private usersById(request: EmulatorRequest): EmulatorAnswer {
+    const accountIds = request.query.getAll('accountId');
+    if (accountIds.length === 0) throw jiraError(400, ['The accountId query parameter is required.']);
+    const startAt = readStart(request.query.get('startAt'));
+    const maxResults = readLimit(request.query.get('maxResults'), 10, 200);
+    const found = accountIds.map((id) => this.store.users.get(id)).filter((u): u is StoredUser => u !== undefined);
+    const values = found.slice(startAt, startAt + maxResults).map((u) => this.store.renderUser(u));
+    return { status: 200, body: { maxResults, startAt, total: found.length, isLast: startAt + maxResults >= found.length, values } };
   }
 
   private users(request: EmulatorRequest): EmulatorAnswer {

@@ -2,7 +2,7 @@
 
 import { startJiraEmulator, type JiraEmulator } from '../../../src/emulators/jira/index.ts';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
-import type { ConformanceTarget } from '../conformance/target.ts';
+import type { ConformanceTarget, WebhookSample } from '../conformance/target.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -25,6 +25,34 @@ function sameObject(collectionId: string, data: Record<string, unknown>, upstrea
   };
   return canonicalJson(reduce(data)) === canonicalJson(reduce(upstream));
 }
+
+let webhookChanges = 0;
+
+/**
+ * Syncline registers the webhook through the emulator's API: an admin webhook with a secret it
+ * generates (API token, `X-Hub-Signature`), or a dynamic webhook signed with the OAuth app's
+ * client secret (a JWT).
+ */
+const webhookSample = (signing: 'hub' | 'jwt'): WebhookSample<JiraEmulator> => ({
+  collectionId: 'jira:issue',
+  change: (emulator) => {
+    const issues = emulator.objects('issue');
+    const id = String(issues[++webhookChanges % issues.length]!.id);
+    emulator.updateIssue(id, { summary: `Webhook change ${webhookChanges}` });
+    return id;
+  },
+  remove: (emulator) => {
+    const id = String(emulator.objects('issue').at(-1)!.id);
+    emulator.deleteIssue(id);
+    return id;
+  },
+  secret: (emulator) => {
+    const secret = emulator.registeredWebhooks().at(-1)?.secret;
+    if (!secret) throw new Error('no signed webhook is registered with the Jira emulator');
+    return secret;
+  },
+  request: (emulator, upstreamId, secret) => emulator.webhookRequest(upstreamId, secret, signing),
+});
 
 const base: Omit<ConformanceTarget<JiraEmulator>, 'credential'> = {
   provider: 'jira',
@@ -55,12 +83,14 @@ const base: Omit<ConformanceTarget<JiraEmulator>, 'credential'> = {
 
 export const jiraConformanceTarget: ConformanceTarget<JiraEmulator> = {
   ...base,
+  webhooks: webhookSample('hub'),
   credential: async (_api, emulator) => ({ kind: 'jira', access_token: emulator.apiToken, metadata: { email: emulator.email }, api_base_url: emulator.url }),
 };
 
 /** OAuth 2.0 (3LO): the emulator serves auth.atlassian.com and api.atlassian.com; refresh tokens rotate on every grant. */
 export const jiraOAuthTarget: ConformanceTarget<JiraEmulator> = {
   ...base,
+  webhooks: webhookSample('jwt'),
   credential: async (api, emulator) => {
     const app = await api.post('/v1/oauth-apps', { provider: 'jira', client_id: emulator.oauthClient.clientId, client_secret: emulator.oauthClient.clientSecret });
     if (app.status !== 201) throw new Error(`POST /v1/oauth-apps answered ${app.status}: ${JSON.stringify(app.body)}`);

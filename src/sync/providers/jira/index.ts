@@ -7,11 +7,12 @@ import { JiraClient } from './client.ts';
 import { jiraCollection, jiraCollections, type JiraCollectionId } from './collections.ts';
 import { advanceUpdates, decodeIssueCursor, encodeIssueCursor, isFresh, RECONCILE_EVERY_POLLS, type IssueCursor, type Listed } from './issue-cursor.ts';
 import { decodeListingCursor, diffListing, encodeListingCursor, fingerprint, RELIST_EVERY_POLLS } from './listing-cursor.ts';
-import { allIssueIds, ALL_ISSUES_JQL, approximateCount, ISSUE_PAGE, issueById, listAll, projectPage, searchPage, userPage, type JiraRecord, type OffsetPage } from './reads.ts';
+import { allIssueIds, ALL_ISSUES_JQL, approximateCount, ISSUE_PAGE, issueById, listAll, projectById, projectPage, searchPage, userById, userPage, type JiraRecord, type OffsetPage } from './reads.ts';
 import { profileTimeZone, resolveJqlZone } from './jql-zone.ts';
 import { nearLimitPauseMs } from './near-limit.ts';
 import { jiraOAuth } from './oauth.ts';
 import { floorMinute, jqlMinute, parseJiraTime } from './time.ts';
+import { jiraWebhooks } from './webhooks.ts';
 
 /** A poll stops after this many new issues (the rest is the next poll's, `hasMore`). */
 const MAX_CHANGES_PER_POLL = 1_000;
@@ -68,6 +69,8 @@ class JiraSession implements ProviderSession {
     if (collection === 'jira:issue') {
       const now = await this.jiraNow();
       const known = await allIssueIds(this.client);
+      // The zone the polls write JQL dates in, settled now: the first poll after the backfill is then one search.
+      await this.userTimeZone();
       return encodeIssueCursor({ u: now, seen: {}, known });
     }
     const listing = LISTINGS[collection];
@@ -120,6 +123,23 @@ class JiraSession implements ProviderSession {
         return issueObject(last, true);
       }
     }
+  }
+
+  /**
+   * One object read by id for a webhook hint, in the shape its listing answers: an issue as
+   * `GET /issue/{id}` (every field, as the search), a project through `/project/search?id=` and a
+   * user through `/user/bulk` (`GET /project/{id}` and `GET /user` answer more than the listings,
+   * which would record a change that is none).
+   */
+  async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    const collection = jiraCollection(collectionId);
+    if (collection === 'jira:issue') {
+      const issue = await issueById(this.client, upstreamId);
+      return issue === null ? null : issueObject(issue);
+    }
+    const listing = LISTINGS[collection];
+    const item = collection === 'jira:project' ? await projectById(this.client, upstreamId) : await userById(this.client, upstreamId);
+    return item === null ? null : this.listedObject(listing, item);
   }
 
   /** Counts a poll of `collection`: true on every `every`-th one. */
@@ -227,5 +247,6 @@ export const jiraProvider: Provider = {
   defaultRateLimit: { allowedRequests: 5, intervalSeconds: 1, maxConcurrentRequests: 3 },
   quotaPauseMs: nearLimitPauseMs,
   oauth: jiraOAuth,
+  webhooks: jiraWebhooks,
   connect: (context) => new JiraSession(JiraClient.connect(context)),
 };

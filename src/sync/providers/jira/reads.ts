@@ -76,6 +76,27 @@ export async function issueById(client: JiraClient, id: string): Promise<JiraRec
   }
 }
 
+/** The project as `/project/search` lists it (`?id=`), or null when it is not listed (deleted, trashed or archived). */
+export async function projectById(client: JiraClient, id: string): Promise<JiraRecord | null> {
+  const { body } = await client.get<ProjectSearchAnswer>(client.url('project/search', { id, maxResults: '1' }));
+  if (!body || !Array.isArray(body.values)) throw new Error('Jira answered project/search without "values"');
+  const found = body.values.find((v): v is JiraRecord => v !== null && typeof v === 'object' && String((v as JiraRecord).id) === id);
+  return found ?? null;
+}
+
+/** The user as `/users/search` lists it, read with `/user/bulk?accountId=`; null when Jira answers none. */
+export async function userById(client: JiraClient, accountId: string): Promise<JiraRecord | null> {
+  try {
+    const { body } = await client.get<{ values?: unknown }>(client.url('user/bulk', { accountId, maxResults: '1' }));
+    if (!body || !Array.isArray(body.values)) throw new Error('Jira answered user/bulk without "values"');
+    const found = body.values.find((v): v is JiraRecord => v !== null && typeof v === 'object' && (v as JiraRecord).accountId === accountId);
+    return found ?? null;
+  } catch (error) {
+    if (error instanceof UpstreamRequestError && error.status === 404) return null;
+    throw error;
+  }
+}
+
 export interface OffsetPage {
   items: JiraRecord[];
   /** startAt of the next page, null when the listing is complete. */
