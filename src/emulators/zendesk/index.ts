@@ -52,6 +52,10 @@ export interface ZendeskEmulator extends ProviderEmulator<ZendeskCollection>, OA
   readonly webhookRegistry: ZendeskWebhookRoutes;
   /** The secret `--webhook-url` deliveries are signed with. */
   readonly webhookSecret: string;
+  /** Updates a ticket as `PUT tickets/{id}.json` does (its webhooks are sent); answers the ticket. */
+  updateTicket(id: number, fields: Record<string, unknown>): Record<string, unknown>;
+  /** Deletes a ticket as `DELETE tickets/{id}.json` does (its webhooks are sent). */
+  deleteTicket(id: number): void;
   instructions(): string[];
 }
 
@@ -108,6 +112,8 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     webhooks: sender,
     webhookRegistry: webhookRoutes,
     webhookSecret,
+    updateTicket: (id, fields) => JSON.parse(JSON.stringify(store.updateTicket(id, fields))) as Record<string, unknown>,
+    deleteTicket: (id) => store.deleteTicket(id),
     instructions: () => [
       `Zendesk emulator listening on ${http.url} (API token auth: ${email}/token:${apiToken}); Syncline credential:`,
       JSON.stringify({ kind: 'zendesk', access_token: apiToken, metadata: { email }, api_base_url: http.url }),
