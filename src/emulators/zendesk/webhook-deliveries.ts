@@ -31,7 +31,8 @@ interface ZendeskEvent {
 }
 
 export class ZendeskWebhookDeliveries {
-  private invocations = 8_350_205_582;
+  /** Numeric like Zendesk's (`8350205582`), from the clock so that a restarted emulator does not repeat them. */
+  private invocations = Date.now() * 1000;
 
   constructor(
     private readonly sender: WebhookSender,

@@ -1,6 +1,6 @@
 /** The Zendesk provider's conformance targets: an API token, and an OAuth client's refresh token. */
 
-import { createHmac } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import { startZendeskEmulator, type ZendeskEmulator } from '../../../src/emulators/zendesk/index.ts';
 import type { ConformanceTarget, WebhookSample } from '../conformance/target.ts';
 
@@ -40,7 +40,7 @@ const webhooks: WebhookSample<ZendeskEmulator> = {
         'content-type': 'application/json',
         'x-zendesk-account-id': '9242270',
         'x-zendesk-webhook-id': '01JCONFORMANCE0000000000000',
-        'x-zendesk-webhook-invocation-id': String(Date.now()),
+        'x-zendesk-webhook-invocation-id': String(randomInt(1, 2 ** 47)),
         'x-zendesk-webhook-signature': createHmac('sha256', secret).update(timestamp + body).digest('base64'),
         'x-zendesk-webhook-signature-timestamp': timestamp,
       },
