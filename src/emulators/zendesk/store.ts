@@ -21,6 +21,15 @@ export function recordInvalid(field: string, message: string, error = 'InvalidVa
   return new EmulatorError({ status: 422, body: { error: 'RecordInvalid', description: 'Record validation errors', details: { [field]: [{ description: message, error }] } } });
 }
 
+/** A write as it happened: `deleted` when a live object stopped being live (a ticket deleted, a user deactivated). */
+export interface StoreChange {
+  kind: ZendeskCollection;
+  action: 'created' | 'updated' | 'deleted';
+  object: ZendeskObject;
+  /** The object before the write (null for a create). */
+  previous: ZendeskObject | null;
+}
+
 /** An object with its place in the change sequence. */
 export interface Stored {
   seq: number;
@@ -30,6 +39,8 @@ export interface Stored {
 export class ZendeskStore {
   private readonly byKind: Record<ZendeskCollection, Map<number, Stored>> = { ticket: new Map(), user: new Map(), organization: new Map() };
   private seq = 0;
+  /** Sees every write after seeding (the emulator's webhooks). */
+  onChange: ((change: StoreChange) => void) | null = null;
   private nextIds: Record<ZendeskCollection, number> = { ticket: 1, user: 361_000_000_001, organization: 362_000_000_001 };
 
   constructor(
@@ -55,6 +66,13 @@ export class ZendeskStore {
   get(kind: ZendeskCollection, id: number): ZendeskObject {
     const stored = this.byKind[kind].get(id);
     if (!stored || !isLive(kind, stored.object)) throw notFound();
+    return stored.object;
+  }
+
+  /** An object as `GET <plural>/{id}` answers it: deleted tickets are 404, a deleted user is still read (`active: false`). */
+  read(kind: ZendeskCollection, id: number): ZendeskObject {
+    const stored = this.byKind[kind].get(id);
+    if (!stored || (kind === 'ticket' && !isLive(kind, stored.object))) throw notFound();
     return stored.object;
   }
 
@@ -138,7 +156,10 @@ export class ZendeskStore {
   }
 
   private put(kind: ZendeskCollection, object: ZendeskObject): ZendeskObject {
+    const previous = this.byKind[kind].get(object.id as number)?.object ?? null;
     this.byKind[kind].set(object.id as number, { seq: ++this.seq, object });
+    const action = previous === null ? 'created' : isLive(kind, previous) && !isLive(kind, object) ? 'deleted' : 'updated';
+    this.onChange?.({ kind, action, object, previous });
     return object;
   }
 }

@@ -3,7 +3,8 @@
  * `Authorization: Bearer` token (endpoints in oauth-routes.ts), `/api/v2/…` paths
  * (with or without `.json`), `{ticket: …}` envelopes, `{"error": …, "description": …}` bodies,
  * `X-Rate-Limit` / `X-Rate-Limit-Remaining` (and `ratelimit-*`) headers, 429 with `Retry-After`,
- * and the incremental exports (see export.ts), optionally held to their own 10-per-minute limit.
+ * the incremental exports (see export.ts), optionally held to their own 10-per-minute limit, and
+ * the Webhooks and Triggers APIs (webhook-routes.ts).
  */
 
 import { basicCredentials, bearerToken, EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRateLimit, type EmulatorRequest, type EmulatorWireFormat, type RateLimitState } from '../kit/http-emulator.ts';
@@ -12,6 +13,7 @@ import type { ZendeskObject } from './objects.ts';
 import type { ZendeskOAuthRoutes } from './oauth-routes.ts';
 import { notFound, type ZendeskCollection, type ZendeskStore } from './store.ts';
 import { nowSeconds, zendeskTime } from './time.ts';
+import type { ZendeskWebhookRoutes } from './webhook-routes.ts';
 
 /** The Enterprise plan's account-wide limit, shown when the emulator has no limit of its own. */
 const PLAN_LIMIT = 700;
@@ -37,6 +39,7 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
     private readonly auth: { email: string; apiToken: string; isValidAccessToken: (token: string) => boolean },
     readonly exportRules: ExportRules,
     private readonly oauth: ZendeskOAuthRoutes,
+    private readonly webhooks: ZendeskWebhookRoutes,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
@@ -70,6 +73,8 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
   handle(request: EmulatorRequest): EmulatorAnswer {
     const oauth = this.oauth.handle(request);
     if (oauth) return oauth;
+    const webhooks = this.webhooks.handle(request);
+    if (webhooks) return webhooks;
     const exported = EXPORTS.exec(request.path);
     if (exported) {
       if (request.method !== 'GET') throw notFound();
@@ -88,14 +93,14 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
     if (resource === 'tickets') return this.tickets(request, id);
     if (id === null || request.method !== 'GET') throw notFound();
     const kind = resource === 'users' ? 'user' : 'organization';
-    return { status: 200, body: { [kind]: this.store.get(kind, id) } };
+    return { status: 200, body: { [kind]: this.store.read(kind, id) } };
   }
 
   private tickets(request: EmulatorRequest, id: number | null): EmulatorAnswer {
     switch (request.method) {
       case 'GET':
         if (id === null) throw notFound();
-        return { status: 200, body: { ticket: this.store.get('ticket', id) } };
+        return { status: 200, body: { ticket: this.store.read('ticket', id) } };
       case 'POST': {
         if (id !== null) throw notFound();
         const ticket = this.store.createTicket(this.envelope(request));

@@ -1,7 +1,52 @@
 /** The Zendesk provider's conformance targets: an API token, and an OAuth client's refresh token. */
 
+import { createHmac, randomInt } from 'node:crypto';
 import { startZendeskEmulator, type ZendeskEmulator } from '../../../src/emulators/zendesk/index.ts';
-import type { ConformanceTarget } from '../conformance/target.ts';
+import type { ConformanceTarget, WebhookSample } from '../conformance/target.ts';
+
+/** A ticket the webhook part may change: live and not closed (Zendesk refuses updates of closed tickets). */
+function openTicket(emulator: ZendeskEmulator): number {
+  const ticket = emulator.objects('ticket').find((t) => t.status !== 'closed');
+  if (!ticket) throw new Error('the Zendesk emulator has no open ticket left');
+  return ticket.id as number;
+}
+
+let changes = 0;
+
+/**
+ * Syncline registers a trigger webhook and a ticket trigger through the emulator's API: ticket
+ * creates and updates arrive as the trigger's body, deletes as `zen:event-type:ticket.soft_deleted`.
+ */
+const webhooks: WebhookSample<ZendeskEmulator> = {
+  collectionId: 'zendesk:ticket',
+  change: (emulator) => {
+    const id = openTicket(emulator);
+    emulator.updateTicket(id, { tags: ['conformance', `webhook_${++changes}`] });
+    return String(id);
+  },
+  remove: (emulator) => {
+    const id = openTicket(emulator);
+    emulator.deleteTicket(id);
+    return String(id);
+  },
+  // The trigger webhook's secret (Syncline keeps it with the events webhook's); without a registration, --webhook-url's.
+  secret: (emulator) => emulator.webhookRegistry.webhooks.find((w) => w.subscriptions.includes('conditional_ticket_events'))?.secret ?? emulator.webhookSecret,
+  request: (_emulator, upstreamId, secret) => {
+    const body = JSON.stringify({ event: 'syncline.ticket_changed', ticket_id: upstreamId });
+    const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-zendesk-account-id': '9242270',
+        'x-zendesk-webhook-id': '01JCONFORMANCE0000000000000',
+        'x-zendesk-webhook-invocation-id': String(randomInt(1, 2 ** 47)),
+        'x-zendesk-webhook-signature': createHmac('sha256', secret).update(timestamp + body).digest('base64'),
+        'x-zendesk-webhook-signature-timestamp': timestamp,
+      },
+    };
+  },
+};
 
 const base: Omit<ConformanceTarget<ZendeskEmulator>, 'credential'> = {
   provider: 'zendesk',
@@ -17,6 +62,7 @@ const base: Omit<ConformanceTarget<ZendeskEmulator>, 'credential'> = {
     update: { status: 'pending', tags: ['conformance'] },
     showsUpdate: (object) => object.status === 'pending' && JSON.stringify(object.tags) === '["conformance"]',
   },
+  webhooks,
 };
 
 export const zendeskConformanceTarget: ConformanceTarget<ZendeskEmulator> = {

@@ -5,6 +5,7 @@ import { ZendeskClient } from './client.ts';
 import { zendeskCollection, zendeskCollections, type ZendeskCollection } from './collections.ts';
 import { zendeskOAuth } from './oauth.ts';
 import { zendeskQuotaPauseMs } from './quota.ts';
+import { zendeskWebhooks } from './webhooks.ts';
 
 /** Zendesk's largest export page. */
 const PER_PAGE = 1000;
@@ -116,6 +117,17 @@ class ZendeskSession implements ProviderSession {
     }
   }
 
+  /**
+   * `GET <plural>/{id}.json`: null when Zendesk answers 404 (deleted tickets, deleted
+   * organizations) or answers the object as deleted (a deleted user is still read, `active: false`).
+   */
+  async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    const collection = zendeskCollection(collectionId);
+    if (!/^\d+$/.test(upstreamId)) return null;
+    const current = await this.currentState(collection, upstreamId);
+    return current === null || collection.isDeleted(current) ? null : toUpstreamObject(current, false);
+  }
+
   private async timeChanges(collection: ZendeskCollection, cursor: { t: number; seen: Record<string, string> }): Promise<ChangesPage> {
     const page = await this.timePage(collection, cursor.t);
     const listed: Exported<ZendeskRecord>[] = page.objects.map((item) => ({ id: String(item.id), at: secondsOf(item.updated_at), item }));
@@ -166,7 +178,7 @@ class ZendeskSession implements ProviderSession {
     }
   }
 
-  /** The ticket as GET answers it, or null when Zendesk no longer has it. */
+  /** The object as GET answers it, or null when Zendesk no longer has it. */
   private async currentState(collection: ZendeskCollection, id: string): Promise<ZendeskRecord | null> {
     try {
       return this.envelopeOf(collection, (await this.client.get<Record<string, ZendeskRecord>>(this.client.url(`${collection.plural}/${id}.json`))).body);
@@ -187,5 +199,6 @@ export const zendeskProvider: Provider = {
   defaultRateLimit: { allowedRequests: 3, intervalSeconds: 1, maxConcurrentRequests: 2 },
   quotaPauseMs: zendeskQuotaPauseMs,
   oauth: zendeskOAuth,
+  webhooks: zendeskWebhooks,
   connect: (context) => new ZendeskSession(ZendeskClient.connect(context)),
 };
