@@ -187,8 +187,9 @@ export const githubEmulatorDescriptor: EmulatorDescriptor = {
         `GitHub emulator listening on ${emulator.url} (user ${emulator.login})`,
         `credential: {"kind":"github","access_token":"${emulator.token}","api_base_url":"${emulator.url}"}`,
         `try: curl -H "Authorization: token ${emulator.token}" ${emulator.url}/user/repos`,
-        `webhooks: create the sync with "webhooks": {"enabled": true} and SYNCLINE_PUBLIC_URL set: Syncline registers a hook on each repository (POST /repos/{owner}/{repo}/hooks); ` +
-          `or start the emulator with --webhook-url <Syncline URL>/v1/webhooks/in/<sync id> --webhook-secret S and give the sync "signing_secret": "S" (no retries: GitHub does not retry failed deliveries)`,
+        `webhooks: a sync with "webhooks": {"enabled": true} and SYNCLINE_PUBLIC_URL set registers a hook on each repository (POST /repos/{owner}/{repo}/hooks);`,
+        `  or start with --webhook-url <Syncline URL>/v1/webhooks/in/<sync id> --webhook-secret S and give the sync "webhooks": {"enabled": true, "signing_secret": "S"}`,
+        ...(options.webhookUrl ? [`  sending every change's webhook to ${options.webhookUrl} (never retried, as GitHub does not retry failed deliveries)`] : []),
       ],
     });
   },
