@@ -7,12 +7,12 @@
 import { jsonBody, type EmulatorAnswer, type EmulatorRequest } from '../kit/http-emulator.ts';
 import { fail, notFound, validationFailed } from './errors.ts';
 import { paginate } from './paging.ts';
-import { renderAuthenticatedUser, renderIssue, renderPullRequest, renderRepository, sha, type Json } from './render.ts';
+import { renderAuthenticatedUser, renderIssue, renderIssueDetail, renderPullRequest, renderPullRequestDetail, renderRepository, sha, type Json } from './render.ts';
+import { GitHubHooksApi } from './hooks-api.ts';
+import { route, type Route } from './routes.ts';
 import { fullName, type GitHubStore, type IssueRow, type RepoRow } from './store.ts';
+import { snapshotIssue, snapshotRepo, type GitHubWebhooks } from './webhooks.ts';
 
-type Route = { method: string; pattern: RegExp; handle: (request: EmulatorRequest, params: string[]) => EmulatorAnswer };
-
-const SEGMENT = '([^/]+)';
 
 export class GitHubApi {
   private readonly routes: Route[];
@@ -21,9 +21,12 @@ export class GitHubApi {
     private readonly store: GitHubStore,
     /** The emulator's own base URL, for the `url` fields of objects (set once listening). */
     private readonly apiBase: () => string,
+    private readonly webhooks: GitHubWebhooks,
   ) {
-    const r = (method: string, path: string, handle: Route['handle']): Route => ({ method, pattern: new RegExp(`^${path.replace(/\{\w+\}/g, SEGMENT)}/?$`), handle });
+    const r = route;
+    const hooks = new GitHubHooksApi(store, apiBase, webhooks, (o, n) => this.repo(o, n), (q) => this.body(q));
     this.routes = [
+      ...hooks.routes(),
       r('GET', '/user', () => this.json(200, renderAuthenticatedUser(this.api, this.store.user, this.store.startedAt))),
       r('GET', '/user/repos', (q) => this.listRepos(q)),
       r('POST', '/user/repos', (q) => this.createRepo(q)),
@@ -35,7 +38,7 @@ export class GitHubApi {
       r('POST', '/repos/{owner}/{repo}/issues', (q, [o, n]) => this.createIssue(q, this.repo(o, n))),
       r('GET', '/repos/{owner}/{repo}/issues/{number}', (_q, [o, n, num]) => {
         const repo = this.repo(o, n);
-        return this.json(200, renderIssue(this.api, repo, this.issue(repo, num)));
+        return this.json(200, renderIssueDetail(this.api, repo, this.issue(repo, num)));
       }),
       r('PATCH', '/repos/{owner}/{repo}/issues/{number}', (q, [o, n, num]) => {
         const repo = this.repo(o, n);
@@ -44,7 +47,7 @@ export class GitHubApi {
       r('GET', '/repos/{owner}/{repo}/pulls', (q, [o, n]) => this.listPulls(q, this.repo(o, n))),
       r('GET', '/repos/{owner}/{repo}/pulls/{number}', (_q, [o, n, num]) => {
         const repo = this.repo(o, n);
-        return this.json(200, renderPullRequest(this.api, repo, this.pull(repo, num)));
+        return this.json(200, renderPullRequestDetail(this.api, repo, this.pull(repo, num)));
       }),
       r('PATCH', '/repos/{owner}/{repo}/pulls/{number}', (q, [o, n, num]) => {
         const repo = this.repo(o, n);
@@ -112,11 +115,13 @@ export class GitHubApi {
     }
     const repo = this.store.addRepo({ name, owner: this.store.user });
     this.applyRepoFields(repo, body);
+    this.webhooks.repositoryCreated(repo);
     return this.json(201, renderRepository(this.api, repo));
   }
 
   private updateRepo(request: EmulatorRequest, repo: RepoRow): EmulatorAnswer {
     const body = this.body(request);
+    const before = snapshotRepo(repo);
     if (body.name !== undefined) {
       if (typeof body.name !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(body.name)) throw validationFailed([{ resource: 'Repository', field: 'name', code: 'invalid' }]);
       const clash = this.store.findRepo(repo.owner.login, body.name);
@@ -125,6 +130,7 @@ export class GitHubApi {
     }
     this.applyRepoFields(repo, body);
     repo.updatedAt = this.store.now();
+    this.webhooks.repositoryChanged(repo, before);
     return this.json(200, renderRepository(this.api, repo));
   }
 
@@ -149,6 +155,7 @@ export class GitHubApi {
   }
 
   private deleteRepo(repo: RepoRow): EmulatorAnswer {
+    this.webhooks.repositoryDeleted(repo);
     this.store.deleteRepo(repo);
     return { status: 204 };
   }
@@ -201,13 +208,16 @@ export class GitHubApi {
     if (typeof title !== 'string' || title.trim() === '') throw fail(422, 'Invalid request.\n\n"title" wasn\'t supplied.');
     const issue = this.store.addIssue(repo, { title, user: this.store.user });
     this.applyIssueFields(repo, issue, { ...body, title });
-    return this.json(201, renderIssue(this.api, repo, issue));
+    this.webhooks.issueCreated(repo, issue);
+    return this.json(201, renderIssueDetail(this.api, repo, issue));
   }
 
   private updateIssue(request: EmulatorRequest, repo: RepoRow, issue: IssueRow, as: 'issue' | 'pull'): EmulatorAnswer {
+    const before = snapshotIssue(issue);
     this.applyIssueFields(repo, issue, this.body(request));
     issue.updatedAt = this.store.now();
-    return this.json(200, as === 'pull' ? renderPullRequest(this.api, repo, issue) : renderIssue(this.api, repo, issue));
+    this.webhooks.issueChanged(repo, issue, before);
+    return this.json(200, as === 'pull' ? renderPullRequestDetail(this.api, repo, issue) : renderIssueDetail(this.api, repo, issue));
   }
 
   private applyIssueFields(repo: RepoRow, issue: IssueRow, body: Json): void {

@@ -10,11 +10,27 @@ import { Random } from '../kit/random.ts';
 import { GitHubApi } from './api.ts';
 import { GITHUB_COLLECTIONS, GitHubMutator, type GitHubCollection } from './mutator.ts';
 import { renderIssue, renderPullRequest, renderRepository } from './render.ts';
-import { GitHubStore } from './store.ts';
+import { fullName, GitHubStore } from './store.ts';
 import { GitHubWire, type SecondaryRateLimit } from './wire.ts';
+import { WebhookSender } from '../kit/webhook-sender.ts';
+import { DEFAULT_GITHUB_WEBHOOK_SECRET, GitHubWebhooks, type GitHubWebhookRequest } from './webhooks.ts';
+import { parseIssueKey } from './mutator.ts';
 
 export type { GitHubCollection } from './mutator.ts';
 export type { SecondaryRateLimit } from './wire.ts';
+export { DEFAULT_GITHUB_WEBHOOK_SECRET } from './webhooks.ts';
+
+/** A repository hook as the emulator keeps it (its secret included: tests sign with it). */
+export interface RegisteredHook {
+  /** `owner/name` of the hook's repository. */
+  repository: string;
+  repositoryId: number;
+  id: number;
+  url: string;
+  secret: string | null;
+  events: string[];
+  active: boolean;
+}
 
 export const DEFAULT_GITHUB_TOKEN = 'ghp_emulator';
 
@@ -36,6 +52,15 @@ export interface GitHubEmulator extends ProviderEmulator<GitHubCollection> {
   setSecondaryRateLimit(limit: SecondaryRateLimit | null): void;
   /** The authenticated user's login. */
   readonly login: string;
+  readonly webhooks: WebhookSender;
+  /** Every repository hook registered through the API. */
+  hooks(): RegisteredHook[];
+  /** Retitles an issue or pull request (`<repository id>#<number>`) and sends its `edited` webhook. */
+  retitle(upstreamId: string, title: string): void;
+  /** Deletes an issue (`<repository id>#<number>`) as an admin can, and sends its `deleted` webhook. */
+  deleteIssue(upstreamId: string): void;
+  /** The `issues`/`pull_request` webhook of `action` for an object, signed with `secret`, as GitHub would POST it (nothing is sent). */
+  webhookRequest(upstreamId: string, action: string, secret: string): GitHubWebhookRequest;
 }
 
 /**
@@ -59,7 +84,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   mutator.seed(options.repositories === undefined ? counts : { ...counts, repos: options.repositories });
 
   let base = '';
-  const api = new GitHubApi(store, () => base);
+  // GitHub does not retry failed deliveries: no retries unless asked for.
+  const sender = new WebhookSender({ retryDelaysMs: options.webhookRetryDelaysMs ?? [], ...(options.logger ? { logger: options.logger } : {}) });
+  const webhooks = new GitHubWebhooks(store, sender, () => base, options.webhookUrl ? { url: options.webhookUrl, secret: options.webhookSecret ?? DEFAULT_GITHUB_WEBHOOK_SECRET } : null);
+  mutator.webhooks = webhooks;
+  const api = new GitHubApi(store, () => base, webhooks);
   const wire = new GitHubWire(
     { token: options.token ?? options.apiKey ?? DEFAULT_GITHUB_TOKEN, userId: store.user.id, primaryStatus: options.primaryRateLimitStatus ?? 403, secondary: options.secondaryRateLimit ?? null },
     secondarySeed,
@@ -86,6 +115,14 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   await http.listen(options.host ?? '127.0.0.1', options.port ?? 0);
   base = http.url;
   const mutate = (n: number, collections?: GitHubCollection[]) => mutator.mutate(n, collections && collections.length > 0 ? collections : GITHUB_COLLECTIONS);
+  const controls = mutationControls(http, mutate);
+  const find = (upstreamId: string) => {
+    const key = parseIssueKey(upstreamId);
+    const repo = key ? store.repos.get(key.repoId) : undefined;
+    const issue = key ? repo?.issues.get(key.number) : undefined;
+    if (!repo || !issue) throw new Error(`no issue or pull request ${upstreamId} in the GitHub emulator`);
+    return { repo, issue };
+  };
 
   return {
     ...transportControls(http),
@@ -113,7 +150,30 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
             );
       return JSON.parse(JSON.stringify(rendered)) as Record<string, unknown>[];
     },
-    ...mutationControls(http, mutate),
+    webhooks: sender,
+    hooks: () =>
+      [...store.repos.values()].flatMap((repo) =>
+        repo.hooks.map((hook) => ({ repository: fullName(repo), repositoryId: repo.id, id: hook.id, url: hook.config.url, secret: hook.config.secret, events: [...hook.events], active: hook.active })),
+      ),
+    retitle(upstreamId, title) {
+      const { repo, issue } = find(upstreamId);
+      mutator.retitle(repo, issue, title);
+    },
+    deleteIssue(upstreamId) {
+      const { repo, issue } = find(upstreamId);
+      if (issue.pr) throw new Error(`${upstreamId} is a pull request: GitHub cannot delete those`);
+      mutator.deleteIssue(repo, issue);
+    },
+    webhookRequest(upstreamId, action, secret) {
+      const { repo, issue } = find(upstreamId);
+      const { event, payload } = webhooks.issuePayload(repo, issue, action);
+      return webhooks.request(event, repo, payload, secret);
+    },
+    ...controls,
+    close: async () => {
+      await controls.close();
+      await sender.close();
+    },
   };
 }
 
@@ -127,6 +187,9 @@ export const githubEmulatorDescriptor: EmulatorDescriptor = {
         `GitHub emulator listening on ${emulator.url} (user ${emulator.login})`,
         `credential: {"kind":"github","access_token":"${emulator.token}","api_base_url":"${emulator.url}"}`,
         `try: curl -H "Authorization: token ${emulator.token}" ${emulator.url}/user/repos`,
+        `webhooks: a sync with "webhooks": {"enabled": true} and SYNCLINE_PUBLIC_URL set registers a hook on each repository (POST /repos/{owner}/{repo}/hooks);`,
+        `  or start with --webhook-url <Syncline URL>/v1/webhooks/in/<sync id> --webhook-secret S and give the sync "webhooks": {"enabled": true, "signing_secret": "S"}`,
+        ...(options.webhookUrl ? [`  sending every change's webhook to ${options.webhookUrl} (never retried, as GitHub does not retry failed deliveries)`] : []),
       ],
     });
   },

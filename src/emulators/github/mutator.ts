@@ -12,6 +12,7 @@ import type { ChangesMade } from '../kit/provider-emulator.ts';
 import { fakePerson, type Random } from '../kit/random.ts';
 import { sha } from './render.ts';
 import { type Account, type GitHubStore, type IssueRow, type RepoRow } from './store.ts';
+import { snapshotIssue, snapshotRepo, type GitHubWebhooks } from './webhooks.ts';
 
 export type GitHubCollection = 'repository' | 'issue' | 'pull_request';
 
@@ -24,9 +25,16 @@ const TOPICS = ['api', 'cli', 'sync', 'database', 'web', 'tooling'];
 
 export const issueKey = (repo: RepoRow, issue: IssueRow): string => `${repo.id}#${issue.number}`;
 
+export function parseIssueKey(key: string): { repoId: number; number: number } | null {
+  const match = /^(\d+)#(\d+)$/.exec(key);
+  return match ? { repoId: Number(match[1]), number: Number(match[2]) } : null;
+}
+
 export class GitHubMutator {
   private readonly contributors: Account[];
   private repoSerial = 0;
+  /** Where random changes send their webhooks (set after seeding: the seed is not a change). */
+  webhooks: GitHubWebhooks | null = null;
 
   constructor(
     private readonly store: GitHubStore,
@@ -81,16 +89,19 @@ export class GitHubMutator {
     const roll = this.random.next();
     if (repos.length === 0 || roll < 0.15) {
       const repo = this.newRepo({});
+      this.webhooks?.repositoryCreated(repo);
       made.created.push(String(repo.id));
       return;
     }
     const repo = this.random.pick(repos);
     if (roll < 0.2 && repos.length > 2) {
       for (const issue of repo.issues.values()) made.deleted.push(issueKey(repo, issue));
+      this.webhooks?.repositoryDeleted(repo);
       this.store.deleteRepo(repo);
       made.deleted.push(String(repo.id));
       return;
     }
+    const before = snapshotRepo(repo);
     const change = this.random.int(0, 3);
     if (change === 0) repo.description = `${this.random.pick(VERBS)} ${this.random.pick(WORDS)} for ${this.random.pick(WORDS)} (${this.random.string(4)})`;
     else if (change === 1) repo.topics = TOPICS.filter(() => this.random.chance(0.4));
@@ -100,6 +111,8 @@ export class GitHubMutator {
       repo.size += this.random.int(1, 50);
     }
     repo.updatedAt = this.store.now();
+    if (change === 3) this.webhooks?.pushed(repo, sha(`push-${repo.id}-${repo.size}-before`), sha(`push-${repo.id}-${repo.size}`));
+    else this.webhooks?.repositoryChanged(repo, before);
     made.updated.push(String(repo.id));
   }
 
@@ -111,16 +124,18 @@ export class GitHubMutator {
     if (candidates.length === 0 || roll < 0.3) {
       const repo = this.random.pick(repos);
       const issue = this.newIssue(repo, pulls, this.store.now());
+      this.webhooks?.issueCreated(repo, issue);
       made.created.push(issueKey(repo, issue));
       return;
     }
     const { repo, issue } = this.random.pick(candidates);
     // GitHub can delete issues (admins) but never pull requests.
     if (!pulls && roll < 0.36) {
-      this.store.deleteIssue(repo, issue.number);
+      this.deleteIssue(repo, issue);
       made.deleted.push(issueKey(repo, issue));
       return;
     }
+    const before = snapshotIssue(issue);
     const now = this.store.now();
     const change = this.random.int(0, 3);
     if (change === 0) issue.title = this.title();
@@ -133,7 +148,22 @@ export class GitHubMutator {
       issue.stateReason = issue.pr ? null : 'reopened';
     } else issue.comments++;
     issue.updatedAt = now;
+    this.webhooks?.issueChanged(repo, issue, before);
     made.updated.push(issueKey(repo, issue));
+  }
+
+  /** Deletes an issue as a GitHub admin can (GraphQL `deleteIssue`; the REST API cannot). */
+  deleteIssue(repo: RepoRow, issue: IssueRow): void {
+    this.store.deleteIssue(repo, issue.number);
+    this.webhooks?.issueDeleted(repo, issue);
+  }
+
+  /** Edits an issue's or pull request's title (and `updated_at`), as a person would on github.com. */
+  retitle(repo: RepoRow, issue: IssueRow, title: string): void {
+    const before = snapshotIssue(issue);
+    issue.title = title;
+    issue.updatedAt = this.store.now();
+    this.webhooks?.issueChanged(repo, issue, before);
   }
 
   private close(issue: IssueRow, at: number, merge: boolean): void {

@@ -252,3 +252,28 @@ export function renderPullRequest(api: string, repo: RepoRow, issue: IssueRow): 
     draft: pr.draft,
   };
 }
+
+/** An issue as `GET /repos/{owner}/{repo}/issues/{number}` returns it: the listing's shape and `closed_by`. */
+export function renderIssueDetail(api: string, repo: RepoRow, issue: IssueRow): Json {
+  return { ...renderIssue(api, repo, issue), closed_by: issue.closedAt === null ? null : renderAccount(api, repo.owner) };
+}
+
+/** A pull request as `GET /repos/{owner}/{repo}/pulls/{number}` (and webhooks) return it: the listing's shape and the merge facts. */
+export function renderPullRequestDetail(api: string, repo: RepoRow, issue: IssueRow): Json {
+  const merged = issue.pr?.mergedAt != null;
+  return {
+    ...renderPullRequest(api, repo, issue),
+    merged,
+    mergeable: issue.state === 'open' ? true : null,
+    rebaseable: issue.state === 'open' ? true : null,
+    mergeable_state: issue.state === 'open' ? 'clean' : 'unknown',
+    merged_by: merged ? renderAccount(api, repo.owner) : null,
+    comments: issue.comments,
+    review_comments: 0,
+    maintainer_can_modify: false,
+    commits: 1,
+    additions: 12,
+    deletions: 3,
+    changed_files: 2,
+  };
+}

@@ -46,6 +46,17 @@ export interface IssueRow {
   pr: PullRow | null;
 }
 
+/** A repository webhook (`/repos/{owner}/{repo}/hooks`). */
+export interface HookRow {
+  id: number;
+  active: boolean;
+  /** Event names, or `*` for all. */
+  events: string[];
+  config: { url: string; content_type: 'json' | 'form'; secret: string | null; insecure_ssl: string };
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface RepoRow {
   id: number;
   name: string;
@@ -72,6 +83,7 @@ export interface RepoRow {
   issues: Map<number, IssueRow>;
   /** Numbers of deleted issues: GitHub answers 410 for them. */
   deletedNumbers: Set<number>;
+  hooks: HookRow[];
 }
 
 const DEFAULT_LABELS: ReadonlyArray<readonly [string, string, string]> = [
@@ -90,6 +102,8 @@ export class GitHubStore {
   private nextIssueId = 2_000_001;
   private nextPullId = 9_000_001;
   private nextLabelId = 500_001;
+  private nextHookId = 400_000_001;
+  private nextCommentId = 1_700_000_001;
   private lastTime = 0;
   readonly startedAt = Math.floor(Date.now() / 1000);
 
@@ -111,7 +125,7 @@ export class GitHubStore {
     return undefined;
   }
 
-  addRepo(fields: Partial<Omit<RepoRow, 'id' | 'issues' | 'deletedNumbers' | 'nextNumber' | 'labels'>> & { name: string; owner: Account }): RepoRow {
+  addRepo(fields: Partial<Omit<RepoRow, 'id' | 'issues' | 'deletedNumbers' | 'nextNumber' | 'labels' | 'hooks'>> & { name: string; owner: Account }): RepoRow {
     const now = this.now();
     const repo: RepoRow = {
       private: false,
@@ -136,6 +150,7 @@ export class GitHubStore {
       labels: DEFAULT_LABELS.map(([name, color, description]) => this.label(name, color, description)),
       issues: new Map(),
       deletedNumbers: new Set(),
+      hooks: [],
     };
     this.repos.set(repo.id, repo);
     return repo;
@@ -160,6 +175,14 @@ export class GitHubStore {
     };
     repo.issues.set(issue.number, issue);
     return issue;
+  }
+
+  hookId(): number {
+    return this.nextHookId++;
+  }
+
+  commentId(): number {
+    return this.nextCommentId++;
   }
 
   label(name: string, color: string, description: string | null = null): LabelRow {

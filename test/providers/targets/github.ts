@@ -10,6 +10,15 @@ function scopedUpstreamId(emulator: GitHubEmulator, collectionId: string, object
 }
 
 let current: GitHubEmulator | null = null;
+let changes = 0;
+
+/** The upstream id of an issue of the emulator (the first, or the last). */
+function issueId(emulator: GitHubEmulator, which: 'first' | 'last'): string {
+  const issues = emulator.objects('issue');
+  const issue = which === 'first' ? issues[0] : issues.at(-1);
+  if (!issue) throw new Error('the GitHub emulator has no issue');
+  return scopedUpstreamId(emulator, 'github:issue', issue);
+}
 
 export const githubConformanceTarget: ConformanceTarget<GitHubEmulator> = {
   provider: 'github',
@@ -29,5 +38,25 @@ export const githubConformanceTarget: ConformanceTarget<GitHubEmulator> = {
     create: { name: 'conformance-created', description: 'Conformance Created', private: true },
     update: { description: 'Conformance Updated', homepage: 'https://example.com/conformance' },
     showsUpdate: (object) => object.description === 'Conformance Updated' && object.homepage === 'https://example.com/conformance',
+  },
+  // Syncline registers a hook on every repository through the emulator's `POST /repos/{owner}/{repo}/hooks`.
+  webhooks: {
+    collectionId: 'github:issue',
+    change: (emulator) => {
+      const id = issueId(emulator, 'first');
+      emulator.retitle(id, `Changed for a webhook ${++changes}`);
+      return id;
+    },
+    remove: (emulator) => {
+      const id = issueId(emulator, 'last');
+      emulator.deleteIssue(id);
+      return id;
+    },
+    secret: (emulator) => {
+      const secret = emulator.hooks().at(-1)?.secret;
+      if (!secret) throw new Error('no hook with a secret is registered in the GitHub emulator');
+      return secret;
+    },
+    request: (emulator, upstreamId, secret) => emulator.webhookRequest(upstreamId, 'edited', secret),
   },
 };

@@ -2,10 +2,12 @@ import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, Provi
 import { listRepositories, listScoped } from './backfill.ts';
 import { initialRepositoryCursor, initialScanCursor, repositoryChanges, scanChanges } from './changes.ts';
 import { createOctokit, DEFAULT_API_BASE_URL, GitHubClient } from './client.ts';
+import { fetchGitHubObject, readRepository } from './fetch-object.ts';
 import { listAllRepos, scopedKinds, sortedRefs, type ScopedKind } from './listings.ts';
 import { mutateIssue, mutatePullRequest, mutateRepository } from './mutations.ts';
-import type { RepoRef } from './objects.ts';
+import { repoRef, type RepoRef } from './objects.ts';
 import { isGitHubRateLimited } from './rate-limit.ts';
+import { githubWebhooks } from './webhooks.ts';
 
 const REPOSITORY = 'github:repository';
 
@@ -14,6 +16,8 @@ const REPO_LIST_TTL_MS = 60_000;
 
 class GitHubSession implements ProviderSession {
   private repoList: { at: number; refs: Promise<RepoRef[]> } | null = null;
+  /** Repository id → full name, for reading issues and pull requests by their upstream id. */
+  private readonly repoNames = new Map<number, { at: number; fullName: string }>();
 
   constructor(
     private readonly client: GitHubClient,
@@ -40,6 +44,25 @@ class GitHubSession implements ProviderSession {
     if (collectionId === 'github:issue') return mutateIssue(this.client, kind, item);
     if (collectionId === 'github:pull_request') return mutatePullRequest(this.client, kind, item);
     throw new Error(`unknown GitHub collection ${collectionId}`);
+  }
+
+  fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    if (collectionId !== REPOSITORY) this.kind(collectionId);
+    return fetchGitHubObject(this.client, collectionId, upstreamId, (repoId, fresh) => this.repoName(repoId, fresh ?? false));
+  }
+
+  /** A repository's full name, read at most once a minute (a burst of webhooks for one repository costs one read). */
+  private async repoName(repoId: number, fresh: boolean): Promise<string | null> {
+    const known = this.repoNames.get(repoId);
+    if (known && !fresh && Date.now() - known.at <= REPO_LIST_TTL_MS) return known.fullName;
+    const repo = await readRepository(this.client, String(repoId));
+    if (!repo) {
+      this.repoNames.delete(repoId);
+      return null;
+    }
+    const { fullName } = repoRef(repo);
+    this.repoNames.set(repoId, { at: Date.now(), fullName });
+    return fullName;
   }
 
   private kind(collectionId: string): ScopedKind {
@@ -75,6 +98,7 @@ export const githubProvider: Provider = {
   // GitHub asks for requests of one token to be made one at a time (secondary limits).
   defaultRateLimit: { allowedRequests: 5000, intervalSeconds: 3600, maxConcurrentRequests: 1 },
   isRateLimited: isGitHubRateLimited,
+  webhooks: githubWebhooks,
   connect: (context: ProviderContext) =>
     new GitHubSession(new GitHubClient(createOctokit(context)), (context.credential.apiBaseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '')),
 };
