@@ -14,6 +14,8 @@ import { Random } from './random.ts';
 import { seedStore } from './seed.ts';
 import { Store } from './store.ts';
 import { StripeWireFormat } from './wire-format.ts';
+import { StripeWebhookDelivery } from './webhook-delivery.ts';
+import type { WebhookEndpoint, WebhookSender } from '../kit/webhook-sender.ts';
 
 export type { StripeCollection } from './objects.ts';
 export type { FaultKind, Faults, RequestLogEntry } from '../kit/http-emulator.ts';
@@ -40,6 +42,12 @@ export interface StripeEmulatorOptions {
   /** Deterministic PRNG for seeding and mutations. */
   randomSeed?: number;
   logger?: Logger;
+  /** Also send every event to this URL (`--webhook-url`), besides the endpoints registered through `/v1/webhook_endpoints`. */
+  webhookUrl?: string;
+  /** The secret `webhookUrl` deliveries are signed with (default DEFAULT_WEBHOOK_SECRET). */
+  webhookSecret?: string;
+  /** Delays of the delivery retries (default STRIPE_WEBHOOK_RETRY_DELAYS_MS, Stripe's backoff scaled down). */
+  webhookRetryDelaysMs?: number[];
 }
 
 export interface StripeEmulator extends ProviderEmulator<StripeCollection> {
@@ -48,6 +56,9 @@ export interface StripeEmulator extends ProviderEmulator<StripeCollection> {
   setApiKey(apiKey: string): void;
   /** Current live (non-deleted) objects of a collection, exactly as GET would return them (JSON-cloned). For 'subscription' include canceled ones. */
   objects(collection: StripeCollection): Record<string, unknown>[];
+  readonly webhooks: WebhookSender;
+  /** The endpoints registered through `/v1/webhook_endpoints` (not deleted), with their signing secrets. */
+  webhookEndpoints(): Array<WebhookEndpoint & { status: string }>;
 }
 
 function validateRateLimit(rateLimit: EmulatorRateLimit | null | undefined): EmulatorRateLimit | null {
@@ -68,6 +79,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const store = new Store(dataRandom);
   seedStore(store, options.seed ?? {});
   const api = new StripeApi(store);
+  // After seeding: seeded objects predate every endpoint.
+  const delivery = new StripeWebhookDelivery(api.webhookEndpoints, {
+    ...(options.webhookUrl ? { url: options.webhookUrl } : {}),
+    ...(options.webhookSecret ? { secret: options.webhookSecret } : {}),
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  store.onEvent((event) => delivery.eventRecorded(event));
   const mutator = new Mutator(store, api, mutationRandom, options.logger);
   const credentials = { apiKey: options.apiKey ?? 'sk_test_emulator' };
   const http = new HttpEmulator(new StripeWireFormat(api, credentials), {
@@ -78,6 +97,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   });
   await http.listen(host, options.port ?? 0);
 
+  const controls = mutationControls<StripeCollection>(
+    http,
+    (n, collections) => mutator.mutate(n, collections),
+    (done) => options.logger?.debug({ created: done.created.length, updated: done.updated.length, deleted: done.deleted.length }, 'stripe emulator: random mutations'),
+  );
   const emulator: StripeEmulator = {
     ...transportControls(http),
     collections: COLLECTIONS,
@@ -95,11 +119,13 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (!COLLECTIONS.includes(collection)) throw new RangeError(`unknown Stripe collection ${String(collection)}`);
       return store.objects(collection) satisfies JsonObject[] as Record<string, unknown>[];
     },
-    ...mutationControls(
-      http,
-      (n, collections) => mutator.mutate(n, collections),
-      (done) => options.logger?.debug({ created: done.created.length, updated: done.updated.length, deleted: done.deleted.length }, 'stripe emulator: random mutations'),
-    ),
+    webhooks: delivery.sender,
+    webhookEndpoints: () => api.webhookEndpoints.all(),
+    ...controls,
+    close: async () => {
+      await controls.close();
+      await delivery.close();
+    },
   };
   options.logger?.info({ url: emulator.url }, 'stripe emulator listening');
   return emulator;
