@@ -148,6 +148,21 @@ describe('Stripe emulator: webhook endpoints and deliveries', () => {
     await expect(stripe.webhookEndpoints.retrieve(endpoint.id)).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
   });
 
+  it('sends the webhooks of a change made upstream without the API (change), with no request', async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['customer.updated'] });
+    const customer = emulator.objects('customer')[2]!.id as string;
+    emulator.clearRequestLog();
+    expect(emulator.change('POST', `/v1/customers/${customer}`, 'name=Dashboard+Edit')).toMatchObject({ id: customer, name: 'Dashboard Edit' });
+    await waitFor(async () => receiver.requests.length >= 1, 10_000, 'the delivery of the change');
+    await emulator.webhooks.settled();
+    expect(emulator.requestLog).toEqual([]);
+    const [delivery] = receiver.requests;
+    const event = stripe.webhooks.constructEvent(delivery!.body, delivery!.headers['stripe-signature'] as string, endpoint.secret!);
+    expect(event).toMatchObject({ type: 'customer.updated', request: { id: null }, data: { object: { id: customer, name: 'Dashboard Edit' } } });
+  });
+
   it("answers Stripe's errors for bad registrations", async () => {
     receiver = new Receiver();
     await receiver.start();

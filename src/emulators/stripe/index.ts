@@ -12,7 +12,8 @@ import { HttpEmulator, type EmulatorRateLimit, type Faults } from '../kit/http-e
 import { mutationControls, transportControls, validateFaults, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from './random.ts';
 import { seedStore } from './seed.ts';
-import { Store } from './store.ts';
+import { NO_REQUEST, Store } from './store.ts';
+import { decodeForm } from './form.ts';
 import { StripeWireFormat } from './wire-format.ts';
 import { StripeWebhookDelivery } from './webhook-delivery.ts';
 import type { WebhookEndpoint, WebhookSender } from '../kit/webhook-sender.ts';
@@ -56,6 +57,12 @@ export interface StripeEmulator extends ProviderEmulator<StripeCollection> {
   setApiKey(apiKey: string): void;
   /** Current live (non-deleted) objects of a collection, exactly as GET would return them (JSON-cloned). For 'subscription' include canceled ones. */
   objects(collection: StripeCollection): Record<string, unknown>[];
+  /**
+   * A write made upstream as Stripe's own systems (or the dashboard) make one: no auth, not in the
+   * request log, `request.id` null in its events; answers what the API would, and sends the
+   * webhooks its events cause. `form` is form-encoded (`name=Ada&metadata[k]=v`).
+   */
+  change(method: 'POST' | 'DELETE', path: string, form?: string): Record<string, unknown>;
   readonly webhooks: WebhookSender;
   /** The endpoints registered through `/v1/webhook_endpoints` (not deleted), with their signing secrets. */
   webhookEndpoints(): Array<WebhookEndpoint & { status: string }>;
@@ -119,6 +126,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (!COLLECTIONS.includes(collection)) throw new RangeError(`unknown Stripe collection ${String(collection)}`);
       return store.objects(collection) satisfies JsonObject[] as Record<string, unknown>[];
     },
+    change: (method, path, form = '') => api.handle({ method, path, params: decodeForm(form), ctx: NO_REQUEST }).body,
     webhooks: delivery.sender,
     webhookEndpoints: () => api.webhookEndpoints.all(),
     ...controls,
