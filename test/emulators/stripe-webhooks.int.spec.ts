@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { DEFAULT_WEBHOOK_SECRET } from '../../src/emulators/stripe/webhook-delivery.ts';
+import { stripeEmulator } from '../../src/emulators/stripe/descriptor.ts';
 import { waitFor } from '../support/wait.ts';
 
 interface Received {
@@ -182,7 +183,9 @@ describe('Stripe emulator: --webhook-url', () => {
   it('sends every event to the URL given at start, signed with the given secret or the default one', async () => {
     const receiver = new Receiver();
     await receiver.start();
-    const withSecret = await startStripeEmulator({ seed: { customer: 3 }, randomSeed: 5, webhookUrl: receiver.url, webhookSecret: 'whsec_given' });
+    // As `npm run emulate -- stripe --webhook-url … --webhook-secret …` starts it.
+    const withSecret = await stripeEmulator.start({ port: 0, objects: 3, randomSeed: 5, webhookUrl: receiver.url, webhookSecret: 'whsec_given' });
+    expect(withSecret.instructions().join('\n')).toContain(`every event is also sent to ${receiver.url}, signed with whsec_given`);
     const withDefault = await startStripeEmulator({ seed: { customer: 3 }, randomSeed: 6, webhookUrl: receiver.url });
     try {
       withSecret.mutateRandomly(1, ['customer']);
