@@ -190,7 +190,7 @@ describe('Stripe emulator: --webhook-url', () => {
     try {
       withSecret.mutateRandomly(1, ['customer']);
       withDefault.mutateRandomly(1, ['customer']);
-      await withSecret.webhooks.settled();
+      await withSecret.webhooks!.settled();
       await withDefault.webhooks.settled();
       expect(receiver.requests).toHaveLength(2);
       const secrets = receiver.requests.map((r) => {
