@@ -19,6 +19,7 @@ import { Prices } from './resources/prices.ts';
 import { Products } from './resources/products.ts';
 import type { CollectionResource } from './resources/resource.ts';
 import { Subscriptions } from './resources/subscriptions.ts';
+import { WebhookEndpoints } from './resources/webhook-endpoints.ts';
 import type { RequestContext, Store } from './store.ts';
 
 export interface ApiRequest {
@@ -41,6 +42,8 @@ function collectionForSegment(segment: string): StripeCollection | undefined {
 export class StripeApi {
   private readonly resources: Record<StripeCollection, CollectionResource>;
   private readonly events: Events;
+  /** Where the emulator's events are sent (webhook-delivery.ts reads them). */
+  readonly webhookEndpoints: WebhookEndpoints;
 
   constructor(private readonly store: Store) {
     const prices = new Prices(store);
@@ -54,6 +57,7 @@ export class StripeApi {
       charge: charges,
     };
     this.events = new Events(store);
+    this.webhookEndpoints = new WebhookEndpoints(store);
   }
 
   handle(request: ApiRequest): ApiResponse {
@@ -72,6 +76,19 @@ export class StripeApi {
     if (name === 'events') {
       if (method !== 'GET' || action !== undefined) return unrecognized();
       return ok(id === undefined ? this.events.list(params) : this.events.retrieve(id, params));
+    }
+    if (name === 'webhook_endpoints') {
+      if (action !== undefined) return unrecognized();
+      const endpoints = this.webhookEndpoints;
+      if (id === undefined) {
+        if (method === 'GET') return ok(endpoints.list(params));
+        if (method === 'POST') return ok(endpoints.create(params));
+        return unrecognized();
+      }
+      if (method === 'GET') return ok(endpoints.retrieve(id, params));
+      if (method === 'POST') return ok(endpoints.update(id, params));
+      if (method === 'DELETE') return ok(endpoints.remove(id, params));
+      return unrecognized();
     }
     const collection = collectionForSegment(name);
     if (!collection) return unrecognized();

@@ -61,6 +61,7 @@ const RESOURCE_NAMES: Record<string, string> = {
   invoice: 'invoice',
   charge: 'charge',
   event: 'event',
+  webhook_endpoint: 'webhook endpoint',
 };
 
 export const errors = {

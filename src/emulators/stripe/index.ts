@@ -12,8 +12,11 @@ import { HttpEmulator, type EmulatorRateLimit, type Faults } from '../kit/http-e
 import { mutationControls, transportControls, validateFaults, type ProviderEmulator } from '../kit/provider-emulator.ts';
 import { Random } from './random.ts';
 import { seedStore } from './seed.ts';
-import { Store } from './store.ts';
+import { NO_REQUEST, Store } from './store.ts';
+import { decodeForm } from './form.ts';
 import { StripeWireFormat } from './wire-format.ts';
+import { StripeWebhookDelivery } from './webhook-delivery.ts';
+import type { WebhookEndpoint, WebhookSender } from '../kit/webhook-sender.ts';
 
 export type { StripeCollection } from './objects.ts';
 export type { FaultKind, Faults, RequestLogEntry } from '../kit/http-emulator.ts';
@@ -40,6 +43,12 @@ export interface StripeEmulatorOptions {
   /** Deterministic PRNG for seeding and mutations. */
   randomSeed?: number;
   logger?: Logger;
+  /** Also send every event to this URL (`--webhook-url`), besides the endpoints registered through `/v1/webhook_endpoints`. */
+  webhookUrl?: string;
+  /** The secret `webhookUrl` deliveries are signed with (default DEFAULT_WEBHOOK_SECRET). */
+  webhookSecret?: string;
+  /** Delays of the delivery retries (default STRIPE_WEBHOOK_RETRY_DELAYS_MS, Stripe's backoff scaled down). */
+  webhookRetryDelaysMs?: number[];
 }
 
 export interface StripeEmulator extends ProviderEmulator<StripeCollection> {
@@ -48,6 +57,15 @@ export interface StripeEmulator extends ProviderEmulator<StripeCollection> {
   setApiKey(apiKey: string): void;
   /** Current live (non-deleted) objects of a collection, exactly as GET would return them (JSON-cloned). For 'subscription' include canceled ones. */
   objects(collection: StripeCollection): Record<string, unknown>[];
+  /**
+   * A write made upstream as Stripe's own systems (or the dashboard) make one: no auth, not in the
+   * request log, `request.id` null in its events; answers what the API would, and sends the
+   * webhooks its events cause. `form` is form-encoded (`name=Ada&metadata[k]=v`).
+   */
+  change(method: 'POST' | 'DELETE', path: string, form?: string): Record<string, unknown>;
+  readonly webhooks: WebhookSender;
+  /** The endpoints registered through `/v1/webhook_endpoints` (not deleted), with their signing secrets. */
+  webhookEndpoints(): Array<WebhookEndpoint & { status: string }>;
 }
 
 function validateRateLimit(rateLimit: EmulatorRateLimit | null | undefined): EmulatorRateLimit | null {
@@ -68,6 +86,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const store = new Store(dataRandom);
   seedStore(store, options.seed ?? {});
   const api = new StripeApi(store);
+  // After seeding: seeded objects predate every endpoint.
+  const delivery = new StripeWebhookDelivery(api.webhookEndpoints, {
+    ...(options.webhookUrl ? { url: options.webhookUrl } : {}),
+    ...(options.webhookSecret ? { secret: options.webhookSecret } : {}),
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  store.onEvent((event) => delivery.eventRecorded(event));
   const mutator = new Mutator(store, api, mutationRandom, options.logger);
   const credentials = { apiKey: options.apiKey ?? 'sk_test_emulator' };
   const http = new HttpEmulator(new StripeWireFormat(api, credentials), {
@@ -78,6 +104,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   });
   await http.listen(host, options.port ?? 0);
 
+  const controls = mutationControls<StripeCollection>(
+    http,
+    (n, collections) => mutator.mutate(n, collections),
+    (done) => options.logger?.debug({ created: done.created.length, updated: done.updated.length, deleted: done.deleted.length }, 'stripe emulator: random mutations'),
+  );
   const emulator: StripeEmulator = {
     ...transportControls(http),
     collections: COLLECTIONS,
@@ -95,11 +126,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (!COLLECTIONS.includes(collection)) throw new RangeError(`unknown Stripe collection ${String(collection)}`);
       return store.objects(collection) satisfies JsonObject[] as Record<string, unknown>[];
     },
-    ...mutationControls(
-      http,
-      (n, collections) => mutator.mutate(n, collections),
-      (done) => options.logger?.debug({ created: done.created.length, updated: done.updated.length, deleted: done.deleted.length }, 'stripe emulator: random mutations'),
-    ),
+    change: (method, path, form = '') => api.handle({ method, path, params: decodeForm(form), ctx: NO_REQUEST }).body,
+    webhooks: delivery.sender,
+    webhookEndpoints: () => api.webhookEndpoints.all(),
+    ...controls,
+    close: async () => {
+      await controls.close();
+      await delivery.close();
+    },
   };
   options.logger?.info({ url: emulator.url }, 'stripe emulator listening');
   return emulator;

@@ -17,6 +17,7 @@ const ID_FORMATS = {
   evt: 24,
   txn: 24,
   pm: 24,
+  we: 24,
 } as const;
 
 export type IdPrefix = keyof typeof ID_FORMATS;

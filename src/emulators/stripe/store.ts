@@ -49,6 +49,7 @@ export class Store {
   /** Invoice numbers per customer (Stripe's `next_invoice_sequence` bookkeeping, kept private). */
   private readonly invoiceSequences = new Map<string, number>();
   private lastEventCreated = 0;
+  private readonly eventListeners: Array<(event: JsonObject) => void> = [];
 
   constructor(
     readonly random: Random,
@@ -173,6 +174,11 @@ export class Store {
     this.emit(`${EVENT_PREFIXES[collection]}.deleted`, last, null, ctx);
   }
 
+  /** Calls `listener` with every event emitted from now on, as stored (webhook deliveries). */
+  onEvent(listener: (event: JsonObject) => void): void {
+    this.eventListeners.push(listener);
+  }
+
   emit(type: string, object: JsonObject, previous: JsonObject | null, ctx: RequestContext): StoredEntry {
     const id = this.newId('evt');
     // The feed only grows at its newest end, even if the wall clock steps back.
@@ -186,7 +192,9 @@ export class Store {
       requestId: ctx.requestId,
       idempotencyKey: ctx.idempotencyKey,
     });
-    return this.events.insert(id, event['created'] as number, event);
+    const entry = this.events.insert(id, event['created'] as number, event);
+    for (const listener of this.eventListeners) listener(entry.value);
+    return entry;
   }
 
   nextInvoiceNumber(customerId: string): number {

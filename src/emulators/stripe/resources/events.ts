@@ -28,7 +28,7 @@ export class Events {
       const set = new Set(types);
       filter = (v) => set.has(v['type'] as string);
     }
-    // No webhook endpoints exist here: every event counts as delivered.
+    // Deliveries are not tracked per event: every event counts as delivered.
     if (deliverySuccess === false) filter = () => false;
     const found = page(this.store.events, 'event', params, ['delivery_success', 'type', 'types'], filter);
     const data = found.entries.map((entry) => structuredClone(entry.value));

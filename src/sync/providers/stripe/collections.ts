@@ -15,6 +15,8 @@ export interface StripeCollection extends CollectionSpec {
   /** Event types meaning the object no longer exists upstream (a tombstone). */
   deletedEventTypes: string[];
   list(stripe: Stripe, params: Stripe.PaginationParams & Record<string, unknown>): Promise<Stripe.ApiList<StripeListed>>;
+  /** One object by id (webhook hints): the object, or Stripe's `{id, object, deleted: true}` stub of a deleted one. */
+  retrieve(stripe: Stripe, id: string): Promise<Retrievable>;
   create?(stripe: Stripe, params: Record<string, unknown>, options: Stripe.RequestOptions): Promise<StripeListed>;
   update?(stripe: Stripe, id: string, params: Record<string, unknown>, options: Stripe.RequestOptions): Promise<StripeListed>;
   /**
@@ -30,7 +32,7 @@ export interface RemovedObject {
 }
 
 /** What a retrieve answers: the object, or Stripe's stub of a deleted one (`deleted: true`). */
-type Retrievable = { id: string; deleted?: unknown };
+export type Retrievable = { id: string; deleted?: unknown };
 
 /**
  * Stripe answers a delete with a `{id, object, deleted}` stub, while its `*.deleted` event carries
@@ -64,6 +66,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     eventTypes: lifecycle('customer'),
     deletedEventTypes: ['customer.deleted'],
     list: (s, p) => s.customers.list(p),
+    retrieve: (s, id) => s.customers.retrieve(id),
     create: (s, p, o) => s.customers.create(as<Stripe.CustomerCreateParams>(p), o),
     update: (s, id, p, o) => s.customers.update(id, as<Stripe.CustomerUpdateParams>(p), o),
     remove: (s, id, o) => deleteKeepingLastState(() => s.customers.retrieve(id), () => s.customers.del(id, undefined, o)),
@@ -75,6 +78,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     eventTypes: lifecycle('product'),
     deletedEventTypes: ['product.deleted'],
     list: (s, p) => s.products.list(p),
+    retrieve: (s, id) => s.products.retrieve(id),
     create: (s, p, o) => s.products.create(as<Stripe.ProductCreateParams>(p), o),
     update: (s, id, p, o) => s.products.update(id, as<Stripe.ProductUpdateParams>(p), o),
     remove: (s, id, o) => deleteKeepingLastState(() => s.products.retrieve(id), () => s.products.del(id, undefined, o)),
@@ -86,6 +90,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     eventTypes: lifecycle('price'),
     deletedEventTypes: ['price.deleted'],
     list: (s, p) => s.prices.list(p),
+    retrieve: (s, id) => s.prices.retrieve(id),
     create: (s, p, o) => s.prices.create(as<Stripe.PriceCreateParams>(p), o),
     update: (s, id, p, o) => s.prices.update(id, as<Stripe.PriceUpdateParams>(p), o),
     // Stripe cannot delete prices: archiving is the closest, and the record stays live (`active: false`).
@@ -101,6 +106,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     eventTypes: lifecycle('customer.subscription', ['paused', 'resumed', 'pending_update_applied', 'pending_update_expired', 'trial_will_end']),
     deletedEventTypes: [],
     list: (s, p) => s.subscriptions.list(p),
+    retrieve: (s, id) => s.subscriptions.retrieve(id),
     create: (s, p, o) => s.subscriptions.create(as<Stripe.SubscriptionCreateParams>(p), o),
     update: (s, id, p, o) => s.subscriptions.update(id, as<Stripe.SubscriptionUpdateParams>(p), o),
     remove: async (s, id, o) => ({ object: await s.subscriptions.cancel(id, undefined, o), gone: false }),
@@ -124,6 +130,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     ]),
     deletedEventTypes: ['invoice.deleted'],
     list: (s, p) => s.invoices.list(p) as unknown as Promise<Stripe.ApiList<StripeListed>>,
+    retrieve: (s, id) => s.invoices.retrieve(id),
     create: (s, p, o) => s.invoices.create(as<Stripe.InvoiceCreateParams>(p), o) as unknown as Promise<StripeListed>,
     update: (s, id, p, o) => s.invoices.update(id, as<Stripe.InvoiceUpdateParams>(p), o) as unknown as Promise<StripeListed>,
     remove: (s, id, o) => deleteKeepingLastState(() => s.invoices.retrieve(id), () => s.invoices.del(id, undefined, o)),
@@ -135,6 +142,7 @@ const definitions: Array<Omit<StripeCollection, 'mutations'>> = [
     eventTypes: ['captured', 'expired', 'failed', 'pending', 'refunded', 'succeeded', 'updated'].map((e) => `charge.${e}`),
     deletedEventTypes: [],
     list: (s, p) => s.charges.list(p),
+    retrieve: (s, id) => s.charges.retrieve(id),
     create: (s, p, o) => s.charges.create(as<Stripe.ChargeCreateParams>(p), o),
     update: (s, id, p, o) => s.charges.update(id, as<Stripe.ChargeUpdateParams>(p), o),
   },

@@ -8,6 +8,7 @@ import { stripeCollection, stripeCollections, type StripeCollection, type Stripe
 import { CursorStalledError } from '../../cursor-progress.ts';
 import { withFreshReadBudget } from '../../http/bounded-body.ts';
 import { afterPage, decodeEventsCursor, encodeEventsCursor } from './events-cursor.ts';
+import { stripeWebhooks } from './webhooks.ts';
 
 const PAGE_SIZE = 100;
 /** Pages walked to find the oldest events of a cursor without `last` (100,000 events). */
@@ -104,6 +105,20 @@ class StripeSession implements ProviderSession {
     }
   }
 
+  /** The object's current state (a webhook's hint); null when Stripe answers it missing or deleted. */
+  async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    const collection = stripeCollection(collectionId);
+    try {
+      const object = await callStripe(() => collection.retrieve(this.stripe, upstreamId));
+      if (object.deleted === true) return null;
+      // As the listings answer it: a webhook and a poll that see one version record one change.
+      return toUpstreamObject(object as StripeListed);
+    } catch (error) {
+      if (error instanceof UpstreamRequestError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   /** The page of events just newer than `last`; null when Stripe no longer has `last` (older than its 30 days). */
   private async eventsAfter(collection: StripeCollection, last: string): Promise<EventsPage | null> {
     try {
@@ -140,6 +155,7 @@ export const stripeProvider: Provider = {
   collections: stripeCollections.map(({ id, name, mutations }) => ({ id, name, mutations })),
   // Stripe allows 100 read requests/s in live mode and 25/s in test mode: stay under the lower.
   defaultRateLimit: { allowedRequests: 20, intervalSeconds: 1, maxConcurrentRequests: 5 },
+  webhooks: stripeWebhooks,
   connect: (context) => {
     const client = new IdleReleased(() => createStripeClient(context));
     client.get(); // a credential without a key fails here, at connect, as before
