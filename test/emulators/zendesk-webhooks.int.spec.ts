@@ -136,19 +136,26 @@ describe('Zendesk emulator webhooks', () => {
     }
   });
 
-  it('retries a delivery answered 500, signing each attempt', async () => {
+  it('retries a delivery answered 503, signing each attempt, and gives up after a 500 as Zendesk does', async () => {
     emulator = await startZendeskEmulator({ objects: 5, randomSeed: 3, webhookRetryDelaysMs: [10, 10] });
     receiver = new Receiver();
     const url = await receiver.start();
     const webhook = await createWebhook(url, ['zen:event-type:ticket.soft_deleted']);
-    receiver.statuses = [500];
+    receiver.statuses = [503];
     await api('DELETE', `/api/v2/tickets/${String(emulator.objects('ticket')[0]!.id)}.json`);
     await emulator.webhooks.settled();
     expect(receiver.received).toHaveLength(2);
     expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
     expect(receiver.received[1]!.headers['x-zendesk-webhook-invocation-id']).toBe(receiver.received[0]!.headers['x-zendesk-webhook-invocation-id']);
     for (const delivery of receiver.received) expect(delivery.headers['x-zendesk-webhook-signature']).toBe(signatureOf(webhook.secret, delivery));
-    expect(emulator.webhooks.attempts.map((a) => a.status)).toEqual([500, 200]);
+    expect(emulator.webhooks.attempts.map((a) => a.status)).toEqual([503, 200]);
+
+    receiver.received.length = 0;
+    receiver.statuses = [500];
+    await api('DELETE', `/api/v2/tickets/${String(emulator.objects('ticket')[0]!.id)}.json`);
+    await emulator.webhooks.settled();
+    expect(receiver.received).toHaveLength(1);
+    expect(emulator.webhooks.attempts.map((a) => a.status)).toEqual([503, 200, 500]);
   });
 
   it('sends every change to --webhook-url, signed with --webhook-secret or Zendesk’s test secret', async () => {

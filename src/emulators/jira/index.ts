@@ -64,6 +64,8 @@ const DEFAULT_OAUTH_CLIENT: OAuthClient = { clientId: 'jira-emulator-client', cl
 const DEFAULT_CLOUD_ID = '1324a887-45db-1bf4-1e99-ef0ff456d421';
 /** Jira retries a failed delivery up to 5 times; its backoff (minutes, up to ~30) scaled down. */
 export const JIRA_WEBHOOK_RETRY_DELAYS_MS = [200, 400, 800, 1_600, 3_200];
+/** Jira retries 408, 409, 425, 429, 5xx and deliveries that got no answer; other answers are final. */
+const jiraRetries = (status: number): boolean => status === 0 || status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
 
 export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Promise<JiraEmulator> {
   const email = options.email ?? 'admin@example.com';
@@ -77,7 +79,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
   const issuer = new OAuthIssuer([oauthClient], { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600, rotateRefreshTokens: true, tokenPrefix: 'jira-access-' });
   const oauthRoutes = new JiraOAuthRoutes(issuer, { cloudId, url: () => store.base, name: 'emulator' });
   const me = () => [...store.users.values()].find((u) => u.emailAddress === email) ?? [...store.users.values()][0]!;
-  const sender = new WebhookSender({ retryDelaysMs: options.webhookRetryDelaysMs ?? JIRA_WEBHOOK_RETRY_DELAYS_MS, ...(options.logger ? { logger: options.logger } : {}) });
+  const sender = new WebhookSender({ retryDelaysMs: options.webhookRetryDelaysMs ?? JIRA_WEBHOOK_RETRY_DELAYS_MS, retryOn: jiraRetries, ...(options.logger ? { logger: options.logger } : {}) });
   const webhookSecret = options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET;
   const registry = new JiraWebhookRegistry(store, {
     sender,

@@ -42,12 +42,21 @@ export interface WebhookDelivery {
 export interface WebhookSenderOptions {
   /** Delays before the 2nd, 3rd… attempts; the delivery is dropped after the last. */
   retryDelaysMs?: readonly number[];
+  /**
+   * Whether a failed attempt is retried: `status` 0 when no answer came (timeout, refused).
+   * Default: every non-2xx answer and every missing one. Providers that retry only some
+   * (Jira: 408, 409, 425, 429, 5xx; Zendesk: 409, 429, 503 and timeouts) say so here.
+   */
+  retryOn?: (status: number) => boolean;
   timeoutMs?: number;
+  /** Deliveries in flight at once; the rest wait their turn (a flood of changes opens no flood of sockets). */
+  maxConcurrent?: number;
   logger?: Logger;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [250, 1_000, 5_000];
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_CONCURRENT = 16;
 /** Bounds the log an emulator keeps in memory. */
 const LOG_LIMIT = 10_000;
 
@@ -55,6 +64,9 @@ export class WebhookSender {
   /** Every attempt, oldest first (the last LOG_LIMIT). */
   readonly attempts: WebhookDeliveryAttempt[] = [];
   private readonly pending = new Set<Promise<void>>();
+  /** Deliveries waiting for one of the `maxConcurrent` places. */
+  private readonly queued: (() => void)[] = [];
+  private active = 0;
   private readonly abort = new AbortController();
   private readonly retryDelaysMs: readonly number[];
   private readonly timeoutMs: number;
@@ -66,8 +78,19 @@ export class WebhookSender {
 
   /** Starts delivering in the background (deliveries are independent: providers do not promise order). */
   send(delivery: WebhookDelivery): void {
-    const running = this.deliver(delivery).finally(() => this.pending.delete(running));
+    const running = this.inTurn(() => this.deliver(delivery)).finally(() => this.pending.delete(running));
     this.pending.add(running);
+  }
+
+  private async inTurn(work: () => Promise<void>): Promise<void> {
+    if (this.active >= (this.options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT)) await new Promise<void>((resolve) => this.queued.push(resolve));
+    this.active++;
+    try {
+      await work();
+    } finally {
+      this.active--;
+      this.queued.shift()?.();
+    }
   }
 
   /** Resolves once every delivery sent so far succeeded or gave up. */
@@ -88,6 +111,7 @@ export class WebhookSender {
       this.log({ endpointId: delivery.endpoint.id, url: delivery.endpoint.url, deliveryId: delivery.deliveryId, attempt, status, error, at: Date.now() });
       if (status >= 200 && status < 300) return;
       this.options.logger?.debug({ deliveryId: delivery.deliveryId, attempt, status, error }, 'webhook delivery failed');
+      if (this.options.retryOn && !this.options.retryOn(status)) return;
     }
   }
 

@@ -61,6 +61,12 @@ export interface ZendeskEmulator extends ProviderEmulator<ZendeskCollection>, OA
 
 const DEFAULT_OAUTH_CLIENT: OAuthClient = { clientId: 'zendesk-emulator-client', clientSecret: 'zendesk-emulator-secret' };
 
+/**
+ * Zendesk retries 409, 429 and 503 (it also honours a short Retry-After on the last two) and
+ * deliveries that timed out; any other answer is final.
+ */
+const zendeskRetries = (status: number): boolean => status === 0 || status === 409 || status === 429 || status === 503;
+
 export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {}): Promise<ZendeskEmulator> {
   const apiToken = options.apiKey ?? 'zendesk_emulator_token';
   const email = options.email ?? 'agent@syncline-emulator.zendesk.com';
@@ -88,7 +94,7 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
   const objects = options.objects ?? 0;
   seed(store, random.fork(), { organization: Math.ceil(objects / 3), user: objects, ticket: objects, ...options.seed });
   const webhookSecret = options.webhookSecret ?? ZENDESK_TEST_SIGNING_SECRET;
-  const sender = new WebhookSender({ ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const sender = new WebhookSender({ retryOn: zendeskRetries, ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   const cli = options.webhookUrl ? { id: 'cli', url: options.webhookUrl, secret: webhookSecret, events: ['*'] } : null;
   const deliveries = new ZendeskWebhookDeliveries(sender, webhookRoutes, cli, ACCOUNT_ID);
   // After seeding: the seeded account is the state webhooks start from.
