@@ -147,6 +147,8 @@ export interface WebhookRequest {
 /** Why a webhook was refused (the route answers 401 with `webhook_<code>`). */
 export type WebhookRejection = 'signature_missing' | 'signature_invalid' | 'timestamp_outside_tolerance';
 
+export type WebhookVerdict = { ok: true } | { ok: false; code: WebhookRejection };
+
 /** What one verified webhook says changed: ids to read again, never data to trust (issue 24). */
 export interface WebhookHint {
   /** `provider:object`, e.g. `stripe:customer`; hints for collections the sync does not hold are dropped by the engine. */
@@ -184,8 +186,11 @@ export interface RegisteredWebhook {
 
 /** A provider that sends signed webhooks (issue 24; docs/PROVIDER-WEBHOOKS.md). */
 export interface ProviderWebhooks {
-  /** Checks the signature (and its timestamp's tolerance) of `request` made with `secret`, before anything is parsed. */
-  verify(request: WebhookRequest, secret: string, now: Date): { ok: true } | { ok: false; code: WebhookRejection };
+  /**
+   * Checks the signature (and its timestamp's tolerance) of `request` made with `secret`, before
+   * anything is parsed (asynchronous where the provider's official verifier is).
+   */
+  verify(request: WebhookRequest, secret: string, now: Date): WebhookVerdict | Promise<WebhookVerdict>;
   /** The hints of a verified webhook; throws WebhookMalformedError when the body is unusable. Event types it ignores give no hints. */
   parse(request: WebhookRequest): ParsedWebhook;
   /**

@@ -3,7 +3,7 @@ import { AppError, BadRequestError, PayloadTooLargeError } from '../../errors.ts
 import { isUuid } from '../../ids.ts';
 import { inTransaction } from '../../db/raw-append.ts';
 import { loadProviderCredential } from '../provider-credential.ts';
-import { WebhookMalformedError, type ParsedWebhook, type Provider, type ProviderWebhooks, type RegisteredWebhook, type WebhookRejection, type WebhookRequest } from '../providers/provider.ts';
+import { WebhookMalformedError, type ParsedWebhook, type Provider, type ProviderWebhooks, type RegisteredWebhook, type WebhookRejection, type WebhookRequest, type WebhookVerdict } from '../providers/provider.ts';
 import { findProvider } from '../providers/registry.ts';
 import { countWebhooks, firstDelivery, storeHints } from './hint-store.ts';
 import { storedRegistration } from './webhook-state.ts';
@@ -62,7 +62,7 @@ export async function receiveProviderWebhook(ctx: AppContext, syncId: string, in
   }
   const request: WebhookRequest = { method: incoming.method, url: requestUrl(ctx, incoming), headers: incoming.headers, rawBody };
 
-  const verdict = verifyWithAny(webhooks, request, await candidateSecrets(ctx, sync, provider), ctx.now());
+  const verdict = await verifyWithAny(webhooks, request, await candidateSecrets(ctx, sync, provider), ctx.now());
   if (verdict !== 'ok') return refuse(new WebhookRejectedError(verdict));
 
   let parsed: ParsedWebhook;
@@ -127,13 +127,13 @@ async function candidateSecrets(ctx: AppContext, sync: SyncSecrets, provider: Pr
 }
 
 /** 'ok' when one secret verifies; else the most telling refusal (a valid signature too old beats a mismatch). */
-function verifyWithAny(webhooks: ProviderWebhooks, request: WebhookRequest, secrets: readonly string[], now: Date): 'ok' | WebhookRejection {
+async function verifyWithAny(webhooks: ProviderWebhooks, request: WebhookRequest, secrets: readonly string[], now: Date): Promise<'ok' | WebhookRejection> {
   if (secrets.length === 0) return 'signature_invalid';
   const refusals = new Set<WebhookRejection>();
   for (const secret of secrets) {
-    let verdict: ReturnType<ProviderWebhooks['verify']>;
+    let verdict: WebhookVerdict;
     try {
-      verdict = webhooks.verify(request, secret, now);
+      verdict = await webhooks.verify(request, secret, now);
     } catch {
       verdict = { ok: false, code: 'signature_invalid' };
     }

@@ -2,16 +2,16 @@
  * GitHub's repository webhooks (issue 24; docs/providers/github.md "Webhooks").
  *
  * - Signature: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` with the hook's
- *   secret; no timestamp (GitHub signs none), so no tolerance. The computation and the
- *   constant-time comparison are `@octokit/webhooks-methods`' `verify`, done here synchronously
- *   (the library's is async, ProviderWebhooks.verify is not) and over the raw bytes.
+ *   secret; no timestamp (GitHub signs none), so no tolerance. Checked by
+ *   `@octokit/webhooks-methods`' `verify` (the verifier `@octokit/webhooks` uses).
  * - Hints: the event (`X-GitHub-Event`) and the payload's repository id and issue / pull request
  *   number give the upstream ids the listings give (`<repository id>`, `<repository id>#<number>`).
  * - Registration: one repository hook per repository the token lists (`POST /repos/{owner}/{repo}/hooks`),
  *   all signed with one secret Syncline generates; `externalIds` are `owner/repo:hookId`.
  */
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { verify as verifyGitHub } from '@octokit/webhooks-methods';
 import {
   UpstreamRequestError,
   WebhookMalformedError,
@@ -21,6 +21,7 @@ import {
   type RegisteredWebhook,
   type WebhookHint,
   type WebhookRequest,
+  type WebhookVerdict,
 } from '../provider.ts';
 import { createOctokit, GitHubClient, type GitHubObject } from './client.ts';
 import { listAllRepos, splitFullName } from './listings.ts';
@@ -45,13 +46,13 @@ export function githubWebhookEvents(collectionIds: readonly string[]): string[] 
 
 // ---- verify
 
-export function verifyGitHubSignature(request: WebhookRequest, secret: string): ReturnType<ProviderWebhooks['verify']> {
+export async function verifyGitHubSignature(request: WebhookRequest, secret: string): Promise<WebhookVerdict> {
   const signature = request.headers.get('x-hub-signature-256')?.trim();
   if (!signature) return { ok: false, code: 'signature_missing' };
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(request.rawBody).digest('hex')}`);
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'signature_invalid' };
-  return { ok: true };
+  // The library signs the body as UTF-8 text: GitHub's JSON is, and other bytes must not verify.
+  const body = request.rawBody.toString('utf8');
+  if (!Buffer.from(body, 'utf8').equals(request.rawBody)) return { ok: false, code: 'signature_invalid' };
+  return (await verifyGitHub(secret, body, signature).catch(() => false)) ? { ok: true } : { ok: false, code: 'signature_invalid' };
 }
 
 // ---- parse

@@ -108,7 +108,7 @@ describe('GitHub webhooks against the emulator', () => {
       'x-hub-signature': expect.stringMatching(/^sha1=[0-9a-f]{40}$/),
     });
     expect(await verify(registered.secret, delivery!.body, delivery!.headers['x-hub-signature-256'] as string)).toBe(true);
-    expect(webhooks.verify({ method: 'POST', url, headers: new Headers(delivery!.headers as Record<string, string>), rawBody: Buffer.from(delivery!.body) }, registered.secret, new Date())).toEqual({ ok: true });
+    expect(await webhooks.verify({ method: 'POST', url, headers: new Headers(delivery!.headers as Record<string, string>), rawBody: Buffer.from(delivery!.body) }, registered.secret, new Date())).toEqual({ ok: true });
     const payload = JSON.parse(delivery!.body);
     expect(payload).toMatchObject({ action: 'edited', changes: { title: { from: expect.any(String) } }, issue: { number: issue.number, title: 'Retitled by the webhook test' }, repository: { id: repo.id }, sender: { login: emulator.login } });
     expect(hintsOf(delivery!)).toEqual([{ collectionId: 'github:issue', upstreamId, deleted: false }]);
