@@ -12,6 +12,7 @@ import { allRecords, type RecordBody } from '../../support/records.ts';
 import { maxConcurrent, maxInAnyWindow } from '../../support/request-log-windows.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../../support/server.ts';
 import { waitFor } from '../../support/wait.ts';
+import { checkAgainstApiDescription } from './api-description-check.ts';
 import type { ConformanceTarget } from './target.ts';
 
 const OBJECTS = 150;
@@ -80,6 +81,8 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
       await server?.stop();
       await emulator?.close();
     });
+
+    checkAgainstApiDescription(label, target.apiDescription, () => emulator);
 
     it('is listed by GET /v1/providers with its collections', async () => {
       const answer = await api.get('/v1/providers');

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { decodeForm, type FormValue } from '../../../src/emulators/stripe/form.ts';
 import type { RecordedExchange } from '../../../src/emulators/kit/http-emulator.ts';
-import { isObject, loadApiDocument, pointer, type ApiDocument, type Json, type JsonObject } from './document.ts';
+import { isObject, loadApiDocument, pointer, type ApiDocument, type DescriptionSupplement, type Json, type JsonObject } from './document.ts';
 import { OperationIndex, type OperationMatch } from './operations.ts';
 
 /*
@@ -25,6 +25,11 @@ export interface ApiDescription {
   document: string;
   /** A prefix in front of the description's paths that a gateway adds (Jira's `/ex/jira/{cloudId}`). */
   gatewayPrefix?: RegExp;
+  /**
+   * Operations the published description lacks but the provider serves (and the provider uses),
+   * written from the provider's current API reference; each is checked like the rest.
+   */
+  supplement?: DescriptionSupplement;
   allow: AllowEntry[];
 }
 
@@ -81,14 +86,14 @@ class Validators {
   }
 }
 
-const prepared = new Map<string, { document: ApiDocument; index: OperationIndex; validators: Validators }>();
+const prepared = new Map<ApiDocument, { document: ApiDocument; index: OperationIndex; validators: Validators }>();
 
-function prepare(file: string) {
-  let entry = prepared.get(file);
+function prepare(description: ApiDescription) {
+  const document = loadApiDocument(description.document, description.supplement);
+  let entry = prepared.get(document);
   if (!entry) {
-    const document = loadApiDocument(file);
     entry = { document, index: new OperationIndex(document), validators: new Validators(document) };
-    prepared.set(file, entry);
+    prepared.set(document, entry);
   }
   return entry;
 }
@@ -99,7 +104,7 @@ export class ApiDescriptionChecker {
   private readonly validators: Validators;
 
   constructor(private readonly description: ApiDescription) {
-    ({ document: this.document, index: this.index, validators: this.validators } = prepare(description.document));
+    ({ document: this.document, index: this.index, validators: this.validators } = prepare(description));
   }
 
   check(exchange: RecordedExchange): ExchangeVerdict {
@@ -148,9 +153,9 @@ export class ApiDescriptionChecker {
     }
     for (const name of new Set([...query.keys()].map(rootName))) if (!(name in querySchemas)) violation(`query parameter "${name}" is not described`);
     const queryCheck = this.validators.object(`${found.name} query`, querySchemas, queryRequired);
-    if (!queryCheck(queryValues)) violation(`query ${describeErrors(queryCheck.errors)}`);
+    if (!queryCheck(queryValues)) for (const error of describeErrors(queryCheck.errors)) violation(`query ${error}`);
     const pathCheck = this.validators.object(`${found.name} path`, pathSchemas, []);
-    if (!pathCheck(pathValues)) violation(`path ${describeErrors(pathCheck.errors)}`);
+    if (!pathCheck(pathValues)) for (const error of describeErrors(pathCheck.errors)) violation(`path ${error}`);
   }
 
   private checkRequestBody(found: OperationMatch, exchange: RecordedExchange, violation: (what: string) => void): void {
@@ -179,7 +184,7 @@ export class ApiDescriptionChecker {
       body = parsed;
     }
     const validate = this.validators.at(contentType === 'application/x-www-form-urlencoded' ? 'request' : 'answer', schemaAt);
-    if (!validate(body)) violation(`request body ${describeErrors(validate.errors)}`);
+    if (!validate(body)) for (const error of describeErrors(validate.errors)) violation(`request body ${error}`);
   }
 
   private checkAnswer(found: OperationMatch, exchange: RecordedExchange, verdict: ExchangeVerdict, violation: (what: string) => void): void {
@@ -200,11 +205,16 @@ export class ApiDescriptionChecker {
     const described = isObject(content[contentType]) ? contentType : isObject(content['*/*']) ? '*/*' : null;
     if (described === null) return void violation(`answers ${exchange.status} as "${contentType}", described: ${Object.keys(content).join(', ')}`);
     if (exchange.cut) return;
+    // 204 and 304 answers have no content (RFC 9110) whatever a description lists for them.
+    if (exchange.status === 204 || exchange.status === 304) {
+      if (exchange.answerBody.length > 0) violation(`answers ${exchange.status} with a body`);
+      return;
+    }
     const body = parseJson(exchange.answerBody);
     if (body === undefined) return void violation(`answers ${exchange.status} with a body that is not JSON`);
     const validate = this.validators.at('answer', `${fragment}${pointer('content', described, 'schema').slice(1)}`);
     verdict.answerValidated = true;
-    if (!validate(body)) violation(`answer ${exchange.status} ${describeErrors(validate.errors)}`);
+    if (!validate(body)) for (const error of describeErrors(validate.errors)) violation(`answer ${exchange.status} ${error}`);
   }
 
   /** The value at a `#/…` fragment, `$ref`s followed, and the fragment it was finally found at. */
@@ -256,7 +266,7 @@ function arraysFromIndexed(value: FormValue): Json {
   return Object.fromEntries(entries);
 }
 
-function describeErrors(errors: ErrorObject[] | null | undefined): string {
-  const shown = (errors ?? []).slice(0, 3).map((e) => `${e.instancePath.replace(/\/\d+(?=\/|$)/g, '/*') || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' || e.keyword === 'enum' || e.keyword === 'required' ? ` ${JSON.stringify(e.params)}` : ''}`);
-  return shown.join('; ') + ((errors?.length ?? 0) > 3 ? `; … ${errors!.length - 3} more` : '');
+/** One message per distinct error; array indices read `*` so one mistake in every item of a list is one message. */
+function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
+  return [...new Set((errors ?? []).map((e) => `${e.instancePath.replace(/\/\d+(?=\/|$)/g, '/*') || '/'} ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' || e.keyword === 'enum' || e.keyword === 'required' ? ` ${JSON.stringify(e.params)}` : ''}`))];
 }

@@ -17,18 +17,40 @@ export interface ApiDocument {
   formats: Set<string>;
 }
 
+/** Operations and schemas a published description lacks, added from the provider's current reference (see ApiDescription.supplement). */
+export interface DescriptionSupplement {
+  paths?: JsonObject;
+  schemas?: JsonObject;
+}
+
 const loaded = new Map<string, ApiDocument>();
 
-export function loadApiDocument(file: string): ApiDocument {
-  let document = loaded.get(file);
+export function loadApiDocument(file: string, supplement?: DescriptionSupplement): ApiDocument {
+  const key = supplement ? `${file} ${JSON.stringify(supplement)}` : file;
+  let document = loaded.get(key);
   if (!document) {
     const raw = JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
     if (typeof raw.openapi !== 'string' || !raw.openapi.startsWith('3.0')) throw new Error(`${file}: not an OpenAPI 3.0 description`);
+    if (supplement) supplementDocument(raw, supplement);
     const formats = new Set<string>();
     document = { root: toJsonSchemaDialect(raw, formats) as JsonObject, basePath: basePathOf(raw), formats };
-    loaded.set(file, document);
+    loaded.set(key, document);
   }
   return document;
+}
+
+function supplementDocument(raw: JsonObject, supplement: DescriptionSupplement): void {
+  const paths = isObject(raw.paths) ? raw.paths : (raw.paths = {});
+  for (const [path, item] of Object.entries(supplement.paths ?? {})) {
+    if (path in paths) throw new Error(`the description already has ${path}: drop it from the supplement`);
+    paths[path] = item;
+  }
+  const components = isObject(raw.components) ? raw.components : (raw.components = {});
+  const schemas = isObject(components.schemas) ? components.schemas : (components.schemas = {});
+  for (const [name, schema] of Object.entries(supplement.schemas ?? {})) {
+    if (name in schemas) throw new Error(`the description already has the schema ${name}: drop it from the supplement`);
+    schemas[name] = schema;
+  }
 }
 
 function basePathOf(raw: JsonObject): string {
