@@ -112,6 +112,14 @@ describe('API description checker', () => {
     expect(faulted.faultsNotDescribed).toBe(1);
   });
 
+  it('checks operations a supplement adds like the described ones', () => {
+    const supplement = { paths: { '/gadgets/{id}': { get: { responses: { '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/gadget' } } } } } } } }, schemas: { gadget: { type: 'object', properties: { widget: { $ref: '#/components/schemas/widget' } }, required: ['widget'] } } };
+    const gadget = (answer: unknown) => exchange({ path: '/api/2/gadgets/g_1', answerBody: JSON.stringify(answer) });
+    const report = checkExchanges({ document: file, supplement, allow: [] }, [gadget({ widget: { id: 'w_1', name: 'a' } }), gadget({ widget: { id: 'w_1' } })]);
+    expect([...report.operations.keys()]).toEqual(['GET /gadgets/{id}']);
+    expect([...report.violations.keys()]).toEqual([expect.stringMatching(/^GET \/gadgets\/\{id\}: answer 200 \/widget must have required property 'name'/)]);
+  });
+
   it('counts a violation an allow-list entry covers as allowed, not as a violation', () => {
     const entry = { match: /^GET \/widgets: answers 404/, reason: 'the description leaves out 404' };
     const report = checkExchanges({ document: file, allow: [entry] }, [exchange({ status: 404, answerBody: '{}' })]);
