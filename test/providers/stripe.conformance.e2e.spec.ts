@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
+import { stripeApiDescription } from './api-descriptions/stripe.ts';
 import { describeConformance } from './conformance/conformance.ts';
 
 let changes = 0;
@@ -22,6 +23,7 @@ describeConformance<StripeEmulator>({
     }),
   credential: async (_api, emulator) => ({ kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url }),
   upstreamId: (_collectionId, object) => object.id as string,
+  apiDescription: stripeApiDescription,
   mutation: {
     collectionId: 'stripe:customer',
     create: { email: 'conformance@example.com', name: 'Conformance Created' },

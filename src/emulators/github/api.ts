@@ -30,8 +30,8 @@ export class GitHubApi {
       r('GET', '/user', () => this.json(200, renderAuthenticatedUser(this.api, this.store.user, this.store.startedAt))),
       r('GET', '/user/repos', (q) => this.listRepos(q)),
       r('POST', '/user/repos', (q) => this.createRepo(q)),
-      r('GET', '/repositories/{id}', (_q, [id]) => this.json(200, renderRepository(this.api, this.repoById(id as string)))),
-      r('GET', '/repos/{owner}/{repo}', (_q, [o, n]) => this.json(200, renderRepository(this.api, this.repo(o, n)))),
+      r('GET', '/repositories/{id}', (_q, [id]) => this.json(200, renderRepository(this.api, this.repoById(id as string), 'full'))),
+      r('GET', '/repos/{owner}/{repo}', (_q, [o, n]) => this.json(200, renderRepository(this.api, this.repo(o, n), 'full'))),
       r('PATCH', '/repos/{owner}/{repo}', (q, [o, n]) => this.updateRepo(q, this.repo(o, n))),
       r('DELETE', '/repos/{owner}/{repo}', (_q, [o, n]) => this.deleteRepo(this.repo(o, n))),
       r('GET', '/repos/{owner}/{repo}/issues', (q, [o, n]) => this.listIssues(q, this.repo(o, n))),
@@ -116,7 +116,7 @@ export class GitHubApi {
     const repo = this.store.addRepo({ name, owner: this.store.user });
     this.applyRepoFields(repo, body);
     this.webhooks.repositoryCreated(repo);
-    return this.json(201, renderRepository(this.api, repo));
+    return this.json(201, renderRepository(this.api, repo, 'full'));
   }
 
   private updateRepo(request: EmulatorRequest, repo: RepoRow): EmulatorAnswer {
@@ -131,7 +131,7 @@ export class GitHubApi {
     this.applyRepoFields(repo, body);
     repo.updatedAt = this.store.now();
     this.webhooks.repositoryChanged(repo, before);
-    return this.json(200, renderRepository(this.api, repo));
+    return this.json(200, renderRepository(this.api, repo, 'full'));
   }
 
   private applyRepoFields(repo: RepoRow, body: Json): void {

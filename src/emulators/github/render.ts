@@ -65,10 +65,16 @@ export function renderAuthenticatedUser(api: string, user: Account, createdAt: n
 
 const openIssues = (repo: RepoRow): number => [...repo.issues.values()].filter((i) => i.state === 'open').length;
 
-/** The fields of a repository that do not change with its activity (embedded in pull requests' head/base). */
-function repositoryCore(api: string, repo: RepoRow): Json {
+/**
+ * A repository as GitHub's lists (`GET /user/repos`) and pull requests' `head.repo` / `base.repo`
+ * render it (the description's `repository`); `full` adds what the single-repository answers
+ * (`GET /repos/{owner}/{repo}`, create, update: `full-repository`) carry besides.
+ */
+export function renderRepository(api: string, repo: RepoRow, shape: 'list' | 'full' = 'list'): Json {
   const name = fullName(repo);
-  return {
+  const url = `${api}/repos/${name}`;
+  const open = openIssues(repo);
+  const rendered: Json = {
     id: repo.id,
     node_id: nodeId('Repository', repo.id),
     name: repo.name,
@@ -76,39 +82,49 @@ function repositoryCore(api: string, repo: RepoRow): Json {
     private: repo.private,
     owner: renderAccount(api, repo.owner),
     html_url: `${HTML}/${name}`,
-    fork: false,
-    url: `${api}/repos/${name}`,
-  };
-}
-
-export function renderRepository(api: string, repo: RepoRow): Json {
-  const url = `${api}/repos/${fullName(repo)}`;
-  const open = openIssues(repo);
-  return {
-    ...repositoryCore(api, repo),
     description: repo.description,
-    archive_url: `${url}/{archive_format}{/ref}`,
+    fork: false,
+    url,
+    forks_url: `${url}/forks`,
+    keys_url: `${url}/keys{/key_id}`,
+    collaborators_url: `${url}/collaborators{/collaborator}`,
+    teams_url: `${url}/teams`,
+    hooks_url: `${url}/hooks`,
+    issue_events_url: `${url}/issues/events{/number}`,
+    events_url: `${url}/events`,
     assignees_url: `${url}/assignees{/user}`,
     branches_url: `${url}/branches{/branch}`,
-    collaborators_url: `${url}/collaborators{/collaborator}`,
-    comments_url: `${url}/comments{/number}`,
-    commits_url: `${url}/commits{/sha}`,
-    contents_url: `${url}/contents/{+path}`,
-    events_url: `${url}/events`,
-    hooks_url: `${url}/hooks`,
-    issue_comment_url: `${url}/issues/comments{/number}`,
-    issue_events_url: `${url}/issues/events{/number}`,
-    issues_url: `${url}/issues{/number}`,
-    labels_url: `${url}/labels{/name}`,
-    languages_url: `${url}/languages`,
-    merges_url: `${url}/merges`,
-    milestones_url: `${url}/milestones{/number}`,
-    pulls_url: `${url}/pulls{/number}`,
-    releases_url: `${url}/releases{/id}`,
     tags_url: `${url}/tags`,
-    git_url: `git://github.com/${fullName(repo)}.git`,
-    ssh_url: `git@github.com:${fullName(repo)}.git`,
-    clone_url: `${HTML}/${fullName(repo)}.git`,
+    blobs_url: `${url}/git/blobs{/sha}`,
+    git_tags_url: `${url}/git/tags{/sha}`,
+    git_refs_url: `${url}/git/refs{/sha}`,
+    trees_url: `${url}/git/trees{/sha}`,
+    statuses_url: `${url}/statuses/{sha}`,
+    languages_url: `${url}/languages`,
+    stargazers_url: `${url}/stargazers`,
+    contributors_url: `${url}/contributors`,
+    subscribers_url: `${url}/subscribers`,
+    subscription_url: `${url}/subscription`,
+    commits_url: `${url}/commits{/sha}`,
+    git_commits_url: `${url}/git/commits{/sha}`,
+    comments_url: `${url}/comments{/number}`,
+    issue_comment_url: `${url}/issues/comments{/number}`,
+    contents_url: `${url}/contents/{+path}`,
+    compare_url: `${url}/compare/{base}...{head}`,
+    merges_url: `${url}/merges`,
+    archive_url: `${url}/{archive_format}{/ref}`,
+    downloads_url: `${url}/downloads`,
+    issues_url: `${url}/issues{/number}`,
+    pulls_url: `${url}/pulls{/number}`,
+    milestones_url: `${url}/milestones{/number}`,
+    notifications_url: `${url}/notifications{?since,all,participating}`,
+    labels_url: `${url}/labels{/name}`,
+    releases_url: `${url}/releases{/id}`,
+    deployments_url: `${url}/deployments`,
+    git_url: `git://github.com/${name}.git`,
+    ssh_url: `git@github.com:${name}.git`,
+    clone_url: `${HTML}/${name}.git`,
+    svn_url: `${HTML}/${name}`,
     homepage: repo.homepage,
     size: repo.size,
     stargazers_count: repo.stargazers,
@@ -140,6 +156,11 @@ export function renderRepository(api: string, repo: RepoRow): Json {
     updated_at: isoSeconds(repo.updatedAt),
     pushed_at: isoSeconds(repo.pushedAt),
   };
+  if (shape === 'full') {
+    rendered.network_count = repo.forks;
+    rendered.subscribers_count = repo.stargazers;
+  }
+  return rendered;
 }
 
 export function renderLabel(api: string, repo: RepoRow, label: LabelRow): Json {
@@ -212,7 +233,7 @@ export function renderPullRequest(api: string, repo: RepoRow, issue: IssueRow): 
     ref,
     sha,
     user: renderAccount(api, repo.owner),
-    repo: repositoryCore(api, repo),
+    repo: renderRepository(api, repo),
   });
   return {
     url,
@@ -250,6 +271,16 @@ export function renderPullRequest(api: string, repo: RepoRow, issue: IssueRow): 
     author_association: authorAssociation(repo, issue.user),
     auto_merge: null,
     draft: pr.draft,
+    _links: {
+      self: { href: url },
+      html: { href: html },
+      issue: { href: `${repoUrl}/issues/${issue.number}` },
+      comments: { href: `${repoUrl}/issues/${issue.number}/comments` },
+      review_comments: { href: `${url}/comments` },
+      review_comment: { href: `${repoUrl}/pulls/comments{/number}` },
+      commits: { href: `${url}/commits` },
+      statuses: { href: `${repoUrl}/statuses/${pr.headSha}` },
+    },
   };
 }
 

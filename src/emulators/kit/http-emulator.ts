@@ -109,6 +109,61 @@ export interface EmulatorWireFormat {
   handle(request: EmulatorRequest): EmulatorAnswer | Promise<EmulatorAnswer>;
 }
 
+/** One request and the answer the emulator gave it, as an exchange recorder keeps them. */
+export interface RecordedExchange {
+  method: string;
+  path: string;
+  /** The query string without `?`, undecoded. */
+  query: string;
+  requestContentType: string | undefined;
+  requestBody: string;
+  status: number;
+  answerContentType: string | undefined;
+  /** The answer's body as the route gave it (before an injected truncation). */
+  answerBody: string;
+  /** The injected fault this exchange got, if any. */
+  fault?: FaultKind;
+  /** true when a body was longer than the recorder keeps (it holds the start only). */
+  cut?: true;
+}
+
+export interface ExchangeRecorderLimits {
+  /** Exchanges kept; later ones are counted in `dropped` only. Default 10,000. */
+  maxExchanges?: number;
+  /** Characters kept of each body. Default 1 MiB. */
+  maxBodyChars?: number;
+}
+
+/**
+ * What a switched-on exchange recorder holds (tests check it against the provider's API
+ * description). Bounded: it keeps the first `maxExchanges` exchanges.
+ */
+export class ExchangeRecording {
+  readonly exchanges: RecordedExchange[] = [];
+  dropped = 0;
+  private readonly maxExchanges: number;
+  private readonly maxBodyChars: number;
+
+  constructor(limits: ExchangeRecorderLimits = {}) {
+    this.maxExchanges = limits.maxExchanges ?? 10_000;
+    this.maxBodyChars = limits.maxBodyChars ?? 1 << 20;
+  }
+
+  add(exchange: RecordedExchange): void {
+    if (this.exchanges.length >= this.maxExchanges) {
+      this.dropped++;
+      return;
+    }
+    const cut = exchange.requestBody.length > this.maxBodyChars || exchange.answerBody.length > this.maxBodyChars;
+    this.exchanges.push({
+      ...exchange,
+      requestBody: exchange.requestBody.slice(0, this.maxBodyChars),
+      answerBody: exchange.answerBody.slice(0, this.maxBodyChars),
+      ...(cut ? { cut: true as const } : {}),
+    });
+  }
+}
+
 export interface HttpEmulatorOptions {
   rateLimit?: EmulatorRateLimit | null;
   faults?: Faults;
@@ -144,6 +199,7 @@ export class HttpEmulator {
   private timeoutsSinceSet = 0;
   private boundPort = 0;
   private host = '127.0.0.1';
+  private recording: ExchangeRecording | null = null;
 
   constructor(
     private readonly wire: EmulatorWireFormat,
@@ -170,6 +226,16 @@ export class HttpEmulator {
 
   clearRequestLog(): void {
     this.requestLog.length = 0;
+  }
+
+  /** Records every answered exchange from now on (until `stopRecordingExchanges`); off by default. */
+  recordExchanges(limits?: ExchangeRecorderLimits): ExchangeRecording {
+    this.recording = new ExchangeRecording(limits);
+    return this.recording;
+  }
+
+  stopRecordingExchanges(): void {
+    this.recording = null;
   }
 
   setFaults(faults: Faults): void {
@@ -222,6 +288,22 @@ export class HttpEmulator {
     const truncate = this.draw('truncatedRate');
     const send = (answer: EmulatorAnswer): void => {
       let body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+      const headers = {
+        'Content-Type': 'application/json; charset=utf-8',
+        ...(this.wire.answerHeaders?.(request, limitState) ?? {}),
+        ...(answer.headers ?? {}),
+      };
+      this.recording?.add({
+        method,
+        path,
+        query: rawQuery,
+        requestContentType: request.header('content-type'),
+        requestBody: request.body,
+        status: answer.status,
+        answerContentType: contentTypeOf(headers),
+        answerBody: body,
+        ...(entry.fault ? { fault: entry.fault } : {}),
+      });
       if (truncate && answer.status === 200 && body.length > 0) {
         body = body.slice(0, Math.max(1, Math.floor(body.length / 2)));
         entry.fault = 'truncated';
@@ -229,13 +311,7 @@ export class HttpEmulator {
       }
       entry.status = answer.status;
       if (entry.endedAt === 0) entry.endedAt = nowMs();
-      const headers = {
-        'Content-Type': 'application/json; charset=utf-8',
-        ...(this.wire.answerHeaders?.(request, limitState) ?? {}),
-        ...(answer.headers ?? {}),
-        'Content-Length': String(Buffer.byteLength(body)),
-      };
-      if (!res.headersSent) res.writeHead(answer.status, headers);
+      if (!res.headersSent) res.writeHead(answer.status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
       res.end(body);
       this.options.logger?.debug({ method, path, query: rawQuery, status: answer.status, ms: Math.round(entry.endedAt - startedAt) }, `${this.wire.name} emulator request`);
     };
@@ -359,6 +435,11 @@ export class HttpEmulator {
 }
 
 class BodyTooLarge extends Error {}
+
+function contentTypeOf(headers: Record<string, string>): string | undefined {
+  const name = Object.keys(headers).find((h) => h.toLowerCase() === 'content-type');
+  return name === undefined ? undefined : headers[name];
+}
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

@@ -6,7 +6,7 @@
 
 import type { Logger } from 'pino';
 import type { WebhookSender } from './webhook-sender.ts';
-import { HttpEmulator, type EmulatorRateLimit, type EmulatorWireFormat, type FaultKind, type Faults, type RequestLogEntry } from './http-emulator.ts';
+import { HttpEmulator, type EmulatorRateLimit, type EmulatorWireFormat, type ExchangeRecorderLimits, type ExchangeRecording, type FaultKind, type Faults, type RequestLogEntry } from './http-emulator.ts';
 
 export interface ChangesMade {
   created: string[];
@@ -21,6 +21,9 @@ export interface ProviderEmulator<Collection extends string = string> {
   /** Every request, in arrival order (rejected ones included). */
   readonly requestLog: RequestLogEntry[];
   clearRequestLog(): void;
+  /** Switches on the exchange recorder (requests with their answers, bounded), e.g. to check them against the provider's API description. */
+  recordExchanges(limits?: ExchangeRecorderLimits): ExchangeRecording;
+  stopRecordingExchanges(): void;
   setFaults(faults: Faults): void;
   readonly faultCounts: Readonly<Record<FaultKind, number>>;
   setRateLimit(rateLimit: EmulatorRateLimit | null): void;
@@ -94,7 +97,7 @@ export async function listenHttpEmulator(
   return http;
 }
 
-type TransportControls = Pick<ProviderEmulator, 'url' | 'port' | 'requestLog' | 'clearRequestLog' | 'setFaults' | 'faultCounts' | 'setRateLimit'>;
+type TransportControls = Pick<ProviderEmulator, 'url' | 'port' | 'requestLog' | 'clearRequestLog' | 'recordExchanges' | 'stopRecordingExchanges' | 'setFaults' | 'faultCounts' | 'setRateLimit'>;
 
 /**
  * The transport half of every ProviderEmulator, answered by its listening HttpEmulator (spread it
@@ -106,6 +109,8 @@ export function transportControls(http: HttpEmulator): TransportControls {
     port: http.port,
     requestLog: http.requestLog,
     clearRequestLog: () => http.clearRequestLog(),
+    recordExchanges: (limits) => http.recordExchanges(limits),
+    stopRecordingExchanges: () => http.stopRecordingExchanges(),
     setFaults: (faults) => http.setFaults(validateFaults(faults)),
     faultCounts: http.faultCounts,
     setRateLimit: (rateLimit) => http.setRateLimit(rateLimit),

@@ -7,6 +7,7 @@
 import type { ProviderEmulator } from '../../../src/emulators/kit/provider-emulator.ts';
 import type { EmulatorRateLimit } from '../../../src/emulators/kit/http-emulator.ts';
 import type { RestClient } from '../../support/api.ts';
+import type { ApiDescription } from '../../support/api-description/checker.ts';
 
 export interface MutationSample {
   /** e.g. `hubspot:contact`: a collection whose provider supports create, update and delete. */
@@ -61,6 +62,12 @@ export interface ConformanceTarget<Emulator extends ProviderEmulator = ProviderE
   mutation: MutationSample;
   /** For providers that send webhooks: the suite's webhook part runs. */
   webhooks?: WebhookSample<Emulator>;
+  /**
+   * The provider's own OpenAPI description (issue 25): every request the provider sends and every
+   * answer the emulator gives during the suite is checked against it; allow-list entries say where
+   * the description is wrong or incomplete.
+   */
+  apiDescription?: ApiDescription;
   /**
    * Optional: how a record's `data` compares with the emulator's object; default: equal as
    * canonical JSON. Providers whose list and change feeds return different projections of one

@@ -1,5 +1,7 @@
 import { startGitHubEmulator, type GitHubEmulator } from '../../../src/emulators/github/index.ts';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { ConformanceTarget } from '../conformance/target.ts';
+import { githubApiDescription } from '../api-descriptions/github.ts';
 
 /** `<repository id>#<number>`: the issue's repository is found by its `repository_url`, a pull request's in `base.repo`. */
 function scopedUpstreamId(emulator: GitHubEmulator, collectionId: string, object: Record<string, unknown>): string {
@@ -20,9 +22,27 @@ function issueId(emulator: GitHubEmulator, which: 'first' | 'last'): string {
   return scopedUpstreamId(emulator, 'github:issue', issue);
 }
 
+type Fields = Record<string, unknown>;
+
+/**
+ * A pull request embeds its head and base repositories as GitHub answers them now: a repository's
+ * own changes (stars, description, `pushed_at`) change every pull request's answer without
+ * changing its `updated_at`, so no `sort=updated` read sees it. A record keeps them as of the pull
+ * request's last change (`github:repository` carries the current ones): pull requests are the same
+ * when everything else is equal and their branches name the same repositories.
+ */
+function sameObject(collectionId: string, data: Fields, upstream: Fields): boolean {
+  if (collectionId !== 'github:pull_request') return canonicalJson(data) === canonicalJson(upstream);
+  const branch = (value: unknown): unknown => (value && typeof value === 'object' ? { ...(value as Fields), repo: ((value as Fields).repo as Fields | null)?.id ?? null } : value);
+  const reduce = (pull: Fields): Fields => ({ ...pull, head: branch(pull.head), base: branch(pull.base) });
+  return canonicalJson(reduce(data)) === canonicalJson(reduce(upstream));
+}
+
 export const githubConformanceTarget: ConformanceTarget<GitHubEmulator> = {
   provider: 'github',
   collections: ['github:repository', 'github:issue', 'github:pull_request'],
+  apiDescription: githubApiDescription,
+  sameObject,
   startEmulator: async ({ objects, randomSeed, rateLimit }) => {
     current = await startGitHubEmulator({ objects, randomSeed, token: 'ghp_conformance', rateLimit: rateLimit ?? null });
     return current;

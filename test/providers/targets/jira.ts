@@ -3,6 +3,7 @@
 import { startJiraEmulator, type JiraEmulator } from '../../../src/emulators/jira/index.ts';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import type { ConformanceTarget, WebhookSample } from '../conformance/target.ts';
+import { jiraApiDescription } from '../api-descriptions/jira.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -57,6 +58,7 @@ const webhookSample = (signing: 'hub' | 'jwt'): WebhookSample<JiraEmulator> => (
 const base: Omit<ConformanceTarget<JiraEmulator>, 'credential'> = {
   provider: 'jira',
   collections: ['jira:issue', 'jira:project', 'jira:user'],
+  apiDescription: jiraApiDescription,
   startEmulator: ({ objects, randomSeed, rateLimit }) =>
     startJiraEmulator({
       seed: { issue: objects, user: objects, project: Math.ceil(objects / 3) },
