@@ -162,7 +162,9 @@ describe('Jira emulator: webhooks', () => {
     expect(created.createdWebhookId).toEqual(expect.any(Number));
     expect(refused.errors.length).toBeGreaterThan(0);
     const listed = await call(emulator, 'GET', `${gateway}/webhook`, { bearer: token });
-    expect(listed.body.values).toEqual([expect.objectContaining({ id: created.createdWebhookId, jqlFilter: 'project IN (10000)', url: receiver.url, expirationDate: expect.any(Number) })]);
+    expect(listed.body.values).toEqual([expect.objectContaining({ id: created.createdWebhookId, jqlFilter: 'project IN (10000)', expirationDate: expect.any(Number) })]);
+    // Jira's list does not answer the webhook's URL (Webhook in its REST description has none).
+    expect(listed.body.values[0]).not.toHaveProperty('url');
     const lifetime = listed.body.values[0].expirationDate - Date.now();
     expect(lifetime).toBeGreaterThan(29 * 86_400_000);
 

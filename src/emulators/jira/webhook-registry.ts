@@ -273,7 +273,7 @@ export class JiraWebhookRegistry {
     const startAt = Math.max(0, Number(request.query.get('startAt') ?? 0) || 0);
     const maxResults = Math.min(100, Math.max(1, Number(request.query.get('maxResults') ?? 100) || 100));
     const all = [...this.dynamic.values()];
-    const values = all.slice(startAt, startAt + maxResults).map((w) => ({ id: w.id, jqlFilter: w.jqlFilter, events: [...w.events], expirationDate: w.expiresAt, url: w.url }));
+    const values = all.slice(startAt, startAt + maxResults).map((w) => ({ id: w.id, jqlFilter: w.jqlFilter, events: [...w.events], expirationDate: w.expiresAt }));
     return { status: 200, body: { maxResults, startAt, total: all.length, isLast: startAt + maxResults >= all.length, values } };
   }
 }

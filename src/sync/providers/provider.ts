@@ -184,6 +184,14 @@ export interface RegisteredWebhook {
   expiresAt: Date | null;
 }
 
+export interface WebhookRegistrationInput {
+  url: string;
+  collectionIds: string[];
+  previous: RegisteredWebhook | null;
+  /** The URL `previous` was registered for (some APIs, e.g. Jira's dynamic webhooks, do not answer it). */
+  previousUrl: string | null;
+}
+
 /** A provider that sends signed webhooks (issue 24; docs/PROVIDER-WEBHOOKS.md). */
 export interface ProviderWebhooks {
   /**
@@ -198,7 +206,7 @@ export interface ProviderWebhooks {
    * `previous`, renews or replaces) deliveries of every change of `collectionIds` to `url`.
    * Requests go through `context.fetch` (the sync's rate limit).
    */
-  register?(context: ProviderContext, input: { url: string; collectionIds: string[]; previous: RegisteredWebhook | null }): Promise<RegisteredWebhook>;
+  register?(context: ProviderContext, input: WebhookRegistrationInput): Promise<RegisteredWebhook>;
   /** Removes a registration (404 upstream counts as removed). */
   unregister?(context: ProviderContext, registered: RegisteredWebhook): Promise<void>;
   /**

@@ -96,7 +96,7 @@ export class WebhookRegistrar {
         continue;
       }
       try {
-        const registered = await webhooks.register(this.context, { url, collectionIds: this.sync.collectionIds, previous: openRegistration(this.ctx, stored) });
+        const registered = await webhooks.register(this.context, { url, collectionIds: this.sync.collectionIds, previous: openRegistration(this.ctx, stored), previousUrl: stored?.url ?? null });
         const at = this.ctx.now().toISOString();
         const expiresAt = registered.expiresAt?.toISOString() ?? null;
         const registrationSealed = sealRegistration(this.ctx, registered);

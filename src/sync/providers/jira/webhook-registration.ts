@@ -12,7 +12,7 @@
  */
 
 import { randomInt } from 'node:crypto';
-import { UpstreamRequestError, type ProviderContext, type RegisteredWebhook } from '../provider.ts';
+import { UpstreamRequestError, type ProviderContext, type RegisteredWebhook, type WebhookRegistrationInput } from '../provider.ts';
 import { JiraClient } from './client.ts';
 import { listAll, projectPage } from './reads.ts';
 import { parseJiraTime } from './time.ts';
@@ -25,11 +25,7 @@ const DYNAMIC_LIFETIME_MS = 30 * 86_400_000;
 const ADMIN_PREFIX = 'admin:';
 const DYNAMIC_PREFIX = 'dynamic:';
 
-export interface RegistrationInput {
-  url: string;
-  collectionIds: string[];
-  previous: RegisteredWebhook | null;
-}
+type RegistrationInput = WebhookRegistrationInput;
 
 export async function registerJiraWebhooks(context: ProviderContext, input: RegistrationInput): Promise<RegisteredWebhook> {
   const client = JiraClient.connect(context);
@@ -89,7 +85,6 @@ function adminWebhookId(body: Record<string, unknown> | undefined): string {
 
 interface DynamicWebhook {
   id: number;
-  url: string | null;
   events: string[];
   jqlFilter: string | null;
   expiresAt: Date | null;
@@ -106,7 +101,8 @@ async function registerDynamic(client: JiraClient, input: RegistrationInput, sec
     const existing = await listDynamic(client);
     const same = previousIds.every((id) => {
       const hook = existing.get(id);
-      return hook !== undefined && hook.url === input.url && hook.jqlFilter === jqlFilter && events.every((e) => hook.events.includes(e));
+      // Jira's list does not answer a dynamic webhook's URL: the registration's own record does.
+      return hook !== undefined && input.previousUrl === input.url && hook.jqlFilter === jqlFilter && events.every((e) => hook.events.includes(e));
     });
     if (same) {
       const answer = await client.request<{ expirationDate?: unknown }>('PUT', client.url('webhook/refresh'), { webhookIds: previousIds });
@@ -150,7 +146,6 @@ async function listDynamic(client: JiraClient): Promise<Map<number, DynamicWebho
       if (typeof v.id !== 'number') continue;
       hooks.set(v.id, {
         id: v.id,
-        url: typeof v.url === 'string' ? v.url : null,
         events: Array.isArray(v.events) ? v.events.map(String) : [],
         jqlFilter: typeof v.jqlFilter === 'string' ? v.jqlFilter : null,
         expiresAt: expiryOf(v.expirationDate, null),

@@ -76,7 +76,7 @@ describe('GitHub webhooks against the emulator', () => {
 
   it('registers a hook per repository through the API; a change arrives signed with the registration’s secret, in GitHub’s headers', async () => {
     emulator = await startGitHubEmulator({ objects: 40, randomSeed: 11 });
-    const registered = await webhooks.register!(context(emulator), { url, collectionIds: ['github:issue', 'github:pull_request'], previous: null });
+    const registered = await webhooks.register!(context(emulator), { url, collectionIds: ['github:issue', 'github:pull_request'], previous: null, previousUrl: null });
     const repos = emulator.objects('repository');
     expect(registered.expiresAt).toBeNull();
     expect(registered.secret).toMatch(/^[0-9a-f]{64}$/);
@@ -114,7 +114,7 @@ describe('GitHub webhooks against the emulator', () => {
     expect(hintsOf(delivery!)).toEqual([{ collectionId: 'github:issue', upstreamId, deleted: false }]);
 
     // Registering again (renewal) updates the same hooks; removing them deletes every one, twice is harmless.
-    const again = await webhooks.register!(context(emulator), { url, collectionIds: ['github:issue'], previous: registered });
+    const again = await webhooks.register!(context(emulator), { url, collectionIds: ['github:issue'], previous: registered, previousUrl: url });
     expect(again.externalIds.sort()).toEqual(registered.externalIds.sort());
     expect(again.secret).toBe(registered.secret);
     expect(emulator.hooks().every((h) => h.events.join() === 'issue_comment,issues')).toBe(true);
@@ -185,7 +185,7 @@ describe('GitHub webhooks against the emulator', () => {
     });
     expect(duplicate.status).toBe(422);
     expect(await duplicate.json()).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' }] });
-    const registered = await webhooks.register!(context(emulator), { url, collectionIds: ['github:issue'], previous: null });
+    const registered = await webhooks.register!(context(emulator), { url, collectionIds: ['github:issue'], previous: null, previousUrl: null });
     const hooks = emulator.hooks();
     expect(hooks).toHaveLength(1);
     expect(registered.externalIds).toEqual([`${repo!.full_name}:${hooks[0]!.id}`]);

@@ -72,7 +72,7 @@ describe('Jira webhooks against the emulator', () => {
 
   it('API token: registers an admin webhook whose signed deliveries verify and name the changed objects; renews in place; removes it', async () => {
     const context = basicContext(emulator);
-    const registered = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: null });
+    const registered = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: null, previousUrl: null });
     expect(registered.externalIds).toEqual([expect.stringMatching(/^admin:\d+$/)]);
     expect(registered.secret).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(registered.expiresAt).toBeNull();
@@ -98,7 +98,7 @@ describe('Jira webhooks against the emulator', () => {
     for (const [hint] of hints.slice(1)) expect(hint!.collectionId === 'jira:project' ? projectIds.has(hint!.upstreamId) : userIds.has(hint!.upstreamId)).toBe(true);
     receiver.requests.length = 0;
 
-    const renewed = await webhooks.register!(context, { url: receiver.url, collectionIds: ['jira:issue'], previous: registered });
+    const renewed = await webhooks.register!(context, { url: receiver.url, collectionIds: ['jira:issue'], previous: registered, previousUrl: receiver.url });
     expect(renewed).toEqual({ externalIds: registered.externalIds, secret: registered.secret, expiresAt: null });
     expect(emulator.registeredWebhooks()).toEqual([expect.objectContaining({ events: ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted'] })]);
 
@@ -106,7 +106,7 @@ describe('Jira webhooks against the emulator', () => {
     expect(emulator.registeredWebhooks()).toEqual([]);
     await webhooks.unregister!(context, registered); // already gone: 404 counts as removed
     // A renewal whose webhook was removed upstream registers a new one with the same secret.
-    const again = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: registered });
+    const again = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: registered, previousUrl: receiver.url });
     expect(again.externalIds).not.toEqual(registered.externalIds);
     expect(again.secret).toBe(registered.secret);
     await webhooks.unregister!(context, again);
@@ -115,7 +115,7 @@ describe('Jira webhooks against the emulator', () => {
   it('API token of a non-administrator: registration is refused (403)', async () => {
     const notAdmin = await startJiraEmulator({ objects: 2, admin: false });
     try {
-      await expect(webhooks.register!(basicContext(notAdmin), { url: receiver.url, collectionIds: ALL, previous: null })).rejects.toBeInstanceOf(UpstreamAuthError);
+      await expect(webhooks.register!(basicContext(notAdmin), { url: receiver.url, collectionIds: ALL, previous: null, previousUrl: null })).rejects.toBeInstanceOf(UpstreamAuthError);
     } finally {
       await notAdmin.close();
     }
@@ -123,8 +123,8 @@ describe('Jira webhooks against the emulator', () => {
 
   it('OAuth 2.0 app: registers a dynamic webhook for issues (JWT-signed deliveries, 30-day expiry), refreshes it, replaces it when the URL changes, removes it', async () => {
     const context = oauthContext(emulator);
-    await expect(webhooks.register!(context, { url: receiver.url, collectionIds: ['jira:user'], previous: null })).rejects.toBeInstanceOf(UpstreamRequestError);
-    const registered = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: null });
+    await expect(webhooks.register!(context, { url: receiver.url, collectionIds: ['jira:user'], previous: null, previousUrl: null })).rejects.toBeInstanceOf(UpstreamRequestError);
+    const registered = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: null, previousUrl: null });
     expect(registered.externalIds).toEqual([expect.stringMatching(/^dynamic:\d+$/)]);
     expect(registered.secret).toBe(emulator.oauthClient.clientSecret);
     expect(registered.expiresAt!.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
@@ -142,10 +142,10 @@ describe('Jira webhooks against the emulator', () => {
     expect(webhooks.parse(delivery!).hints).toEqual([{ collectionId: 'jira:issue', upstreamId: issueId, deleted: true }]);
     receiver.requests.length = 0;
 
-    const refreshed = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: registered });
+    const refreshed = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: registered, previousUrl: receiver.url });
     expect(refreshed.externalIds).toEqual(registered.externalIds);
     expect(refreshed.expiresAt!.getTime()).toBeGreaterThanOrEqual(registered.expiresAt!.getTime());
-    const moved = await webhooks.register!(context, { url: `${receiver.url}-moved`, collectionIds: ALL, previous: refreshed });
+    const moved = await webhooks.register!(context, { url: `${receiver.url}-moved`, collectionIds: ALL, previous: refreshed, previousUrl: receiver.url });
     expect(moved.externalIds).not.toEqual(registered.externalIds);
     expect(emulator.registeredWebhooks().map((w) => w.url)).toEqual([`${receiver.url}-moved`]);
     await webhooks.unregister!(context, moved);

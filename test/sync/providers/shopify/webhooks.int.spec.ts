@@ -37,7 +37,7 @@ describe('Shopify webhooks against the emulator', () => {
   });
 
   it('registers one subscription per topic through webhooks.json, and a change arrives signed with the app secret', async () => {
-    const registered = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: null });
+    const registered = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: null, previousUrl: null });
     expect(registered.secret).toBe(emulator.clientSecret);
     expect(registered.expiresAt).toBeNull();
     const subscriptions = emulator.webhookSubscriptions();
@@ -58,12 +58,12 @@ describe('Shopify webhooks against the emulator', () => {
   });
 
   it('registering again keeps the subscriptions, fewer collections removes the others, unregister removes all (twice is fine)', async () => {
-    const first = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: null });
-    const again = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: first });
+    const first = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: null, previousUrl: null });
+    const again = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: first, previousUrl: inbox.url });
     expect(new Set(again.externalIds)).toEqual(new Set(first.externalIds));
     expect(emulator.webhookSubscriptions()).toHaveLength(9);
 
-    const customersOnly = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ['shopify:customer'], previous: again });
+    const customersOnly = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ['shopify:customer'], previous: again, previousUrl: inbox.url });
     expect(emulator.webhookSubscriptions().map((s) => s.topic).sort()).toEqual(['customers/create', 'customers/delete', 'customers/update']);
     expect(customersOnly.externalIds.every((id) => first.externalIds.includes(id))).toBe(true);
 
@@ -73,7 +73,7 @@ describe('Shopify webhooks against the emulator', () => {
   });
 
   it("registers without the app's client secret on the credential, answering no secret of its own (the sync's signing_secret must be the app's)", async () => {
-    const registered = await webhooks.register!(context(emulator, null), { url: inbox.url, collectionIds: ['shopify:product'], previous: null });
+    const registered = await webhooks.register!(context(emulator, null), { url: inbox.url, collectionIds: ['shopify:product'], previous: null, previousUrl: null });
     expect(registered.secret).toBe('');
     expect(emulator.webhookSubscriptions().map((s) => s.topic).sort()).toEqual(['products/create', 'products/delete', 'products/update']);
     await webhooks.unregister!(context(emulator, null), registered);

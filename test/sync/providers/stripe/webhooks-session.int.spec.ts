@@ -53,13 +53,13 @@ describe('Stripe provider webhooks against the emulator', () => {
 
   it('registers an endpoint for the collections\' event types, renews it in place, makes it again when gone, and removes it', async () => {
     const url = 'http://127.0.0.1:9/v1/webhooks/in/sync-1';
-    const registered = await webhooks.register!(context(emulator), { url, collectionIds: ['stripe:customer'], previous: null });
+    const registered = await webhooks.register!(context(emulator), { url, collectionIds: ['stripe:customer'], previous: null, previousUrl: null });
     expect(registered.externalIds).toHaveLength(1);
     expect(registered.expiresAt).toBeNull();
     let [endpoint] = emulator.webhookEndpoints();
     expect(endpoint).toMatchObject({ id: registered.externalIds[0], url, secret: registered.secret, events: enabledEventsFor(['stripe:customer']), status: 'enabled' });
 
-    const renewed = await webhooks.register!(context(emulator), { url: `${url}-moved`, collectionIds: ['stripe:customer', 'stripe:invoice'], previous: registered });
+    const renewed = await webhooks.register!(context(emulator), { url: `${url}-moved`, collectionIds: ['stripe:customer', 'stripe:invoice'], previous: registered, previousUrl: url });
     expect(renewed).toEqual({ ...registered, externalIds: registered.externalIds });
     [endpoint] = emulator.webhookEndpoints();
     expect(endpoint).toMatchObject({ id: registered.externalIds[0], url: `${url}-moved`, events: enabledEventsFor(['stripe:customer', 'stripe:invoice']) });
@@ -69,7 +69,7 @@ describe('Stripe provider webhooks against the emulator', () => {
     // Removing what is already gone is not an error.
     await webhooks.unregister!(context(emulator), renewed);
 
-    const again = await webhooks.register!(context(emulator), { url, collectionIds: ['stripe:customer'], previous: renewed });
+    const again = await webhooks.register!(context(emulator), { url, collectionIds: ['stripe:customer'], previous: renewed, previousUrl: `${url}-moved` });
     expect(again.externalIds[0]).not.toBe(renewed.externalIds[0]);
     expect(again.secret).not.toBe(renewed.secret);
     expect(emulator.webhookEndpoints().map((e) => [e.id, e.secret])).toEqual([[again.externalIds[0], again.secret]]);

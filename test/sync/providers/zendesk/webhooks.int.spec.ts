@@ -48,7 +48,7 @@ describe('Zendesk provider webhooks against the emulator', () => {
   let registered: RegisteredWebhook;
 
   it('registers a trigger webhook with its ticket trigger and an events webhook, keeping both signing secrets', async () => {
-    registered = await webhooks.register!(context, { url, collectionIds: ['zendesk:ticket', 'zendesk:user', 'zendesk:organization'], previous: null });
+    registered = await webhooks.register!(context, { url, collectionIds: ['zendesk:ticket', 'zendesk:user', 'zendesk:organization'], previous: null, previousUrl: null });
     const [ticketHook, events] = emulator.webhookRegistry.webhooks;
     expect(emulator.webhookRegistry.webhooks).toHaveLength(2);
     expect(ticketHook).toMatchObject({ endpoint: url, http_method: 'POST', request_format: 'json', status: 'active', subscriptions: ['conditional_ticket_events'] });
@@ -106,7 +106,7 @@ describe('Zendesk provider webhooks against the emulator', () => {
   });
 
   it('replaces a registration (new ones first) and removes it, a second removal finding nothing', async () => {
-    const replaced = await webhooks.register!(context, { url, collectionIds: ['zendesk:user'], previous: registered });
+    const replaced = await webhooks.register!(context, { url, collectionIds: ['zendesk:user'], previous: registered, previousUrl: url });
     expect(emulator.webhookRegistry.webhooks.map((w) => `webhook:${w.id}`)).toEqual(replaced.externalIds);
     expect(emulator.webhookRegistry.triggers).toEqual([]);
     expect(replaced.secret).toBe(emulator.webhookRegistry.webhooks[0]!.secret);
