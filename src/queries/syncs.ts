@@ -8,12 +8,13 @@ import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { syncFilterWhere, type SyncFilter } from './sync-filter.ts';
 import { syncListingScope, syncsVisibleTo, syncVisibleTo } from './sync-scope.ts';
 
-export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
+export const SYNC_STATES = ['backfilling', 'active', 'paused', 'error'] as const;
+export type SyncState = (typeof SYNC_STATES)[number];
 
 /** As the sync projection stores it (`syncs.last_error`). */
 export type SyncError = { code: string; message: string; collectionId: string | null; at: string };
 
-export function syncState(sync: Sync, collections: SyncCollection[]): SyncState {
+export function syncState(sync: Pick<Sync, 'paused' | 'lastError'>, collections: readonly Pick<SyncCollection, 'backfillDone'>[]): SyncState {
   if (sync.paused) return 'paused';
   if (sync.lastError) return 'error';
   return collections.every((c) => c.backfillDone) ? 'active' : 'backfilling';
