@@ -32,8 +32,9 @@ export function createMetrics(sources?: MetricSources) {
     registers: [registry],
   });
   if (sources) {
-    registerStatusMetrics(registry, sources.ctx, sources.perSync);
+    // Internals first: prom-client collects in registration order, so the pools are read before the figures' queries take connections.
     registerInternals(registry, sources);
+    registerStatusMetrics(registry, sources.ctx, sources.perSync);
   }
   return { registry, httpRequests, httpDuration };
 }
