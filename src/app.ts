@@ -80,7 +80,7 @@ export async function startApp(
     throw error;
   });
 
-  const { prisma, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE, logger);
+  const { prisma, pool: prismaPool, close: closePrisma } = createPrisma(database.connectionString, POOL_SIZE, logger);
   const ctx: AppContext = {
     config,
     eventStore,
@@ -114,7 +114,7 @@ export async function startApp(
   const sinks = new SinkSupervisor(ctx, [natsSinkKind, webhookSinkKind, postgresSinkKind], { crossProcess });
   sinks.start();
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ ctx, pools: { app: pool, 'event-store': eventStorePool, prisma: prismaPool }, perSync: config.SYNCLINE_METRICS_PER_SYNC });
   const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES, { listenerBeyondLoopback: options.listenerBeyondLoopback });
   await listen(http.server, config.PORT, config.HOST);
   const address = http.server.address() as AddressInfo;

@@ -44,6 +44,8 @@ const envSchema = z.object({
   SYNCLINE_WEBHOOK_ALLOW_HTTP: booleanEnv.default(false),
   /** `/metrics` without a token; refused by default when the server listens beyond loopback. */
   SYNCLINE_METRICS_PUBLIC: booleanEnv.default(false),
+  /** `/metrics` labels sync and consumer series by `sync_id` / `consumer_id`; false adds them up by state and kind (very many syncs). */
+  SYNCLINE_METRICS_PER_SYNC: booleanEnv.default(true),
   /** Largest upstream answer body read, in bytes (streamed; a larger answer fails the sync step). */
   SYNCLINE_MAX_UPSTREAM_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   /** Byte budget of one answer page (records over REST and GraphQL): a page ends early when it reaches it. */

@@ -24,11 +24,12 @@ class PrismaPgClient extends pg.Client {
   }
 }
 
-export function createPrisma(connectionString: string, max: number, logger: Logger): { prisma: PrismaClient; close: () => Promise<void> } {
+export function createPrisma(connectionString: string, max: number, logger: Logger): { prisma: PrismaClient; pool: pg.Pool; close: () => Promise<void> } {
   const pool = createPool({ connectionString, max, name: 'prisma', logger, Client: PrismaPgClient as unknown as typeof pg.Client });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
+    pool,
     async close() {
       await prisma.$disconnect();
       await pool.end();

@@ -44,7 +44,7 @@ export const operationalRoutes: RouteDefinition[] = [
     spec: {
       tag: 'operations',
       summary: 'Prometheus metrics',
-      description: 'Install-wide. When the server listens beyond loopback it answers only the root token, unless SYNCLINE_METRICS_PUBLIC=true.',
+      description: "Install-wide: HTTP counters, every sync's and consumer's status figures, database pools (docs/OPERATIONS.md). When the server listens beyond loopback it answers only the root token, unless SYNCLINE_METRICS_PUBLIC=true.",
       answers: { 200: { description: 'the Prometheus text format', contentType: 'text/plain', body: z.string() } },
       errors: { 403: '`forbidden`: a token that is not the root token' },
     },

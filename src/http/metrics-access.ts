@@ -12,7 +12,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * `/metrics` is install-wide (every account's request counts and the process's internals), so
+ * `/metrics` is install-wide (every account's request counts, sync and consumer figures, and the process's internals), so
  * when the server listens beyond loopback it answers only the root token, unless the operator
  * declares it public (SYNCLINE_METRICS_PUBLIC=true, e.g. behind a scraper-only network).
  */

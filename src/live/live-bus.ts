@@ -41,6 +41,16 @@ export class LiveBus {
     return () => this.emitter.off(channel, listener as (message: LiveMessage) => void);
   }
 
+  /** Listeners on a channel now (live subscriptions, long polls, sink runners, schedulers): for /metrics. */
+  listenerCount(channel: LiveMessage['channel']): number {
+    return this.emitter.listenerCount(channel);
+  }
+
+  /** Whether the bus crosses processes (`connect` was called), and whether its LISTEN connection is up now. */
+  get crossProcess(): { connected: boolean } | null {
+    return this.bridge ? { connected: this.bridge.connected } : null;
+  }
+
   /** Carries the bus across every process connected to this database (LISTEN/NOTIFY). */
   async connect(connectionString: string, logger: Logger): Promise<void> {
     if (this.bridge) return;
@@ -81,6 +91,10 @@ class NotifyBridge {
     private readonly logger: Logger,
     private readonly deliver: (message: LiveMessage) => void,
   ) {}
+
+  get connected(): boolean {
+    return this.client !== null;
+  }
 
   async open(): Promise<void> {
     const client = new pg.Client({ connectionString: this.connectionString });

@@ -13,12 +13,13 @@ import { syncListingScope, syncsVisibleTo, syncVisibleTo } from './sync-scope.ts
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
+export const SYNC_STATES = ['backfilling', 'active', 'paused', 'error'] as const;
+export type SyncState = (typeof SYNC_STATES)[number];
 
 /** As the sync projection stores it (`syncs.last_error`). */
 export type SyncError = { code: string; message: string; collectionId: string | null; at: string };
 
-export function syncState(sync: Sync, collections: SyncCollection[]): SyncState {
+export function syncState(sync: Pick<Sync, 'paused' | 'lastError'>, collections: readonly Pick<SyncCollection, 'backfillDone'>[]): SyncState {
   if (sync.paused) return 'paused';
   if (sync.lastError) return 'error';
   return collections.every((c) => c.backfillDone) ? 'active' : 'backfilling';

@@ -135,6 +135,18 @@ describe('statements per page', () => {
     expect(large.statements).toHaveLength(small.statements.length);
   });
 
+  it('/metrics reads 50 syncs and 200 consumers of every kind in nine statements (docs/OPERATIONS.md: two for the syncs, seven for the consumers)', async () => {
+    const scrape = await counter.count(async (headers) => {
+      const answer = await fetch(`${server.url}/metrics`, { headers });
+      expect(answer.status).toBe(200);
+      return answer.text();
+    });
+    expect(scrape.result).toMatch(/^syncline_status_figures_up 1$/m);
+    for (const sync of syncs) expect(scrape.result).toContain(`syncline_sync_state{sync_id="${sync.id}"`);
+    expect(scrape.result.match(/^syncline_consumer_pending_messages\{/gm)).toHaveLength(4 * PAGE);
+    expect(scrape.statements).toHaveLength(9);
+  });
+
   it('answers a listed item as it answers the item alone', async () => {
     const consumers = (await restPage('/v1/http-consumers', PAGE)).result;
     expect(consumers.some((c) => (c.num_pending as number) > 0 && (c.num_ack_pending as number) > 0)).toBe(true);
