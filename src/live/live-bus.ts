@@ -7,7 +7,9 @@ export type LiveMessage =
   | { channel: 'records'; streamId: string; syncId: string; collectionId: string; maxIdx: bigint; remote?: boolean }
   | { channel: 'sync'; syncId: string; remote?: boolean }
   /** An API token was revoked: its live connections close (src/live/token-sockets.ts). */
-  | { channel: 'token-revoked'; tokenId: string; remote?: boolean };
+  | { channel: 'token-revoked'; tokenId: string; remote?: boolean }
+  /** A push consumer was created, changed or deleted: the sink supervisors reconcile now (src/consumers/sinks/supervisor.ts). */
+  | { channel: 'sink-consumers'; remote?: boolean };
 
 /** The PostgreSQL notification channel that carries the bus between processes. */
 export const NOTIFY_CHANNEL = 'syncline_live';
@@ -106,7 +108,9 @@ class NotifyBridge {
         ? { o: this.origin, c: 'records', sy: message.syncId, st: message.streamId, co: message.collectionId, i: message.maxIdx.toString() }
         : message.channel === 'sync'
           ? { o: this.origin, c: 'sync', sy: message.syncId }
-          : { o: this.origin, c: 'token-revoked', t: message.tokenId };
+          : message.channel === 'token-revoked'
+            ? { o: this.origin, c: 'token-revoked', t: message.tokenId }
+            : { o: this.origin, c: 'sink-consumers' };
     this.pending.push(JSON.stringify(wire));
     if (!this.sending) void this.flush();
   }
@@ -144,6 +148,7 @@ class NotifyBridge {
         return { channel: 'records', streamId: wire.st, syncId: wire.sy, collectionId: wire.co, maxIdx: BigInt(wire.i ?? '0'), remote: true };
       if (wire.c === 'sync' && wire.sy) return { channel: 'sync', syncId: wire.sy, remote: true };
       if (wire.c === 'token-revoked' && wire.t) return { channel: 'token-revoked', tokenId: wire.t, remote: true };
+      if (wire.c === 'sink-consumers') return { channel: 'sink-consumers', remote: true };
     } catch {
       // not ours
     }
