@@ -42,6 +42,8 @@ class Stopped extends Error {}
 interface Ahead<R extends SinkRecordKey> {
   after: bigint;
   read: Promise<SinkRead<R>>;
+  /** The runner's signal count when the read began. */
+  signals: number;
   /** Once answered. */
   answer?: SinkRead<R>;
 }
@@ -112,6 +114,13 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   private writerLost = false;
   private opening: Promise<SinkWriter<R>> | null = null;
   private wakeUp: (() => void) | null = null;
+  /** Records signals of the consumer's selection so far (listenForRecords). */
+  private signals = 0;
+  /**
+   * The signal count when the last read that reached the end of the stream began, until the runner
+   * waits: no signal since means nothing new to read yet.
+   */
+  private caughtUpAt: number | null = null;
   /** Plans to deliver, the current first: kept ones after a restart, then what was read. */
   private plans: Plan<R>[] = [];
   /** Reads ahead, each past the last record of the one before (a chain from its first's `after`). */
@@ -157,6 +166,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
 
   private async run(): Promise<void> {
     let failures = 0;
+    // Listening all along: a signal sent while a read runs is not missed (waitForRecords).
+    const stopListening = this.listenForRecords();
     while (!this.stopped) {
       try {
         await this.load();
@@ -164,12 +175,14 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
           this.throwWriteFailure();
           await this.openWriter();
           if (this.redelivery.requested > this.redelivery.drained) await this.drainRedeliveries();
+          const signals = this.signals;
           const window = await this.nextWindow();
           if (window.length === 0) {
             await this.flushWrites();
             await this.show('connected', null);
             failures = 0;
-            await this.waitForRecords();
+            await this.waitForRecords(signals);
+            this.caughtUpAt = null;
             if (this.stopped) break;
             await this.poll();
           } else {
@@ -190,6 +203,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         await sleep(this.backoff(failures++), undefined, { signal: this.abort.signal }).catch(() => undefined);
       }
     }
+    stopListening();
     this.ahead = [];
     // Windows confirmed before the stop are written (a failed write leaves them to be sent again).
     await this.writes;
@@ -208,6 +222,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     this.redelivery = { requested: stored.redeliveryRequested, drained: stored.redeliveryDrained };
     this.shown = { state: stored.state, error: stored.error };
     this.ahead = [];
+    this.caughtUpAt = null;
     this.plans = this.kind.records.kept ? resumable(await this.kind.records.kept(this.source, this.position), this.position) : [];
   }
 
@@ -296,7 +311,10 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     if (!plan) {
       const ahead = this.ahead.shift();
       if (ahead?.after !== this.position) this.ahead = [];
-      const read = await (ahead?.after === this.position ? ahead.read : this.read(this.position));
+      if (!ahead && this.caughtUpAt === this.signals) return [];
+      const reading = ahead?.after === this.position ? ahead : { signals: this.signals, read: this.read(this.position) };
+      const read = await reading.read;
+      this.caughtUpAt = read.more ? null : reading.signals;
       const last = read.records[read.records.length - 1];
       if (!last) return [];
       plan = { records: read.records, next: 0 };
@@ -311,7 +329,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   }
 
   private readAhead(after: bigint): void {
-    const ahead: Ahead<R> = { after, read: this.read(after) };
+    const ahead: Ahead<R> = { after, signals: this.signals, read: this.read(after) };
     this.ahead.push(ahead);
     ahead.read.then(
       (answer) => {
@@ -506,27 +524,33 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   // --- waiting ---------------------------------------------------------------------------------
 
   /** Until records past the position may exist, the writer is lost, a recheck is due, or the runner stops. */
-  private waitForRecords(): Promise<void> {
-    const { streamId, syncId, collectionIds, provider } = this.consumer.selection;
+  private waitForRecords(signalsBefore: number): Promise<void> {
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);
-        unsubscribe();
         this.wakeUp = null;
         resolve();
       };
       const timer = setTimeout(finish, this.idleRecheckMs);
-      const unsubscribe = this.ctx.bus.on('records', (message) => {
-        if (message.streamId !== streamId || message.maxIdx <= this.position) return;
-        if (syncId && message.syncId !== syncId) return;
-        if (collectionIds && !collectionIds.includes(message.collectionId)) return;
-        if (provider && message.collectionId.split(':', 1)[0] !== provider) return;
-        finish();
-      });
       this.wakeUp = finish;
-      if (this.writerLost || this.stopped) finish();
+      // A signal since the read that found nothing began: its records may have been committed after it.
+      if (this.writerLost || this.stopped || this.signals !== signalsBefore) finish();
     });
   }
+
+  /** Counts the records signals of the consumer's selection past its position, and wakes it when idle. */
+  private listenForRecords(): () => void {
+    const { streamId, syncId, collectionIds, provider } = this.consumer.selection;
+    return this.ctx.bus.on('records', (message) => {
+      if (message.streamId !== streamId || message.maxIdx <= this.position) return;
+      if (syncId && message.syncId !== syncId) return;
+      if (collectionIds && !collectionIds.includes(message.collectionId)) return;
+      if (provider && message.collectionId.split(':', 1)[0] !== provider) return;
+      this.signals++;
+      this.wakeUp?.();
+    });
+  }
+
 
   // --- status ----------------------------------------------------------------------------------
 
