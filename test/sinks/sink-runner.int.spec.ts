@@ -340,6 +340,41 @@ describe('the sink runner', () => {
     await waitFor(async () => (await db.pool.query('SELECT 1 FROM sink_plans WHERE consumer_id = $1', [consumer.id])).rowCount === 0, 5_000, 'the plans dropped');
   });
 
+  it('after a restart mid-plan, sends the rest of the kept plan in the same batches under the same ids, then reads on', async () => {
+    const s = stream();
+    const ids = Array.from({ length: 25 }, (_, i) => `p${i}`);
+    await s.put(ids);
+    const consumer = s.consumer({ batchSize: 10 });
+    let refused: () => void = () => {};
+    const refusedOnce = new Promise<void>((resolve) => (refused = resolve));
+    const first: TestWriter = new TestWriter(async (batch, signal) => {
+      if (first.calls.length === 1) return confirming(() => first)(batch, signal);
+      refused();
+      throw new SinkWriteError('503 from the receiver', { retryable: true, status: 503 });
+    });
+    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordJson });
+    const runner = new SinkRunner(ctx, keeping(first), consumer, { idleRecheckMs: 50, backoff: () => 10_000 });
+    runners.push(runner);
+    await refusedOnce;
+    await runner.stop();
+    expect(first.calls.map((c) => c.keys.length)).toEqual([10, 10]);
+    // The first window's move was written before the failure of the second.
+    const firstWindowEnd = first.calls[0]!.keys[9]!.split('@')[1]!;
+    expect((await runtime(consumer.id)).position).toBe(firstWindowEnd);
+    // Down, p15 (in the second window) and p22 (in the third) change.
+    await s.put(['p15', 'p22']);
+
+    const second: TestWriter = new TestWriter(confirming(() => second));
+    const restarted = new SinkRunner(ctx, keeping(second), consumer, { idleRecheckMs: 50, backoff: () => 5 });
+    runners.push(restarted);
+    await waitFor(async () => (await runtime(consumer.id)).position === idx.toString(), 5_000, 'the rest of the plan, then the changes');
+    expect(second.calls[0]).toMatchObject({ id: first.calls[1]!.id, keys: first.calls[1]!.keys });
+    expect(second.calls[1]!.keys).toEqual(ids.slice(20).map((id) => expect.stringMatching(new RegExp(`^${id}@`))));
+    expect(second.calls[1]!.keys).not.toContain(`p22@${idx}`);
+    expect(second.calls[2]!.keys).toEqual([`p15@${idx - 1n}`, `p22@${idx}`]);
+    await waitFor(async () => (await db.pool.query('SELECT 1 FROM sink_plans WHERE consumer_id = $1', [consumer.id])).rowCount === 0, 5_000, 'the plans dropped');
+  });
+
   it('with maxInFlight, writes a window of batches at once and keeps each record’s versions in order', async () => {
     const s = stream();
     const ids = Array.from({ length: 12 }, (_, i) => `m_${i}`);
