@@ -90,9 +90,10 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ len
  * a queue of runtime writes that the next window does not wait for (windows done while a write
  * runs move in one statement with their delivery log entries). A crash can therefore take back
  * the last moves: delivery repeats from the older position (at least once), and a kind that keeps
- * its plans sends the very same batches again. The queue is flushed before the runner waits idle,
- * stops, or writes a failure. Caught up, it waits for a records signal (or looks again every
- * second). Redeliveries of dead letters asked for go before the next window.
+ * its plans sends the very same batches again. The queue is flushed before a failure is written,
+ * before the idle check of the runtime row, and when the runner stops. Caught up, it waits for a
+ * records signal (or looks again every second). Redeliveries of dead letters asked for go before
+ * the next window.
  */
 export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRecordKey = SinkRecordKey> {
   private readonly abort = new AbortController();
@@ -178,13 +179,13 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
           const signals = this.signals;
           const window = await this.nextWindow();
           if (window.length === 0) {
-            await this.flushWrites();
             await this.show('connected', null);
             failures = 0;
-            await this.waitForRecords(signals);
+            const signaled = await this.waitForRecords(signals);
             this.caughtUpAt = null;
             if (this.stopped) break;
-            await this.poll();
+            // Woken by records, it reads them at once; else it checks the runtime row first.
+            if (!signaled) await this.poll();
           } else {
             await this.deliverWindow(window);
             failures = 0;
@@ -226,8 +227,12 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     this.plans = this.kind.records.kept ? resumable(await this.kind.records.kept(this.source, this.position), this.position) : [];
   }
 
-  /** After an idle wait: still there, not moved, and whether redeliveries were asked for. */
+  /**
+   * After an idle wait without records: still there, not moved, and whether redeliveries were
+   * asked for (else the next position move answers them, and a move from a moved position fails).
+   */
   private async poll(): Promise<void> {
+    await this.flushWrites();
     const now = await this.runtime.poll();
     if (now.position !== this.position) throw new PositionMoved();
     this.redelivery.requested = now.redeliveryRequested;
@@ -523,13 +528,16 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
 
   // --- waiting ---------------------------------------------------------------------------------
 
-  /** Until records past the position may exist, the writer is lost, a recheck is due, or the runner stops. */
-  private waitForRecords(signalsBefore: number): Promise<void> {
+  /**
+   * Until records past the position may exist (true: a records signal came since `signalsBefore`),
+   * the writer is lost, a recheck is due, or the runner stops (false).
+   */
+  private waitForRecords(signalsBefore: number): Promise<boolean> {
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);
         this.wakeUp = null;
-        resolve();
+        resolve(this.signals !== signalsBefore && !this.writerLost);
       };
       const timer = setTimeout(finish, this.idleRecheckMs);
       this.wakeUp = finish;
