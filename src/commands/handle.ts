@@ -6,6 +6,7 @@ import {
   type Event,
 } from '@event-driven-io/emmett';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import type { AppContext } from '../app-context.ts';
 import { ConflictError } from '../errors.ts';
 
 /**
@@ -29,5 +30,19 @@ export function commandHandler<State, C extends Command, E extends Event>(prefix
       }
       throw error;
     }
+  };
+}
+
+/**
+ * A push consumer kind's command handler (webhook, PostgreSQL, NATS) that, once a command changed
+ * a consumer, tells the sink supervisors of every process to reconcile now (the live bus's
+ * `sink-consumers`) instead of at their next round: delivery starts, restarts or stops at once.
+ */
+export function sinkConsumerCommandHandler<State, C extends Command, E extends Event>(prefix: string, decider: Decider<State, C, E>) {
+  const handle = commandHandler(prefix, decider);
+  return async (ctx: Pick<AppContext, 'eventStore' | 'bus'>, id: string, command: C): Promise<E[]> => {
+    const events = await handle(ctx.eventStore, id, command);
+    if (events.length > 0) ctx.bus.publish({ channel: 'sink-consumers' });
+    return events;
   };
 }

@@ -8,12 +8,12 @@ import type { NatsConsumer } from '../generated/prisma/client.ts';
 import { SUBJECT_PREFIX_PATTERN } from '../consumers/nats/subject.ts';
 import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from '../app-context.ts';
-import { commandHandler } from './handle.ts';
+import { sinkConsumerCommandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { startOptions } from '../domain/consumer-selection.ts';
 import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
 
-const handleNatsConsumer = commandHandler('nats-consumer', natsConsumerDecider);
+const handleNatsConsumer = sinkConsumerCommandHandler('nats-consumer', natsConsumerDecider);
 
 const secretValue = z.string().min(1).max(10_000);
 const natsServerFields = {
@@ -163,7 +163,7 @@ export async function createNatsConsumer(ctx: AppContext, principal: Principal, 
   const startIdx = await resolveStartIdx(ctx, selection.streamId, start);
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
-    handleNatsConsumer(ctx.eventStore, consumerId, {
+    handleNatsConsumer(ctx, consumerId, {
       type: 'CreateNatsConsumer',
       data: {
         consumerId,
@@ -207,7 +207,7 @@ export async function updateNatsConsumer(ctx: AppContext, principal: Principal, 
     subjectPrefix: patch.subjectPrefix ?? current.subjectPrefix,
     nats,
   });
-  await handleNatsConsumer(ctx.eventStore, current.id, {
+  await handleNatsConsumer(ctx, current.id, {
     type: 'UpdateNatsConsumer',
     data: { consumerId: current.id, accountId: principal.accountId, ...settings },
     metadata: { now: ctx.now() },
@@ -216,7 +216,7 @@ export async function updateNatsConsumer(ctx: AppContext, principal: Principal, 
 
 export async function deleteNatsConsumer(ctx: AppContext, principal: Principal, id: string): Promise<void> {
   const current = await findNatsConsumer(ctx, principal, id);
-  await handleNatsConsumer(ctx.eventStore, current.id, {
+  await handleNatsConsumer(ctx, current.id, {
     type: 'DeleteNatsConsumer',
     data: { consumerId: current.id, accountId: principal.accountId },
     metadata: { now: ctx.now() },
@@ -232,7 +232,7 @@ export async function resetNatsConsumer(ctx: AppContext, principal: Principal, i
   const start = startPositionOf(input);
   const current = await findNatsConsumer(ctx, principal, id);
   const startIdx = await resolveStartIdx(ctx, current.streamId, start);
-  await handleNatsConsumer(ctx.eventStore, current.id, {
+  await handleNatsConsumer(ctx, current.id, {
     type: 'ResetNatsConsumer',
     data: { consumerId: current.id, accountId: principal.accountId, ...start, startIdx: String(startIdx) },
     metadata: { now: ctx.now() },

@@ -12,10 +12,10 @@ import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
-import { commandHandler } from './handle.ts';
+import { sinkConsumerCommandHandler } from './handle.ts';
 import { connectionInput, connectionOf, patchedConnectionOf, type ParsedConnection } from './postgres-connection.ts';
 
-const handlePostgresConsumer = commandHandler('postgres-consumer', postgresConsumerDecider);
+const handlePostgresConsumer = sinkConsumerCommandHandler('postgres-consumer', postgresConsumerDecider);
 
 const part = SQL_IDENTIFIER.source.slice(1, -1);
 const consumerFields = {
@@ -133,7 +133,7 @@ export async function createPostgresConsumer(ctx: AppContext, principal: Princip
   const startAt: StartAt = { ...start, startIdx: String(await resolveStartIdx(ctx, selection.streamId, start)) };
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
-    handlePostgresConsumer(ctx.eventStore, consumerId, {
+    handlePostgresConsumer(ctx, consumerId, {
       type: 'CreatePostgresConsumer',
       data: { consumerId, accountId: principal.accountId, selection, start: startAt, ...settingsOf(ctx, input.name, target, input.batchSize) },
       metadata: { now: ctx.now() },
@@ -185,7 +185,7 @@ export async function updatePostgresConsumer(ctx: AppContext, principal: Princip
     settings.passwordSealed = current.passwordEncrypted;
     settings.passwordHint = current.passwordHint;
   }
-  await handlePostgresConsumer(ctx.eventStore, current.id, {
+  await handlePostgresConsumer(ctx, current.id, {
     type: 'UpdatePostgresConsumer',
     data: { consumerId: current.id, accountId: principal.accountId, ...settings },
     metadata: { now: ctx.now() },
@@ -198,7 +198,7 @@ export async function resetPostgresConsumer(ctx: AppContext, principal: Principa
   const current = await findPostgresConsumer(ctx, principal, idOrName);
   const start = startPositionOf(input);
   const startAt: StartAt = { ...start, startIdx: String(await resolveStartIdx(ctx, current.streamId, start)) };
-  await handlePostgresConsumer(ctx.eventStore, current.id, {
+  await handlePostgresConsumer(ctx, current.id, {
     type: 'ResetPostgresConsumer',
     data: { consumerId: current.id, accountId: principal.accountId, start: startAt },
     metadata: { now: ctx.now() },
@@ -208,7 +208,7 @@ export async function resetPostgresConsumer(ctx: AppContext, principal: Principa
 
 export async function deletePostgresConsumer(ctx: AppContext, principal: Principal, idOrName: string): Promise<string> {
   const current = await findPostgresConsumer(ctx, principal, idOrName);
-  await handlePostgresConsumer(ctx.eventStore, current.id, {
+  await handlePostgresConsumer(ctx, current.id, {
     type: 'DeletePostgresConsumer',
     data: { consumerId: current.id, accountId: principal.accountId },
     metadata: { now: ctx.now() },

@@ -10,11 +10,11 @@ import { isUuid } from '../ids.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
-import { commandHandler } from './handle.ts';
+import { sinkConsumerCommandHandler } from './handle.ts';
 import { checkHeaders, headersInput, headersPatchInput, normalizeHeaders, type Headers } from './webhook-headers.ts';
 import { checkWebhookUrl, webhookUrlInput } from './webhook-url.ts';
 
-const handleWebhookConsumer = commandHandler('webhook-consumer', webhookConsumerDecider);
+const handleWebhookConsumer = sinkConsumerCommandHandler('webhook-consumer', webhookConsumerDecider);
 
 const DAY_MS = 86_400_000;
 
@@ -117,7 +117,7 @@ export async function createWebhookConsumer(ctx: AppContext, principal: Principa
   const secret = newSecret();
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
-    handleWebhookConsumer(ctx.eventStore, consumerId, {
+    handleWebhookConsumer(ctx, consumerId, {
       type: 'CreateWebhookConsumer',
       data: {
         consumerId,
@@ -155,7 +155,7 @@ export async function updateWebhookConsumer(ctx: AppContext, principal: Principa
   if (patch.name && patch.name !== current.name) await assertNameFree(ctx, principal, patch.name);
   const headers = patchedHeaders(openWebhookHeaders(ctx, current), patch.headers);
   const url = patch.url === undefined ? current.url : await checkWebhookUrl(ctx.config, patch.url);
-  await handleWebhookConsumer(ctx.eventStore, current.id, {
+  await handleWebhookConsumer(ctx, current.id, {
     type: 'UpdateWebhookConsumer',
     data: {
       consumerId: current.id,
@@ -183,7 +183,7 @@ export async function rotateWebhookConsumerSecret(
 ): Promise<{ id: string; secret: string }> {
   const current = await findWebhookConsumer(ctx, principal, idOrName);
   const secret = newSecret();
-  await handleWebhookConsumer(ctx.eventStore, current.id, {
+  await handleWebhookConsumer(ctx, current.id, {
     type: 'RotateWebhookConsumerSecret',
     data: {
       consumerId: current.id,
@@ -202,7 +202,7 @@ export async function resetWebhookConsumer(ctx: AppContext, principal: Principal
   const current = await findWebhookConsumer(ctx, principal, idOrName);
   const start: StartPosition = startPositionOf(input);
   const startIdx = await resolveStartIdx(ctx, current.streamId, start);
-  await handleWebhookConsumer(ctx.eventStore, current.id, {
+  await handleWebhookConsumer(ctx, current.id, {
     type: 'ResetWebhookConsumer',
     data: { consumerId: current.id, accountId: principal.accountId, start, startIdx: String(startIdx) },
     metadata: { now: ctx.now() },
@@ -212,7 +212,7 @@ export async function resetWebhookConsumer(ctx: AppContext, principal: Principal
 
 export async function deleteWebhookConsumer(ctx: AppContext, principal: Principal, idOrName: string): Promise<void> {
   const current = await findWebhookConsumer(ctx, principal, idOrName);
-  await handleWebhookConsumer(ctx.eventStore, current.id, {
+  await handleWebhookConsumer(ctx, current.id, {
     type: 'DeleteWebhookConsumer',
     data: { consumerId: current.id, accountId: principal.accountId },
     metadata: { now: ctx.now() },

@@ -9,7 +9,9 @@ export type LiveMessage =
   /** Verified provider webhooks left hints for the sync (sync_webhook_hints): its runner drains them. Not 'sync': that reloads the scheduler. */
   | { channel: 'webhook-hints'; syncId: string; remote?: boolean }
   /** An API token was revoked: its live connections close (src/live/token-sockets.ts). */
-  | { channel: 'token-revoked'; tokenId: string; remote?: boolean };
+  | { channel: 'token-revoked'; tokenId: string; remote?: boolean }
+  /** A push consumer was created, changed or deleted: the sink supervisors reconcile now (src/consumers/sinks/supervisor.ts). */
+  | { channel: 'sink-consumers'; remote?: boolean };
 
 /** The PostgreSQL notification channel that carries the bus between processes. */
 export const NOTIFY_CHANNEL = 'syncline_live';
@@ -122,7 +124,9 @@ class NotifyBridge {
         ? { o: this.origin, c: 'records', sy: message.syncId, st: message.streamId, co: message.collectionId, i: message.maxIdx.toString() }
         : message.channel === 'sync' || message.channel === 'webhook-hints'
           ? { o: this.origin, c: message.channel, sy: message.syncId }
-          : { o: this.origin, c: 'token-revoked', t: message.tokenId };
+          : message.channel === 'token-revoked'
+            ? { o: this.origin, c: 'token-revoked', t: message.tokenId }
+            : { o: this.origin, c: 'sink-consumers' };
     this.pending.push(JSON.stringify(wire));
     if (!this.sending) void this.flush();
   }
@@ -161,6 +165,7 @@ class NotifyBridge {
       if (wire.c === 'sync' && wire.sy) return { channel: 'sync', syncId: wire.sy, remote: true };
       if (wire.c === 'webhook-hints' && wire.sy) return { channel: 'webhook-hints', syncId: wire.sy, remote: true };
       if (wire.c === 'token-revoked' && wire.t) return { channel: 'token-revoked', tokenId: wire.t, remote: true };
+      if (wire.c === 'sink-consumers') return { channel: 'sink-consumers', remote: true };
     } catch {
       // not ours
     }

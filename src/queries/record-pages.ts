@@ -41,6 +41,10 @@ const pageRows = (page: RecordPageScope, select: string) => `
 
 const params = (page: RecordPageRequest) => ['syncId' in page ? page.syncId : page.streamId, page.collectionId ?? null, page.upstreamId ?? null, page.afterIdx.toString(), page.limit, page.maxBytes];
 
+/** The JSON text of DESIGN.md §2 of the `records` row aliased `alias`, built by PostgreSQL (prisma/functions/). */
+export const recordJsonOf = (alias: string) =>
+  `syncline_record_json(${alias}.sync_id, ${alias}.collection_id, ${alias}.upstream_id, ${alias}.updated_idx, ${alias}.upstream_created_at, ${alias}.upstream_updated_at, ${alias}.deleted, ${alias}.data)`;
+
 /** More records follow: the page was cut by bytes or by the limit. */
 const hasMore = (returned: number, scanned: number) => returned < scanned;
 
@@ -56,7 +60,7 @@ export async function recordPageJson(pool: pg.Pool, page: RecordPageRequest): Pr
   const { rows } = await pool.query<{ updated_idx: string; scanned: string; json: string }>(
     pageRows(
       page,
-      `c.updated_idx::text, c.scanned, syncline_record_json(c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.upstream_created_at, c.upstream_updated_at, c.deleted, c.data) AS json`,
+      `c.updated_idx::text, c.scanned, ${recordJsonOf('c')} AS json`,
     ),
     params(page),
   );
@@ -96,23 +100,45 @@ export interface StreamRecordFilter {
 }
 
 /**
+ * The statement reading a stream's records past a position (streamRecordRows), selecting `columns`
+ * of `c` (a `records` row, and `scanned`: the rows looked at, one past the limit) in stream order.
+ * Parameters: streamRecordParams.
+ */
+export const streamRecordPage = (columns: string) => `
+  SELECT ${columns}
+  FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n, count(*) OVER () AS scanned
+        FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes FROM records r
+              WHERE r.stream_id = $1 AND ($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR r.collection_id = ANY($3))
+                AND ($7::text IS NULL OR split_part(r.collection_id, ':', 1) = $7) AND r.updated_idx > $4
+              ORDER BY r.updated_idx LIMIT $5 + 1) s
+        WINDOW w AS (ORDER BY s.updated_idx ROWS UNBOUNDED PRECEDING)) c
+  WHERE c.n <= $5 AND (c.running <= $6 OR c.n = 1)
+  ORDER BY c.updated_idx`;
+
+/** $1…$7 of streamRecordPage. */
+export const streamRecordParams = (filter: StreamRecordFilter, afterIdx: bigint, limit: number, maxBytes: number): unknown[] => [
+  filter.streamId,
+  filter.syncId,
+  filter.collectionIds ?? null,
+  afterIdx.toString(),
+  limit,
+  maxBytes,
+  filter.provider ?? null,
+];
+
+/** More records follow a stream page of `returned` rows whose first row says it `scanned` rows. */
+export const streamPageCut = (returned: number, scanned: string | number | bigint | undefined) => returned > 0 && returned < Number(scanned);
+
+/**
  * A stream's records past `afterIdx` as rows, at most `limit` and, past the first, at most
  * `maxBytes` of them, for the server's own readers (the NATS publisher, the graphql-ws replay);
  * `more`: the batch was cut, read on from its last position.
  */
 export async function streamRecordRows(pool: pg.Pool, filter: StreamRecordFilter, afterIdx: bigint, limit: number, maxBytes: number): Promise<{ rows: RecordRow[]; more: boolean }> {
   const { rows } = await pool.query<RecordRow & { scanned: string }>(
-    `SELECT c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.data, c.deleted, c.upstream_created_at, c.upstream_updated_at, c.scanned
-     FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n, count(*) OVER () AS scanned
-           FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes FROM records r
-                 WHERE r.stream_id = $1 AND ($2::uuid IS NULL OR r.sync_id = $2) AND ($3::text[] IS NULL OR r.collection_id = ANY($3))
-                   AND ($7::text IS NULL OR split_part(r.collection_id, ':', 1) = $7) AND r.updated_idx > $4
-                 ORDER BY r.updated_idx LIMIT $5 + 1) s
-           WINDOW w AS (ORDER BY s.updated_idx ROWS UNBOUNDED PRECEDING)) c
-     WHERE c.n <= $5 AND (c.running <= $6 OR c.n = 1)
-     ORDER BY c.updated_idx`,
-    [filter.streamId, filter.syncId, filter.collectionIds ?? null, afterIdx.toString(), limit, maxBytes, filter.provider ?? null],
+    streamRecordPage('c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.data, c.deleted, c.upstream_created_at, c.upstream_updated_at, c.scanned'),
+    streamRecordParams(filter, afterIdx, limit, maxBytes),
   );
-  const more = rows.length > 0 && rows.length < Number(rows[0]!.scanned);
+  const more = streamPageCut(rows.length, rows[0]?.scanned);
   return { rows: rows.map(({ scanned: _scanned, ...row }) => row), more };
 }

@@ -6,7 +6,8 @@ import { batchId } from '../../src/consumers/sinks/batch-id.ts';
 import { listSinkDeadLetters, redeliverSinkDeadLetters } from '../../src/consumers/sinks/dead-letters.ts';
 import { DELIVERY_LOG_SIZE, listSinkDeliveries } from '../../src/consumers/sinks/deliveries.ts';
 import { SinkRunner } from '../../src/consumers/sinks/runner.ts';
-import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type SinkWriteResult, type SinkWriter } from '../../src/consumers/sinks/sink.ts';
+import { keptRecordJson, recordRows } from '../../src/consumers/sinks/record-sources.ts';
+import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type SinkRecordKey, type SinkWriteResult, type SinkWriter } from '../../src/consumers/sinks/sink.ts';
 import { sinkStatuses } from '../../src/consumers/sinks/status.ts';
 import { LiveBus } from '../../src/live/live-bus.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -21,10 +22,10 @@ interface Call {
   at: number;
 }
 
-type Script = (batch: SinkBatch, signal: AbortSignal) => Promise<SinkWriteResult>;
+type Script = (batch: SinkBatch<SinkRecordKey>, signal: AbortSignal) => Promise<SinkWriteResult>;
 
 /** A writer whose every answer the test decides. */
-class TestWriter implements SinkWriter {
+class TestWriter implements SinkWriter<SinkRecordKey> {
   readonly calls: Call[] = [];
   opened = 0;
   closed = 0;
@@ -35,7 +36,7 @@ class TestWriter implements SinkWriter {
 
   constructor(public script: Script = async () => ({ status: 200, responseExcerpt: 'ok' })) {}
 
-  async write(batch: SinkBatch, signal: AbortSignal): Promise<SinkWriteResult> {
+  async write(batch: SinkBatch<SinkRecordKey>, signal: AbortSignal): Promise<SinkWriteResult> {
     this.calls.push({ id: batch.id, attempt: batch.attempt, keys: batch.rows.map((r) => `${r.upstream_id}@${r.updated_idx}`), at: Date.now() });
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -56,6 +57,7 @@ class TestWriter implements SinkWriter {
 
 const kindFor = (writer: TestWriter): SinkKind => ({
   name: 'webhook',
+  records: recordRows,
   listConsumers: async () => [],
   openWriter: async () => {
     writer.opened++;
@@ -319,7 +321,7 @@ describe('the sink runner', () => {
       refused();
       throw new SinkWriteError('503 from the receiver', { retryable: true, status: 503 });
     });
-    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), resendsSameWindow: true });
+    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordJson });
     const runner = new SinkRunner(ctx, keeping(first), consumer, { idleRecheckMs: 50, backoff: () => 10_000 });
     runners.push(runner);
     await refusedOnce;
@@ -334,8 +336,43 @@ describe('the sink runner', () => {
     expect(second.calls[0]).toMatchObject({ id: first.calls[0]!.id, keys: first.calls[0]!.keys });
     expect(second.calls[1]!.keys).toEqual([`k2@${idx}`]);
     expect((await runtime(consumer.id)).position).toBe(idx.toString());
-    const { rows } = await db.pool.query('SELECT pending_window FROM sink_runtime WHERE consumer_id = $1', [consumer.id]);
-    expect(rows[0].pending_window).toBeNull();
+    // Passed, the kept records go.
+    await waitFor(async () => (await db.pool.query('SELECT 1 FROM sink_plans WHERE consumer_id = $1', [consumer.id])).rowCount === 0, 5_000, 'the plans dropped');
+  });
+
+  it('after a restart mid-plan, sends the rest of the kept plan in the same batches under the same ids, then reads on', async () => {
+    const s = stream();
+    const ids = Array.from({ length: 25 }, (_, i) => `p${i}`);
+    await s.put(ids);
+    const consumer = s.consumer({ batchSize: 10 });
+    let refused: () => void = () => {};
+    const refusedOnce = new Promise<void>((resolve) => (refused = resolve));
+    const first: TestWriter = new TestWriter(async (batch, signal) => {
+      if (first.calls.length === 1) return confirming(() => first)(batch, signal);
+      refused();
+      throw new SinkWriteError('503 from the receiver', { retryable: true, status: 503 });
+    });
+    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordJson });
+    const runner = new SinkRunner(ctx, keeping(first), consumer, { idleRecheckMs: 50, backoff: () => 10_000 });
+    runners.push(runner);
+    await refusedOnce;
+    await runner.stop();
+    expect(first.calls.map((c) => c.keys.length)).toEqual([10, 10]);
+    // The first window's move was written before the failure of the second.
+    const firstWindowEnd = first.calls[0]!.keys[9]!.split('@')[1]!;
+    expect((await runtime(consumer.id)).position).toBe(firstWindowEnd);
+    // Down, p15 (in the second window) and p22 (in the third) change.
+    await s.put(['p15', 'p22']);
+
+    const second: TestWriter = new TestWriter(confirming(() => second));
+    const restarted = new SinkRunner(ctx, keeping(second), consumer, { idleRecheckMs: 50, backoff: () => 5 });
+    runners.push(restarted);
+    await waitFor(async () => (await runtime(consumer.id)).position === idx.toString(), 5_000, 'the rest of the plan, then the changes');
+    expect(second.calls[0]).toMatchObject({ id: first.calls[1]!.id, keys: first.calls[1]!.keys });
+    expect(second.calls[1]!.keys).toEqual(ids.slice(20).map((id) => expect.stringMatching(new RegExp(`^${id}@`))));
+    expect(second.calls[1]!.keys).not.toContain(`p22@${idx}`);
+    expect(second.calls[2]!.keys).toEqual([`p15@${idx - 1n}`, `p22@${idx}`]);
+    await waitFor(async () => (await db.pool.query('SELECT 1 FROM sink_plans WHERE consumer_id = $1', [consumer.id])).rowCount === 0, 5_000, 'the plans dropped');
   });
 
   it('with maxInFlight, writes a window of batches at once and keeps each record’s versions in order', async () => {

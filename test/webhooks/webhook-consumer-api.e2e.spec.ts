@@ -2,6 +2,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JSON_RECORD_COLUMNS } from '../../src/consumers/sinks/plans.ts';
+import type { JsonRecord } from '../../src/consumers/sinks/sink.ts';
 import { webhookSinkKind, webhookTargetOf } from '../../src/consumers/webhook/kind.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
 import { webhookConsumersProjection } from '../../src/projections/webhook-consumers.ts';
@@ -320,7 +322,8 @@ describe('webhook consumers API (REST)', () => {
     const reset = (await webhookSinkKind.listConsumers(server.app.ctx)).find((c) => c.id === created.body.id)!;
     expect([reset.startIdx, reset.resetCount, reset.generation]).toEqual([0n, 1, 1]);
 
-    const rows = await server.app.ctx.pool.query(`SELECT * FROM records WHERE stream_id = $1 ORDER BY updated_idx LIMIT 2`, [sync.streamId]);
+    // As the runner reads them for webhooks: each record's JSON text, built by PostgreSQL.
+    const rows = await server.app.ctx.pool.query<JsonRecord>(`SELECT ${JSON_RECORD_COLUMNS} FROM records c WHERE c.stream_id = $1 ORDER BY c.updated_idx LIMIT 2`, [sync.streamId]);
     expect(rows.rows).toHaveLength(2);
     const writer = await webhookSinkKind.openWriter(server.app.ctx, reset, new AbortController().signal);
     expect(await writer.write({ id: 'batch-from-runner', rows: rows.rows, attempt: 1 }, new AbortController().signal)).toEqual({ status: 204, responseExcerpt: '' });

@@ -174,6 +174,9 @@ describe('webhook consumers deliver (sink runner, real HTTP)', () => {
     await seedRecords(server.app.ctx, { ...stripe, collectionId: 'stripe:customer' }, [{ id: 'cus_3', data: { id: 'cus_3', name: 'Renamed' } }, { id: 'cus_4', deleted: true }]);
     await waitFor(async () => mainReceiver.latestByKey().get(`${stripe.syncId}/stripe:customer/cus_4`)?.deleted === true, 10_000, 'the tombstone');
     expect(mainReceiver.latestByKey().get(`${stripe.syncId}/stripe:customer/cus_3`)?.data).toEqual({ id: 'cus_3', name: 'Renamed' });
+    // Each delivered record is the record as REST answers it (DESIGN.md §2), field for field.
+    const page = (await api.get(`/v1/syncs/${stripe.syncId}/records?collection_id=stripe:customer&limit=1000`)).body.data as Array<{ upstream_id: string }>;
+    for (const id of ['cus_3', 'cus_4', 'cus_7']) expect(mainReceiver.latestByKey().get(`${stripe.syncId}/stripe:customer/${id}`)).toEqual(page.find((r) => r.upstream_id === id));
   });
 
   it('honours the filters: collections, provider, the whole stream', async () => {

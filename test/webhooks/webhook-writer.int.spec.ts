@@ -5,9 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookWriter, type WebhookTarget } from '../../src/consumers/webhook/writer.ts';
 import { EXCERPT_BYTES } from '../../src/consumers/webhook/answer.ts';
 import { WebhookSigner } from '../../src/consumers/webhook/signature.ts';
-import { SinkWriteError, type SinkBatch, type SinkWriteResult } from '../../src/consumers/sinks/sink.ts';
+import { SinkWriteError, type JsonRecord, type SinkBatch, type SinkWriteResult } from '../../src/consumers/sinks/sink.ts';
 import { egressDispatcher } from '../../src/net/egress-fetch.ts';
 import type { RecordRow } from '../../src/projections/record-row.ts';
+import { presentRecordRow } from '../../src/queries/records.ts';
 import { freePort } from '../support/free-port.ts';
 import { TEST_EGRESS_ALLOW } from '../support/server.ts';
 
@@ -55,7 +56,9 @@ const row = (upstreamId: string, idx: number, data: Record<string, unknown> = { 
   upstream_created_at: new Date('2024-11-10T18:38:00.070Z'),
   upstream_updated_at: null,
 });
-const batch = (id: string, rows: RecordRow[], attempt = 1): SinkBatch => ({ id, rows, attempt });
+/** The runner hands the writer each record's JSON text as PostgreSQL builds it (test/webhooks/webhook-delivery checks that one); here, as REST presents a row. */
+const asJson = (r: RecordRow): JsonRecord => ({ sync_id: r.sync_id, collection_id: r.collection_id, upstream_id: r.upstream_id, updated_idx: r.updated_idx, json: JSON.stringify(presentRecordRow(r)) });
+const batch = (id: string, rows: RecordRow[], attempt = 1): SinkBatch<JsonRecord> => ({ id, rows: rows.map(asJson), attempt });
 const failure = (promise: Promise<SinkWriteResult>) =>
   promise.then(
     (result) => {

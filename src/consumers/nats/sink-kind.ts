@@ -4,7 +4,9 @@ import { openNatsSecrets } from '../../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';
 import { egressPolicy } from '../../net/egress-policy.ts';
+import type { RecordRow } from '../../projections/record-row.ts';
 import { sinkConsumerBase } from '../sinks/consumer-row.ts';
+import { recordRows } from '../sinks/record-sources.ts';
 import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type SinkWriteResult, type SinkWriter } from '../sinks/sink.ts';
 import { connectionOptions, describeFailure, serverAddress } from './connection.ts';
 import { pinnedServerOptions } from './egress.ts';
@@ -38,7 +40,8 @@ export function toNatsSinkConsumer(row: NatsConsumer): NatsSinkConsumer {
  * sent before any ack is awaited, with `Nats-Msg-Id` so a batch published again after a crash is
  * deduplicated by the server.
  */
-export const natsSinkKind: SinkKind<NatsSinkConsumer> = {
+export const natsSinkKind: SinkKind<NatsSinkConsumer, RecordRow> = {
+  records: recordRows,
   name: 'nats',
   async listConsumers(ctx) {
     return (await ctx.prisma.natsConsumer.findMany()).map(toNatsSinkConsumer);

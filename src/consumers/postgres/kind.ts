@@ -3,7 +3,9 @@ import type { PostgresDeletes, PostgresSslMode, PostgresTableName } from '../../
 import type { PostgresConsumer } from '../../generated/prisma/client.ts';
 import { egressPolicy } from '../../net/egress-policy.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
+import type { RecordRow } from '../../projections/record-row.ts';
 import { sinkConsumerBase } from '../sinks/consumer-row.ts';
+import { recordRows } from '../sinks/record-sources.ts';
 import type { PostgresTarget } from './target.ts';
 import { PostgresSinkWriter } from './writer.ts';
 
@@ -34,7 +36,8 @@ export function postgresSinkConsumer(row: PostgresConsumer): PostgresSinkConsume
 }
 
 /** The PostgreSQL kind of push consumer, for the sink supervisor. */
-export const postgresSinkKind: SinkKind<PostgresSinkConsumer> = {
+export const postgresSinkKind: SinkKind<PostgresSinkConsumer, RecordRow> = {
+  records: recordRows,
   name: 'postgres',
   async listConsumers(ctx: AppContext) {
     const rows = await ctx.prisma.postgresConsumer.findMany({ orderBy: { id: 'asc' } });

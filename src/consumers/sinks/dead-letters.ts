@@ -1,9 +1,11 @@
 import type pg from 'pg';
+import type { QueryResultRow } from 'pg';
 import type { AppContext } from '../../app-context.ts';
 import { BadRequestError } from '../../errors.ts';
 import type { RecordRow } from '../../projections/record-row.ts';
 import { excerpt } from './deliveries.ts';
 import { toStoredRetry, unlessGone, type RetryInfo } from './runtime.ts';
+import type { SinkRecordKey } from './sink.ts';
 
 /**
  * Dead letters (DELIVERY.md, "Dead letters"): the records of a batch that ran out of attempts
@@ -28,7 +30,7 @@ const keysParam = (rows: readonly RecordKey[]) => JSON.stringify(rows.map((r) =>
 export async function deadLetterBatch(
   pool: pg.Pool,
   consumerId: string,
-  batch: { id: string; rows: readonly RecordRow[] },
+  batch: { id: string; rows: readonly SinkRecordKey[] },
   retry: RetryInfo,
   failure: { lastError: string; lastAttemptAt: Date; deadAt: Date },
 ): Promise<void> {
@@ -60,17 +62,17 @@ export async function deadLetterBatch(
 
 /**
  * The records flagged for redelivery, in stream order: at most `limit` and, past the first, at
- * most `maxBytes` of them. A flagged record that is gone, or that has a newer version (delivered
- * since, or on its way in stream order; a newer version that failed too replaced this dead letter),
- * is not redelivered: its flag is dropped.
+ * most `maxBytes` of them, each as `columns` of `c` (a `records` row) say. A flagged record that is
+ * gone, or that has a newer version (delivered since, or on its way in stream order; a newer
+ * version that failed too replaced this dead letter), is not redelivered: its flag is dropped.
  */
-export async function takeRedeliveries(pool: pg.Pool, consumerId: string, position: bigint, limit: number, maxBytes: number): Promise<RecordRow[]> {
-  const { rows } = await pool.query<RecordRow>(
+export async function takeRedeliveries<R extends QueryResultRow>(pool: pg.Pool, consumerId: string, position: bigint, limit: number, maxBytes: number, columns: string): Promise<R[]> {
+  const { rows } = await pool.query<R>(
     `WITH settled AS (
        DELETE FROM sink_dead_letters d WHERE d.consumer_id = $1 AND d.redeliver
          AND NOT EXISTS (SELECT 1 FROM records r WHERE r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id
                            AND r.updated_idx = d.updated_idx AND r.updated_idx <= $2))
-     SELECT c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.data, c.deleted, c.upstream_created_at, c.upstream_updated_at
+     SELECT ${columns}
      FROM (SELECT s.*, sum(s.bytes) OVER w AS running, row_number() OVER w AS n
            FROM (SELECT r.*, syncline_record_bytes(r.data, r.upstream_id) AS bytes
                  FROM sink_dead_letters d JOIN records r ON r.sync_id = d.sync_id AND r.collection_id = d.collection_id AND r.upstream_id = d.upstream_id

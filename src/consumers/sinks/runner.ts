@@ -1,19 +1,34 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../../app-context.ts';
 import type { Logger } from '../../logger.ts';
-import type { RecordRow } from '../../projections/record-row.ts';
-import { streamRecordRows } from '../../queries/record-pages.ts';
 import { backoffDelay } from './backoff.ts';
 import { batchId } from './batch-id.ts';
-import { deadLetterBatch, forgetRedelivered, takeRedeliveries } from './dead-letters.ts';
+import { deadLetterBatch, forgetRedelivered } from './dead-letters.ts';
 import { DeliveryLog, type DeliveryAttempt } from './deliveries.ts';
-import { ConsumerGone, PositionMoved, SinkRuntimeStore, type PendingWindow, type RetryInfo } from './runtime.ts';
-import { SinkWriteError, type SinkConsumer, type SinkKind, type SinkState, type SinkWriter } from './sink.ts';
+import { ConsumerGone, PositionMoved, SinkRuntimeStore, type RetryInfo } from './runtime.ts';
+import {
+  SinkWriteError,
+  type SinkConsumer,
+  type SinkKeptPlan,
+  type SinkKind,
+  type SinkRead,
+  type SinkReadContext,
+  type SinkRecordKey,
+  type SinkState,
+  type SinkWriter,
+} from './sink.ts';
 
 /** Records written by another process send no in-process signal: look again this often when idle. */
 const IDLE_RECHECK_MS = 1_000;
 /** A target's `Retry-After` is honoured up to this: a hostile or broken one cannot park a consumer for days. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
+/** Records read (and, for kinds that keep them, kept) at once: whole windows, at least one. */
+const PLAN_RECORDS = 1_000;
+/**
+ * Plans read ahead of the one delivered: each read starts once the one before it answered, so
+ * reading (in PostgreSQL) and sending go on side by side, the slower one setting the pace.
+ */
+const READ_AHEAD = 2;
 
 export interface SinkRunnerOptions {
   /** Tests: how long an idle runner waits before looking again without a signal. */
@@ -24,18 +39,36 @@ export interface SinkRunnerOptions {
 
 class Stopped extends Error {}
 
-interface Batch {
+interface Ahead<R extends SinkRecordKey> {
+  after: bigint;
+  read: Promise<SinkRead<R>>;
+  /** The runner's signal count when the read began. */
+  signals: number;
+  /** Once answered. */
+  answer?: SinkRead<R>;
+}
+
+interface Batch<R> {
   id: string;
-  rows: RecordRow[];
+  rows: R[];
 }
 
-interface Window {
-  rows: RecordRow[];
-  /** More records follow the window's last. */
-  more: boolean;
+/** Records read past a position, delivered window by window from `next` on. */
+interface Plan<R> {
+  records: R[];
+  next: number;
 }
 
-type Outcome = { delivered: true; attempt: DeliveryAttempt | null } | { delivered: false };
+/** Windows confirmed whose position move (with their log entries) is not written yet. */
+interface Advance {
+  to: bigint;
+  delivered: number;
+  logged: DeliveryAttempt[];
+  /** The runtime write that will carry it (only the last queued write takes more windows). */
+  write: number;
+}
+
+type Outcome = { delivered: true; attempt: DeliveryAttempt } | { delivered: false };
 
 const asWriteError = (error: unknown): SinkWriteError =>
   error instanceof SinkWriteError ? error : new SinkWriteError(error instanceof Error ? error.message : String(error), { retryable: true, cause: error });
@@ -44,41 +77,66 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ len
 
 /**
  * Delivers one push consumer's records to its target until stopped (DESIGN.md §7b, DELIVERY.md
- * "Push consumers"). From the durable position (the last delivered `updated_idx`) it reads a
- * window of `batchSize × maxInFlight` records in stream order with the consumer's selection,
- * splits it into batches and hands them to the kind's writer, all at once; each batch is retried
- * on its own with backoff until the writer confirms it or it becomes dead letters. The position
- * moves to the window's end once every batch of it is done, and only then is the next window
- * delivered: the records table holds one version per record, so a window never holds two versions
- * of one record and each record's versions arrive in order. While a window is delivered the next
- * one is read. Caught up, it waits for a records signal (or looks again every second).
- * Redeliveries of dead letters asked for go before the next window.
+ * "Push consumers"). From the durable position (the last delivered `updated_idx`) it reads a plan
+ * of whole windows (about 1,000 records) in stream order with the consumer's selection, through
+ * the kind's record source (which may keep it for a restart), and delivers it window by window: a
+ * window of `batchSize × maxInFlight` records is split into batches handed to the writer at once;
+ * each batch is retried on its own with backoff until the writer confirms it or it becomes dead
+ * letters. The next window starts once every batch of the window is done: the records table holds
+ * one version per record, so a window never holds two versions of one record and each record's
+ * versions arrive in order. While a plan is delivered the next one is read.
+ *
+ * The position moves to a window's end once it is done, in memory at once and in the database by
+ * a queue of runtime writes that the next window does not wait for (windows done while a write
+ * runs move in one statement with their delivery log entries). A crash can therefore take back
+ * the last moves: delivery repeats from the older position (at least once), and a kind that keeps
+ * its plans sends the very same batches again. The queue is flushed before a failure is written,
+ * before the idle check of the runtime row, and when the runner stops. Caught up, it waits for a
+ * records signal (or looks again every second). Redeliveries of dead letters asked for go before
+ * the next window.
  */
-export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
+export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRecordKey = SinkRecordKey> {
   private readonly abort = new AbortController();
   private readonly runtime: SinkRuntimeStore;
   private readonly deliveries: DeliveryLog;
   private readonly log: Logger;
   private readonly idleRecheckMs: number;
   private readonly backoff: (failures: number) => number;
+  private readonly source: SinkReadContext;
+  /** Every window up to here is done (delivered or dead letters). */
   private position = 0n;
+  /** The position as the database has it (the runtime writes queued move it to `position`). */
+  private durable = 0n;
   private retrying = new Map<string, RetryInfo>();
   private redelivery = { requested: 0n, drained: 0n };
   private shown: { state: SinkState; error: string | null } = { state: 'connecting', error: null };
   private showing: Promise<void> = Promise.resolve();
-  private writer: SinkWriter | null = null;
+  private writer: SinkWriter<R> | null = null;
   private writerLost = false;
-  private opening: Promise<SinkWriter> | null = null;
+  private opening: Promise<SinkWriter<R>> | null = null;
   private wakeUp: (() => void) | null = null;
-  private ahead: { after: bigint; window: Promise<Window> } | null = null;
-  /** The window stored before a restart, sent again as it was (kinds with `resendsSameWindow`). */
-  private pending: PendingWindow | null = null;
+  /** Records signals of the consumer's selection so far (listenForRecords). */
+  private signals = 0;
+  /**
+   * The signal count when the last read that reached the end of the stream began, until the runner
+   * waits: no signal since means nothing new to read yet.
+   */
+  private caughtUpAt: number | null = null;
+  /** Plans to deliver, the current first: kept ones after a restart, then what was read. */
+  private plans: Plan<R>[] = [];
+  /** Reads ahead, each past the last record of the one before (a chain from its first's `after`). */
+  private ahead: Ahead<R>[] = [];
+  /** The runtime writes, one after the other; a failed one fails those queued after it. */
+  private writes: Promise<void> = Promise.resolve();
+  private writesQueued = 0;
+  private writeFailure: { error: unknown } | null = null;
+  private advancing: Advance | null = null;
   private ended = false;
   readonly done: Promise<void>;
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly kind: SinkKind<C>,
+    private readonly kind: SinkKind<C, R>,
     private readonly consumer: C,
     options: SinkRunnerOptions = {},
   ) {
@@ -87,6 +145,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
     this.log = ctx.logger.child({ sinkKind: consumer.kind, consumerId: consumer.id, consumer: consumer.name });
     this.idleRecheckMs = options.idleRecheckMs ?? IDLE_RECHECK_MS;
     this.backoff = options.backoff ?? backoffDelay;
+    this.source = { pool: ctx.pool, consumer, maxBytes: ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
     this.done = this.run().finally(() => (this.ended = true));
   }
 
@@ -108,27 +167,33 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
 
   private async run(): Promise<void> {
     let failures = 0;
+    // Listening all along: a signal sent while a read runs is not missed (waitForRecords).
+    const stopListening = this.listenForRecords();
     while (!this.stopped) {
       try {
         await this.load();
         for (;;) {
+          this.throwWriteFailure();
           await this.openWriter();
           if (this.redelivery.requested > this.redelivery.drained) await this.drainRedeliveries();
+          const signals = this.signals;
           const window = await this.nextWindow();
-          if (window.rows.length === 0) {
+          if (window.length === 0) {
             await this.show('connected', null);
             failures = 0;
-            await this.waitForRecords();
+            const signaled = await this.waitForRecords(signals);
+            this.caughtUpAt = null;
             if (this.stopped) break;
-            await this.poll();
+            // Woken by records, it reads them at once; else it checks the runtime row first.
+            if (!signaled) await this.poll();
           } else {
-            if (this.kind.resendsSameWindow && !window.stored) await this.runtime.notePendingWindow({ after: this.position, rows: window.rows });
-            await this.deliverWindow(window.rows);
+            await this.deliverWindow(window);
             failures = 0;
           }
           if (this.stopped) break;
         }
       } catch (error) {
+        await this.writes;
         if (this.stopped || error instanceof Stopped) break;
         if (error instanceof ConsumerGone) {
           this.log.info('consumer deleted: sink runner stopped');
@@ -139,26 +204,91 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
         await sleep(this.backoff(failures++), undefined, { signal: this.abort.signal }).catch(() => undefined);
       }
     }
-    this.ahead = null;
+    stopListening();
+    this.ahead = [];
+    // Windows confirmed before the stop are written (a failed write leaves them to be sent again).
+    await this.writes;
     await this.closeWriter();
     await this.showing;
   }
 
   private async load(): Promise<void> {
+    await this.writes;
+    this.writeFailure = null;
+    this.advancing = null;
     const stored = await this.runtime.load(this.consumer);
     this.position = stored.position;
+    this.durable = stored.position;
     this.retrying = stored.retrying;
     this.redelivery = { requested: stored.redeliveryRequested, drained: stored.redeliveryDrained };
     this.shown = { state: stored.state, error: stored.error };
-    this.ahead = null;
-    this.pending = stored.pendingWindow;
+    this.ahead = [];
+    this.caughtUpAt = null;
+    this.plans = this.kind.records.kept ? resumable(await this.kind.records.kept(this.source, this.position), this.position) : [];
   }
 
-  /** After an idle wait: still there, not moved, and whether redeliveries were asked for. */
+  /**
+   * After an idle wait without records: still there, not moved, and whether redeliveries were
+   * asked for (else the next position move answers them, and a move from a moved position fails).
+   */
   private async poll(): Promise<void> {
+    await this.flushWrites();
     const now = await this.runtime.poll();
     if (now.position !== this.position) throw new PositionMoved();
     this.redelivery.requested = now.redeliveryRequested;
+  }
+
+  // --- runtime writes --------------------------------------------------------------------------
+
+  /** Runs `write` after every runtime write queued before it; once one failed, the later ones fail with its error. */
+  private queueWrite<T>(write: () => Promise<T>): Promise<T> {
+    this.writesQueued++;
+    const result = this.writes.then(() => {
+      if (this.writeFailure) throw this.writeFailure.error;
+      return write();
+    });
+    this.writes = result.then(
+      () => undefined,
+      (error: unknown) => {
+        this.writeFailure ??= { error };
+      },
+    );
+    return result;
+  }
+
+  private throwWriteFailure(): void {
+    if (this.writeFailure) throw this.writeFailure.error;
+  }
+
+  /** Every runtime write queued is done; throws the first that failed. */
+  private async flushWrites(): Promise<void> {
+    await this.writes;
+    this.throwWriteFailure();
+  }
+
+  /**
+   * The window up to `to` is done: the position moves there now, and in the database with the
+   * next runtime write, not waited for. Windows done before that write started join it.
+   */
+  private queueAdvance(to: bigint, delivered: number, logged: DeliveryAttempt[]): void {
+    this.position = to;
+    const waiting = this.advancing;
+    if (waiting && waiting.write === this.writesQueued) {
+      waiting.to = to;
+      waiting.delivered += delivered;
+      waiting.logged.push(...logged);
+      return;
+    }
+    const advance: Advance = { to, delivered, logged: [...logged], write: this.writesQueued + 1 };
+    this.advancing = advance;
+    // Failures are seen by the next window (throwWriteFailure) or the next flush.
+    void this.queueWrite(async () => {
+      if (this.advancing === advance) this.advancing = null;
+      const { redeliveryRequested } = await this.runtime.advance(this.durable, advance.to, advance.delivered, advance.logged);
+      this.durable = advance.to;
+      this.redelivery.requested = redeliveryRequested;
+      await this.deliveries.appended(advance.logged.length);
+    }).catch(() => undefined);
   }
 
   // --- reading ---------------------------------------------------------------------------------
@@ -167,47 +297,76 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
     return this.consumer.batchSize * Math.max(1, this.consumer.maxInFlight);
   }
 
-  private read(after: bigint): Promise<Window> {
-    return streamRecordRows(this.ctx.pool, this.consumer.selection, after, this.windowSize, this.ctx.config.SYNCLINE_MAX_ANSWER_BYTES);
+  /** Records read at once: whole windows, about PLAN_RECORDS. */
+  private get planSize(): number {
+    return this.windowSize * Math.max(1, Math.floor(PLAN_RECORDS / this.windowSize));
   }
 
-  /** The records past the position: read ahead when they were, else read now; the next window is read meanwhile. */
-  private async nextWindow(): Promise<Window & { stored: boolean }> {
-    const pending = this.pending;
-    this.pending = null;
-    if (pending && pending.after === this.position && pending.rows.length > 0) return { rows: pending.rows, more: true, stored: true };
-    const ahead = this.ahead;
-    this.ahead = null;
-    const window = await (ahead && ahead.after === this.position ? ahead.window : this.read(this.position));
-    const last = window.rows[window.rows.length - 1];
-    if (window.more && last) {
-      const after = BigInt(last.updated_idx);
-      const next = this.read(after);
-      next.catch(() => undefined); // unused if this window fails; read again (and its error seen) when needed
-      this.ahead = { after, window: next };
+  private read(after: bigint): Promise<SinkRead<R>> {
+    return this.kind.records.read(this.source, after, this.planSize);
+  }
+
+  /**
+   * The next window past the position: from the current plan, else from a new one (read ahead when
+   * it was, else read now; those after it are read meanwhile). Empty when caught up.
+   */
+  private async nextWindow(): Promise<R[]> {
+    while (this.plans[0] && this.plans[0].next >= this.plans[0].records.length) this.plans.shift();
+    let plan = this.plans[0];
+    if (!plan) {
+      const ahead = this.ahead.shift();
+      if (ahead?.after !== this.position) this.ahead = [];
+      if (!ahead && this.caughtUpAt === this.signals) return [];
+      const reading = ahead?.after === this.position ? ahead : { signals: this.signals, read: this.read(this.position) };
+      const read = await reading.read;
+      this.caughtUpAt = read.more ? null : reading.signals;
+      const last = read.records[read.records.length - 1];
+      if (!last) return [];
+      plan = { records: read.records, next: 0 };
+      this.plans.push(plan);
+      if (this.ahead.length === 0) {
+        if (read.more) this.readAhead(BigInt(last.updated_idx));
+      } else this.readOn(this.ahead[this.ahead.length - 1]!);
     }
-    return { ...window, stored: false };
+    const window = plan.records.slice(plan.next, plan.next + this.windowSize);
+    plan.next += window.length;
+    return window;
+  }
+
+  private readAhead(after: bigint): void {
+    const ahead: Ahead<R> = { after, signals: this.signals, read: this.read(after) };
+    this.ahead.push(ahead);
+    ahead.read.then(
+      (answer) => {
+        ahead.answer = answer;
+        this.readOn(ahead);
+      },
+      () => undefined, // unused if its plan fails; read again (and its error seen) when needed
+    );
+  }
+
+  /** After `ahead` answered: the next read, when more follow and fewer than READ_AHEAD are ahead. */
+  private readOn(ahead: Ahead<R>): void {
+    const last = ahead.answer?.records[ahead.answer.records.length - 1];
+    if (!ahead.answer?.more || !last || this.stopped) return;
+    if (this.ahead[this.ahead.length - 1] !== ahead || this.ahead.length >= READ_AHEAD) return;
+    this.readAhead(BigInt(last.updated_idx));
   }
 
   // --- delivering ------------------------------------------------------------------------------
 
-  private async deliverWindow(rows: RecordRow[]): Promise<void> {
+  private async deliverWindow(rows: R[]): Promise<void> {
     const batches = chunks(rows, this.consumer.batchSize).map((part) => ({ id: batchId(this.consumer.id, part), rows: part }));
-    // One batch: its log entry is written with the position, in one statement.
-    const outcomes = await this.deliverAll(batches, { deferLog: batches.length === 1, fresh: false });
+    const outcomes = await this.deliverAll(batches, { fresh: false });
     const delivered = outcomes.reduce((sum, outcome, i) => sum + (outcome.delivered ? batches[i]!.rows.length : 0), 0);
-    const logged = outcomes.flatMap((outcome) => (outcome.delivered && outcome.attempt ? [outcome.attempt] : []));
-    const to = BigInt(rows[rows.length - 1]!.updated_idx);
-    const { redeliveryRequested } = await this.runtime.advance(this.position, to, delivered, logged);
-    await this.deliveries.appended(logged.length);
-    this.position = to;
+    const logged = outcomes.flatMap((outcome) => (outcome.delivered ? [outcome.attempt] : []));
     this.retrying.clear();
-    this.redelivery.requested = redeliveryRequested;
+    this.queueAdvance(BigInt(rows[rows.length - 1]!.updated_idx), delivered, logged);
     if (delivered > 0) this.shown = { state: 'connected', error: null };
   }
 
   /** Every batch at once, each retried on its own; a local failure (the database) stops them all. */
-  private async deliverAll(batches: Batch[], options: { deferLog: boolean; fresh: boolean }): Promise<Outcome[]> {
+  private async deliverAll(batches: Batch<R>[], options: { fresh: boolean }): Promise<Outcome[]> {
     const window = new AbortController();
     const stop = () => window.abort();
     this.abort.signal.addEventListener('abort', stop, { once: true });
@@ -229,7 +388,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
     }
   }
 
-  private async deliverBatch(batch: Batch, signal: AbortSignal, options: { deferLog: boolean; fresh: boolean }): Promise<Outcome> {
+  /** Until delivered (its log entry answered, for the caller to write) or dead letters. */
+  private async deliverBatch(batch: Batch<R>, signal: AbortSignal, options: { fresh: boolean }): Promise<Outcome> {
     let retry = this.retrying.get(batch.id);
     if (retry?.dead) {
       if (!options.fresh) return { delivered: false };
@@ -253,9 +413,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
           responseExcerpt: result.responseExcerpt ?? null,
         };
         this.retrying.delete(batch.id);
-        if (options.deferLog) return { delivered: true, attempt: entry };
-        await this.deliveries.append([entry]);
-        return { delivered: true, attempt: null };
+        return { delivered: true, attempt: entry };
       } catch (error) {
         if (signal.aborted || error instanceof Stopped) throw new Stopped();
         failure = asWriteError(error);
@@ -263,8 +421,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
       const latencyMs = performance.now() - started;
       retry = { attempts: attempt, failed: (retry?.failed ?? 0) + (failure.options.retryable ? 0 : 1), firstFailedAt: retry?.firstFailedAt ?? at };
       this.retrying.set(batch.id, retry);
-      await this.deliveries.append([
-        {
+      const failed = {
           at,
           batchId: batch.id,
           batchSize: batch.rows.length,
@@ -272,17 +429,19 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
           latencyMs,
           error: failure.message,
           responseExcerpt: failure.options.responseExcerpt ?? null,
-        },
-      ]);
+      };
+      // Behind the moves of the windows before: their statements clear the retries and the error.
+      await this.queueWrite(() => this.deliveries.append([failed]));
       await this.showFailure(failure, attempt);
-      if (this.exhausted(retry)) {
+      const noted = retry;
+      if (this.exhausted(noted)) {
         const now = this.ctx.now();
-        await deadLetterBatch(this.ctx.pool, this.consumer.id, batch, retry, { lastError: failure.message, lastAttemptAt: at, deadAt: now });
-        this.retrying.set(batch.id, { ...retry, dead: true });
-        this.log.warn({ batchId: batch.id, records: batch.rows.length, attempts: retry.attempts }, 'batch dead-lettered: delivery goes on behind it');
+        await this.queueWrite(() => deadLetterBatch(this.ctx.pool, this.consumer.id, batch, noted, { lastError: failure.message, lastAttemptAt: at, deadAt: now }));
+        this.retrying.set(batch.id, { ...noted, dead: true });
+        this.log.warn({ batchId: batch.id, records: batch.rows.length, attempts: noted.attempts }, 'batch dead-lettered: delivery goes on behind it');
         return { delivered: false };
       }
-      await this.runtime.noteRetry(batch.id, retry);
+      await this.queueWrite(() => this.runtime.noteRetry(batch.id, noted));
       await sleep(this.retryDelay(retry, failure), undefined, { signal }).catch(() => undefined);
       if (signal.aborted) throw new Stopped();
       attempt++;
@@ -309,10 +468,12 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
   private async drainRedeliveries(): Promise<void> {
     const requested = this.redelivery.requested;
     for (;;) {
-      const rows = await takeRedeliveries(this.ctx.pool, this.consumer.id, this.position, this.windowSize, this.ctx.config.SYNCLINE_MAX_ANSWER_BYTES);
+      const rows = await this.kind.records.redeliveries(this.source, this.position, this.windowSize);
       if (rows.length === 0) break;
       const batches = chunks(rows, this.consumer.batchSize).map((part) => ({ id: batchId(this.consumer.id, part), rows: part }));
-      const outcomes = await this.deliverAll(batches, { deferLog: false, fresh: true });
+      const outcomes = await this.deliverAll(batches, { fresh: true });
+      const logged = outcomes.flatMap((outcome) => (outcome.delivered ? [outcome.attempt] : []));
+      await this.queueWrite(() => this.deliveries.append(logged));
       await forgetRedelivered(
         this.ctx.pool,
         this.consumer.id,
@@ -327,17 +488,17 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
   // --- the writer ------------------------------------------------------------------------------
 
   /** The open writer, or a new one (after a start, or once the last one was lost). */
-  private openWriter(): Promise<SinkWriter> {
+  private openWriter(): Promise<SinkWriter<R>> {
     if (this.writer && !this.writerLost) return Promise.resolve(this.writer);
     this.opening ??= this.reopen().finally(() => (this.opening = null));
     return this.opening;
   }
 
-  private async reopen(): Promise<SinkWriter> {
+  private async reopen(): Promise<SinkWriter<R>> {
     await this.closeWriter();
     // After a failure the status keeps showing it until a new writer is open.
     if (this.shown.error === null) await this.show('connecting', null);
-    let writer: SinkWriter;
+    let writer: SinkWriter<R>;
     try {
       writer = await this.kind.openWriter(this.ctx, this.consumer, this.abort.signal);
     } catch (error) {
@@ -367,31 +528,41 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
 
   // --- waiting ---------------------------------------------------------------------------------
 
-  /** Until records past the position may exist, the writer is lost, a recheck is due, or the runner stops. */
-  private waitForRecords(): Promise<void> {
-    const { streamId, syncId, collectionIds, provider } = this.consumer.selection;
+  /**
+   * Until records past the position may exist (true: a records signal came since `signalsBefore`),
+   * the writer is lost, a recheck is due, or the runner stops (false).
+   */
+  private waitForRecords(signalsBefore: number): Promise<boolean> {
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);
-        unsubscribe();
         this.wakeUp = null;
-        resolve();
+        resolve(this.signals !== signalsBefore && !this.writerLost);
       };
       const timer = setTimeout(finish, this.idleRecheckMs);
-      const unsubscribe = this.ctx.bus.on('records', (message) => {
-        if (message.streamId !== streamId || message.maxIdx <= this.position) return;
-        if (syncId && message.syncId !== syncId) return;
-        if (collectionIds && !collectionIds.includes(message.collectionId)) return;
-        if (provider && message.collectionId.split(':', 1)[0] !== provider) return;
-        finish();
-      });
       this.wakeUp = finish;
-      if (this.writerLost || this.stopped) finish();
+      // A signal since the read that found nothing began: its records may have been committed after it.
+      if (this.writerLost || this.stopped || this.signals !== signalsBefore) finish();
     });
   }
 
+  /** Counts the records signals of the consumer's selection past its position, and wakes it when idle. */
+  private listenForRecords(): () => void {
+    const { streamId, syncId, collectionIds, provider } = this.consumer.selection;
+    return this.ctx.bus.on('records', (message) => {
+      if (message.streamId !== streamId || message.maxIdx <= this.position) return;
+      if (syncId && message.syncId !== syncId) return;
+      if (collectionIds && !collectionIds.includes(message.collectionId)) return;
+      if (provider && message.collectionId.split(':', 1)[0] !== provider) return;
+      this.signals++;
+      this.wakeUp?.();
+    });
+  }
+
+
   // --- status ----------------------------------------------------------------------------------
 
+  /** After the runtime writes queued before (the caller waited for them). */
   private async recordFailure(error: unknown, failures: number): Promise<void> {
     if (!(error instanceof SinkWriteError)) {
       this.log.error({ err: error }, 'sink runner failed; retrying');
@@ -420,4 +591,22 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer> {
     });
     return this.showing;
   }
+}
+
+/**
+ * The kept plans a restarted runner sends again, from `position` on: each from its first record
+ * past the position, as long as they follow one another from where the position is (anything else
+ * is read again).
+ */
+function resumable<R extends SinkRecordKey>(kept: SinkKeptPlan<R>[], position: bigint): Plan<R>[] {
+  const plans: Plan<R>[] = [];
+  let reach = position;
+  for (const plan of kept) {
+    if (plan.after > reach) break;
+    const next = plan.records.findIndex((record) => BigInt(record.updated_idx) > reach);
+    if (next === -1) continue;
+    plans.push({ records: plan.records, next });
+    reach = BigInt(plan.records[plan.records.length - 1]!.updated_idx);
+  }
+  return plans;
 }

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { RecordRow } from '../../projections/record-row.ts';
 import type { SinkConsumer, SinkState } from './sink.ts';
 import { deliveryRowsParam, insertDeliveries, type DeliveryAttempt } from './deliveries.ts';
 
@@ -29,27 +28,7 @@ export interface StoredRuntime {
   retrying: Map<string, RetryInfo>;
   redeliveryRequested: bigint;
   redeliveryDrained: bigint;
-  /** The window in progress as stored before its first attempt (kinds with `resendsSameWindow`). */
-  pendingWindow: PendingWindow | null;
 }
-
-/** A window read past `after`, kept as it was sent. */
-export interface PendingWindow {
-  after: bigint;
-  rows: RecordRow[];
-}
-
-type StoredRow = Omit<RecordRow, 'upstream_created_at' | 'upstream_updated_at'> & { upstream_created_at: string | null; upstream_updated_at: string | null };
-
-const revive = (stored: { after: string; rows: StoredRow[] } | null): PendingWindow | null =>
-  stored && {
-    after: BigInt(stored.after),
-    rows: stored.rows.map((r) => ({
-      ...r,
-      upstream_created_at: r.upstream_created_at === null ? null : new Date(r.upstream_created_at),
-      upstream_updated_at: r.upstream_updated_at === null ? null : new Date(r.upstream_updated_at),
-    })),
-  };
 
 export const toStoredRetry = (info: RetryInfo): StoredRetry => ({
   attempts: info.attempts,
@@ -77,7 +56,7 @@ export async function unlessGone<T>(write: Promise<T>): Promise<T> {
  * PostgreSQL itself within its WAL writer's delay can take the last moves back, and delivery then
  * repeats from the older position: at least once, as ever.
  */
-const UNFLUSHED = `set_config('synchronous_commit', 'off', true) IS NOT NULL`;
+export const UNFLUSHED = `set_config('synchronous_commit', 'off', true) IS NOT NULL`;
 
 /**
  * The runner's row in `sink_runtime`: every write is a single statement on it (zero rows: the
@@ -93,7 +72,7 @@ export class SinkRuntimeStore {
   /**
    * The row, created at the consumer's start position when it has none; a reset the row has not
    * applied yet (`resetCount` above its `reset_seq`) moves the position to `startIdx` and forgets
-   * the batches in retry.
+   * the batches in retry and the kept plans (plans.ts).
    */
   async load(consumer: Pick<SinkConsumer, 'kind' | 'startIdx' | 'resetCount'>): Promise<StoredRuntime> {
     const { rows } = await this.pool.query<{
@@ -103,15 +82,15 @@ export class SinkRuntimeStore {
       retrying: Record<string, StoredRetry>;
       redelivery_requested: string;
       redelivery_drained: string;
-      pending_window: { after: string; rows: StoredRow[] } | null;
     }>(
-      `INSERT INTO sink_runtime AS rt (consumer_id, kind, position, reset_seq) VALUES ($1, $2, $3, $4)
+      `WITH forgotten AS (
+         DELETE FROM sink_plans p WHERE p.consumer_id = $1 AND EXISTS (SELECT 1 FROM sink_runtime rt WHERE rt.consumer_id = $1 AND rt.reset_seq < $4))
+       INSERT INTO sink_runtime AS rt (consumer_id, kind, position, reset_seq) VALUES ($1, $2, $3, $4)
        ON CONFLICT (consumer_id) DO UPDATE SET
          position = CASE WHEN excluded.reset_seq > rt.reset_seq THEN excluded.position ELSE rt.position END,
          retrying = CASE WHEN excluded.reset_seq > rt.reset_seq THEN '{}' ELSE rt.retrying END,
-         pending_window = CASE WHEN excluded.reset_seq > rt.reset_seq THEN NULL ELSE rt.pending_window END,
          reset_seq = GREATEST(rt.reset_seq, excluded.reset_seq)
-       RETURNING position, state, last_error->>'message' AS error, retrying, redelivery_requested, redelivery_drained, pending_window`,
+       RETURNING position, state, last_error->>'message' AS error, retrying, redelivery_requested, redelivery_drained`,
       [this.consumerId, consumer.kind, consumer.startIdx.toString(), consumer.resetCount],
     );
     const row = rows[0]!;
@@ -125,19 +104,7 @@ export class SinkRuntimeStore {
       retrying,
       redeliveryRequested: BigInt(row.redelivery_requested),
       redeliveryDrained: BigInt(row.redelivery_drained),
-      pendingWindow: revive(row.pending_window),
     };
-  }
-
-  /** Keeps the window about to be sent (only while the position is still where it was read from). */
-  async notePendingWindow(window: PendingWindow): Promise<void> {
-    const result = await this.pool.query(`UPDATE sink_runtime SET pending_window = $3, updated_at = now() WHERE consumer_id = $1 AND position = $2 AND ${UNFLUSHED}`, [
-      this.consumerId,
-      window.after.toString(),
-      // The server's pool answers int8 as bigint (updated_idx): stored as text, as RecordRow types it.
-      JSON.stringify({ after: window.after.toString(), rows: window.rows }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
-    ]);
-    if (result.rowCount !== 1) throw new PositionMoved();
   }
 
   /** What the idle runner checks: still there, at its position, and the redelivery requests. */
@@ -151,17 +118,19 @@ export class SinkRuntimeStore {
   }
 
   /**
-   * The window `(from, to]` is done: every batch delivered or dead-lettered. Moves the position
-   * only from where this runner read (a reset in between wins), forgets the window's retries, and
-   * appends `attempts` to the delivery log in the same statement. `delivered`: records delivered
-   * (0 when all became dead letters: the last error stays). Answers the redelivery requests.
+   * The windows `(from, to]` are done: every batch delivered or dead-lettered. Moves the position
+   * only from where this runner read (a reset in between wins), forgets the windows' retries and
+   * the kept plans passed, and appends `attempts` to the delivery log in the same statement.
+   * `delivered`: records delivered (0 when all became dead letters: the last error stays). Answers
+   * the redelivery requests.
    */
   async advance(from: bigint, to: bigint, delivered: number, attempts: readonly DeliveryAttempt[]): Promise<{ redeliveryRequested: bigint }> {
     const { rows } = await unlessGone(
       this.pool.query<{ requested: string | null; present: boolean }>(
         `WITH logged AS (${insertDeliveries('$1', '$5')}),
+              passed AS (DELETE FROM sink_plans WHERE consumer_id = $1 AND last_idx <= $3 AND EXISTS (SELECT 1 FROM sink_runtime WHERE consumer_id = $1 AND position = $2)),
               moved AS (
-                UPDATE sink_runtime SET position = $3, retrying = '{}', pending_window = NULL, delivered_count = delivered_count + $4, updated_at = now(),
+                UPDATE sink_runtime SET position = $3, retrying = '{}', delivered_count = delivered_count + $4, updated_at = now(),
                   last_delivered_at = CASE WHEN $4 > 0 THEN now() ELSE last_delivered_at END,
                   state = CASE WHEN $4 > 0 THEN 'connected' ELSE state END,
                   last_error = CASE WHEN $4 > 0 THEN NULL ELSE last_error END

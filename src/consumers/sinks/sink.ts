@@ -53,15 +53,23 @@ export interface SinkConsumer {
   retryWindowMs: number | null;
 }
 
+/** What names a record version: every record a runner handles has it (batch ids, dead letters, positions). */
+export type SinkRecordKey = Pick<RecordRow, 'sync_id' | 'collection_id' | 'upstream_id' | 'updated_idx'>;
+
+/** A record as its JSON text of DESIGN.md §2, built by PostgreSQL (`syncline_record_json`), with its key. */
+export interface JsonRecord extends SinkRecordKey {
+  json: string;
+}
+
 /** One batch as the writer receives it. */
-export interface SinkBatch {
+export interface SinkBatch<R extends SinkRecordKey = RecordRow> {
   /**
    * The same for every attempt at the same records (a hash of the consumer id and each record's
    * key and `updated_idx`): after a crash the same records get the same id again. Webhooks send it
    * as `webhook-id`.
    */
   id: string;
-  rows: RecordRow[];
+  rows: R[];
   /** 1 for the first attempt. */
   attempt: number;
 }
@@ -99,13 +107,13 @@ export interface SinkWriteResult {
 }
 
 /** Writes batches of one consumer to its target; opened when its runner starts, closed when it stops. */
-export interface SinkWriter {
+export interface SinkWriter<R extends SinkRecordKey = RecordRow> {
   /**
    * Resolves once the target confirmed the whole batch; throws SinkWriteError otherwise. With
    * `maxInFlight` > 1 several writes of one writer run at once. `signal` aborts when the runner
    * stops: the batch is then written again later, never skipped.
    */
-  write(batch: SinkBatch, signal: AbortSignal): Promise<SinkWriteResult>;
+  write(batch: SinkBatch<R>, signal: AbortSignal): Promise<SinkWriteResult>;
   /**
    * Optional: resolves when the writer can write no more (its connection dropped). The runner then
    * closes it and opens a new one, at once when idle (so the status shows an outage without
@@ -115,9 +123,54 @@ export interface SinkWriter {
   close(): Promise<void>;
 }
 
-/** One push consumer kind; `C` carries the kind's own settings (URL, connection…) beside the common ones. */
-export interface SinkKind<C extends SinkConsumer = SinkConsumer> {
+/** The records past a position, as a source reads them (`more`: the read was cut, read on from its last). */
+export interface SinkRead<R extends SinkRecordKey> {
+  records: R[];
+  more: boolean;
+}
+
+/** What a source needs of the runner to read: the consumer, the pool and the byte budget. */
+export interface SinkReadContext {
+  pool: AppContext['pool'];
+  consumer: SinkConsumer;
+  maxBytes: number;
+}
+
+/**
+ * How a kind's records are read (src/consumers/sinks/record-sources.ts): as rows (`RecordRow`) or as
+ * JSON texts built by PostgreSQL, and whether what was read is kept for a restart.
+ */
+export interface SinkRecordSource<R extends SinkRecordKey> {
+  /**
+   * At most `limit` records past `after` in stream order with the consumer's selection, at most
+   * `maxBytes` of them past the first. A source that `keeps` stores them (a plan) before answering.
+   */
+  read(source: SinkReadContext, after: bigint, limit: number): Promise<SinkRead<R>>;
+  /** The dead letters asked for again (see dead-letters.ts `takeRedeliveries`), as this source's records. */
+  redeliveries(source: SinkReadContext, position: bigint, limit: number): Promise<R[]>;
+  /**
+   * Present for kinds whose targets drop duplicates by batch id (webhooks' `webhook-id`): the
+   * records table keeps only each record's latest version, so a window re-read after a restart
+   * could be a different batch under a different id. Such a source keeps what it read (`read`
+   * stores it before answering), and a restarted runner sends the kept records past its position
+   * again, in the same batches, before reading on. Answers the kept plans in stream order.
+   */
+  kept?(source: SinkReadContext, position: bigint): Promise<SinkKeptPlan<R>[]>;
+}
+
+/** Records read past `after` and kept (src/consumers/sinks/plans.ts). */
+export interface SinkKeptPlan<R extends SinkRecordKey> {
+  after: bigint;
+  records: R[];
+}
+
+/**
+ * One push consumer kind; `C` carries the kind's own settings (URL, connection…) beside the common
+ * ones, `R` the form in which its writer takes records (its `records` source reads them so).
+ */
+export interface SinkKind<C extends SinkConsumer = SinkConsumer, R extends SinkRecordKey = SinkRecordKey> {
   name: SinkKindName;
+  records: SinkRecordSource<R>;
   /** Every consumer of this kind (all accounts): the supervisor runs one runner for each. */
   listConsumers(ctx: AppContext): Promise<C[]>;
   /**
@@ -125,11 +178,5 @@ export interface SinkKind<C extends SinkConsumer = SinkConsumer> {
    * throwing SinkWriteError shows in the status and is retried with backoff. `signal` aborts when
    * the runner stops.
    */
-  openWriter(ctx: AppContext, consumer: C, signal: AbortSignal): Promise<SinkWriter>;
-  /**
-   * After a restart, send the window that was in progress exactly as it was (same records, same
-   * versions, same batch ids) instead of reading it again: for targets that drop duplicates by
-   * batch id (webhooks' `webhook-id`). The runner then stores each window before its first attempt.
-   */
-  resendsSameWindow?: boolean;
+  openWriter(ctx: AppContext, consumer: C, signal: AbortSignal): Promise<SinkWriter<R>>;
 }

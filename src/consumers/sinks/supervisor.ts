@@ -27,7 +27,8 @@ interface Running {
 /**
  * Keeps one sink runner per push consumer of every kind given (and one per consumer across
  * processes, see SinkLeases), restarting it when the consumer changes (its `generation`),
- * stopping it when the consumer is deleted and when the app shuts down.
+ * stopping it when the consumer is deleted and when the app shuts down. It reconciles every
+ * second, and at once when a consumer command says a consumer changed (the live bus).
  */
 export class SinkSupervisor {
   private readonly runners = new Map<string, Running>();
@@ -35,6 +36,7 @@ export class SinkSupervisor {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private reconciles = 0;
+  private unsubscribe: (() => void) | null = null;
   private readonly reconciler = new CoalescedTask(
     () => this.reconcile(),
     (error) => this.ctx.logger.error({ err: error }, 'sink runner supervision failed'),
@@ -51,12 +53,14 @@ export class SinkSupervisor {
 
   start(): void {
     this.timer = setInterval(() => this.schedule(), RECONCILE_MS);
+    this.unsubscribe = this.ctx.bus.on('sink-consumers', () => this.schedule());
     this.schedule();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
     await this.reconciler.settled();
     await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop()));
     this.runners.clear();

@@ -1,6 +1,7 @@
 /**
  * Writes one webhook consumer's batches (DESIGN.md §7b): `POST url` with `{"data":[record, …]}`
- * (each record as REST answers it, DESIGN.md §2), the consumer's headers, and the Standard
+ * (each record as REST answers it, DESIGN.md §2: its JSON text as PostgreSQL built it, joined, not
+ * parsed or serialized again), the consumer's headers, and the Standard
  * Webhooks headers — `webhook-id` (the batch's id: the same for every attempt at it),
  * `webhook-timestamp` (this attempt, unix seconds) and `webhook-signature` (`v1,<base64>`, one
  * per secret: a secret replaced by a rotation signs beside the new one until its grace ends).
@@ -13,9 +14,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { EgressRefusedError } from '../../errors.ts';
-import type { RecordRow } from '../../projections/record-row.ts';
-import { presentRecordRow } from '../../queries/records.ts';
-import { SinkWriteError, type SinkBatch, type SinkWriter, type SinkWriteResult } from '../sinks/sink.ts';
+import { SinkWriteError, type JsonRecord, type SinkBatch, type SinkWriter, type SinkWriteResult } from '../sinks/sink.ts';
 import { connectionFailure, readExcerpt, retryAfterMs } from './answer.ts';
 import { WebhookSigner } from './signature.ts';
 
@@ -37,11 +36,12 @@ export interface WebhookWriterOptions {
 }
 
 const USER_AGENT = 'Syncline-Webhooks/1';
-const encoder = new TextEncoder();
 
-/** `{"data":[…]}` with each record in the shape REST answers (DESIGN.md §2). */
-export function webhookPayload(rows: readonly RecordRow[]): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`{"data":[${rows.map((row) => JSON.stringify(presentRecordRow(row))).join(',')}]}`);
+/** `{"data":[…]}` of the records' JSON texts (DESIGN.md §2). */
+export function webhookPayload(records: readonly JsonRecord[]): Buffer {
+  let body = '{"data":[';
+  for (let i = 0; i < records.length; i++) body += (i === 0 ? '' : ',') + records[i]!.json;
+  return Buffer.from(`${body}]}`, 'utf8');
 }
 
 function refusalOf(error: unknown): EgressRefusedError | null {
@@ -53,7 +53,7 @@ function refusalOf(error: unknown): EgressRefusedError | null {
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
-export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptions): SinkWriter {
+export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptions): SinkWriter<JsonRecord> {
   const now = options.now ?? (() => new Date());
   const host = new URL(target.url).host;
   const signer = new WebhookSigner(target.secret);
@@ -69,7 +69,7 @@ export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptio
   }
 
   return {
-    async write(batch: SinkBatch, signal: AbortSignal): Promise<SinkWriteResult> {
+    async write(batch: SinkBatch<JsonRecord>, signal: AbortSignal): Promise<SinkWriteResult> {
       const body = webhookPayload(batch.rows);
       const at = now();
       const headers = {

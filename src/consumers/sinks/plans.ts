@@ -1,0 +1,53 @@
+/**
+ * Kept plans (DELIVERY.md, "The same batches after a crash"): for kinds whose targets drop
+ * duplicates by batch id, the records a runner reads past a position are kept, as their JSON texts,
+ * by the very statement that reads them, before any of them is sent. A restarted runner sends the
+ * kept records past its position again, in the same batches under the same ids, before reading on.
+ * A plan goes once the position passed its last record (`SinkRuntimeStore.advance`), and with a
+ * reset (`SinkRuntimeStore.load`).
+ */
+import type pg from 'pg';
+import { recordJsonOf, streamPageCut, streamRecordPage, streamRecordParams, type StreamRecordFilter } from '../../queries/record-pages.ts';
+import { UNFLUSHED, unlessGone } from './runtime.ts';
+import type { JsonRecord, SinkKeptPlan, SinkRead } from './sink.ts';
+
+/** The columns of a JsonRecord, of a `records` row aliased `c`. */
+export const JSON_RECORD_COLUMNS = `c.sync_id, c.collection_id, c.upstream_id, c.updated_idx::text AS updated_idx, ${recordJsonOf('c')} AS json`;
+
+/**
+ * The records past `after` as streamRecordRows reads them, as JSON texts, kept as the consumer's
+ * plan past `after` in the same statement (none kept when there are none). Its commit does not
+ * wait for the WAL flush, like the position moves (runtime.ts, UNFLUSHED): only a crash of
+ * PostgreSQL itself can lose a plan, and the moves past it with it.
+ */
+export async function readAndKeepPlan(pool: pg.Pool, consumerId: string, filter: StreamRecordFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
+  const { rows } = await unlessGone(
+    pool.query<JsonRecord & { scanned: string }>(
+      `WITH picked AS (${streamRecordPage(`${JSON_RECORD_COLUMNS}, c.scanned, c.updated_idx AS idx`)}),
+            kept AS (
+              INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs, records)
+              SELECT $8, $4::bigint, max(idx), array_agg(idx ORDER BY idx), string_agg(json, E'\n' ORDER BY idx)
+              FROM picked HAVING count(*) > 0 AND ${UNFLUSHED}
+              ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = excluded.records)
+       SELECT sync_id, collection_id, upstream_id, updated_idx, json, scanned FROM picked ORDER BY idx`,
+      [...streamRecordParams(filter, after, limit, maxBytes), consumerId],
+    ),
+  );
+  const more = streamPageCut(rows.length, rows[0]?.scanned);
+  return { records: rows.map(({ scanned: _scanned, ...record }) => record), more };
+}
+
+/** The consumer's kept plans that reach past `position`, in stream order. */
+export async function keptPlans(pool: pg.Pool, consumerId: string, position: bigint): Promise<SinkKeptPlan<JsonRecord>[]> {
+  const { rows } = await pool.query<{ after: string; idxs: string[]; records: string }>(
+    'SELECT after_idx::text AS after, updated_idxs::text[] AS idxs, records FROM sink_plans WHERE consumer_id = $1 AND last_idx > $2 ORDER BY after_idx',
+    [consumerId, position.toString()],
+  );
+  return rows.map((row) => ({ after: BigInt(row.after), records: row.records.split('\n').map((json, i) => keptRecord(json, row.idxs[i]!)) }));
+}
+
+/** A kept record: its text, and the key it holds (parsed only after a restart). */
+function keptRecord(json: string, updatedIdx: string): JsonRecord {
+  const { sync_id, collection_id, upstream_id } = JSON.parse(json) as Pick<JsonRecord, 'sync_id' | 'collection_id' | 'upstream_id'>;
+  return { sync_id, collection_id, upstream_id, updated_idx: updatedIdx, json };
+}
