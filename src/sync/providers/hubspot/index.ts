@@ -5,6 +5,7 @@ import { createHubSpotApi, type HubSpotApi } from './client.ts';
 import { hubspotCollection, hubspotCollections, type HubSpotCollection } from './collections.ts';
 import { hubspotOAuth } from './oauth.ts';
 import { hubspotQuotaPauseMs } from './quota.ts';
+import { hubspotWebhooks } from './webhooks.ts';
 import { detectingDeletes } from '../request-purpose.ts';
 
 const PAGE_SIZE = 100;
@@ -141,6 +142,21 @@ class HubSpotSession implements ProviderSession {
     }
   }
 
+  /**
+   * The live object with the collection's properties; null when HubSpot has none (404: archived
+   * or never there), or answers another object (the one a merged-away id now resolves to).
+   */
+  async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    const collection = hubspotCollection(collectionId);
+    try {
+      const object = await this.read(collection, upstreamId, false);
+      return object.id === upstreamId ? toUpstreamObject(object) : null;
+    } catch (error) {
+      if (error instanceof UpstreamRequestError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   private async list(collection: HubSpotCollection, { archived, after }: { archived: boolean; after: string | null }): Promise<Paged> {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), properties: collection.properties.join(','), archived: String(archived) });
     if (after) query.set('after', after);
@@ -209,5 +225,6 @@ export const hubspotProvider: Provider = {
   // X-HubSpot-RateLimit-Remaining: 0 holds the sync for the window instead of earning a 429.
   quotaPauseMs: hubspotQuotaPauseMs,
   oauth: hubspotOAuth,
+  webhooks: hubspotWebhooks,
   connect: (context) => new HubSpotSession(createHubSpotApi(context)),
 };
