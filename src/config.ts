@@ -72,6 +72,20 @@ const envSchema = z.object({
   SYNCLINE_GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(50),
   /** Largest total of upstream answer bodies one sync step (one provider call) reads, in bytes: providers that gather a listing in memory stop there. */
   SYNCLINE_MAX_UPSTREAM_STEP_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  /**
+   * The address providers reach this server at (`https://syncline.example.com`): provider webhook
+   * URLs are built from it, and Syncline registers webhooks upstream only when it is set
+   * (docs/PROVIDER-WEBHOOKS.md).
+   */
+  SYNCLINE_PUBLIC_URL: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  /** Largest provider webhook body accepted, in bytes (413 over it). */
+  SYNCLINE_MAX_WEBHOOK_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
 });
 
 export type Config = z.infer<typeof envSchema>;

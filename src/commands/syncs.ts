@@ -2,9 +2,10 @@ import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { z } from 'zod';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
-import type { RateLimit, SyncSettings } from '../domain/syncs/events.ts';
+import type { RateLimit, SyncSettings, WebhookSettings } from '../domain/syncs/events.ts';
+import type { Sync } from '../generated/prisma/client.ts';
 import { ExternalIdTakenError, progressEvent, syncDecider, type ProgressCommand, type SyncCommand } from '../domain/syncs/decide.ts';
-import { NotFoundError, UnprocessableError, ValidationError, type ErrorDetail } from '../errors.ts';
+import { AppError, NotFoundError, UnprocessableError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { requireProvider } from '../sync/providers/registry.ts';
 import type { Provider } from '../sync/providers/provider.ts';
 import type { AppContext, Principal } from '../app-context.ts';
@@ -15,6 +16,7 @@ import { checkPollInterval, pollIntervalOrDefault } from './poll-interval.ts';
 import { createStream } from './streams.ts';
 import { externalId } from './sync-external-id.ts';
 import { syncVisibleTo } from '../queries/sync-scope.ts';
+import { forgetDeletedSyncWebhooks } from '../sync/webhooks/deleted-sync.ts';
 
 const handleSyncCommand = commandHandler('sync', syncDecider);
 
@@ -58,6 +60,21 @@ const rateLimitInput = z
 /** The seed's inline form: `credential: {properties: {kind, secret, name, oauth_app_id}}` in REST. */
 const inlineCredential = z.object({ properties: credentialInput }).strict();
 
+/** `webhooks` of a create (docs/PROVIDER-WEBHOOKS.md); `signingSecret` is write-only, sealed before it enters an event. */
+const webhookFields = {
+  enabled: z.boolean(),
+  signingSecret: z.string().min(1).max(1_000),
+  reconcileIntervalMs: z.number().int().min(1_000).max(7 * 86_400_000),
+};
+const createWebhooksInput = z
+  .object({ enabled: webhookFields.enabled.default(false), signingSecret: webhookFields.signingSecret.nullish(), reconcileIntervalMs: webhookFields.reconcileIntervalMs.nullish() })
+  .strict();
+/** Fields left out keep their value; `null` clears the secret or the reconcile interval. */
+const updateWebhooksInput = z
+  .object({ enabled: webhookFields.enabled, signingSecret: webhookFields.signingSecret.nullable(), reconcileIntervalMs: webhookFields.reconcileIntervalMs.nullable() })
+  .partial()
+  .strict();
+
 const syncFields = {
   name: z.string().trim().min(1).max(200),
   collectionIds: z.array(z.string().min(1).max(100)).min(1).max(100),
@@ -81,6 +98,7 @@ export const createSyncInput = z
     metadata: syncFields.metadata.default({}),
     pollIntervalMs: syncFields.pollIntervalMs.optional(),
     externalId: syncFields.externalId.nullish(),
+    webhooks: createWebhooksInput.nullish(),
   })
   .strict();
 export type CreateSyncInput = z.infer<typeof createSyncInput>;
@@ -95,6 +113,7 @@ export const updateSyncInput = z
     pollIntervalMs: syncFields.pollIntervalMs,
     /** null clears it. */
     externalId: syncFields.externalId.nullable(),
+    webhooks: updateWebhooksInput,
   })
   .partial()
   .strict();
@@ -115,6 +134,40 @@ function checkCollections(provider: Provider, collectionIds: string[]): void {
   if (unknown.length > 0) throw new UnprocessableError('unknown_collection', 'unknown collection', unknown);
   if (new Set(collectionIds).size !== collectionIds.length) throw new ValidationError('collection_ids has duplicates');
 }
+
+type WebhooksPatch = z.infer<typeof updateWebhooksInput>;
+
+/**
+ * The sync's webhook settings after `patch` (the secret sealed): refused for a provider that
+ * sends no webhooks, and for a reconcile interval shorter than the poll interval.
+ */
+function webhookSettings(ctx: AppContext, provider: Provider, current: WebhookSettings | null, patch: WebhooksPatch | null | undefined, pollIntervalMs: number): WebhookSettings | undefined {
+  if (!patch) return current ?? undefined;
+  const next: WebhookSettings = {
+    enabled: patch.enabled ?? current?.enabled ?? false,
+    signingSecretSealed:
+      patch.signingSecret === undefined ? (current?.signingSecretSealed ?? null) : patch.signingSecret === null ? null : ctx.secretBox.seal(patch.signingSecret),
+    reconcileIntervalMs: patch.reconcileIntervalMs === undefined ? (current?.reconcileIntervalMs ?? null) : patch.reconcileIntervalMs,
+  };
+  if (next.enabled && !provider.webhooks) {
+    throw new UnprocessableError('webhooks_not_supported', `${provider.displayName} sends no signed webhooks: its syncs poll (docs/PROVIDER-WEBHOOKS.md)`, [
+      { path: 'webhooks.enabled', message: 'not supported by this provider' },
+    ]);
+  }
+  if (next.reconcileIntervalMs !== null && next.reconcileIntervalMs < pollIntervalMs) {
+    throw new AppError('validation_failed', 'webhooks.reconcile_interval_ms must be at least the poll interval', 422, [
+      { path: 'webhooks.reconcileIntervalMs', message: `at least poll_interval_ms (${pollIntervalMs})` },
+    ]);
+  }
+  return next;
+}
+
+/** A sync's stored webhook settings (the projection's columns). */
+export const storedWebhookSettings = (sync: Sync): WebhookSettings => ({
+  enabled: sync.webhooksEnabled,
+  signingSecretSealed: sync.webhookSigningSecretSealed,
+  reconcileIntervalMs: sync.webhookReconcileIntervalMs,
+});
 
 async function checkCredential(ctx: AppContext, principal: Principal, provider: Provider, credentialId: string): Promise<void> {
   const credential = await ctx.prisma.credential.findFirst({ where: { id: credentialId, accountId: principal.accountId } });
@@ -155,6 +208,8 @@ export async function createSync(ctx: AppContext, principal: Principal, input: C
   const provider = requireProvider(input.provider);
   checkCollections(provider, input.collectionIds);
   checkPollInterval(ctx.config, input.pollIntervalMs);
+  const pollIntervalMs = pollIntervalOrDefault(ctx.config, input.pollIntervalMs);
+  const webhooks = webhookSettings(ctx, provider, null, input.webhooks, pollIntervalMs);
   await assertQuotaRoom(ctx, principal, 'syncs');
   await assertExternalIdFree(ctx, principal.accountId, input.externalId);
   if (!input.credentialId === !input.credential) {
@@ -177,8 +232,9 @@ export async function createSync(ctx: AppContext, principal: Principal, input: C
     rateLimit: input.rateLimit ? toRateLimit(input.rateLimit) : provider.defaultRateLimit,
     credentialId,
     metadata: input.metadata,
-    pollIntervalMs: pollIntervalOrDefault(ctx.config, input.pollIntervalMs),
+    pollIntervalMs,
     externalId: input.externalId ?? null,
+    ...(webhooks ? { webhooks } : {}),
   };
   await createWithinQuota(ctx, principal, 'syncs', () =>
     handleSync(ctx, {
@@ -203,6 +259,8 @@ export async function updateSync(ctx: AppContext, principal: Principal, syncId: 
   checkPollInterval(ctx.config, patch.pollIntervalMs);
   if (patch.credentialId) await checkCredential(ctx, principal, provider, patch.credentialId);
   await assertExternalIdFree(ctx, principal.accountId, patch.externalId, syncId);
+  const pollIntervalMs = patch.pollIntervalMs ?? sync.pollIntervalMs;
+  const webhooks = webhookSettings(ctx, provider, storedWebhookSettings(sync), patch.webhooks ?? (patch.pollIntervalMs ? {} : undefined), pollIntervalMs);
   await handleSync(ctx, {
     type: 'UpdateSync',
     data: {
@@ -213,8 +271,9 @@ export async function updateSync(ctx: AppContext, principal: Principal, syncId: 
       rateLimit: patch.rateLimit ? toRateLimit(patch.rateLimit) : (sync.rateLimit as RateLimit),
       credentialId: patch.credentialId ?? sync.credentialId,
       metadata: patch.metadata ?? (sync.metadata as Record<string, unknown>),
-      pollIntervalMs: patch.pollIntervalMs ?? sync.pollIntervalMs,
+      pollIntervalMs,
       externalId: patch.externalId === undefined ? sync.externalId : patch.externalId,
+      ...(webhooks ? { webhooks } : {}),
     },
     metadata: { now: ctx.now() },
   });
@@ -231,4 +290,5 @@ export async function changeSyncLifecycle(ctx: AppContext, principal: Principal,
   if (!sync) throw new NotFoundError('sync', syncId);
   if (sync.accountId !== principal.accountId) ctx.logger.warn({ syncId, accountId: sync.accountId, tokenId: principal.tokenId, command: type }, 'operator override: root changed another account\'s sync');
   await handleSync(ctx, { type, data: { syncId, accountId: sync.accountId }, metadata: { now: ctx.now() } });
+  if (type === 'DeleteSync') await forgetDeletedSyncWebhooks(ctx, sync);
 }

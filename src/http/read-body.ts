@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
 
-/** Reads and parses a JSON body, refusing oversized and malformed bodies with a 4xx. */
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+/** Reads a body exactly as sent, refusing one over `limitBytes` (413) before reading past it. */
+export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
   const chunks: Buffer[] = [];
@@ -12,9 +12,15 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
     if (size > limitBytes) throw new PayloadTooLargeError(limitBytes);
     chunks.push(chunk);
   }
-  if (size === 0) return undefined;
+  return Buffer.concat(chunks);
+}
+
+/** Reads and parses a JSON body, refusing oversized and malformed bodies with a 4xx. */
+export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const raw = await readRawBody(req, limitBytes);
+  if (raw.length === 0) return undefined;
   // Bodies are JSON whatever the content-type says: `curl -d '{…}'` sends a form content-type.
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = raw.toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

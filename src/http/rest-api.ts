@@ -9,6 +9,7 @@ import { natsConsumerRoutes } from './nats-consumers.ts';
 import { oauthAppRoutes } from './oauth-apps.ts';
 import { oauthConnectRoutes } from './oauth-connect.ts';
 import { postgresConsumerRoutes } from './postgres-consumers.ts';
+import { providerWebhookRoutes } from './provider-webhooks.ts';
 import { openApiDocument, type OpenApiDocument } from './openapi/document.ts';
 import { routeCollector, type RestRoutes, type RouteDefinition, type RouteSpec } from './rest.ts';
 import { streamRoutes } from './streams.ts';
@@ -24,6 +25,7 @@ const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
   ['oauth', oauthAppRoutes],
   ['oauth', oauthConnectRoutes],
   ['syncs', syncRoutes],
+  ['webhooks', providerWebhookRoutes],
   ['http-consumers', httpConsumerRoutes],
   ['nats-consumers', natsConsumerRoutes],
   ['postgres-consumers', postgresConsumerRoutes],

@@ -4,11 +4,11 @@ import type { AppContext, Principal } from '../app-context.ts';
 import { AppError, UnauthorizedError } from '../errors.ts';
 import { toErrorResponse } from './error-response.ts';
 import type { Metrics } from './metrics.ts';
-import { readJsonBody } from './read-body.ts';
+import { readJsonBody, readRawBody } from './read-body.ts';
 import { admittedPrincipal } from './request-throttle.ts';
-import { routeCollector, type HttpMethod, type PublicRestHandler, type RestHandler, type RestResponse, type RestRoutes, type RouteSpec } from './rest.ts';
+import { routeCollector, type HttpMethod, type PublicRestHandler, type RawRequest, type RestHandler, type RestResponse, type RestRoutes, type RouteSpec } from './rest.ts';
 
-type Route = { path: string } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
+type Route = { path: string; spec: RouteSpec } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, json?: string): void {
   const payload = json ?? (body === undefined ? '' : JSON.stringify(body));
@@ -32,12 +32,12 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
   const routes: RestRoutes = {
     on(method: HttpMethod | HttpMethod[], path: string, spec: RouteSpec, handler: RestHandler) {
       documented.routes.on(method, path, spec, handler);
-      const route: Route = { path, handler };
+      const route: Route = { path, spec, handler };
       router.on(method as HTTPMethod | HTTPMethod[], path, () => undefined, route);
     },
     onPublic(method: HttpMethod, path: string, spec: RouteSpec, handler: PublicRestHandler) {
       documented.routes.onPublic(method, path, spec, handler);
-      const route: Route = { path, handler, public: true };
+      const route: Route = { path, spec, handler, public: true };
       router.on(method as HTTPMethod, path, () => undefined, route);
     },
   };
@@ -58,9 +58,9 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
           ? new AppError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, 405)
           : new AppError('route_not_found', `no route ${req.method} ${url.pathname}`, 404);
       }
-      const readBody = () => (req.method === 'GET' || req.method === 'DELETE' ? undefined : readJsonBody(req, maxBodyBytes));
+      const readBody = () => (req.method === 'GET' || req.method === 'DELETE' || route.spec.rawBody ? undefined : readJsonBody(req, maxBodyBytes));
       if (route.public) {
-        response = await route.handler({ params: found!.params, query: url.searchParams, body: await readBody(), ctx });
+        response = await route.handler({ params: found!.params, query: url.searchParams, body: await readBody(), ctx, raw: rawRequest(req) });
       } else {
         const principal = await principalOf(ctx, req);
         response = await route.handler({ principal, params: found!.params, query: url.searchParams, body: await readBody(), ctx });
@@ -79,6 +79,15 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
     /** Every route the router answers, with its spec: `router.on` is called nowhere else. */
     definitions: documented.definitions,
   };
+}
+
+function rawRequest(req: IncomingMessage): RawRequest {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  return { method: req.method ?? 'GET', target: req.url ?? '/', headers, readBody: (limitBytes) => readRawBody(req, limitBytes) };
 }
 
 function requestUrl(target: string | undefined): URL {

@@ -20,15 +20,25 @@ export interface RestResponse {
   headers?: Record<string, string>;
 }
 
+/** The request as sent, for a route with `rawBody` (a provider webhook: its signature covers the exact bytes). */
+export interface RawRequest {
+  method: string;
+  /** Path and query, as sent. */
+  target: string;
+  headers: Headers;
+  /** The body exactly as sent; over `limitBytes`: PayloadTooLargeError (413). Read at most once. */
+  readBody(limitBytes: number): Promise<Buffer>;
+}
+
 export type RestHandler = (req: RestRequest) => Promise<RestResponse>;
 /** A route without an API token (the OAuth callback: the browser comes back from the provider). */
-export type PublicRestHandler = (req: Omit<RestRequest, 'principal'>) => Promise<RestResponse>;
+export type PublicRestHandler = (req: Omit<RestRequest, 'principal'> & { raw: RawRequest }) => Promise<RestResponse>;
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** The answers a route describes itself (503: `/readyz` not ready); the errors are `RouteErrorStatus`. */
 export type AnswerStatus = 200 | 201 | 204 | 302 | 503;
 /** The errors a route declares beyond those every route of its kind has (src/http/openapi/operation.ts adds those). */
-export type RouteErrorStatus = 400 | 403 | 404 | 409 | 422;
+export type RouteErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422;
 
 /** One answer a route gives: what it means, its body's schema (none for 204 and 302), its headers. */
 export interface AnswerSpec {
@@ -53,6 +63,8 @@ export interface RouteSpec {
   query?: z.ZodObject;
   /** The JSON body (never read on GET and DELETE). */
   body?: z.ZodType;
+  /** The route reads its body itself, as bytes (`raw.readBody`), not as JSON; described here. */
+  rawBody?: { description: string };
   /** The body may be left out (`/next` then reads the query); so may any body `{}` would be valid for (a missing body is read as `{}`). */
   bodyOptional?: boolean;
   /** Runs a command, an append that can meet a concurrent one (409 `concurrent_modification`): by default every POST, PATCH and DELETE does. */

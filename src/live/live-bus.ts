@@ -6,6 +6,8 @@ import type { Logger } from '../logger.ts';
 export type LiveMessage =
   | { channel: 'records'; streamId: string; syncId: string; collectionId: string; maxIdx: bigint; remote?: boolean }
   | { channel: 'sync'; syncId: string; remote?: boolean }
+  /** Verified provider webhooks left hints for the sync (sync_webhook_hints): its runner drains them. Not 'sync': that reloads the scheduler. */
+  | { channel: 'webhook-hints'; syncId: string; remote?: boolean }
   /** An API token was revoked: its live connections close (src/live/token-sockets.ts). */
   | { channel: 'token-revoked'; tokenId: string; remote?: boolean };
 
@@ -104,8 +106,8 @@ class NotifyBridge {
     const wire: WireMessage =
       message.channel === 'records'
         ? { o: this.origin, c: 'records', sy: message.syncId, st: message.streamId, co: message.collectionId, i: message.maxIdx.toString() }
-        : message.channel === 'sync'
-          ? { o: this.origin, c: 'sync', sy: message.syncId }
+        : message.channel === 'sync' || message.channel === 'webhook-hints'
+          ? { o: this.origin, c: message.channel, sy: message.syncId }
           : { o: this.origin, c: 'token-revoked', t: message.tokenId };
     this.pending.push(JSON.stringify(wire));
     if (!this.sending) void this.flush();
@@ -143,6 +145,7 @@ class NotifyBridge {
       if (wire.c === 'records' && wire.sy && wire.st && wire.co)
         return { channel: 'records', streamId: wire.st, syncId: wire.sy, collectionId: wire.co, maxIdx: BigInt(wire.i ?? '0'), remote: true };
       if (wire.c === 'sync' && wire.sy) return { channel: 'sync', syncId: wire.sy, remote: true };
+      if (wire.c === 'webhook-hints' && wire.sy) return { channel: 'webhook-hints', syncId: wire.sy, remote: true };
       if (wire.c === 'token-revoked' && wire.t) return { channel: 'token-revoked', tokenId: wire.t, remote: true };
     } catch {
       // not ours

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SyncEvent } from '../domain/syncs/events.ts';
+import type { SyncEvent, WebhookSettings } from '../domain/syncs/events.ts';
 import { ExternalIdTakenError, StaleRunError } from '../domain/syncs/decide.ts';
 import { defineProjection } from './read-model-projection.ts';
 
@@ -22,6 +22,9 @@ export const syncsProjection = defineProjection<SyncEvent>({
     'ChangesFetched',
     'SyncFailed',
     'SyncRecovered',
+    'SyncWebhookRegistered',
+    'SyncWebhookRegistrationFailed',
+    'SyncWebhookUnregistered',
   ],
   async apply(events, db) {
     for (const event of events) await applyOne(event, db);
@@ -67,6 +70,9 @@ async function writeSync(db: pg.ClientBase, sql: string, values: unknown[], exte
   }
 }
 
+/** The webhook columns of a SyncCreated / SyncUpdated (absent from events older than webhooks: disabled). */
+const webhookColumns = (webhooks: WebhookSettings | undefined) => [webhooks?.enabled ?? false, webhooks?.signingSecretSealed ?? null, webhooks?.reconcileIntervalMs ?? null];
+
 async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
   const { syncId } = event.data;
   switch (event.type) {
@@ -75,9 +81,10 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
       const externalId = d.externalId ?? null;
       await writeSync(
         db,
-        `INSERT INTO syncs (id, account_id, stream_id, provider, name, collection_ids, rate_limit, credential_id, metadata, poll_interval_ms, created_at, updated_at, external_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)`,
-        [syncId, d.accountId, d.streamId, d.provider, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.createdAt, externalId],
+        `INSERT INTO syncs (id, account_id, stream_id, provider, name, collection_ids, rate_limit, credential_id, metadata, poll_interval_ms, created_at, updated_at, external_id,
+           webhooks_enabled, webhook_signing_secret_sealed, webhook_reconcile_interval_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15)`,
+        [syncId, d.accountId, d.streamId, d.provider, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.createdAt, externalId, ...webhookColumns(d.webhooks)],
         externalId,
       );
       await ensureCollections(db, syncId, d.collectionIds);
@@ -89,9 +96,9 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
       await writeSync(
         db,
         `UPDATE syncs SET name = $2, collection_ids = $3, rate_limit = $4, credential_id = $5, metadata = $6, poll_interval_ms = $7, updated_at = $8,
-           external_id = $9, generation = generation + 1
+           external_id = $9, webhooks_enabled = $10, webhook_signing_secret_sealed = $11, webhook_reconcile_interval_ms = $12, generation = generation + 1
          WHERE id = $1`,
-        [syncId, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.updatedAt, externalId],
+        [syncId, d.name, d.collectionIds, d.rateLimit, d.credentialId, d.metadata, d.pollIntervalMs, d.updatedAt, externalId, ...webhookColumns(d.webhooks)],
         externalId,
       );
       await ensureCollections(db, syncId, d.collectionIds);
@@ -150,6 +157,25 @@ async function applyOne(event: SyncEvent, db: pg.ClientBase): Promise<void> {
       return;
     case 'SyncRecovered':
       await db.query('UPDATE syncs SET last_error = NULL WHERE id = $1', [syncId]);
+      return;
+    case 'SyncWebhookRegistered': {
+      const { url, collectionIds, registrationSealed, expiresAt, at } = event.data;
+      await db.query('UPDATE syncs SET webhook_registration = $2 WHERE id = $1', [syncId, { state: 'registered', url, collectionIds, registrationSealed, expiresAt, error: null, at }]);
+      return;
+    }
+    case 'SyncWebhookRegistrationFailed': {
+      // A failed renewal keeps the registration it could not renew (still valid until it expires).
+      const { url, collectionIds, error, at } = event.data;
+      await db.query(
+        `UPDATE syncs SET webhook_registration = jsonb_build_object('state', 'failed', 'url', $2::text, 'collectionIds', $3::jsonb, 'error', $4::text, 'at', $5::text,
+           'registrationSealed', webhook_registration->'registrationSealed', 'expiresAt', webhook_registration->'expiresAt')
+         WHERE id = $1`,
+        [syncId, url, JSON.stringify(collectionIds), error, at],
+      );
+      return;
+    }
+    case 'SyncWebhookUnregistered':
+      await db.query('UPDATE syncs SET webhook_registration = NULL WHERE id = $1', [syncId]);
       return;
   }
 }

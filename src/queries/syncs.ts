@@ -1,12 +1,17 @@
-import type { Sync, SyncCollection, SyncRuntime } from '../generated/prisma/client.ts';
+import type { Sync, SyncCollection, SyncRuntime, SyncWebhookRuntime } from '../generated/prisma/client.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import type { RateLimit } from '../domain/syncs/events.ts';
 import { NotFoundError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import type { Config } from '../config.ts';
+import { findProvider } from '../sync/providers/registry.ts';
+import { syncWebhooks, type SyncWebhooks } from '../sync/webhooks/webhook-state.ts';
 import { syncActivityHere, type CollectionActivity, type SyncActivity } from '../sync/in-flight.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { syncFilterWhere, type SyncFilter } from './sync-filter.ts';
 import { syncListingScope, syncsVisibleTo, syncVisibleTo } from './sync-scope.ts';
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 export type SyncState = 'backfilling' | 'active' | 'paused' | 'error';
 
@@ -19,7 +24,17 @@ export function syncState(sync: Sync, collections: SyncCollection[]): SyncState 
   return collections.every((c) => c.backfillDone) ? 'active' : 'backfilling';
 }
 
-export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
+/** A sync's webhooks as REST answers them (never the secret). */
+export const presentSyncWebhooks = (webhooks: SyncWebhooks) => ({
+  enabled: webhooks.enabled,
+  url: webhooks.url,
+  registration: { state: webhooks.registration.state, expires_at: iso(webhooks.registration.expiresAt), error: webhooks.registration.error },
+  signing_secret_set: webhooks.signingSecretSet,
+  reconcile_interval_ms: webhooks.reconcileIntervalMs,
+  manual_setup: webhooks.manualSetup,
+});
+
+export const presentSync = (sync: Sync & { collections: SyncCollection[] }, config: Config) => {
   const rateLimit = sync.rateLimit as RateLimit;
   return {
     id: sync.id,
@@ -38,6 +53,7 @@ export const presentSync = (sync: Sync & { collections: SyncCollection[] }) => {
     metadata: sync.metadata,
     poll_interval_ms: sync.pollIntervalMs,
     state: syncState(sync, sync.collections),
+    webhooks: presentSyncWebhooks(syncWebhooks(config, findProvider(sync.provider) ?? null, sync)),
     created_at: sync.createdAt.toISOString(),
     updated_at: sync.updatedAt.toISOString(),
   };
@@ -54,7 +70,7 @@ export async function listSyncs(ctx: AppContext, principal: Principal, page: Pag
     where: { ...args.where, ...syncListingScope(principal, page.account_id), ...(streamId ? { streamId } : {}), ...syncFilterWhere(filter) },
     include: { collections: true },
   });
-  return toPage(rows, page, presentSync);
+  return toPage(rows, page, (sync) => presentSync(sync, ctx.config));
 }
 
 /** The caller's sync; `operator`: any account's for the root token (inspection only: not its records). */
@@ -66,7 +82,7 @@ export async function findSync(ctx: AppContext, principal: Principal, id: string
 }
 
 export async function getSync(ctx: AppContext, principal: Principal, id: string) {
-  return presentSync(await findSync(ctx, principal, id, { operator: true }));
+  return presentSync(await findSync(ctx, principal, id, { operator: true }), ctx.config);
 }
 
 /** A collection's part of a sync's status. */
@@ -103,7 +119,31 @@ export interface SyncStatus {
   rateLimitWaitMs: number;
   retries: number;
   lastPollAt: Date | null;
+  /** Provider webhooks' counters (sync_webhook_runtime); null while the sync has webhooks disabled. */
+  webhooks: WebhookCounters | null;
   collections: CollectionStatus[];
+}
+
+export interface WebhookCounters {
+  received: number;
+  verified: number;
+  rejected: number;
+  duplicates: number;
+  lastReceivedAt: Date | null;
+  /** Versions polls wrote while webhooks were enabled: changes webhooks missed. */
+  changesMissed: number;
+}
+
+function webhookCounters(sync: Sync, runtime: SyncWebhookRuntime | null): WebhookCounters | null {
+  if (!sync.webhooksEnabled) return null;
+  return {
+    received: Number(runtime?.received ?? 0),
+    verified: Number(runtime?.verified ?? 0),
+    rejected: Number(runtime?.rejected ?? 0),
+    duplicates: Number(runtime?.duplicates ?? 0),
+    lastReceivedAt: runtime?.lastReceivedAt ?? null,
+    changesMissed: Number(runtime?.changesMissed ?? 0),
+  };
 }
 
 export async function syncStatus(ctx: AppContext, principal: Principal, id: string): Promise<SyncStatus> {
@@ -120,9 +160,10 @@ export async function syncStatuses(ctx: AppContext, principal: Principal, ids: r
   // Ids arrive checked (REST's idParam, GraphQL's requireId); one that is not a uuid names no sync.
   const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
   if (wanted.length === 0) return new Map();
-  const [syncs, runtimes, counts] = await Promise.all([
+  const [syncs, runtimes, webhookRuntimes, counts] = await Promise.all([
     ctx.prisma.sync.findMany({ where: syncsVisibleTo(principal, wanted), include: { collections: true } }),
     ctx.prisma.syncRuntime.findMany({ where: { syncId: { in: wanted } } }),
+    ctx.prisma.syncWebhookRuntime.findMany({ where: { syncId: { in: wanted } } }),
     // Records per collection, and the requests the runs flushed (sync_collection_runtime): one statement.
     ctx.pool.query<CollectionCountsRow>(
       `SELECT sync_id, collection_id, COALESCE(r.live, 0) AS live, COALESCE(r.deleted, 0) AS deleted,
@@ -135,13 +176,14 @@ export async function syncStatuses(ctx: AppContext, principal: Principal, ids: r
     ),
   ]);
   const runtimeOf = new Map(runtimes.map((r) => [r.syncId, r]));
+  const webhookRuntimeOf = new Map(webhookRuntimes.map((r) => [r.syncId, r]));
   const countsOf = new Map<string, Map<string, CollectionCountsRow>>();
   for (const row of counts.rows) {
     const bySync = countsOf.get(row.sync_id) ?? new Map<string, CollectionCountsRow>();
     bySync.set(row.collection_id, row);
     countsOf.set(row.sync_id, bySync);
   }
-  return new Map(syncs.map((sync) => [sync.id, statusOf(sync, runtimeOf.get(sync.id) ?? null, countsOf.get(sync.id) ?? new Map(), syncActivityHere(sync.id))]));
+  return new Map(syncs.map((sync) => [sync.id, statusOf(sync, runtimeOf.get(sync.id) ?? null, webhookRuntimeOf.get(sync.id) ?? null, countsOf.get(sync.id) ?? new Map(), syncActivityHere(sync.id))]));
 }
 
 /** A collection's numbers as `pg` answers them (bigints as text). */
@@ -162,6 +204,7 @@ export async function getSyncStatus(ctx: AppContext, principal: Principal, id: s
 function statusOf(
   sync: Sync & { collections: SyncCollection[] },
   runtime: SyncRuntime | null,
+  webhookRuntime: SyncWebhookRuntime | null,
   counts: Map<string, CollectionCountsRow>,
   activity: SyncActivity | null,
 ): SyncStatus {
@@ -177,6 +220,7 @@ function statusOf(
     rateLimitWaitMs: Number(runtime?.rateLimitWaitMs ?? 0),
     retries: Number(runtime?.retries ?? 0),
     lastPollAt: runtime?.lastPollAt ?? null,
+    webhooks: webhookCounters(sync, webhookRuntime),
     collections: collections.map((c) => {
       const count = counts.get(c.collectionId);
       const percent = c.backfillDone ? 100 : c.totalCount ? Math.min(99.9, Math.round((1000 * c.backfillRecords) / c.totalCount) / 10) : null;
@@ -205,8 +249,6 @@ function statusOf(
   };
 }
 
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
 function presentActivity(activity: CollectionActivity | null) {
   if (!activity) return { in_flight: null, waiting: null };
   const { inFlight, waiting } = activity;
@@ -226,6 +268,14 @@ export const presentSyncStatus = (status: SyncStatus) => ({
   rate_limit_wait_ms: status.rateLimitWaitMs,
   retries: status.retries,
   last_poll_at: iso(status.lastPollAt),
+  webhooks: status.webhooks && {
+    received: status.webhooks.received,
+    verified: status.webhooks.verified,
+    rejected: status.webhooks.rejected,
+    duplicates: status.webhooks.duplicates,
+    last_received_at: iso(status.webhooks.lastReceivedAt),
+    changes_missed: status.webhooks.changesMissed,
+  },
   collections: status.collections.map((c) => ({
     collection_id: c.collectionId,
     records: c.records,

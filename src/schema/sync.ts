@@ -1,7 +1,9 @@
 import { changeSyncLifecycle, createSync, createSyncInput, updateSync, updateSyncInput } from '../commands/syncs.ts';
 import { parseInput } from '../commands/parse-input.ts';
 import type { RateLimit as RateLimitModel } from '../domain/syncs/events.ts';
-import { syncState, syncStatus, type CollectionStatus as CollectionStatusModel, type SyncError as SyncErrorModel, type SyncStatus as SyncStatusModel } from '../queries/syncs.ts';
+import { findProvider } from '../sync/providers/registry.ts';
+import { syncWebhooks, type SyncWebhooks as SyncWebhooksModel } from '../sync/webhooks/webhook-state.ts';
+import { syncState, syncStatus, type WebhookCounters as WebhookCountersModel, type CollectionStatus as CollectionStatusModel, type SyncError as SyncErrorModel, type SyncStatus as SyncStatusModel } from '../queries/syncs.ts';
 import { parseSyncFilter, syncFilterWhere } from '../queries/sync-filter.ts';
 import { syncListingScope, syncVisibleTo } from '../queries/sync-scope.ts';
 import { builder, requirePrincipal } from './builder.ts';
@@ -74,6 +76,37 @@ const SyncError = builder.objectRef<SyncErrorModel>('SyncError').implement({
   }),
 });
 
+const WebhookCounters = builder.objectRef<WebhookCountersModel>('WebhookCounters').implement({
+  fields: (t) => ({
+    received: t.exposeInt('received'),
+    verified: t.exposeInt('verified'),
+    rejected: t.exposeInt('rejected', { description: 'Refused: signature missing or invalid, timestamp outside the tolerance, body too large or unreadable.' }),
+    duplicates: t.exposeInt('duplicates', { description: 'Redeliveries of a delivery id already received.' }),
+    lastReceivedAt: t.string({ nullable: true, resolve: (w) => iso(w.lastReceivedAt) }),
+    changesMissed: t.exposeInt('changesMissed', { description: 'Record versions polls wrote while webhooks were enabled: changes webhooks missed.' }),
+  }),
+});
+
+const WebhookRegistration = builder.objectRef<SyncWebhooksModel['registration']>('WebhookRegistration').implement({
+  fields: (t) => ({
+    state: t.exposeString('state', { description: 'registered | manual | pending | failed | disabled' }),
+    expiresAt: t.string({ nullable: true, resolve: (r) => iso(r.expiresAt) }),
+    error: t.exposeString('error', { nullable: true }),
+  }),
+});
+
+const SyncWebhooks = builder.objectRef<SyncWebhooksModel>('SyncWebhooks').implement({
+  description: 'Provider webhooks (docs/PROVIDER-WEBHOOKS.md); the signing secret is never answered.',
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled'),
+    url: t.exposeString('url', { description: 'Where the provider sends them: SYNCLINE_PUBLIC_URL + /v1/webhooks/in/{id} (the path alone without it).' }),
+    registration: t.field({ type: WebhookRegistration, resolve: (w) => w.registration }),
+    signingSecretSet: t.exposeBoolean('signingSecretSet'),
+    reconcileIntervalMs: t.exposeInt('reconcileIntervalMs', { nullable: true }),
+    manualSetup: t.exposeString('manualSetup', { nullable: true, description: "With `manual`: what to do in the provider's settings." }),
+  }),
+});
+
 export const SyncStatus = builder.objectRef<SyncStatusModel>('SyncStatus').implement({
   fields: (t) => ({
     syncId: t.exposeString('syncId'),
@@ -83,6 +116,7 @@ export const SyncStatus = builder.objectRef<SyncStatusModel>('SyncStatus').imple
     rateLimitWaitMs: t.exposeInt('rateLimitWaitMs'),
     retries: t.exposeInt('retries'),
     lastPollAt: t.string({ nullable: true, resolve: (s) => iso(s.lastPollAt) }),
+    webhooks: t.field({ type: WebhookCounters, nullable: true, description: 'Provider webhooks; null while disabled.', resolve: (s) => s.webhooks }),
     collections: t.field({ type: [CollectionStatus], resolve: (s) => s.collections }),
   }),
 });
@@ -114,6 +148,15 @@ export const SyncRef = builder.prismaNode('Sync', {
     rateLimit: t.field({ type: RateLimit, resolve: (s) => s.rateLimit as RateLimitModel }),
     state: t.string({ select: { collections: true }, resolve: (s) => syncState(s, s.collections) }),
     status: t.field({ type: SyncStatus, resolve: (s, _args, ctx) => ctx.loaders.syncStatus.load(s.id) }),
+    webhooks: t.field({ type: SyncWebhooks, resolve: (s, _args, ctx) => syncWebhooks(ctx.app.config, findProvider(s.provider) ?? null, s) }),
+  }),
+});
+
+const SyncWebhooksInput = builder.inputType('SyncWebhooksInput', {
+  fields: (t) => ({
+    enabled: t.boolean(),
+    signingSecret: t.string({ description: 'Write-only, sealed at rest. `null` in updateSync removes it.' }),
+    reconcileIntervalMs: t.int({ description: 'At least pollIntervalMs. `null` in updateSync removes it.' }),
   }),
 });
 
@@ -136,12 +179,14 @@ const SyncInput = builder.inputType('SyncInput', {
     metadata: t.field({ type: 'JSON' }),
     pollIntervalMs: t.int(),
     externalId: t.string({ description: 'Unique per account: 1–255 characters, trimmed, no control characters. `null` in updateSync removes it.' }),
+    webhooks: t.field({ type: SyncWebhooksInput }),
   }),
 });
 
 /** The command's input: ids as uuids, fields given as null left out, but for `externalId`, whose null clears it. */
-const syncInput = ({ externalId, ...input }: typeof SyncInput.$inferInput) => ({
+const syncInput = ({ externalId, webhooks, ...input }: typeof SyncInput.$inferInput) => ({
   ...withoutUndefined({ externalId }),
+  ...(webhooks ? { webhooks: withoutUndefined({ ...webhooks, enabled: webhooks.enabled ?? undefined }) } : {}),
   ...withoutNulls({ ...input, streamId: idInput(input.streamId), credentialId: idInput(input.credentialId), rateLimit: input.rateLimit && withoutNulls(input.rateLimit) }),
 });
 

@@ -3,7 +3,7 @@ import type { RateLimit } from '../domain/syncs/events.ts';
 import type { Sync } from '../generated/prisma/client.ts';
 import { createUpstreamFetch } from './http/upstream-fetch.ts';
 import { egressFetch } from '../net/egress-fetch.ts';
-import type { ProviderCredential, ProviderSession } from './providers/provider.ts';
+import type { ProviderContext, ProviderCredential, ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
@@ -16,6 +16,11 @@ const MUTATION_ATTEMPTS = 3;
 
 /** A provider session for writing to a sync's upstream, under the same rate limiter as the sync's runner. */
 export function openMutationSession(ctx: AppContext, sync: Sync, credential: ProviderCredential): ProviderSession {
+  return requireProvider(sync.provider).connect(writeContext(ctx, sync, credential));
+}
+
+/** What a write upstream on a caller's request goes through (a mutation, removing a webhook registration): the sync's rate limiter, fewer retries. */
+export function writeContext(ctx: AppContext, sync: Sync, credential: ProviderCredential): ProviderContext {
   const provider = requireProvider(sync.provider);
   const fetch = createUpstreamFetch({
     limiter: rateLimiters.forSync(sync.id, sync.rateLimit as RateLimit, ctx.pool),
@@ -31,5 +36,5 @@ export function openMutationSession(ctx: AppContext, sync: Sync, credential: Pro
       if (event.type === 'rate_limited') ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
     },
   });
-  return provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) });
+  return { credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) };
 }

@@ -16,7 +16,7 @@ import { egressFetch } from '../net/egress-fetch.ts';
 import { loadProviderCredential } from './provider-credential.ts';
 import { oauthTokenSource } from './oauth/token-source.ts';
 import { rateLimiters } from './rate-limiters.ts';
-import type { ListPage, Provider, ProviderSession } from './providers/provider.ts';
+import type { ListPage, Provider, ProviderContext, ProviderSession } from './providers/provider.ts';
 import { requireProvider } from './providers/registry.ts';
 import { CrashGuard } from './crash-guard.ts';
 import {
@@ -35,6 +35,10 @@ import {
 import { classifyStepFailure, type StepFailure } from './step-failure.ts';
 import { bytesOfPage, withReadBudgets } from './providers/read-budgeted-session.ts';
 import { inCollection, openSyncActivity } from './in-flight.ts';
+import { WebhookHintDrain } from './webhooks/hint-drain.ts';
+import { countWebhooks } from './webhooks/hint-store.ts';
+import { webhooksHealthy } from './webhooks/webhook-health.ts';
+import { WebhookRegistrar } from './webhooks/registration.ts';
 
 const TELEMETRY_FLUSH_MS = 2_000;
 /** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
@@ -57,6 +61,9 @@ interface PreparedRead {
 
 /** Written with other pages by one statement: no tombstones naming only an id (appendBackfillPages). */
 const coalescable = (page: PreparedRead) => page.prepared.eventJson !== null;
+
+/** Objects a webhook drain reads at once: the sync's concurrency cap, or a few when it has none. */
+const drainConcurrency = (rateLimit: RateLimit) => (rateLimit.maxConcurrentRequests > 0 ? rateLimit.maxConcurrentRequests : 4);
 
 const backfillPage = (read: ListPage): BackfillPage => ({ nextCursor: read.nextCursor, pageRecords: read.objects.length, totalCount: read.totalCount });
 
@@ -83,12 +90,17 @@ export class SyncRunner {
   private errorShown: boolean;
   /** What the run has in flight upstream, per collection (the status shows it). */
   private readonly activity: ReturnType<typeof openSyncActivity>;
+  /** Applies the sync's provider webhook hints while webhooks are enabled (docs/PROVIDER-WEBHOOKS.md). */
+  private readonly hintDrain: WebhookHintDrain | null;
+  /** Keeps the sync's webhook registration upstream, where Syncline registers it. */
+  private registrar: WebhookRegistrar | null = null;
+  private readonly context: ProviderContext;
   readonly done: Promise<void>;
 
   private constructor(
     private readonly ctx: AppContext,
     private readonly sync: SyncWithCollections,
-    session: (provider: Provider, limiter: RateLimiter, fetch: typeof globalThis.fetch) => ProviderSession,
+    contextFor: (provider: Provider, fetch: typeof globalThis.fetch) => ProviderContext,
     private readonly crashGuard: CrashGuard,
   ) {
     const rateLimit = sync.rateLimit as RateLimit;
@@ -125,7 +137,13 @@ export class SyncRunner {
         if (event.type === 'rate_limited') this.ctx.logger.info({ syncId: sync.id, waitMs: event.waitMs }, 'upstream rate limit: waiting');
       },
     });
-    this.session = withReadBudgets(session(this.provider, this.limiter, fetch), ctx.config.SYNCLINE_MAX_UPSTREAM_STEP_BYTES);
+    const context = contextFor(this.provider, fetch);
+    this.session = withReadBudgets(this.provider.connect(context), ctx.config.SYNCLINE_MAX_UPSTREAM_STEP_BYTES);
+    this.context = context;
+    this.hintDrain =
+      sync.webhooksEnabled && this.provider.webhooks && this.session.fetchObject
+        ? new WebhookHintDrain(ctx, { syncId: sync.id, streamId: sync.streamId, collectionIds: sync.collectionIds, concurrency: drainConcurrency(rateLimit) }, this.session)
+        : null;
     this.done = this.run();
   }
 
@@ -142,7 +160,7 @@ export class SyncRunner {
     }
     const crashGuard = await CrashGuard.begin(ctx, sync);
     if (!crashGuard) return null; // put in error: it killed the process too often
-    return new SyncRunner(ctx, sync, (provider, _limiter, fetch) => provider.connect({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }), crashGuard);
+    return new SyncRunner(ctx, sync, (provider, fetch) => ({ credential, fetch, oauth: oauthTokenSource(ctx, provider, sync.credentialId, credential, fetch) }), crashGuard);
   }
 
   /** true once `stop()` was called, as opposed to a run that ended by itself. */
@@ -160,10 +178,18 @@ export class SyncRunner {
 
   private async run(): Promise<void> {
     const flush = setInterval(() => void this.flushTelemetry(), TELEMETRY_FLUSH_MS);
+    this.hintDrain?.start();
+    if (this.provider.webhooks) {
+      this.registrar = new WebhookRegistrar(this.ctx, this.sync, this.provider, this.context, this.abort.signal, (outcome) =>
+        handleSync(this.ctx, { type: 'RecordWebhookRegistration', data: { ...this.ref(), ...outcome }, metadata: { now: this.ctx.now() } }),
+      );
+    }
     try {
       await Promise.all(this.sync.collections.map((collection) => inCollection(collection.collectionId, () => this.runCollection(collection))));
     } finally {
       clearInterval(flush);
+      await this.hintDrain?.stop();
+      await this.registrar?.settled();
       this.activity.release();
       await this.crashGuard.clear();
       if (this.progressTimer) clearTimeout(this.progressTimer);
@@ -256,7 +282,7 @@ export class SyncRunner {
         this.lastPollAt = this.ctx.now();
         return;
       case 'wait_for_next_poll':
-        return this.pause(this.sync.pollIntervalMs);
+        return this.pause(await this.nextPollInMs());
       case 'log':
         return this.ctx.logger[effect.level]({ syncId: this.sync.id, ...effect.fields }, effect.message);
       case 'fail_sync': {
@@ -320,6 +346,8 @@ export class SyncRunner {
     return withCollectionLock(this.sync.id, collectionId, async () => {
       const page = await read();
       const versions = await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
+      // What a poll finds while webhooks are on, webhooks missed (or had not brought yet).
+      if (this.sync.webhooksEnabled && versions.length > 0) await countWebhooks(this.ctx.pool, this.sync.id, { changesMissed: versions.length });
       return { page, written: versions.length };
     });
   }
@@ -371,6 +399,17 @@ export class SyncRunner {
   }
 
   private progressPending = false;
+
+  /**
+   * `pollIntervalMs`, or the webhooks' `reconcileIntervalMs` while they are healthy: a verified
+   * webhook arrived within that interval, or the registration upstream is current.
+   */
+  private async nextPollInMs(): Promise<number> {
+    const { pollIntervalMs, webhookReconcileIntervalMs: reconcileMs } = this.sync;
+    if (!this.hintDrain || reconcileMs === null || reconcileMs <= pollIntervalMs) return pollIntervalMs;
+    const healthy = this.registrar?.registered || (await webhooksHealthy(this.ctx, this.sync.id, reconcileMs).catch(() => false));
+    return healthy ? reconcileMs : pollIntervalMs;
+  }
 
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);

@@ -14,7 +14,7 @@ export type RecordVersion = {
 /** A batch of record versions of one collection of one sync (stream `records-<syncId>-<collectionId>`). */
 export type RecordsChanged = Event<
   'RecordsChanged',
-  { syncId: string; streamId: string; collectionId: string; source: 'backfill' | 'changes' | 'mutation'; records: RecordVersion[] }
+  { syncId: string; streamId: string; collectionId: string; source: 'backfill' | 'changes' | 'mutation' | 'webhook'; records: RecordVersion[] }
 >;
 
 export type RecordEvent = RecordsChanged;

@@ -23,6 +23,12 @@ export type RecordBackfillPage = Command<
 export type RecordChanges = Command<'RecordChanges', RunRef & { cursor: string; changes: number }, CommandMetadata>;
 export type FailSync = Command<'FailSync', SyncRef & { code: string; message: string; collectionId: string | null }, CommandMetadata>;
 export type RecoverSync = Command<'RecoverSync', SyncRef, CommandMetadata>;
+/** What a registration attempt upstream came to (the runner's WebhookRegistrar). */
+export type WebhookRegistrationOutcome =
+  | { outcome: 'registered'; url: string; collectionIds: string[]; registrationSealed: string; expiresAt: string | null }
+  | { outcome: 'failed'; url: string; collectionIds: string[]; error: string }
+  | { outcome: 'unregistered' };
+export type RecordWebhookRegistration = Command<'RecordWebhookRegistration', SyncRef & WebhookRegistrationOutcome, CommandMetadata>;
 
 export type SyncCommand =
   | CreateSync
@@ -35,7 +41,8 @@ export type SyncCommand =
   | RecordBackfillPage
   | RecordChanges
   | FailSync
-  | RecoverSync;
+  | RecoverSync
+  | RecordWebhookRegistration;
 
 export type CollectionProgress = {
   /** Set once the backfill started; where incremental polling begins. */
@@ -55,6 +62,8 @@ export type SyncState =
       /** Bumped by update, resume and resync: each restarts the sync's run. */
       generation: number;
       failed: { code: string; message: string } | null;
+      /** A registration upstream is recorded (SyncWebhookRegistered, not yet Unregistered). */
+      webhookRegistered: boolean;
       collections: Record<string, CollectionProgress>;
       collectionIds: string[];
     };
@@ -142,6 +151,15 @@ export function decide(command: SyncCommand, state: SyncState): SyncEvent[] {
       return [{ type: 'SyncFailed', data: { ...command.data, at } }];
     case 'RecoverSync':
       return state.failed ? [{ type: 'SyncRecovered', data: { ...ref, at } }] : [];
+    case 'RecordWebhookRegistration': {
+      const { data } = command;
+      if (data.outcome === 'registered') {
+        const { url, collectionIds, registrationSealed, expiresAt } = data;
+        return [{ type: 'SyncWebhookRegistered', data: { ...ref, url, collectionIds, registrationSealed, expiresAt, at } }];
+      }
+      if (data.outcome === 'failed') return [{ type: 'SyncWebhookRegistrationFailed', data: { ...ref, url: data.url, collectionIds: data.collectionIds, error: data.error, at } }];
+      return state.webhookRegistered ? [{ type: 'SyncWebhookUnregistered', data: { ...ref, at } }] : [];
+    }
     default:
       return unknownCommand(command);
   }
@@ -160,6 +178,7 @@ export function evolve(state: SyncState, event: SyncEvent): SyncState {
       paused: false,
       generation: 0,
       failed: null,
+      webhookRegistered: false,
       collectionIds: event.data.collectionIds,
       collections: Object.fromEntries(event.data.collectionIds.map((id) => [id, freshProgress()])),
     };
@@ -198,6 +217,12 @@ export function evolve(state: SyncState, event: SyncEvent): SyncState {
       return { ...state, failed: { code: event.data.code, message: event.data.message } };
     case 'SyncRecovered':
       return { ...state, failed: null };
+    case 'SyncWebhookRegistered':
+      return { ...state, webhookRegistered: true };
+    case 'SyncWebhookUnregistered':
+      return { ...state, webhookRegistered: false };
+    case 'SyncWebhookRegistrationFailed':
+      return state;
     default:
       return ignoreUnknownEvent(event, state);
   }

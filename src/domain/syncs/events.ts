@@ -14,6 +14,16 @@ export type SyncSettings = {
    * written before it existed, which read as null.
    */
   externalId?: string | null;
+  /** Provider webhooks (docs/PROVIDER-WEBHOOKS.md); absent from events written before them: disabled. */
+  webhooks?: WebhookSettings;
+};
+
+export type WebhookSettings = {
+  enabled: boolean;
+  /** The signing secret the user gave, sealed (src/crypto/secret-box.ts); null: none. */
+  signingSecretSealed: string | null;
+  /** Polls run this often while webhooks are healthy; null: `pollIntervalMs`. */
+  reconcileIntervalMs: number | null;
 };
 
 type SyncRef = { syncId: string; accountId: string };
@@ -38,6 +48,18 @@ export type BackfillPageFetched = Event<
 >;
 /** Checkpoint of the incremental poll: changes up to `cursor` are in the stream. */
 export type ChangesFetched = Event<'ChangesFetched', SyncRef & { generation: number; collectionId: string; cursor: string; changes: number; at: string }>;
+/**
+ * The sync's webhook was registered upstream for `url` and `collectionIds` (the runner holding its
+ * lease did it); `registrationSealed` is the provider's RegisteredWebhook as sealed JSON.
+ * Registration events change no `generation`: the run goes on.
+ */
+export type SyncWebhookRegistered = Event<
+  'SyncWebhookRegistered',
+  SyncRef & { url: string; collectionIds: string[]; registrationSealed: string; expiresAt: string | null; at: string }
+>;
+export type SyncWebhookRegistrationFailed = Event<'SyncWebhookRegistrationFailed', SyncRef & { url: string; collectionIds: string[]; error: string; at: string }>;
+/** The registration was removed upstream (webhooks disabled), or given up. */
+export type SyncWebhookUnregistered = Event<'SyncWebhookUnregistered', SyncRef & { at: string }>;
 export type SyncFailed = Event<'SyncFailed', SyncRef & { code: string; message: string; collectionId: string | null; at: string }>;
 export type SyncRecovered = Event<'SyncRecovered', SyncRef & { at: string }>;
 
@@ -52,4 +74,7 @@ export type SyncEvent =
   | BackfillPageFetched
   | ChangesFetched
   | SyncFailed
-  | SyncRecovered;
+  | SyncRecovered
+  | SyncWebhookRegistered
+  | SyncWebhookRegistrationFailed
+  | SyncWebhookUnregistered;

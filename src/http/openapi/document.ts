@@ -62,7 +62,7 @@ function errorResponses(route: RouteDefinition): ZodOpenApiResponsesObject {
   const readsBody = route.method !== 'GET' && route.method !== 'DELETE';
   const codes = new Map<number, string[]>();
   const add = (status: number, ...more: string[]) => codes.set(status, [...(codes.get(status) ?? []), ...more]);
-  if (readsBody) add(400, 'malformed_json');
+  if (readsBody && !spec.rawBody) add(400, 'malformed_json');
   if ((spec.body && readsBody) || spec.query) add(400, 'validation_failed');
   if (route.auth !== 'none') add(401, 'unauthorized');
   if (/:(id|ref)(\/|$)/.test(route.path)) add(404, 'not_found'); // the resource a path names, missing or another account's
@@ -91,6 +91,7 @@ function operation(route: RouteDefinition): ZodOpenApiOperationObject {
     ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag ?? defaultTag(route.path)],
     ...(params || spec.query ? { requestParams: { ...(params ? { path: params } : {}), ...(spec.query ? { query: spec.query } : {}) } } : {}),
+    ...(spec.rawBody && readsBody ? { requestBody: { required: true, description: spec.rawBody.description, content: { '*/*': { schema: z.string() } } } } : {}),
     ...(spec.body && readsBody
       ? { requestBody: { required: !(spec.bodyOptional || spec.body.safeParse({}).success), content: { 'application/json': { schema: spec.body } } } }
       : {}),

@@ -142,6 +142,21 @@ export const providerView = z
 export const providersView = z.object({ data: z.array(providerView) });
 
 const syncState = z.enum(['backfilling', 'active', 'paused', 'error']);
+const syncWebhooksView = z
+  .object({
+    enabled: z.boolean(),
+    url: z.string().meta({ description: 'where the provider sends the webhooks: SYNCLINE_PUBLIC_URL + `/v1/webhooks/in/{id}`, the path alone without it' }),
+    registration: z.object({
+      state: z.enum(['registered', 'manual', 'pending', 'failed', 'disabled']),
+      expires_at: timestamp.nullable(),
+      error: z.string().nullable(),
+    }),
+    signing_secret_set: z.boolean().meta({ description: 'a `signing_secret` was given (never answered)' }),
+    reconcile_interval_ms: z.number().int().nullable(),
+    manual_setup: z.string().nullable().meta({ description: "with `manual`: what to do in the provider's settings" }),
+  })
+  .meta({ id: 'SyncWebhooks', description: 'docs/PROVIDER-WEBHOOKS.md' });
+
 export const syncView = z
   .object({
     id,
@@ -156,6 +171,7 @@ export const syncView = z
     metadata: jsonObject("the sync's metadata"),
     poll_interval_ms: z.number().int(),
     state: syncState,
+    webhooks: syncWebhooksView,
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -170,6 +186,17 @@ export const syncStatusView = z
     rate_limit_wait_ms: count,
     retries: count,
     last_poll_at: timestamp.nullable(),
+    webhooks: z
+      .object({
+        received: count,
+        verified: count,
+        rejected: count.meta({ description: 'refused: signature missing or invalid, timestamp outside the tolerance, body too large or unreadable' }),
+        duplicates: count.meta({ description: 'redeliveries of a delivery id already received' }),
+        last_received_at: timestamp.nullable(),
+        changes_missed: count.meta({ description: 'record versions polls wrote while webhooks were enabled: changes webhooks missed' }),
+      })
+      .nullable()
+      .meta({ description: 'provider webhooks; null while disabled' }),
     collections: z.array(
       z.object({
         collection_id: z.string(),

@@ -48,5 +48,6 @@ export function withReadBudgets(session: ProviderSession, limitBytes: number): P
     initialChangesCursor: (collectionId) => within(() => session.initialChangesCursor(collectionId)),
     changesSince: async (collectionId, cursor) => counted(await within(() => session.changesSince(collectionId, cursor)), `changes of ${collectionId}`),
     mutate: (collectionId, kind, item) => within(() => session.mutate(collectionId, kind, item)),
+    ...(session.fetchObject ? { fetchObject: (collectionId: string, upstreamId: string) => within(() => session.fetchObject!(collectionId, upstreamId)) } : {}),
   };
 }

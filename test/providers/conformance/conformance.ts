@@ -11,8 +11,10 @@ import { restClient, type RestClient } from '../../support/api.ts';
 import { allRecords, type RecordBody } from '../../support/records.ts';
 import { maxConcurrent, maxInAnyWindow } from '../../support/request-log-windows.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../../support/server.ts';
+import { freePort } from '../../support/free-port.ts';
 import { waitFor } from '../../support/wait.ts';
 import type { ConformanceTarget } from './target.ts';
+import { describeWebhookConformance } from './webhook-conformance.ts';
 
 const OBJECTS = 150;
 const RATE_LIMIT = { allowed_requests: 25, interval: 1, max_concurrent_requests: 4 };
@@ -71,8 +73,10 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
 
     beforeAll(async () => {
       emulator = await target.startEmulator({ objects: OBJECTS, randomSeed: 20261201 });
-      // This file's syncs poll faster than the default minimum (1000 ms) to keep it quick.
-      server = await startTestServer({ SYNCLINE_MIN_POLL_INTERVAL_MS: '100' });
+      // This file's syncs poll faster than the default minimum (1000 ms) to keep it quick. The
+      // server's public URL is its own address: the emulator sends its webhooks there.
+      const port = await freePort();
+      server = await startTestServer({ SYNCLINE_MIN_POLL_INTERVAL_MS: '100', PORT: String(port), SYNCLINE_PUBLIC_URL: `http://127.0.0.1:${port}` });
       api = restClient(server.url, ROOT_TOKEN);
     });
 
@@ -196,6 +200,9 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
       expect(maxInAnyWindow(log.map((e) => e.startedAt), RATE_LIMIT.interval * 1000)).toBeLessThanOrEqual(RATE_LIMIT.allowed_requests);
       expect(maxConcurrent(log)).toBeLessThanOrEqual(RATE_LIMIT.max_concurrent_requests);
     });
+
+    // After the rate-limit check: its sync is a second one on the same emulator.
+    describeWebhookConformance(target, { server: () => server, emulator: () => emulator, api: () => api });
   });
 }
 
