@@ -40,11 +40,8 @@ class Receiver {
   }
 }
 
-/** Waits until the events of the changes made so far were delivered (the emulator batches them once the current task ends). */
-async function delivered(emulator: HubSpotEmulator): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await emulator.webhooks.settled();
-}
+/** Waits until the events of the changes made so far were delivered (settled() also sends the batch still waiting for the end of the task). */
+const delivered = (emulator: HubSpotEmulator): Promise<void> => emulator.webhooks.settled();
 
 const verify = (received: Received, url: string, secret: string) =>
   hubspotProvider.webhooks!.verify({ method: 'POST', url, headers: received.headers, rawBody: Buffer.from(received.body) }, secret, new Date());

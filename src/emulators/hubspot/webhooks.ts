@@ -67,6 +67,24 @@ export interface HubSpotWebhooksOptions {
   logger?: Logger;
 }
 
+/**
+ * The kit's sender, except that `settled()` first sends the events still waiting for the end of
+ * the current task: whoever waits for the webhooks of a change just made gets them.
+ */
+class BatchingWebhookSender extends WebhookSender {
+  constructor(
+    options: ConstructorParameters<typeof WebhookSender>[0],
+    private readonly flushWaiting: () => void,
+  ) {
+    super(options);
+  }
+
+  override async settled(): Promise<void> {
+    this.flushWaiting();
+    await super.settled();
+  }
+}
+
 interface Target {
   endpoint: WebhookEndpoint;
   subscriptions: () => HubSpotSubscription[];
@@ -86,11 +104,14 @@ export class HubSpotWebhooks {
   private readonly targets = new Map<string, Target>();
 
   constructor(private readonly options: HubSpotWebhooksOptions) {
-    this.sender = new WebhookSender({
-      retryDelaysMs: options.retryDelaysMs ?? HUBSPOT_RETRY_DELAYS_MS,
-      timeoutMs: DELIVERY_TIMEOUT_MS,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    this.sender = new BatchingWebhookSender(
+      {
+        retryDelaysMs: options.retryDelaysMs ?? HUBSPOT_RETRY_DELAYS_MS,
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        ...(options.logger ? { logger: options.logger } : {}),
+      },
+      () => this.flush(),
+    );
     this.cliSubscriptions = emulatedEventTypes().map((eventType) => this.makeSubscription(eventType, null));
   }
 
@@ -130,7 +151,10 @@ export class HubSpotWebhooks {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     }
   }
 
@@ -176,7 +200,6 @@ export class HubSpotWebhooks {
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     for (const target of this.targets.values()) {
       const events = target.queue.splice(0);
       for (let start = 0; start < events.length; start += MAX_EVENTS_PER_REQUEST) {
