@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,nats,latency,scale,sinks,scale-out]
+ * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,nats,latency,scale,sinks,webhooks,scale-out]
  *
  * Every figure is measured next to its baseline in the same run, on the local PostgreSQL
  * (TEST_DATABASE_URL's server) and NATS (NATS_URL, default 127.0.0.1:4222). Prints a table and
@@ -20,13 +20,14 @@ import { benchScale } from './scale.ts';
 import { startServer, stopServer } from './support/processes.ts';
 import { benchScaleOut } from './scale-out.ts';
 import { benchPostgresSink, benchWebhookDelivery, benchWebhookLatency } from './push-sinks.ts';
+import { benchProviderWebhookLatency } from './provider-webhook-latency.ts';
 
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '100000' },
     'scale-size': { type: 'string', default: '1000000' },
     changes: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'ingest,consume,nats,latency,scale,sinks' },
+    only: { type: 'string', default: 'ingest,consume,nats,latency,scale,sinks,webhooks' },
   },
 });
 const size = Number(values.size);
@@ -178,6 +179,22 @@ async function main() {
       rows.push({ figure: 'change → webhook receiver p50 / p99 (ms)', syncline: `${fmt(latency.p50, 2)} / ${fmt(latency.p99, 2)}`, baseline: '-', ratio: '-', target: 'p99 ≤ 50' });
     } finally {
       await server.stop();
+    }
+  }
+
+  if (only.has('webhooks')) {
+    const count = Math.min(changes, 200);
+    log(`webhooks: ${fmt(count)} Stripe emulator changes → graphql-ws and /next, through Stripe's webhook, beside polling at the default interval`);
+    const latency = await benchProviderWebhookLatency(count);
+    results.providerWebhookLatency = latency;
+    if (!latency) {
+      log('webhooks: skipped, the Stripe provider has no webhooks');
+    } else {
+      const { webhook, polling } = latency;
+      const pair = (s: { p50: number; p99: number }) => `${fmt(s.p50, 1)} / ${fmt(s.p99, 1)}`;
+      const by = `by polling every ${fmt(polling.pollIntervalMs)} ms`;
+      rows.push({ figure: 'upstream change → graphql-ws via webhook p50 / p99 (ms)', syncline: pair(webhook.graphqlWs), baseline: `${pair(polling.graphqlWs)} ${by}`, ratio: fmt(polling.graphqlWs.p99 / webhook.graphqlWs.p99, 1), target: 'p99 ≤ 250' });
+      rows.push({ figure: 'upstream change → /next via webhook p50 / p99 (ms)', syncline: pair(webhook.next), baseline: `${pair(polling.next)} ${by}`, ratio: fmt(polling.next.p99 / webhook.next.p99, 1), target: 'p99 ≤ 250' });
     }
   }
 

@@ -20,6 +20,8 @@ export function listProviders() {
     collections: p.collections.map((c) => ({ id: c.id, name: c.name, mutations: c.mutations })),
     /** The OAuth connect flow (`GET /v1/oauth/{provider}/authorize`), for providers that have one. */
     oauth: p.oauth ? { credential_kind: p.oauth.credentialKind, default_scopes: p.oauth.defaultScopes } : null,
+    /** Its signed webhooks (docs/PROVIDER-WEBHOOKS.md), for providers that send them. */
+    webhooks: p.webhooks ? { registration: p.webhooks.register ? ('automatic' as const) : ('manual' as const), manual_setup: p.webhooks.manualSetup ?? null } : null,
     default_rate_limit: {
       allowed_requests: p.defaultRateLimit.allowedRequests,
       interval: p.defaultRateLimit.intervalSeconds,

@@ -36,6 +36,7 @@ const Provider = builder.objectRef<ProviderModel>('Provider').implement({
     collections: t.field({ type: [ProviderCollection], resolve: (p) => p.collections }),
     credentialKinds: t.field({ type: [CredentialKind], resolve: (p) => p.credentialKinds }),
     oauth: t.field({ type: ProviderOAuth, nullable: true, resolve: (p) => p.oauth ?? null }),
+    webhooks: t.boolean({ description: 'Sends signed webhooks a sync can take (docs/PROVIDER-WEBHOOKS.md).', resolve: (p) => p.webhooks !== undefined }),
   }),
 });
 

@@ -136,6 +136,13 @@ export const providerView = z
     ),
     collections: z.array(z.object({ id: z.string(), name: z.string(), mutations: z.array(mutationKind) })),
     oauth: z.object({ credential_kind: z.string(), default_scopes: z.array(z.string()) }).nullable(),
+    webhooks: z
+      .object({
+        registration: z.enum(['automatic', 'manual']).meta({ description: '`automatic`: Syncline registers the webhook upstream (with SYNCLINE_PUBLIC_URL set)' }),
+        manual_setup: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: 'its signed webhooks (docs/PROVIDER-WEBHOOKS.md); null: the provider sends none, its syncs poll' }),
     default_rate_limit: rateLimitView,
   })
   .meta({ id: 'Provider' });

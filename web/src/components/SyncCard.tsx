@@ -60,7 +60,24 @@ export function SyncCard({ sync }: { sync: Sync }) {
           <dt>Last poll</dt>
           <dd>{formatTime(status.lastPollAt)}</dd>
         </div>
+        {sync.webhooks.enabled ? (
+          <div>
+            <dt>Webhooks</dt>
+            <dd>
+              {sync.webhooks.registration.state}
+              {sync.webhooks.registration.error ? `: ${sync.webhooks.registration.error}` : ''}
+            </dd>
+          </div>
+        ) : null}
       </dl>
+      {sync.webhooks.enabled && sync.webhooks.registration.state === 'manual' ? (
+        <div className="note" data-testid="webhook-setup">
+          <p>
+            Webhook URL: <code className="mono">{sync.webhooks.url}</code> (signing secret {sync.webhooks.signingSecretSet ? 'set' : 'not set'})
+          </p>
+          {sync.webhooks.manualSetup ? <p>{sync.webhooks.manualSetup}</p> : null}
+        </div>
+      ) : null}
       {status.lastError ? (
         <p role="alert" className="error">
           Last error ({status.lastError.code}

@@ -46,6 +46,14 @@ export interface SyncStatus {
   lastError: { code: string; message: string; collectionId: string | null; at: string } | null;
   collections: CollectionStatus[];
 }
+/** Provider webhooks of a sync (docs/PROVIDER-WEBHOOKS.md); the signing secret is never answered. */
+export interface SyncWebhooks {
+  enabled: boolean;
+  url: string;
+  signingSecretSet: boolean;
+  manualSetup: string | null;
+  registration: { state: string; error: string | null };
+}
 export interface Sync {
   id: string;
   uuid: string;
@@ -57,6 +65,7 @@ export interface Sync {
   credentialId: string;
   pollIntervalMs: number;
   rateLimit: { allowedRequests: number; interval: number; maxConcurrentRequests: number };
+  webhooks: SyncWebhooks;
   createdAt: string;
   status: SyncStatus;
 }
@@ -76,6 +85,7 @@ export const SyncsQuery = /* GraphQL */ `
       edges { cursor node {
         id uuid name externalId provider streamId collectionIds credentialId pollIntervalMs createdAt
         rateLimit { allowedRequests interval maxConcurrentRequests }
+        webhooks { enabled url signingSecretSet manualSetup registration { state error } }
         status { ${SyncStatusFields} }
       } }
       pageInfo { hasNextPage endCursor }
@@ -103,6 +113,7 @@ export interface SyncInput {
   collectionIds: string[];
   rateLimit: { allowedRequests: number; interval: number; maxConcurrentRequests: number };
   pollIntervalMs: number;
+  webhooks?: { enabled: boolean; signingSecret?: string };
 }
 export const CreateSyncMutation = /* GraphQL */ `
   mutation CreateSync($input: SyncInput!) { createSync(input: $input) { id uuid name } }
@@ -125,6 +136,7 @@ export interface Provider {
   collections: { id: string; name: string }[];
   credentialKinds: { kind: string; required: string[]; needsOAuthApp: boolean }[];
   oauth: { credentialKind: string; defaultScopes: string[] } | null;
+  webhooks: boolean;
 }
 export const ProvidersQuery = /* GraphQL */ `
   query Providers {
@@ -133,6 +145,7 @@ export const ProvidersQuery = /* GraphQL */ `
       collections { id name }
       credentialKinds { kind required needsOAuthApp }
       oauth { credentialKind defaultScopes }
+      webhooks
     }
   }
 `;

@@ -50,6 +50,8 @@ function SyncForm({ provider, streamId, query, token }: { provider: Provider; st
   const [collections, setCollections] = useState<string[]>([]);
   const [rateLimit, setRateLimit] = useState<RateLimitValue>(DEFAULT_RATE_LIMIT);
   const [pollSeconds, setPollSeconds] = useState(5);
+  const [webhooks, setWebhooks] = useState(false);
+  const [signingSecret, setSigningSecret] = useState('');
   const [result, createSync] = useMutation<CreateSyncData, { input: SyncInput }>(CreateSyncMutation);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -63,7 +65,8 @@ function SyncForm({ provider, streamId, query, token }: { provider: Provider; st
     if (!credentialId) return setProblem('Choose or add a credential.');
     if (collections.length === 0) return setProblem('Choose at least one collection.');
     setProblem(null);
-    const answer = await createSync({ input: { name: name.trim(), provider: provider.name, streamId, credentialId, collectionIds: collections, rateLimit, pollIntervalMs: Math.round(pollSeconds * 1000) } });
+    const answer = await createSync({ input: { name: name.trim(), provider: provider.name, streamId, credentialId, collectionIds: collections, rateLimit, pollIntervalMs: Math.round(pollSeconds * 1000),
+        ...(webhooks ? { webhooks: { enabled: true, ...(signingSecret.trim() ? { signingSecret: signingSecret.trim() } : {}) } } : {}) } });
     if (answer.data) navigate(`/streams/${streamId}/syncs`);
   };
 
@@ -88,6 +91,20 @@ function SyncForm({ provider, streamId, query, token }: { provider: Provider; st
           )}
         </Field>
       </fieldset>
+      {provider.webhooks ? (
+        <fieldset className="card">
+          <legend>Webhooks</legend>
+          <label>
+            <input type="checkbox" checked={webhooks} onChange={(e) => setWebhooks(e.target.checked)} /> Receive {provider.displayName}'s webhooks: changes arrive in
+            moments, polling stays on to catch what they miss
+          </label>
+          {webhooks ? (
+            <Field label="Signing secret (optional)" hint="Only when you add the webhook in the provider's settings yourself; where Syncline registers it, leave empty. Stored sealed, never shown again.">
+              {(id, describedBy) => <input id={id} aria-describedby={describedBy} type="password" autoComplete="off" value={signingSecret} onChange={(e) => setSigningSecret(e.target.value)} />}
+            </Field>
+          ) : null}
+        </fieldset>
+      ) : null}
       <ErrorNote error={problem ?? result.error} />
       <div className="actions">
         <button type="submit" disabled={result.fetching}>
