@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../src/emulators/hubspot/index.ts';
+import { encodeChangesCursor, initialChangesCursor } from '../../src/sync/providers/hubspot/changes-cursor.ts';
 import { hubspotCollection } from '../../src/sync/providers/hubspot/collections.ts';
 import { hubspotProvider } from '../../src/sync/providers/hubspot/index.ts';
 
@@ -175,7 +176,7 @@ describe('HubSpot emulator: webhooks', () => {
 });
 
 describe('HubSpot provider: fetchObject against the emulator', () => {
-  it('reads a live object with the collection\'s properties, and null once it is archived or for an id never there', async () => {
+  it('reads a live object with the collection\'s properties, an archived one as the archived scan reports it, null for an id never there', async () => {
     emulator = await startHubSpotEmulator({ seed: { contact: 0, company: 0, deal: 4 }, searchRateLimit: null });
     const session = hubspotProvider.connect({
       credential: { kind: 'hubspot', accessToken: emulator.privateAppToken, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
@@ -192,7 +193,11 @@ describe('HubSpot provider: fetchObject against the emulator', () => {
     for (const name of Object.keys(properties)) expect(properties[name]).toBe((deal.properties as Record<string, string | null>)[name] ?? null);
 
     expect(emulator.archiveObject('deal', id)).toBe(true);
-    expect(await session.fetchObject!('hubspot:deal', id)).toBeNull();
+    const gone = await session.fetchObject!('hubspot:deal', id);
+    expect(gone).toMatchObject({ upstreamId: id, deleted: true, data: { id, archived: true, archivedAt: expect.any(String) } });
+    // The poll's tombstone of it (a changes cursor from the epoch: every change, the archived scan included) carries the same data.
+    const scanned = await session.changesSince('hubspot:deal', encodeChangesCursor(initialChangesCursor(0, 0)));
+    expect(scanned.objects.find((o) => o.upstreamId === id)).toMatchObject({ deleted: true, data: gone!.data });
     expect(await session.fetchObject!('hubspot:deal', '123456789')).toBeNull();
     expect(await session.fetchObject!('hubspot:deal', emulator.objects('deal')[0]!.id as string)).toMatchObject({ deleted: false });
   });

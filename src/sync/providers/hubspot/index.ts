@@ -143,14 +143,22 @@ class HubSpotSession implements ProviderSession {
   }
 
   /**
-   * The live object with the collection's properties; null when HubSpot has none (404: archived
-   * or never there), or answers another object (the one a merged-away id now resolves to).
+   * The object with the collection's properties. An archived one is answered as the archived scan
+   * reports it (a tombstone byte-identical to the poll's, so a webhook and a poll record one
+   * delete); null when HubSpot has neither (never there, or purged), or answers another object
+   * (the one a merged-away id now resolves to).
    */
   async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
     const collection = hubspotCollection(collectionId);
+    const live = await this.readIfThere(collection, upstreamId, false);
+    if (live) return live.id === upstreamId ? toUpstreamObject(live) : null;
+    const archived = await this.readIfThere(collection, upstreamId, true);
+    return archived && archived.id === upstreamId ? toUpstreamObject(archived, true) : null;
+  }
+
+  private async readIfThere(collection: HubSpotCollection, id: string, archived: boolean): Promise<HubSpotObject | null> {
     try {
-      const object = await this.read(collection, upstreamId, false);
-      return object.id === upstreamId ? toUpstreamObject(object) : null;
+      return await this.read(collection, id, archived);
     } catch (error) {
       if (error instanceof UpstreamRequestError && error.status === 404) return null;
       throw error;
