@@ -7,22 +7,21 @@
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WebhookMalformedError, type ParsedWebhook, type ProviderCredential, type ProviderWebhooks, type WebhookHint, type WebhookRequest } from '../provider.ts';
-import { hubspotCollections } from './collections.ts';
 
 /** HubSpot's documented tolerance: reject a request whose timestamp is older than 5 minutes (and, our hardening, as far ahead). */
-export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
+const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
 
 /** The percent-encodings HubSpot's docs say to decode in the URI before computing the v3 signature; every other one stays encoded. */
 const DECODED_IN_URI: Record<string, string> = {
   '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
 };
 
-export function signedUri(url: string): string {
+function signedUri(url: string): string {
   return url.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (encoded) => DECODED_IN_URI[encoded.toUpperCase()] ?? encoded);
 }
 
 /** base64 HMAC-SHA256 (key: the app's client secret) of `method + uri + body + timestamp`. */
-export function hubspotSignatureV3(secret: string, input: { method: string; url: string; rawBody: Buffer; timestamp: string }): string {
+function hubspotSignatureV3(secret: string, input: { method: string; url: string; rawBody: Buffer; timestamp: string }): string {
   return createHmac('sha256', secret)
     .update(input.method.toUpperCase())
     .update(signedUri(input.url))
@@ -120,14 +119,6 @@ const parse: ProviderWebhooks['parse'] = (request: WebhookRequest): ParsedWebhoo
   }
   return { deliveryId: events.length === 0 ? null : deliveryId(events), hints: [...hints.values()] };
 };
-
-/** The events to subscribe, per collection, as the app's webhook settings name them. */
-export function hubspotSubscriptionTypes(): string[] {
-  return hubspotCollections.flatMap(({ id }) => {
-    const object = id.slice('hubspot:'.length);
-    return [`${object}.creation`, `${object}.deletion`, `${object}.propertyChange`, `${object}.merge`, `${object}.restore`, ...(object === 'contact' ? ['contact.privacyDeletion'] : [])];
-  });
-}
 
 const MANUAL_SETUP = [
   'HubSpot sends webhooks for an app, to one target URL, signed with the app\'s client secret; they are set up in the developer account, not through the API a credential can call.',
