@@ -154,7 +154,7 @@ export async function syncStatus(ctx: AppContext, principal: Principal, id: stri
 
 /**
  * The statuses of the syncs the caller may inspect among `ids` (as syncStatus: any account's
- * for root), keyed by lowercase id; an id it may not see is absent. Three statements for any number of syncs.
+ * for root), keyed by lowercase id; an id it may not see is absent. Four statements for any number of syncs.
  */
 export async function syncStatuses(ctx: AppContext, principal: Principal, ids: readonly string[]): Promise<Map<string, SyncStatus>> {
   // Ids arrive checked (REST's idParam, GraphQL's requireId); one that is not a uuid names no sync.

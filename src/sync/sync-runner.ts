@@ -189,7 +189,7 @@ export class SyncRunner {
     } finally {
       clearInterval(flush);
       await this.hintDrain?.stop();
-      await this.registrar?.settled();
+      await this.registrar?.stop();
       this.activity.release();
       await this.crashGuard.clear();
       if (this.progressTimer) clearTimeout(this.progressTimer);

@@ -234,4 +234,26 @@ describe('sync decider', () => {
     const future = { type: 'SyncArchived', data: { ...ref, at } } as unknown as SyncEvent;
     given([created, future]).when({ type: 'PauseSync', data: ref, metadata }).then([paused]);
   });
+  describe('RecordWebhookRegistration', () => {
+    const registration = { url: 'https://syncline.example.test/v1/webhooks/in/s1', collectionIds: ['stripe:customer'] };
+    const record = (outcome: object) => ({ type: 'RecordWebhookRegistration' as const, data: { ...ref, ...outcome }, metadata }) as Parameters<typeof syncDecider.decide>[0];
+    const registered: SyncEvent = {
+      type: 'SyncWebhookRegistered',
+      data: { ...ref, ...registration, registrationSealed: 'v1.sealed', expiresAt: '2026-01-31T00:00:00.000Z', at },
+    };
+
+    it('records a registration, a failure, and a removal of what was registered', () => {
+      given([created]).when(record({ outcome: 'registered', ...registration, registrationSealed: 'v1.sealed', expiresAt: '2026-01-31T00:00:00.000Z' })).then([registered]);
+      given([created]).when(record({ outcome: 'failed', ...registration, error: 'refused' })).then([
+        { type: 'SyncWebhookRegistrationFailed', data: { ...ref, ...registration, error: 'refused', at } },
+      ]);
+      given([created, registered]).when(record({ outcome: 'unregistered' })).then([{ type: 'SyncWebhookUnregistered', data: { ...ref, at } }]);
+    });
+
+    it('removes nothing that was not registered, and nothing of a deleted sync', () => {
+      given([created]).when(record({ outcome: 'unregistered' })).then([]);
+      given([created, registered, { type: 'SyncWebhookUnregistered', data: { ...ref, at } }]).when(record({ outcome: 'unregistered' })).then([]);
+      given([created, registered, deleted]).when(record({ outcome: 'unregistered' })).thenThrows(refused(404, 'not_found'));
+    });
+  });
 });

@@ -45,19 +45,27 @@ export function renewalDue(registered: { at: string; expiresAt: string | null })
 export class WebhookRegistrar {
   private registeredNow: boolean;
   private readonly done: Promise<void>;
+  /** Aborted when the run is stopped, or by `stop()` when it ended by itself. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly ctx: AppContext,
     private readonly sync: Sync,
     private readonly provider: Provider,
     private readonly context: ProviderContext,
-    private readonly signal: AbortSignal,
+    runSignal: AbortSignal,
     private readonly record: (outcome: WebhookRegistrationOutcome) => Promise<void>,
   ) {
     this.registeredNow = currentRegistration(ctx.config, sync)?.state === 'registered';
+    runSignal.addEventListener('abort', () => this.stopping.abort(), { once: true });
+    if (runSignal.aborted) this.stopping.abort();
     this.done = this.run().catch((error: unknown) => {
-      if (!signal.aborted) ctx.logger.warn({ err: error, syncId: sync.id }, 'webhook registration stopped');
+      if (!this.signal.aborted) ctx.logger.warn({ err: error, syncId: sync.id }, 'webhook registration stopped');
     });
+  }
+
+  private get signal(): AbortSignal {
+    return this.stopping.signal;
   }
 
   /** A registration for the current settings is in place (the poll interval may relax). */
@@ -65,7 +73,9 @@ export class WebhookRegistrar {
     return this.registeredNow;
   }
 
-  settled(): Promise<void> {
+  /** Stops renewing (a registration in progress finishes) and resolves once the registrar is done. */
+  stop(): Promise<void> {
+    this.stopping.abort();
     return this.done;
   }
 
