@@ -52,7 +52,15 @@ export function renderObject(object: StoredObject, properties: readonly string[]
   };
 }
 
+/** One change the store made, as HubSpot's webhooks report it (a property change per property whose value changed). */
+export type StoreChange =
+  | { collection: HubSpotCollection; kind: 'creation' | 'deletion'; id: string; atMs: number }
+  | { collection: HubSpotCollection; kind: 'propertyChange'; id: string; atMs: number; propertyName: string; propertyValue: string | null };
+
 export class HubSpotStore {
+  /** Told of every create, property change and archive (the emulator's webhooks); seeding happens before it is set. */
+  onChange: ((change: StoreChange) => void) | null = null;
+
   private readonly byCollection: Record<HubSpotCollection, Map<string, StoredObject>> = { contact: new Map(), company: new Map(), deal: new Map() };
   private readonly nextIds: Record<HubSpotCollection, number> = { ...FIRST_IDS };
   private lastMs = 0;
@@ -84,6 +92,7 @@ export class HubSpotStore {
       archivedAt: null,
     };
     this.byCollection[collection].set(id, object);
+    this.onChange?.({ collection, kind: 'creation', id, atMs: createdMs });
     return object;
   }
 
@@ -91,9 +100,12 @@ export class HubSpotStore {
   update(collection: HubSpotCollection, id: string, properties: PropertyValues): StoredObject | undefined {
     const object = this.get(collection, id, false);
     if (!object) return undefined;
-    const updated = new Date(this.nowMs()).toISOString();
+    const atMs = this.nowMs();
+    const updated = new Date(atMs).toISOString();
+    const changed = Object.entries(properties).filter(([name, value]) => (object.properties[name] ?? null) !== value);
     object.properties = { ...object.properties, ...properties, [SCHEMAS[collection].modifiedProperty]: updated };
     object.updatedAt = updated;
+    for (const [propertyName, propertyValue] of changed) this.onChange?.({ collection, kind: 'propertyChange', id, atMs, propertyName, propertyValue });
     return object;
   }
 
@@ -101,10 +113,12 @@ export class HubSpotStore {
   archive(collection: HubSpotCollection, id: string): StoredObject | undefined {
     const object = this.get(collection, id, false);
     if (!object) return undefined;
-    const at = new Date(this.nowMs()).toISOString();
+    const atMs = this.nowMs();
+    const at = new Date(atMs).toISOString();
     object.archived = true;
     object.archivedAt = at;
     object.updatedAt = at;
+    this.onChange?.({ collection, kind: 'deletion', id, atMs });
     return object;
   }
 

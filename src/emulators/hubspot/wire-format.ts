@@ -9,6 +9,7 @@ import { bearerToken, EmulatorError, type EmulatorAnswer, type EmulatorRateLimit
 import type { CrmRoutes } from './crm-routes.ts';
 import { errorAnswer, unknownPath } from './errors.ts';
 import type { OAuthRoutes } from './oauth-routes.ts';
+import type { WebhookRoutes } from './webhook-routes.ts';
 
 export interface HubSpotWireOptions {
   /** The private app's access token (`pat-…`). */
@@ -36,6 +37,7 @@ export class HubSpotWireFormat implements EmulatorWireFormat {
     private readonly options: HubSpotWireOptions,
     private readonly crm: CrmRoutes,
     private readonly oauth: OAuthRoutes,
+    private readonly webhooks: WebhookRoutes,
   ) {}
 
   setSearchRateLimit(limit: EmulatorRateLimit | null): void {
@@ -44,7 +46,8 @@ export class HubSpotWireFormat implements EmulatorWireFormat {
   }
 
   authenticate(request: EmulatorRequest): void {
-    if (request.path.startsWith('/oauth/')) return;
+    // The OAuth endpoints take the app's credentials; the webhooks API the developer account's API key (checked by its routes).
+    if (request.path.startsWith('/oauth/') || request.path.startsWith('/webhooks/')) return;
     const token = bearerToken(request);
     if (token === null) {
       throw new EmulatorError(
@@ -76,7 +79,7 @@ export class HubSpotWireFormat implements EmulatorWireFormat {
       this.dailyUsed++;
       if (isSearch(request)) this.admitSearch();
     }
-    const answer = this.oauth.handle(request) ?? this.crm.handle(request);
+    const answer = this.oauth.handle(request) ?? this.webhooks.handle(request) ?? this.crm.handle(request);
     if (!answer) throw unknownPath(request.method, request.path);
     return answer;
   }

@@ -2,7 +2,7 @@
 
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../../src/emulators/hubspot/index.ts';
 import { hubspotCollection } from '../../../src/sync/providers/hubspot/collections.ts';
-import type { ConformanceTarget } from '../conformance/target.ts';
+import type { ConformanceTarget, WebhookSample } from '../conformance/target.ts';
 
 type Properties = Record<string, string | null | undefined>;
 
@@ -20,6 +20,37 @@ function sameObject(collectionId: string, data: Record<string, unknown>, upstrea
   if (!Object.keys(mine).every((name) => names.includes(name))) return false;
   return names.every((name) => (mine[name] ?? null) === (theirs[name] ?? null));
 }
+
+let changes = 0;
+
+/**
+ * HubSpot has no API a credential registers webhooks with: `subscribe` does what a person does in
+ * the app's settings (target URL + subscriptions). The emulator signs with the app's client
+ * secret, which an OAuth credential carries; a private-app credential does not, so that target
+ * hands it to the sync as `signing_secret`.
+ */
+const webhooks = (withSigningSecret: boolean): WebhookSample<HubSpotEmulator> => ({
+  collectionId: 'hubspot:contact',
+  ...(withSigningSecret ? { settings: (emulator: HubSpotEmulator) => ({ signing_secret: emulator.webhookSecret }) } : {}),
+  subscribe: (emulator, url) => emulator.subscribeWebhooks(url),
+  change: (emulator) => {
+    const id = emulator.objects('contact')[0]?.id as string;
+    changes += 1;
+    if (!emulator.updateObject('contact', id, { jobtitle: `Webhook conformance ${changes}` })) throw new Error(`contact ${id} could not be changed`);
+    return id;
+  },
+  remove: (emulator) => {
+    const id = emulator.objects('contact').at(-1)?.id as string;
+    if (!emulator.archiveObject('contact', id)) throw new Error(`contact ${id} could not be archived`);
+    return id;
+  },
+  secret: (emulator) => emulator.webhookSecret,
+  request: (emulator, upstreamId, secret) => {
+    const contact = emulator.objects('contact').find((o) => o.id === upstreamId);
+    const jobtitle = ((contact?.properties ?? {}) as Properties).jobtitle ?? null;
+    return emulator.webhookRequest([{ collection: 'contact', kind: 'propertyChange', id: upstreamId, atMs: Date.now(), propertyName: 'jobtitle', propertyValue: jobtitle }], { secret });
+  },
+});
 
 const base: Omit<ConformanceTarget<HubSpotEmulator>, 'credential'> = {
   provider: 'hubspot',
@@ -40,11 +71,13 @@ const base: Omit<ConformanceTarget<HubSpotEmulator>, 'credential'> = {
 
 export const hubspotPrivateAppTarget: ConformanceTarget<HubSpotEmulator> = {
   ...base,
+  webhooks: webhooks(true),
   credential: async (_api, emulator) => ({ kind: 'hubspot', access_token: emulator.privateAppToken, api_base_url: emulator.url }),
 };
 
 export const hubspotOAuthTarget: ConformanceTarget<HubSpotEmulator> = {
   ...base,
+  webhooks: webhooks(false),
   credential: async (api, emulator) => {
     const app = await api.post('/v1/oauth-apps', { provider: 'hubspot', client_id: emulator.oauthClient.clientId, client_secret: emulator.oauthClient.clientSecret });
     if (app.status !== 201) throw new Error(`POST /v1/oauth-apps answered ${app.status}: ${JSON.stringify(app.body)}`);

@@ -5,6 +5,7 @@ import { createHubSpotApi, type HubSpotApi } from './client.ts';
 import { hubspotCollection, hubspotCollections, type HubSpotCollection } from './collections.ts';
 import { hubspotOAuth } from './oauth.ts';
 import { hubspotQuotaPauseMs } from './quota.ts';
+import { hubspotWebhooks } from './webhooks.ts';
 import { detectingDeletes } from '../request-purpose.ts';
 
 const PAGE_SIZE = 100;
@@ -141,6 +142,29 @@ class HubSpotSession implements ProviderSession {
     }
   }
 
+  /**
+   * The object with the collection's properties. An archived one is answered as the archived scan
+   * reports it (a tombstone byte-identical to the poll's, so a webhook and a poll record one
+   * delete); null when HubSpot has neither (never there, or purged), or answers another object
+   * (the one a merged-away id now resolves to).
+   */
+  async fetchObject(collectionId: string, upstreamId: string): Promise<UpstreamObject | null> {
+    const collection = hubspotCollection(collectionId);
+    const live = await this.readIfThere(collection, upstreamId, false);
+    if (live) return live.id === upstreamId ? toUpstreamObject(live) : null;
+    const archived = await this.readIfThere(collection, upstreamId, true);
+    return archived && archived.id === upstreamId ? toUpstreamObject(archived, true) : null;
+  }
+
+  private async readIfThere(collection: HubSpotCollection, id: string, archived: boolean): Promise<HubSpotObject | null> {
+    try {
+      return await this.read(collection, id, archived);
+    } catch (error) {
+      if (error instanceof UpstreamRequestError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   private async list(collection: HubSpotCollection, { archived, after }: { archived: boolean; after: string | null }): Promise<Paged> {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), properties: collection.properties.join(','), archived: String(archived) });
     if (after) query.set('after', after);
@@ -209,5 +233,6 @@ export const hubspotProvider: Provider = {
   // X-HubSpot-RateLimit-Remaining: 0 holds the sync for the window instead of earning a 429.
   quotaPauseMs: hubspotQuotaPauseMs,
   oauth: hubspotOAuth,
+  webhooks: hubspotWebhooks,
   connect: (context) => new HubSpotSession(createHubSpotApi(context)),
 };
