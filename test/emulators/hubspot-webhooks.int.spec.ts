@@ -1,54 +1,21 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../src/emulators/hubspot/index.ts';
 import { encodeChangesCursor, initialChangesCursor } from '../../src/sync/providers/hubspot/changes-cursor.ts';
 import { hubspotCollection } from '../../src/sync/providers/hubspot/collections.ts';
 import { hubspotProvider } from '../../src/sync/providers/hubspot/index.ts';
-
-interface Received {
-  headers: Headers;
-  body: string;
-  events: Array<Record<string, unknown>>;
-}
-
-/** A loopback endpoint that keeps every request and answers the next status of `statuses` (then 200). */
-class Receiver {
-  readonly requests: Received[] = [];
-  statuses: number[] = [];
-  private server: http.Server | null = null;
-  url = '';
-
-  async start(path: string): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-        this.requests.push({ headers, body, events: JSON.parse(body) as Array<Record<string, unknown>> });
-        res.writeHead(this.statuses.shift() ?? 200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
+import { WebhookInbox, type ArrivedRequest } from '../support/webhook-inbox.ts';
 
 /** Waits until the events of the changes made so far were delivered (settled() also sends the batch still waiting for the end of the task). */
 const delivered = (emulator: HubSpotEmulator): Promise<void> => emulator.webhooks.settled();
 
-const verify = (received: Received, url: string, secret: string) =>
-  hubspotProvider.webhooks!.verify({ method: 'POST', url, headers: received.headers, rawBody: Buffer.from(received.body) }, secret, new Date());
+type HubSpotEvent = Record<string, unknown>;
+
+const verify = (received: ArrivedRequest, url: string, secret: string) =>
+  hubspotProvider.webhooks!.verify({ method: 'POST', url, headers: received.headers, rawBody: received.rawBody }, secret, new Date());
 
 let emulator: HubSpotEmulator | undefined;
-let receiver: Receiver | undefined;
+let receiver: WebhookInbox | undefined;
 afterEach(async () => {
   await emulator?.close();
   await receiver?.close();
@@ -58,9 +25,9 @@ afterEach(async () => {
 
 describe('HubSpot emulator: webhooks', () => {
   it('takes the app\'s target URL and subscriptions through the webhooks API, then delivers a signed batch of each API change', async () => {
-    receiver = new Receiver();
     // The query's %3A is one of the characters HubSpot decodes before signing.
-    await receiver.start('/hooks/hubspot?source=app%3Asyncline');
+    receiver = new WebhookInbox('/hooks/hubspot?source=app%3Asyncline');
+    await receiver.start();
     emulator = await startHubSpotEmulator({ seed: { contact: 5, company: 0, deal: 0 }, searchRateLimit: null });
     const api = (method: string, path: string, body?: unknown, key: string | null = emulator!.developerApiKey) =>
       fetch(`${emulator!.url}${path}${key === null ? '' : `?hapikey=${key}`}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -91,14 +58,14 @@ describe('HubSpot emulator: webhooks', () => {
     // jobtitle has no subscription: only the lastname change is sent.
     expect((await crm('PATCH', `/${target}`, { properties: { lastname: 'Lovelace', jobtitle: 'Analyst' } })).status).toBe(200);
     await delivered(emulator);
-    expect(receiver.requests).toHaveLength(1);
-    const [update] = receiver.requests;
+    expect(receiver.arrived).toHaveLength(1);
+    const [update] = receiver.arrived;
     expect(verify(update!, receiver.url, emulator.webhookSecret)).toEqual({ ok: true });
     expect(verify(update!, receiver.url, 'another secret')).toEqual({ ok: false, code: 'signature_invalid' });
     expect(update!.headers.get('content-type')).toBe('application/json');
     expect(update!.headers.get('x-hubspot-signature-version')).toBe('v1');
-    expect(update!.headers.get('x-hubspot-signature')).toBe(createHash('sha256').update(emulator.webhookSecret + update!.body).digest('hex'));
-    expect(update!.events).toEqual([
+    expect(update!.headers.get('x-hubspot-signature')).toBe(createHash('sha256').update(emulator.webhookSecret + update!.text).digest('hex'));
+    expect(update!.json<HubSpotEvent[]>()).toEqual([
       {
         eventId: expect.any(Number),
         subscriptionId: Number(listed.results[1]!.id),
@@ -117,53 +84,53 @@ describe('HubSpot emulator: webhooks', () => {
     const created = (await (await crm('POST', '', { properties: { email: 'grace@example.com', firstname: 'Grace' } })).json()) as { id: string };
     expect((await crm('DELETE', `/${target}`)).status).toBe(204);
     await delivered(emulator);
-    const later = receiver.requests.slice(1);
-    expect(later.flatMap((r) => r.events.map((e) => [e.subscriptionType, String(e.objectId)]))).toEqual([
+    const later = receiver.arrived.slice(1);
+    expect(later.flatMap((r) => r.json<HubSpotEvent[]>().map((e) => [e.subscriptionType, String(e.objectId)]))).toEqual([
       ['contact.creation', created.id],
       ['contact.deletion', target],
     ]);
-    expect(later.flatMap((r) => hubspotProvider.webhooks!.parse({ method: 'POST', url: receiver!.url, headers: r.headers, rawBody: Buffer.from(r.body) }).hints)).toEqual([
+    expect(later.flatMap((r) => hubspotProvider.webhooks!.parse({ method: 'POST', url: receiver!.url, headers: r.headers, rawBody: r.rawBody }).hints)).toEqual([
       { collectionId: 'hubspot:contact', upstreamId: created.id, deleted: false },
       { collectionId: 'hubspot:contact', upstreamId: target, deleted: true },
     ]);
   });
 
   it('retries a delivery answered 500, signed afresh, until it is answered 2xx', async () => {
-    receiver = new Receiver();
-    await receiver.start('/hook');
-    receiver.statuses = [500, 503];
+    receiver = new WebhookInbox();
+    await receiver.start();
+    receiver.answerNext(500, 503);
     emulator = await startHubSpotEmulator({ seed: { contact: 0, company: 3, deal: 0 }, searchRateLimit: null, webhookUrl: receiver.url, webhookSecret: 'app-client-secret', webhookRetryDelaysMs: [20, 20, 20] });
     const company = emulator.objects('company')[0]!.id as string;
     emulator.updateObject('company', company, { industry: 'RETAIL', numberofemployees: '77' });
     await delivered(emulator);
 
-    expect(receiver.requests).toHaveLength(3);
+    expect(receiver.arrived).toHaveLength(3);
     expect(emulator.webhooks.attempts.map((a) => [a.attempt, a.status])).toEqual([
       [1, 500],
       [2, 503],
       [3, 200],
     ]);
-    for (const received of receiver.requests) {
-      expect(received.body).toBe(receiver.requests[0]!.body);
+    for (const received of receiver.arrived) {
+      expect(received.text).toBe(receiver.arrived[0]!.text);
       expect(verify(received, receiver.url, 'app-client-secret')).toEqual({ ok: true });
     }
-    expect(receiver.requests[0]!.events.map((e) => [e.subscriptionType, e.propertyName, e.changeSource])).toEqual([
+    expect(receiver.arrived[0]!.json<HubSpotEvent[]>().map((e) => [e.subscriptionType, e.propertyName, e.changeSource])).toEqual([
       ['company.propertyChange', 'industry', 'CRM_UI'],
       ['company.propertyChange', 'numberofemployees', 'CRM_UI'],
     ]);
   });
 
   it('sends random changes to --webhook-url in batches of at most 100 events', async () => {
-    receiver = new Receiver();
-    await receiver.start('/hook');
+    receiver = new WebhookInbox();
+    await receiver.start();
     emulator = await startHubSpotEmulator({ seed: { contact: 50, company: 0, deal: 0 }, searchRateLimit: null, webhookUrl: receiver.url });
     const made = emulator.mutateRandomly(150, ['contact']);
     await delivered(emulator);
 
-    const events = receiver.requests.flatMap((r) => r.events);
-    expect(receiver.requests.length).toBeGreaterThan(1);
-    for (const received of receiver.requests) {
-      expect(received.events.length).toBeLessThanOrEqual(100);
+    const events = receiver.arrived.flatMap((r) => r.json<HubSpotEvent[]>());
+    expect(receiver.arrived.length).toBeGreaterThan(1);
+    for (const received of receiver.arrived) {
+      expect(received.json<HubSpotEvent[]>().length).toBeLessThanOrEqual(100);
       expect(verify(received, receiver.url, emulator.webhookSecret)).toEqual({ ok: true });
     }
     const ids = (type: string) => new Set(events.filter((e) => e.subscriptionType === type).map((e) => String(e.objectId)));

@@ -1,44 +1,7 @@
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startJiraEmulator, type JiraEmulator } from '../../src/emulators/jira/index.ts';
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A loopback endpoint that keeps every request and answers the statuses queued (then 200). */
-class RawReceiver {
-  readonly received: Received[] = [];
-  readonly answers: number[] = [];
-  private server: http.Server | null = null;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.statusCode = this.answers.shift() ?? 200;
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-  }
-
-  reset(): void {
-    this.received.length = 0;
-    this.answers.length = 0;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-}
+import { WebhookInbox } from '../support/webhook-inbox.ts';
 
 /** Jira's admin-webhook signature, computed here from its documentation (WebSub `sha256=<hex>`). */
 const hubSignature = (secret: string, body: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -74,8 +37,8 @@ async function accessToken(emulator: JiraEmulator): Promise<string> {
 
 describe('Jira emulator: webhooks', () => {
   let emulator: JiraEmulator;
-  const receiver = new RawReceiver();
-  const cli = new RawReceiver();
+  const receiver = new WebhookInbox();
+  const cli = new WebhookInbox();
 
   beforeAll(async () => {
     await receiver.start();
@@ -103,35 +66,35 @@ describe('Jira emulator: webhooks', () => {
     const id = String(emulator.objects('issue')[0]!.id);
     expect((await call(emulator, 'PUT', `/rest/api/3/issue/${id}`, { body: { fields: { summary: 'Changed by the test' } } })).status).toBe(204);
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(1);
-    const [delivery] = receiver.received;
-    expect(delivery!.headers['x-hub-signature']).toBe(hubSignature('Sup3rSecret', delivery!.body));
-    expect(delivery!.headers['x-atlassian-webhook-identifier']).toBeTruthy();
-    expect(delivery!.headers['x-atlassian-webhook-retry']).toBeUndefined();
-    const body = JSON.parse(delivery!.body);
+    expect(receiver.arrived).toHaveLength(1);
+    const [delivery] = receiver.arrived;
+    expect(delivery!.headers.get('x-hub-signature')).toBe(hubSignature('Sup3rSecret', delivery!.text));
+    expect(delivery!.headers.get('x-atlassian-webhook-identifier')).toBeTruthy();
+    expect(delivery!.headers.get('x-atlassian-webhook-retry')).toBeNull();
+    const body = delivery!.json<{ timestamp: unknown; changelog: { items: unknown[] } }>();
     expect(body).toMatchObject({ webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated', issue: { id, fields: { summary: 'Changed by the test' } } });
     expect(typeof body.timestamp).toBe('number');
     expect(body.changelog.items).toContainEqual(expect.objectContaining({ field: 'summary', toString: 'Changed by the test' }));
     // Not subscribed: a create reaches only --webhook-url.
     await call(emulator, 'POST', '/rest/api/3/issue', { body: { fields: { project: { id: '10000' }, summary: 'New', issuetype: { name: 'Task' } } } });
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(1);
-    expect(cli.received.map((r) => JSON.parse(r.body).webhookEvent)).toEqual(['jira:issue_updated', 'jira:issue_created']);
-    expect(cli.received.every((r) => r.headers['x-hub-signature'] === hubSignature('cli-secret', r.body))).toBe(true);
+    expect(receiver.arrived).toHaveLength(1);
+    expect(cli.arrived.map((r) => r.json<{ webhookEvent: string }>().webhookEvent)).toEqual(['jira:issue_updated', 'jira:issue_created']);
+    expect(cli.arrived.every((r) => r.headers.get('x-hub-signature') === hubSignature('cli-secret', r.text))).toBe(true);
     expect((await call(emulator, 'DELETE', created.body.self.replace(emulator.url, ''))).status).toBe(204);
   });
 
   it('retries a delivery answered 500 with the same identifier and X-Atlassian-Webhook-Retry', async () => {
     const created = await call(emulator, 'POST', '/rest/webhooks/1.0/webhook', { body: { name: 'retry', url: receiver.url, events: ['jira:issue_deleted'], secret: 's3cret' } });
-    receiver.answers.push(500, 503);
+    receiver.answerNext(500, 503);
     const id = String(emulator.objects('issue')[1]!.id);
     expect((await call(emulator, 'DELETE', `/rest/api/3/issue/${id}`)).status).toBe(204);
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(3);
-    expect(new Set(receiver.received.map((r) => r.headers['x-atlassian-webhook-identifier'])).size).toBe(1);
-    expect(receiver.received.map((r) => r.headers['x-atlassian-webhook-retry'])).toEqual([undefined, '1', '2']);
-    for (const r of receiver.received) expect(r.headers['x-hub-signature']).toBe(hubSignature('s3cret', r.body));
-    expect(JSON.parse(receiver.received[2]!.body)).toMatchObject({ webhookEvent: 'jira:issue_deleted', issue: { id } });
+    expect(receiver.arrived).toHaveLength(3);
+    expect(new Set(receiver.arrived.map((r) => r.headers.get('x-atlassian-webhook-identifier'))).size).toBe(1);
+    expect(receiver.arrived.map((r) => r.headers.get('x-atlassian-webhook-retry'))).toEqual([null, '1', '2']);
+    for (const r of receiver.arrived) expect(r.headers.get('x-hub-signature')).toBe(hubSignature('s3cret', r.text));
+    expect(receiver.arrived[2]!.json()).toMatchObject({ webhookEvent: 'jira:issue_deleted', issue: { id } });
     await call(emulator, 'DELETE', created.body.self.replace(emulator.url, ''));
   });
 
@@ -171,13 +134,13 @@ describe('Jira emulator: webhooks', () => {
     const issue = emulator.objects('issue').find((i) => (i.fields as any).project.id === '10000')!;
     emulator.updateIssue(String(issue.id), { labels: ['webhook'] });
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(1);
-    const [delivery] = receiver.received;
-    expect(delivery!.headers['x-hub-signature']).toBeUndefined();
-    const claims = verifiedJwtClaims(delivery!.headers.authorization!.replace(/^Bearer /, ''), emulator.oauthClient.clientSecret);
+    expect(receiver.arrived).toHaveLength(1);
+    const [delivery] = receiver.arrived;
+    expect(delivery!.headers.get('x-hub-signature')).toBeNull();
+    const claims = verifiedJwtClaims(delivery!.headers.get('authorization')!.replace(/^Bearer /, ''), emulator.oauthClient.clientSecret);
     expect(claims).toMatchObject({ iss: emulator.oauthClient.clientId, exp: expect.any(Number), iat: expect.any(Number) });
-    expect(verifiedJwtClaims(delivery!.headers.authorization!.replace(/^Bearer /, ''), 'wrong')).toBeNull();
-    expect(JSON.parse(delivery!.body)).toMatchObject({ webhookEvent: 'jira:issue_updated', matchedWebhookIds: [created.createdWebhookId], issue: { id: String(issue.id) } });
+    expect(verifiedJwtClaims(delivery!.headers.get('authorization')!.replace(/^Bearer /, ''), 'wrong')).toBeNull();
+    expect(delivery!.json()).toMatchObject({ webhookEvent: 'jira:issue_updated', matchedWebhookIds: [created.createdWebhookId], issue: { id: String(issue.id) } });
 
     // An issue outside the JQL filter sends nothing to the dynamic webhook.
     const other = emulator.objects('issue').find((i) => (i.fields as any).project.id !== '10000');
@@ -185,7 +148,7 @@ describe('Jira emulator: webhooks', () => {
       receiver.reset();
       emulator.updateIssue(String(other.id), { labels: ['elsewhere'] });
       await emulator.webhooks.settled();
-      expect(receiver.received).toHaveLength(0);
+      expect(receiver.arrived).toHaveLength(0);
     }
 
     const refreshed = await call(emulator, 'PUT', `${gateway}/webhook/refresh`, { bearer: token, body: { webhookIds: [created.createdWebhookId] } });
@@ -199,7 +162,7 @@ describe('Jira emulator: webhooks', () => {
   it('sends project and user changes of random mutations to --webhook-url', async () => {
     emulator.mutateRandomly(12, ['project', 'user']);
     await emulator.webhooks.settled();
-    const events = cli.received.map((r) => JSON.parse(r.body));
+    const events = cli.arrived.map((r) => r.json<{ webhookEvent: string; project: { id: unknown } }>());
     expect(events).toHaveLength(12);
     for (const event of events) {
       if (event.webhookEvent === 'project_updated') expect(event.project.id).toEqual(expect.any(Number));

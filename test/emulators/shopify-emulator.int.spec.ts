@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShopifyEmulator, type ShopifyEmulator } from '../../src/emulators/shopify/index.ts';
 import { nextLink } from '../../src/sync/providers/http-json.ts';
 import { createHmac } from 'node:crypto';
-import { ShopifyWebhookInbox, type ArrivedWebhook } from '../support/shopify-webhook-inbox.ts';
+import { WebhookInbox, type ArrivedRequest } from '../support/webhook-inbox.ts';
 
 const API = '/admin/api/2024-10';
 const SHOPIFY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-05:00$/;
@@ -214,14 +214,14 @@ describe('Shopify emulator: writes, events and limits', () => {
 });
 
 /** Shopify's scheme, written here on its own: base64 HMAC-SHA256 of the raw body with the app's client secret. */
-function signedBy(arrived: ArrivedWebhook, secret: string): boolean {
+function signedBy(arrived: ArrivedRequest, secret: string): boolean {
   return arrived.headers.get('x-shopify-hmac-sha256') === createHmac('sha256', secret).update(arrived.rawBody).digest('base64');
 }
 
 describe('Shopify emulator: webhooks', () => {
   let emulator: ShopifyEmulator;
-  const inbox = new ShopifyWebhookInbox();
-  const cliInbox = new ShopifyWebhookInbox();
+  const inbox = new WebhookInbox('/shopify');
+  const cliInbox = new WebhookInbox('/shopify');
 
   beforeAll(async () => {
     await inbox.start();
@@ -282,7 +282,7 @@ describe('Shopify emulator: webhooks', () => {
     expect(arrived).toHaveLength(1);
     const delivery = arrived[0]!;
     expect(signedBy(delivery, 'shpss_conformance_app_secret')).toBe(true);
-    expect(JSON.parse(delivery.rawBody.toString('utf8'))).toEqual(updated.body.customer);
+    expect(delivery.json()).toEqual(updated.body.customer);
     expect(delivery.headers.get('content-type')).toBe('application/json');
     expect(delivery.headers.get('x-shopify-topic')).toBe('customers/update');
     expect(delivery.headers.get('x-shopify-shop-domain')).toBe('hooks.myshopify.com');
@@ -305,9 +305,9 @@ describe('Shopify emulator: webhooks', () => {
     const topics = new Set(arrived.map((a) => a.headers.get('x-shopify-topic')));
     for (const topic of topics) expect(topic).toMatch(/^(customers\/(create|update|delete|enable|disable)|orders\/(create|updated|delete|cancelled|fulfilled|paid)|products\/(create|update|delete))$/);
     const deletes = arrived.filter((a) => a.headers.get('x-shopify-topic')!.endsWith('/delete'));
-    expect(deletes.map((a) => String((JSON.parse(a.rawBody.toString('utf8')) as { id: number }).id)).sort()).toEqual([...made.deleted].sort());
-    for (const d of deletes.filter((a) => !a.headers.get('x-shopify-topic')!.startsWith('customers/'))) expect(Object.keys(JSON.parse(d.rawBody.toString('utf8')) as object)).toEqual(['id']);
-    const changedIds = new Set(arrived.filter((a) => !a.headers.get('x-shopify-topic')!.endsWith('/delete')).map((a) => String((JSON.parse(a.rawBody.toString('utf8')) as { id: number }).id)));
+    expect(deletes.map((a) => String(a.json<{ id: number }>().id)).sort()).toEqual([...made.deleted].sort());
+    for (const d of deletes.filter((a) => !a.headers.get('x-shopify-topic')!.startsWith('customers/'))) expect(Object.keys(d.json<object>())).toEqual(['id']);
+    const changedIds = new Set(arrived.filter((a) => !a.headers.get('x-shopify-topic')!.endsWith('/delete')).map((a) => String(a.json<{ id: number }>().id)));
     for (const id of [...made.created, ...made.updated]) expect(changedIds.has(id), id).toBe(true);
   });
 
@@ -322,7 +322,7 @@ describe('Shopify emulator: webhooks', () => {
     const attempts = inbox.arrived.slice(before);
     expect(attempts.map((a) => a.answered)).toEqual([500, 503, 200]);
     expect(new Set(attempts.map((a) => a.headers.get('x-shopify-webhook-id'))).size).toBe(1);
-    expect(new Set(attempts.map((a) => a.rawBody.toString('utf8'))).size).toBe(1);
+    expect(new Set(attempts.map((a) => a.text)).size).toBe(1);
     expect(attempts.every((a) => signedBy(a, 'shpss_conformance_app_secret'))).toBe(true);
     const log = emulator.webhooks.attempts.filter((a) => a.endpointId === String(hook.body.webhook.id));
     expect(log.map((a) => a.status)).toEqual([500, 503, 200]);

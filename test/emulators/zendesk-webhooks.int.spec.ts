@@ -3,50 +3,19 @@
  * of its changes to a loopback receiver with Zendesk's headers and signature, retries.
  */
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startZendeskEmulator, ZENDESK_TEST_SIGNING_SECRET, type ZendeskEmulator } from '../../src/emulators/zendesk/index.ts';
-import { waitFor } from '../support/wait.ts';
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  json: Record<string, unknown>;
-}
-
-/** Keeps every request; answers each with the next of `statuses` (then 200). */
-class Receiver {
-  readonly received: Received[] = [];
-  statuses: number[] = [];
-  private server: http.Server | null = null;
-
-  async start(): Promise<string> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown> });
-        res.writeHead(this.statuses.shift() ?? 200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
+import { WebhookInbox, type ArrivedRequest } from '../support/webhook-inbox.ts';
 
 /** Zendesk's documented scheme written out independently: base64(HMAC-SHA256(secret, timestamp + body)). */
-function signatureOf(secret: string, delivery: Received): string {
-  return createHmac('sha256', secret).update(`${String(delivery.headers['x-zendesk-webhook-signature-timestamp'])}${delivery.body}`).digest('base64');
+function signatureOf(secret: string, delivery: ArrivedRequest): string {
+  return createHmac('sha256', secret).update(`${String(delivery.headers.get('x-zendesk-webhook-signature-timestamp'))}${delivery.text}`).digest('base64');
 }
 
+type ZendeskEvent = Record<string, unknown>;
+
 let emulator: ZendeskEmulator | undefined;
-let receiver: Receiver | undefined;
+let receiver: WebhookInbox | undefined;
 afterEach(async () => {
   await emulator?.close();
   await receiver?.close();
@@ -77,8 +46,9 @@ async function createWebhook(endpoint: string, subscriptions: string[]): Promise
 describe('Zendesk emulator webhooks', () => {
   it('runs a ticket trigger on creates and updates and sends its rendered body, signed, to the trigger webhook', async () => {
     emulator = await startZendeskEmulator({ objects: 10, randomSeed: 3 });
-    receiver = new Receiver();
-    const url = await receiver.start();
+    receiver = new WebhookInbox('/hooks');
+    await receiver.start();
+    const url = receiver.url;
     const webhook = await createWebhook(url, ['conditional_ticket_events']);
     const trigger = await api('POST', '/api/v2/triggers.json', {
       trigger: {
@@ -94,43 +64,45 @@ describe('Zendesk emulator webhooks', () => {
     await api('PUT', `/api/v2/tickets/${id}.json`, { ticket: { status: 'pending' } });
     await emulator.webhooks.settled();
 
-    expect(receiver.received.map((r) => r.json)).toEqual([
+    expect(receiver.arrived.map((r) => r.json())).toEqual([
       { ticket_id: String(id), status: 'new' },
       { ticket_id: String(id), status: 'pending' },
     ]);
-    for (const delivery of receiver.received) {
-      expect(delivery.headers['x-zendesk-webhook-id']).toBe(webhook.id);
-      expect(delivery.headers['x-zendesk-webhook-invocation-id']).toMatch(/^\d+$/);
-      expect(delivery.headers['x-zendesk-account-id']).toMatch(/^\d+$/);
-      expect(delivery.headers['content-type']).toBe('application/json');
-      expect(String(delivery.headers['x-zendesk-webhook-signature-timestamp'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      expect(delivery.headers['x-zendesk-webhook-signature']).toBe(signatureOf(webhook.secret, delivery));
+    for (const delivery of receiver.arrived) {
+      expect(delivery.headers.get('x-zendesk-webhook-id')).toBe(webhook.id);
+      expect(delivery.headers.get('x-zendesk-webhook-invocation-id')).toMatch(/^\d+$/);
+      expect(delivery.headers.get('x-zendesk-account-id')).toMatch(/^\d+$/);
+      expect(delivery.headers.get('content-type')).toBe('application/json');
+      expect(String(delivery.headers.get('x-zendesk-webhook-signature-timestamp'))).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(delivery.headers.get('x-zendesk-webhook-signature')).toBe(signatureOf(webhook.secret, delivery));
     }
     // A deleted ticket runs no trigger (Zendesk's triggers run on creates and updates only).
     await api('DELETE', `/api/v2/tickets/${id}.json`);
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(2);
+    expect(receiver.arrived).toHaveLength(2);
   });
 
   it('sends Zendesk events to the webhooks subscribed to their type', async () => {
     emulator = await startZendeskEmulator({ objects: 10, randomSeed: 3 });
-    receiver = new Receiver();
-    const url = await receiver.start();
+    receiver = new WebhookInbox('/hooks');
+    await receiver.start();
+    const url = receiver.url;
     const webhook = await createWebhook(url, ['zen:event-type:ticket.soft_deleted', 'zen:event-type:user.tags_changed', 'zen:event-type:user.active_changed']);
     const ticket = emulator.objects('ticket')[0]!;
     await api('DELETE', `/api/v2/tickets/${String(ticket.id)}.json`);
     // Random changes until one tags or deactivates a user.
-    for (let i = 0; i < 50 && !receiver.received.some((r) => String(r.json.type).startsWith('zen:event-type:user.')); i++) {
+    for (let i = 0; i < 50 && !receiver.arrived.some((r) => String(r.json<ZendeskEvent>().type).startsWith('zen:event-type:user.')); i++) {
       emulator.mutateRandomly(5, ['user']);
       await emulator.webhooks.settled();
     }
     await emulator.webhooks.settled();
-    const [deleted, ...userEvents] = receiver.received;
-    expect(deleted!.json).toMatchObject({ type: 'zen:event-type:ticket.soft_deleted', subject: `zen:ticket:${String(ticket.id)}`, detail: { id: String(ticket.id) }, zendesk_event_version: '2022-11-06' });
-    expect(typeof deleted!.json.id).toBe('string');
+    const [deleted, ...userEvents] = receiver.arrived;
+    expect(deleted!.json()).toMatchObject({ type: 'zen:event-type:ticket.soft_deleted', subject: `zen:ticket:${String(ticket.id)}`, detail: { id: String(ticket.id) }, zendesk_event_version: '2022-11-06' });
+    expect(typeof deleted!.json<ZendeskEvent>().id).toBe('string');
     expect(userEvents.length).toBeGreaterThan(0);
-    for (const delivery of receiver.received) expect(delivery.headers['x-zendesk-webhook-signature']).toBe(signatureOf(webhook.secret, delivery));
-    for (const { json } of userEvents) {
+    for (const delivery of receiver.arrived) expect(delivery.headers.get('x-zendesk-webhook-signature')).toBe(signatureOf(webhook.secret, delivery));
+    for (const delivery of userEvents) {
+      const json = delivery.json<ZendeskEvent>();
       expect(['zen:event-type:user.tags_changed', 'zen:event-type:user.active_changed']).toContain(json.type);
       expect(json.subject).toBe(`zen:user:${String((json.detail as { id: string }).id)}`);
     }
@@ -138,36 +110,38 @@ describe('Zendesk emulator webhooks', () => {
 
   it('retries a delivery answered 503, signing each attempt, and gives up after a 500 as Zendesk does', async () => {
     emulator = await startZendeskEmulator({ objects: 5, randomSeed: 3, webhookRetryDelaysMs: [10, 10] });
-    receiver = new Receiver();
-    const url = await receiver.start();
+    receiver = new WebhookInbox('/hooks');
+    await receiver.start();
+    const url = receiver.url;
     const webhook = await createWebhook(url, ['zen:event-type:ticket.soft_deleted']);
-    receiver.statuses = [503];
+    receiver.answerNext(503);
     await api('DELETE', `/api/v2/tickets/${String(emulator.objects('ticket')[0]!.id)}.json`);
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(2);
-    expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
-    expect(receiver.received[1]!.headers['x-zendesk-webhook-invocation-id']).toBe(receiver.received[0]!.headers['x-zendesk-webhook-invocation-id']);
-    for (const delivery of receiver.received) expect(delivery.headers['x-zendesk-webhook-signature']).toBe(signatureOf(webhook.secret, delivery));
+    expect(receiver.arrived).toHaveLength(2);
+    expect(receiver.arrived[1]!.text).toBe(receiver.arrived[0]!.text);
+    expect(receiver.arrived[1]!.headers.get('x-zendesk-webhook-invocation-id')).toBe(receiver.arrived[0]!.headers.get('x-zendesk-webhook-invocation-id'));
+    for (const delivery of receiver.arrived) expect(delivery.headers.get('x-zendesk-webhook-signature')).toBe(signatureOf(webhook.secret, delivery));
     expect(emulator.webhooks.attempts.map((a) => a.status)).toEqual([503, 200]);
 
-    receiver.received.length = 0;
-    receiver.statuses = [500];
+    receiver.reset();
+    receiver.answerNext(500);
     await api('DELETE', `/api/v2/tickets/${String(emulator.objects('ticket')[0]!.id)}.json`);
     await emulator.webhooks.settled();
-    expect(receiver.received).toHaveLength(1);
+    expect(receiver.arrived).toHaveLength(1);
     expect(emulator.webhooks.attempts.map((a) => a.status)).toEqual([503, 200, 500]);
   });
 
   it('sends every change to --webhook-url, signed with --webhook-secret or Zendesk’s test secret', async () => {
-    receiver = new Receiver();
-    const url = await receiver.start();
+    receiver = new WebhookInbox('/hooks');
+    await receiver.start();
+    const url = receiver.url;
     emulator = await startZendeskEmulator({ objects: 5, randomSeed: 3, webhookUrl: url });
     expect(emulator.webhookSecret).toBe(ZENDESK_TEST_SIGNING_SECRET);
     const made = emulator.mutateRandomly(5, ['ticket']);
-    await waitFor(async () => receiver!.received.length >= made.created.length + made.updated.length + made.deleted.length, 10_000, 'the deliveries');
-    for (const delivery of receiver.received) {
-      expect(delivery.json.type).toMatch(/^zen:event-type:ticket\./);
-      expect(delivery.headers['x-zendesk-webhook-signature']).toBe(signatureOf(ZENDESK_TEST_SIGNING_SECRET, delivery));
+    await receiver.arrivals(made.created.length + made.updated.length + made.deleted.length, 'the deliveries');
+    for (const delivery of receiver.arrived) {
+      expect(delivery.json<ZendeskEvent>().type).toMatch(/^zen:event-type:ticket\./);
+      expect(delivery.headers.get('x-zendesk-webhook-signature')).toBe(signatureOf(ZENDESK_TEST_SIGNING_SECRET, delivery));
     }
   });
 

@@ -1,49 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { verify } from '@octokit/webhooks-methods';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../../../../src/emulators/github/index.ts';
 import { githubProvider } from '../../../../src/sync/providers/github/index.ts';
 import type { ProviderContext, ProviderSession, ProviderWebhooks, WebhookHint } from '../../../../src/sync/providers/provider.ts';
+import { WebhookInbox, type ArrivedRequest } from '../../../support/webhook-inbox.ts';
 
 const webhooks = githubProvider.webhooks as ProviderWebhooks;
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A loopback endpoint that keeps every POST and answers `status` (200 unless told otherwise). */
-class Receiver {
-  readonly received: Received[] = [];
-  status = 200;
-  /** Answers 500 to this many requests first. */
-  failNext = 0;
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      if (this.failNext > 0) {
-        this.failNext--;
-        res.writeHead(500).end();
-      } else res.writeHead(this.status).end();
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/webhooks/in/sync-1`;
-  }
-
-  of(event: string): Received[] {
-    return this.received.filter((r) => r.headers['x-github-event'] === event);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 const context = (emulator: GitHubEmulator): ProviderContext => ({
   credential: { kind: 'github', accessToken: emulator.token, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
@@ -51,23 +13,23 @@ const context = (emulator: GitHubEmulator): ProviderContext => ({
   oauth: null,
 });
 
-const hintsOf = (r: Received): WebhookHint[] =>
-  webhooks.parse({ method: 'POST', url: 'http://127.0.0.1/', headers: new Headers(r.headers as Record<string, string>), rawBody: Buffer.from(r.body) }).hints;
+const hintsOf = (r: ArrivedRequest): WebhookHint[] => webhooks.parse({ method: 'POST', url: 'http://127.0.0.1/', headers: r.headers, rawBody: r.rawBody }).hints;
 
 describe('GitHub webhooks against the emulator', () => {
   let emulator: GitHubEmulator;
-  let receiver: Receiver;
+  const receiver = new WebhookInbox('/v1/webhooks/in/sync-1');
   let url: string;
+  /** The deliveries of one GitHub event (X-GitHub-Event). */
+  const deliveriesOf = (event: string): ArrivedRequest[] => receiver.arrived.filter((r) => r.headers.get('x-github-event') === event);
 
   beforeAll(async () => {
-    receiver = new Receiver();
-    url = await receiver.start();
+    await receiver.start();
+    url = receiver.url;
   });
 
   afterEach(async () => {
     await emulator?.close();
-    receiver.received.length = 0;
-    receiver.status = 200;
+    receiver.reset();
   });
 
   afterAll(async () => {
@@ -87,18 +49,18 @@ describe('GitHub webhooks against the emulator', () => {
     }
     // A new hook is pinged at once (no hints).
     await emulator.webhooks.settled();
-    expect(receiver.of('ping')).toHaveLength(repos.length);
-    expect(hintsOf(receiver.of('ping')[0] as Received)).toEqual([]);
+    expect(deliveriesOf('ping')).toHaveLength(repos.length);
+    expect(hintsOf(deliveriesOf('ping')[0]!)).toEqual([]);
 
     const issue = emulator.objects('issue')[0] as { number: number; repository_url: string };
     const repo = repos.find((r) => r.url === issue.repository_url) as { id: number; full_name: string };
     const upstreamId = `${repo.id}#${issue.number}`;
     emulator.retitle(upstreamId, 'Retitled by the webhook test');
     await emulator.webhooks.settled();
-    const [delivery] = receiver.of('issues');
+    const [delivery] = deliveriesOf('issues');
     expect(delivery).toBeDefined();
     const hook = emulator.hooks().find((h) => h.repositoryId === repo.id);
-    expect(delivery!.headers).toMatchObject({
+    expect(Object.fromEntries(delivery!.headers)).toMatchObject({
       'content-type': 'application/json',
       'user-agent': expect.stringMatching(/^GitHub-Hookshot\//),
       'x-github-delivery': expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -107,9 +69,9 @@ describe('GitHub webhooks against the emulator', () => {
       'x-github-hook-installation-target-type': 'repository',
       'x-hub-signature': expect.stringMatching(/^sha1=[0-9a-f]{40}$/),
     });
-    expect(await verify(registered.secret, delivery!.body, delivery!.headers['x-hub-signature-256'] as string)).toBe(true);
-    expect(await webhooks.verify({ method: 'POST', url, headers: new Headers(delivery!.headers as Record<string, string>), rawBody: Buffer.from(delivery!.body) }, registered.secret, new Date())).toEqual({ ok: true });
-    const payload = JSON.parse(delivery!.body);
+    expect(await verify(registered.secret, delivery!.text, delivery!.headers.get('x-hub-signature-256')!)).toBe(true);
+    expect(await webhooks.verify({ method: 'POST', url, headers: delivery!.headers, rawBody: delivery!.rawBody }, registered.secret, new Date())).toEqual({ ok: true });
+    const payload = delivery!.json();
     expect(payload).toMatchObject({ action: 'edited', changes: { title: { from: expect.any(String) } }, issue: { number: issue.number, title: 'Retitled by the webhook test' }, repository: { id: repo.id }, sender: { login: emulator.login } });
     expect(hintsOf(delivery!)).toEqual([{ collectionId: 'github:issue', upstreamId, deleted: false }]);
 
@@ -159,10 +121,10 @@ describe('GitHub webhooks against the emulator', () => {
     const patched = await call('PATCH', `/${id}`, { add_events: ['pull_request'], active: false });
     expect(patched.body).toMatchObject({ events: ['issues', 'pull_request'], active: false });
     await emulator.webhooks.settled();
-    const pings = receiver.of('ping');
+    const pings = deliveriesOf('ping');
     expect(pings).toHaveLength(1);
-    expect(JSON.parse(pings[0]!.body)).toMatchObject({ zen: expect.any(String), hook_id: id, hook: { id, config: { secret: '********' } }, repository: { full_name: repo!.full_name } });
-    expect(await verify('s3cret', pings[0]!.body, pings[0]!.headers['x-hub-signature-256'] as string)).toBe(true);
+    expect(pings[0]!.json()).toMatchObject({ zen: expect.any(String), hook_id: id, hook: { id, config: { secret: '********' } }, repository: { full_name: repo!.full_name } });
+    expect(await verify('s3cret', pings[0]!.text, pings[0]!.headers.get('x-hub-signature-256')!)).toBe(true);
     expect((await call('GET', '/999')).status).toBe(404);
     expect((await call('DELETE', `/${id}`)).status).toBe(204);
     expect((await call('DELETE', `/${id}`)).status).toBe(404);
@@ -194,19 +156,18 @@ describe('GitHub webhooks against the emulator', () => {
 
   it('does not retry a delivery answered 500, as GitHub does not; retries when asked to (webhookRetryDelaysMs)', async () => {
     emulator = await startGitHubEmulator({ objects: 20, randomSeed: 13, webhookUrl: url, webhookSecret: 'cli-secret' });
-    receiver.status = 500;
+    receiver.answerNext(500);
     const issue = emulator.objects('issue')[0] as { number: number; repository_url: string };
     const repo = emulator.objects('repository').find((r) => r.url === issue.repository_url) as { id: number };
     emulator.retitle(`${repo.id}#${issue.number}`, 'first');
     await emulator.webhooks.settled();
     expect(emulator.webhooks.attempts.map((a) => [a.endpointId, a.attempt, a.status])).toEqual([['cli', 1, 500]]);
-    expect(receiver.received).toHaveLength(1);
+    expect(receiver.arrived).toHaveLength(1);
     await emulator.close();
 
     emulator = await startGitHubEmulator({ objects: 20, randomSeed: 13, webhookUrl: url, webhookSecret: 'cli-secret', webhookRetryDelaysMs: [5, 5, 5] });
-    receiver.received.length = 0;
-    receiver.status = 200;
-    receiver.failNext = 2;
+    receiver.reset();
+    receiver.answerNext(500, 500);
     emulator.retitle(`${repo.id}#${issue.number}`, 'second');
     await emulator.webhooks.settled();
     expect(emulator.webhooks.attempts.map((a) => [a.attempt, a.status])).toEqual([
@@ -215,16 +176,16 @@ describe('GitHub webhooks against the emulator', () => {
       [3, 200],
     ]);
     // Every attempt is the same delivery, signed with the command line's secret.
-    const ids = new Set(receiver.received.map((r) => r.headers['x-github-delivery']));
+    const ids = new Set(receiver.arrived.map((r) => r.headers.get('x-github-delivery')));
     expect(ids.size).toBe(1);
-    for (const r of receiver.received) expect(await verify('cli-secret', r.body, r.headers['x-hub-signature-256'] as string)).toBe(true);
+    for (const r of receiver.arrived) expect(await verify('cli-secret', r.text, r.headers.get('x-hub-signature-256')!)).toBe(true);
   });
 
   it('sends a webhook for every random change, whose hints name every object changed', async () => {
     emulator = await startGitHubEmulator({ objects: 60, randomSeed: 14, webhookUrl: url });
     const made = emulator.mutateRandomly(40);
     await emulator.webhooks.settled();
-    const hints = receiver.received.flatMap(hintsOf);
+    const hints = receiver.arrived.flatMap(hintsOf);
     const hinted = new Set(hints.map((h) => h.upstreamId));
     const deletedRepos = new Set(hints.filter((h) => h.collectionId === 'github:repository' && h.deleted).map((h) => h.upstreamId));
     const ids = [...made.created, ...made.updated, ...made.deleted];

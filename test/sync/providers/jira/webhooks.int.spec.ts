@@ -1,38 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJiraEmulator, type JiraEmulator } from '../../../../src/emulators/jira/index.ts';
 import { jiraOAuth } from '../../../../src/sync/providers/jira/oauth.ts';
 import { jiraProvider } from '../../../../src/sync/providers/jira/index.ts';
-import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSet, type OAuthTokenSource, type ProviderContext, type WebhookRequest } from '../../../../src/sync/providers/provider.ts';
+import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSet, type OAuthTokenSource, type ProviderContext } from '../../../../src/sync/providers/provider.ts';
+import { WebhookInbox } from '../../../support/webhook-inbox.ts';
 
 const webhooks = jiraProvider.webhooks!;
-
-/** A loopback endpoint keeping each delivery as the receiving route hands it to the provider. */
-class Receiver {
-  readonly requests: WebhookRequest[] = [];
-  private server: http.Server | null = null;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-        this.requests.push({ method: req.method ?? 'POST', url: `${this.url}`, headers, rawBody: Buffer.concat(chunks) });
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/webhooks/in/3f6c0b1e-sync`;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-}
 
 function basicContext(emulator: JiraEmulator): ProviderContext {
   return {
@@ -58,7 +31,7 @@ function oauthContext(emulator: JiraEmulator): ProviderContext {
 
 describe('Jira webhooks against the emulator', () => {
   let emulator: JiraEmulator;
-  const receiver = new Receiver();
+  const receiver = new WebhookInbox('/v1/webhooks/in/3f6c0b1e-sync');
   const ALL = ['jira:issue', 'jira:project', 'jira:user'];
 
   beforeAll(async () => {
@@ -84,8 +57,8 @@ describe('Jira webhooks against the emulator', () => {
     emulator.updateIssue(issueId, { summary: 'Webhook me' });
     emulator.mutateRandomly(4, ['project', 'user']);
     await emulator.webhooks.settled();
-    expect(receiver.requests).toHaveLength(5);
-    const hints = receiver.requests.map((request) => {
+    expect(receiver.arrived).toHaveLength(5);
+    const hints = receiver.arrived.map((request) => {
       expect(webhooks.verify(request, registered.secret, new Date())).toEqual({ ok: true });
       expect(webhooks.verify(request, 'another-secret', new Date())).toEqual({ ok: false, code: 'signature_invalid' });
       const parsed = webhooks.parse(request);
@@ -96,7 +69,7 @@ describe('Jira webhooks against the emulator', () => {
     const projectIds = new Set(emulator.objects('project').map((p) => p.id));
     const userIds = new Set(emulator.objects('user').map((u) => u.accountId));
     for (const [hint] of hints.slice(1)) expect(hint!.collectionId === 'jira:project' ? projectIds.has(hint!.upstreamId) : userIds.has(hint!.upstreamId)).toBe(true);
-    receiver.requests.length = 0;
+    receiver.reset();
 
     const renewed = await webhooks.register!(context, { url: receiver.url, collectionIds: ['jira:issue'], previous: registered, previousUrl: receiver.url });
     expect(renewed).toEqual({ externalIds: registered.externalIds, secret: registered.secret, expiresAt: null });
@@ -134,13 +107,13 @@ describe('Jira webhooks against the emulator', () => {
     const issueId = String(emulator.objects('issue')[5]!.id);
     emulator.deleteIssue(issueId);
     await emulator.webhooks.settled();
-    expect(receiver.requests).toHaveLength(1);
-    const [delivery] = receiver.requests;
+    expect(receiver.arrived).toHaveLength(1);
+    const [delivery] = receiver.arrived;
     expect(delivery!.headers.get('authorization')).toMatch(/^Bearer /);
     expect(webhooks.verify(delivery!, webhooks.credentialSecret!(context.credential)!, new Date())).toEqual({ ok: true });
     expect(webhooks.verify(delivery!, 'not-the-client-secret', new Date())).toEqual({ ok: false, code: 'signature_invalid' });
     expect(webhooks.parse(delivery!).hints).toEqual([{ collectionId: 'jira:issue', upstreamId: issueId, deleted: true }]);
-    receiver.requests.length = 0;
+    receiver.reset();
 
     const refreshed = await webhooks.register!(context, { url: receiver.url, collectionIds: ALL, previous: registered, previousUrl: receiver.url });
     expect(refreshed.externalIds).toEqual(registered.externalIds);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShopifyEmulator, type ShopifyEmulator } from '../../../../src/emulators/shopify/index.ts';
 import type { ProviderContext } from '../../../../src/sync/providers/provider.ts';
 import { shopifyProvider } from '../../../../src/sync/providers/shopify/index.ts';
-import { ShopifyWebhookInbox } from '../../../support/shopify-webhook-inbox.ts';
+import { WebhookInbox } from '../../../support/webhook-inbox.ts';
 
 const webhooks = shopifyProvider.webhooks!;
 const ALL = ['shopify:customer', 'shopify:order', 'shopify:product'];
@@ -25,7 +25,7 @@ function context(emulator: ShopifyEmulator, clientSecret: string | null = emulat
 
 describe('Shopify webhooks against the emulator', () => {
   let emulator: ShopifyEmulator;
-  const inbox = new ShopifyWebhookInbox();
+  const inbox = new WebhookInbox('/shopify');
 
   beforeAll(async () => {
     await inbox.start();

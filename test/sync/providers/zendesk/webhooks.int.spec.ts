@@ -3,22 +3,20 @@
  * secrets, the ticket trigger), deliveries that verify with the registration's secret and parse
  * into hints, fetchObject, and removal.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZendeskEmulator, type ZendeskEmulator } from '../../../../src/emulators/zendesk/index.ts';
-import type { ProviderContext, RegisteredWebhook, WebhookRequest } from '../../../../src/sync/providers/provider.ts';
+import type { ProviderContext, RegisteredWebhook } from '../../../../src/sync/providers/provider.ts';
 import { zendeskProvider } from '../../../../src/sync/providers/zendesk/index.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { WebhookInbox } from '../../../support/webhook-inbox.ts';
 
 const webhooks = zendeskProvider.webhooks!;
 
 describe('Zendesk provider webhooks against the emulator', () => {
   let emulator: ZendeskEmulator;
   let context: ProviderContext;
-  let server: http.Server;
+  const inbox = new WebhookInbox('/v1/webhooks/in/sync-1');
   let url: string;
-  const received: WebhookRequest[] = [];
 
   beforeAll(async () => {
     emulator = await startZendeskEmulator({ seed: { ticket: 20, user: 20, organization: 6 }, randomSeed: 11 });
@@ -27,22 +25,12 @@ describe('Zendesk provider webhooks against the emulator', () => {
       fetch: globalThis.fetch,
       oauth: null,
     };
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-        received.push({ method: req.method ?? 'POST', url: `${url}`, headers, rawBody: Buffer.concat(chunks) });
-        res.writeHead(200).end('{"received":true}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/webhooks/in/sync-1`;
+    await inbox.start();
+    url = inbox.url;
   });
   afterAll(async () => {
     await emulator?.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await inbox.close();
   });
 
   let registered: RegisteredWebhook;
@@ -59,12 +47,12 @@ describe('Zendesk provider webhooks against the emulator', () => {
   });
 
   it('verifies and parses what the emulator sends for ticket, user and organization changes', async () => {
-    received.length = 0;
+    inbox.reset();
     const created = await zendeskProvider.connect(context).mutate('zendesk:ticket', 'create', { upstreamId: null, data: { subject: 'Hooked', comment: { body: 'Hi' } }, idempotencyKey: null });
     const ticketId = created.upstreamId;
     await zendeskProvider.connect(context).mutate('zendesk:ticket', 'delete', { upstreamId: ticketId, data: {}, idempotencyKey: null });
     await emulator.webhooks.settled();
-    const hints = received.map((request) => {
+    const hints = inbox.arrived.map((request) => {
       expect(webhooks.verify(request, registered.secret, new Date())).toEqual({ ok: true });
       expect(webhooks.verify(request, 'not-the-secret', new Date())).toEqual({ ok: false, code: 'signature_invalid' });
       return webhooks.parse(request);
@@ -75,10 +63,10 @@ describe('Zendesk provider webhooks against the emulator', () => {
     ]);
     expect(new Set(hints.map((h) => h.deliveryId)).size).toBe(2);
 
-    received.length = 0;
+    inbox.reset();
     const made = emulator.mutateRandomly(20, ['user', 'organization']);
     await emulator.webhooks.settled();
-    const userAndOrgHints = received.flatMap((request) => webhooks.parse(request).hints);
+    const userAndOrgHints = inbox.arrived.flatMap((request) => webhooks.parse(request).hints);
     // Each hint names an object the random changes touched (organization notes and sharing have no Zendesk event).
     const touched = new Set([...made.created, ...made.updated, ...made.deleted]);
     expect(userAndOrgHints.length).toBeGreaterThan(0);
