@@ -203,10 +203,11 @@ export class HubSpotWebhooks {
     for (const target of this.targets.values()) {
       const events = target.queue.splice(0);
       for (let start = 0; start < events.length; start += MAX_EVENTS_PER_REQUEST) {
-        const body = JSON.stringify(events.slice(start, start + MAX_EVENTS_PER_REQUEST));
+        const batch = events.slice(start, start + MAX_EVENTS_PER_REQUEST);
         const { endpoint } = target;
-        // attemptNumber stays 0 on retries: the kit's sender posts one body for all attempts.
-        this.sender.send({ endpoint, deliveryId: createHash('sha256').update(body).digest('hex').slice(0, 24), body, sign: (_attempt, signed) => hubspotWebhookHeaders(endpoint.secret, endpoint.url, signed) });
+        // HubSpot counts its retries in each event's attemptNumber (0 on the first attempt).
+        const body = (attempt: number) => JSON.stringify(batch.map((event) => ({ ...event, attemptNumber: attempt - 1 })));
+        this.sender.send({ endpoint, deliveryId: createHash('sha256').update(body(1)).digest('hex').slice(0, 24), body, sign: (_attempt, signed) => hubspotWebhookHeaders(endpoint.secret, endpoint.url, signed) });
       }
     }
   }

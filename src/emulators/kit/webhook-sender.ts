@@ -34,7 +34,8 @@ export interface WebhookDeliveryAttempt {
 export interface WebhookDelivery {
   endpoint: WebhookEndpoint;
   deliveryId: string;
-  body: string;
+  /** The body, or the body of each attempt (1-based) where the provider numbers its attempts in it (HubSpot's `attemptNumber`). */
+  body: string | ((attempt: number) => string);
   /** The headers of one attempt (1-based), signature included. */
   sign(attempt: number, body: string): Record<string, string>;
 }
@@ -117,10 +118,11 @@ export class WebhookSender {
 
   private async post(delivery: WebhookDelivery, attempt: number): Promise<{ status: number; error: string | null }> {
     try {
+      const body = typeof delivery.body === 'string' ? delivery.body : delivery.body(attempt);
       const answer = await fetch(delivery.endpoint.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...delivery.sign(attempt, delivery.body) },
-        body: delivery.body,
+        headers: { 'content-type': 'application/json', ...delivery.sign(attempt, body) },
+        body,
         redirect: 'manual',
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.timeoutMs)]),
       });
