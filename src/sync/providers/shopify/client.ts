@@ -4,7 +4,7 @@ import { requestJson, type JsonAnswer } from '../http-json.ts';
 import { UpstreamAuthError, type ProviderContext } from '../provider.ts';
 import { readShopifyError } from './errors.ts';
 
-export const API_VERSION = '2024-10';
+export const API_VERSION = '2026-10';
 
 export class ShopifyClient {
   /** `https://<shop>/admin/api/2024-10/`, or under `api_base_url`. */
