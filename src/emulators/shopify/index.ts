@@ -46,6 +46,8 @@ export interface ShopifyEmulator extends ProviderEmulator<ShopifyCollection> {
   updateObject(collection: ShopifyCollection, id: string, patch: Record<string, unknown>): Record<string, unknown>;
   /** Deletes one object as the shop's admin would (its webhooks go out). */
   removeObject(collection: ShopifyCollection, id: string): void;
+  /** Runs an Admin GraphQL query directly (no HTTP, no cost): its `data`, or throws its errors. */
+  graphql(query: string, variables?: Record<string, unknown>): Record<string, unknown>;
   instructions(): string[];
 }
 
@@ -86,6 +88,11 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions = {})
     webhookSubscriptions: () => subscriptions.all(),
     updateObject: (collection, id, patch) => structuredClone(store.update(collection, Number(id), patch)),
     removeObject: (collection, id) => store.remove(collection, Number(id)),
+    graphql: (query, variables) => {
+      const result = graphql.run(query, variables);
+      if (result.errors?.length || !result.data) throw new Error(`the emulator refused the query: ${result.errors?.map((e) => e.message).join('; ')}`);
+      return JSON.parse(JSON.stringify(result.data)) as Record<string, unknown>;
+    },
     collections: SHOPIFY_COLLECTIONS,
     objects: (collection) => (JSON.parse(JSON.stringify(store.all(collection).sort((a, b) => Number(a.id) - Number(b.id)))) as Record<string, unknown>[]),
     ...mutations,

@@ -101,6 +101,14 @@ export class AdminGraphql {
     };
   }
 
+  /** Runs a query directly (no HTTP, no cost): tests read objects through it as the API shows them. */
+  run(query: string, variables: Record<string, unknown> = {}): { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] } {
+    const document = parse(query);
+    const invalid = validate(this.schema, document);
+    if (invalid.length > 0) return { errors: invalid };
+    return executeSync({ schema: this.schema, document, rootValue: this.rootValue, contextValue: { bulk: false }, variableValues: variables });
+  }
+
   /** The JSONL file behind a bulk operation's `url`. */
   bulkFile(number: number, request: EmulatorRequest): EmulatorAnswer {
     const file = this.bulk.file(number, request.query.get('signature'));
