@@ -5,6 +5,7 @@ import { API_VERSION } from '../../src/sync/providers/shopify/client.ts';
 import { nodeQuery, QUERIES } from '../../src/sync/providers/shopify/queries.ts';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import { describeConformance } from './conformance/conformance.ts';
+import { shopifyGraphqlDescription } from './api-descriptions/shopify.ts';
 
 const SHOP = 'syncline-test.myshopify.com';
 
@@ -53,6 +54,7 @@ describeConformance<ShopifyEmulator>({
     return { kind: 'shopify', access_token: emulator.accessToken, oauth_app_id: app.body.id, metadata: { shop: SHOP }, api_base_url: emulator.url };
   },
   upstreamId: (_collectionId, object) => String(object.id),
+  graphqlDescription: shopifyGraphqlDescription,
   sameObject: (collectionId, data, upstream) => canonicalJson(data) === canonicalJson(graphqlShape(collectionId, upstream)),
   mutation: {
     collectionId: 'shopify:customer',
