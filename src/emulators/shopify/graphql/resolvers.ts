@@ -136,7 +136,7 @@ export function rootResolvers({ store, subscriptions, bulk, topics }: ResolverSe
   };
   const kindOfType = new Map(Object.entries(GID_TYPES).map(([kind, type]) => [type, kind as ShopifyCollection]));
 
-  const write = <T>(payloadKey: string, kind: ShopifyCollection, prefix: string[], run: () => ShopifyObject): Record<string, unknown> => {
+  const write = (payloadKey: string, kind: ShopifyCollection, prefix: string[], run: () => ShopifyObject): Record<string, unknown> => {
     try {
       return { [payloadKey]: viewOf(kind, run(), store), userErrors: [] };
     } catch (error) {

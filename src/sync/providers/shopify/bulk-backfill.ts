@@ -54,6 +54,8 @@ export interface BulkPage {
 export class BulkBackfill {
   /** Parsed results by operation id, kept while this session reads them page by page. */
   private readonly results = new Map<string, ShopifyRecord[]>();
+  /** The last object id delivered of each operation read page by page. */
+  private readonly lastDelivered = new Map<string, string>();
 
   constructor(private readonly client: ShopifyClient) {}
 
@@ -122,8 +124,6 @@ export class BulkBackfill {
     this.lastDelivered.set(id, String(page.at(-1)?.legacyResourceId ?? cursor.a ?? ''));
     return { objects: page, next: { b: id, o: end, a: cursor.a } };
   }
-
-  private readonly lastDelivered = new Map<string, string>();
 
   /** The last object id delivered of `cursor`'s operation (when this session read it), else the cursor's own. */
   private lastIdBefore(cursor: BulkCursor): string | null {
