@@ -29,6 +29,13 @@ const PLAN_RECORDS = 1_000;
  * reading (in PostgreSQL) and sending go on side by side, the slower one setting the pace.
  */
 const READ_AHEAD = 2;
+/**
+ * A position move waits this long after its first window for the windows done meanwhile, so that
+ * one statement moves them all (one a window cost PostgreSQL about as much as reading the records);
+ * a failure to write, a flush or a stop writes it at once. A crash can take back these moves too:
+ * the same batches are sent again.
+ */
+const MOVE_GATHER_MS = 50;
 
 export interface SinkRunnerOptions {
   /** Tests: how long an idle runner waits before looking again without a signal. */
@@ -131,6 +138,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   private writesQueued = 0;
   private writeFailure: { error: unknown } | null = null;
   private advancing: Advance | null = null;
+  /** Lets the move being gathered be written now (else it waits for MOVE_GATHER_MS). */
+  private releaseMove: (() => void) | null = null;
   private ended = false;
   readonly done: Promise<void>;
 
@@ -193,7 +202,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
           if (this.stopped) break;
         }
       } catch (error) {
-        await this.writes;
+        await this.settleWrites();
         if (this.stopped || error instanceof Stopped) break;
         if (error instanceof ConsumerGone) {
           this.log.info('consumer deleted: sink runner stopped');
@@ -207,13 +216,13 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     stopListening();
     this.ahead = [];
     // Windows confirmed before the stop are written (a failed write leaves them to be sent again).
-    await this.writes;
+    await this.settleWrites();
     await this.closeWriter();
     await this.showing;
   }
 
   private async load(): Promise<void> {
-    await this.writes;
+    await this.settleWrites();
     this.writeFailure = null;
     this.advancing = null;
     const stored = await this.runtime.load(this.consumer);
@@ -240,8 +249,16 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
 
   // --- runtime writes --------------------------------------------------------------------------
 
-  /** Runs `write` after every runtime write queued before it; once one failed, the later ones fail with its error. */
+  /**
+   * Runs `write` after every runtime write queued before it; once one failed, the later ones fail
+   * with its error. A move being gathered before it is written at once.
+   */
   private queueWrite<T>(write: () => Promise<T>): Promise<T> {
+    this.releaseMove?.();
+    return this.queueAfter(write);
+  }
+
+  private queueAfter<T>(write: () => Promise<T>): Promise<T> {
     this.writesQueued++;
     const result = this.writes.then(() => {
       if (this.writeFailure) throw this.writeFailure.error;
@@ -260,15 +277,23 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     if (this.writeFailure) throw this.writeFailure.error;
   }
 
+  /** Every runtime write queued is done (the move being gathered written now); none throws. */
+  private async settleWrites(): Promise<void> {
+    this.releaseMove?.();
+    await this.writes;
+  }
+
   /** Every runtime write queued is done; throws the first that failed. */
   private async flushWrites(): Promise<void> {
-    await this.writes;
+    await this.settleWrites();
     this.throwWriteFailure();
   }
 
   /**
    * The window up to `to` is done: the position moves there now, and in the database with the
-   * next runtime write, not waited for. Windows done before that write started join it.
+   * next runtime write, not waited for. That write gathers the windows done within MOVE_GATHER_MS
+   * of its first (or until another write is queued, a flush or a stop), and those done before it
+   * started join it too.
    */
   private queueAdvance(to: bigint, delivered: number, logged: DeliveryAttempt[]): void {
     this.position = to;
@@ -281,8 +306,18 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     }
     const advance: Advance = { to, delivered, logged: [...logged], write: this.writesQueued + 1 };
     this.advancing = advance;
+    const gathered = new Promise<void>((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        if (this.releaseMove === release) this.releaseMove = null;
+        resolve();
+      };
+      const timer = setTimeout(release, MOVE_GATHER_MS);
+      this.releaseMove = release;
+    });
     // Failures are seen by the next window (throwWriteFailure) or the next flush.
-    void this.queueWrite(async () => {
+    void this.queueAfter(async () => {
+      await gathered;
       if (this.advancing === advance) this.advancing = null;
       const { redeliveryRequested } = await this.runtime.advance(this.durable, advance.to, advance.delivered, advance.logged);
       this.durable = advance.to;
