@@ -36,10 +36,11 @@ export function notificationWebhookRoutes(routes: RestRoutes): void {
       return ok(presentNotificationWebhook(await getNotificationWebhook(req.ctx, req.principal), secret));
     },
   );
-  routes.on('GET', PATH, { summary: "The account's notification webhook", answers: { 200: { description: 'the webhook', body: notificationWebhookView } } }, async (req) =>
+  const none = { 404: '`not_found`: no notification webhook is set' } as const;
+  routes.on('GET', PATH, { summary: "The account's notification webhook", answers: { 200: { description: 'the webhook', body: notificationWebhookView } }, errors: none }, async (req) =>
     ok(presentNotificationWebhook(await getNotificationWebhook(req.ctx, req.principal))),
   );
-  routes.on('DELETE', PATH, { summary: 'Stop notifications', answers: { 204: { description: 'removed' } } }, async (req) => {
+  routes.on('DELETE', PATH, { summary: 'Stop notifications', answers: { 204: { description: 'removed' } }, errors: none }, async (req) => {
     await removeNotificationWebhook(req.ctx, req.principal);
     return noContent();
   });
@@ -52,6 +53,7 @@ export function notificationWebhookRoutes(routes: RestRoutes): void {
       body: restSchema(rotateNotificationSecretInput),
       bodyOptional: true,
       answers: { 200: { description: 'the webhook and its new secret', body: notificationWebhookWithSecretView } },
+      errors: none,
     },
     async (req) => {
       const { secret } = await restCommand(rotateNotificationSecretInput, req.body, (input) => rotateNotificationSecret(req.ctx, req.principal, input));
