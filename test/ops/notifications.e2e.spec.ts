@@ -2,7 +2,10 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { restClient, type RestClient } from '../support/api.ts';
-import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { createLogger } from '../../src/logger.ts';
+import { ROOT_TOKEN, startTestServer, TEST_EGRESS_ALLOW, TEST_SECRET_KEY, type TestServer } from '../support/server.ts';
 import { createStripeSync, syncStatus, waitForBackfill } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
 import { WebhookInbox, type ArrivedRequest } from '../support/webhook-inbox.ts';
@@ -30,9 +33,9 @@ describe('notifications', () => {
   const inbox = new WebhookInbox('/notify');
   const consumerInbox = new WebhookInbox('/deliveries');
 
-  /** Every notification that arrived, verified with the secret (it throws on a bad signature). */
+  /** Every notification delivered (answered 2xx), verified with the secret (it throws on a bad signature). */
   const received = (): Received[] =>
-    inbox.arrived.map((arrival: ArrivedRequest) => new Webhook(secret).verify(arrival.text, Object.fromEntries(arrival.headers)) as Received);
+    inbox.arrived.filter((arrival) => arrival.answered < 300).map((arrival: ArrivedRequest) => new Webhook(secret).verify(arrival.text, Object.fromEntries(arrival.headers)) as Received);
   const ofSubject = (key: string, id: string) => received().filter((n) => n.data[key] === id);
   const arrivedOf = (key: string, id: string, type: string, what: string) =>
     waitFor(async () => ofSubject(key, id).find((n) => n.type === type), 30_000, what);
@@ -49,8 +52,13 @@ describe('notifications', () => {
     expect(secret).toMatch(/^whsec_/);
   }, 60_000);
 
+  let restarted: RunningApp | null = null;
+
   afterAll(async () => {
-    await server?.stop();
+    if (restarted) {
+      await restarted.close();
+      await server.database.drop();
+    } else await server?.stop();
     await emulator?.close();
     await inbox.close();
     await consumerInbox.close();
@@ -136,4 +144,36 @@ describe('notifications', () => {
     const dead = await arrivedOf('consumer_id', refusing.body.id, 'consumer.dead_letters', 'the dead letters notification');
     expect(dead.data.records).toBe(30);
   }, 90_000);
+
+  it('a notification pending when the process stops is sent by the next one', async () => {
+    const { sync } = await createStripeSync(api, emulator, { collections: ['customer'], pollIntervalMs: 1000 });
+    await waitForBackfill(api, sync.id, 30_000);
+    // The receiver is down: the error notification is attempted, answered 503, and stays pending.
+    inbox.answerNext(...Array<number>(10_000).fill(503));
+    emulator.setFaults({ truncatedRate: 1 });
+    const attempted = async () =>
+      ((await api.get('/v1/account/notification-webhook/deliveries')).body.data as { type: string; status: number }[]).some((d) => d.type === 'sync.error' && d.status === 503);
+    await waitFor(attempted, 30_000, 'a refused attempt');
+    await server.app.close();
+    emulator.setFaults({});
+    inbox.reset();
+    const config = loadConfig({
+      PORT: '0',
+      DATABASE_URL: server.database.url,
+      SYNCLINE_API_TOKEN: ROOT_TOKEN,
+      SYNCLINE_SECRET_KEY: TEST_SECRET_KEY,
+      SYNCLINE_EGRESS_ALLOW: TEST_EGRESS_ALLOW,
+      SYNCLINE_NOTIFY_INTERVAL_MS: String(INTERVAL_MS),
+      LOG_LEVEL: 'silent',
+    });
+    restarted = await startApp(config, createLogger('silent'));
+    const told = await waitFor(
+      async () => ofSubject('sync_id', sync.id).find((n) => n.type === 'sync.error' || n.type === 'sync.recovered'),
+      30_000,
+      'the pending notification, sent after the restart',
+    );
+    // The error, or the recovery that replaced it while pending (with the error it follows).
+    if (told.type === 'sync.recovered') expect(told.data.previous_error).toMatchObject({ collection_id: 'stripe:customer' });
+    else expect(told.data.error).toMatchObject({ collection_id: 'stripe:customer' });
+  }, 120_000);
 });
