@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
+import type { Logger } from '../logger.ts';
 import { signedPoster } from '../consumers/webhook/writer.ts';
 import { SinkWriteError } from '../consumers/sinks/sink.ts';
 import { egressDispatcher } from '../net/egress-fetch.ts';
@@ -28,9 +29,12 @@ const retryDelay = (attempts: number, retryAfterMs: number | undefined) => {
   return Math.max(Math.round(ceiling / 2 + Math.random() * (ceiling / 2)), Math.min(retryAfterMs ?? 0, BACKOFF_MAX_MS));
 };
 
-/** The `webhook-id` of a subject's change `seq`: the same for every attempt at it, in every process. */
-export const notificationId = (due: Pick<Due, 'account_id' | 'subject' | 'topic' | 'seq'>) =>
-  `msg_${createHash('sha256').update(`${due.account_id}\n${due.subject}\n${due.topic}\n${due.seq}`).digest('base64url').slice(0, 32)}`;
+/**
+ * The `webhook-id` of a subject's change `seq` (and its time: counts start again when a removed
+ * webhook is set again): the same for every attempt at it, in every process.
+ */
+export const notificationId = (due: Pick<Due, 'account_id' | 'subject' | 'topic' | 'seq' | 'pending'>) =>
+  `msg_${createHash('sha256').update(`${due.account_id}\n${due.subject}\n${due.topic}\n${due.seq}\n${due.pending.timestamp}`).digest('base64url').slice(0, 32)}`;
 
 /** The body POSTed: the pending notification, with the number of changes it stands for. */
 export const notificationBody = (due: Pick<Due, 'pending' | 'coalesced'>): Buffer =>
@@ -47,7 +51,7 @@ export class Notifier {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> = Promise.resolve();
-  private readonly log;
+  private readonly log: Logger;
 
   constructor(
     private readonly ctx: AppContext,
@@ -95,7 +99,6 @@ export class Notifier {
   }
 
   private async send(due: Due, hook: Hook | undefined): Promise<void> {
-    const key = [due.account_id, due.subject, due.topic];
     if (!hook) {
       // The webhook was removed: nothing of the account is sent any more.
       await this.ctx.pool.query('DELETE FROM notification_subjects WHERE account_id = $1', [due.account_id]);
@@ -123,6 +126,12 @@ export class Notifier {
       failure = error instanceof SinkWriteError ? error : new SinkWriteError(error instanceof Error ? error.message : String(error), { retryable: true });
       status = failure.options.status ?? null;
     }
+    const key = [due.account_id, due.subject, due.topic];
+    if (failure && this.abort.signal.aborted) {
+      // Stopped mid-send: not an attempt; the next process (or start) sends it.
+      await this.ctx.pool.query('UPDATE notification_subjects SET leased_until = NULL WHERE account_id = $1 AND subject = $2 AND topic = $3', key);
+      return;
+    }
     const latencyMs = performance.now() - started;
     await this.logDelivery(due.account_id, { at, id, type: due.pending.type, status, latencyMs, error: failure?.message ?? null });
     const log = { accountId: due.account_id, subject: due.subject, notification: due.pending.type, webhookId: id };
@@ -139,10 +148,6 @@ export class Notifier {
         [...key, due.seq, due.coalesced, records],
       );
       this.log.debug({ ...log, status }, 'notification sent');
-      return;
-    }
-    if (this.abort.signal.aborted) {
-      await this.ctx.pool.query('UPDATE notification_subjects SET leased_until = NULL WHERE account_id = $1 AND subject = $2 AND topic = $3', key);
       return;
     }
     if (this.ctx.now().getTime() - due.pending_since.getTime() >= GIVE_UP_MS) {

@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { ConsumerHealthEvent } from '../domain/consumer-health/events.ts';
 import type { MessagesDead } from '../domain/http-consumers/events.ts';
+import type { NotificationWebhookRemoved } from '../domain/notification-webhooks/events.ts';
 import type { SyncEvent } from '../domain/syncs/events.ts';
 import type { ReadModelProjection } from '../projections/read-model-projection.ts';
 import type { Notification, NotificationTopic } from './notification.ts';
 
-type OutboxEvent = Extract<SyncEvent, { type: 'SyncFailed' | 'SyncRecovered' | 'BackfillPageFetched' }> | ConsumerHealthEvent | MessagesDead;
+type OutboxEvent = Extract<SyncEvent, { type: 'SyncFailed' | 'SyncRecovered' | 'BackfillPageFetched' }> | ConsumerHealthEvent | MessagesDead | NotificationWebhookRemoved;
 
 /** The tables of each push consumer kind (their settings read models). */
 const CONSUMER_TABLES = { nats: 'nats_consumers', webhook: 'webhook_consumers', postgres: 'postgres_consumers', http: 'http_consumers' } as const;
@@ -108,6 +109,10 @@ async function applyOne(event: OutboxEvent, db: pg.ClientBase): Promise<void> {
         lastError: null,
       }));
     }
+    case 'NotificationWebhookRemoved':
+      // Nothing pending outlives the webhook: a webhook set again starts afresh.
+      await db.query('DELETE FROM notification_subjects WHERE account_id = $1', [event.data.accountId]);
+      return;
     case 'MessagesDead': {
       const records = event.data.groups.reduce((sum, group) => sum + group.upstreamIds.length, 0);
       if (records === 0) return;
@@ -136,7 +141,7 @@ function recordDeadLetters(db: pg.ClientBase, at: Subject, base: Record<string, 
 export const notificationOutboxProjection: ReadModelProjection<OutboxEvent> = {
   name: 'notification_outbox',
   tables: [],
-  eventTypes: ['SyncFailed', 'SyncRecovered', 'BackfillPageFetched', 'ConsumerFailed', 'ConsumerRecovered', 'ConsumerDeadLettered', 'MessagesDead'],
+  eventTypes: ['SyncFailed', 'SyncRecovered', 'BackfillPageFetched', 'ConsumerFailed', 'ConsumerRecovered', 'ConsumerDeadLettered', 'MessagesDead', 'NotificationWebhookRemoved'],
   async apply(events, db) {
     for (const event of events) await applyOne(event, db);
   },
