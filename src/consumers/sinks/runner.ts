@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../../app-context.ts';
-import type { Logger } from '../../logger.ts';
+import { withLogContext, type Logger } from '../../logger.ts';
+import { healthChange } from '../../domain/consumer-health/decide.ts';
+import type { ConsumerHealthEvent } from '../../domain/consumer-health/events.ts';
 import { backoffDelay } from './backoff.ts';
 import { batchId } from './batch-id.ts';
 import { deadLetterBatch, forgetRedelivered } from './dead-letters.ts';
@@ -117,6 +119,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   private retrying = new Map<string, RetryInfo>();
   private redelivery = { requested: 0n, drained: 0n };
   private shown: { state: SinkState; error: string | null } = { state: 'connecting', error: null };
+  /** The error the consumer's health events last told of (null: healthy); see tellHealth. */
+  private health: string | null = null;
   private showing: Promise<void> = Promise.resolve();
   private writer: SinkWriter<R> | null = null;
   private writerLost = false;
@@ -151,11 +155,12 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   ) {
     this.runtime = new SinkRuntimeStore(ctx.pool, consumer.id);
     this.deliveries = new DeliveryLog(ctx.pool, consumer.id);
-    this.log = ctx.logger.child({ sinkKind: consumer.kind, consumerId: consumer.id, consumer: consumer.name });
+    this.log = ctx.logger.child({ sinkKind: consumer.kind, consumerId: consumer.id, consumer: consumer.name, accountId: consumer.accountId });
     this.idleRecheckMs = options.idleRecheckMs ?? IDLE_RECHECK_MS;
     this.backoff = options.backoff ?? backoffDelay;
     this.source = { pool: ctx.pool, consumer, maxBytes: ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
-    this.done = this.run().finally(() => (this.ended = true));
+    // Its own log context: a runner started while a request is handled is not that request's work.
+    this.done = withLogContext({}, () => this.run(), { fresh: true }).finally(() => (this.ended = true));
   }
 
   /** The runner ended on its own (its consumer is gone) or was stopped. */
@@ -231,6 +236,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     this.retrying = stored.retrying;
     this.redelivery = { requested: stored.redeliveryRequested, drained: stored.redeliveryDrained };
     this.shown = { state: stored.state, error: stored.error };
+    this.health = stored.error;
     this.ahead = [];
     this.caughtUpAt = null;
     this.plans = this.kind.records.kept ? resumable(await this.kind.records.kept(this.source, this.position), this.position) : [];
@@ -397,7 +403,10 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     const logged = outcomes.flatMap((outcome) => (outcome.delivered ? [outcome.attempt] : []));
     this.retrying.clear();
     this.queueAdvance(BigInt(rows[rows.length - 1]!.updated_idx), delivered, logged);
-    if (delivered > 0) this.shown = { state: 'connected', error: null };
+    if (delivered > 0) {
+      this.shown = { state: 'connected', error: null };
+      this.showing = this.showing.then(() => this.tellHealth(null));
+    }
   }
 
   /** Every batch at once, each retried on its own; a local failure (the database) stops them all. */
@@ -473,7 +482,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         const now = this.ctx.now();
         await this.queueWrite(() => deadLetterBatch(this.ctx.pool, this.consumer.id, batch, noted, { lastError: failure.message, lastAttemptAt: at, deadAt: now }));
         this.retrying.set(batch.id, { ...noted, dead: true });
-        this.log.warn({ batchId: batch.id, records: batch.rows.length, attempts: noted.attempts }, 'batch dead-lettered: delivery goes on behind it');
+        this.log.warn({ stateChange: 'consumer.dead_letters', batchId: batch.id, records: batch.rows.length, attempts: noted.attempts }, 'batch dead-lettered: delivery goes on behind it');
+        await this.appendHealth({ type: 'ConsumerDeadLettered', data: { ...this.healthRef, records: batch.rows.length, at: now.toISOString() } });
         return { delivered: false };
       }
       await this.queueWrite(() => this.runtime.noteRetry(batch.id, noted));
@@ -606,10 +616,35 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     await this.showFailure(error, failures + 1);
   }
 
+  /** The consumer's health line (tellHealth) says when it starts failing; each failure is a debug line. */
   private async showFailure(failure: SinkWriteError, attempts: number): Promise<void> {
-    if (failure.message === this.shown.error) this.log.debug({ attempts }, failure.message);
-    else this.log.warn({ state: failure.options.state ?? 'error' }, failure.message);
+    this.log.debug({ attempts, state: failure.options.state ?? 'error' }, failure.message);
     await this.show(failure.options.state ?? 'error', failure.message);
+  }
+
+  private get healthRef() {
+    return { consumerId: this.consumer.id, accountId: this.consumer.accountId, kind: this.consumer.kind };
+  }
+
+  /**
+   * Once the error shown goes from none to one (failing) or back (recovered): one log line, and the
+   * event in the consumer's health stream that notifications derive from (docs/OPERATIONS.md).
+   */
+  private async tellHealth(error: string | null): Promise<void> {
+    const event = healthChange(this.healthRef, this.health, error, this.ctx.now());
+    if (!event) return;
+    this.health = error;
+    if (event.type === 'ConsumerFailed') this.log.warn({ stateChange: 'consumer.error', error: event.data.message }, `consumer error: ${event.data.message}`);
+    else this.log.info({ stateChange: 'consumer.recovered' }, 'consumer recovered');
+    await this.appendHealth(event);
+  }
+
+  private async appendHealth(event: ConsumerHealthEvent): Promise<void> {
+    try {
+      await this.ctx.eventStore.appendToStream(`consumer-${this.consumer.id}-health`, [event]);
+    } catch (error) {
+      this.log.error({ err: error }, 'could not record the consumer health event');
+    }
   }
 
   /** Writes the state and error when they differ from what the API shows; one write at a time. */
@@ -620,6 +655,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         if (error === this.shown.error) await this.runtime.setState(state);
         else await this.runtime.setStatus(state, error === null ? null : { message: error, at: this.ctx.now() });
         this.shown = { state, error };
+        await this.tellHealth(error);
       } catch (writeError) {
         this.log.error({ err: writeError }, 'could not record the sink runner state');
       }
