@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
+import type { NatsConnection } from 'nats';
 import { restClient, type RestClient } from '../support/api.ts';
+import { addStream, connectNats, deleteStream, readStream, SHARED_NATS, streamMessageCount, uniqueName } from '../support/nats.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { createStripeSync } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
@@ -30,6 +32,8 @@ describe('change events from a Stripe sync, for every consumer kind', () => {
   const graphqlEvents: ChangeEvent[] = [];
   const graphqlStatusEvents: ChangeEvent[] = [];
   let ws: Client;
+  let nc: NatsConnection;
+  const natsStreams: string[] = [];
 
   const subscriptionRecord = async () => {
     const page = await api.get(`/v1/syncs/${sync.id}/records?collection_id=stripe:subscription&limit=100`);
@@ -89,6 +93,8 @@ describe('change events from a Stripe sync, for every consumer kind', () => {
     await waitFor(async () => (await api.get(`/v1/syncs/${sync.id}/records?collection_id=stripe:customer&limit=100`)).body.data.some((r: ChangeEvent['record']) => r.upstream_id === customerGone && r.deleted), 30_000, 'the customer deleted');
   }, 180_000);
   afterAll(async () => {
+    for (const name of natsStreams) await deleteStream(nc, name);
+    await nc?.close();
     await ws?.dispose();
     await server?.stop();
     await emulator?.close();
@@ -146,6 +152,41 @@ describe('change events from a Stripe sync, for every consumer kind', () => {
     inOrder(graphqlEvents);
     await waitFor(async () => customerStory(graphqlStatusEvents).includes('deleted'), 10_000, 'the live status events');
     expect(subscriptionStory(graphqlStatusEvents)).toEqual(EXPECTED_STATUS);
+  });
+
+  /** A NATS consumer into a JetStream stream made as the NATS seed recommends (one message per subject, discard old). */
+  async function natsConsumer(body: Record<string, unknown>) {
+    nc ??= await connectNats(SHARED_NATS);
+    const prefix = uniqueName('events').replace(/-/g, '_');
+    const stream = prefix.toUpperCase();
+    await addStream(nc, stream, prefix, { latestOnly: true });
+    natsStreams.push(stream);
+    const created = await api.post('/v1/nats_consumers', { name: prefix, sync_id: sync.id, subject_prefix: prefix, nats: SHARED_NATS, ...body });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { stream, prefix };
+  }
+
+  it('NATS: every event on a subject of its own, so a max-msgs-per-subject=1 stream keeps the whole history; records keep only the latest', async () => {
+    const events = await natsConsumer({ message_kind: 'event', collection_ids: ['stripe:subscription', 'stripe:customer'] });
+    const status = await natsConsumer({ message_kind: 'event', changed_fields: ['status'], collection_ids: ['stripe:subscription'] });
+    const records = await natsConsumer({ collection_ids: ['stripe:subscription'] });
+    const versions = (await server.app.ctx.pool.query('SELECT count(*)::int AS n FROM record_versions WHERE stream_id = $1 AND collection_id = ANY($2)', [sync.stream_id, ['stripe:subscription', 'stripe:customer']])).rows[0].n as number;
+    await waitFor(async () => (await streamMessageCount(nc, events.stream)) === versions, 30_000, 'every event in JetStream');
+    const stored = await readStream(nc, events.stream);
+    const published = stored.map((m) => m.record as unknown as ChangeEvent);
+    expect(subscriptionStory(published)).toEqual(EXPECTED_ALL);
+    expect(customerStory(published)).toEqual(['inserted', 'deleted']);
+    inOrder(published);
+    const first = stored.find((m) => (m.record as unknown as ChangeEvent).record.upstream_id === subscriptionId)!;
+    expect(first.subject).toBe(`${events.prefix}.${sync.id}.stripe:subscription.inserted.${subscriptionId}.${(first.record as unknown as ChangeEvent).record.updated_idx}`);
+    expect(first.msgId).toMatch(/^event:/);
+
+    await waitFor(async () => subscriptionStory((await readStream(nc, status.stream)).map((m) => m.record as unknown as ChangeEvent)).length === 3, 30_000, 'the status events');
+    expect(subscriptionStory((await readStream(nc, status.stream)).map((m) => m.record as unknown as ChangeEvent))).toEqual(EXPECTED_STATUS);
+
+    await waitFor(async () => (await readStream(nc, records.stream)).some((m) => m.record.upstream_id === subscriptionId && (m.record.data as Record<string, unknown>).status === 'canceled'), 30_000, 'the records');
+    const latest = (await readStream(nc, records.stream)).filter((m) => m.record.upstream_id === subscriptionId);
+    expect(latest).toHaveLength(1);
   });
 
   it('npm run rebuild-projections yields the same events', async () => {

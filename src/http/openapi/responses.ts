@@ -358,6 +358,7 @@ export const natsConsumerView = z
     collection_ids: z.array(z.string()).nullable(),
     provider: providerFilter,
     subject_prefix: z.string(),
+    ...messageShape,
     ...startPosition,
     start_idx: count.meta({ description: 'delivery starts after this stream position (set at creation and by each reset)' }),
     nats: z.object({
