@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelProjections } from '../../src/projections/index.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
-import { restClient, type RestClient } from '../support/api.ts';
+import { graphqlClient, restClient, type RestClient } from '../support/api.ts';
 import { seedRecords } from '../support/seed-records.ts';
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -13,11 +13,13 @@ describe('HTTP consumers: message_kind "event"', () => {
   let server: TestServer;
   let api: RestClient;
   let target: { syncId: string; streamId: string; collectionId: string };
+  let token: string;
 
   beforeAll(async () => {
     server = await startTestServer({}, { disableSyncs: true });
     const root = restClient(server.url, ROOT_TOKEN);
-    api = restClient(server.url, (await root.post('/v1/accounts', { name: 'events' })).body.api_token.token);
+    token = (await root.post('/v1/accounts', { name: 'events' })).body.api_token.token;
+    api = restClient(server.url, token);
     const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: 'sk_test_events_0123456789', name: 'stripe' });
     const sync = await api.post('/v1/syncs', { provider: 'stripe', name: 'stripe', collection_ids: ['stripe:subscription'], credential_id: credential.body.id });
     expect(sync.status).toBe(201);
@@ -106,6 +108,22 @@ describe('HTTP consumers: message_kind "event"', () => {
     ]);
     const lifecycle = await api.post('/v1/http-consumers', { name: 'lifecycle', sync_id: target.syncId, message_kind: 'event', actions: ['inserted', 'deleted'] });
     expect(summary(await drain(lifecycle.body.id)).map(([id, action]) => `${id}:${action}`)).toEqual(['sub_1:inserted', 'sub_2:inserted', 'sub_1:deleted']);
+  });
+
+  it('GraphQL: createHttpConsumer with messageKind event and filters; consumeNext answers the events', async () => {
+    const gql = graphqlClient(server.url, token);
+    const created = await gql(
+      `mutation($input: HttpConsumerInput!) { createHttpConsumer(input: $input) { id messageKind actions changedFields } }`,
+      { input: { name: 'gql-status', syncId: target.syncId, messageKind: 'event', actions: ['updated'], changedFields: ['status'] } },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createHttpConsumer).toMatchObject({ messageKind: 'event', actions: ['updated'], changedFields: ['status'] });
+    const next = await gql(`mutation($id: ID!) { consumeNext(consumerId: $id, batchSize: 10) { ackToken action changes occurredAt record { upstreamId data } } }`, {
+      id: created.data.createHttpConsumer.id,
+    });
+    expect(next.errors).toBeUndefined();
+    expect(next.data.consumeNext.map((m: { action: string; changes: unknown }) => [m.action, m.changes])).toEqual([['updated', { status: 'trialing' }]]);
+    expect(next.data.consumeNext[0].record.data.status).toBe('active');
   });
 
   it('refuses event filters on a consumer of records, and unknown actions', async () => {
