@@ -89,3 +89,44 @@ async function baselineJetStream(natsUrl: string, count: number, payload: string
     await nc.drain();
   }
 }
+
+export interface EventsConsumeResult {
+  messages: number;
+  eventsPerSecond: number;
+  recordsPerSecond: number;
+  rounds: { eventsPerSecond: number; recordsPerSecond: number }[];
+}
+
+/**
+ * Change events against records through `/next` (issue 28): the same 4 workers drain a consumer of
+ * `message_kind: "event"` and one of records over the same versions (a backfill: one version per
+ * record), ROUNDS times alternating, each side's median the figure.
+ */
+export async function benchConsumeEvents(server: ChildServer, syncId: string, expected: number): Promise<EventsConsumeResult> {
+  const api = restClient(server.url, BENCH_TOKEN);
+  const drain = async (messageKind: 'record' | 'event') => {
+    const consumer = await api.post('/v1/http-consumers', { name: `bench-${messageKind}-${randomUUID().slice(0, 8)}`, sync_id: syncId, message_kind: messageKind });
+    if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
+    const { delivered, seconds } = await drainHttpConsumer([server.url], BENCH_TOKEN, consumer.body.id, expected, { workers: WORKERS, batch: BATCH });
+    if (delivered < expected) throw new Error(`${messageKind}s: ${delivered} of ${expected} delivered`);
+    await api.delete(`/v1/http-consumers/${consumer.body.id}`);
+    return delivered / seconds;
+  };
+  const rounds: EventsConsumeResult['rounds'] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternating which goes first, so neither always runs on a warmer cache.
+    if (round % 2 === 0) {
+      const eventsPerSecond = await drain('event');
+      rounds.push({ eventsPerSecond, recordsPerSecond: await drain('record') });
+    } else {
+      const recordsPerSecond = await drain('record');
+      rounds.push({ eventsPerSecond: await drain('event'), recordsPerSecond });
+    }
+  }
+  return {
+    messages: expected,
+    eventsPerSecond: median(rounds.map((r) => r.eventsPerSecond)),
+    recordsPerSecond: median(rounds.map((r) => r.recordsPerSecond)),
+    rounds,
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,nats,latency,scale,sinks,webhooks,scale-out]
+ * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,events,nats,latency,scale,sinks,webhooks,scale-out]
  *
  * Every figure is measured next to its baseline in the same run, on the local PostgreSQL
  * (TEST_DATABASE_URL's server) and NATS (NATS_URL, default 127.0.0.1:4222). Prints a table and
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createTestDatabase } from '../test/support/database.ts';
 import { startTestServer } from '../test/support/server.ts';
-import { benchConsume } from './consume.ts';
+import { benchConsume, benchConsumeEvents } from './consume.ts';
 import { benchIngest } from './ingest.ts';
 import { benchLatency } from './latency.ts';
 import { benchNatsPublish } from './nats-publish.ts';
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '100000' },
     'scale-size': { type: 'string', default: '1000000' },
     changes: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'ingest,consume,nats,latency,scale,sinks,webhooks' },
+    only: { type: 'string', default: 'ingest,consume,events,nats,latency,scale,sinks,webhooks' },
   },
 });
 const size = Number(values.size);
@@ -66,7 +66,7 @@ function log(message: string) {
 }
 
 async function main() {
-  if (only.has('ingest') || only.has('consume')) {
+  if (only.has('ingest') || only.has('consume') || only.has('events')) {
     const database = await createTestDatabase();
     // BENCH_PG_LOG_MS=<ms>: PostgreSQL logs the bench database's statements slower than that (its server log).
     if (process.env.BENCH_PG_LOG_MS) await setDatabaseLogging(database.url, Number(process.env.BENCH_PG_LOG_MS));
@@ -93,6 +93,18 @@ async function main() {
           baseline: `${fmt(consume.baselineMessagesPerSecond)} (JetStream pull)`,
           ratio: fmt(consume.messagesPerSecond / consume.baselineMessagesPerSecond, 2),
           target: '≥ 0.5',
+        });
+      }
+      if (only.has('events')) {
+        log(`events: 4 workers, /next batch 100 + /ack over ${fmt(size)} versions as change events and as records, 3 rounds alternating`);
+        const events = await benchConsumeEvents(server, ingest.syncId, size);
+        results.events = events;
+        rows.push({
+          figure: `consume ${fmt(size)} change events (msgs/s, 4 workers, median of 3)`,
+          syncline: fmt(events.eventsPerSecond),
+          baseline: `${fmt(events.recordsPerSecond)} (the same versions as records)`,
+          ratio: fmt(events.eventsPerSecond / events.recordsPerSecond, 2),
+          target: '≥ 0.8',
         });
       }
     } finally {

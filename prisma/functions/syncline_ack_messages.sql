@@ -58,7 +58,9 @@ BEGIN
       WHERE e.token IS NULL;
     END IF;
 
-    IF v_moved THEN
+    -- A consumer of change events always looks: the versions its scan passed over behind a lease
+    -- were there before the batch was read (migration 0059).
+    IF v_moved OR EXISTS (SELECT 1 FROM consumer_cursors c WHERE c.consumer_id = p_consumer_id AND c.message_kind = 'event') THEN
       PERFORM syncline_lease_newer_versions(p_consumer_id, v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_tokens);
     END IF;
 

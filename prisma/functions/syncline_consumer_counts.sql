@@ -13,7 +13,7 @@ BEGIN
   IF p_cursor IS NULL THEN
     v_pending := 0;
   ELSIF p_cap IS NULL THEN
-    v_pending := syncline_pending_records(p_stream_id, p_sync_id, p_collection_ids, p_provider, p_cursor, NULL);
+    v_pending := syncline_pending_of(p_consumer_id, p_stream_id, p_sync_id, p_collection_ids, p_provider, p_cursor, NULL);
   ELSE
     v_pending := syncline_pending_past(p_consumer_id, p_stream_id, p_sync_id, p_collection_ids, p_provider, p_cursor, p_cap);
   END IF;

@@ -6,7 +6,8 @@
 -- the upper bound (versions appended after the cursor) without counting. A consumer's filter never
 -- changes, so a mark is per consumer; a reset moves the cursor and deletes the mark (migration
 -- 0051). The mark is a hint: it is written without waiting for the WAL flush, and losing it costs
--- one count.
+-- one count. The count is of records or of change events, as the consumer delivers
+-- (syncline_pending_of, migration 0059).
 CREATE OR REPLACE FUNCTION syncline_pending_past(
   p_consumer_id uuid, p_stream_id uuid, p_sync_id uuid, p_collection_ids text[], p_provider text, p_cursor bigint, p_cap integer
 ) RETURNS bigint
@@ -19,7 +20,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_mark FROM consumer_pending_marks m WHERE m.consumer_id = p_consumer_id;
   IF NOT FOUND OR p_cursor < v_mark.cursor OR v_mark.at_least - (p_cursor - v_mark.cursor) < p_cap THEN
-    v_counted := syncline_pending_records(p_stream_id, p_sync_id, p_collection_ids, p_provider, p_cursor, p_cap * 10);
+    v_counted := syncline_pending_of(p_consumer_id, p_stream_id, p_sync_id, p_collection_ids, p_provider, p_cursor, p_cap * 10);
     IF v_counted < p_cap THEN
       RETURN v_counted;
     END IF;

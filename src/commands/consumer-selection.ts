@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { RecordSelection, StartPosition } from '../domain/consumer-selection.ts';
+import { EVENT_ACTIONS, type MessageShape } from '../domain/change-events.ts';
 import { UnprocessableError } from '../errors.ts';
 import { findProvider } from '../sync/providers/registry.ts';
 import type { AppContext, Principal } from '../app-context.ts';
@@ -62,6 +63,35 @@ export function startPositionOf(input: StartPositionInput): StartPosition {
       if (optStartIdx == null) throw wrong('deliver_policy "by_start_idx" needs opt_start_idx', 'optStartIdx');
       return { deliverPolicy, optStartIdx: String(optStartIdx) };
   }
+}
+
+/**
+ * What the consumer delivers (docs/DELIVERY.md, "Change events"): `message_kind` `record` (each
+ * record's latest version) or `event` (every version, as a change event), and the event filters.
+ */
+export const messageInputFields = {
+  messageKind: z.enum(['record', 'event']).default('record'),
+  actions: z.array(z.enum(EVENT_ACTIONS)).min(1).max(3).nullish(),
+  changedFields: z.array(z.string().min(1).max(200)).min(1).max(100).nullish(),
+};
+
+type MessageInput = { messageKind: MessageShape['messageKind']; actions?: MessageShape['eventActions'] | undefined; changedFields?: string[] | null | undefined };
+
+/** The message shape the fields describe; 422 `event_filter_without_events` for filters on records. */
+export function messageShapeOfInput(input: MessageInput): MessageShape {
+  const filters = (['actions', 'changedFields'] as const).filter((key) => input[key] != null);
+  if (input.messageKind !== 'event' && filters.length > 0) {
+    throw new UnprocessableError(
+      'event_filter_without_events',
+      'actions and changed_fields filter change events: give message_kind "event"',
+      filters.map((path) => ({ path, message: 'only with message_kind "event"' })),
+    );
+  }
+  return {
+    messageKind: input.messageKind,
+    eventActions: input.actions ? [...new Set(input.actions)] : null,
+    eventChangedFields: input.changedFields ? [...new Set(input.changedFields)] : null,
+  };
 }
 
 /** `POST /v1/<kind>/{id}/reset`: where delivery starts again. */

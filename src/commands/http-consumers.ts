@@ -7,7 +7,17 @@ import type { AppContext, Principal } from '../app-context.ts';
 import { commandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { startOptions } from '../domain/consumer-selection.ts';
-import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
+import {
+  messageInputFields,
+  messageShapeOfInput,
+  resolveSelection,
+  resolveStartIdx,
+  selectionInputFields,
+  startPositionInputFields,
+  startPositionOf,
+  type ResetInput,
+} from './consumer-selection.ts';
+import type { EventAction, MessageKind } from '../domain/change-events.ts';
 
 const handleConsumer = commandHandler('consumer', httpConsumerDecider);
 
@@ -23,6 +33,7 @@ export const createHttpConsumerInput = z
     name: consumerFields.name,
     ...selectionInputFields,
     ...startPositionInputFields,
+    ...messageInputFields,
     ackWaitMs: consumerFields.ackWaitMs.default(60_000),
     maxDeliver: consumerFields.maxDeliver.default(-1),
     maxAckPending: consumerFields.maxAckPending.default(10_000),
@@ -44,6 +55,7 @@ export type UpdateHttpConsumerInput = z.infer<typeof updateHttpConsumerInput>;
 
 export async function createHttpConsumer(ctx: AppContext, principal: Principal, input: CreateHttpConsumerInput): Promise<string> {
   const start = startPositionOf(input);
+  const shape = messageShapeOfInput(input);
   const selection = await resolveSelection(ctx, principal, input);
   await assertQuotaRoom(ctx, principal, 'consumers');
   const taken = await ctx.prisma.httpConsumer.findUnique({ where: { accountId_name: { accountId: principal.accountId, name: input.name } } });
@@ -59,6 +71,7 @@ export async function createHttpConsumer(ctx: AppContext, principal: Principal, 
     ackWaitMs: input.ackWaitMs,
     maxDeliver: input.maxDeliver,
     maxAckPending: input.maxAckPending,
+    ...shape,
   };
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handleConsumer(ctx.eventStore, consumerId, {
@@ -89,6 +102,9 @@ export async function updateHttpConsumer(ctx: AppContext, principal: Principal, 
       ackWaitMs: patch.ackWaitMs ?? current.ackWaitMs,
       maxDeliver: patch.maxDeliver ?? current.maxDeliver,
       maxAckPending: patch.maxAckPending ?? current.maxAckPending,
+      messageKind: current.messageKind as MessageKind,
+      eventActions: current.eventActions.length > 0 ? (current.eventActions as EventAction[]) : null,
+      eventChangedFields: current.eventChangedFields.length > 0 ? current.eventChangedFields : null,
     },
     metadata: { now: ctx.now() },
   });

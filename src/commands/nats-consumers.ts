@@ -11,7 +11,16 @@ import type { AppContext, Principal } from '../app-context.ts';
 import { sinkConsumerCommandHandler } from './handle.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
 import { startOptions } from '../domain/consumer-selection.ts';
-import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
+import {
+  messageInputFields,
+  messageShapeOfInput,
+  resolveSelection,
+  resolveStartIdx,
+  selectionInputFields,
+  startPositionInputFields,
+  startPositionOf,
+  type ResetInput,
+} from './consumer-selection.ts';
 
 const handleNatsConsumer = sinkConsumerCommandHandler('nats-consumer', natsConsumerDecider);
 
@@ -78,8 +87,10 @@ export const createNatsConsumerInput = z
   .object({
     name: consumerFields.name,
     ...selectionInputFields,
-    subjectPrefix: consumerFields.subjectPrefix.default('sequin-records'),
+    /** Default `sequin-records`, or `syncline-events` for change events. */
+    subjectPrefix: consumerFields.subjectPrefix.nullish(),
     ...startPositionInputFields,
+    ...messageInputFields,
     nats: natsInput,
   })
   .strict();
@@ -156,10 +167,12 @@ async function assertNameFree(ctx: AppContext, principal: Principal, name: strin
 export async function createNatsConsumer(ctx: AppContext, principal: Principal, input: CreateNatsConsumerInput): Promise<string> {
   egressPolicy(ctx.config).checkLiteral(input.nats.host); // a refused address literal: 422 now rather than an error later
   const start = startPositionOf(input);
+  const shape = messageShapeOfInput(input);
   const selection = await resolveSelection(ctx, principal, input);
   await assertNameFree(ctx, principal, input.name);
   await assertQuotaRoom(ctx, principal, 'consumers');
-  const settings = toSettings(ctx, { name: input.name, syncId: selection.syncId, subjectPrefix: input.subjectPrefix, nats: input.nats });
+  const subjectPrefix = input.subjectPrefix ?? (shape.messageKind === 'event' ? 'syncline-events' : 'sequin-records');
+  const settings = toSettings(ctx, { name: input.name, syncId: selection.syncId, subjectPrefix, nats: input.nats });
   const startIdx = await resolveStartIdx(ctx, selection.streamId, start);
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
@@ -173,6 +186,7 @@ export async function createNatsConsumer(ctx: AppContext, principal: Principal, 
         provider: selection.provider,
         deliverPolicy: start.deliverPolicy,
         ...startOptions(start),
+        ...shape,
         startIdx: String(startIdx),
         ...settings,
       },

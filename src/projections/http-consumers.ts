@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { HttpConsumerEvent } from '../domain/http-consumers/events.ts';
 import { startOptions } from '../domain/consumer-selection.ts';
 import { defineProjection } from './read-model-projection.ts';
+import { messageShapeOf } from '../domain/change-events.ts';
 
 type Created = Extract<HttpConsumerEvent, { type: 'HttpConsumerCreated' }>['data'];
 type Reset = Extract<HttpConsumerEvent, { type: 'HttpConsumerReset' }>['data'];
@@ -33,13 +34,19 @@ export const httpConsumersProjection = defineProjection<HttpConsumerEvent>({
       const settings = [e.name, e.syncId, e.collectionIds, e.deliverPolicy, e.ackWaitMs, e.maxDeliver, e.maxAckPending, e.provider ?? null];
       if (event.type === 'HttpConsumerCreated') {
         const c: Created = event.data;
+        const shape = messageShapeOf(c);
+        const shapeValues = [shape.messageKind, shape.eventActions, shape.eventChangedFields];
         await db.query(
           `INSERT INTO http_consumers (id, account_id, stream_id, name, sync_id, collection_ids, deliver_policy, ack_wait_ms, max_deliver, max_ack_pending, provider,
-             opt_start_time, opt_start_idx, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
-          [d.consumerId, d.accountId, c.streamId, ...settings, c.optStartTime ?? null, c.optStartIdx ?? null, c.createdAt],
+             opt_start_time, opt_start_idx, created_at, updated_at, message_kind, event_actions, event_changed_fields)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17)`,
+          [d.consumerId, d.accountId, c.streamId, ...settings, c.optStartTime ?? null, c.optStartIdx ?? null, c.createdAt, ...shapeValues],
         );
-        await db.query('INSERT INTO consumer_cursors (consumer_id, cursor) VALUES ($1, $2) ON CONFLICT DO NOTHING', [d.consumerId, c.startIdx]);
+        // The cursor row carries what the SQL of /next and acks needs of the messages (migration 0059).
+        await db.query(
+          `INSERT INTO consumer_cursors (consumer_id, cursor, message_kind, event_actions, event_changed_fields) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [d.consumerId, c.startIdx, ...shapeValues],
+        );
       } else {
         await db.query(
           `UPDATE http_consumers SET name = $2, sync_id = $3, collection_ids = $4, deliver_policy = $5, ack_wait_ms = $6, max_deliver = $7,

@@ -2,6 +2,7 @@ import { currentHints } from '../crypto/secret-box.ts';
 import { startOptions } from '../domain/consumer-selection.ts';
 import type { NatsConsumerEvent, NatsConsumerSettings } from '../domain/nats-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
+import { messageColumns } from './message-columns.ts';
 
 const settingsColumns = (s: NatsConsumerSettings) => [
   s.name,
@@ -33,8 +34,9 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
           const d = event.data;
           await db.query(
             `INSERT INTO nats_consumers (id, account_id, stream_id, deliver_policy, name, sync_id, subject_prefix, nats_host, nats_port, nats_tls,
-               nats_user, secrets_encrypted, secret_hints, created_at, updated_at, collection_ids, provider, opt_start_time, opt_start_idx, start_idx)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19)`,
+               nats_user, secrets_encrypted, secret_hints, created_at, updated_at, collection_ids, provider, opt_start_time, opt_start_idx, start_idx,
+               message_kind, event_actions, event_changed_fields)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
             [
               d.consumerId,
               d.accountId,
@@ -47,6 +49,7 @@ export const natsConsumersProjection = defineProjection<NatsConsumerEvent>({
               d.optStartTime ?? null,
               d.optStartIdx ?? null,
               d.startIdx,
+              ...messageColumns(d),
             ],
           );
           break;

@@ -15,11 +15,12 @@ const toJson = (versions: readonly RecordVersion[]) => JSON.stringify(versions);
  * Latest version per record key, each change with the next `updated_idx` of its stream.
  * A whole batch is one statement, its versions one JSON value. The stream head row is locked
  * until the appending transaction commits, so a reader never sees a smaller idx commit after a
- * larger one (DESIGN.md §2). A tombstone without data keeps the last known data.
+ * larger one (DESIGN.md §2). A tombstone without data keeps the last known data. Every version
+ * is also kept, with its change event's action and changes (`record_versions`, migration 0059).
  */
 export const recordsProjection = defineProjection<RecordsChanged>({
   name: 'records',
-  tables: ['records', 'stream_heads'],
+  tables: ['records', 'record_versions', 'stream_heads'],
   eventTypes: ['RecordsChanged'],
   async apply(events, db) {
     for (const event of events) {
@@ -52,6 +53,12 @@ export const recordsProjection = defineProjection<RecordsChanged>({
           `UPDATE records r SET changed_at = m.created FROM emt_messages m
            WHERE m.stream_id = $3 AND m.stream_position = $4 AND m.partition = 'emt:default'
              AND r.stream_id = $1 AND r.updated_idx > $2::bigint - $5 AND r.updated_idx <= $2::bigint`,
+          [data.streamId, String(max), metadata.streamName, String(metadata.streamPosition), versions.length],
+        );
+        await db.query(
+          `UPDATE record_versions v SET changed_at = m.created FROM emt_messages m
+           WHERE m.stream_id = $3 AND m.stream_position = $4 AND m.partition = 'emt:default'
+             AND v.stream_id = $1 AND v.updated_idx > $2::bigint - $5 AND v.updated_idx <= $2::bigint`,
           [data.streamId, String(max), metadata.streamName, String(metadata.streamPosition), versions.length],
         );
       }

@@ -6,6 +6,7 @@ import type { DeliverPolicy } from '../domain/http-consumers/events.ts';
 import type { HttpConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
 import { isStorableText } from '../storable-text.ts';
+import { presentMessageShape } from './message-shape.ts';
 
 function presentHttpConsumer(consumer: HttpConsumer, counts: Counts) {
   return {
@@ -22,6 +23,7 @@ function presentHttpConsumer(consumer: HttpConsumer, counts: Counts) {
     ack_wait_ms: consumer.ackWaitMs,
     max_deliver: consumer.maxDeliver,
     max_ack_pending: consumer.maxAckPending,
+    ...presentMessageShape(consumer),
     num_pending: counts.numPending,
     num_ack_pending: counts.numAckPending,
     num_dead: counts.numDead,

@@ -1,3 +1,4 @@
+import { presentMessageShape } from './message-shape.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { findNatsConsumer } from '../commands/nats-consumers.ts';
 import type { NatsDeliverPolicy, NatsSecrets } from '../domain/nats-consumers/events.ts';
@@ -72,6 +73,7 @@ function presentNatsConsumer(consumer: NatsConsumer, status: NatsConsumerStatus)
     collection_ids: consumer.collectionIds.length > 0 ? consumer.collectionIds : null,
     provider: consumer.provider,
     subject_prefix: consumer.subjectPrefix,
+    ...presentMessageShape(consumer),
     deliver_policy: consumer.deliverPolicy as NatsDeliverPolicy,
     opt_start_time: consumer.optStartTime?.toISOString() ?? null,
     opt_start_idx: consumer.optStartIdx === null ? null : Number(consumer.optStartIdx),

@@ -36,6 +36,9 @@ builder.prismaNode('HttpConsumer', {
     ackWaitMs: t.exposeInt('ackWaitMs'),
     maxDeliver: t.exposeInt('maxDeliver'),
     maxAckPending: t.exposeInt('maxAckPending'),
+    messageKind: t.exposeString('messageKind', { description: "record | event: each record's latest version, or every version as a change event" }),
+    actions: t.stringList({ nullable: true, description: 'change events of these actions only', resolve: (c) => (c.eventActions.length > 0 ? c.eventActions : null) }),
+    changedFields: t.stringList({ nullable: true, description: 'updates that changed one of these data fields only', resolve: (c) => (c.eventChangedFields.length > 0 ? c.eventChangedFields : null) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     numPending: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numPending }),
     numAckPending: t.int({ resolve: async (c, _args, ctx) => (await ctx.loaders.httpConsumerCounts.load(c)).numAckPending }),
@@ -58,10 +61,16 @@ const StreamRecord = builder.objectRef<RecordVersion>('StreamRecord').implement(
 });
 
 /** A leased message: its ack token, and its record from the JSON PostgreSQL built for it. */
+type MessageJson = { record: RecordView; action?: string; changes?: Record<string, unknown> | null; occurred_at?: string };
+
+/** A leased message: its ack token, and its record (and, for a consumer of change events, the event) from the JSON PostgreSQL built for it. */
 const Message = builder.objectRef<Delivered>('Message').implement({
   fields: (t) => ({
     ackToken: t.exposeString('ackToken'),
-    record: t.field({ type: StreamRecord, resolve: (d) => recordVersionOfJson((JSON.parse(d.json) as { record: RecordView }).record) }),
+    record: t.field({ type: StreamRecord, resolve: (d) => recordVersionOfJson((JSON.parse(d.json) as MessageJson).record) }),
+    action: t.string({ nullable: true, description: 'change events: inserted | updated | deleted', resolve: (d) => (JSON.parse(d.json) as MessageJson).action ?? null }),
+    changes: t.field({ type: 'JSON', nullable: true, description: 'change events: the previous values of the data fields an update changed', resolve: (d) => (JSON.parse(d.json) as MessageJson).changes ?? null }),
+    occurredAt: t.string({ nullable: true, description: 'change events: when Syncline recorded the version', resolve: (d) => (JSON.parse(d.json) as MessageJson).occurred_at ?? null }),
   }),
 });
 
@@ -85,6 +94,9 @@ const HttpConsumerInput = builder.inputType('HttpConsumerInput', {
     ackWaitMs: t.int(),
     maxDeliver: t.int(),
     maxAckPending: t.int(),
+    messageKind: t.string({ description: 'record (default) | event' }),
+    actions: t.stringList(),
+    changedFields: t.stringList(),
   }),
 });
 

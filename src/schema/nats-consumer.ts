@@ -53,6 +53,9 @@ builder.prismaNode('NatsConsumer', {
     collectionIds: t.stringList({ nullable: true, resolve: (c) => (c.collectionIds.length > 0 ? c.collectionIds : null) }),
     provider: t.exposeString('provider', { nullable: true }),
     subjectPrefix: t.exposeString('subjectPrefix'),
+    messageKind: t.exposeString('messageKind', { description: "record | event: each record's latest version, or every version as a change event" }),
+    actions: t.stringList({ nullable: true, description: 'change events of these actions only', resolve: (c) => (c.eventActions.length > 0 ? c.eventActions : null) }),
+    changedFields: t.stringList({ nullable: true, description: 'updates that changed one of these data fields only', resolve: (c) => (c.eventChangedFields.length > 0 ? c.eventChangedFields : null) }),
     deliverPolicy: t.exposeString('deliverPolicy', { description: "all | new | by_start_time | by_start_idx: the last reset's, else the creation's" }),
     optStartTime: t.expose('optStartTime', { type: 'DateTime', nullable: true }),
     optStartIdx: t.string({ nullable: true, resolve: (c) => (c.optStartIdx === null ? null : String(c.optStartIdx)) }),
@@ -102,6 +105,9 @@ const NatsConsumerInput = builder.inputType('NatsConsumerInput', {
     deliverPolicy: t.string(),
     optStartTime: t.string(),
     optStartIdx: t.string(),
+    messageKind: t.string({ description: 'record (default) | event; at creation' }),
+    actions: t.stringList(),
+    changedFields: t.stringList(),
     nats: t.field({ type: NatsServerInput }),
   }),
 });
@@ -120,6 +126,9 @@ function natsConsumerInput(input: typeof NatsConsumerInput.$inferInput): Record<
     provider: input.provider ?? undefined,
     optStartTime: input.optStartTime ?? undefined,
     optStartIdx: input.optStartIdx ?? undefined,
+    messageKind: input.messageKind ?? undefined,
+    actions: input.actions ?? undefined,
+    changedFields: input.changedFields ?? undefined,
     nats: nats == null ? undefined : withoutUndefined({ ...nats, host: nats.host ?? undefined, port: nats.port ?? undefined, tls: nats.tls ?? undefined }),
   });
 }

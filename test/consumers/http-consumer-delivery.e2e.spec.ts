@@ -102,7 +102,7 @@ describe('HTTP consumers: JetStream-like delivery over /next, /ack, /nack', () =
     await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 1 } }, { id: 'co_b' }]);
     // The two steps of /next (delivery.ts), with a change of co_a between them.
     const pool = server.app.ctx.pool;
-    const delivery = { id: consumer.id, streamId, syncId: null, collectionIds: [collectionId], provider: null, ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 10_000 };
+    const delivery = { id: consumer.id, streamId, syncId: null, collectionIds: [collectionId], provider: null, ackWaitMs: 60_000, maxDeliver: -1, maxAckPending: 10_000, messageKind: 'record' as const };
     const lease = await leaseNext(pool, delivery, 10);
     expect(lease.batch).not.toBeNull();
     await seedRecords(server.app.ctx, { ...target(), collectionId }, [{ id: 'co_a', data: { v: 2 } }]);

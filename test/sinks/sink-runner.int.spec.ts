@@ -1,3 +1,4 @@
+import { RECORD_MESSAGES } from '../../src/domain/change-events.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app-context.ts';
@@ -127,6 +128,7 @@ describe('the sink runner', () => {
           accountId: randomUUID(),
           name: 'test',
           selection: { streamId, syncId: null, collectionIds: null, provider: null },
+          message: RECORD_MESSAGES,
           generation: 0,
           startIdx: 0n,
           resetCount: 0,

@@ -11,4 +11,5 @@ export const toDeliveryConsumer = (c: HttpConsumer): DeliveryConsumer => ({
   ackWaitMs: c.ackWaitMs,
   maxDeliver: c.maxDeliver,
   maxAckPending: c.maxAckPending,
+  messageKind: c.messageKind === 'event' ? 'event' : 'record',
 });

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { statement } from '../../db/prepared-statements.ts';
 import { batchAckTokenParser, batchAckTokens } from './ack-tokens.ts';
 import type { MessageRef } from '../../domain/http-consumers/events.ts';
+import type { MessageKind } from '../../domain/change-events.ts';
 
 /** The consumer settings delivery needs. */
 export interface DeliveryConsumer {
@@ -14,6 +15,8 @@ export interface DeliveryConsumer {
   ackWaitMs: number;
   maxDeliver: number;
   maxAckPending: number;
+  /** `record` (each record's latest version) or `event` (every version, as a change event; migration 0059). */
+  messageKind: MessageKind;
 }
 
 /** `X-Num-Pending` on /next is exact up to this many records, an upper bound beyond (consumerCounts). */
@@ -114,8 +117,10 @@ export interface Lease {
  * leased stop when their records' bytes reach it, always at least one; the rest stays pending.
  */
 export async function leaseNext(pool: pg.Pool, consumer: DeliveryConsumer, batchSize: number, maxBytes: number | null = null): Promise<Lease> {
+  const next = consumer.messageKind === 'event' ? 'syncline_next_events' : 'syncline_next_messages';
   const { rows } = await pool.query<LeaseRow>(
-    statement(pool, 'syncline_next_messages', `SELECT * FROM syncline_next_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+    // A consumer of change events leases versions (syncline_next_events): same arguments and rows.
+    statement(pool, next, `SELECT * FROM ${next}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
       consumer.id,
       consumer.syncId,
       consumer.collectionIds,
@@ -150,9 +155,9 @@ export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, le
   const answer = await pool.query<AnswerRow>(
     statement(
       pool,
-      'syncline_next_answer',
+      `syncline_next_answer_${consumer.messageKind}`,
       `SELECT m.*, NULL::bigint AS num_pending, NULL::bigint AS num_ack_pending, NULL::bigint AS num_dead
-       FROM syncline_delivered_messages($1, $8, $2, $3, $4, $5, $6, $7) m
+       FROM ${consumer.messageKind === 'event' ? 'syncline_delivered_events' : 'syncline_delivered_messages'}($1, $8, $2, $3, $4, $5, $6, $7) m
        UNION ALL
        SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.num_pending, c.num_ack_pending, c.num_dead FROM syncline_consumer_counts($1, $8, $9, $10, $13, $11, $12) c`,
       [
@@ -188,7 +193,8 @@ export async function answerLeased(pool: pg.Pool, consumer: DeliveryConsumer, le
       updatedIdx: String(row.updated_idx),
       ackToken,
       deliverCount: row.batch_index === null ? byToken.get(ackToken)!.deliverCount : 1,
-      json: `{"ack_token":"${ackToken}","record":${row.record}}`,
+      // An event's text is an object of its own: the token goes first in it.
+      json: consumer.messageKind === 'event' ? `{"ack_token":"${ackToken}",${row.record.slice(1)}` : `{"ack_token":"${ackToken}","record":${row.record}}`,
     });
   }
   return { delivered, counts };

@@ -14,7 +14,7 @@ export async function findHttpConsumer(ctx: AppContext, principal: Principal, id
       ctx.pool,
       isId ? 'syncline_http_consumer_by_id' : 'syncline_http_consumer_by_name',
       `SELECT id, account_id, stream_id, sync_id, collection_ids, provider, name, deliver_policy, opt_start_time, opt_start_idx, reset_count, ack_wait_ms, max_deliver,
-         max_ack_pending, created_at, updated_at
+         max_ack_pending, created_at, updated_at, message_kind, event_actions, event_changed_fields
        FROM http_consumers WHERE account_id = $1 AND ${isId ? 'id = $2::uuid' : 'name = $2'}`,
       [principal.accountId, isId ? idOrName.toLowerCase() : idOrName],
     ),
@@ -38,6 +38,9 @@ export async function findHttpConsumer(ctx: AppContext, principal: Principal, id
     maxAckPending: row.max_ack_pending,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    messageKind: row.message_kind,
+    eventActions: row.event_actions ?? [],
+    eventChangedFields: row.event_changed_fields ?? [],
   };
 }
 
@@ -59,4 +62,7 @@ interface ConsumerRow {
   max_ack_pending: number;
   created_at: Date;
   updated_at: Date;
+  message_kind: string;
+  event_actions: string[] | null;
+  event_changed_fields: string[] | null;
 }

@@ -1,6 +1,7 @@
 import type { RecordRow } from '../../projections/record-row.ts';
 import { presentRecordRow } from '../../queries/records.ts';
-import { recordMessageId, recordSubject } from './subject.ts';
+import { presentChangeEvent, type ChangeEventRow } from '../../queries/change-events.ts';
+import { eventMessageId, eventSubject, recordMessageId, recordSubject } from './subject.ts';
 
 export interface RecordMessage {
   subject: string;
@@ -18,6 +19,17 @@ export function toRecordMessage(subjectPrefix: string, row: RecordRow): RecordMe
     subject: recordSubject(subjectPrefix, record),
     msgID: recordMessageId({ ...record, updated_idx: row.updated_idx }),
     data: encoder.encode(JSON.stringify(record)),
+    updatedIdx: BigInt(row.updated_idx),
+  };
+}
+
+/** A change event's message: `{action, changes, record, occurred_at}` on its own subject (eventSubject). */
+export function toEventMessage(subjectPrefix: string, row: ChangeEventRow): RecordMessage {
+  const event = presentChangeEvent(row);
+  return {
+    subject: eventSubject(subjectPrefix, { ...event.record, action: event.action }),
+    msgID: eventMessageId({ ...event.record, updated_idx: row.updated_idx }),
+    data: encoder.encode(JSON.stringify(event)),
     updatedIdx: BigInt(row.updated_idx),
   };
 }

@@ -6,11 +6,11 @@ import type { Logger } from '../../logger.ts';
 import { egressPolicy } from '../../net/egress-policy.ts';
 import type { RecordRow } from '../../projections/record-row.ts';
 import { sinkConsumerBase } from '../sinks/consumer-row.ts';
-import { recordRows } from '../sinks/record-sources.ts';
+import { isChangeEvent, recordOrEventRows } from '../sinks/event-sources.ts';
 import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type SinkWriteResult, type SinkWriter } from '../sinks/sink.ts';
 import { connectionOptions, describeFailure, serverAddress } from './connection.ts';
 import { pinnedServerOptions } from './egress.ts';
-import { toRecordMessage, type RecordMessage } from './record-batch.ts';
+import { toEventMessage, toRecordMessage, type RecordMessage } from './record-batch.ts';
 
 /** Records per batch: all of a batch's publishes are in flight together. */
 const BATCH_SIZE = 500;
@@ -41,7 +41,7 @@ export function toNatsSinkConsumer(row: NatsConsumer): NatsSinkConsumer {
  * deduplicated by the server.
  */
 export const natsSinkKind: SinkKind<NatsSinkConsumer, RecordRow> = {
-  records: recordRows,
+  records: recordOrEventRows,
   name: 'nats',
   async listConsumers(ctx) {
     return (await ctx.prisma.natsConsumer.findMany()).map(toNatsSinkConsumer);
@@ -112,7 +112,7 @@ class NatsWriter implements SinkWriter {
     try {
       await publishAll(
         this.js,
-        batch.rows.map((row) => toRecordMessage(this.consumer.subjectPrefix, row)),
+        batch.rows.map((row) => (isChangeEvent(row) ? toEventMessage(this.consumer.subjectPrefix, row) : toRecordMessage(this.consumer.subjectPrefix, row))),
       );
       return {};
     } catch (error) {

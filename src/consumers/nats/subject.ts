@@ -55,3 +55,19 @@ export function recordMessageId(record: RecordKey & { updated_idx: number | stri
 
 /** Letters, digits, `_` and `-` in dot-separated tokens: a literal subject prefix, no wildcards. */
 export const SUBJECT_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * A change event's subject (docs/NATS.md, "Change events"):
+ * `<prefix>.<sync_id>.<collection_id>.<action>.<upstream_id>.<updated_idx>`. Every version has a
+ * subject of its own, so a stream with `max-msgs-per-subject=1` (as for records) keeps every event,
+ * and wildcards pick an action (`<prefix>.*.stripe:subscription.updated.>`) or a record's history
+ * (`<prefix>.*.stripe:subscription.*.sub_123.*`).
+ */
+export function eventSubject(prefix: string, event: RecordKey & { action: string; updated_idx: number | string }): string {
+  return [prefix, ...[event.sync_id, event.collection_id, event.action, event.upstream_id].map(escapeSubjectToken), String(event.updated_idx)].join('.');
+}
+
+/** `Nats-Msg-Id: event:<…>`: never the id of the record message of the same version, should both go to one stream. */
+export function eventMessageId(event: RecordKey & { updated_idx: number | string }): string {
+  return `event:${recordMessageId(event)}`;
+}

@@ -3,6 +3,7 @@
  * the parts of a SinkConsumer and of a status request built from it: each kind adds its own.
  */
 import type { SinkConsumer, SinkKindName } from './sink.ts';
+import { messageShapeOf, type EventAction, type MessageShape } from '../../domain/change-events.ts';
 import type { SinkStatusInput } from './status.ts';
 
 /** The columns every push consumer's read model row has for its selection and start. */
@@ -18,7 +19,19 @@ export interface SinkConsumerRow {
   provider: string | null;
   startIdx: bigint;
   resetCount: number;
+  /** record | event (migration 0059); the event filters, empty for none. */
+  messageKind: string;
+  eventActions: string[];
+  eventChangedFields: string[];
 }
+
+/** What a consumer row delivers: records, or change events with their filters. */
+export const sinkMessageOf = (row: SinkConsumerRow): MessageShape =>
+  messageShapeOf({
+    messageKind: row.messageKind === 'event' ? 'event' : 'record',
+    eventActions: row.eventActions.length > 0 ? (row.eventActions as EventAction[]) : null,
+    eventChangedFields: row.eventChangedFields.length > 0 ? row.eventChangedFields : null,
+  });
 
 /** A consumer row's selection as the runner reads it (no collections listed: every collection). */
 export const sinkSelectionOf = (row: SinkConsumerRow): SinkConsumer['selection'] => ({
@@ -46,4 +59,5 @@ export const sinkConsumerBase = <K extends SinkKindName>(kind: K, row: SinkConsu
   generation: row.generation,
   startIdx: row.startIdx,
   resetCount: row.resetCount,
+  message: sinkMessageOf(row),
 });

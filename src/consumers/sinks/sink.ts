@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../../app-context.ts';
 import type { RecordSelection } from '../../domain/consumer-selection.ts';
+import type { MessageShape } from '../../domain/change-events.ts';
 import type { RecordRow } from '../../projections/record-row.ts';
 
 export type SinkKindName = 'nats' | 'webhook' | 'postgres';
@@ -24,6 +25,8 @@ export interface SinkConsumer {
   accountId: string;
   name: string;
   selection: RecordSelection;
+  /** Records, or change events with their filters (docs/DELIVERY.md, "Change events"): the kind's source reads one or the other. */
+  message: MessageShape;
   /** Bumped by every change of the consumer (update, reset, secret rotation): the runner restarts. */
   generation: number;
   /**

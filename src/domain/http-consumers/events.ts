@@ -1,5 +1,6 @@
 import type { Event } from '@event-driven-io/emmett';
 import type { DeliverPolicy, StartPosition } from '../consumer-selection.ts';
+import type { EventAction, MessageKind } from '../change-events.ts';
 
 export type { DeliverPolicy };
 
@@ -15,6 +16,10 @@ export type HttpConsumerSettings = {
   /** -1 = unlimited */
   maxDeliver: number;
   maxAckPending: number;
+  /** `record` (absent in events before change events existed) or `event`; fixed at creation. */
+  messageKind?: MessageKind;
+  eventActions?: EventAction[] | null;
+  eventChangedFields?: string[] | null;
 };
 
 type ConsumerRef = { consumerId: string; accountId: string };

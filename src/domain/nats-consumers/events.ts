@@ -1,5 +1,6 @@
 import type { Event } from '@event-driven-io/emmett';
 import type { DeliverPolicy, StartPosition } from '../consumer-selection.ts';
+import type { EventAction, MessageKind } from '../change-events.ts';
 
 export type NatsDeliverPolicy = DeliverPolicy;
 
@@ -40,6 +41,10 @@ export type NatsConsumerCreated = Event<
       /** The option of a `by_start_time` / `by_start_idx` start (absent in events before they existed). */
       optStartTime?: string | null;
       optStartIdx?: string | null;
+      /** record (absent in events before change events existed) or event, and the event filters; fixed at creation. */
+      messageKind?: MessageKind;
+      eventActions?: EventAction[] | null;
+      eventChangedFields?: string[] | null;
       /** Publishing starts after this stream position (the head at creation for `deliver_policy: new`). */
       startIdx: string;
       createdAt: string;

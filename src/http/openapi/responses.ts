@@ -263,6 +263,12 @@ const startPosition = {
   opt_start_idx: z.number().int().min(1).nullable().meta({ description: 'with `deliver_policy: by_start_idx`' }),
   reset_count: count.meta({ description: 'resets (`POST …/{id}/reset`) so far' }),
 };
+/** What a consumer delivers, every kind (docs/DELIVERY.md, "Change events"). */
+const messageShape = {
+  message_kind: z.enum(['record', 'event']).meta({ description: "`record`: each record's latest version; `event`: every version, as a change event" }),
+  actions: z.array(z.enum(['inserted', 'updated', 'deleted'])).nullable().meta({ description: 'change events of these actions only; null: all' }),
+  changed_fields: z.array(z.string()).nullable().meta({ description: 'updates that changed one of these top-level data fields only; null: all' }),
+};
 const providerFilter = z.string().nullable().meta({ description: 'only collections `<provider>:…`; null: every provider' });
 
 export const httpConsumerView = z
@@ -277,6 +283,7 @@ export const httpConsumerView = z
     ack_wait_ms: z.number().int(),
     max_deliver: z.number().int().meta({ description: '-1: unlimited' }),
     max_ack_pending: z.number().int(),
+    ...messageShape,
     num_pending: count,
     num_ack_pending: count,
     num_dead: count,
@@ -289,8 +296,19 @@ const ackToken = z.string().meta({ description: 'acks (or nacks) this message' }
 const deliveredMessage = z
   .object({ ack_token: ackToken, ack_id: ackToken.meta({ description: 'the same token (the Sequin pull API\'s name)' }), record: recordView })
   .meta({ id: 'DeliveredMessage' });
-export const nextView = z.array(deliveredMessage);
-export const receiveView = z.object({ data: z.array(deliveredMessage) });
+/** A change event (message_kind `event`): the version, what it did, and the previous values of the data fields it changed. */
+export const changeEventFields = {
+  action: z.enum(['inserted', 'updated', 'deleted']),
+  changes: z.record(z.string(), z.unknown()).nullable().meta({ description: 'updated: the previous values of the top-level data fields that differ; else null' }),
+  record: recordView,
+  occurred_at: timestamp.meta({ description: 'when Syncline recorded the version' }),
+};
+const deliveredEvent = z
+  .object({ ack_token: ackToken, ack_id: ackToken.meta({ description: 'the same token' }), ...changeEventFields })
+  .meta({ id: 'DeliveredEvent' });
+const deliveredMessageOrEvent = z.union([deliveredMessage, deliveredEvent]);
+export const nextView = z.array(deliveredMessageOrEvent);
+export const receiveView = z.object({ data: z.array(deliveredMessageOrEvent) });
 export const ackView = z.object({ acked: count, invalid_ack_tokens: z.array(z.string()).meta({ description: 'tokens that matched no live lease (acked already, expired, unknown)' }) });
 export const nackView = z.object({ nacked: count, invalid_ack_tokens: z.array(z.string()) });
 export const compatAckView = z.object({ success: z.literal(true) });
@@ -340,6 +358,7 @@ export const natsConsumerView = z
     collection_ids: z.array(z.string()).nullable(),
     provider: providerFilter,
     subject_prefix: z.string(),
+    ...messageShape,
     ...startPosition,
     start_idx: count.meta({ description: 'delivery starts after this stream position (set at creation and by each reset)' }),
     nats: z.object({

@@ -219,6 +219,8 @@ export interface HttpConsumer {
   syncId: string | null;
   collectionIds: string[] | null;
   deliverPolicy: string;
+  /** record | event (docs/DELIVERY.md, "Change events") */
+  messageKind: string;
   ackWaitMs: number;
   maxDeliver: number;
   maxAckPending: number;
@@ -227,7 +229,7 @@ export interface HttpConsumer {
   numDead: number;
   createdAt: string;
 }
-const HttpConsumerFields = 'id uuid name streamId syncId collectionIds deliverPolicy ackWaitMs maxDeliver maxAckPending numPending numAckPending numDead createdAt';
+const HttpConsumerFields = 'id uuid name streamId syncId collectionIds deliverPolicy messageKind ackWaitMs maxDeliver maxAckPending numPending numAckPending numDead createdAt';
 
 export interface NatsConsumer {
   id: string;
@@ -237,6 +239,7 @@ export interface NatsConsumer {
   syncId: string | null;
   subjectPrefix: string;
   deliverPolicy: string;
+  messageKind: string;
   connectionState: string;
   state: string;
   lag: number;
@@ -248,7 +251,7 @@ export interface NatsConsumer {
   nats: { host: string; port: number; tls: boolean };
   createdAt: string;
 }
-const NatsConsumerFields = 'id uuid name streamId syncId subjectPrefix deliverPolicy connectionState state lag lagSeconds lastDeliveredAt messagesPublished lastPublishedIdx lastError { at message } nats { host port tls } createdAt';
+const NatsConsumerFields = 'id uuid name streamId syncId subjectPrefix deliverPolicy messageKind connectionState state lag lagSeconds lastDeliveredAt messagesPublished lastPublishedIdx lastError { at message } nats { host port tls } createdAt';
 
 /** A push consumer's status (DESIGN.md §7b): NATS, webhook and PostgreSQL consumers answer it. */
 export interface PushStatus {
@@ -295,7 +298,7 @@ export const NatsConsumerQuery = /* GraphQL */ `
 `;
 export interface NatsConsumerData { natsConsumer: NatsConsumer | null }
 
-export interface HttpConsumerInput { name: string; streamId: string; syncId?: string; deliverPolicy: string; optStartTime?: string; optStartIdx?: string; ackWaitMs: number; maxDeliver: number }
+export interface HttpConsumerInput { name: string; streamId: string; syncId?: string; deliverPolicy: string; optStartTime?: string; optStartIdx?: string; ackWaitMs: number; maxDeliver: number; messageKind?: string }
 export const CreateHttpConsumerMutation = /* GraphQL */ `
   mutation CreateHttpConsumer($input: HttpConsumerInput!) { createHttpConsumer(input: $input) { ${HttpConsumerFields} } }
 `;
@@ -309,6 +312,7 @@ export interface NatsConsumerInput {
   optStartTime?: string;
   optStartIdx?: string;
   subjectPrefix: string;
+  messageKind?: string;
   nats: { host: string; port: number; tls: boolean; user?: string; password?: string; token?: string };
 }
 export const CreateNatsConsumerMutation = /* GraphQL */ `

@@ -90,6 +90,10 @@ function HttpConsumerConfig({ consumer }: { consumer: HttpConsumer }) {
           <dd>{consumer.deliverPolicy}</dd>
         </div>
         <div>
+          <dt>Messages</dt>
+          <dd>{consumer.messageKind === 'event' ? 'change events' : 'records'}</dd>
+        </div>
+        <div>
           <dt>Ack wait</dt>
           <dd>{consumer.ackWaitMs / 1000}s</dd>
         </div>
@@ -161,9 +165,13 @@ function NatsStats({ consumer }: { consumer: NatsConsumer }) {
         <dd>{consumer.messagesPublished}</dd>
       </div>
       <div>
+        <dt>messages</dt>
+        <dd>{consumer.messageKind === 'event' ? 'change events' : 'records'}</dd>
+      </div>
+      <div>
         <dt>subjects</dt>
         <dd className="mono">
-          {consumer.subjectPrefix}.{consumer.syncId ?? '<sync_id>'}.…
+          {consumer.subjectPrefix}.{consumer.syncId ?? '<sync_id>'}.{consumer.messageKind === 'event' ? '<collection_id>.<action>.<upstream_id>.<updated_idx>' : '…'}
         </dd>
       </div>
     </dl>

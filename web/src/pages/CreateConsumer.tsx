@@ -42,6 +42,7 @@ export function CreateConsumerPage({ streamId }: { streamId: string }) {
   const [start, setStart] = useState<StartPositionValue>(initialStartPosition);
   const [ackWaitSeconds, setAckWaitSeconds] = useState(60);
   const [maxDeliver, setMaxDeliver] = useState(-1);
+  const [messageKind, setMessageKind] = useState<'record' | 'event'>('record');
   const [nats, setNats] = useState({ host: '127.0.0.1', port: 4222, tls: false, subjectPrefix: 'sequin-records', user: '', password: '' });
   const [webhook, setWebhook] = useState<WebhookFormValue>(initialWebhookForm);
   const [postgres, setPostgres] = useState<PostgresFormValue>(initialPostgresForm);
@@ -60,12 +61,12 @@ export function CreateConsumerPage({ streamId }: { streamId: string }) {
     setRefusal(null);
     const common = { name: name.trim(), streamId, ...startPositionInput(start), ...(syncId ? { syncId } : {}) };
     if (kind === 'http') {
-      const answer = await createHttp({ input: { ...common, ackWaitMs: Math.round(ackWaitSeconds * 1000), maxDeliver } });
+      const answer = await createHttp({ input: { ...common, messageKind, ackWaitMs: Math.round(ackWaitSeconds * 1000), maxDeliver } });
       if (answer.data) navigate(consumerPath('http', answer.data.createHttpConsumer.uuid));
       else setRefusal(answer.error ?? null);
     } else if (kind === 'nats') {
       const server = { host: nats.host, port: nats.port, tls: nats.tls, ...(nats.user ? { user: nats.user, password: nats.password } : {}) };
-      const answer = await createNats({ input: { ...common, subjectPrefix: nats.subjectPrefix, nats: server } });
+      const answer = await createNats({ input: { ...common, messageKind, subjectPrefix: nats.subjectPrefix, nats: server } });
       if (answer.data) navigate(consumerPath('nats', answer.data.createNatsConsumer.uuid));
       else setRefusal(answer.error ?? null);
     } else if (kind === 'webhook') {
@@ -147,6 +148,26 @@ export function CreateConsumerPage({ streamId }: { streamId: string }) {
             )}
           </Field>
           <StartPositionFields value={start} onChange={setStart} errorOf={(path) => fieldError(problems, path, path === 'deliverPolicy' ? ['invalid_start_position'] : [])} />
+          {kind === 'http' || kind === 'nats' ? (
+            <Field label="Messages" hint="Records: each record's latest version. Change events: every version, with the previous values of the fields it changed.">
+              {(id, describedBy) => (
+                <select
+                  id={id}
+                  aria-describedby={describedBy}
+                  value={messageKind}
+                  onChange={(e) => {
+                    const next = e.target.value === 'event' ? 'event' : 'record';
+                    setMessageKind(next);
+                    // The default prefix of each kind of message, unless the user typed one.
+                    if (nats.subjectPrefix === 'sequin-records' || nats.subjectPrefix === 'syncline-events') setNats({ ...nats, subjectPrefix: next === 'event' ? 'syncline-events' : 'sequin-records' });
+                  }}
+                >
+                  <option value="record">Records</option>
+                  <option value="event">Change events</option>
+                </select>
+              )}
+            </Field>
+          ) : null}
           {kind === 'http' ? (
             <div className="row">
               <Field label="Ack wait (seconds)" hint="Unacknowledged messages are redelivered after this.">
