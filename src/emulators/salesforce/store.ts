@@ -3,7 +3,9 @@ import { canonicalId, IdSequence, isIdOf, sfDateTime } from './ids.ts';
 import { fieldDef, OPPORTUNITY_STAGES, SOBJECTS, type FieldDef, type SObjectDef } from './schema.ts';
 import { sfError } from './wire-errors.ts';
 
-export const API_PATH = '/services/data/v60.0';
+/** The newest API version the emulator serves (Summer '26); every version from 20.0 up to it is answered alike. */
+export const NEWEST_VERSION = 67;
+export const API_PATH = `/services/data/v${NEWEST_VERSION}.0`;
 
 export interface StoredRecord {
   sobject: SObjectDef;

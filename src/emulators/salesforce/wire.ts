@@ -5,7 +5,7 @@ import { parseSfDateTime, sfDateTime } from './ids.ts';
 import { QueryLocators } from './query-locators.ts';
 import { describe, sobjectDef, type SObjectDef } from './schema.ts';
 import { bindQuery, parseSoql } from './soql.ts';
-import { API_PATH, OrgStore } from './store.ts';
+import { API_PATH, NEWEST_VERSION, OrgStore } from './store.ts';
 import { oauthError, sfError } from './wire-errors.ts';
 
 export interface SalesforceWireOptions {
@@ -121,9 +121,9 @@ export class SalesforceWire implements EmulatorWireFormat {
 
   private data(request: EmulatorRequest): EmulatorAnswer {
     const rest = request.path.slice(DATA_PREFIX.length).replace(/\/+$/, '');
-    if (rest === '') return { status: 200, body: [{ label: "Spring '24", url: API_PATH, version: '60.0' }] };
+    if (rest === '') return { status: 200, body: versions() };
     const m = /^v(\d+\.\d)(?:\/(.*))?$/.exec(rest);
-    if (!m || Number(m[1]) < 20 || Number(m[1]) > 62) throw new EmulatorError(sfError(404, 'NOT_FOUND', 'The requested resource does not exist'));
+    if (!m || Number(m[1]) < 20 || Number(m[1]) > NEWEST_VERSION) throw new EmulatorError(sfError(404, 'NOT_FOUND', 'The requested resource does not exist'));
     const parts = (m[2] ?? '').split('/').map(decodeURIComponent);
     const [resource, ...args] = parts;
     if ((resource === 'query' || resource === 'queryAll') && request.method === 'GET') {
@@ -210,4 +210,15 @@ export class SalesforceWire implements EmulatorWireFormat {
       .map((e) => ({ id: e.id, deletedDate: sfDateTime(e.deletedAt) }));
     return { deletedRecords, earliestDateAvailable: sfDateTime(earliest), latestDateCovered: sfDateTime(minute(Math.min(end, now))) };
   }
+}
+
+/** `GET /services/data/`: every version served, oldest first, with its release (three a year: 20.0 was Winter '11, 60.0 Spring '24). */
+function versions(): Array<{ label: string; url: string; version: string }> {
+  const seasons = ['Winter', 'Spring', 'Summer'] as const;
+  const out: Array<{ label: string; url: string; version: string }> = [];
+  for (let v = 20; v <= NEWEST_VERSION; v++) {
+    const i = v - 20;
+    out.push({ label: `${seasons[i % 3]} '${11 + Math.floor(i / 3)}`, url: `/services/data/v${v}.0`, version: `${v}.0` });
+  }
+  return out;
 }

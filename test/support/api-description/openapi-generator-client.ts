@@ -40,8 +40,9 @@ export function describeGeneratedClient(packageName: string, serverUrl: string, 
     const ref = (model: string): JsonObject => ({ $ref: `#/components/schemas/${prefix}.${model === 'Error' ? 'ModelError' : model}` });
     for (const [name, value] of Object.entries(models)) {
       if (name === 'ObjectSerializer') continue;
-      if (typeof value === 'function' && Array.isArray((value as { attributeTypeMap?: unknown }).attributeTypeMap)) {
-        schemas[`${prefix}.${name}`] = modelSchema(dir, name, (value as { attributeTypeMap: Attribute[] }).attributeTypeMap, models, ref);
+      const attributes = typeof value === 'function' ? (value as unknown as { attributeTypeMap?: unknown }).attributeTypeMap : undefined;
+      if (Array.isArray(attributes)) {
+        schemas[`${prefix}.${name}`] = modelSchema(dir, name, attributes as Attribute[], models, ref);
       } else if (value && typeof value === 'object' && Object.values(value).every((v) => typeof v === 'string')) {
         schemas[`${prefix}.${name}`] = { type: 'string', enum: Object.values(value) as string[] };
       }

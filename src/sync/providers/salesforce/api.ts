@@ -2,7 +2,12 @@ import { requestJson } from '../http-json.ts';
 import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSource } from '../provider.ts';
 import { readSalesforceError } from './errors.ts';
 
-export const API_VERSION = 'v60.0';
+/**
+ * The REST API version every path names: Summer '26, the newest release the REST API Developer
+ * Guide lists. Salesforce publishes no REST OpenAPI document on npm (docs/providers/salesforce.md:
+ * what was searched, and how a bump is checked).
+ */
+export const API_VERSION = 'v67.0';
 const DATA_PATH = `/services/data/${API_VERSION}`;
 
 /** A record as the REST API answers it: its fields plus `attributes: {type, url}`. */
@@ -11,7 +16,7 @@ export type SObjectRecord = Record<string, unknown> & { Id?: unknown; attributes
 export interface QueryResult {
   totalSize: number;
   done: boolean;
-  /** `/services/data/v60.0/query/01g…-2000` while `done` is false. */
+  /** `/services/data/v67.0/query/01g…-2000` while `done` is false. */
   nextRecordsUrl?: string;
   records: SObjectRecord[];
 }
