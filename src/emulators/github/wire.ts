@@ -40,6 +40,8 @@ const UNLIMITED = { limit: 5000, remaining: 5000, windowMs: 3_600_000, resetInMs
 export class GitHubWire implements Pick<EmulatorWireFormat, 'name' | 'authenticate' | 'rateLimited' | 'internalError' | 'answerHeaders'> {
   readonly name = 'github';
   private readonly secondaryRandom: Random;
+  /** Requests answered with a secondary rate limit. */
+  secondaryLimitAnswers = 0;
 
   constructor(
     readonly settings: GitHubWireSettings,
@@ -83,6 +85,7 @@ export class GitHubWire implements Pick<EmulatorWireFormat, 'name' | 'authentica
   checkSecondaryLimit(): void {
     const secondary = this.settings.secondary;
     if (!secondary || !(secondary.rate > 0) || !this.secondaryRandom.chance(secondary.rate)) return;
+    this.secondaryLimitAnswers++;
     throw new EmulatorError(
       errorAnswer(secondary.status ?? 403, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${requestId()}.`, {
         documentationUrl: SECONDARY_RATE_LIMIT_DOCS,
