@@ -7,6 +7,7 @@ import type { AppContext } from './app-context.ts';
 import type { Config } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { createEventStore } from './db/event-store.ts';
+import type { InlineProjection } from './db/inline-projection.ts';
 import { readModelProjections } from './projections/index.ts';
 import { migrate } from './db/migrate.ts';
 import { createPrisma } from './db/prisma.ts';
@@ -28,6 +29,8 @@ import { natsSinkKind } from './consumers/nats/sink-kind.ts';
 import { postgresSinkKind } from './consumers/postgres/kind.ts';
 import { SinkSupervisor } from './consumers/sinks/supervisor.ts';
 import { webhookSinkKind } from './consumers/webhook/kind.ts';
+import { Notifier } from './notifications/notifier.ts';
+import { notificationOutboxProjection } from './notifications/outbox-projection.ts';
 
 const POOL_SIZE = 10;
 
@@ -68,7 +71,9 @@ export async function startApp(
   const pool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'app', logger });
   if (database.embedded === null) allowPreparedStatements(pool);
   const eventStorePool = createPool({ connectionString: database.connectionString, max: POOL_SIZE, name: 'event-store', logger });
-  const eventStore = createEventStore(database.connectionString, eventStorePool, readModelProjections);
+  // The read models, and the notification outbox after them (not a read model: never rebuilt).
+  const inlineProjections = [...readModelProjections, notificationOutboxProjection] as InlineProjection[];
+  const eventStore = createEventStore(database.connectionString, eventStorePool, inlineProjections);
   const applied = await migrate(pool);
   await eventStore.schema.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -84,14 +89,14 @@ export async function startApp(
   const ctx: AppContext = {
     config,
     eventStore,
-    inlineProjections: readModelProjections,
+    inlineProjections,
     prisma,
     pool,
     secretBox,
     logger,
     bus: new LiveBus(),
     streamWriteLock: new StreamWriteLock(pool, database.embedded === null),
-    history: new HistoryRecorder(eventStore, readModelProjections, logger),
+    history: new HistoryRecorder(eventStore, inlineProjections, logger),
     statistics: new TableStatistics(pool, logger),
     now: () => new Date(),
     newId: randomUUID,
@@ -113,6 +118,8 @@ export async function startApp(
   // Every push consumer kind (DESIGN.md §7b) is delivered by one sink runner per consumer.
   const sinks = new SinkSupervisor(ctx, [natsSinkKind, webhookSinkKind, postgresSinkKind], { crossProcess });
   sinks.start();
+  const notifier = new Notifier(ctx);
+  notifier.start();
 
   const metrics = createMetrics({ ctx, pools: { app: pool, 'event-store': eventStorePool, prisma: prismaPool }, perSync: config.SYNCLINE_METRICS_PER_SYNC });
   const http = createHttpServer(ctx, metrics, config.SYNCLINE_MAX_BODY_BYTES, { listenerBeyondLoopback: options.listenerBeyondLoopback });
@@ -132,6 +139,7 @@ export async function startApp(
       await leases?.stop();
       rateLimiters.unshare(pool);
       await sinks.stop();
+      await notifier.stop();
       await http.closeWebSockets();
       await ctx.history.flush();
       await ctx.bus.close();

@@ -42,6 +42,8 @@ const envSchema = z.object({
     }),
   /** Webhook consumers may deliver over plain http to any host, not only to loopback and the hosts SYNCLINE_EGRESS_ALLOW allows. */
   SYNCLINE_WEBHOOK_ALLOW_HTTP: booleanEnv.default(false),
+  /** Notifications (docs/OPERATIONS.md "Notifications"): per subject, at most one POST per this many ms; the changes between are coalesced. */
+  SYNCLINE_NOTIFY_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** `/metrics` without a token; refused by default when the server listens beyond loopback. */
   SYNCLINE_METRICS_PUBLIC: booleanEnv.default(false),
   /** `/metrics` labels sync and consumer series by `sync_id` / `consumer_id`; false adds them up by state and kind (very many syncs). */

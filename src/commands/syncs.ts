@@ -1,5 +1,6 @@
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { z } from 'zod';
+import { logSyncStateChange } from './sync-state-log.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { credentialKinds } from '../domain/credentials/kinds.ts';
 import type { RateLimit, SyncSettings, WebhookSettings } from '../domain/syncs/events.ts';
@@ -32,7 +33,9 @@ export async function recordSyncProgress(ctx: AppContext, command: ProgressComma
   await progressAppends.run(command.data.syncId, async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await ctx.eventStore.appendToStream(`sync-${command.data.syncId}`, [progressEvent(command)]);
+        const event = progressEvent(command);
+        await ctx.eventStore.appendToStream(`sync-${command.data.syncId}`, [event]);
+        logSyncStateChange(ctx.logger, event);
         return;
       } catch (error) {
         if (!isExpectedVersionConflictError(error) || attempt >= 5) throw error;
@@ -45,6 +48,7 @@ export async function recordSyncProgress(ctx: AppContext, command: ProgressComma
 /** Runs a sync command and tells live listeners (scheduler, subscriptions) that the sync changed. */
 export async function handleSync(ctx: AppContext, command: SyncCommand): Promise<void> {
   const events = await handleSyncCommand(ctx.eventStore, command.data.syncId, command);
+  for (const event of events) logSyncStateChange(ctx.logger, event);
   if (events.length > 0) ctx.bus.publish({ channel: 'sync', syncId: command.data.syncId });
 }
 

@@ -76,7 +76,7 @@ export const rotateWebhookSecretInput = z
 export type RotateWebhookSecretInput = z.infer<typeof rotateWebhookSecretInput>;
 
 /** A new signing secret: `whsec_` and the base64 of 24 random bytes (Standard Webhooks). */
-const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 function sealedHeaders(ctx: AppContext, headers: Headers): Pick<WebhookConsumerSettings, 'headersSealed' | 'headerHints'> {
   checkHeaders(headers);
@@ -114,7 +114,7 @@ export async function createWebhookConsumer(ctx: AppContext, principal: Principa
   await assertNameFree(ctx, principal, input.name);
   await assertQuotaRoom(ctx, principal, 'consumers');
   const startIdx = await resolveStartIdx(ctx, selection.streamId, start);
-  const secret = newSecret();
+  const secret = newWebhookSecret();
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handleWebhookConsumer(ctx, consumerId, {
@@ -182,7 +182,7 @@ export async function rotateWebhookConsumerSecret(
   input: RotateWebhookSecretInput,
 ): Promise<{ id: string; secret: string }> {
   const current = await findWebhookConsumer(ctx, principal, idOrName);
-  const secret = newSecret();
+  const secret = newWebhookSecret();
   await handleWebhookConsumer(ctx, current.id, {
     type: 'RotateWebhookConsumerSecret',
     data: {

@@ -1,6 +1,7 @@
 import type { AppContext, Principal } from '../app-context.ts';
 import { hashApiToken } from '../crypto/api-token.ts';
 import { TooManyRequestsError } from '../errors.ts';
+import { addToLogContext } from '../logger.ts';
 import { authenticate } from '../queries/api-tokens.ts';
 import { AccountRateLimiter } from './account-rate-limiter.ts';
 import { FailedAuthThrottle } from './failed-auth-throttle.ts';
@@ -60,6 +61,7 @@ export async function admittedPrincipal(ctx: AppContext, clientAddress: string |
     return null;
   }
   throttle.failedAuth.rememberValid(tokenHash!);
+  addToLogContext({ accountId: principal.accountId });
   const throttled = operationThrottled(ctx, principal);
   if (throttled) throw throttled;
   return principal;

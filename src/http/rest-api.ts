@@ -6,6 +6,7 @@ import { operationalRoutes } from './health.ts';
 import { httpConsumerRoutes } from './http-consumers.ts';
 import { mutationRoutes } from './mutations.ts';
 import { natsConsumerRoutes } from './nats-consumers.ts';
+import { notificationWebhookRoutes } from './notification-webhooks.ts';
 import { oauthAppRoutes } from './oauth-apps.ts';
 import { oauthConnectRoutes } from './oauth-connect.ts';
 import { postgresConsumerRoutes } from './postgres-consumers.ts';
@@ -20,6 +21,7 @@ import { webhookConsumerRoutes } from './webhook-consumers.ts';
 const RESOURCES: [tag: string, register: (routes: RestRoutes) => void][] = [
   ['accounts', accountRoutes],
   ['api-tokens', apiTokenRoutes],
+  ['accounts', notificationWebhookRoutes],
   ['streams', streamRoutes],
   ['credentials', credentialRoutes],
   ['oauth', oauthAppRoutes],

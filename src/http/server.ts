@@ -1,9 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppContext, Principal } from '../app-context.ts';
+import { withLogContext } from '../logger.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { AnswerBudget } from '../schema/answer-budget.ts';
 import { createLoaders } from '../schema/loaders.ts';
@@ -24,6 +26,12 @@ import { admittedPrincipal, nullWhenThrottled, operationThrottled } from './requ
 /** Throws TooManyRequestsError over the account's rate or the address's failed-auth budget (request-throttle.ts). */
 const principalFromHeader = (ctx: AppContext, header: unknown, req: IncomingMessage | undefined): Promise<Principal | null> =>
   admittedPrincipal(ctx, req?.socket.remoteAddress, header);
+
+/** The caller's `x-request-id` when it is a plain token (a proxy's), else a new one; answered in the same header. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
 
 /** One HTTP server: REST under /v1 (described at /openapi.json), GraphQL (+ GraphiQL, its files under /graphql/assets/, + graphql-ws) at /graphql, health and metrics, the web console at /. */
 export function createHttpServer(
@@ -61,6 +69,13 @@ export function createHttpServer(
   });
 
   const server = createServer((req, res) => {
+    // Every line logged while the request is handled names it (and its account, once authenticated).
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    withLogContext({ requestId }, () => handle(req, res), { fresh: true });
+  });
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql') {
       return void admitGraphQL(req, res).then((admitted) => {
@@ -85,7 +100,7 @@ export function createHttpServer(
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error', details: [] } }));
     });
-  });
+  }
 
   // graphql-ws on the same path, executed through yoga's envelop so auth, masking and plugins match HTTP.
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBodyBytes });

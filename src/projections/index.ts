@@ -5,6 +5,7 @@ import { credentialsProjection } from './credentials.ts';
 import { httpConsumersProjection } from './http-consumers.ts';
 import { mutationsProjection } from './mutations.ts';
 import { natsConsumersProjection } from './nats-consumers.ts';
+import { notificationWebhooksProjection } from './notification-webhooks.ts';
 import { oauthAppsProjection } from './oauth-apps.ts';
 import { postgresConsumersProjection } from './postgres-consumers.ts';
 import { recordsProjection } from './records.ts';
@@ -27,4 +28,5 @@ export const readModelProjections: ReadModelProjection<Event>[] = [
   postgresConsumersProjection,
   webhookConsumersProjection,
   mutationsProjection,
+  notificationWebhooksProjection,
 ] as unknown as ReadModelProjection<Event>[];

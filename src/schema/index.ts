@@ -11,6 +11,7 @@ import './http-consumer.ts';
 import './nats-consumer.ts';
 import './postgres-consumer.ts';
 import './webhook-consumer.ts';
+import './notification-webhook.ts';
 import './mutation.ts';
 import './subscriptions.ts';
 import './relations.ts';

@@ -154,7 +154,8 @@ function afterBackfillPages(state: CollectionState, position: Extract<Collection
   const done = last.nextCursor === null;
   const logged: Effect = {
     type: 'log',
-    level: done ? 'info' : 'debug',
+    // The backfill's completion has its state-change line once its checkpoint is stored (sync-state-log.ts).
+    level: 'debug',
     message: done ? 'backfill complete' : 'backfill page',
     fields: { collectionId, pageRecords: last.pageRecords, totalCount: last.totalCount, done },
   };

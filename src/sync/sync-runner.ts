@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../app-context.ts';
+import { withLogContext } from '../logger.ts';
 import { appendRecords } from './ingest/append-records.ts';
 import { appendBackfillPages, prepareBatch, type PreparedBatch } from './ingest/backfill-pages.ts';
 import { appendSyncProgressInTransaction } from './ingest/sync-progress.ts';
@@ -144,7 +145,8 @@ export class SyncRunner {
       sync.webhooksEnabled && this.provider.webhooks && this.session.fetchObject
         ? new WebhookHintDrain(ctx, { syncId: sync.id, streamId: sync.streamId, collectionIds: sync.collectionIds, concurrency: drainConcurrency(rateLimit) }, this.session)
         : null;
-    this.done = this.run();
+    // Every line of the run names the sync and its account (and the collection, in a collection's steps).
+    this.done = withLogContext({ syncId: sync.id, accountId: sync.accountId }, () => this.run(), { fresh: true });
   }
 
   /** Starts a run; null when the credential is gone (the sync is put in error). */
@@ -177,6 +179,7 @@ export class SyncRunner {
   }
 
   private async run(): Promise<void> {
+    this.ctx.logger.info({ stateChange: 'sync.started', provider: this.sync.provider, generation: this.sync.generation, collections: this.sync.collectionIds }, 'sync run started');
     const flush = setInterval(() => void this.flushTelemetry(), TELEMETRY_FLUSH_MS);
     this.hintDrain?.start();
     if (this.provider.webhooks) {
@@ -185,7 +188,7 @@ export class SyncRunner {
       );
     }
     try {
-      await Promise.all(this.sync.collections.map((collection) => inCollection(collection.collectionId, () => this.runCollection(collection))));
+      await Promise.all(this.sync.collections.map((collection) => inCollection(collection.collectionId, () => withLogContext({ collectionId: collection.collectionId }, () => this.runCollection(collection)))));
     } finally {
       clearInterval(flush);
       await this.hintDrain?.stop();

@@ -28,6 +28,11 @@ export function Layout({ path, onSignOut, children }: { path: string; onSignOut:
                 API tokens
               </Link>
             </li>
+            <li>
+              <Link to="/settings" aria-current={current('/settings')}>
+                Settings
+              </Link>
+            </li>
           </ul>
         </nav>
         <div className="account">

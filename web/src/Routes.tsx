@@ -5,6 +5,7 @@ import { ConsumerPage } from './pages/ConsumerPage.tsx';
 import { CreateConsumerPage } from './pages/CreateConsumer.tsx';
 import { CreateSyncPage } from './pages/CreateSync.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { SettingsPage } from './pages/Settings.tsx';
 import { StreamPage, type StreamTab } from './pages/StreamPage.tsx';
 import { StreamsPage } from './pages/Streams.tsx';
 
@@ -13,6 +14,7 @@ export function Routes({ location, token }: { location: Location; token: string 
   const { path, query } = location;
   if (path === '/' || path === '/streams' || path === '/sign-in') return <StreamsPage />;
   if (path === '/api-tokens') return <ApiTokensPage token={token} />;
+  if (path === '/settings') return <SettingsPage />;
   let params = match('/streams/:streamId/syncs/new', path);
   if (params) return <CreateSyncPage streamId={params.streamId!} query={query} token={token} />;
   params = match('/streams/:streamId/consumers/new', path);

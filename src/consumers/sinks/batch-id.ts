@@ -7,8 +7,9 @@ import type { RecordRow } from '../../projections/record-row.ts';
  * update of the consumer (no generation in it), so a target can drop what it already has.
  */
 export function batchId(consumerId: string, rows: readonly Pick<RecordRow, 'sync_id' | 'collection_id' | 'upstream_id' | 'updated_idx'>[]): string {
-  const hash = createHash('sha256').update(consumerId);
-  // JSON strings: no id can end one record's key and begin the next.
-  for (const row of rows) hash.update(`\n${JSON.stringify([row.sync_id, row.collection_id, row.upstream_id])}@${row.updated_idx}`);
-  return `msg_${hash.digest('base64url')}`;
+  // JSON strings: no id can end one record's key and begin the next. One text hashed at once (the
+  // same bytes as a line per update, at a fraction of the calls).
+  let keys = consumerId;
+  for (const row of rows) keys += `\n${JSON.stringify([row.sync_id, row.collection_id, row.upstream_id])}@${row.updated_idx}`;
+  return `msg_${createHash('sha256').update(keys, 'utf8').digest('base64url')}`;
 }

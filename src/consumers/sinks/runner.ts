@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../../app-context.ts';
-import type { Logger } from '../../logger.ts';
+import { withLogContext, type Logger } from '../../logger.ts';
+import { healthChange } from '../../domain/consumer-health/decide.ts';
+import type { ConsumerHealthEvent } from '../../domain/consumer-health/events.ts';
 import { backoffDelay } from './backoff.ts';
 import { batchId } from './batch-id.ts';
 import { deadLetterBatch, forgetRedelivered } from './dead-letters.ts';
@@ -29,6 +31,13 @@ const PLAN_RECORDS = 1_000;
  * reading (in PostgreSQL) and sending go on side by side, the slower one setting the pace.
  */
 const READ_AHEAD = 2;
+/**
+ * A position move waits this long after its first window for the windows done meanwhile, so that
+ * one statement moves them all (one a window cost PostgreSQL about as much as reading the records);
+ * a failure to write, a flush or a stop writes it at once. A crash can take back these moves too:
+ * the same batches are sent again.
+ */
+const MOVE_GATHER_MS = 50;
 
 export interface SinkRunnerOptions {
   /** Tests: how long an idle runner waits before looking again without a signal. */
@@ -110,6 +119,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   private retrying = new Map<string, RetryInfo>();
   private redelivery = { requested: 0n, drained: 0n };
   private shown: { state: SinkState; error: string | null } = { state: 'connecting', error: null };
+  /** The error the consumer's health events last told of (null: healthy); see tellHealth. */
+  private health: string | null = null;
   private showing: Promise<void> = Promise.resolve();
   private writer: SinkWriter<R> | null = null;
   private writerLost = false;
@@ -131,6 +142,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   private writesQueued = 0;
   private writeFailure: { error: unknown } | null = null;
   private advancing: Advance | null = null;
+  /** Lets the move being gathered be written now (else it waits for MOVE_GATHER_MS). */
+  private releaseMove: (() => void) | null = null;
   private ended = false;
   readonly done: Promise<void>;
 
@@ -142,11 +155,12 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   ) {
     this.runtime = new SinkRuntimeStore(ctx.pool, consumer.id);
     this.deliveries = new DeliveryLog(ctx.pool, consumer.id);
-    this.log = ctx.logger.child({ sinkKind: consumer.kind, consumerId: consumer.id, consumer: consumer.name });
+    this.log = ctx.logger.child({ sinkKind: consumer.kind, consumerId: consumer.id, consumer: consumer.name, accountId: consumer.accountId });
     this.idleRecheckMs = options.idleRecheckMs ?? IDLE_RECHECK_MS;
     this.backoff = options.backoff ?? backoffDelay;
     this.source = { pool: ctx.pool, consumer, maxBytes: ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
-    this.done = this.run().finally(() => (this.ended = true));
+    // Its own log context: a runner started while a request is handled is not that request's work.
+    this.done = withLogContext({}, () => this.run(), { fresh: true }).finally(() => (this.ended = true));
   }
 
   /** The runner ended on its own (its consumer is gone) or was stopped. */
@@ -193,7 +207,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
           if (this.stopped) break;
         }
       } catch (error) {
-        await this.writes;
+        await this.settleWrites();
         if (this.stopped || error instanceof Stopped) break;
         if (error instanceof ConsumerGone) {
           this.log.info('consumer deleted: sink runner stopped');
@@ -207,13 +221,13 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     stopListening();
     this.ahead = [];
     // Windows confirmed before the stop are written (a failed write leaves them to be sent again).
-    await this.writes;
+    await this.settleWrites();
     await this.closeWriter();
     await this.showing;
   }
 
   private async load(): Promise<void> {
-    await this.writes;
+    await this.settleWrites();
     this.writeFailure = null;
     this.advancing = null;
     const stored = await this.runtime.load(this.consumer);
@@ -222,6 +236,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     this.retrying = stored.retrying;
     this.redelivery = { requested: stored.redeliveryRequested, drained: stored.redeliveryDrained };
     this.shown = { state: stored.state, error: stored.error };
+    this.health = stored.error;
     this.ahead = [];
     this.caughtUpAt = null;
     this.plans = this.kind.records.kept ? resumable(await this.kind.records.kept(this.source, this.position), this.position) : [];
@@ -240,8 +255,16 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
 
   // --- runtime writes --------------------------------------------------------------------------
 
-  /** Runs `write` after every runtime write queued before it; once one failed, the later ones fail with its error. */
+  /**
+   * Runs `write` after every runtime write queued before it; once one failed, the later ones fail
+   * with its error. A move being gathered before it is written at once.
+   */
   private queueWrite<T>(write: () => Promise<T>): Promise<T> {
+    this.releaseMove?.();
+    return this.queueAfter(write);
+  }
+
+  private queueAfter<T>(write: () => Promise<T>): Promise<T> {
     this.writesQueued++;
     const result = this.writes.then(() => {
       if (this.writeFailure) throw this.writeFailure.error;
@@ -260,15 +283,23 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     if (this.writeFailure) throw this.writeFailure.error;
   }
 
+  /** Every runtime write queued is done (the move being gathered written now); none throws. */
+  private async settleWrites(): Promise<void> {
+    this.releaseMove?.();
+    await this.writes;
+  }
+
   /** Every runtime write queued is done; throws the first that failed. */
   private async flushWrites(): Promise<void> {
-    await this.writes;
+    await this.settleWrites();
     this.throwWriteFailure();
   }
 
   /**
    * The window up to `to` is done: the position moves there now, and in the database with the
-   * next runtime write, not waited for. Windows done before that write started join it.
+   * next runtime write, not waited for. That write gathers the windows done within MOVE_GATHER_MS
+   * of its first (or until another write is queued, a flush or a stop), and those done before it
+   * started join it too.
    */
   private queueAdvance(to: bigint, delivered: number, logged: DeliveryAttempt[]): void {
     this.position = to;
@@ -281,8 +312,18 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     }
     const advance: Advance = { to, delivered, logged: [...logged], write: this.writesQueued + 1 };
     this.advancing = advance;
+    const gathered = new Promise<void>((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        if (this.releaseMove === release) this.releaseMove = null;
+        resolve();
+      };
+      const timer = setTimeout(release, MOVE_GATHER_MS);
+      this.releaseMove = release;
+    });
     // Failures are seen by the next window (throwWriteFailure) or the next flush.
-    void this.queueWrite(async () => {
+    void this.queueAfter(async () => {
+      await gathered;
       if (this.advancing === advance) this.advancing = null;
       const { redeliveryRequested } = await this.runtime.advance(this.durable, advance.to, advance.delivered, advance.logged);
       this.durable = advance.to;
@@ -362,7 +403,10 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     const logged = outcomes.flatMap((outcome) => (outcome.delivered ? [outcome.attempt] : []));
     this.retrying.clear();
     this.queueAdvance(BigInt(rows[rows.length - 1]!.updated_idx), delivered, logged);
-    if (delivered > 0) this.shown = { state: 'connected', error: null };
+    if (delivered > 0) {
+      this.shown = { state: 'connected', error: null };
+      this.showing = this.showing.then(() => this.tellHealth(null));
+    }
   }
 
   /** Every batch at once, each retried on its own; a local failure (the database) stops them all. */
@@ -438,7 +482,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         const now = this.ctx.now();
         await this.queueWrite(() => deadLetterBatch(this.ctx.pool, this.consumer.id, batch, noted, { lastError: failure.message, lastAttemptAt: at, deadAt: now }));
         this.retrying.set(batch.id, { ...noted, dead: true });
-        this.log.warn({ batchId: batch.id, records: batch.rows.length, attempts: noted.attempts }, 'batch dead-lettered: delivery goes on behind it');
+        this.log.warn({ stateChange: 'consumer.dead_letters', batchId: batch.id, records: batch.rows.length, attempts: noted.attempts }, 'batch dead-lettered: delivery goes on behind it');
+        await this.appendHealth({ type: 'ConsumerDeadLettered', data: { ...this.healthRef, records: batch.rows.length, at: now.toISOString() } });
         return { delivered: false };
       }
       await this.queueWrite(() => this.runtime.noteRetry(batch.id, noted));
@@ -571,10 +616,35 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     await this.showFailure(error, failures + 1);
   }
 
+  /** The consumer's health line (tellHealth) says when it starts failing; each failure is a debug line. */
   private async showFailure(failure: SinkWriteError, attempts: number): Promise<void> {
-    if (failure.message === this.shown.error) this.log.debug({ attempts }, failure.message);
-    else this.log.warn({ state: failure.options.state ?? 'error' }, failure.message);
+    this.log.debug({ attempts, state: failure.options.state ?? 'error' }, failure.message);
     await this.show(failure.options.state ?? 'error', failure.message);
+  }
+
+  private get healthRef() {
+    return { consumerId: this.consumer.id, accountId: this.consumer.accountId, kind: this.consumer.kind };
+  }
+
+  /**
+   * Once the error shown goes from none to one (failing) or back (recovered): one log line, and the
+   * event in the consumer's health stream that notifications derive from (docs/OPERATIONS.md).
+   */
+  private async tellHealth(error: string | null): Promise<void> {
+    const event = healthChange(this.healthRef, this.health, error, this.ctx.now());
+    if (!event) return;
+    this.health = error;
+    if (event.type === 'ConsumerFailed') this.log.warn({ stateChange: 'consumer.error', error: event.data.message }, `consumer error: ${event.data.message}`);
+    else this.log.info({ stateChange: 'consumer.recovered' }, 'consumer recovered');
+    await this.appendHealth(event);
+  }
+
+  private async appendHealth(event: ConsumerHealthEvent): Promise<void> {
+    try {
+      await this.ctx.eventStore.appendToStream(`consumer-${this.consumer.id}-health`, [event]);
+    } catch (error) {
+      this.log.error({ err: error }, 'could not record the consumer health event');
+    }
   }
 
   /** Writes the state and error when they differ from what the API shows; one write at a time. */
@@ -585,6 +655,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         if (error === this.shown.error) await this.runtime.setState(state);
         else await this.runtime.setStatus(state, error === null ? null : { message: error, at: this.ctx.now() });
         this.shown = { state, error };
+        await this.tellHealth(error);
       } catch (writeError) {
         this.log.error({ err: writeError }, 'could not record the sink runner state');
       }

@@ -112,7 +112,7 @@ export class SinkSupervisor {
   }
 
   private startRunner(id: string, kind: SinkKind, consumer: SinkConsumer): void {
-    this.ctx.logger.info({ sinkKind: kind.name, consumerId: consumer.id, consumer: consumer.name }, `${kind.name} publisher started`);
+    this.ctx.logger.info({ stateChange: 'consumer.started', sinkKind: kind.name, consumerId: consumer.id, consumer: consumer.name, accountId: consumer.accountId }, `${kind.name} publisher started`);
     this.runners.set(id, { kind, consumerId: consumer.id, runner: new SinkRunner(this.ctx, kind, consumer, this.options.runner), generation: consumer.generation });
   }
 }

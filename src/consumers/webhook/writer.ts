@@ -53,7 +53,12 @@ function refusalOf(error: unknown): EgressRefusedError | null {
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
-export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptions): SinkWriter<JsonRecord> {
+/**
+ * POSTs one signed body to the target: what a webhook consumer's batches and an account's
+ * notifications (src/notifications) are both sent with. `id` is the `webhook-id` (the same for
+ * every attempt at the same message).
+ */
+export function signedPoster(target: WebhookTarget, options: WebhookWriterOptions): (id: string, body: Buffer, signal: AbortSignal) => Promise<SinkWriteResult> {
   const now = options.now ?? (() => new Date());
   const host = new URL(target.url).host;
   const signer = new WebhookSigner(target.secret);
@@ -68,57 +73,61 @@ export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptio
     return signatures.join(' ');
   }
 
-  return {
-    async write(batch: SinkBatch<JsonRecord>, signal: AbortSignal): Promise<SinkWriteResult> {
-      const body = webhookPayload(batch.rows);
-      const at = now();
-      const headers = {
-        ...baseHeaders,
-        'webhook-id': batch.id,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': signature(batch.id, at, body),
-      };
-      // One controller per attempt, tied to the runner's signal by a listener removed afterwards:
-      // nothing of an attempt stays attached to the long-lived signal.
-      const attempt = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        attempt.abort();
-      }, target.timeoutMs);
-      const stop = () => attempt.abort(signal.reason);
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
-      const failed = (error: unknown): SinkWriteError => {
-        if (signal.aborted) return new SinkWriteError('delivery stopped', { retryable: true, cause: error });
-        if (timedOut) return new SinkWriteError(`no answer from ${host} within ${target.timeoutMs} ms`, { retryable: true, cause: error });
-        const refusal = refusalOf(error);
-        if (refusal) return new SinkWriteError(refusal.message, { retryable: true, cause: error });
-        return new SinkWriteError(connectionFailure(host, error), { retryable: true, cause: error });
-      };
+  return async (id: string, body: Buffer, signal: AbortSignal): Promise<SinkWriteResult> => {
+    const at = now();
+    const headers = {
+      ...baseHeaders,
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature(id, at, body),
+    };
+    // One controller per attempt, tied to the runner's signal by a listener removed afterwards:
+    // nothing of an attempt stays attached to the long-lived signal.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, target.timeoutMs);
+    const stop = () => attempt.abort(signal.reason);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    const failed = (error: unknown): SinkWriteError => {
+      if (signal.aborted) return new SinkWriteError('delivery stopped', { retryable: true, cause: error });
+      if (timedOut) return new SinkWriteError(`no answer from ${host} within ${target.timeoutMs} ms`, { retryable: true, cause: error });
+      const refusal = refusalOf(error);
+      if (refusal) return new SinkWriteError(refusal.message, { retryable: true, cause: error });
+      return new SinkWriteError(connectionFailure(host, error), { retryable: true, cause: error });
+    };
 
-      let status: number;
-      let answerHeaders: Record<string, string | string[] | undefined>;
-      let responseExcerpt: string;
-      try {
-        const response = await request(target.url, { method: 'POST', headers, body, signal: attempt.signal, dispatcher: options.dispatcher });
-        ({ statusCode: status, headers: answerHeaders } = response);
-        responseExcerpt = await readExcerpt(response.body);
-      } catch (error) {
-        throw failed(error);
-      } finally {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', stop);
-      }
-      if (status >= 200 && status < 300) return { status, responseExcerpt };
-      if (retryable(status)) {
-        const header = answerHeaders['retry-after'];
-        const wait = retryAfterMs(Array.isArray(header) ? (header[0] ?? null) : (header ?? null), now());
-        throw new SinkWriteError(`${host} answered ${status}`, { retryable: true, status, responseExcerpt, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
-      }
-      const redirect = status >= 300 && status < 400 ? ' (redirects are not followed: give the final URL)' : '';
-      throw new SinkWriteError(`${host} answered ${status}${redirect}`, { retryable: false, status, responseExcerpt });
-    },
+    let status: number;
+    let answerHeaders: Record<string, string | string[] | undefined>;
+    let responseExcerpt: string;
+    try {
+      const response = await request(target.url, { method: 'POST', headers, body, signal: attempt.signal, dispatcher: options.dispatcher });
+      ({ statusCode: status, headers: answerHeaders } = response);
+      responseExcerpt = await readExcerpt(response.body);
+    } catch (error) {
+      throw failed(error);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    }
+    if (status >= 200 && status < 300) return { status, responseExcerpt };
+    if (retryable(status)) {
+      const header = answerHeaders['retry-after'];
+      const wait = retryAfterMs(Array.isArray(header) ? (header[0] ?? null) : (header ?? null), now());
+      throw new SinkWriteError(`${host} answered ${status}`, { retryable: true, status, responseExcerpt, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+    }
+    const redirect = status >= 300 && status < 400 ? ' (redirects are not followed: give the final URL)' : '';
+    throw new SinkWriteError(`${host} answered ${status}${redirect}`, { retryable: false, status, responseExcerpt });
+  };
+}
+
+export function webhookWriter(target: WebhookTarget, options: WebhookWriterOptions): SinkWriter<JsonRecord> {
+  const post = signedPoster(target, options);
+  return {
+    write: (batch: SinkBatch<JsonRecord>, signal: AbortSignal) => post(batch.id, webhookPayload(batch.rows), signal),
     async close(): Promise<void> {
       // The egress Agent's connection pool is shared by every consumer of the process.
     },

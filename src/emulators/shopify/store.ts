@@ -77,6 +77,10 @@ export class ShopifyStore {
     return [...this.objectsByKind[kind].values()];
   }
 
+  find(kind: ShopifyCollection, id: number): ShopifyObject | undefined {
+    return this.objectsByKind[kind].get(id);
+  }
+
   get(kind: ShopifyCollection, id: number): ShopifyObject {
     const object = this.objectsByKind[kind].get(id);
     if (!object) throw notFound();

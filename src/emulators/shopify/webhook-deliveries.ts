@@ -10,6 +10,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { WebhookEndpoint, WebhookSender } from '../kit/webhook-sender.ts';
 import type { ShopifyObject } from './objects.ts';
+import { ADMIN_SCHEMA_VERSION } from './admin-schema.ts';
 import { RESOURCES, type StoreChange } from './store.ts';
 import { EMULATED_TOPICS, type WebhookSubscriptions } from './webhook-subscriptions.ts';
 
@@ -18,7 +19,7 @@ export const SHOPIFY_WEBHOOK_RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 3_0
 /** Shopify waits 5 seconds for an answer. */
 export const SHOPIFY_WEBHOOK_TIMEOUT_MS = 5_000;
 /** The API version of deliveries to `--webhook-url` (a subscription's is the version it was made under). */
-const CLI_API_VERSION = '2024-10';
+const CLI_API_VERSION = ADMIN_SCHEMA_VERSION;
 
 /** The topics one write triggers (e.g. an order cancelled: `orders/updated` and `orders/cancelled`). */
 export function topicsOf(change: StoreChange): string[] {

@@ -106,6 +106,15 @@ export class WebhookSubscriptions {
     }
   }
 
+  /** Removes a subscription; false when there is none with `id`. */
+  remove(id: number): boolean {
+    return this.byId.delete(id);
+  }
+
+  find(id: number): Subscription | undefined {
+    return this.byId.get(id);
+  }
+
   private get(id: number): Subscription {
     const subscription = this.byId.get(id);
     if (!subscription) throw notFound();
@@ -127,7 +136,8 @@ export class WebhookSubscriptions {
     );
   }
 
-  private create(input: ShopifyObject, version: string): Subscription {
+  /** A new subscription (the REST `webhooks.json` POST and `webhookSubscriptionCreate`); throws a 422 EmulatorError. */
+  create(input: ShopifyObject, version: string): Subscription {
     const errors: Record<string, string[]> = {};
     const topic = typeof input.topic === 'string' ? input.topic.trim() : '';
     if (topic === '') errors.topic = ["can't be blank"];

@@ -8,6 +8,9 @@ import { EmulatorError, jsonBody, type EmulatorAnswer, type EmulatorRequest, typ
 import { badRequest, commonFilter, linkHeader, paginate, readListRequest, sortOf, type Filters, type ListRequest, type Sort } from './listing.ts';
 import type { ShopifyObject } from './objects.ts';
 import type { WebhookSubscriptions } from './webhook-subscriptions.ts';
+import type { AdminGraphql } from './graphql/admin-graphql.ts';
+import { BULK_RESULT_PATH } from './graphql/bulk.ts';
+import { ADMIN_SCHEMA_VERSION } from './admin-schema.ts';
 import { notAllowed, notFound, RESOURCES, SHOPIFY_COLLECTIONS, type ShopifyCollection, type ShopifyStore } from './store.ts';
 
 /** Shopify's standard-plan bucket: 40 requests, leaking 2 per second. */
@@ -17,6 +20,7 @@ const INVALID_TOKEN = '[API] Invalid API key or access token (unrecognized login
 const THROTTLED = 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.';
 
 const PATH = /^\/admin\/api\/(\d{4}-\d{2}|unstable)\/([a-z_]+)(?:\/(\d+|count))?\.json$/;
+const GRAPHQL_PATH = /^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/;
 
 const byPlural = new Map(SHOPIFY_COLLECTIONS.map((kind) => [RESOURCES[kind].plural, kind]));
 const bySingular = new Map<string, ShopifyCollection>(SHOPIFY_COLLECTIONS.map((kind) => [kind, kind]));
@@ -31,9 +35,12 @@ export class ShopifyWireFormat implements EmulatorWireFormat {
     private readonly store: ShopifyStore,
     private readonly accessToken: string,
     private readonly subscriptions: WebhookSubscriptions,
+    private readonly graphql: AdminGraphql,
   ) {}
 
   authenticate(request: EmulatorRequest): void {
+    // A bulk operation's file is fetched by its signed URL, without the token.
+    if (BULK_RESULT_PATH.test(request.path)) return;
     if (request.header('x-shopify-access-token') !== this.accessToken) {
       throw new EmulatorError({ status: 401, body: { errors: INVALID_TOKEN } });
     }
@@ -54,7 +61,7 @@ export class ShopifyWireFormat implements EmulatorWireFormat {
   }
 
   answerHeaders(request: EmulatorRequest, state: RateLimitState | null): Record<string, string> {
-    const version = PATH.exec(request.path)?.[1] ?? '2024-10';
+    const version = (GRAPHQL_PATH.exec(request.path) ?? PATH.exec(request.path))?.[1] ?? ADMIN_SCHEMA_VERSION;
     const used = state ? state.limit - state.remaining : 1;
     return {
       'X-Shopify-Shop-Api-Call-Limit': `${used}/${state?.limit ?? BUCKET_SIZE}`,
@@ -64,11 +71,15 @@ export class ShopifyWireFormat implements EmulatorWireFormat {
   }
 
   handle(request: EmulatorRequest): EmulatorAnswer {
+    const bulkFile = BULK_RESULT_PATH.exec(request.path);
+    if (bulkFile) return this.graphql.bulkFile(Number(bulkFile[1]), request);
+    const graphql = GRAPHQL_PATH.exec(request.path);
+    if (graphql) return this.graphql.handle(request, graphql[1]!);
     const match = PATH.exec(request.path);
     if (!match) throw notFound();
     const [, , resource = '', idOrCount] = match;
     if (resource === 'events') return this.events(request, idOrCount);
-    if (resource === 'webhooks') return this.subscriptions.handle(request, idOrCount, match[1] ?? '2024-10');
+    if (resource === 'webhooks') return this.subscriptions.handle(request, idOrCount, match[1] ?? ADMIN_SCHEMA_VERSION);
     const kind = byPlural.get(resource);
     if (!kind) throw notFound();
     const pageUrl = `${request.baseUrl}${request.path}`;

@@ -457,3 +457,30 @@ export type PresenterChecks = AllHold<
     Presents<ReturnType<typeof page<typeof mutationRunAuditView>>, Answer<typeof listMutationRuns>>,
   ]
 >;
+
+export const notificationWebhookView = z
+  .object({
+    url: z.string(),
+    secret_hint: z.string().meta({ description: 'a hint of the signing secret, which is shown only when set and rotated' }),
+    previous_secret_valid_until: timestamp.nullable().meta({ description: 'the secret a rotation replaced signs beside the new one until then' }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'NotificationWebhook' });
+export const notificationWebhookWithSecretView = notificationWebhookView
+  .extend({ secret: z.string().optional().meta({ description: 'the signing secret (`whsec_…`), shown once: when the webhook is first set and when rotated' }) })
+  .meta({ id: 'NotificationWebhookWithSecret' });
+export const notificationDeliveriesView = z
+  .object({
+    data: z.array(
+      z.object({
+        at: timestamp,
+        webhook_id: z.string(),
+        type: z.string().meta({ description: 'the notification type, e.g. `sync.error`' }),
+        status: z.number().int().nullable().meta({ description: "the receiver's answer status; null when none came" }),
+        latency_ms: z.number(),
+        error: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'NotificationDeliveries' });

@@ -13,7 +13,7 @@ import { maxConcurrent, maxInAnyWindow } from '../../support/request-log-windows
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../../support/server.ts';
 import { freePort } from '../../support/free-port.ts';
 import { waitFor } from '../../support/wait.ts';
-import { checkAgainstApiDescription } from './api-description-check.ts';
+import { checkAgainstApiDescription, checkAgainstGraphqlSchema } from './api-description-check.ts';
 import type { ConformanceTarget } from './target.ts';
 import { describeWebhookConformance } from './webhook-conformance.ts';
 
@@ -87,6 +87,7 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
     });
 
     checkAgainstApiDescription(label, target.apiDescription, () => emulator);
+    checkAgainstGraphqlSchema(label, target.graphqlDescription, () => emulator);
 
     it('is listed by GET /v1/providers with its collections', async () => {
       const answer = await api.get('/v1/providers');

@@ -8,6 +8,7 @@ import type { ProviderEmulator } from '../../../src/emulators/kit/provider-emula
 import type { EmulatorRateLimit } from '../../../src/emulators/kit/http-emulator.ts';
 import type { RestClient } from '../../support/api.ts';
 import type { ApiDescription } from '../../support/api-description/checker.ts';
+import type { GraphqlDescription } from '../../support/api-description/graphql-checker.ts';
 
 export interface MutationSample {
   /** e.g. `hubspot:contact`: a collection whose provider supports create, update and delete. */
@@ -68,6 +69,8 @@ export interface ConformanceTarget<Emulator extends ProviderEmulator = ProviderE
    * the description is wrong or incomplete.
    */
   apiDescription?: ApiDescription;
+  /** The same for a GraphQL API: the provider's own schema (Shopify's Admin schema). */
+  graphqlDescription?: GraphqlDescription;
   /**
    * A limit the provider's documentation gives, modelled by the emulator (issue 25): the suite
    * imposes it while upstream changes, and the sync must honour its answers and still converge.

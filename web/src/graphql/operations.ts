@@ -506,3 +506,24 @@ export const RevokeApiTokenMutation = /* GraphQL */ `
   mutation RevokeApiToken($id: ID!) { revokeApiToken(id: $id) }
 `;
 export interface RevokeApiTokenData { revokeApiToken: string }
+
+/** The account's notification webhook (docs/OPERATIONS.md "Notifications"). */
+export interface NotificationWebhook { url: string; secretHint: string; previousSecretValidUntil: string | null; createdAt: string; updatedAt: string }
+const notificationWebhookFields = 'url secretHint previousSecretValidUntil createdAt updatedAt';
+export const NotificationWebhookQuery = /* GraphQL */ `
+  query NotificationWebhook { notificationWebhook { ${notificationWebhookFields} } notificationDeliveries { at webhookId type status error } }
+`;
+export interface NotificationDelivery { at: string; webhookId: string; type: string; status: number | null; error: string | null }
+export interface NotificationWebhookData { notificationWebhook: NotificationWebhook | null; notificationDeliveries: NotificationDelivery[] }
+export const SetNotificationWebhookMutation = /* GraphQL */ `
+  mutation SetNotificationWebhook($url: String!) { setNotificationWebhook(url: $url) { secret webhook { ${notificationWebhookFields} } } }
+`;
+export interface SetNotificationWebhookData { setNotificationWebhook: { secret: string | null; webhook: NotificationWebhook } }
+export const RotateNotificationWebhookSecretMutation = /* GraphQL */ `
+  mutation RotateNotificationWebhookSecret { rotateNotificationWebhookSecret { secret webhook { ${notificationWebhookFields} } } }
+`;
+export interface RotateNotificationWebhookSecretData { rotateNotificationWebhookSecret: { secret: string | null; webhook: NotificationWebhook } }
+export const RemoveNotificationWebhookMutation = /* GraphQL */ `
+  mutation RemoveNotificationWebhook { removeNotificationWebhook }
+`;
+export interface RemoveNotificationWebhookData { removeNotificationWebhook: boolean }

@@ -1,17 +1,21 @@
 /**
  * One changes cursor per collection, over two Shopify feeds:
- * - updates: `updated_at_min=<u>` listings. Times have whole seconds, so the cursor keeps the
+ * - updates: `updated_at:>='<u>'` listings. Times have whole seconds, so the cursor keeps the
  *   newest second applied (`u`) and a fingerprint of each object applied at that second: the next
  *   poll re-reads from `u` (the filter is inclusive) and skips what it already applied, so ties
  *   are neither lost nor replayed forever, and a second edit within the same second still counts.
- * - deletes: `events.json?verb=destroy` from `e - EVENT_WINDOW_S`. Shopify says events may show
- *   up a little late, so the poll looks back a window and skips the event ids it applied (`ev`).
+ *   Once Shopify's clock at a poll (`t`) is TIE_SETTLE_S past `u`, no write can still land at
+ *   second `u`: the next poll reads `updated_at:>'<u>'` and does not pay for the ties again.
+ * - deletes: `events(query: "action:destroy …")` from `e - EVENT_WINDOW_S`. Shopify says events may
+ *   show up a little late, so the poll looks back a window and skips the event ids it applied (`ev`).
  */
 
 import { createHash } from 'node:crypto';
 
 /** How far back each poll re-reads destroy events (Shopify: events may appear seconds late). */
 export const EVENT_WINDOW_S = 60;
+/** Seconds after which no write lands at an earlier `updated_at` second. */
+export const TIE_SETTLE_S = 5;
 
 export interface ChangesCursor {
   /** Unix seconds of the newest `updated_at` applied. */
@@ -22,6 +26,8 @@ export interface ChangesCursor {
   e: number;
   /** [event id, created second] of the destroy events applied within the window before `e`. */
   ev: Array<[string, number]>;
+  /** Unix seconds of Shopify's clock at the last poll (absent in cursors written before it was kept). */
+  t?: number;
 }
 
 export function encodeChangesCursor(cursor: ChangesCursor): string {
@@ -35,7 +41,13 @@ export function decodeChangesCursor(raw: string): ChangesCursor {
   }
   const seen = Object.fromEntries(Object.entries(parsed.seen).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   const ev = parsed.ev.filter((pair): pair is [string, number] => Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'number');
-  return { u: parsed.u, seen, e: parsed.e, ev };
+  return { u: parsed.u, seen, e: parsed.e, ev, ...(typeof parsed.t === 'number' ? { t: parsed.t } : {}) };
+}
+
+/** The `updated_at` term of the next poll: inclusive while writes may still land at second `u`. */
+export function updatedSinceTerm(cursor: Pick<ChangesCursor, 'u' | 't'>): string {
+  const settled = cursor.t !== undefined && cursor.t >= cursor.u + TIE_SETTLE_S;
+  return `updated_at:${settled ? '>' : '>='}'${new Date(cursor.u * 1000).toISOString().replace('.000Z', 'Z')}'`;
 }
 
 export function fingerprint(data: Record<string, unknown>): string {

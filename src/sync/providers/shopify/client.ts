@@ -1,21 +1,51 @@
-/** JSON over the engine's fetch against one shop's Admin REST API. */
+/**
+ * One shop's GraphQL Admin API over the engine's fetch: `POST /admin/api/<API_VERSION>/graphql.json`
+ * with `X-Shopify-Access-Token`. Shopify answers most failures with HTTP 200 and `errors`:
+ * THROTTLED is waited out and sent again, other errors become the engine's errors. The cost
+ * bucket (`extensions.cost.throttleStatus`) paces the next request (cost-pacer.ts).
+ */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { requestJson, type JsonAnswer } from '../http-json.ts';
-import { UpstreamAuthError, type ProviderContext } from '../provider.ts';
+import { UpstreamAuthError, UpstreamRequestError, type ProviderContext } from '../provider.ts';
+import { CostPacer, type QueryCost } from './cost-pacer.ts';
 import { readShopifyError } from './errors.ts';
 
-export const API_VERSION = '2024-10';
+/** The Admin API version Syncline speaks (docs/providers/shopify.md#api-version). */
+export const API_VERSION = '2026-10';
+
+/** THROTTLED answers waited out before the request fails. */
+const MAX_THROTTLED_ATTEMPTS = 8;
+
+export interface GraphqlError {
+  message: string;
+  path?: Array<string | number>;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+interface GraphqlAnswer<T> {
+  data?: T | null;
+  errors?: GraphqlError[];
+  extensions?: { cost?: QueryCost };
+}
+
+export interface GraphqlResult<T> {
+  data: T;
+  /** Shopify's clock when it answered (the `Date` header), in ms. */
+  answeredAt: number | null;
+}
 
 export class ShopifyClient {
-  /** `https://<shop>/admin/api/2024-10/`, or under `api_base_url`. */
-  readonly base: URL;
+  /** `https://<shop>/admin/api/<version>/graphql.json`, or under `api_base_url`. */
+  readonly endpoint: URL;
+  private readonly pacer = new CostPacer();
 
   constructor(
     private readonly fetch: typeof globalThis.fetch,
     private readonly accessToken: string,
     apiBaseUrl: string,
   ) {
-    this.base = new URL(`admin/api/${API_VERSION}/`, apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`);
+    this.endpoint = new URL(`admin/api/${API_VERSION}/graphql.json`, apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`);
   }
 
   static connect({ credential, fetch }: ProviderContext): ShopifyClient {
@@ -25,25 +55,65 @@ export class ShopifyClient {
     return new ShopifyClient(fetch, credential.accessToken, credential.apiBaseUrl ?? `https://${shop}`);
   }
 
-  /** `path` relative to the API base (`customers.json?limit=250`). */
-  url(path: string): URL {
-    return new URL(path, this.base);
+  /** A query (repeated after a 5xx like a GET). */
+  query<T>(document: string, variables: Record<string, unknown> = {}): Promise<GraphqlResult<T>> {
+    return this.send<T>(document, variables, true);
+  }
+
+  /** A mutation (never repeated by the engine after a 5xx: it may have been applied). */
+  mutate<T>(document: string, variables: Record<string, unknown> = {}): Promise<GraphqlResult<T>> {
+    return this.send<T>(document, variables, false);
   }
 
   /**
-   * A `Link` URL as Shopify gave it, kept on this client's host: its path and parameters
-   * (page_info, limit, fields) unchanged, so the token never goes anywhere else.
+   * A bulk operation's result file. Its URL is the storage's, signed: the access token is not
+   * sent with it (and the egress policy must allow the storage's host).
    */
-  followed(link: string): URL {
-    const given = new URL(link, this.base);
-    return new URL(`${given.pathname}${given.search}`, this.base);
+  async download(url: string): Promise<string> {
+    const response = await this.fetch(url, { method: 'GET' });
+    const text = await response.text();
+    if (!response.ok) throw new UpstreamRequestError(`the bulk operation's result answered HTTP ${response.status}`, response.status, 'bulk_result_unavailable');
+    return text;
   }
 
-  request<T>(method: string, url: URL, body?: unknown): Promise<JsonAnswer<T>> {
-    return requestJson<T>(this.fetch, { method, url, headers: { 'X-Shopify-Access-Token': this.accessToken }, ...(body === undefined ? {} : { body }) }, readShopifyError);
+  private async send<T>(document: string, variables: Record<string, unknown>, readOnly: boolean): Promise<GraphqlResult<T>> {
+    for (let attempt = 1; ; attempt++) {
+      await this.pacer.beforeRequest(document);
+      const answer: JsonAnswer<GraphqlAnswer<T>> = await requestJson<GraphqlAnswer<T>>(
+        this.fetch,
+        { method: 'POST', url: this.endpoint, headers: { 'X-Shopify-Access-Token': this.accessToken }, body: { query: document, variables }, readOnly },
+        readShopifyError,
+      );
+      const cost = answer.body?.extensions?.cost;
+      if (cost) this.pacer.afterAnswer(document, cost);
+      const errors = answer.body?.errors ?? [];
+      const throttled = errors.some((e) => e.extensions?.code === 'THROTTLED');
+      if (throttled && attempt < MAX_THROTTLED_ATTEMPTS) {
+        await sleep(this.pacer.throttledWaitMs(cost));
+        continue;
+      }
+      const answeredAt = Date.parse(answer.headers.get('date') ?? '');
+      // Errors beside data (a field that failed) too: the caller gets no half answer.
+      if (errors.length > 0) throw errorOf(errors);
+      return { data: answer.body!.data as T, answeredAt: Number.isFinite(answeredAt) ? answeredAt : null };
+    }
   }
+}
 
-  get<T>(url: URL): Promise<JsonAnswer<T>> {
-    return this.request<T>('GET', url);
-  }
+const CODES: Record<string, number> = { THROTTLED: 429, ACCESS_DENIED: 403, MAX_COST_EXCEEDED: 400, NOT_FOUND: 404, INTERNAL_SERVER_ERROR: 502 };
+
+function errorOf(errors: GraphqlError[]): Error {
+  const first = errors[0]!;
+  const code = first.extensions?.code ?? 'graphql_error';
+  const status = CODES[code] ?? 400;
+  const message = errors.map((e) => e.message).join('; ');
+  if (status === 403) return new UpstreamAuthError(`Shopify refused the query: ${message} (check the app's access scopes)`, 403);
+  return new UpstreamRequestError(message, status, code.toLowerCase());
+}
+
+/** A mutation payload's `userErrors`, as the engine's 422. */
+export function throwUserErrors(userErrors: ReadonlyArray<{ field?: string[] | null; message: string; code?: string | null }> | undefined): void {
+  if (!userErrors || userErrors.length === 0) return;
+  const message = userErrors.map((e) => (e.field && e.field.length > 0 ? `${e.field.join('.')}: ${e.message}` : e.message)).join('; ');
+  throw new UpstreamRequestError(message, 422, userErrors[0]?.code?.toLowerCase() ?? 'user_errors');
 }

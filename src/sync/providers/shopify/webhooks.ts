@@ -2,13 +2,14 @@
  * Shopify's webhooks (issue 24; docs/providers/shopify.md#webhooks): `X-Shopify-Hmac-Sha256` is
  * the base64 HMAC-SHA256 of the raw body keyed with the app's client secret; `X-Shopify-Topic`
  * names the change (`customers/update`) and the body is the REST resource (`{id}` for deletes).
- * Subscriptions are made with the REST Admin API's `webhooks.json`, one per topic.
+ * Subscriptions are made with the GraphQL Admin API's `webhookSubscriptionCreate`, one per topic
+ * (the payloads stay the REST resource shape: Shopify sends webhooks so whatever API made them).
  */
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ProviderContext, ProviderCredential, ProviderWebhooks, RegisteredWebhook, WebhookHint, WebhookRequest } from '../provider.ts';
-import { UpstreamRequestError, WebhookMalformedError } from '../provider.ts';
-import { ShopifyClient } from './client.ts';
+import { WebhookMalformedError } from '../provider.ts';
+import { ShopifyClient, throwUserErrors, type GraphqlResult } from './client.ts';
 import { shopifyCollection, shopifyCollections, type ShopifyCollection } from './collections.ts';
 
 type Action = 'create' | 'update' | 'delete';
@@ -79,10 +80,22 @@ function credentialSecret(credential: ProviderCredential): string | null {
 }
 
 interface ShopifyWebhook {
-  id: number;
-  address: string;
+  /** The subscription's numeric id (RegisteredWebhook.externalIds keep these, as before GraphQL). */
+  id: string;
+  uri: string;
+  /** The REST-style topic, `customers/update`. */
   topic: string;
 }
+
+/** `customers/update` ↔ the GraphQL enum `CUSTOMERS_UPDATE`. */
+export const topicEnum = (topic: string): string => topic.toUpperCase().replace('/', '_');
+const topicOfEnum = (value: string): string => value.toLowerCase().replace('_', '/');
+
+const LIST = `query SynclineWebhooks($uri: String, $after: String) { webhookSubscriptions(first: 250, uri: $uri, after: $after) { nodes { id topic uri } pageInfo { hasNextPage endCursor } } }`;
+const CREATE = `mutation SynclineWebhookCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) { webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) { webhookSubscription { id } userErrors { field message } } }`;
+const DELETE = `mutation SynclineWebhookDelete($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } } }`;
+
+const numeric = (gid: unknown): string | null => (typeof gid === 'string' ? (/^gid:\/\/shopify\/WebhookSubscription\/(\d+)/.exec(gid)?.[1] ?? null) : null);
 
 /**
  * One subscription per topic to `url`. Subscriptions already made to `url` (a retried
@@ -93,17 +106,21 @@ async function register(context: ProviderContext, input: { url: string; collecti
   const client = ShopifyClient.connect(context);
   const wanted = new Set(input.collectionIds.filter((id) => id.startsWith('shopify:')).flatMap((id) => subscribedTopics(shopifyCollection(id))));
   const existing = await listSubscriptions(client, input.url);
-  const kept = new Map<string, number>();
+  const kept = new Map<string, string>();
   for (const hook of existing) if (wanted.has(hook.topic) && !kept.has(hook.topic)) kept.set(hook.topic, hook.id);
   for (const topic of wanted) {
     if (kept.has(topic)) continue;
-    const answer = await client.request<{ webhook?: ShopifyWebhook }>('POST', client.url('webhooks.json'), { webhook: { topic, address: input.url, format: 'json' } });
-    const id = answer.body?.webhook?.id;
-    if (typeof id !== 'number') throw new Error(`Shopify answered the ${topic} subscription without its id`);
+    const { data } = await client.mutate<{ webhookSubscriptionCreate: { webhookSubscription: { id: string } | null; userErrors: Array<{ field: string[] | null; message: string }> } }>(CREATE, {
+      topic: topicEnum(topic),
+      webhookSubscription: { uri: input.url, format: 'JSON' },
+    });
+    throwUserErrors(data.webhookSubscriptionCreate.userErrors);
+    const id = numeric(data.webhookSubscriptionCreate.webhookSubscription?.id);
+    if (id === null) throw new Error(`Shopify answered the ${topic} subscription without its id`);
     kept.set(topic, id);
   }
-  const keptIds = new Set([...kept.values()].map(String));
-  const stale = new Set([...existing.map((hook) => String(hook.id)), ...(input.previous?.externalIds ?? [])].filter((id) => !keptIds.has(id)));
+  const keptIds = new Set(kept.values());
+  const stale = new Set([...existing.map((hook) => hook.id), ...(input.previous?.externalIds ?? [])].filter((id) => !keptIds.has(id)));
   for (const id of stale) await removeSubscription(client, id);
   // Shopify signs with the app's secret whoever subscribes: without it on the credential the
   // registration has none of its own ('' verifies nothing) and the sync's signing_secret must be the app's.
@@ -115,19 +132,26 @@ async function unregister(context: ProviderContext, registered: RegisteredWebhoo
   for (const id of registered.externalIds) await removeSubscription(client, id);
 }
 
-async function listSubscriptions(client: ShopifyClient, address: string): Promise<ShopifyWebhook[]> {
-  const answer = await client.get<{ webhooks?: ShopifyWebhook[] }>(client.url(`webhooks.json?${new URLSearchParams({ address, limit: '250' })}`));
-  // Shopify filters on `address`; checked again so a subscription elsewhere is never touched.
-  return (answer.body?.webhooks ?? []).filter((hook) => hook.address === address && typeof hook.id === 'number');
+async function listSubscriptions(client: ShopifyClient, uri: string): Promise<ShopifyWebhook[]> {
+  const found: ShopifyWebhook[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const answer: GraphqlResult<{ webhookSubscriptions: { nodes: Array<{ id: string; topic: string; uri: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }> = await client.query(LIST, { uri, after });
+    const page = answer.data.webhookSubscriptions;
+    // Shopify filters on `uri`; checked again so a subscription elsewhere is never touched.
+    for (const node of page.nodes) {
+      const id = numeric(node.id);
+      if (id !== null && node.uri === uri) found.push({ id, uri: node.uri, topic: topicOfEnum(node.topic) });
+    }
+    if (!page.pageInfo.hasNextPage) return found;
+    after = page.pageInfo.endCursor;
+  }
 }
 
 async function removeSubscription(client: ShopifyClient, id: string): Promise<void> {
   if (!/^\d+$/.test(id)) return;
-  try {
-    await client.request<unknown>('DELETE', client.url(`webhooks/${id}.json`));
-  } catch (error) {
-    if (!(error instanceof UpstreamRequestError && error.status === 404)) throw error;
-  }
+  // A subscription already gone answers a userError: removed all the same.
+  await client.mutate(DELETE, { id: `gid://shopify/WebhookSubscription/${id}` });
 }
 
 export const shopifyWebhooks: ProviderWebhooks = {

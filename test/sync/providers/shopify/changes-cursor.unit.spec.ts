@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, type Changed } from '../../../../src/sync/providers/shopify/changes-cursor.ts';
+import { advanceDeletes, advanceUpdates, decodeChangesCursor, encodeChangesCursor, EVENT_WINDOW_S, updatedSinceTerm, type Changed } from '../../../../src/sync/providers/shopify/changes-cursor.ts';
 
 const obj = (id: string, at: number, version = 'a'): Changed<string> => ({ id, at, fingerprint: `${id}@${version}`, item: `${id}:${version}` });
 
@@ -54,5 +54,19 @@ describe('Shopify changes cursor encoding', () => {
     const cursor = { u: 1, seen: { '7': 'fp' }, e: 2, ev: [['3', 2]] as Array<[string, number]> };
     expect(decodeChangesCursor(encodeChangesCursor(cursor))).toEqual(cursor);
     expect(() => decodeChangesCursor('{"t":0,"ids":[]}')).toThrow(/malformed/);
+  });
+});
+
+describe('updatedSinceTerm', () => {
+  it("re-reads the cursor's second while writes may still land in it, and only later ones once Shopify's clock is past it", () => {
+    expect(updatedSinceTerm({ u: 1_796_650_000 })).toBe("updated_at:>='2026-12-07T13:26:40Z'");
+    expect(updatedSinceTerm({ u: 1_796_650_000, t: 1_796_650_004 })).toBe("updated_at:>='2026-12-07T13:26:40Z'");
+    expect(updatedSinceTerm({ u: 1_796_650_000, t: 1_796_650_005 })).toBe("updated_at:>'2026-12-07T13:26:40Z'");
+  });
+
+  it('keeps the clock through encoding, and reads cursors written before it was kept', () => {
+    const cursor = { u: 10, seen: {}, e: 10, ev: [], t: 20 };
+    expect(decodeChangesCursor(encodeChangesCursor(cursor))).toEqual(cursor);
+    expect(decodeChangesCursor('{"v":1,"u":10,"seen":{},"e":10,"ev":[]}')).toEqual({ u: 10, seen: {}, e: 10, ev: [] });
   });
 });

@@ -3,6 +3,7 @@ import { startShopifyEmulator, type ShopifyEmulator } from '../../../../src/emul
 import type { ProviderContext } from '../../../../src/sync/providers/provider.ts';
 import { shopifyProvider } from '../../../../src/sync/providers/shopify/index.ts';
 import { WebhookInbox } from '../../../support/webhook-inbox.ts';
+import { API_VERSION } from '../../../../src/sync/providers/shopify/client.ts';
 
 const webhooks = shopifyProvider.webhooks!;
 const ALL = ['shopify:customer', 'shopify:order', 'shopify:product'];
@@ -36,7 +37,7 @@ describe('Shopify webhooks against the emulator', () => {
     await inbox.close();
   });
 
-  it('registers one subscription per topic through webhooks.json, and a change arrives signed with the app secret', async () => {
+  it('registers one subscription per topic through webhookSubscriptionCreate, and a change arrives signed with the app secret', async () => {
     const registered = await webhooks.register!(context(emulator), { url: inbox.url, collectionIds: ALL, previous: null, previousUrl: null });
     expect(registered.secret).toBe(emulator.clientSecret);
     expect(registered.expiresAt).toBeNull();
@@ -44,7 +45,7 @@ describe('Shopify webhooks against the emulator', () => {
     expect(subscriptions.map((s) => s.topic).sort()).toEqual(
       ['customers/create', 'customers/update', 'customers/delete', 'orders/create', 'orders/updated', 'orders/delete', 'products/create', 'products/update', 'products/delete'].sort(),
     );
-    expect(subscriptions.every((s) => s.address === inbox.url && s.format === 'json' && s.api_version === '2024-10')).toBe(true);
+    expect(subscriptions.every((s) => s.address === inbox.url && s.format === 'json' && s.api_version === API_VERSION)).toBe(true);
     expect(new Set(registered.externalIds)).toEqual(new Set(subscriptions.map((s) => String(s.id))));
 
     const [customer] = emulator.objects('customer');
@@ -85,7 +86,11 @@ describe('Shopify webhooks against the emulator', () => {
     for (const [collectionId, kind] of [['shopify:customer', 'customer'], ['shopify:order', 'order'], ['shopify:product', 'product']] as const) {
       const object = emulator.objects(kind)[0]!;
       const found = await session.fetchObject!(collectionId, String(object.id));
-      expect(found).toMatchObject({ upstreamId: String(object.id), data: object, deleted: false });
+      const type = { customer: 'Customer', order: 'Order', product: 'Product' }[kind];
+      expect(found).toMatchObject({ upstreamId: String(object.id), data: { id: `gid://shopify/${type}/${String(object.id)}`, legacyResourceId: String(object.id) }, deleted: false });
+      // The object as the emulator's GraphQL API shows it, whole.
+      const { node } = emulator.graphql(`{ node(id: "gid://shopify/${type}/${String(object.id)}") { ... on ${type} { updatedAt } } }`) as { node: { updatedAt: string } };
+      expect(found!.data.updatedAt).toBe(node.updatedAt);
       await session.mutate(collectionId, 'delete', { upstreamId: String(object.id), data: {}, idempotencyKey: null });
       expect(await session.fetchObject!(collectionId, String(object.id))).toBeNull();
     }
