@@ -232,6 +232,13 @@ export function afterFailure(state: CollectionState, failure: StepFailure, jitte
         { type: 'stop_run' }, // nothing to do until the credential or the sync changes
       );
       return { effects, next: state, retry: false };
+    case 'changes_expired':
+      // The stored cursor stays until the new backfill's StartBackfill replaces it: a crash before that meets the expiry again.
+      effects.push(
+        { type: 'log', level: 'warn', message: 'changes expired upstream: resyncing the collection', fields: { collectionId, reason: failure.message } },
+        { type: 'fail_sync', code: failure.code, message: failure.message, bestEffort: true },
+      );
+      return { effects, next: { ...state, position: { phase: 'start' }, failures: 0, stalledPages: 0 }, retry: true };
     case 'retryable': {
       const failures = state.failures + 1;
       const delay = retryDelayMs(failures, jitter);

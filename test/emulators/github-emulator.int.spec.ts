@@ -136,6 +136,16 @@ describe('GitHub emulator', () => {
     expect(emulator.objects('issue').some((i) => i.repository_url === `${emulator.url}/repos/${owner.full_name}` && String(i.number) === number)).toBe(false);
   });
 
+  it('answers the API version a request names, the default without one, and 400 to a version GitHub does not serve', async () => {
+    const version = (value: string | null) =>
+      fetch(`${emulator.url}/user`, { headers: { authorization: `token ${emulator.token}`, ...(value ? { 'x-github-api-version': value } : {}) } });
+    expect((await version(null)).headers.get('x-github-api-version-selected')).toBe('2022-11-28');
+    expect((await version('2026-03-10')).headers.get('x-github-api-version-selected')).toBe('2026-03-10');
+    const refused = await version('2021-01-01');
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/^Unsupported API version/);
+  });
+
   it('answers the primary rate limit with 403 and x-ratelimit-remaining 0, and secondary limits with retry-after', async () => {
     emulator.setRateLimit({ requests: 3, windowMs: 60_000 });
     try {

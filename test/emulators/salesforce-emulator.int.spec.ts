@@ -5,7 +5,7 @@ import { salesforceProvider } from '../../src/sync/providers/salesforce/index.ts
 import { isSalesforceRateLimited } from '../../src/sync/providers/salesforce/errors.ts';
 import { UpstreamAuthError } from '../../src/sync/providers/provider.ts';
 
-const API = '/services/data/v60.0';
+const API = '/services/data/v67.0';
 const SF_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000\+0000$/;
 
 let emulator: SalesforceEmulator | null = null;
@@ -123,7 +123,7 @@ describe('Salesforce emulator: data', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ totalSize: 450, done: false });
     expect(first.body.records).toHaveLength(200);
-    expect(first.body.nextRecordsUrl).toMatch(/^\/services\/data\/v60\.0\/query\/01g[0-9A-Za-z]{15}-200$/);
+    expect(first.body.nextRecordsUrl).toMatch(/^\/services\/data\/v67\.0\/query\/01g[0-9A-Za-z]{15}-200$/);
     expect(first.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/100000$/);
     const ids: string[] = first.body.records.map((r: { Id: string }) => r.Id);
     let next: string | undefined = first.body.nextRecordsUrl;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordedExchange } from '../../src/emulators/kit/http-emulator.ts';
 import { checkExchanges, violationCount } from '../support/api-description/report.ts';
+import { hubspotApiDescription } from './api-descriptions/hubspot.ts';
 
 /** A tiny OpenAPI 3.0 description in the shapes the providers' descriptions use. */
 const description = {
@@ -125,5 +126,32 @@ describe('API description checker', () => {
     const report = checkExchanges({ document: file, allow: [entry] }, [exchange({ status: 404, answerBody: '{}' })]);
     expect(violationCount(report)).toBe(0);
     expect(report.allowed.get(entry)).toBe(1);
+  });
+});
+
+describe('a description rebuilt from a generated client (@hubspot/api-client)', () => {
+  const hubspot = { document: hubspotApiDescription.document, allow: [] };
+  const object = { id: '51', properties: { email: 'a@example.com', phone: null }, createdAt: '2026-01-02T03:04:05.000Z', updatedAt: '2026-01-02T03:04:05.000Z', archived: false };
+  const read = (answer: unknown, query = 'properties=email,phone&archived=false') =>
+    exchange({ path: '/crm/v3/objects/contacts/51', query, answerBody: JSON.stringify(answer) });
+
+  it('has the client operations, their query parameters and their closed models', () => {
+    const report = checkExchanges(hubspot, [
+      read(object),
+      exchange({ path: '/crm/v3/objects/contacts', query: 'limit=100&after=200&archived=true&properties=email', answerBody: JSON.stringify({ results: [object], paging: { next: { after: '300' } } }) }),
+      exchange({ method: 'POST', path: '/oauth/v1/token', requestContentType: 'application/x-www-form-urlencoded', requestBody: 'grant_type=refresh_token&client_id=c&client_secret=s&refresh_token=r', answerBody: JSON.stringify({ access_token: 'a', refresh_token: 'r', token_type: 'bearer', expires_in: 1800 }) }),
+    ]);
+    expect([...report.violations.keys()]).toEqual([]);
+    expect([...report.operations.keys()]).toEqual(['GET /crm/v3/objects/{objectType}/{objectId}', 'GET /crm/v3/objects/{objectType}', 'POST /oauth/v1/token']);
+  });
+
+  it('finds what the models do not have: an invented property, a missing required one, an unknown parameter', () => {
+    const { id: _id, ...withoutId } = object;
+    const report = checkExchanges(hubspot, [read({ ...object, lastSeen: 1 }), read(withoutId), read(object, 'properties=email&includeEverything=true')]);
+    expect([...report.violations.keys()]).toEqual([
+      `GET /crm/v3/objects/{objectType}/{objectId}: answer 200 / must NOT have additional properties {"additionalProperty":"lastSeen"}`,
+      `GET /crm/v3/objects/{objectType}/{objectId}: answer 200 / must have required property 'id' {"missingProperty":"id"}`,
+      'GET /crm/v3/objects/{objectType}/{objectId}: query parameter "includeEverything" is not described',
+    ]);
   });
 });

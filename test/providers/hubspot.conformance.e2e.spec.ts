@@ -77,3 +77,34 @@ describe('HubSpot provider: changes cursor against the emulator', () => {
     expect(reported).toMatchObject({ deleted: true, data: { id: late, archived: true } });
   });
 });
+
+/** HubSpot's search answers no result past the 10,000th of one query (the emulator refuses to page further). */
+describe('HubSpot provider: a burst of more changes than one search can answer', () => {
+  let emulator: HubSpotEmulator;
+  afterEach(async () => {
+    await emulator?.close();
+  });
+
+  it('reads all of 10,150 changes: each poll searches from the newest change applied, never deep into one query', async () => {
+    emulator = await startHubSpotEmulator({ seed: { contact: 10_150, company: 0, deal: 0 }, randomSeed: 9, searchRateLimit: null });
+    const session = hubspotProvider.connect({
+      credential: { kind: 'hubspot', accessToken: emulator.privateAppToken, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
+      fetch: globalThis.fetch,
+      oauth: null,
+    });
+    let cursor = await session.initialChangesCursor('hubspot:contact');
+    const ids = emulator.objects('contact').map((o) => o.id as string);
+    for (const id of ids) emulator.updateObject('contact', id, { jobtitle: 'Burst' });
+
+    const seen = new Set<string>();
+    for (let polls = 0; polls < 500; polls++) {
+      const page = await session.changesSince('hubspot:contact', cursor);
+      for (const o of page.objects) if ((o.data.properties as Record<string, unknown>).jobtitle === 'Burst') seen.add(o.upstreamId);
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    expect(seen.size).toBe(ids.length);
+    // No search paged into the cap (the emulator answers 400 there, as HubSpot does).
+    expect(emulator.requestLog.filter((r) => r.path.endsWith('/search') && r.status !== 200)).toEqual([]);
+  }, 300_000);
+});

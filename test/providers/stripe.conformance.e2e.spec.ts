@@ -1,4 +1,7 @@
 import Stripe from 'stripe';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChangesExpiredError, type ProviderSession } from '../../src/sync/providers/provider.ts';
+import { stripeProvider } from '../../src/sync/providers/stripe/index.ts';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
 import { stripeApiDescription } from './api-descriptions/stripe.ts';
 import { describeConformance } from './conformance/conformance.ts';
@@ -78,4 +81,60 @@ describeConformance<StripeEmulator>({
       };
     },
   },
+});
+
+/** Stripe's event limits, straight against the emulator (no engine). */
+describe('Stripe provider: events rendered at the account version, and kept 30 days', () => {
+  let emulator: StripeEmulator;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await emulator?.close();
+  });
+
+  /**
+   * The session over real HTTP to the emulator, with the events feed's payloads rewritten as an
+   * account on an older default version renders them (Stripe renders `data.object` at the
+   * account's version when the event is made, whatever version the request names).
+   */
+  async function session(renderEvents: (object: Record<string, unknown>) => Record<string, unknown>): Promise<ProviderSession> {
+    emulator = await startStripeEmulator({ seed: { customer: 5, product: 0, price: 0, subscription: 0 }, randomSeed: 11, rateLimit: null });
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      const answer = await globalThis.fetch(input, init);
+      if (!answer.ok || !new URL(String(input instanceof Request ? input.url : input)).pathname.startsWith('/v1/events')) return answer;
+      const page = (await answer.json()) as { data: Array<{ data: { object: Record<string, unknown> } }> };
+      for (const event of page.data) event.data.object = renderEvents(event.data.object);
+      return new Response(JSON.stringify(page), { status: answer.status, headers: answer.headers });
+    };
+    return stripeProvider.connect({
+      credential: { kind: 'stripe', accessToken: emulator.apiKey, accessTokenExpiresAt: null, refreshToken: null, apiBaseUrl: emulator.url, metadata: {}, oauthApp: null },
+      fetch,
+      oauth: null,
+    });
+  }
+
+  it('records the object read back at the pinned version, never the event payload', async () => {
+    const stripe = await session((object) => ({ ...object, name: 'as rendered at the account version', address: 'not an object at the pinned version' }));
+    const cursor = await stripe.initialChangesCursor('stripe:customer');
+    const id = emulator.objects('customer')[0]!.id as string;
+    emulator.change('POST', `/v1/customers/${id}`, 'name=Pinned%20Version');
+    emulator.change('DELETE', `/v1/customers/${emulator.objects('customer')[1]!.id as string}`);
+    const page = await stripe.changesSince('stripe:customer', cursor);
+    const updated = page.objects.find((o) => o.upstreamId === id);
+    expect(updated?.data).toEqual(emulator.objects('customer').find((c) => c.id === id));
+    const deleted = page.objects.find((o) => o.deleted);
+    expect(deleted).toMatchObject({ partialTombstone: true, data: { deleted: true } });
+    expect(deleted?.data.name).toBeUndefined();
+  });
+
+  it('refuses to read on from a cursor older than the 30 days Stripe keeps events: the collection is resynced', async () => {
+    const stripe = await session((object) => object);
+    const now = Math.floor(Date.now() / 1000);
+    expect((await stripe.changesSince('stripe:customer', await stripe.initialChangesCursor('stripe:customer'))).hasMore).toBe(false);
+    // A sync stopped for 31 days: its newest applied event has aged out of the feed.
+    const stopped = JSON.stringify({ t: now - 31 * 24 * 3600, ids: [], last: 'evt_aged_out_of_the_feed' });
+    await expect(stripe.changesSince('stripe:customer', stopped)).rejects.toBeInstanceOf(ChangesExpiredError);
+    // Stopped 29 days with the same aged-out event, but its feed was read to the end since: nothing was missed.
+    const quiet = JSON.stringify({ t: now - 40 * 24 * 3600, ids: [], last: 'evt_aged_out_of_the_feed', seen: now - 29 * 24 * 3600 });
+    expect((await stripe.changesSince('stripe:customer', quiet)).hasMore).toBe(false);
+  });
 });

@@ -203,6 +203,20 @@ describe('collection step: failures', () => {
     ]);
   });
 
+  it('lists the collection afresh at once when the upstream no longer keeps its changes, saying so in the status', () => {
+    const message = 'stripe: Customers events were last read 31 days ago; resyncing the collection from a full listing';
+    const handling = afterFailure(state, { kind: 'changes_expired', code: 'upstream_changes_expired', message }, 0);
+    expect(handling.retry).toBe(true);
+    expect(handling.next).toEqual({ ...state, position: { phase: 'start' }, failures: 0, stalledPages: 0 });
+    expect(nextCall(handling.next)).toEqual({ type: 'initial_cursor' });
+    expect(handling.effects).toEqual([
+      { type: 'discard_read_ahead' },
+      { type: 'step_ended' },
+      { type: 'log', level: 'warn', message: 'changes expired upstream: resyncing the collection', fields: { collectionId: c, reason: message } },
+      { type: 'fail_sync', code: 'upstream_changes_expired', message, bestEffort: true },
+    ]);
+  });
+
   it.each([
     [1, 0, 500],
     [1, 0.999_999, 1000],

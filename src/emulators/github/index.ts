@@ -50,6 +50,8 @@ export interface GitHubEmulator extends ProviderEmulator<GitHubCollection> {
   /** Rotates the token (the old one then gets 401 Bad credentials). */
   setToken(token: string): void;
   setSecondaryRateLimit(limit: SecondaryRateLimit | null): void;
+  /** How many requests a secondary rate limit answered. */
+  readonly secondaryLimitAnswers: number;
   /** The authenticated user's login. */
   readonly login: string;
   readonly webhooks: WebhookSender;
@@ -135,6 +137,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     setSecondaryRateLimit(limit) {
       if (limit && !(limit.rate >= 0 && limit.rate <= 1)) throw new RangeError(`secondary rate limit rate must be between 0 and 1, got ${limit.rate}`);
       wire.settings.secondary = limit;
+    },
+    get secondaryLimitAnswers() {
+      return wire.secondaryLimitAnswers;
     },
     login: store.user.login,
     collections: GITHUB_COLLECTIONS,

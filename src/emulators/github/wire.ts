@@ -27,12 +27,21 @@ export interface GitHubWireSettings {
   secondary: SecondaryRateLimit | null;
 }
 
+/**
+ * The REST API versions GitHub serves (docs: "API Versions"): a request names one in
+ * `X-GitHub-Api-Version` (none: 2022-11-28); another is answered 400.
+ */
+export const GITHUB_API_VERSIONS = ['2022-11-28', '2026-03-10'] as const;
+const DEFAULT_API_VERSION = '2022-11-28';
+
 /** Headers when the emulator runs without a rate limit: a fresh, far from exhausted hourly window. */
 const UNLIMITED = { limit: 5000, remaining: 5000, windowMs: 3_600_000, resetInMs: 3_600_000 } satisfies RateLimitState;
 
 export class GitHubWire implements Pick<EmulatorWireFormat, 'name' | 'authenticate' | 'rateLimited' | 'internalError' | 'answerHeaders'> {
   readonly name = 'github';
   private readonly secondaryRandom: Random;
+  /** Requests answered with a secondary rate limit. */
+  secondaryLimitAnswers = 0;
 
   constructor(
     readonly settings: GitHubWireSettings,
@@ -46,6 +55,10 @@ export class GitHubWire implements Pick<EmulatorWireFormat, 'name' | 'authentica
     if (!header) throw fail(401, 'Requires authentication');
     const match = /^(?:token|bearer)\s+(.+)$/i.exec(header);
     if (!match || (match[1] as string).trim() !== this.settings.token) throw fail(401, 'Bad credentials');
+    const version = request.header('x-github-api-version');
+    if (version !== undefined && !(GITHUB_API_VERSIONS as readonly string[]).includes(version)) {
+      throw fail(400, `Unsupported API version: '${version}'. Supported versions are ${GITHUB_API_VERSIONS.join(', ')}.`);
+    }
   }
 
   rateLimited(_request: EmulatorRequest, state: RateLimitState): EmulatorAnswer {
@@ -59,11 +72,11 @@ export class GitHubWire implements Pick<EmulatorWireFormat, 'name' | 'authentica
     return errorAnswer(500, 'Server Error');
   }
 
-  answerHeaders(_request: EmulatorRequest, state: RateLimitState | null): Record<string, string> {
+  answerHeaders(request: EmulatorRequest, state: RateLimitState | null): Record<string, string> {
     return {
       ...rateLimitHeaders(state ?? UNLIMITED),
       'X-GitHub-Media-Type': 'github.v3; format=json',
-      'X-GitHub-Api-Version-Selected': '2022-11-28',
+      'X-GitHub-Api-Version-Selected': request.header('x-github-api-version') ?? DEFAULT_API_VERSION,
       'X-GitHub-Request-Id': requestId(),
     };
   }
@@ -72,6 +85,7 @@ export class GitHubWire implements Pick<EmulatorWireFormat, 'name' | 'authentica
   checkSecondaryLimit(): void {
     const secondary = this.settings.secondary;
     if (!secondary || !(secondary.rate > 0) || !this.secondaryRandom.chance(secondary.rate)) return;
+    this.secondaryLimitAnswers++;
     throw new EmulatorError(
       errorAnswer(secondary.status ?? 403, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${requestId()}.`, {
         documentationUrl: SECONDARY_RATE_LIMIT_DOCS,

@@ -4,7 +4,7 @@ import { mutationControls, transportControls, validateFaults, type ChangesMade, 
 import { Random } from '../kit/random.ts';
 import { withChecksum } from './ids.ts';
 import { fakeCreate, fakeUpdate } from './fake-data.ts';
-import { sobjectDef, type SObjectDef } from './schema.ts';
+import type { FieldDef, SObjectDef } from './schema.ts';
 import { OrgStore } from './store.ts';
 import { SalesforceWire } from './wire.ts';
 
@@ -40,9 +40,15 @@ export interface SalesforceEmulator extends ProviderEmulator<SalesforceCollectio
   expireQueryLocators(): void;
   /** Records in the recycle bin of a collection (what queryAll adds). */
   deletedObjects(collection: SalesforceCollectionName): Record<string, unknown>[];
+  /** An admin adds a custom field (`…__c`) to the collection's sObject while the org runs. */
+  addField(collection: SalesforceCollectionName, field: FieldDef): void;
+  /** An admin deletes a field of the collection's sObject. */
+  removeField(collection: SalesforceCollectionName, name: string): void;
+  /** Sets a field of a live record (a user's edit: a new SystemModstamp). */
+  setField(collection: SalesforceCollectionName, id: string, name: string, value: unknown): void;
 }
 
-const sobjectOf = (collection: SalesforceCollectionName): SObjectDef => sobjectDef(SOBJECT_OF[collection]) as SObjectDef;
+const sobjectOf = (store: OrgStore, collection: SalesforceCollectionName): SObjectDef => store.sobjectDef(SOBJECT_OF[collection]) as SObjectDef;
 
 export async function startSalesforceEmulator(options: SalesforceEmulatorOptions = {}): Promise<SalesforceEmulator> {
   const random = new Random(options.randomSeed ?? 42);
@@ -69,11 +75,11 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
 
   seed(store, dataRandom, options.objects ?? 25);
 
-  const accountIds = () => store.list(sobjectOf('account'), false).map((r) => r.fields.Id as string);
+  const accountIds = () => store.list(sobjectOf(store, 'account'), false).map((r) => r.fields.Id as string);
   const mutateRandomly = (n: number, collections: SalesforceCollectionName[] = [...COLLECTIONS]): ChangesMade => {
     const made: ChangesMade = { created: [], updated: [], deleted: [] };
     for (let i = 0; i < n; i++) {
-      const sobject = sobjectOf(dataRandom.pick(collections));
+      const sobject = sobjectOf(store, dataRandom.pick(collections));
       const live = store.list(sobject, false);
       const roll = dataRandom.next();
       if (live.length === 0 || roll < 0.35) {
@@ -92,8 +98,11 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   return {
     ...transportControls(http),
     collections: COLLECTIONS,
-    objects: (collection) => store.list(sobjectOf(collection), false).map((r) => OrgStore.view(r)),
-    deletedObjects: (collection) => store.list(sobjectOf(collection), true).filter((r) => r.deletedAt !== null).map((r) => OrgStore.view(r)),
+    objects: (collection) => store.list(sobjectOf(store, collection), false).map((r) => OrgStore.view(r)),
+    addField: (collection, field) => store.addField(sobjectOf(store, collection), field),
+    removeField: (collection, name) => store.removeField(sobjectOf(store, collection), name),
+    setField: (collection, id, name, value) => void store.update(sobjectOf(store, collection), id, { [name]: value }),
+    deletedObjects: (collection) => store.list(sobjectOf(store, collection), true).filter((r) => r.deletedAt !== null).map((r) => OrgStore.view(r)),
     ...mutationControls(http, mutateRandomly),
     client,
     issueRefreshToken: (clientId = client.clientId) => issuer.issueRefreshToken(clientId),
@@ -111,8 +120,8 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
 function seed(store: OrgStore, random: Random, perCollection: number): void {
   const now = store.now();
   for (const collection of COLLECTIONS) {
-    const sobject = sobjectOf(collection);
-    const accounts = store.list(sobjectOf('account'), false).map((r) => r.fields.Id as string);
+    const sobject = sobjectOf(store, collection);
+    const accounts = store.list(sobjectOf(store, 'account'), false).map((r) => r.fields.Id as string);
     let at = now - 90 * 24 * 3600_000;
     const step = Math.max(1000, Math.floor((90 * 24 * 3600_000) / Math.max(1, perCollection)));
     for (let i = 0; i < perCollection; i++) {

@@ -20,7 +20,7 @@ export interface QueryBatch {
 
 /**
  * Open query cursors: a query's result is fixed when it runs and handed out in batches
- * (`nextRecordsUrl: /services/data/v60.0/query/01g…-2000`); idle ones expire after 15 minutes.
+ * (`nextRecordsUrl: /services/data/v67.0/query/01g…-2000`); idle ones expire after 15 minutes.
  */
 export class QueryLocators {
   private readonly open = new Map<string, Locator>();

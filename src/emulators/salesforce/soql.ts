@@ -183,8 +183,8 @@ export interface BoundQuery {
   limit: number | null;
 }
 
-export function bindQuery(query: Query): BoundQuery {
-  const sobject = sobjectDef(query.from);
+export function bindQuery(query: Query, lookup: (name: string) => SObjectDef | undefined = sobjectDef): BoundQuery {
+  const sobject = lookup(query.from);
   if (!sobject) throw new EmulatorError(sfError(400, 'INVALID_TYPE', `\nsObject type '${query.from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`));
   const field = (name: string): FieldDef => {
     const def = fieldDef(sobject, name);

@@ -3,7 +3,9 @@ import { canonicalId, IdSequence, isIdOf, sfDateTime } from './ids.ts';
 import { fieldDef, OPPORTUNITY_STAGES, SOBJECTS, type FieldDef, type SObjectDef } from './schema.ts';
 import { sfError } from './wire-errors.ts';
 
-export const API_PATH = '/services/data/v60.0';
+/** The newest API version the emulator serves (Summer '26); every version from 20.0 up to it is answered alike. */
+export const NEWEST_VERSION = 67;
+export const API_PATH = `/services/data/v${NEWEST_VERSION}.0`;
 
 export interface StoredRecord {
   sobject: SObjectDef;
@@ -24,12 +26,46 @@ export class OrgStore {
   private readonly records = new Map<string, StoredRecord>();
   readonly deletedLog: DeletedLogEntry[] = [];
   private readonly ids = new IdSequence('5g', 62 ** 6);
+  /** This org's sObjects: the standard ones, with the fields its admin added or removed since. */
+  private readonly schema: SObjectDef[] = SOBJECTS.map((s) => ({ ...s, fields: [...s.fields] }));
+  /** When each sObject's metadata last changed (epoch ms): its describe answers 304 to an `If-Modified-Since` not before it. */
+  private readonly metadataChangedAt = new Map<string, number>();
+  private readonly startedAt: number;
 
   constructor(
     /** The user every write is made as (OwnerId, CreatedById, LastModifiedById). */
     readonly userId: string,
     private readonly clock: () => number = () => Date.now(),
-  ) {}
+  ) {
+    this.startedAt = this.now();
+  }
+
+  /** An sObject of this org by API name (case-insensitive, as Salesforce matches them). */
+  sobjectDef(name: string): SObjectDef | undefined {
+    const lower = name.toLowerCase();
+    return this.schema.find((s) => s.name.toLowerCase() === lower);
+  }
+
+  metadataModifiedAt(sobject: SObjectDef): number {
+    return this.metadataChangedAt.get(sobject.name) ?? this.startedAt;
+  }
+
+  /** An admin adds a (custom) field: existing records have it empty. */
+  addField(sobject: SObjectDef, field: FieldDef): void {
+    if (fieldDef(sobject, field.name)) throw new Error(`${sobject.name} already has a field ${field.name}`);
+    const audit = sobject.fields.findIndex((f) => f.name === 'OwnerId');
+    sobject.fields = [...sobject.fields.slice(0, audit), field, ...sobject.fields.slice(audit)];
+    this.metadataChangedAt.set(sobject.name, this.clock());
+  }
+
+  /** An admin deletes a field: queries naming it fail with INVALID_FIELD, records no longer carry it. */
+  removeField(sobject: SObjectDef, name: string): void {
+    const field = fieldDef(sobject, name);
+    if (!field) throw new Error(`${sobject.name} has no field ${name}`);
+    sobject.fields = sobject.fields.filter((f) => f !== field);
+    for (const record of this.list(sobject, true)) delete record.fields[field.name];
+    this.metadataChangedAt.set(sobject.name, this.clock());
+  }
 
   now(): number {
     return Math.floor(this.clock() / 1000) * 1000;
@@ -97,8 +133,8 @@ export class OrgStore {
     return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
   }
 
-  static sobjects(): readonly SObjectDef[] {
-    return SOBJECTS;
+  sobjects(): readonly SObjectDef[] {
+    return this.schema;
   }
 }
 

@@ -3,9 +3,9 @@ import { basicCredentials, bearerToken, EmulatorError, jsonBody, type EmulatorAn
 import type { GrantResult, OAuthIssuer } from '../kit/oauth-issuer.ts';
 import { parseSfDateTime, sfDateTime } from './ids.ts';
 import { QueryLocators } from './query-locators.ts';
-import { describe, sobjectDef, type SObjectDef } from './schema.ts';
+import { describe, type SObjectDef } from './schema.ts';
 import { bindQuery, parseSoql } from './soql.ts';
-import { API_PATH, OrgStore } from './store.ts';
+import { API_PATH, NEWEST_VERSION, OrgStore } from './store.ts';
 import { oauthError, sfError } from './wire-errors.ts';
 
 export interface SalesforceWireOptions {
@@ -121,9 +121,9 @@ export class SalesforceWire implements EmulatorWireFormat {
 
   private data(request: EmulatorRequest): EmulatorAnswer {
     const rest = request.path.slice(DATA_PREFIX.length).replace(/\/+$/, '');
-    if (rest === '') return { status: 200, body: [{ label: "Spring '24", url: API_PATH, version: '60.0' }] };
+    if (rest === '') return { status: 200, body: versions() };
     const m = /^v(\d+\.\d)(?:\/(.*))?$/.exec(rest);
-    if (!m || Number(m[1]) < 20 || Number(m[1]) > 62) throw new EmulatorError(sfError(404, 'NOT_FOUND', 'The requested resource does not exist'));
+    if (!m || Number(m[1]) < 20 || Number(m[1]) > NEWEST_VERSION) throw new EmulatorError(sfError(404, 'NOT_FOUND', 'The requested resource does not exist'));
     const parts = (m[2] ?? '').split('/').map(decodeURIComponent);
     const [resource, ...args] = parts;
     if ((resource === 'query' || resource === 'queryAll') && request.method === 'GET') {
@@ -137,7 +137,7 @@ export class SalesforceWire implements EmulatorWireFormat {
   private query(request: EmulatorRequest, includeDeleted: boolean): unknown {
     const soql = request.query.get('q');
     if (!soql) throw new EmulatorError(sfError(400, 'MALFORMED_QUERY', 'A query string has to be specified'));
-    const query = bindQuery(parseSoql(soql));
+    const query = bindQuery(parseSoql(soql), (name) => this.options.store.sobjectDef(name));
     const records = this.options.store
       .list(query.sobject, includeDeleted)
       .filter((r) => query.matches(r.fields))
@@ -153,7 +153,7 @@ export class SalesforceWire implements EmulatorWireFormat {
   }
 
   private sobjects(request: EmulatorRequest, [name, ...args]: string[]): EmulatorAnswer {
-    const sobject = sobjectDef(name as string);
+    const sobject = this.options.store.sobjectDef(name as string);
     if (!sobject) throw new EmulatorError(sfError(404, 'NOT_FOUND', 'The requested resource does not exist'));
     const store = this.options.store;
     const allow = (methods: string[]): void => {
@@ -168,6 +168,9 @@ export class SalesforceWire implements EmulatorWireFormat {
     const [sub] = args;
     if (args.length === 1 && sub === 'describe') {
       allow(['GET']);
+      // Salesforce answers 304 when the object's metadata has not changed since If-Modified-Since (an HTTP date, whole seconds).
+      const since = Date.parse(request.header('if-modified-since') ?? '');
+      if (Number.isFinite(since) && Math.floor(store.metadataModifiedAt(sobject) / 1000) * 1000 <= since) return { status: 304, body: '' };
       return { status: 200, body: describe(sobject, API_PATH) };
     }
     if (args.length === 1 && sub === 'deleted') {
@@ -180,7 +183,7 @@ export class SalesforceWire implements EmulatorWireFormat {
     if (request.method === 'GET') {
       const fields = request.query.get('fields');
       const record = store.get(sobject, id);
-      return { status: 200, body: OrgStore.view(record, fields ? bindQuery(parseSoql(`SELECT ${fields} FROM ${sobject.name}`)).fields : null) };
+      return { status: 200, body: OrgStore.view(record, fields ? bindQuery(parseSoql(`SELECT ${fields} FROM ${sobject.name}`), (n) => store.sobjectDef(n)).fields : null) };
     }
     if (request.method === 'PATCH') store.update(sobject, id, this.fieldMap(request));
     else store.delete(sobject, id);
@@ -210,4 +213,15 @@ export class SalesforceWire implements EmulatorWireFormat {
       .map((e) => ({ id: e.id, deletedDate: sfDateTime(e.deletedAt) }));
     return { deletedRecords, earliestDateAvailable: sfDateTime(earliest), latestDateCovered: sfDateTime(minute(Math.min(end, now))) };
   }
+}
+
+/** `GET /services/data/`: every version served, oldest first, with its release (three a year: 20.0 was Winter '11, 60.0 Spring '24). */
+function versions(): Array<{ label: string; url: string; version: string }> {
+  const seasons = ['Winter', 'Spring', 'Summer'] as const;
+  const out: Array<{ label: string; url: string; version: string }> = [];
+  for (let v = 20; v <= NEWEST_VERSION; v++) {
+    const i = v - 20;
+    out.push({ label: `${seasons[i % 3]} '${11 + Math.floor(i / 3)}`, url: `/services/data/v${v}.0`, version: `${v}.0` });
+  }
+  return out;
 }

@@ -56,6 +56,10 @@ export interface ZendeskEmulator extends ProviderEmulator<ZendeskCollection>, OA
   updateTicket(id: number, fields: Record<string, unknown>): Record<string, unknown>;
   /** Deletes a ticket as `DELETE tickets/{id}.json` does (its webhooks are sent). */
   deleteTicket(id: number): void;
+  /** Holds the incremental exports to their own limit (Zendesk: ZENDESK_EXPORT_RATE_LIMIT), or lifts it. */
+  setExportRateLimit(limit: EmulatorRateLimit | null): void;
+  /** How many export requests the exports' own limit answered 429. */
+  readonly exportLimitAnswers: number;
   instructions(): string[];
 }
 
@@ -120,6 +124,12 @@ export async function startZendeskEmulator(options: ZendeskEmulatorOptions = {})
     webhookSecret,
     updateTicket: (id, fields) => JSON.parse(JSON.stringify(store.updateTicket(id, fields))) as Record<string, unknown>,
     deleteTicket: (id) => store.deleteTicket(id),
+    setExportRateLimit: (limit) => {
+      wire.exportRules.rateLimit = limit;
+    },
+    get exportLimitAnswers() {
+      return wire.exportLimitAnswers;
+    },
     instructions: () => [
       `Zendesk emulator listening on ${http.url} (API token auth: ${email}/token:${apiToken}); Syncline credential:`,
       JSON.stringify({ kind: 'zendesk', access_token: apiToken, metadata: { email }, api_base_url: http.url }),

@@ -33,6 +33,8 @@ export interface ExportRules {
 export class ZendeskWireFormat implements EmulatorWireFormat {
   readonly name = 'zendesk';
   private readonly exportTimes: number[] = [];
+  /** Export requests the exports' own limit answered 429. */
+  exportLimitAnswers = 0;
 
   constructor(
     private readonly store: ZendeskStore,
@@ -135,6 +137,7 @@ export class ZendeskWireFormat implements EmulatorWireFormat {
     while (this.exportTimes.length > 0 && (this.exportTimes[0] as number) <= now - limit.windowMs) this.exportTimes.shift();
     if (this.exportTimes.length >= limit.requests) {
       const waitMs = (this.exportTimes[0] as number) + limit.windowMs - now;
+      this.exportLimitAnswers++;
       throw new EmulatorError({
         status: 429,
         body: { error: 'APIRateLimitExceeded', description: `Number of allowed incremental export API requests per minute exceeded` },

@@ -268,6 +268,20 @@ export class UpstreamRequestError extends Error {
   }
 }
 
+/**
+ * Thrown by `changesSince` when the upstream no longer keeps the changes after the cursor (Stripe
+ * keeps events 30 days): nothing can be read from it, so the engine lists the collection afresh
+ * (a resync of that collection) and says so in the sync's status.
+ */
+export class ChangesExpiredError extends Error {
+  readonly code = 'upstream_changes_expired';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangesExpiredError';
+  }
+}
+
 /** A verified webhook whose body the provider cannot read (the route answers 400 `webhook_malformed`). */
 export class WebhookMalformedError extends Error {
   constructor(message: string) {

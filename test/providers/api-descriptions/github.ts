@@ -31,5 +31,10 @@ export const githubApiDescription: ApiDescription = {
       reason:
         "the description lists only 200/304/422 for a repository's pull requests (its issues list does have 404), but GitHub answers 404 with its basic-error body when the repository is gone or no longer visible to the token, as for every repository path; the suite deletes repositories while the provider walks them",
     },
+    {
+      match: /^GET \/repos\/\{owner\}\/\{repo\}\/(?:pulls|issues): answers (?:403|429), a status the operation does not describe$/,
+      reason:
+        'secondary rate limits answer 403 or 429 on any endpoint ("Rate limits for the REST API": retry-after, a message naming the limit); the description lists those statuses on some operations only. The suite imposes them (documentedLimit)',
+    },
   ],
 };

@@ -158,6 +158,22 @@ export function describeConformance<E extends ProviderEmulator>(target: Conforma
       await waitFor(async () => ((await status()).last_error === null ? true : null), CONVERGE_MS, 'the sync error to clear');
     }, CONVERGE_MS * 4);
 
+    if (target.documentedLimit) {
+      const limit = target.documentedLimit;
+      it(`honours ${limit.name} and still converges`, async () => {
+        const before = limit.answered(emulator);
+        limit.impose(emulator);
+        try {
+          emulator.mutateRandomly(20);
+          await waitFor(async () => limit.answered(emulator) > before, CONVERGE_MS, `the sync to meet ${limit.name}`);
+          await converge(`changes to reach the records under ${limit.name}`, CONVERGE_MS * 2);
+        } finally {
+          limit.lift(emulator);
+        }
+        await waitFor(async () => ((await status()).last_error === null ? true : null), CONVERGE_MS, 'the sync error to clear');
+      }, CONVERGE_MS * 4);
+    }
+
     if (target.expireAccessTokens) {
       it('refreshes an expired OAuth access token and goes on', async () => {
         const grants = target.refreshGrants?.(emulator) ?? 0;

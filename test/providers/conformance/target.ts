@@ -72,6 +72,18 @@ export interface ConformanceTarget<Emulator extends ProviderEmulator = ProviderE
   /** The same for a GraphQL API: the provider's own schema (Shopify's Admin schema). */
   graphqlDescription?: GraphqlDescription;
   /**
+   * A limit the provider's documentation gives, modelled by the emulator (issue 25): the suite
+   * imposes it while upstream changes, and the sync must honour its answers and still converge.
+   */
+  documentedLimit?: {
+    /** e.g. `GitHub's secondary rate limits`. */
+    name: string;
+    impose(emulator: Emulator): void;
+    lift(emulator: Emulator): void;
+    /** How many requests the limit has answered so far. */
+    answered(emulator: Emulator): number;
+  };
+  /**
    * Optional: how a record's `data` compares with the emulator's object; default: equal as
    * canonical JSON. Providers whose list and change feeds return different projections of one
    * object (e.g. only requested properties) narrow the comparison here — and say why.

@@ -43,6 +43,13 @@ export const githubConformanceTarget: ConformanceTarget<GitHubEmulator> = {
   collections: ['github:repository', 'github:issue', 'github:pull_request'],
   apiDescription: githubApiDescription,
   sameObject,
+  // GitHub's secondary limits as its docs give them: 403 with retry-after (seconds) and a message naming the limit.
+  documentedLimit: {
+    name: "GitHub's secondary rate limits",
+    impose: (emulator) => emulator.setSecondaryRateLimit({ rate: 0.15, retryAfterSeconds: 1, status: 403 }),
+    lift: (emulator) => emulator.setSecondaryRateLimit(null),
+    answered: (emulator) => emulator.secondaryLimitAnswers,
+  },
   startEmulator: async ({ objects, randomSeed, rateLimit }) => {
     current = await startGitHubEmulator({ objects, randomSeed, token: 'ghp_conformance', rateLimit: rateLimit ?? null });
     return current;

@@ -3,6 +3,7 @@
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../../src/emulators/hubspot/index.ts';
 import { hubspotCollection } from '../../../src/sync/providers/hubspot/collections.ts';
 import type { ConformanceTarget, WebhookSample } from '../conformance/target.ts';
+import { hubspotApiDescription } from '../api-descriptions/hubspot.ts';
 
 type Properties = Record<string, string | null | undefined>;
 
@@ -58,6 +59,7 @@ const base: Omit<ConformanceTarget<HubSpotEmulator>, 'credential'> = {
   startEmulator: ({ objects, randomSeed, rateLimit }) => startHubSpotEmulator({ objects, randomSeed, rateLimit: rateLimit ?? null }),
   upstreamId: (_collectionId, object) => object.id as string,
   sameObject,
+  apiDescription: hubspotApiDescription,
   mutation: {
     collectionId: 'hubspot:contact',
     create: { properties: { email: 'conformance.created@example.com', firstname: 'Conformance', lastname: 'Created' } },

@@ -4,6 +4,13 @@ import { UpstreamAuthError, type ProviderContext } from '../provider.ts';
 
 export const HUBSPOT_API_BASE_URL = 'https://api.hubapi.com';
 
+/**
+ * The CRM objects API version, in its paths: v3, the version HubSpot's own client
+ * (`@hubspot/api-client`, whose models the conformance suite checks against) is generated for.
+ * docs/providers/hubspot.md says how a bump is checked.
+ */
+export const HUBSPOT_CRM_OBJECTS = '/crm/v3/objects';
+
 /** HubSpot's error bodies: `{status: "error", message, correlationId, category}` (429s: `errorType`, OAuth: `status: "BAD_…"`). */
 export const readHubSpotError: ErrorReader = (status, body) => {
   const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};

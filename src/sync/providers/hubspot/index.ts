@@ -1,7 +1,7 @@
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
 import { UpstreamRequestError } from '../provider.ts';
 import { advanceArchived, advanceModified, decodeChangesCursor, encodeChangesCursor, initialChangesCursor, type ChangesCursor, type Timed } from './changes-cursor.ts';
-import { createHubSpotApi, type HubSpotApi } from './client.ts';
+import { createHubSpotApi, HUBSPOT_CRM_OBJECTS, type HubSpotApi } from './client.ts';
 import { hubspotCollection, hubspotCollections, type HubSpotCollection } from './collections.ts';
 import { hubspotOAuth } from './oauth.ts';
 import { hubspotQuotaPauseMs } from './quota.ts';
@@ -70,7 +70,7 @@ class HubSpotSession implements ProviderSession {
 
   async initialChangesCursor(collectionId: string): Promise<string> {
     const collection = hubspotCollection(collectionId);
-    const answer = await this.api.request<SearchAnswer>('POST', `/crm/v3/objects/${collection.objectType}/search`, {
+    const answer = await this.api.request<SearchAnswer>('POST', `${HUBSPOT_CRM_OBJECTS}/${collection.objectType}/search`, {
       readOnly: true, // a search changes nothing: retried after 5xx like a GET
       body: { sorts: [{ propertyName: collection.modifiedProperty, direction: 'DESCENDING' }], properties: [collection.modifiedProperty], limit: 1 },
     });
@@ -116,7 +116,7 @@ class HubSpotSession implements ProviderSession {
 
   async mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject> {
     const collection = hubspotCollection(collectionId);
-    const path = `/crm/v3/objects/${collection.objectType}`;
+    const path = `${HUBSPOT_CRM_OBJECTS}/${collection.objectType}`;
     const needId = () => {
       if (!item.upstreamId) throw new UpstreamRequestError(`${kind} needs the object's id`, 400, 'upstream_id_required');
       return item.upstreamId;
@@ -168,14 +168,14 @@ class HubSpotSession implements ProviderSession {
   private async list(collection: HubSpotCollection, { archived, after }: { archived: boolean; after: string | null }): Promise<Paged> {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), properties: collection.properties.join(','), archived: String(archived) });
     if (after) query.set('after', after);
-    const answer = await this.api.request<Paged>('GET', `/crm/v3/objects/${collection.objectType}`, { query });
+    const answer = await this.api.request<Paged>('GET', `${HUBSPOT_CRM_OBJECTS}/${collection.objectType}`, { query });
     if (!Array.isArray(answer.body?.results)) throw new Error(`HubSpot answered the ${collection.objectType} listing without results`);
     return answer.body;
   }
 
   private async read(collection: HubSpotCollection, id: string, archived: boolean): Promise<HubSpotObject> {
     const query = new URLSearchParams({ properties: collection.properties.join(','), archived: String(archived) });
-    const answer = await this.api.request<HubSpotObject>('GET', `/crm/v3/objects/${collection.objectType}/${encodeURIComponent(id)}`, { query });
+    const answer = await this.api.request<HubSpotObject>('GET', `${HUBSPOT_CRM_OBJECTS}/${collection.objectType}/${encodeURIComponent(id)}`, { query });
     return checkObject(answer.body, 'a read');
   }
 
@@ -186,7 +186,7 @@ class HubSpotSession implements ProviderSession {
   private async modifiedSince(collection: HubSpotCollection, cursor: ChangesCursor): Promise<{ fresh: Array<Timed & { object: HubSpotObject }>; cursor: ChangesCursor['m']; more: boolean }> {
     let after: string | null = null;
     for (let page = 1; ; page++) {
-      const answer = await this.api.request<SearchAnswer>('POST', `/crm/v3/objects/${collection.objectType}/search`, {
+      const answer = await this.api.request<SearchAnswer>('POST', `${HUBSPOT_CRM_OBJECTS}/${collection.objectType}/search`, {
         readOnly: true, // a search changes nothing: retried after 5xx like a GET
         body: {
           filterGroups: [{ filters: [{ propertyName: collection.modifiedProperty, operator: 'GTE', value: String(cursor.m.t) }] }],

@@ -10,6 +10,12 @@ import { UpstreamAuthError, type ProviderContext } from '../provider.ts';
 import { readJiraError } from './errors.ts';
 import { ATLASSIAN_API_BASE_URL, resolveCloudSite } from './oauth.ts';
 
+/**
+ * The platform REST API version, in its paths: v3, the version of Atlassian's Jira Cloud OpenAPI
+ * description the conformance suite checks against. docs/providers/jira.md says how a bump is checked.
+ */
+export const JIRA_API_PATH = 'rest/api/3/';
+
 /** Paths resolve under `https://<site>.atlassian.net/rest/api/3/` (or `api_base_url`), or the gateway's `/ex/jira/{cloudId}/rest/api/3/`. */
 export type JiraClient = JsonApiClient;
 
@@ -26,7 +32,7 @@ export const JiraClient = {
       email: 'the Atlassian account of the API token',
       site: 'https://<site>.atlassian.net',
     });
-    return new JsonApiClient(context.fetch, apiBase(siteUrl, 'rest/api/3/'), { authorization: basicAuthorization(email, apiToken) }, readJiraError);
+    return new JsonApiClient(context.fetch, apiBase(siteUrl, JIRA_API_PATH), { authorization: basicAuthorization(email, apiToken) }, readJiraError);
   },
 };
 
@@ -40,7 +46,7 @@ function oauthClient({ credential, fetch, oauth }: ProviderContext): JiraClient 
   const readError = readJiraError;
   if (!oauth) {
     const refuse: typeof globalThis.fetch = () => Promise.reject(new UpstreamAuthError('the engine handed no OAuth token source for this jira_oauth2 credential', 401));
-    return new JsonApiClient(refuse, apiBase(gateway, `ex/jira/${PENDING_CLOUD}/rest/api/3/`), {}, readError);
+    return new JsonApiClient(refuse, apiBase(gateway, `ex/jira/${PENDING_CLOUD}/${JIRA_API_PATH}`), {}, readError);
   }
   const authorized = bearerFetch(fetch, oauth);
   let cloudId: Promise<string> | null = null;
@@ -64,5 +70,5 @@ function oauthClient({ credential, fetch, oauth }: ProviderContext): JiraClient 
     const id = await resolveCloudId();
     return authorized(`${gateway}/ex/jira/${encodeURIComponent(id)}/${url.slice(pendingPrefix.length)}`, init);
   };
-  return new JsonApiClient(routed, apiBase(gateway, `ex/jira/${PENDING_CLOUD}/rest/api/3/`), {}, readError);
+  return new JsonApiClient(routed, apiBase(gateway, `ex/jira/${PENDING_CLOUD}/${JIRA_API_PATH}`), {}, readError);
 }

@@ -2,7 +2,12 @@ import { requestJson } from '../http-json.ts';
 import { UpstreamAuthError, UpstreamRequestError, type OAuthTokenSource } from '../provider.ts';
 import { readSalesforceError } from './errors.ts';
 
-export const API_VERSION = 'v60.0';
+/**
+ * The REST API version every path names: Summer '26, the newest release the REST API Developer
+ * Guide lists. Salesforce publishes no REST OpenAPI document on npm (docs/providers/salesforce.md:
+ * what was searched, and how a bump is checked).
+ */
+export const API_VERSION = 'v67.0';
 const DATA_PATH = `/services/data/${API_VERSION}`;
 
 /** A record as the REST API answers it: its fields plus `attributes: {type, url}`. */
@@ -11,7 +16,7 @@ export type SObjectRecord = Record<string, unknown> & { Id?: unknown; attributes
 export interface QueryResult {
   totalSize: number;
   done: boolean;
-  /** `/services/data/v60.0/query/01g…-2000` while `done` is false. */
+  /** `/services/data/v67.0/query/01g…-2000` while `done` is false. */
   nextRecordsUrl?: string;
   records: SObjectRecord[];
 }
@@ -49,11 +54,23 @@ export class SalesforceApi {
     return this.call<QueryResult>('GET', nextRecordsUrl);
   }
 
-  async describeFields(sobject: string): Promise<string[]> {
-    const body = await this.call<{ fields?: Array<{ name?: unknown }> }>('GET', `${DATA_PATH}/sobjects/${sobject}/describe`);
-    const names = (body.fields ?? []).map((f) => f.name).filter((n): n is string => typeof n === 'string');
+  /**
+   * The object's field names, or null when its metadata has not changed since `ifModifiedSince`
+   * (Salesforce answers the describe 304 then). `at` is the org's time of the answer (its Date).
+   */
+  async describeFields(sobject: string, ifModifiedSince: Date | null = null): Promise<{ names: string[]; at: Date } | null> {
+    const url = new URL(`${DATA_PATH}/sobjects/${sobject}/describe`, await this.instanceUrl());
+    let answer;
+    try {
+      answer = await requestJson<{ fields?: Array<{ name?: unknown }> }>(this.fetch, { url, ...(ifModifiedSince ? { headers: { 'if-modified-since': ifModifiedSince.toUTCString() } } : {}) }, readSalesforceError);
+    } catch (error) {
+      if (ifModifiedSince && error instanceof UpstreamRequestError && error.status === 304) return null;
+      throw error;
+    }
+    const names = (answer.body.fields ?? []).map((f) => f.name).filter((n): n is string => typeof n === 'string');
     if (!names.includes('Id') || !names.includes('SystemModstamp')) throw new Error(`the ${sobject} describe lists no Id or SystemModstamp field`);
-    return names;
+    const date = Date.parse(answer.headers.get('date') ?? '');
+    return { names, at: new Date(Number.isFinite(date) ? date : Date.now()) };
   }
 
   deleted(sobject: string, start: string, end: string): Promise<DeletedResult> {

@@ -28,19 +28,32 @@ function toUpstreamObject(record: SObjectRecord, deleted = false, changedAt: num
   };
 }
 
+/** How often the field set is checked for changes upstream (a describe answered 304 while nothing changed). */
+const REDESCRIBE_EVERY_MS = 60_000;
+
+interface Described {
+  names: string[];
+  /** The org's time of the describe that gave `names`. */
+  at: Date;
+  /** When (this clock) the field set was last confirmed. */
+  checkedAt: number;
+}
+
 /**
- * Reads every field of the object (from `describe`, once per session), so that records carry
- * the object as a GET of the record answers it, custom fields included.
+ * Reads every field of the object (from `describe`), so that records carry the object as a GET of
+ * the record answers it, custom fields included. An admin adds and removes fields while a sync
+ * runs: the field set is checked again every minute (`If-Modified-Since`, answered 304 while it
+ * is unchanged), and at once when a query names a field the object no longer has.
  */
 export class SalesforceSession implements ProviderSession {
-  private readonly fields = new Map<string, Promise<string[]>>();
+  private readonly fields = new Map<string, Promise<Described>>();
 
   constructor(private readonly api: SalesforceApi) {}
 
   async listPage(collectionId: string, rawCursor: string | null): Promise<ListPage> {
     const collection = salesforceCollection(collectionId);
     if (rawCursor === null) {
-      const page = await this.api.query(await this.select(collection, '', 'ASC'));
+      const page = await this.queryFresh(collection, () => this.select(collection, '', 'ASC'));
       return this.backfillPage(page, page.records, null, page.totalSize);
     }
     const cursor = decodeBackfillCursor(rawCursor);
@@ -49,7 +62,7 @@ export class SalesforceSession implements ProviderSession {
       return this.backfillPage(page, page.records, cursor, page.totalSize);
     } catch (error) {
       if (!(error instanceof UpstreamRequestError && error.code === 'INVALID_QUERY_LOCATOR')) throw error;
-      const page = await this.api.query(await this.select(collection, `WHERE SystemModstamp >= ${soqlDateTime(cursor.t)}`, 'ASC'));
+      const page = await this.queryFresh(collection, () => this.select(collection, `WHERE SystemModstamp >= ${soqlDateTime(cursor.t)}`, 'ASC'));
       return this.backfillPage(page, notListedYet(cursor, page.records), cursor, null);
     }
   }
@@ -65,7 +78,7 @@ export class SalesforceSession implements ProviderSession {
 
   async initialChangesCursor(collectionId: string): Promise<string> {
     const collection = salesforceCollection(collectionId);
-    const newest = await this.api.query(`${await this.select(collection, '', 'DESC')} LIMIT ${NEWEST_SAMPLE}`);
+    const newest = await this.queryFresh(collection, async () => `${await this.select(collection, '', 'DESC')} LIMIT ${NEWEST_SAMPLE}`);
     const first = newest.records[0];
     const t = first ? modstampOf(first) : 0;
     const seen: Record<string, string> = {};
@@ -133,7 +146,7 @@ export class SalesforceSession implements ProviderSession {
 
   /** Changed records since the cursor, oldest first; pages on past batches that hold only applied records. */
   private async updatesSince(collection: SalesforceCollection, cursor: ChangesCursor): Promise<{ fresh: SObjectRecord[]; hasMore: boolean }> {
-    let page = await this.api.query(await this.select(collection, `WHERE SystemModstamp >= ${soqlDateTime(cursor.t)}`, 'ASC'));
+    let page = await this.queryFresh(collection, () => this.select(collection, `WHERE SystemModstamp >= ${soqlDateTime(cursor.t)}`, 'ASC'));
     for (;;) {
       const fresh = freshUpdates(cursor, page.records);
       const more = !page.done && !!page.nextRecordsUrl;
@@ -178,7 +191,7 @@ export class SalesforceSession implements ProviderSession {
     const found: SObjectRecord[] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
       const chunk = ids.slice(i, i + IDS_PER_QUERY);
-      let page = await this.api.query(`${await this.select(collection, `WHERE Id IN (${chunk.map(soqlString).join(', ')})`, null)}`, { includeDeleted: true });
+      let page = await this.queryFresh(collection, () => this.select(collection, `WHERE Id IN (${chunk.map(soqlString).join(', ')})`, null), { includeDeleted: true });
       found.push(...page.records);
       while (!page.done && page.nextRecordsUrl) {
         page = await this.api.queryMore(page.nextRecordsUrl);
@@ -189,16 +202,42 @@ export class SalesforceSession implements ProviderSession {
   }
 
   private async select(collection: SalesforceCollection, where: string, order: 'ASC' | 'DESC' | null): Promise<string> {
-    let fields = this.fields.get(collection.sobject);
-    if (!fields) {
-      fields = this.api.describeFields(collection.sobject);
-      this.fields.set(collection.sobject, fields);
-      fields.catch(() => this.fields.delete(collection.sobject));
-    }
-    const parts = [`SELECT ${(await fields).join(', ')} FROM ${collection.sobject}`];
+    const parts = [`SELECT ${(await this.fieldNames(collection.sobject)).join(', ')} FROM ${collection.sobject}`];
     if (where) parts.push(where);
     if (order) parts.push(`ORDER BY SystemModstamp ${order}, Id ${order}`);
     return parts.join(' ');
+  }
+
+  /** The object's fields: described once, checked again every REDESCRIBE_EVERY_MS (`fresh`: now). */
+  private fieldNames(sobject: string, fresh = false): Promise<string[]> {
+    const known = this.fields.get(sobject);
+    const check = (previous: Described | null): Promise<Described> => {
+      // A second back: a field added in the second of the last describe still counts as a change.
+      const since = previous ? new Date(previous.at.getTime() - 1000) : null;
+      return this.api.describeFields(sobject, since).then((answer) => (answer ? { ...answer, checkedAt: Date.now() } : { ...previous!, checkedAt: Date.now() }));
+    };
+    let next: Promise<Described> | undefined;
+    if (!known) next = check(null);
+    else if (fresh) next = known.then((previous) => check(previous), () => check(null));
+    else next = known.then((previous) => (Date.now() - previous.checkedAt >= REDESCRIBE_EVERY_MS ? check(previous) : previous));
+    if (next !== known) {
+      this.fields.set(sobject, next);
+      next.catch(() => {
+        if (this.fields.get(sobject) === next) this.fields.delete(sobject);
+      });
+    }
+    return next.then((d) => d.names);
+  }
+
+  /** A query that names a field the object no longer has (removed upstream) is asked again with the fields described afresh. */
+  private async queryFresh(collection: SalesforceCollection, build: () => Promise<string>, options?: { includeDeleted?: boolean }): Promise<QueryResult> {
+    try {
+      return await this.api.query(await build(), options);
+    } catch (error) {
+      if (!(error instanceof UpstreamRequestError && error.code === 'INVALID_FIELD')) throw error;
+      await this.fieldNames(collection.sobject, true);
+      return this.api.query(await build(), options);
+    }
   }
 }
 

@@ -5,6 +5,14 @@ import { UpstreamAuthError, UpstreamRequestError, type ProviderContext } from '.
 const DEFAULT_API_BASE_URL = 'https://api.stripe.com';
 
 /**
+ * The Stripe API version every request names (`Stripe-Version`), so records have one shape
+ * whatever the account's default version is: the version the SDK's types are generated for
+ * (stripe-node pins it, `Stripe.API_VERSION`). Typed as the SDK's own version, so an SDK upgrade
+ * that moves it fails `tsc` until this constant and docs/providers/stripe.md follow.
+ */
+export const STRIPE_API_VERSION: Stripe.LatestApiVersion = '2026-10-28.endive';
+
+/**
  * The SDK's own timer (default 80 s) starts when a call enters the engine's fetch, so it would
  * also count rate-limit waits. Each attempt is timed by the engine's fetch instead
  * (`attemptTimeoutMs`, 30 s, rate-limit waits excluded); this is only a last resort.
@@ -17,6 +25,7 @@ export function createStripeClient({ credential, fetch }: ProviderContext): Stri
   const base = new URL(credential.apiBaseUrl ?? DEFAULT_API_BASE_URL);
   const protocol = base.protocol === 'http:' ? 'http' : 'https';
   return new Stripe(credential.accessToken, {
+    apiVersion: STRIPE_API_VERSION,
     host: base.hostname,
     port: base.port || (protocol === 'http' ? 80 : 443),
     protocol,

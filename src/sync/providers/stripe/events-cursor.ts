@@ -15,6 +15,11 @@ export interface EventsCursor {
    * before it existed and when the feed was empty: those page from `created[gte]=t`.
    */
   last?: string;
+  /**
+   * Unix seconds (Syncline's clock) when the feed was last read to its end, refreshed at most daily:
+   * no event older than 30 days was missed while it is recent, even if `last` itself has aged out.
+   */
+  seen?: number;
 }
 
 export interface FeedEvent {
@@ -30,7 +35,7 @@ export function decodeEventsCursor(raw: string): EventsCursor {
   const parsed = JSON.parse(raw) as Partial<EventsCursor>;
   if (typeof parsed.t !== 'number' || !Array.isArray(parsed.ids)) throw new Error(`malformed Stripe events cursor: ${raw}`);
   const ids = parsed.ids.filter((id): id is string => typeof id === 'string');
-  return typeof parsed.last === 'string' ? { t: parsed.t, ids, last: parsed.last } : { t: parsed.t, ids };
+  return { t: parsed.t, ids, ...(typeof parsed.last === 'string' ? { last: parsed.last } : {}), ...(typeof parsed.seen === 'number' ? { seen: parsed.seen } : {}) };
 }
 
 /**

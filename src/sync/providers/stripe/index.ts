@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
-import { UpstreamRequestError } from '../provider.ts';
+import { ChangesExpiredError, UpstreamRequestError } from '../provider.ts';
 import { IdleReleased } from '../idle-released.ts';
 import { callStripe, createStripeClient } from './client.ts';
 import { stripeCollection, stripeCollections, type StripeCollection, type StripeListed } from './collections.ts';
 import { CursorStalledError } from '../../cursor-progress.ts';
 import { withFreshReadBudget } from '../../http/bounded-body.ts';
-import { afterPage, decodeEventsCursor, encodeEventsCursor } from './events-cursor.ts';
+import { afterPage, decodeEventsCursor, encodeEventsCursor, type EventsCursor } from './events-cursor.ts';
 import { stripeWebhooks } from './webhooks.ts';
 
 const PAGE_SIZE = 100;
 /** Pages walked to find the oldest events of a cursor without `last` (100,000 events). */
 const MAX_PAGES_WALKED = 1_000;
+/** Stripe lists events of the last 30 days only. */
+const EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
+/** How stale the cursor's `seen` may get before a poll refreshes it (a checkpoint a day at most on a quiet feed). */
+const SEEN_REFRESH_SECONDS = 24 * 3600;
 
 type EventsPage = Pick<Stripe.ApiList<Stripe.Event>, 'data' | 'has_more'>;
 
@@ -63,16 +67,42 @@ class StripeSession implements ProviderSession {
   async changesSince(collectionId: string, rawCursor: string): Promise<ChangesPage> {
     const collection = stripeCollection(collectionId);
     const cursor = decodeEventsCursor(rawCursor);
-    const page = (cursor.last && (await this.eventsAfter(collection, cursor.last))) || (await this.oldestEventsSince(collection, cursor.t));
+    const page = (cursor.last && (await this.eventsAfter(collection, cursor.last))) || (await this.checkRetention(collection, cursor), await this.oldestEventsSince(collection, cursor.t));
     const { fresh, cursor: next } = afterPage(cursor, page.data);
-    // Several events of one object in a page: only its latest state matters.
-    const latest = new Map<string, UpstreamObject>();
+    // Several events of one object in a page: only its latest change matters.
+    const latest = new Map<string, { object: StripeListed; deleted: boolean; changedAt: number }>();
     for (const event of fresh) {
       const object = event.data.object as unknown as StripeListed;
       latest.delete(object.id);
-      latest.set(object.id, toUpstreamObject(object, { deleted: collection.deletedEventTypes.includes(event.type), changedAt: event.created }));
+      latest.set(object.id, { object, deleted: collection.deletedEventTypes.includes(event.type), changedAt: event.created });
     }
-    return { objects: [...latest.values()], cursor: encodeEventsCursor(next), hasMore: page.has_more };
+    const objects = await Promise.all([...latest.values()].map((change) => this.readBack(collection, change)));
+    const now = Math.floor(Date.now() / 1000);
+    const seen = !page.has_more && now - (cursor.seen ?? 0) > SEEN_REFRESH_SECONDS ? now : cursor.seen;
+    return { objects, cursor: encodeEventsCursor({ ...next, ...(seen === undefined ? {} : { seen }) }), hasMore: page.has_more };
+  }
+
+  /**
+   * An event's object is rendered at the API version of the account (or of the webhook endpoint)
+   * when the event was made, not at Syncline's pinned version: the record is the object read back
+   * now, at STRIPE_API_VERSION. What Stripe no longer answers (deleted: its `{id, object,
+   * deleted}` stub, or 404) is a partial tombstone, the stream keeping the last data it stored.
+   */
+  private async readBack(collection: StripeCollection, change: { object: StripeListed; deleted: boolean; changedAt: number }): Promise<UpstreamObject> {
+    const { id } = change.object;
+    const gone = (): UpstreamObject => ({
+      ...toUpstreamObject({ id, object: (change.object as unknown as { object: string }).object, deleted: true } as unknown as StripeListed, { deleted: true, changedAt: change.changedAt }),
+      upstreamCreatedAt: null,
+      partialTombstone: true,
+    });
+    try {
+      const current = await callStripe(() => collection.retrieve(this.stripe, id));
+      if (current.deleted === true) return gone();
+      return toUpstreamObject(current as StripeListed, { deleted: change.deleted, changedAt: change.changedAt });
+    } catch (error) {
+      if (error instanceof UpstreamRequestError && error.status === 404) return gone();
+      throw error;
+    }
   }
 
   async mutate(collectionId: string, kind: MutationKind, item: MutationItem): Promise<UpstreamObject> {
@@ -119,13 +149,28 @@ class StripeSession implements ProviderSession {
     }
   }
 
-  /** The page of events just newer than `last`; null when Stripe no longer has `last` (older than its 30 days). */
+  /** The page of events just newer than `last`; null when Stripe no longer has `last`. */
   private async eventsAfter(collection: StripeCollection, last: string): Promise<EventsPage | null> {
     try {
       return await callStripe(() => this.stripe.events.list({ types: collection.eventTypes, limit: PAGE_SIZE, ending_before: last }));
     } catch (error) {
       if (error instanceof UpstreamRequestError && error.code === 'resource_missing') return null;
       throw error;
+    }
+  }
+
+  /**
+   * Stripe keeps events 30 days: a cursor whose newest applied event is older than that may have
+   * missed events Stripe no longer lists, so the collection is listed afresh. The comparison uses
+   * Stripe's own clock (the events' `created`), read from the newest event of the feed.
+   */
+  private async checkRetention(collection: StripeCollection, cursor: EventsCursor): Promise<void> {
+    if (cursor.t === 0 && cursor.seen === undefined) return; // an empty feed: nothing to miss
+    const since = Math.max(cursor.t, cursor.seen ?? 0);
+    const newest = await callStripe(() => this.stripe.events.list({ types: collection.eventTypes, limit: 1 }));
+    const now = Math.max(newest.data[0]?.created ?? 0, Math.floor(Date.now() / 1000));
+    if (now - since > EVENT_RETENTION_SECONDS) {
+      throw new ChangesExpiredError(`${collection.name}' events were last read on ${new Date(since * 1000).toISOString()}, longer ago than the 30 days Stripe keeps events`);
     }
   }
 

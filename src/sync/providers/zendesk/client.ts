@@ -5,6 +5,12 @@ import { apiBase, basicAuthorization, emailTokenCredential, JsonApiClient } from
 import { UpstreamAuthError, type ProviderContext } from '../provider.ts';
 import { readZendeskError } from './errors.ts';
 
+/**
+ * The Support API version, in its paths: v2, the only one Zendesk serves. No description of it is
+ * on npm (docs/providers/zendesk.md: what was searched, how a change is checked).
+ */
+export const ZENDESK_API_PATH = 'api/v2/';
+
 /** Paths resolve under `https://<subdomain>.zendesk.com/api/v2/` (or `api_base_url`). */
 export type ZendeskClient = JsonApiClient;
 
@@ -18,7 +24,7 @@ export const ZendeskClient = {
       const authorized: typeof globalThis.fetch = oauth
         ? bearerFetch(fetch, oauth)
         : () => Promise.reject(new UpstreamAuthError('the engine handed no OAuth token source for this zendesk_oauth2 credential', 401));
-      return new JsonApiClient(authorized, apiBase(credential.apiBaseUrl, 'api/v2/'), {}, readZendeskError);
+      return new JsonApiClient(authorized, apiBase(credential.apiBaseUrl, ZENDESK_API_PATH), {}, readZendeskError);
     }
     const { email, apiToken, siteUrl } = emailTokenCredential(credential, {
       product: 'Zendesk',
@@ -26,6 +32,6 @@ export const ZendeskClient = {
       site: 'https://<subdomain>.zendesk.com',
     });
     // Zendesk's documented API token form: HTTP Basic with `{email}/token` as the user name.
-    return new JsonApiClient(fetch, apiBase(siteUrl, 'api/v2/'), { authorization: basicAuthorization(`${email}/token`, apiToken) }, readZendeskError);
+    return new JsonApiClient(fetch, apiBase(siteUrl, ZENDESK_API_PATH), { authorization: basicAuthorization(`${email}/token`, apiToken) }, readZendeskError);
   },
 };
