@@ -1,0 +1,60 @@
+/**
+ * Which trace wrote a record version (`record_traces`, migration 0061): one row per write of
+ * consecutive positions of a stream, holding the writing span's `traceparent`. Written and read
+ * only while tracing is on; a version whose write left no row (tracing was off, or the row was
+ * pruned) starts its delivery's trace afresh.
+ */
+import type pg from 'pg';
+
+/** Rows older than this go (a week: longer than trace backends keep traces by default). */
+const KEEP = '7 days';
+/** Writes between two prunes in one process. */
+const PRUNE_EVERY = 1_000;
+let writesSincePrune = 0;
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** Notes that the versions at positions (lastIdx - count, lastIdx] of `streamId` were written in `traceparent`'s span. */
+export async function noteRecordTrace(db: Queryable, streamId: string, lastIdx: bigint, count: number, traceparent: string): Promise<void> {
+  await db.query(
+    `INSERT INTO record_traces (stream_id, first_idx, last_idx, traceparent) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (stream_id, last_idx) DO UPDATE SET first_idx = EXCLUDED.first_idx, traceparent = EXCLUDED.traceparent, created_at = now()`,
+    [streamId, String(lastIdx - BigInt(count)), String(lastIdx), traceparent],
+  );
+  if (++writesSincePrune < PRUNE_EVERY) return;
+  writesSincePrune = 0;
+  await db.query(`DELETE FROM record_traces WHERE created_at < now() - $1::interval`, [KEEP]);
+}
+
+/** The write covering each position, first come first: `traceparent` of the writes of these versions of `streamId`. */
+export async function traceparentsAt(db: Queryable, streamId: string, idxs: readonly (string | bigint)[]): Promise<string[]> {
+  if (idxs.length === 0) return [];
+  const { rows } = await db.query<{ traceparent: string }>(
+    `SELECT t.traceparent FROM unnest($2::bigint[]) AS i(idx)
+     CROSS JOIN LATERAL (SELECT traceparent, first_idx FROM record_traces WHERE stream_id = $1 AND last_idx >= i.idx ORDER BY last_idx LIMIT 1) t
+     WHERE t.first_idx < i.idx
+     GROUP BY t.traceparent ORDER BY min(i.idx)`,
+    [streamId, idxs.map(String)],
+  );
+  return rows.map((r) => r.traceparent);
+}
+
+export interface RecordRef {
+  syncId: string;
+  collectionId: string;
+  upstreamId: string;
+}
+
+/** As `traceparentsAt`, for records named by key, at their current version (an ack names no version). */
+export async function traceparentsOf(db: Queryable, refs: readonly RecordRef[]): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const { rows } = await db.query<{ traceparent: string }>(
+    `SELECT t.traceparent FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a(sync_id, collection_id, upstream_id)
+     JOIN records r ON r.sync_id = a.sync_id AND r.collection_id = a.collection_id AND r.upstream_id = a.upstream_id
+     CROSS JOIN LATERAL (SELECT traceparent, first_idx FROM record_traces WHERE stream_id = r.stream_id AND last_idx >= r.updated_idx ORDER BY last_idx LIMIT 1) t
+     WHERE t.first_idx < r.updated_idx
+     GROUP BY t.traceparent ORDER BY min(r.updated_idx)`,
+    [refs.map((r) => r.syncId), refs.map((r) => r.collectionId), refs.map((r) => r.upstreamId)],
+  );
+  return rows.map((r) => r.traceparent);
+}
