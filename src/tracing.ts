@@ -98,6 +98,22 @@ export function inSpan<T>(name: string, options: SpanOptions | (() => SpanOption
   });
 }
 
+/**
+ * A span for work already done, from `startTime` (ms since the epoch) to now: for work whose
+ * parent is known only once it is done (a /next answer, an ack: the records they name).
+ */
+export function spanDone(name: string, startTime: number, options: SpanOptions): void {
+  if (!enabled) return;
+  const { parent, ...spanOptions } = options;
+  tracer().startSpan(name, { ...spanOptions, startTime }, parent ?? context.active()).end();
+}
+
+/** The active span as a link (from a delivery span in the record's trace to the API request that asked). */
+export function activeSpanLink(): Link[] {
+  const span = enabled ? trace.getActiveSpan() : undefined;
+  return span ? [{ context: span.spanContext() }] : [];
+}
+
 /** The context that begins a new trace (a sync page, whatever called it). */
 export const NEW_TRACE = ROOT_CONTEXT;
 
