@@ -7,10 +7,10 @@
  * A record version carries the W3C trace context of the span that wrote it (src/db/record-traces.ts):
  * deliveries are children of it, so one trace goes from the upstream fetch to the consumer's ack.
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 
-export { SpanKind, type Attributes, type Context, type Span };
+export { SpanKind, SpanStatusCode, type Attributes, type Context, type Span };
 
 let enabled = false;
 
@@ -112,6 +112,26 @@ export function spanDone(name: string, startTime: number, options: SpanOptions):
 export function activeSpanLink(): Link[] {
   const span = enabled ? trace.getActiveSpan() : undefined;
   return span ? [{ context: span.spanContext() }] : [];
+}
+
+/**
+ * A server span for a request answered later (the caller ends it): it continues the caller's
+ * `traceparent` header, and `run` runs the handler with it active. Null while tracing is off.
+ */
+export function startServerSpan(name: string, headers: Record<string, string | string[] | undefined>, attributes: Attributes): { span: Span; run: (handle: () => void) => void } | null {
+  if (!enabled) return null;
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  return { span, run: (handle) => context.with(active, handle) };
+}
+
+/** Names the active request's span once its route is known (`GET /v1/syncs/:id`), and sets extra attributes. */
+export function describeRequest(name: string | null, attributes: Attributes = {}): void {
+  const span = enabled ? trace.getActiveSpan() : undefined;
+  if (!span) return;
+  if (name) span.updateName(name);
+  span.setAttributes(attributes);
 }
 
 /** The context that begins a new trace (a sync page, whatever called it). */
