@@ -7,6 +7,14 @@ import type { AppContext } from '../app-context.ts';
 import { traceparentsAt, traceparentsOf, type RecordRef } from '../db/record-traces.ts';
 import { activeSpanLink, deliveredFrom, inSpan, spanDone, SpanKind, tracingEnabled, type Attributes, type Span } from '../tracing.ts';
 
+/** Ack tokens of messages /next answered here, with their records' traces: an ack then needs no lookup. */
+const tracesByToken = new Map<string, string>();
+/** About 10 MB at most. */
+const MAX_TOKENS = 100_000;
+
+/** Distinct, in the order of the records. */
+const distinct = (traceparents: Iterable<string>) => [...new Set(traceparents)];
+
 /** A delivery to a push target (NATS publish, webhook POST, PostgreSQL batch) of `idxs` of `streamId`, `work` in its span. */
 export async function inDeliverySpan<T>(
   ctx: AppContext,
@@ -16,22 +24,58 @@ export async function inDeliverySpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   if (!tracingEnabled()) return inSpan(name, {}, work);
-  const from = deliveredFrom(await traceparentsAt(ctx.pool, records.streamId, records.idxs));
+  const from = deliveredFrom(distinct((await traceparentsAt(ctx.pool, records.streamId, records.idxs)).values()));
   return inSpan(name, { kind: SpanKind.PRODUCER, attributes: { ...attributes, 'syncline.records': records.idxs.length }, ...from }, work);
 }
 
-/** An HTTP consumer's /next answer, done since `startTime`: its span in the trace of the records delivered. */
-export async function nextDone(ctx: AppContext, startTime: number, records: { streamId: string; idxs: readonly string[] }, attributes: Attributes): Promise<void> {
-  if (!tracingEnabled() || records.idxs.length === 0) return;
-  const { parent, links = [] } = deliveredFrom(await traceparentsAt(ctx.pool, records.streamId, records.idxs));
-  spanDone('syncline.consumer.next', startTime, { kind: SpanKind.CONSUMER, attributes: { ...attributes, 'syncline.records': records.idxs.length }, ...(parent ? { parent } : {}), links: [...links, ...activeSpanLink()] });
+/**
+ * An HTTP consumer's /next answer, done since `startTime`: its span in the trace of the records
+ * delivered. Not awaited by the answer: the lookup is off the consumer's path.
+ */
+export function nextDone(
+  ctx: AppContext,
+  startTime: number,
+  streamId: string,
+  delivered: readonly { updatedIdx: string; ackToken: string }[],
+  attributes: Attributes,
+): void {
+  if (!tracingEnabled() || delivered.length === 0) return;
+  const asker = activeSpanLink();
+  void traceparentsAt(ctx.pool, streamId, delivered.map((m) => m.updatedIdx)).then(
+    (traces) => {
+      for (const m of delivered) {
+        const traceparent = traces.get(m.updatedIdx);
+        if (traceparent) tracesByToken.set(m.ackToken, traceparent);
+      }
+      for (const token of tracesByToken.keys()) {
+        if (tracesByToken.size <= MAX_TOKENS) break;
+        tracesByToken.delete(token);
+      }
+      const ordered = distinct(delivered.flatMap((m) => traces.get(m.updatedIdx) ?? []));
+      const { parent, links = [] } = deliveredFrom(ordered);
+      spanDone('syncline.consumer.next', startTime, { kind: SpanKind.CONSUMER, attributes: { ...attributes, 'syncline.records': delivered.length }, ...(parent ? { parent } : {}), links: [...links, ...asker] });
+    },
+    (error: unknown) => ctx.logger.debug({ err: error }, 'trace lookup failed'),
+  );
 }
 
-/** An HTTP consumer's ack, done since `startTime`: its span in the trace of the records acked (at their current version). */
-export async function ackDone(ctx: AppContext, startTime: number, acked: readonly RecordRef[], attributes: Attributes): Promise<void> {
+/**
+ * An HTTP consumer's ack, done since `startTime`: its span in the trace of the records acked
+ * (those /next answered on another instance, at their current version). Not awaited either.
+ */
+export function ackDone(ctx: AppContext, startTime: number, acked: readonly (RecordRef & { ackToken: string })[], attributes: Attributes): void {
   if (!tracingEnabled() || acked.length === 0) return;
-  const { parent, links = [] } = deliveredFrom(await traceparentsOf(ctx.pool, acked));
-  spanDone('syncline.consumer.ack', startTime, { kind: SpanKind.CONSUMER, attributes: { ...attributes, 'syncline.records': acked.length }, ...(parent ? { parent } : {}), links: [...links, ...activeSpanLink()] });
+  const asker = activeSpanLink();
+  const known = acked.flatMap((m) => tracesByToken.get(m.ackToken) ?? []);
+  const unknown = acked.filter((m) => !tracesByToken.has(m.ackToken));
+  for (const m of acked) tracesByToken.delete(m.ackToken);
+  void (unknown.length === 0 ? Promise.resolve([]) : traceparentsOf(ctx.pool, unknown)).then(
+    (looked) => {
+      const { parent, links = [] } = deliveredFrom(distinct([...known, ...looked]));
+      spanDone('syncline.consumer.ack', startTime, { kind: SpanKind.CONSUMER, attributes: { ...attributes, 'syncline.records': acked.length }, ...(parent ? { parent } : {}), links: [...links, ...asker] });
+    },
+    (error: unknown) => ctx.logger.debug({ err: error }, 'trace lookup failed'),
+  );
 }
 
 /** A push consumer's attempt at a batch: `syncline.sink.<kind>` (nats: the publishes, webhook: the POST, postgres: the batch's statement). */

@@ -26,17 +26,49 @@ export async function noteRecordTrace(db: Queryable, streamId: string, lastIdx: 
   await db.query(`DELETE FROM record_traces WHERE created_at < now() - $1::interval`, [KEEP]);
 }
 
-/** The write covering each position, first come first: `traceparent` of the writes of these versions of `streamId`. */
-export async function traceparentsAt(db: Queryable, streamId: string, idxs: readonly (string | bigint)[]): Promise<string[]> {
-  if (idxs.length === 0) return [];
-  const { rows } = await db.query<{ traceparent: string }>(
-    `SELECT t.traceparent FROM unnest($2::bigint[]) AS i(idx)
-     CROSS JOIN LATERAL (SELECT traceparent, first_idx FROM record_traces WHERE stream_id = $1 AND last_idx >= i.idx ORDER BY last_idx LIMIT 1) t
-     WHERE t.first_idx < i.idx
-     GROUP BY t.traceparent ORDER BY min(i.idx)`,
-    [streamId, idxs.map(String)],
-  );
-  return rows.map((r) => r.traceparent);
+/** bigints: strings or BigInts, depending on the pg type parsers installed. */
+type WriteRow = { first_idx: string | bigint; last_idx: string | bigint; traceparent: string };
+
+/** Positions further apart than this are looked up one by one, not as one range of writes. */
+const RANGE_SPAN = 10_000n;
+
+/**
+ * The `traceparent` of the write of each of these versions of `streamId` (by position; absent:
+ * no row). Close positions (a /next batch, a sink batch) take one range scan of the writes
+ * covering them, matched here; scattered ones an index lookup each.
+ */
+export async function traceparentsAt(db: Queryable, streamId: string, idxs: readonly (string | bigint)[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (idxs.length === 0) return found;
+  const positions = idxs.map(BigInt);
+  const min = positions.reduce((a, b) => (b < a ? b : a));
+  const max = positions.reduce((a, b) => (b > a ? b : a));
+  const { rows } =
+    max - min <= RANGE_SPAN
+      ? await db.query<WriteRow>(
+          `SELECT first_idx, last_idx, traceparent FROM record_traces WHERE stream_id = $1 AND last_idx >= $2 AND first_idx < $3 ORDER BY last_idx`,
+          [streamId, String(min), String(max)],
+        )
+      : await db.query<WriteRow>(
+          `SELECT DISTINCT t.first_idx, t.last_idx, t.traceparent FROM unnest($2::bigint[]) AS i(idx)
+           CROSS JOIN LATERAL (SELECT first_idx, last_idx, traceparent FROM record_traces WHERE stream_id = $1 AND last_idx >= i.idx ORDER BY last_idx LIMIT 1) t
+           ORDER BY t.last_idx`,
+          [streamId, positions.map(String)],
+        );
+  const writes = rows.map((r) => ({ first: BigInt(r.first_idx), last: BigInt(r.last_idx), traceparent: r.traceparent }));
+  for (const idx of positions) {
+    // The first write ending at or after the position (writes are sorted and never overlap).
+    let lo = 0;
+    let hi = writes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (writes[mid]!.last < idx) lo = mid + 1;
+      else hi = mid;
+    }
+    const write = writes[lo];
+    if (write && write.first < idx) found.set(String(idx), write.traceparent);
+  }
+  return found;
 }
 
 export interface RecordRef {

@@ -9,7 +9,7 @@ export async function ack(ctx: AppContext, consumer: HttpConsumer, tokens: strin
   const result = await ackMessages(ctx.pool, consumer, validTokens(tokens));
   const acked = messageGroups(result.acked, { ackTokens: (m) => m.ackToken });
   ctx.history.record(consumer.id, { type: 'MessagesAcked', data: { consumerId: consumer.id, groups: acked, at: ctx.now().toISOString() } });
-  await ackDone(ctx, startTime, result.acked, { 'syncline.consumer.id': consumer.id, 'syncline.consumer.kind': 'http' });
+  ackDone(ctx, startTime, result.acked, { 'syncline.consumer.id': consumer.id, 'syncline.consumer.kind': 'http' });
   return { acked: result.acked, invalid: [...result.invalid, ...tokens.filter((t) => !isUuidToken(t))] };
 }
 

@@ -23,7 +23,7 @@ export async function receive(ctx: AppContext, consumer: HttpConsumer, batchSize
     if (result.delivered.length > 0 || Date.now() >= deadline) {
       const delivered = messageGroups(result.delivered, { ackTokens: (m) => m.ackToken, updatedIdx: (m) => m.updatedIdx, deliverCounts: (m) => m.deliverCount });
       ctx.history.record(consumer.id, { type: 'MessagesLeased', data: { consumerId: consumer.id, groups: delivered, at } });
-      await nextDone(ctx, startTime, { streamId: consumer.streamId, idxs: result.delivered.map((m) => m.updatedIdx) }, { 'syncline.consumer.id': consumer.id, 'syncline.consumer.kind': 'http' });
+      nextDone(ctx, startTime, consumer.streamId, result.delivered, { 'syncline.consumer.id': consumer.id, 'syncline.consumer.kind': 'http' });
       return result;
     }
     await waitForRecords(ctx, consumer.streamId, Math.min(deadline - Date.now(), 250));
