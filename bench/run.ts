@@ -224,6 +224,11 @@ async function main() {
       rows.push({ figure, syncline: fmt(on), baseline: `${fmt(off)} (tracing off)`, ratio: fmt(on / off, 2), target: '≥ 0.9' });
     pair(`ingest ${fmt(tracingSize)}, tracing on (rec/s, median of 3)`, tracing.ingest.on, tracing.ingest.off);
     pair(`consume ${fmt(tracingSize)}, tracing on (msgs/s, median of 3)`, tracing.consume.on, tracing.consume.off);
+    // CPU per record: lower is better, so the ratio is off / on.
+    const cpu = (figure: string, on: number, off: number) =>
+      rows.push({ figure, syncline: fmt(on, 1), baseline: `${fmt(off, 1)} (tracing off)`, ratio: fmt(off / on, 2), target: '≥ 0.9' });
+    cpu(`server CPU ms per 1,000 ingested, tracing on`, tracing.ingestCpuMs.on, tracing.ingestCpuMs.off);
+    cpu(`server CPU ms per 1,000 consumed, tracing on`, tracing.consumeCpuMs.on, tracing.consumeCpuMs.off);
     log(`tracing: the OTLP receiver took ${fmt(tracing.exported.requests)} exports, ${fmt(tracing.exported.bytes / 2 ** 20, 1)} MB`);
   }
 

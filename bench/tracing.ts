@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { restClient } from '../test/support/api.ts';
@@ -16,9 +17,15 @@ export interface TracingResult {
   /** Medians over the rounds. */
   ingest: Record<Mode, number>;
   consume: Record<Mode, number>;
+  /**
+   * The server process's CPU time (user + system) per 1,000 records ingested / consumed: less
+   * moved by other work on a shared machine than the throughputs, which wait for the CPU.
+   */
+  ingestCpuMs: Record<Mode, number>;
+  consumeCpuMs: Record<Mode, number>;
   /** What the OTLP receiver took while tracing was on. */
   exported: { requests: number; bytes: number };
-  rounds: { mode: Mode; ingestRecordsPerSecond: number; consumeMessagesPerSecond: number }[];
+  rounds: ({ mode: Mode } & Measured)[];
 }
 
 const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 50);
@@ -40,7 +47,10 @@ export async function benchTracing(size: number, log: (message: string) => void)
       const modes: Mode[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
       for (const mode of modes) {
         const measured = await measure(emulator, size, mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: undefined } : { OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_TRACES_EXPORTER: undefined });
-        log(`tracing ${mode}, round ${round + 1}: ingest ${Math.round(measured.ingestRecordsPerSecond)} rec/s, consume ${Math.round(measured.consumeMessagesPerSecond)} msgs/s`);
+        log(
+          `tracing ${mode}, round ${round + 1}: ingest ${Math.round(measured.ingestRecordsPerSecond)} rec/s (${Math.round(measured.ingestCpuMsPerThousand)} CPU ms / 1,000), ` +
+            `consume ${Math.round(measured.consumeMessagesPerSecond)} msgs/s (${Math.round(measured.consumeCpuMsPerThousand)} CPU ms / 1,000)`,
+        );
         rounds.push({ mode, ...measured });
       }
     }
@@ -48,31 +58,55 @@ export async function benchTracing(size: number, log: (message: string) => void)
     await emulator.stop();
     await receiver.close();
   }
-  const of = (mode: Mode, figure: 'ingestRecordsPerSecond' | 'consumeMessagesPerSecond') => median(rounds.filter((r) => r.mode === mode).map((r) => r[figure]));
+  const of = (mode: Mode, figure: keyof Measured) => median(rounds.filter((r) => r.mode === mode).map((r) => r[figure]));
   return {
     records: size,
     ingest: { off: of('off', 'ingestRecordsPerSecond'), on: of('on', 'ingestRecordsPerSecond') },
     consume: { off: of('off', 'consumeMessagesPerSecond'), on: of('on', 'consumeMessagesPerSecond') },
+    ingestCpuMs: { off: of('off', 'ingestCpuMsPerThousand'), on: of('on', 'ingestCpuMsPerThousand') },
+    consumeCpuMs: { off: of('off', 'consumeCpuMsPerThousand'), on: of('on', 'consumeCpuMsPerThousand') },
     exported: { requests: receiver.requests, bytes: receiver.bytes },
     rounds,
   };
 }
 
-async function measure(emulator: EmulatorProcess, size: number, env: Record<string, string | undefined>) {
+interface Measured {
+  ingestRecordsPerSecond: number;
+  consumeMessagesPerSecond: number;
+  ingestCpuMsPerThousand: number;
+  consumeCpuMsPerThousand: number;
+}
+
+/** CPU time (user + system) a process used so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function measure(emulator: EmulatorProcess, size: number, env: Record<string, string | undefined>): Promise<Measured> {
   const database = await createTestDatabase();
   const server = await startServer(database.url, env);
   try {
     const api = restClient(server.url, BENCH_TOKEN);
     const credential = await api.post('/v1/credentials', { kind: 'stripe', secret: emulator.apiKey, api_base_url: emulator.url });
+    const pid = server.child.pid!;
+    const cpuBefore = await cpuMs(pid);
     const started = performance.now();
     const sync = await createBenchSync(api, credential.body.id, 'bench');
     await waitForBackfillDone(database.url, sync.id, 50);
     const ingestRecordsPerSecond = size / ((performance.now() - started) / 1000);
+    const cpuIngested = await cpuMs(pid);
     const consumer = await api.post('/v1/http-consumers', { name: `bench-${randomUUID().slice(0, 8)}`, sync_id: sync.id });
     if (consumer.status !== 201) throw new Error(`consumer: ${JSON.stringify(consumer.body)}`);
     const { delivered, seconds } = await drainHttpConsumer([server.url], BENCH_TOKEN, consumer.body.id, size, { workers: 4, batch: 100 });
     if (delivered < size) throw new Error(`consume: ${delivered} of ${size} delivered`);
-    return { ingestRecordsPerSecond, consumeMessagesPerSecond: delivered / seconds };
+    const cpuConsumed = await cpuMs(pid);
+    return {
+      ingestRecordsPerSecond,
+      consumeMessagesPerSecond: delivered / seconds,
+      ingestCpuMsPerThousand: ((cpuIngested - cpuBefore) / size) * 1000,
+      consumeCpuMsPerThousand: ((cpuConsumed - cpuIngested) / delivered) * 1000,
+    };
   } finally {
     await stopServer(server.child);
     await database.drop();

@@ -8,6 +8,7 @@ import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.
 import { createStripeSync, waitForBackfill } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
 import { WebhookInbox } from '../support/webhook-inbox.ts';
+import { addStream, connectNats, deleteStream, SHARED_NATS, streamMessageCount, uniqueName } from '../support/nats.ts';
 
 /**
  * OpenTelemetry traces (docs/OPERATIONS.md "Traces"): off by default, with nothing recorded or
@@ -168,5 +169,31 @@ describe('tracing on (in-memory exporter)', () => {
     expect(sink.spanContext().traceId).toBe(sent.traceId);
     expect(sink.attributes).toMatchObject({ 'syncline.consumer.kind': 'webhook', 'syncline.batch.attempt': 1, 'syncline.records': delivery.json<{ data: unknown[] }>().data.length });
     expect(parentOf(sink)?.name).toBe('syncline.records.append');
+  }, 60_000);
+
+  it('sends the delivery span as traceparent in NATS message headers', async () => {
+    const nc = await connectNats(SHARED_NATS);
+    const jetStream = uniqueName('SYNCLINE-TRACE').toUpperCase();
+    const subjectPrefix = uniqueName('traced');
+    await addStream(nc, jetStream, subjectPrefix, { latestOnly: true });
+    try {
+      const created = await run!.api.post('/v1/nats-consumers', {
+        sync_id: run!.syncId,
+        name: 'traced',
+        subject_prefix: subjectPrefix,
+        nats: { host: SHARED_NATS.host, port: SHARED_NATS.port, tls: false },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      await waitFor(async () => (await streamMessageCount(nc, jetStream)) === CUSTOMERS, 20_000, 'the records to be published');
+      const message = await (await nc.jetstream().consumers.get(jetStream)).next();
+      const traceparent = message?.headers?.get('traceparent') ?? '';
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      const sink = await waitFor(async () => byId(spanContextOf(traceparent)!.spanId) ?? null, 10_000, 'the publish span to end');
+      expect(sink.name).toBe('syncline.sink.nats');
+      expect(parentOf(sink)?.name).toBe('syncline.records.append');
+    } finally {
+      await deleteStream(nc, jetStream);
+      await nc.close();
+    }
   }, 60_000);
 });
