@@ -16,6 +16,7 @@ type Queryable = Pick<pg.Pool, 'query'>;
 
 /** Notes that the versions at positions (lastIdx - count, lastIdx] of `streamId` were written in `traceparent`'s span. */
 export async function noteRecordTrace(db: Queryable, streamId: string, lastIdx: bigint, count: number, traceparent: string): Promise<void> {
+  remember(streamId, { first: lastIdx - BigInt(count), last: lastIdx, traceparent });
   await db.query(
     `INSERT INTO record_traces (stream_id, first_idx, last_idx, traceparent) VALUES ($1, $2, $3, $4)
      ON CONFLICT (stream_id, last_idx) DO UPDATE SET first_idx = EXCLUDED.first_idx, traceparent = EXCLUDED.traceparent, created_at = now()`,
@@ -24,6 +25,50 @@ export async function noteRecordTrace(db: Queryable, streamId: string, lastIdx: 
   if (++writesSincePrune < PRUNE_EVERY) return;
   writesSincePrune = 0;
   await db.query(`DELETE FROM record_traces WHERE created_at < now() - $1::interval`, [KEEP]);
+}
+
+interface Write {
+  first: bigint;
+  last: bigint;
+  traceparent: string;
+}
+
+/**
+ * The writes this process noted last, per stream in position order: a delivery of what was
+ * written here finds its traces without a query (the table answers for other instances' writes).
+ */
+const recent = new Map<string, Write[]>();
+const RECENT_PER_STREAM = 1_000;
+const RECENT_STREAMS = 100;
+
+function remember(streamId: string, write: Write): void {
+  let writes = recent.get(streamId);
+  if (!writes) {
+    writes = [];
+    recent.set(streamId, writes);
+    for (const oldest of recent.keys()) {
+      if (recent.size <= RECENT_STREAMS) break;
+      recent.delete(oldest);
+    }
+  }
+  let at = writes.length;
+  while (at > 0 && writes[at - 1]!.last > write.last) at--;
+  if (at > 0 && writes[at - 1]!.last === write.last) writes[at - 1] = write;
+  else writes.splice(at, 0, write);
+  if (writes.length > RECENT_PER_STREAM) writes.splice(0, writes.length - RECENT_PER_STREAM);
+}
+
+/** The write (of `writes`, in position order, never overlapping) that covers `idx`, if any. */
+function covering(writes: readonly Write[], idx: bigint): Write | undefined {
+  let lo = 0;
+  let hi = writes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (writes[mid]!.last < idx) lo = mid + 1;
+    else hi = mid;
+  }
+  const write = writes[lo];
+  return write && write.first < idx ? write : undefined;
 }
 
 /** bigints: strings or BigInts, depending on the pg type parsers installed. */
@@ -41,6 +86,12 @@ export async function traceparentsAt(db: Queryable, streamId: string, idxs: read
   const found = new Map<string, string>();
   if (idxs.length === 0) return found;
   const positions = idxs.map(BigInt);
+  const remembered = recent.get(streamId) ?? [];
+  const known = positions.map((idx) => covering(remembered, idx));
+  if (known.every((w) => w !== undefined)) {
+    positions.forEach((idx, i) => found.set(String(idx), known[i]!.traceparent));
+    return found;
+  }
   const min = positions.reduce((a, b) => (b < a ? b : a));
   const max = positions.reduce((a, b) => (b > a ? b : a));
   const { rows } =
@@ -57,16 +108,8 @@ export async function traceparentsAt(db: Queryable, streamId: string, idxs: read
         );
   const writes = rows.map((r) => ({ first: BigInt(r.first_idx), last: BigInt(r.last_idx), traceparent: r.traceparent }));
   for (const idx of positions) {
-    // The first write ending at or after the position (writes are sorted and never overlap).
-    let lo = 0;
-    let hi = writes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (writes[mid]!.last < idx) lo = mid + 1;
-      else hi = mid;
-    }
-    const write = writes[lo];
-    if (write && write.first < idx) found.set(String(idx), write.traceparent);
+    const write = covering(writes, idx);
+    if (write) found.set(String(idx), write.traceparent);
   }
   return found;
 }
