@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --only ingest,consume,events,nats,latency,scale,sinks,webhooks,scale-out]
+ * npm run bench [-- --size 100000 --scale-size 1000000 --changes 10000 --tracing-size 50000 --only ingest,consume,events,nats,latency,scale,sinks,webhooks,tracing,scale-out]
  *
  * Every figure is measured next to its baseline in the same run, on the local PostgreSQL
  * (TEST_DATABASE_URL's server) and NATS (NATS_URL, default 127.0.0.1:4222). Prints a table and
@@ -21,18 +21,21 @@ import { startServer, stopServer } from './support/processes.ts';
 import { benchScaleOut } from './scale-out.ts';
 import { benchPostgresSink, benchWebhookDelivery, benchWebhookLatency } from './push-sinks.ts';
 import { benchProviderWebhookLatency } from './provider-webhook-latency.ts';
+import { benchTracing } from './tracing.ts';
 
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '100000' },
     'scale-size': { type: 'string', default: '1000000' },
     changes: { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'ingest,consume,events,nats,latency,scale,sinks,webhooks' },
+    'tracing-size': { type: 'string', default: '50000' },
+    only: { type: 'string', default: 'ingest,consume,events,nats,latency,scale,sinks,webhooks,tracing' },
   },
 });
 const size = Number(values.size);
 const scaleSize = Number(values['scale-size']);
 const changes = Number(values.changes);
+const tracingSize = Number(values['tracing-size']);
 const only = new Set(values.only!.split(','));
 const natsUrl = process.env.NATS_URL ?? '127.0.0.1:4222';
 
@@ -223,6 +226,22 @@ async function main() {
     } finally {
       await database.drop();
     }
+  }
+
+  if (only.has('tracing')) {
+    log(`tracing: ingest and consume of ${fmt(tracingSize)} records with tracing on (OTLP to a loopback receiver) beside off, 3 rounds each, alternating`);
+    const tracing = await benchTracing(tracingSize, log);
+    results.tracing = tracing;
+    const pair = (figure: string, on: number, off: number) =>
+      rows.push({ figure, syncline: fmt(on), baseline: `${fmt(off)} (tracing off)`, ratio: fmt(on / off, 2), target: '≥ 0.9' });
+    pair(`ingest ${fmt(tracingSize)}, tracing on (rec/s, median of 3)`, tracing.ingest.on, tracing.ingest.off);
+    pair(`consume ${fmt(tracingSize)}, tracing on (msgs/s, median of 3)`, tracing.consume.on, tracing.consume.off);
+    // CPU per record: lower is better, so the ratio is off / on.
+    const cpu = (figure: string, on: number, off: number) =>
+      rows.push({ figure, syncline: fmt(on, 1), baseline: `${fmt(off, 1)} (tracing off)`, ratio: fmt(off / on, 2), target: '≥ 0.9' });
+    cpu(`server CPU ms per 1,000 ingested, tracing on`, tracing.ingestCpuMs.on, tracing.ingestCpuMs.off);
+    cpu(`server CPU ms per 1,000 consumed, tracing on`, tracing.consumeCpuMs.on, tracing.consumeCpuMs.off);
+    log(`tracing: the OTLP receiver took ${fmt(tracing.exported.requests)} exports, ${fmt(tracing.exported.bytes / 2 ** 20, 1)} MB`);
   }
 
   printTable();

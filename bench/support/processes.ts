@@ -8,13 +8,13 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 export const BENCH_TOKEN = 'syn_bench_root_token_0123456789';
 export const BENCH_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 
-/** The Syncline server as its own process on `databaseUrl`, built, the way `npm start` runs it. */
-export function startServer(databaseUrl: string): Promise<ChildServer> {
+/** The Syncline server as its own process on `databaseUrl`, built, the way `npm start` runs it; `env` adds to its environment. */
+export function startServer(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<ChildServer> {
   // BENCH_CPU_PROF_DIR=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
   return spawnServer(
     // The emulators listen on loopback: the egress policy must allow it.
-    { DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn', SYNCLINE_EGRESS_ALLOW: LOOPBACK_EGRESS_ALLOW },
+    { DATABASE_URL: databaseUrl, SYNCLINE_API_TOKEN: BENCH_TOKEN, SYNCLINE_SECRET_KEY: BENCH_SECRET_KEY, LOG_LEVEL: 'warn', SYNCLINE_EGRESS_ALLOW: LOOPBACK_EGRESS_ALLOW, ...env },
     randomPort(),
     [...profile, ...FROM_BUILD],
   );

@@ -6,6 +6,7 @@ import { toErrorResponse } from './error-response.ts';
 import type { Metrics } from './metrics.ts';
 import { readJsonBody, readRawBody } from './read-body.ts';
 import { admittedPrincipal } from './request-throttle.ts';
+import { describeRequest } from '../tracing.ts';
 import { routeCollector, type HttpMethod, type PublicRestHandler, type RawRequest, type RestHandler, type RestResponse, type RestRoutes, type RouteSpec } from './rest.ts';
 
 type Route = { path: string; spec: RouteSpec } & ({ handler: RestHandler; public?: false } | { handler: PublicRestHandler; public: true });
@@ -52,6 +53,7 @@ export function createRestRouter(ctx: AppContext, metrics: Metrics, maxBodyBytes
       const found = router.find(req.method as HTTPMethod, url.pathname);
       const route = (found?.store as Route | undefined) ?? null;
       routeLabel = route?.path ?? 'unmatched';
+      describeRequest(`${req.method} ${routeLabel}`, { 'http.route': routeLabel });
       if (!route) {
         const pathExists = (['GET', 'POST', 'PATCH', 'DELETE', 'PUT'] as const).some((m) => router.find(m, url.pathname));
         throw pathExists

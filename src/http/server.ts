@@ -20,6 +20,7 @@ import { createHealthHandlers } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { metricsNeedToken } from './metrics-access.ts';
 import { registerRestApi } from './rest-api.ts';
+import { inRequestSpan, operationOnSpan } from './request-span.ts';
 import { createRestRouter } from './rest-router.ts';
 import { admittedPrincipal, nullWhenThrottled, operationThrottled } from './request-throttle.ts';
 
@@ -58,7 +59,7 @@ export function createHttpServer(
     renderGraphiQL: (options) => graphiql.render(options),
     maskedErrors: { maskError },
     logging: false,
-    plugins: [...graphqlLimitPlugins(ctx.config), graphiql.pageHeaders],
+    plugins: [...graphqlLimitPlugins(ctx.config), graphiql.pageHeaders, operationOnSpan],
     parserAndValidationCache: boundedParserCache(),
     context: ({ principal }) => ({
       app: ctx,
@@ -78,11 +79,11 @@ export function createHttpServer(
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql') {
-      return void admitGraphQL(req, res).then((admitted) => {
+      return inRequestSpan(req, res, path, () => void admitGraphQL(req, res).then((admitted) => {
         if (!admitted) return;
         tokenSockets.trackEventStream(admitted.principal, req, res);
         return yoga(req, res, admitted);
-      });
+      }));
     }
     if (path?.startsWith(GRAPHIQL_ASSETS_PREFIX)) return void graphiql.serveAsset(req, res).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'GraphiQL asset failed');
@@ -94,12 +95,12 @@ export function createHttpServer(
     if (path === '/readyz') return void health.readyz(res);
     if (path === '/metrics') return void health.metrics(req, res);
     if ((req.method === 'GET' || req.method === 'HEAD') && isConsolePath(path ?? '/')) return void webConsole.handle(req, res).catch(() => res.destroy());
-    return void rest.handle(req, res).catch((error: unknown) => {
+    return inRequestSpan(req, res, path ?? '/', () => void rest.handle(req, res).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'request failed outside its handler');
       if (res.headersSent) return void res.destroy();
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error', details: [] } }));
-    });
+    }));
   }
 
   // graphql-ws on the same path, executed through yoga's envelop so auth, masking and plugins match HTTP.

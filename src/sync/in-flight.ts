@@ -18,6 +18,11 @@ export function inCollection<T>(collectionId: string, work: () => Promise<T>): P
   return collectionScope.run(collectionId, work);
 }
 
+/** The collection whose steps are running (inCollection), if any: its upstream requests' spans name it. */
+export function currentCollection(): string | undefined {
+  return collectionScope.getStore();
+}
+
 type Entry = { kind: 'request'; method: string; path: string; since: number } | { kind: 'wait'; reason: UpstreamWaitReason; since: number; until: number | null };
 
 export interface InFlightRequest {

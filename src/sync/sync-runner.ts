@@ -40,6 +40,7 @@ import { WebhookHintDrain } from './webhooks/hint-drain.ts';
 import { countWebhooks } from './webhooks/hint-store.ts';
 import { webhooksHealthy } from './webhooks/webhook-health.ts';
 import { WebhookRegistrar } from './webhooks/registration.ts';
+import { inSpan, keepContext, NEW_TRACE, withContextOf, type SpanOptions } from '../tracing.ts';
 
 const TELEMETRY_FLUSH_MS = 2_000;
 /** Backfill pages are told to live listeners at most this often per sync (notifyProgress). */
@@ -112,7 +113,7 @@ export class SyncRunner {
       sync.id,
       READ_AHEAD_PAGES,
       {
-        list: (collectionId, cursor) => this.session.listPage(collectionId, cursor),
+        list: (collectionId, cursor) => this.listPage(collectionId, cursor),
         nextCursor: (read) => read.nextCursor,
         prepare: (collectionId, read) => this.prepareRead(collectionId, read),
         weight: (read) => bytesOfPage(read),
@@ -132,6 +133,7 @@ export class SyncRunner {
       signal: this.abort.signal,
       maxBodyBytes: ctx.config.SYNCLINE_MAX_UPSTREAM_BODY_BYTES,
       activity: this.activity.activity,
+      provider: sync.provider,
       onEvent: (event) => {
         if (event.type === 'retry') this.retries++;
         this.ctx.logger.debug({ syncId: sync.id, ...event }, 'upstream request event');
@@ -250,7 +252,7 @@ export class SyncRunner {
         const page = await withCollectionLock(this.sync.id, collectionId, async () => {
           // The pages read ahead while the previous write ran, all written at once; else this one.
           const reads = await (this.readAhead.take(collectionId, cursor, READ_AHEAD_PAGES, coalescable) ?? this.readFirstPage(collectionId, cursor));
-          await this.writeBackfillPages(this.target(collectionId), reads);
+          await withContextOf(reads[0]!.read, () => this.writeBackfillPages(this.target(collectionId), reads));
           return reads[reads.length - 1]!.read;
         });
         return { type: 'backfill_pages', last: backfillPage(page) };
@@ -346,18 +348,36 @@ export class SyncRunner {
     source: 'changes',
     read: () => Promise<P>,
   ): Promise<{ page: P; written: number }> {
-    return withCollectionLock(this.sync.id, collectionId, async () => {
+    return withCollectionLock(this.sync.id, collectionId, () => inSpan('syncline.sync.page', () => this.pageSpan(collectionId, source), async (span) => {
       const page = await read();
+      span.setAttribute('syncline.records.objects', page.objects.length);
       const versions = await appendRecords(this.ctx, { syncId: this.sync.id, streamId: this.sync.streamId, collectionId, source, objects: page.objects });
       // What a poll finds while webhooks are on, webhooks missed (or had not brought yet).
       if (this.sync.webhooksEnabled && versions.length > 0) await countWebhooks(this.ctx.pool, this.sync.id, { changesMissed: versions.length });
       return { page, written: versions.length };
+    }));
+  }
+
+  /**
+   * A page listed upstream, in a span that begins a trace of its own: the write of its records
+   * continues it (withContextOf), and their deliveries hang from that.
+   */
+  private listPage(collectionId: string, cursor: string | null): Promise<ListPage> {
+    return inSpan('syncline.sync.page', () => this.pageSpan(collectionId, 'backfill'), async (span) => {
+      const page = await this.session.listPage(collectionId, cursor);
+      span.setAttribute('syncline.records.objects', page.objects.length);
+      return keepContext(page);
     });
+  }
+
+  private pageSpan(collectionId: string, phase: 'backfill' | 'changes'): SpanOptions {
+    const attributes = { 'syncline.provider': this.sync.provider, 'syncline.sync.id': this.sync.id, 'syncline.collection': collectionId, 'syncline.sync.phase': phase };
+    return { parent: NEW_TRACE, attributes };
   }
 
   /** A backfill page and its records' JSON, hashed (prepareBatch). */
   private async readPage(collectionId: string, cursor: string | null): Promise<PreparedRead> {
-    return this.prepareRead(collectionId, await this.session.listPage(collectionId, cursor));
+    return this.prepareRead(collectionId, await this.listPage(collectionId, cursor));
   }
 
   private prepareRead(collectionId: string, read: ListPage): PreparedRead {

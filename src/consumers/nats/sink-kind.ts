@@ -1,4 +1,4 @@
-import { connect, type JetStreamClient, type NatsConnection } from 'nats';
+import { connect, headers, type JetStreamClient, type MsgHdrs, type NatsConnection } from 'nats';
 import type { AppContext } from '../../app-context.ts';
 import { openNatsSecrets } from '../../commands/nats-consumers.ts';
 import type { NatsConsumer } from '../../generated/prisma/client.ts';
@@ -11,6 +11,7 @@ import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type 
 import { connectionOptions, describeFailure, serverAddress } from './connection.ts';
 import { pinnedServerOptions } from './egress.ts';
 import { toEventMessage, toRecordMessage, type RecordMessage } from './record-batch.ts';
+import { currentTraceparent } from '../../tracing.ts';
 
 /** Records per batch: all of a batch's publishes are in flight together. */
 const BATCH_SIZE = 500;
@@ -66,9 +67,18 @@ class PublishFailure extends Error {
   }
 }
 
+/** `traceparent` of the batch's delivery span (src/consumers/delivery-trace.ts), while tracing is on; one set per message (publish adds Nats-Msg-Id to it). */
+function traceHeaders(traceparent: string | null): { headers?: MsgHdrs } {
+  if (!traceparent) return {};
+  const trace = headers();
+  trace.set('traceparent', traceparent);
+  return { headers: trace };
+}
+
 async function publishAll(js: JetStreamClient, messages: RecordMessage[]): Promise<void> {
   // Pipelined: every publish is sent before any ack is awaited.
-  const results = await Promise.allSettled(messages.map((m) => js.publish(m.subject, m.data, { msgID: m.msgID, timeout: PUBLISH_ACK_TIMEOUT_MS })));
+  const traceparent = currentTraceparent();
+  const results = await Promise.allSettled(messages.map((m) => js.publish(m.subject, m.data, { msgID: m.msgID, timeout: PUBLISH_ACK_TIMEOUT_MS, ...traceHeaders(traceparent) })));
   const failed = results.findIndex((r) => r.status === 'rejected');
   if (failed >= 0) throw new PublishFailure((results[failed] as PromiseRejectedResult).reason, messages[failed]!.subject);
 }

@@ -7,6 +7,7 @@ import { backoffDelay } from './backoff.ts';
 import { batchId } from './batch-id.ts';
 import { deadLetterBatch, forgetRedelivered } from './dead-letters.ts';
 import { DeliveryLog, type DeliveryAttempt } from './deliveries.ts';
+import { inSinkSpan } from '../delivery-trace.ts';
 import { ConsumerGone, PositionMoved, SinkRuntimeStore, type RetryInfo } from './runtime.ts';
 import {
   SinkWriteError,
@@ -446,7 +447,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
       let failure: SinkWriteError;
       try {
         const writer = await this.openWriter();
-        const result = await writer.write({ id: batch.id, rows: batch.rows, attempt }, signal);
+        const sent = { id: batch.id, rows: batch.rows, attempt };
+        const result = await inSinkSpan(this.ctx, this.consumer, sent, () => writer.write(sent, signal));
         const entry: DeliveryAttempt = {
           at,
           batchId: batch.id,

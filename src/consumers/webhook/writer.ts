@@ -4,7 +4,8 @@
  * parsed or serialized again), the consumer's headers, and the Standard
  * Webhooks headers — `webhook-id` (the batch's id: the same for every attempt at it),
  * `webhook-timestamp` (this attempt, unix seconds) and `webhook-signature` (`v1,<base64>`, one
- * per secret: a secret replaced by a rotation signs beside the new one until its grace ends).
+ * per secret: a secret replaced by a rotation signs beside the new one until its grace ends) — and,
+ * while tracing is on, `traceparent` (the delivery's span, docs/OPERATIONS.md "Traces").
  *
  * Sent with undici's `request` over the egress Agent (every connection checked against the egress
  * policy after resolution; fetch cost several times as much per request), redirects not followed,
@@ -17,6 +18,7 @@ import { EgressRefusedError } from '../../errors.ts';
 import { SinkWriteError, type JsonRecord, type SinkBatch, type SinkWriter, type SinkWriteResult } from '../sinks/sink.ts';
 import { connectionFailure, readExcerpt, retryAfterMs } from './answer.ts';
 import { WebhookSigner } from './signature.ts';
+import { currentTraceparent } from '../../tracing.ts';
 
 export interface WebhookTarget {
   url: string;
@@ -75,8 +77,10 @@ export function signedPoster(target: WebhookTarget, options: WebhookWriterOption
 
   return async (id: string, body: Buffer, signal: AbortSignal): Promise<SinkWriteResult> => {
     const at = now();
+    const traceparent = currentTraceparent();
     const headers = {
       ...baseHeaders,
+      ...(traceparent ? { traceparent } : {}),
       'webhook-id': id,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
       'webhook-signature': signature(id, at, body),

@@ -3,6 +3,8 @@ import { EgressRefusedError } from '../../errors.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_MAX_UPSTREAM_BODY_BYTES, limitResponseBody } from './bounded-body.ts';
 import type { UpstreamActivity } from './upstream-activity.ts';
+import { inSpan, SpanKind, type Span } from '../../tracing.ts';
+import { currentCollection } from '../in-flight.ts';
 
 export type UpstreamFetchEvent =
   | { type: 'rate_limited'; status: number; waitMs: number; url: string }
@@ -41,6 +43,8 @@ export interface UpstreamFetchOptions {
   maxBodyBytes?: number;
   /** Told of every request in flight and every wait, as they start and end (the sync's status shows them). */
   activity?: UpstreamActivity;
+  /** The provider's name, on each request's span (docs/OPERATIONS.md "Traces"). */
+  provider?: string;
 }
 
 export type QuotaPauseReader = (headers: Headers) => number | null;
@@ -73,7 +77,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
   const {
     limiter,
     signal,
-    onEvent = () => undefined,
+    onEvent: tell = () => undefined,
     maxAttempts = 6,
     maxRateLimitedAttempts = 12,
     baseDelayMs = 500,
@@ -84,19 +88,45 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
     quotaPauseMs,
     maxBodyBytes = DEFAULT_MAX_UPSTREAM_BODY_BYTES,
     activity,
+    provider,
   } = options;
 
   const backoff = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
 
-  return async function upstreamFetch(input, init) {
+  // One span per request, its retries and waits included: what was asked, of whom, and how it went.
+  return function upstreamFetch(input, init) {
+    const spanOptions = () => {
+      const url = new URL(requestUrl(input));
+      const attributes = {
+        'http.request.method': (init?.method ?? 'GET').toUpperCase(),
+        'server.address': url.hostname,
+        'url.path': url.pathname, // no query: it may carry secrets
+        'syncline.provider': provider ?? '',
+        'syncline.collection': currentCollection() ?? '',
+      };
+      return { kind: SpanKind.CLIENT, attributes };
+    };
+    return inSpan('syncline.upstream.request', spanOptions, (span) => attempts(input, init, span));
+  };
+
+  async function attempts(input: string | URL | Request, init: RequestInit | undefined, span: Span): Promise<Response> {
     const url = requestUrl(input);
     const retryable = isSafeToRepeat(init);
     const requestSignal = init?.signal ? AbortSignal.any([signal, init.signal]) : signal;
     let failures = 0;
     let rateLimited = 0;
+    let slotWaitMs = 0;
     const request = `${(init?.method ?? 'GET').toUpperCase()} ${new URL(url).pathname}`;
+    const onEvent = (event: UpstreamFetchEvent) => {
+      const { url: _url, ...fields } = event;
+      span.addEvent(event.type, fields);
+      tell(event);
+    };
     for (;;) {
+      const asked = performance.now();
       const release = await tracked(activity?.waiting('rate_limit', null), limiter.acquire(requestSignal));
+      slotWaitMs += performance.now() - asked;
+      span.setAttributes({ 'syncline.upstream.attempts': failures + rateLimited + 1, 'syncline.upstream.rate_limit_wait_ms': Math.round(slotWaitMs) });
       // The attempt's own clock starts once it has its slot; it also bounds reading the body.
       const attemptSignal = AbortSignal.any([requestSignal, timeoutSignal(attemptTimeoutMs)]);
       let response: Response;
@@ -139,9 +169,10 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof globa
         await tracked(activity?.waiting('backoff', waitMs), sleep(waitMs, undefined, { signal: requestSignal }));
         continue;
       }
+      span.setAttribute('http.response.status_code', response.status);
       return response;
     }
-  };
+  }
 }
 
 /** `work`, with `done` (an activity's end) called however it settles. */

@@ -8,6 +8,8 @@ import type { UpstreamObject } from '../providers/provider.ts';
 import { eventJson, prepareVersion, type RecordBatch } from './record-versions.ts';
 import { storedRecordsSql } from './stored-records.ts';
 import { retriedOnVersionConflict } from './version-conflict-retry.ts';
+import { inWriteSpan, noteWritten } from './write-span.ts';
+import type { Span } from '../../tracing.ts';
 
 export interface AppendOptions {
   /**
@@ -25,6 +27,10 @@ export interface AppendOptions {
  */
 export async function appendRecords(ctx: AppContext, batch: RecordBatch, options: AppendOptions = {}): Promise<RecordVersion[]> {
   if (batch.objects.length === 0 && !options.alsoInTransaction) return [];
+  return inWriteSpan(batch, batch.objects.length, (span) => appendInSpan(ctx, batch, options, span));
+}
+
+async function appendInSpan(ctx: AppContext, batch: RecordBatch, options: AppendOptions, span: Span): Promise<RecordVersion[]> {
   const { changes, maxIdx } = await retriedOnVersionConflict(() => ctx.streamWriteLock.transaction(batch.streamId, async (db) => {
     const prepared = (await withStoredDataOnPartialTombstones(db, batch)).map(prepareVersion);
     const jsonOf = new Map(prepared.map((p) => [p.version, p.json]));
@@ -50,6 +56,7 @@ export async function appendRecords(ctx: AppContext, batch: RecordBatch, options
     await options.alsoInTransaction?.(db);
     return { changes, maxIdx };
   }));
+  await noteWritten(ctx, span, batch.streamId, maxIdx, changes.length);
   if (changes.length > 0) {
     ctx.statistics.noteWrites('records', changes.length);
     ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: maxIdx ?? 0n });

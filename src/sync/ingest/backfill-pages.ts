@@ -5,6 +5,8 @@ import { STALE_RUN } from '../../projections/syncs.ts';
 import { LeaseLostError } from '../leases/sync-leases.ts';
 import { eventDataJson, prepareVersion, versionJson, type RecordBatch } from './record-versions.ts';
 import { retriedOnVersionConflict } from './version-conflict-retry.ts';
+import { inWriteSpan, noteWritten } from './write-span.ts';
+import type { Span } from '../../tracing.ts';
 
 /** A backfill page to write (appendBackfillPages). */
 export interface BackfillPageWrite {
@@ -53,6 +55,12 @@ export function prepareBatch(batch: RecordBatch): PreparedBatch {
 export async function appendBackfillPages(ctx: AppContext, pages: readonly BackfillPageWrite[], seen: boolean): Promise<number> {
   const first = pages[0]?.prepared.batch;
   if (!first) return 0;
+  const objects = pages.reduce((sum, p) => sum + p.prepared.batch.objects.length, 0);
+  return inWriteSpan(first, objects, (span) => appendPagesInSpan(ctx, pages, seen, first, span));
+}
+
+async function appendPagesInSpan(ctx: AppContext, pages: readonly BackfillPageWrite[], seen: boolean, first: RecordBatch, span: Span): Promise<number> {
+  span.setAttribute('syncline.records.pages', pages.length);
   if (pages.some((p) => p.prepared.eventJson === null)) throw new Error('appendBackfillPages: partial tombstones need appendRecords');
   const events = `[${pages.map((p) => p.prepared.eventJson).join(',')}]`;
   const checkpoints = JSON.stringify(pages.map((p) => (p.checkpoint ? progressEvent(p.checkpoint).data : null)));
@@ -76,6 +84,7 @@ export async function appendBackfillPages(ctx: AppContext, pages: readonly Backf
       }
     }),
   );
+  await noteWritten(ctx, span, first.streamId, maxIdx === null ? null : BigInt(maxIdx), changed);
   if (changed > 0) {
     ctx.statistics.noteWrites('records', changed);
     ctx.bus.publish({ channel: 'records', streamId: first.streamId, syncId: first.syncId, collectionId: first.collectionId, maxIdx: BigInt(maxIdx ?? 0) });

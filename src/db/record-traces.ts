@@ -1,0 +1,135 @@
+/**
+ * Which trace wrote a record version (`record_traces`, migration 0061): one row per write of
+ * consecutive positions of a stream, holding the writing span's `traceparent`. Written and read
+ * only while tracing is on; a version whose write left no row (tracing was off, or the row was
+ * pruned) starts its delivery's trace afresh.
+ */
+import type pg from 'pg';
+
+/** Rows older than this go (a week: longer than trace backends keep traces by default). */
+const KEEP = '7 days';
+/** Writes between two prunes in one process. */
+const PRUNE_EVERY = 1_000;
+let writesSincePrune = 0;
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** Notes that the versions at positions (lastIdx - count, lastIdx] of `streamId` were written in `traceparent`'s span. */
+export async function noteRecordTrace(db: Queryable, streamId: string, lastIdx: bigint, count: number, traceparent: string): Promise<void> {
+  remember(streamId, { first: lastIdx - BigInt(count), last: lastIdx, traceparent });
+  await db.query(
+    `INSERT INTO record_traces (stream_id, first_idx, last_idx, traceparent) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (stream_id, last_idx) DO UPDATE SET first_idx = EXCLUDED.first_idx, traceparent = EXCLUDED.traceparent, created_at = now()`,
+    [streamId, String(lastIdx - BigInt(count)), String(lastIdx), traceparent],
+  );
+  if (++writesSincePrune < PRUNE_EVERY) return;
+  writesSincePrune = 0;
+  await db.query(`DELETE FROM record_traces WHERE created_at < now() - $1::interval`, [KEEP]);
+}
+
+interface Write {
+  first: bigint;
+  last: bigint;
+  traceparent: string;
+}
+
+/**
+ * The writes this process noted last, per stream in position order: a delivery of what was
+ * written here finds its traces without a query (the table answers for other instances' writes).
+ */
+const recent = new Map<string, Write[]>();
+const RECENT_PER_STREAM = 1_000;
+const RECENT_STREAMS = 100;
+
+function remember(streamId: string, write: Write): void {
+  let writes = recent.get(streamId);
+  if (!writes) {
+    writes = [];
+    recent.set(streamId, writes);
+    for (const oldest of recent.keys()) {
+      if (recent.size <= RECENT_STREAMS) break;
+      recent.delete(oldest);
+    }
+  }
+  let at = writes.length;
+  while (at > 0 && writes[at - 1]!.last > write.last) at--;
+  if (at > 0 && writes[at - 1]!.last === write.last) writes[at - 1] = write;
+  else writes.splice(at, 0, write);
+  if (writes.length > RECENT_PER_STREAM) writes.splice(0, writes.length - RECENT_PER_STREAM);
+}
+
+/** The write (of `writes`, in position order, never overlapping) that covers `idx`, if any. */
+function covering(writes: readonly Write[], idx: bigint): Write | undefined {
+  let lo = 0;
+  let hi = writes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (writes[mid]!.last < idx) lo = mid + 1;
+    else hi = mid;
+  }
+  const write = writes[lo];
+  return write && write.first < idx ? write : undefined;
+}
+
+/** bigints: strings or BigInts, depending on the pg type parsers installed. */
+type WriteRow = { first_idx: string | bigint; last_idx: string | bigint; traceparent: string };
+
+/** Positions further apart than this are looked up one by one, not as one range of writes. */
+const RANGE_SPAN = 10_000n;
+
+/**
+ * The `traceparent` of the write of each of these versions of `streamId` (by position; absent:
+ * no row). Close positions (a /next batch, a sink batch) take one range scan of the writes
+ * covering them, matched here; scattered ones an index lookup each.
+ */
+export async function traceparentsAt(db: Queryable, streamId: string, idxs: readonly (string | bigint)[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (idxs.length === 0) return found;
+  const positions = idxs.map(BigInt);
+  const remembered = recent.get(streamId) ?? [];
+  const known = positions.map((idx) => covering(remembered, idx));
+  if (known.every((w) => w !== undefined)) {
+    positions.forEach((idx, i) => found.set(String(idx), known[i]!.traceparent));
+    return found;
+  }
+  const min = positions.reduce((a, b) => (b < a ? b : a));
+  const max = positions.reduce((a, b) => (b > a ? b : a));
+  const { rows } =
+    max - min <= RANGE_SPAN
+      ? await db.query<WriteRow>(
+          `SELECT first_idx, last_idx, traceparent FROM record_traces WHERE stream_id = $1 AND last_idx >= $2 AND first_idx < $3 ORDER BY last_idx`,
+          [streamId, String(min), String(max)],
+        )
+      : await db.query<WriteRow>(
+          `SELECT DISTINCT t.first_idx, t.last_idx, t.traceparent FROM unnest($2::bigint[]) AS i(idx)
+           CROSS JOIN LATERAL (SELECT first_idx, last_idx, traceparent FROM record_traces WHERE stream_id = $1 AND last_idx >= i.idx ORDER BY last_idx LIMIT 1) t
+           ORDER BY t.last_idx`,
+          [streamId, positions.map(String)],
+        );
+  const writes = rows.map((r) => ({ first: BigInt(r.first_idx), last: BigInt(r.last_idx), traceparent: r.traceparent }));
+  for (const idx of positions) {
+    const write = covering(writes, idx);
+    if (write) found.set(String(idx), write.traceparent);
+  }
+  return found;
+}
+
+export interface RecordRef {
+  syncId: string;
+  collectionId: string;
+  upstreamId: string;
+}
+
+/** As `traceparentsAt`, for records named by key, at their current version (an ack names no version). */
+export async function traceparentsOf(db: Queryable, refs: readonly RecordRef[]): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const { rows } = await db.query<{ traceparent: string }>(
+    `SELECT t.traceparent FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a(sync_id, collection_id, upstream_id)
+     JOIN records r ON r.sync_id = a.sync_id AND r.collection_id = a.collection_id AND r.upstream_id = a.upstream_id
+     CROSS JOIN LATERAL (SELECT traceparent, first_idx FROM record_traces WHERE stream_id = r.stream_id AND last_idx >= r.updated_idx ORDER BY last_idx LIMIT 1) t
+     WHERE t.first_idx < r.updated_idx
+     GROUP BY t.traceparent ORDER BY min(r.updated_idx)`,
+    [refs.map((r) => r.syncId), refs.map((r) => r.collectionId), refs.map((r) => r.upstreamId)],
+  );
+  return rows.map((r) => r.traceparent);
+}
