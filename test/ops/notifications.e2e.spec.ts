@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../src/emulators/stripe/index.ts';
@@ -151,8 +152,13 @@ describe('notifications', () => {
     // The receiver is down: the error notification is attempted, answered 503, and stays pending.
     inbox.answerNext(...Array<number>(10_000).fill(503));
     emulator.setFaults({ truncatedRate: 1 });
+    // This sync's error, refused (other tests' syncs read the same failing emulator and fail too).
     const attempted = async () =>
-      ((await api.get('/v1/account/notification-webhook/deliveries')).body.data as { type: string; status: number }[]).some((d) => d.type === 'sync.error' && d.status === 503);
+      inbox.arrived.some((arrival) => {
+        if (arrival.answered !== 503) return false;
+        const sent = new Webhook(secret).verify(arrival.text, Object.fromEntries(arrival.headers)) as Received;
+        return sent.type === 'sync.error' && sent.data.sync_id === sync.id;
+      });
     await waitFor(attempted, 30_000, 'a refused attempt');
     await server.app.close();
     emulator.setFaults({});
@@ -166,10 +172,18 @@ describe('notifications', () => {
       SYNCLINE_NOTIFY_INTERVAL_MS: String(INTERVAL_MS),
       LOG_LEVEL: 'silent',
     });
+    // Refused attempts before the stop put the next one off by the backoff (longer under load): wait for that too.
+    const db = new pg.Client({ connectionString: server.database.url });
+    await db.connect();
+    const { rows } = await db
+      .query<{ wait_ms: number | null }>(
+        `SELECT max(GREATEST(0, EXTRACT(EPOCH FROM retry_at - now()) * 1000))::float8 AS wait_ms FROM notification_subjects WHERE pending IS NOT NULL`,
+      )
+      .finally(() => db.end());
     restarted = await startApp(config, createLogger('silent'));
     const told = await waitFor(
       async () => ofSubject('sync_id', sync.id).find((n) => n.type === 'sync.error' || n.type === 'sync.recovered'),
-      30_000,
+      30_000 + (rows[0]?.wait_ms ?? 0),
       'the pending notification, sent after the restart',
     );
     // The error, or the recovery that replaced it while pending (with the error it follows).

@@ -28,16 +28,6 @@ CREATE TABLE record_versions (
 -- A record's versions in order (an ack of an event looks up the next one).
 CREATE INDEX record_versions_key_idx ON record_versions (sync_id, collection_id, upstream_id, updated_idx);
 
--- The previous values of the top-level fields of p_new that differ from p_old (a field one of
--- them lacks counts as null there). Also installed from prisma/functions/.
-CREATE OR REPLACE FUNCTION syncline_data_changes(p_old jsonb, p_new jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT COALESCE(jsonb_object_agg(k.key, p_old->k.key), '{}'::jsonb)
-  FROM (SELECT jsonb_object_keys(p_old) AS key UNION SELECT jsonb_object_keys(p_new)) k
-  WHERE (p_old->k.key) IS DISTINCT FROM (p_new->k.key)
-$$;
-
 -- The history so far, from the event log: the versions of each RecordsChanged event got the next
 -- positions of their stream, in the log's global order (as the records projection and a rebuild
 -- assign them), so each version's position is a running sum.
@@ -65,7 +55,12 @@ BEGIN
       upstream_created_at, upstream_updated_at, changed_at)
     SELECT k.stream_id, k.updated_idx, k.sync_id, k.collection_id, k.upstream_id, k.first_idx,
       CASE WHEN k.deleted THEN 'deleted' WHEN k.prev_data IS NULL OR k.prev_deleted THEN 'inserted' ELSE 'updated' END,
-      CASE WHEN NOT k.deleted AND k.prev_data IS NOT NULL AND NOT k.prev_deleted THEN syncline_data_changes(k.prev_data, k.data) END,
+      CASE WHEN NOT k.deleted AND k.prev_data IS NOT NULL AND NOT k.prev_deleted THEN (
+        -- The previous values of the top-level fields that differ (as syncline_data_changes in
+        -- prisma/functions/, which migrations may not define: the functions are installed after them).
+        SELECT COALESCE(jsonb_object_agg(d.key, k.prev_data->d.key), '{}'::jsonb)
+        FROM (SELECT jsonb_object_keys(k.prev_data) AS key UNION SELECT jsonb_object_keys(k.data)) d
+        WHERE (k.prev_data->d.key) IS DISTINCT FROM (k.data->d.key)) END,
       CASE WHEN k.deleted AND k.data = '{}'::jsonb AND k.prev_data IS NOT NULL THEN k.prev_data ELSE k.data END,
       k.deleted, k.upstream_created_at, k.upstream_updated_at, k.changed_at
     FROM k;
