@@ -443,7 +443,15 @@ export class SyncRunner {
    * `sync_collection_runtime` (requests, delete detection requests: in-flight.ts), in one
    * statement. A failed flush leaves its deltas for the next one.
    */
-  private async flushTelemetry(): Promise<void> {
+  private flushTelemetry(): Promise<void> {
+    // One flush at a time: two in flight would both add the deltas since the same `flushed`.
+    this.flushing = this.flushing.then(() => this.flushTelemetryNow());
+    return this.flushing;
+  }
+
+  private flushing: Promise<void> = Promise.resolve();
+
+  private async flushTelemetryNow(): Promise<void> {
     const stats = this.limiter.stats();
     const { retries, lastPollAt } = this;
     const collections = this.activity.activity.drainRequestCounts();

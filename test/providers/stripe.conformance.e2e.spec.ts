@@ -96,9 +96,12 @@ describe('Stripe provider: events rendered at the account version, and kept 30 d
    * account on an older default version renders them (Stripe renders `data.object` at the
    * account's version when the event is made, whatever version the request names).
    */
-  async function session(renderEvents: (object: Record<string, unknown>) => Record<string, unknown>): Promise<ProviderSession> {
+  async function session(renderEvents: (object: Record<string, unknown>) => Record<string, unknown>, failing: (path: string) => boolean = () => false): Promise<ProviderSession> {
     emulator = await startStripeEmulator({ seed: { customer: 5, product: 0, price: 0, subscription: 0 }, randomSeed: 11, rateLimit: null });
     const fetch: typeof globalThis.fetch = async (input, init) => {
+      if (failing(new URL(String(input instanceof Request ? input.url : input)).pathname)) {
+        return new Response(JSON.stringify({ error: { type: 'api_error', message: 'injected' } }), { status: 500, headers: { 'content-type': 'application/json' } });
+      }
       const answer = await globalThis.fetch(input, init);
       if (!answer.ok || !new URL(String(input instanceof Request ? input.url : input)).pathname.startsWith('/v1/events')) return answer;
       const page = (await answer.json()) as { data: Array<{ data: { object: Record<string, unknown> } }> };
@@ -124,6 +127,29 @@ describe('Stripe provider: events rendered at the account version, and kept 30 d
     const deleted = page.objects.find((o) => o.deleted);
     expect(deleted).toMatchObject({ partialTombstone: true, data: { deleted: true } });
     expect(deleted?.data.name).toBeUndefined();
+  });
+
+  it('keeps what a page read back before a failed read: the cursor moves past those events only, the next page goes on from the failed object', async () => {
+    let failed = new Set<string>();
+    const stripe = await session((object) => object, (path) => failed.has(path));
+    const ids = emulator.objects('customer').slice(0, 3).map((c) => c.id as string);
+    const cursor = await stripe.initialChangesCursor('stripe:customer');
+    ids.forEach((id, i) => emulator.change('POST', `/v1/customers/${id}`, `name=Changed%20${i}`));
+
+    failed = new Set([`/v1/customers/${ids[0]}`]);
+    await expect(stripe.changesSince('stripe:customer', cursor)).rejects.toThrow(/injected/);
+
+    failed = new Set([`/v1/customers/${ids[1]}`]);
+    const first = await stripe.changesSince('stripe:customer', cursor);
+    expect(first.hasMore).toBe(true);
+    expect(first.objects.map((o) => o.upstreamId).sort()).toEqual([ids[0], ids[2]].sort());
+
+    failed = new Set();
+    const next = await stripe.changesSince('stripe:customer', first.cursor);
+    expect(next.hasMore).toBe(false);
+    // The events from the failed object's on: it, and the one read back already (the same state, so no new version).
+    expect(next.objects.map((o) => o.upstreamId).sort()).toEqual([ids[1], ids[2]].sort());
+    expect(next.objects.find((o) => o.upstreamId === ids[1])?.data).toMatchObject({ name: 'Changed 1' });
   });
 
   it('refuses to read on from a cursor older than the 30 days Stripe keeps events: the collection is resynced', async () => {

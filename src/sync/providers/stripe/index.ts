@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { ChangesPage, ListPage, MutationItem, MutationKind, Provider, ProviderSession, UpstreamObject } from '../provider.ts';
-import { ChangesExpiredError, UpstreamRequestError } from '../provider.ts';
+import { ChangesExpiredError, UpstreamAuthError, UpstreamRequestError } from '../provider.ts';
 import { IdleReleased } from '../idle-released.ts';
 import { callStripe, createStripeClient } from './client.ts';
 import { stripeCollection, stripeCollections, type StripeCollection, type StripeListed } from './collections.ts';
@@ -28,6 +28,36 @@ function toUpstreamObject(object: StripeListed, options: { deleted?: boolean; ch
     upstreamUpdatedAt: options.changedAt ? new Date(options.changedAt * 1000) : null,
     deleted: options.deleted ?? false,
   };
+}
+
+/** An object's latest change in a page of events, and the index (oldest first) of its first event there. */
+interface ObjectChange {
+  object: StripeListed;
+  deleted: boolean;
+  changedAt: number;
+  firstEvent: number;
+}
+
+/**
+ * Of a page's read-backs, the objects read and how many of the page's events (oldest first) they
+ * cover (`events`, null: all): every event before the first event of an object that failed.
+ * Throws that failure when it leaves no event covered, and at once when the credential was refused.
+ */
+function appliedPrefix(changes: readonly ObjectChange[], reads: readonly PromiseSettledResult<UpstreamObject>[]): { objects: UpstreamObject[]; events: number | null } {
+  let events: number | null = null;
+  let firstFailure: unknown;
+  reads.forEach((read, i) => {
+    if (read.status === 'fulfilled' || (events !== null && changes[i]!.firstEvent >= events)) return;
+    events = changes[i]!.firstEvent;
+    firstFailure = read.reason;
+  });
+  const refused = reads.find((read): read is PromiseRejectedResult => read.status === 'rejected' && read.reason instanceof UpstreamAuthError);
+  if (refused) throw refused.reason;
+  if (events === 0) throw firstFailure;
+  // Objects read beyond the failure are kept too: each is its current state, and when the events are
+  // read again the same state hashes the same, so no version is recorded twice.
+  const objects = reads.flatMap((read) => (read.status === 'fulfilled' ? [read.value] : []));
+  return { objects, events };
 }
 
 class StripeSession implements ProviderSession {
@@ -70,16 +100,26 @@ class StripeSession implements ProviderSession {
     const page = (cursor.last && (await this.eventsAfter(collection, cursor.last))) || (await this.checkRetention(collection, cursor), await this.oldestEventsSince(collection, cursor.t));
     const { fresh, cursor: next } = afterPage(cursor, page.data);
     // Several events of one object in a page: only its latest change matters.
-    const latest = new Map<string, { object: StripeListed; deleted: boolean; changedAt: number }>();
-    for (const event of fresh) {
+    const latest = new Map<string, ObjectChange>();
+    fresh.forEach((event, index) => {
       const object = event.data.object as unknown as StripeListed;
+      const firstEvent = latest.get(object.id)?.firstEvent ?? index;
       latest.delete(object.id);
-      latest.set(object.id, { object, deleted: collection.deletedEventTypes.includes(event.type), changedAt: event.created });
+      latest.set(object.id, { object, deleted: collection.deletedEventTypes.includes(event.type), changedAt: event.created, firstEvent });
+    });
+    const changes = [...latest.values()];
+    const reads = await Promise.allSettled(changes.map((change) => this.readBack(collection, change)));
+    const applied = appliedPrefix(changes, reads);
+    if (applied.events !== null) {
+      // A read back failed: what the events before it need was read, so the cursor moves past those
+      // events only and the next page starts at the failed object's. Retrying the whole page instead
+      // would read every object again, and under transient faults a page of 100 reads rarely all succeed.
+      const newestApplied = fresh[applied.events - 1]!;
+      return { objects: applied.objects, cursor: encodeEventsCursor({ ...cursor, t: newestApplied.created, ids: [], last: newestApplied.id }), hasMore: true };
     }
-    const objects = await Promise.all([...latest.values()].map((change) => this.readBack(collection, change)));
     const now = Math.floor(Date.now() / 1000);
     const seen = !page.has_more && now - (cursor.seen ?? 0) > SEEN_REFRESH_SECONDS ? now : cursor.seen;
-    return { objects, cursor: encodeEventsCursor({ ...next, ...(seen === undefined ? {} : { seen }) }), hasMore: page.has_more };
+    return { objects: applied.objects, cursor: encodeEventsCursor({ ...next, ...(seen === undefined ? {} : { seen }) }), hasMore: page.has_more };
   }
 
   /**
@@ -88,7 +128,7 @@ class StripeSession implements ProviderSession {
    * now, at STRIPE_API_VERSION. What Stripe no longer answers (deleted: its `{id, object,
    * deleted}` stub, or 404) is a partial tombstone, the stream keeping the last data it stored.
    */
-  private async readBack(collection: StripeCollection, change: { object: StripeListed; deleted: boolean; changedAt: number }): Promise<UpstreamObject> {
+  private async readBack(collection: StripeCollection, change: ObjectChange): Promise<UpstreamObject> {
     const { id } = change.object;
     const gone = (): UpstreamObject => ({
       ...toUpstreamObject({ id, object: (change.object as unknown as { object: string }).object, deleted: true } as unknown as StripeListed, { deleted: true, changedAt: change.changedAt }),
