@@ -7,10 +7,26 @@ import type { AppContext } from '../app-context.ts';
 import { traceparentsAt, traceparentsOf, type RecordRef } from '../db/record-traces.ts';
 import { activeSpanLink, deliveredFrom, inSpan, spanDone, SpanKind, tracingEnabled, type Attributes, type Span } from '../tracing.ts';
 
-/** Ack tokens of messages /next answered here, with their records' traces: an ack then needs no lookup. */
-const tracesByToken = new Map<string, string>();
+/**
+ * The records' traces of messages /next answered here, so that their ack needs no lookup: per lease
+ * batch (an ack token names its batch and its index in it, ack-tokens.ts), the traceparent of each
+ * index. One entry per batch, not per token: a map of 100,000 tokens cost a consumer's /next and
+ * ack more CPU than their spans.
+ */
+const tracesByBatch = new Map<string, BatchTraces>();
+/** The traceparent of each index of a batch not acked yet, and how many those are. */
+interface BatchTraces {
+  byIndex: (string | undefined)[];
+  left: number;
+}
 /** About 10 MB at most. */
-const MAX_TOKENS = 100_000;
+const MAX_BATCHES = 10_000;
+
+/** A token's batch key and index; a per-message (version 4) token is its own batch of one. */
+function tokenSlot(token: string): { batch: string; index: number } {
+  if (token.length !== 36 || token[14] !== '8') return { batch: token, index: 0 };
+  return { batch: token.slice(0, 14) + token.slice(18), index: Number.parseInt(token.slice(15, 18), 16) };
+}
 
 /** Distinct, in the order of the records. */
 const distinct = (traceparents: Iterable<string>) => [...new Set(traceparents)];
@@ -43,13 +59,23 @@ export function nextDone(
   const asker = activeSpanLink();
   void traceparentsAt(ctx.pool, streamId, delivered.map((m) => m.updatedIdx)).then(
     (traces) => {
+      let batch = '';
+      let entry: BatchTraces = { byIndex: [], left: 0 };
       for (const m of delivered) {
+        const slot = tokenSlot(m.ackToken);
+        if (slot.batch !== batch) {
+          batch = slot.batch;
+          entry = tracesByBatch.get(batch) ?? { byIndex: [], left: 0 };
+          tracesByBatch.set(batch, entry);
+        }
         const traceparent = traces.get(m.updatedIdx);
-        if (traceparent) tracesByToken.set(m.ackToken, traceparent);
+        if (!traceparent || entry.byIndex[slot.index] !== undefined) continue;
+        entry.byIndex[slot.index] = traceparent;
+        entry.left++;
       }
-      for (const token of tracesByToken.keys()) {
-        if (tracesByToken.size <= MAX_TOKENS) break;
-        tracesByToken.delete(token);
+      for (const key of tracesByBatch.keys()) {
+        if (tracesByBatch.size <= MAX_BATCHES) break;
+        tracesByBatch.delete(key);
       }
       const ordered = distinct(delivered.flatMap((m) => traces.get(m.updatedIdx) ?? []));
       const { parent, links = [] } = deliveredFrom(ordered);
@@ -66,9 +92,25 @@ export function nextDone(
 export function ackDone(ctx: AppContext, startTime: number, acked: readonly (RecordRef & { ackToken: string })[], attributes: Attributes): void {
   if (!tracingEnabled() || acked.length === 0) return;
   const asker = activeSpanLink();
-  const known = acked.flatMap((m) => tracesByToken.get(m.ackToken) ?? []);
-  const unknown = acked.filter((m) => !tracesByToken.has(m.ackToken));
-  for (const m of acked) tracesByToken.delete(m.ackToken);
+  const known: string[] = [];
+  const unknown: RecordRef[] = [];
+  let batch = '';
+  let entry: BatchTraces | undefined;
+  for (const m of acked) {
+    const slot = tokenSlot(m.ackToken);
+    if (slot.batch !== batch) {
+      batch = slot.batch;
+      entry = tracesByBatch.get(batch);
+    }
+    const traceparent = entry?.byIndex[slot.index];
+    if (!entry || !traceparent) {
+      unknown.push(m);
+      continue;
+    }
+    known.push(traceparent);
+    entry.byIndex[slot.index] = undefined;
+    if (--entry.left === 0) tracesByBatch.delete(batch);
+  }
   void (unknown.length === 0 ? Promise.resolve([]) : traceparentsOf(ctx.pool, unknown)).then(
     (looked) => {
       const { parent, links = [] } = deliveredFrom(distinct([...known, ...looked]));
