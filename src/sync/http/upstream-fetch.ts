@@ -35,8 +35,9 @@ export interface UpstreamFetchOptions {
    */
   isRateLimited?: RateLimitedAnswerCheck;
   /**
-   * The provider's reading of its own quota headers (Shopify's call-limit bucket, HubSpot's
-   * remaining count): ms to hold every request of the sync before the next one, or null.
+   * The provider's reading of its own quota headers (HubSpot's remaining count, Jira's and
+   * Zendesk's near-limit headers): ms to hold every request of the sync before the next one, or null. Shopify's
+   * GraphQL cost is in the answer's body, so its provider paces itself (docs/providers/shopify.md).
    */
   quotaPauseMs?: QuotaPauseReader;
   /** Largest answer body read (`SYNCLINE_MAX_UPSTREAM_BODY_BYTES`); over it: UpstreamBodyTooLargeError, not retried. */

@@ -233,8 +233,8 @@ export interface Provider {
    */
   isRateLimited?: (answer: { status: number; headers: Headers; body: string }) => boolean | number;
   /**
-   * Reads the provider's own quota headers on every answer (Shopify's call-limit bucket,
-   * HubSpot's remaining count): ms the sync should hold its next request, or null. The engine
+   * Reads the provider's own quota headers on every answer (HubSpot's remaining count, Jira's
+   * and Zendesk's near-limit headers): ms the sync should hold its next request, or null. The engine
    * already reads the common `X-RateLimit-Remaining` / `X-RateLimit-Reset`.
    */
   quotaPauseMs?: (headers: Headers) => number | null;
