@@ -13,6 +13,7 @@ import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.
 import { createStripeSync } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { webhookSinkKind } from '../../src/consumers/webhook/kind.ts';
 
 /** A change event as every consumer kind delivers it (docs/DELIVERY.md, "Change events"). */
 type ChangeEvent = { action: string; changes: Record<string, unknown> | null; record: { upstream_id: string; updated_idx: number; deleted: boolean; data: Record<string, unknown> } };
@@ -245,6 +246,16 @@ describe('change events from a Stripe sync, for every consumer kind (HTTP pull, 
     const event = all.events()[0]!;
     expect(Object.keys(event).sort()).toEqual(['action', 'changes', 'occurred_at', 'record']);
 
+    // After a restart the runner sends its kept plan again: the same event texts, with the keys read back from them (so the same webhook-ids).
+    const consumer = (await webhookSinkKind.listConsumers(server.app.ctx)).find((c) => c.id === all.consumer.id)!;
+    const source = { pool: server.app.ctx.pool, consumer, maxBytes: server.app.ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
+    const read = await webhookSinkKind.records.read(source, 0n, 1000);
+    const kept = await webhookSinkKind.records.kept!(source, 0n);
+    await server.app.ctx.pool.query('DELETE FROM sink_plans WHERE consumer_id = $1 AND after_idx = 0', [consumer.id]);
+    expect(kept.map((plan) => plan.records)).toEqual([read.records]);
+    const byPosition = (events: ChangeEvent[]) => [...events].sort((a, b) => a.record.updated_idx - b.record.updated_idx);
+    expect(read.records.map((r) => JSON.parse(r.json) as ChangeEvent)).toEqual(byPosition(all.events()));
+
     await waitFor(async () => customerStory(status.events()).includes('deleted'), 30_000, 'the status events');
     expect(subscriptionStory(status.events())).toEqual(EXPECTED_STATUS);
     expect(status.receiver.badSignatures).toEqual([]);
@@ -306,6 +317,8 @@ describe('change events from a Stripe sync, for every consumer kind (HTTP pull, 
     const created = await postgresConsumer({ name: 'pg-events', batch_size: 2 });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ message_kind: 'event', actions: null, changed_fields: null, table: 'public.syncline_events', deletes: 'mark' });
+    const patched = await api.patch(`/v1/postgres-consumers/${created.body.id}`, { deletes: 'delete' });
+    expect([patched.status, patched.body.error?.code]).toEqual([422, 'deletes_without_records']);
     const status = await postgresConsumer({ name: 'pg-status', table: 'status_events', changed_fields: ['status'] });
     expect(status.status, JSON.stringify(status.body)).toBe(201);
 
