@@ -334,6 +334,22 @@ describe('change events from a Stripe sync, for every consumer kind (HTTP pull, 
     await waitFor(async () => customerStory(await tableEvents('status_events')).includes('deleted'), 30_000, 'the status events');
     expect(subscriptionStory(await tableEvents('status_events'))).toEqual(EXPECTED_STATUS);
 
+    // The lag of a consumer of events counts the versions its filters let through: none is left once
+    // the inserts are written, though the updates and deletes after them are past its position.
+    const inserts = await postgresConsumer({ name: 'pg-inserts', table: 'inserted_events', actions: ['inserted'] });
+    expect(inserts.status, JSON.stringify(inserts.body)).toBe(201);
+    const inserted = (
+      await server.app.ctx.pool.query("SELECT count(*)::int AS n FROM record_versions WHERE sync_id = $1 AND collection_id = ANY($2) AND action = 'inserted'", [
+        sync.id,
+        ['stripe:subscription', 'stripe:customer'],
+      ])
+    ).rows[0].n as number;
+    expect(inserted).toBeLessThan(versions);
+    expect(inserts.body.lag).toBe(inserted);
+    await waitFor(async () => (await count('inserted_events')) === inserted, 30_000, 'the inserts');
+    expect(new Set((await tableEvents('inserted_events')).map((e) => e.action))).toEqual(new Set(['inserted']));
+    await waitFor(async () => (await api.get(`/v1/postgres-consumers/${inserts.body.id}`)).body.lag === 0, 10_000, 'no lag');
+
     // A reset to the start sends every event again: the key (…, updated_idx) lets none in twice.
     const before = (await api.get(`/v1/postgres-consumers/${created.body.id}`)).body.last_delivered_at as string;
     expect((await api.post(`/v1/postgres-consumers/${created.body.id}/reset`, { deliver_policy: 'all' })).status).toBe(200);
