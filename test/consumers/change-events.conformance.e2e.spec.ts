@@ -12,7 +12,7 @@ import { addStream, connectNats, deleteStream, readStream, SHARED_NATS, streamMe
 import { ROOT_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 import { createStripeSync } from '../support/stripe-sync.ts';
 import { waitFor } from '../support/wait.ts';
-import { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { WebhookReceiver, type ReceiverMode } from '../support/webhook-receiver.ts';
 import { webhookSinkKind } from '../../src/consumers/webhook/kind.ts';
 
 /** A change event as every consumer kind delivers it (docs/DELIVERY.md, "Change events"). */
@@ -213,9 +213,10 @@ describe('change events from a Stripe sync, for every consumer kind (HTTP pull, 
   });
 
   /** A webhook consumer of change events to a receiver that verifies each delivery with the standardwebhooks package. */
-  async function webhookConsumer(body: Record<string, unknown>) {
+  async function webhookConsumer(body: Record<string, unknown>, mode: ReceiverMode = 'ok') {
     const receiver = new WebhookReceiver();
     await receiver.start();
+    await receiver.setMode(mode);
     receivers.push(receiver);
     const created = await api.post('/v1/webhook-consumers', { url: receiver.url, sync_id: sync.id, message_kind: 'event', collection_ids: ['stripe:subscription', 'stripe:customer'], ...body });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -246,19 +247,31 @@ describe('change events from a Stripe sync, for every consumer kind (HTTP pull, 
     const event = all.events()[0]!;
     expect(Object.keys(event).sort()).toEqual(['action', 'changes', 'occurred_at', 'record']);
 
-    // After a restart the runner sends its kept plan again: the same event texts, with the keys read back from them (so the same webhook-ids).
-    const consumer = (await webhookSinkKind.listConsumers(server.app.ctx)).find((c) => c.id === all.consumer.id)!;
-    const source = { pool: server.app.ctx.pool, consumer, maxBytes: server.app.ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
-    const read = await webhookSinkKind.records.read(source, 0n, 1000);
-    const kept = await webhookSinkKind.records.kept!(source, 0n);
-    await server.app.ctx.pool.query('DELETE FROM sink_plans WHERE consumer_id = $1 AND after_idx = 0', [consumer.id]);
-    expect(kept.map((plan) => plan.records)).toEqual([read.records]);
-    const byPosition = (events: ChangeEvent[]) => [...events].sort((a, b) => a.record.updated_idx - b.record.updated_idx);
-    expect(read.records.map((r) => JSON.parse(r.json) as ChangeEvent)).toEqual(byPosition(all.events()));
 
     await waitFor(async () => customerStory(status.events()).includes('deleted'), 30_000, 'the status events');
     expect(subscriptionStory(status.events())).toEqual(EXPECTED_STATUS);
     expect(status.receiver.badSignatures).toEqual([]);
+  });
+
+  it('webhook: the runner keeps what it read as a plan of event texts, from which a restarted runner reads the same keys (the same webhook-ids)', async () => {
+    // A receiver that never answers: the runner's first plan stays kept, its position at 0.
+    const stalled = await webhookConsumer({ name: 'webhook-kept', batch_size: 100, timeout_ms: 60_000 }, 'hang');
+    const consumer = (await webhookSinkKind.listConsumers(server.app.ctx)).find((c) => c.id === stalled.consumer.id)!;
+    const source = { pool: server.app.ctx.pool, consumer, maxBytes: server.app.ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
+    const kept = await waitFor(async () => {
+      const plans = await webhookSinkKind.records.kept!(source, 0n);
+      return plans.length > 0 ? plans : null;
+    }, 30_000, 'the kept plan');
+    const versions = await versionCount();
+    expect(kept.map((plan) => plan.records.length)).toEqual([versions]);
+    // What a read answers (and keeps again, the same) is what was kept: texts and keys alike.
+    const read = await webhookSinkKind.records.read(source, 0n, 1000);
+    expect(kept[0]!.records).toEqual(read.records);
+    const events = read.records.map((r) => JSON.parse(r.json) as ChangeEvent & { record: { sync_id: string; collection_id: string } });
+    expect(read.records.map((r) => [r.sync_id, r.collection_id, r.upstream_id, String(r.updated_idx)])).toEqual(
+      events.map((e) => [e.record.sync_id, e.record.collection_id, e.record.upstream_id, String(e.record.updated_idx)]),
+    );
+    expect(subscriptionStory(events)).toEqual(EXPECTED_ALL);
   });
 
   it('webhook: a dead-lettered event is a dead letter of its own version, and redelivery sends those very versions', async () => {
