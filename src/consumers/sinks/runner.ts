@@ -93,9 +93,9 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ len
  * window of `batchSize × maxInFlight` records is split into batches handed to the writer at once;
  * each batch is retried on its own with backoff until the writer confirms it or it becomes dead
  * letters. The next window starts once every batch of the window is done: the records table holds
- * one version per record, and a window of change events ends before a record's second version
- * (windowOfDistinctRecords), so a window never holds two versions of one record and each record's
- * versions arrive in order. While a plan is delivered the next one is read.
+ * one version per record, and a window of change events with batches side by side ends before a
+ * record's second version (windowOfDistinctRecords), so each record's versions arrive in order.
+ * While a plan is delivered the next one is read.
  *
  * The position moves to a window's end once it is done, in memory at once and in the database by
  * a queue of runtime writes that the next window does not wait for (windows done while a write
@@ -371,7 +371,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         if (read.more) this.readAhead(BigInt(last.updated_idx));
       } else this.readOn(this.ahead[this.ahead.length - 1]!);
     }
-    const window = this.events ? windowOfDistinctRecords(plan.records, plan.next, this.windowSize) : plan.records.slice(plan.next, plan.next + this.windowSize);
+    const window = this.parallelEvents ? windowOfDistinctRecords(plan.records, plan.next, this.windowSize) : plan.records.slice(plan.next, plan.next + this.windowSize);
     plan.next += window.length;
     return window;
   }
@@ -379,6 +379,11 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   /** Change events: a plan may hold several versions of one record (records hold one). */
   private get events(): boolean {
     return this.consumer.message.messageKind === 'event';
+  }
+
+  /** Change events in batches side by side: one batch at a time keeps a record's versions in order anyway. */
+  private get parallelEvents(): boolean {
+    return this.events && this.consumer.maxInFlight > 1;
   }
 
   private readAhead(after: bigint): void {
