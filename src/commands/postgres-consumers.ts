@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { prepareTarget } from '../consumers/postgres/prepare-target.ts';
-import { DEFAULT_TABLE, parseTableName, SQL_IDENTIFIER } from '../consumers/postgres/table-name.ts';
+import { DEFAULT_EVENT_TABLE, DEFAULT_TABLE, parseTableName, SQL_IDENTIFIER } from '../consumers/postgres/table-name.ts';
 import { secretHint } from '../crypto/secret-box.ts';
 import { postgresConsumerDecider } from '../domain/postgres-consumers/decide.ts';
 import type { PostgresConnectionSettings, PostgresConsumerSettings, PostgresDeletes, PostgresSslMode, PostgresTableName, StartAt } from '../domain/postgres-consumers/events.ts';
@@ -11,7 +11,17 @@ import { isStorableText } from '../storable-text.ts';
 import { egressPolicy } from '../net/egress-policy.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
-import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
+import type { MessageKind } from '../domain/change-events.ts';
+import {
+  messageInputFields,
+  messageShapeOfInput,
+  resolveSelection,
+  resolveStartIdx,
+  selectionInputFields,
+  startPositionInputFields,
+  startPositionOf,
+  type ResetInput,
+} from './consumer-selection.ts';
 import { sinkConsumerCommandHandler } from './handle.ts';
 import { connectionInput, connectionOf, patchedConnectionOf, type ParsedConnection } from './postgres-connection.ts';
 
@@ -41,8 +51,10 @@ export const createPostgresConsumerInput = z
     name: consumerFields.name,
     ...selectionInputFields,
     ...startPositionInputFields,
+    ...messageInputFields,
     connection: connectionInput,
-    table: consumerFields.table.default(DEFAULT_TABLE),
+    /** Default `public.syncline_records`, or `public.syncline_events` for change events. */
+    table: consumerFields.table.nullish(),
     createTable: consumerFields.createTable.default(true),
     deletes: consumerFields.deletes.default('mark'),
     batchSize: consumerFields.batchSize.default(500),
@@ -91,6 +103,19 @@ interface TargetSettings {
   table: PostgresTableName;
   createTable: boolean;
   deletes: PostgresDeletes;
+  messageKind: MessageKind;
+}
+
+/**
+ * Change events go to an append-only table, one row per version: a deleted record is the row of
+ * its `deleted` event, and nothing is ever removed. `deletes: "delete"` is refused rather than ignored.
+ */
+function assertDeletesFit(kind: MessageKind, deletes: PostgresDeletes): void {
+  if (kind === 'event' && deletes === 'delete') {
+    throw new UnprocessableError('deletes_without_records', 'deletes: "delete" removes the rows of deleted records; a table of change events keeps every version (its deleted event included)', [
+      { path: 'deletes', message: 'only with message_kind "record"' },
+    ]);
+  }
 }
 
 /** A host that is an address literal the egress policy refuses: 422 `egress_refused` before anything else is done. */
@@ -105,7 +130,11 @@ function checkHostLiteral(ctx: AppContext, host: string): void {
 
 /** Connects to the target (a name is checked by the egress policy as it resolves) and checks, or creates, the table. */
 async function checkTarget(ctx: AppContext, target: TargetSettings): Promise<void> {
-  await prepareTarget(egressPolicy(ctx.config), { connection: target.connection, password: target.password, table: target.table }, { createTable: target.createTable, deletes: target.deletes });
+  await prepareTarget(egressPolicy(ctx.config), { connection: target.connection, password: target.password, table: target.table }, {
+    createTable: target.createTable,
+    deletes: target.deletes,
+    messageKind: target.messageKind,
+  });
 }
 
 function settingsOf(ctx: AppContext, name: string, target: TargetSettings, batchSize: number): PostgresConsumerSettings {
@@ -125,17 +154,20 @@ export async function createPostgresConsumer(ctx: AppContext, principal: Princip
   const { connection, password }: ParsedConnection = connectionOf(input.connection);
   checkHostLiteral(ctx, connection.host);
   const start = startPositionOf(input);
+  const shape = messageShapeOfInput(input);
+  assertDeletesFit(shape.messageKind, input.deletes);
   const selection = await resolveSelection(ctx, principal, input);
   await assertNameFree(ctx, principal, input.name);
   await assertQuotaRoom(ctx, principal, 'consumers');
-  const target: TargetSettings = { connection, password, table: tableOf(input.table), createTable: input.createTable, deletes: input.deletes };
+  const table = tableOf(input.table ?? (shape.messageKind === 'event' ? DEFAULT_EVENT_TABLE : DEFAULT_TABLE));
+  const target: TargetSettings = { connection, password, table, createTable: input.createTable, deletes: input.deletes, messageKind: shape.messageKind };
   await checkTarget(ctx, target);
   const startAt: StartAt = { ...start, startIdx: String(await resolveStartIdx(ctx, selection.streamId, start)) };
   const consumerId = ctx.newId();
   await createWithinQuota(ctx, principal, 'consumers', () =>
     handlePostgresConsumer(ctx, consumerId, {
       type: 'CreatePostgresConsumer',
-      data: { consumerId, accountId: principal.accountId, selection, start: startAt, ...settingsOf(ctx, input.name, target, input.batchSize) },
+      data: { consumerId, accountId: principal.accountId, selection, start: startAt, ...shape, ...settingsOf(ctx, input.name, target, input.batchSize) },
       metadata: { now: ctx.now() },
     }),
   );
@@ -176,7 +208,9 @@ export async function updatePostgresConsumer(ctx: AppContext, principal: Princip
     table: patch.table !== undefined ? tableOf(patch.table) : { schema: current.tableSchema, name: current.tableName },
     createTable: patch.createTable ?? current.createTable,
     deletes: patch.deletes ?? (current.deletes as PostgresDeletes),
+    messageKind: current.messageKind === 'event' ? 'event' : 'record',
   };
+  assertDeletesFit(target.messageKind, target.deletes);
   const targetChanged = patch.connection !== undefined || patch.table !== undefined || patch.createTable !== undefined || patch.deletes !== undefined;
   if (targetChanged) await checkTarget(ctx, target);
   const settings = settingsOf(ctx, patch.name ?? current.name, target, patch.batchSize ?? current.batchSize);

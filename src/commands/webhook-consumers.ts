@@ -9,7 +9,16 @@ import type { WebhookConsumer } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { assertQuotaRoom, createWithinQuota } from './account-quotas.ts';
-import { resolveSelection, resolveStartIdx, selectionInputFields, startPositionInputFields, startPositionOf, type ResetInput } from './consumer-selection.ts';
+import {
+  messageInputFields,
+  messageShapeOfInput,
+  resolveSelection,
+  resolveStartIdx,
+  selectionInputFields,
+  startPositionInputFields,
+  startPositionOf,
+  type ResetInput,
+} from './consumer-selection.ts';
 import { sinkConsumerCommandHandler } from './handle.ts';
 import { checkHeaders, headersInput, headersPatchInput, normalizeHeaders, type Headers } from './webhook-headers.ts';
 import { checkWebhookUrl, webhookUrlInput } from './webhook-url.ts';
@@ -33,6 +42,7 @@ export const createWebhookConsumerInput = z
   .object({
     ...selectionInputFields,
     ...startPositionInputFields,
+    ...messageInputFields,
     name: settingFields.name,
     url: settingFields.url,
     headers: headersInput.nullish(),
@@ -107,6 +117,7 @@ async function assertNameFree(ctx: AppContext, principal: Principal, name: strin
 /** The new consumer's id and its signing secret, which exists in clear only in this answer. */
 export async function createWebhookConsumer(ctx: AppContext, principal: Principal, input: CreateWebhookConsumerInput): Promise<{ id: string; secret: string }> {
   const start = startPositionOf(input);
+  const shape = messageShapeOfInput(input);
   const headers = normalizeHeaders(input.headers ?? {}) as Headers;
   checkHeaders(headers);
   const url = await checkWebhookUrl(ctx.config, input.url);
@@ -135,6 +146,7 @@ export async function createWebhookConsumer(ctx: AppContext, principal: Principa
         secretHint: secretHint(secret),
         start,
         startIdx: String(startIdx),
+        ...shape,
       },
       metadata: { now: ctx.now() },
     }),

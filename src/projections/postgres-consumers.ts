@@ -1,6 +1,7 @@
 import { startOptions } from '../domain/consumer-selection.ts';
 import type { PostgresConsumerEvent, PostgresConsumerSettings, StartAt } from '../domain/postgres-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
+import { messageColumns } from './message-columns.ts';
 
 const settingsColumns = (s: PostgresConsumerSettings) => [
   s.name,
@@ -42,8 +43,8 @@ export const postgresConsumersProjection = defineProjection<PostgresConsumerEven
             `INSERT INTO postgres_consumers (id, account_id, stream_id, sync_id, collection_ids, provider,
                name, host, port, database, db_user, ssl_mode, connection_url, password_encrypted, password_hint,
                table_schema, table_name, create_table, deletes, batch_size,
-               deliver_policy, opt_start_time, opt_start_idx, start_idx, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $25)`,
+               deliver_policy, opt_start_time, opt_start_idx, start_idx, created_at, updated_at, message_kind, event_actions, event_changed_fields)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $25, $26, $27, $28)`,
             [
               d.consumerId,
               d.accountId,
@@ -54,6 +55,7 @@ export const postgresConsumersProjection = defineProjection<PostgresConsumerEven
               ...settingsColumns(d),
               ...startColumns(d.start),
               d.createdAt,
+              ...messageColumns(d),
             ],
           );
           break;

@@ -2,6 +2,7 @@ import { currentHint, currentHints } from '../crypto/secret-box.ts';
 import { startOptions, type StartPosition } from '../domain/consumer-selection.ts';
 import type { WebhookConsumerEvent, WebhookConsumerSettings } from '../domain/webhook-consumers/events.ts';
 import { defineProjection } from './read-model-projection.ts';
+import { messageColumns } from './message-columns.ts';
 
 const settingsColumns = (s: WebhookConsumerSettings) => [
   s.name,
@@ -37,8 +38,9 @@ export const webhookConsumersProjection = defineProjection<WebhookConsumerEvent>
           await db.query(
             `INSERT INTO webhook_consumers (id, account_id, stream_id, sync_id, collection_ids, provider,
                name, url, headers_encrypted, header_hints, batch_size, timeout_ms, max_deliver, retry_window_ms, max_in_flight,
-               deliver_policy, opt_start_time, opt_start_idx, start_idx, secret_encrypted, secret_hint, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+               deliver_policy, opt_start_time, opt_start_idx, start_idx, secret_encrypted, secret_hint, created_at, updated_at,
+               message_kind, event_actions, event_changed_fields)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23, $24, $25)`,
             [
               d.consumerId,
               d.accountId,
@@ -51,6 +53,7 @@ export const webhookConsumersProjection = defineProjection<WebhookConsumerEvent>
               d.secretSealed,
               currentHint(d.secretHint),
               d.createdAt,
+              ...messageColumns(d),
             ],
           );
           break;

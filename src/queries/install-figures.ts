@@ -107,7 +107,7 @@ export async function allSyncFigures(ctx: AppContext): Promise<SyncFigures[]> {
 }
 
 /** The columns a status needs of a push consumer's row (no secret, no target settings). */
-const sinkRowColumns = { id: true, accountId: true, name: true, generation: true, streamId: true, syncId: true, collectionIds: true, provider: true, startIdx: true, resetCount: true } as const;
+const sinkRowColumns = { id: true, accountId: true, name: true, generation: true, streamId: true, syncId: true, collectionIds: true, provider: true, startIdx: true, resetCount: true, messageKind: true, eventActions: true, eventChangedFields: true } as const;
 
 /**
  * Every consumer's figures, of every kind: HTTP consumers' counts (`consumerCounts`, as their

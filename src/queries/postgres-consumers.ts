@@ -1,3 +1,4 @@
+import { presentMessageShape } from './message-shape.ts';
 import type { AppContext, Principal } from '../app-context.ts';
 import { findPostgresConsumer } from '../commands/postgres-consumers.ts';
 import { listSinkDeliveries } from '../consumers/sinks/deliveries.ts';
@@ -34,6 +35,7 @@ export function presentPostgresConsumer(consumer: PostgresConsumer, status: Sink
     sync_id: consumer.syncId,
     collection_ids: consumer.collectionIds && consumer.collectionIds.length > 0 ? consumer.collectionIds : null,
     provider: consumer.provider,
+    ...presentMessageShape(consumer),
     deliver_policy: consumer.deliverPolicy as DeliverPolicy,
     opt_start_time: consumer.optStartTime?.toISOString() ?? null,
     opt_start_idx: consumer.optStartIdx === null ? null : Number(consumer.optStartIdx),

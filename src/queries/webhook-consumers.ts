@@ -7,6 +7,7 @@ import { sinkStatuses, type SinkStatus } from '../consumers/sinks/status.ts';
 import type { DeliverPolicy } from '../domain/consumer-selection.ts';
 import type { WebhookConsumer } from '../generated/prisma/client.ts';
 import { keysetArgs, toPage, type PageInput } from './pagination.ts';
+import { presentMessageShape } from './message-shape.ts';
 import { presentDeadLetter, presentDeliveryAttempt, presentSinkStatus } from './sink-logs.ts';
 
 /** A webhook consumer as REST answers it: header values and the secret only as hints; its runner's status. */
@@ -27,6 +28,7 @@ export function presentWebhookConsumer(consumer: WebhookConsumer, status: SinkSt
     max_deliver: consumer.maxDeliver,
     retry_window_ms: Number(consumer.retryWindowMs),
     max_in_flight: consumer.maxInFlight,
+    ...presentMessageShape(consumer),
     deliver_policy: consumer.deliverPolicy as DeliverPolicy,
     opt_start_time: consumer.optStartTime?.toISOString() ?? null,
     opt_start_idx: consumer.optStartIdx === null ? null : Number(consumer.optStartIdx),

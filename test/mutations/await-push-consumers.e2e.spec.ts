@@ -90,6 +90,36 @@ describe('mutations awaiting webhook and PostgreSQL consumers', () => {
     expect(viaGraphql.data.runMutation.awaitedConsumers).toEqual([{ consumerId: webhookId, acked: true }]);
   });
 
+  it('a consumer of change events is awaited for the versions its filters let through only', async () => {
+    const receivers = [new WebhookReceiver(), new WebhookReceiver()];
+    try {
+      const created = async (receiver: WebhookReceiver, body: Record<string, unknown>) => {
+        await receiver.start();
+        const answer = await api.post('/v1/webhook-consumers', { sync_id: syncId, url: receiver.url, deliver_policy: 'new', message_kind: 'event', ...body });
+        expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+        receiver.verifyWith(answer.body.secret);
+        return answer.body.id as string;
+      };
+      const inserts = await created(receivers[0]!, { name: 'awaited-inserts', actions: ['inserted'] });
+      const deletes = await created(receivers[1]!, { name: 'awaited-deletes', actions: ['deleted'] });
+      const answer = await run([{ email: 'event@example.com' }], { await_consumer_ids: [inserts, deletes], await_consumers_timeout: 15_000 });
+      expect(answer.status).toBe(200);
+      // The deletes' consumer never sees an insert: done at once, though its position stays behind it.
+      expect(answer.body.awaited_consumers).toEqual([
+        { consumer_id: inserts, acked: true },
+        { consumer_id: deletes, acked: true },
+      ]);
+      // Done means delivered: the insert's event is at the receiver when the answer comes.
+      const record = answer.body.data[0].record as { upstream_id: string; updated_idx: number };
+      const events = receivers[0]!.delivered.flatMap((d) => d.records as unknown as { action: string; record: { upstream_id: string; updated_idx: number } }[]);
+      expect(events.map((e) => [e.action, e.record.upstream_id, e.record.updated_idx])).toContainEqual(['inserted', record.upstream_id, record.updated_idx]);
+      expect(receivers[1]!.delivered).toEqual([]);
+      expect(receivers.flatMap((r) => r.badSignatures)).toEqual([]);
+    } finally {
+      for (const receiver of receivers) await receiver.close();
+    }
+  });
+
   it("refuses a consumer id that is none of the account's, before anything is sent upstream", async () => {
     const root = restClient(server.url, ROOT_TOKEN);
     const stranger = restClient(server.url, (await root.post('/v1/accounts', { name: 'await-stranger' })).body.api_token.token);

@@ -307,7 +307,7 @@ describe('webhook consumers API (REST)', () => {
       maxInFlight: 2,
       maxDeliver: 3,
       retryWindowMs: 86_400_000,
-      // Webhook consumers deliver records only until they take message_kind (issue 28).
+      // Created without message_kind: records (issue 28).
       message: { messageKind: 'record', eventActions: null, eventChangedFields: null },
     });
     // The list holds the row as stored: sealed secrets, which the writer alone opens.

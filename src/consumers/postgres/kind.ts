@@ -5,7 +5,7 @@ import { egressPolicy } from '../../net/egress-policy.ts';
 import type { SinkConsumer, SinkKind } from '../sinks/sink.ts';
 import type { RecordRow } from '../../projections/record-row.ts';
 import { sinkConsumerBase } from '../sinks/consumer-row.ts';
-import { recordRows } from '../sinks/record-sources.ts';
+import { recordOrEventRows } from '../sinks/event-sources.ts';
 import type { PostgresTarget } from './target.ts';
 import { PostgresSinkWriter } from './writer.ts';
 
@@ -37,7 +37,7 @@ export function postgresSinkConsumer(row: PostgresConsumer): PostgresSinkConsume
 
 /** The PostgreSQL kind of push consumer, for the sink supervisor. */
 export const postgresSinkKind: SinkKind<PostgresSinkConsumer, RecordRow> = {
-  records: recordRows,
+  records: recordOrEventRows,
   name: 'postgres',
   async listConsumers(ctx: AppContext) {
     const rows = await ctx.prisma.postgresConsumer.findMany({ orderBy: { id: 'asc' } });
@@ -52,6 +52,7 @@ export const postgresSinkKind: SinkKind<PostgresSinkConsumer, RecordRow> = {
         table: consumer.table,
       },
       deletes: consumer.deletes,
+      messageKind: consumer.message.messageKind,
       policy: egressPolicy(ctx.config),
     });
   },

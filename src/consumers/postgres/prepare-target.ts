@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { MessageKind } from '../../domain/change-events.ts';
 import type { PostgresDeletes } from '../../domain/postgres-consumers/events.ts';
 import { UnprocessableError } from '../../errors.ts';
 import type { EgressPolicy } from '../../net/egress-policy.ts';
@@ -27,12 +28,12 @@ function refusal(code: string, message: string): UnprocessableError {
 /**
  * Before a consumer is created (or its target changed): connects to the target (the egress policy
  * checks the address; at most CONNECT_TIMEOUT_MS), creates the table when asked and it is missing,
- * and checks that the table fits the writer's upsert. Bad settings are refused now with a 422 and
+ * and checks that the table fits the writer's upsert (or, for change events, its insert). Bad settings are refused now with a 422 and
  * a code, rather than accepted to fail forever: an unreachable target, a refused login, a missing
  * database, schema or table, a table whose columns do not fit (the column named), missing
  * privileges. Nothing is written but the table.
  */
-export async function prepareTarget(policy: EgressPolicy, target: PostgresTarget, options: { createTable: boolean; deletes: PostgresDeletes }): Promise<void> {
+export async function prepareTarget(policy: EgressPolicy, target: PostgresTarget, options: { createTable: boolean; deletes: PostgresDeletes; messageKind?: MessageKind }): Promise<void> {
   const label = targetLabel(target);
   const client = new pg.Client(targetClient(policy, target, 'syncline-consumer-check'));
   // An error after the last query (the target going away) must not reach the process as an unhandled event.
@@ -42,9 +43,9 @@ export async function prepareTarget(policy: EgressPolicy, target: PostgresTarget
     if (options.createTable) {
       const { rows } = await client.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists', [target.table.schema]);
       if (!rows[0]?.exists) throw refusal('schema_not_found', `${label}: schema ${target.table.schema} does not exist (create it, or name another schema)`);
-      await createTableIfMissing(client, target);
+      await createTableIfMissing(client, target, options.messageKind ?? 'record');
     }
-    const problem = await tableProblem(client, target.table, options.deletes);
+    const problem = await tableProblem(client, target.table, options.deletes, options.messageKind);
     if (problem) {
       throw new UnprocessableError(problem.code, `${label}: ${problem.message}`, [{ path: 'table', message: problem.message }]);
     }
@@ -57,9 +58,9 @@ export async function prepareTarget(policy: EgressPolicy, target: PostgresTarget
   }
 }
 
-async function createTableIfMissing(client: pg.Client, target: PostgresTarget): Promise<void> {
+async function createTableIfMissing(client: pg.Client, target: PostgresTarget, kind: MessageKind): Promise<void> {
   try {
-    await client.query(createTableStatement(target.table));
+    await client.query(createTableStatement(target.table, kind));
   } catch (error) {
     // Two creations at once: the other made it (IF NOT EXISTS does not cover the race on the catalog).
     const code = (error as { code?: unknown }).code;

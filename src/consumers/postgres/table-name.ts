@@ -4,6 +4,8 @@ import type { PostgresTableName } from '../../domain/postgres-consumers/events.t
 export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export const DEFAULT_TABLE = 'public.syncline_records';
+/** Change events (message_kind `event`) go to a table of their own shape by default. */
+export const DEFAULT_EVENT_TABLE = 'public.syncline_events';
 
 /**
  * `schema.table` or `table` (schema `public`), each part a plain identifier, folded to lower case

@@ -1,15 +1,20 @@
 import pg from 'pg';
+import type { MessageKind } from '../../domain/change-events.ts';
 import type { PostgresDeletes } from '../../domain/postgres-consumers/events.ts';
 import type { EgressPolicy } from '../../net/egress-policy.ts';
 import { SinkWriteError, type SinkBatch, type SinkWriteResult, type SinkWriter } from '../sinks/sink.ts';
 import { classifyTargetError } from './target-errors.ts';
 import { targetClient, targetLabel, type PostgresTarget } from './target.ts';
 import { batchParameter, upsertStatement } from './upsert.ts';
+import { eventBatchParameter, eventInsertStatement } from './event-insert.ts';
+import { isChangeEvent } from '../sinks/event-sources.ts';
 
 export interface PostgresWriterOptions {
   consumerId: string;
   target: PostgresTarget;
   deletes: PostgresDeletes;
+  /** `event`: each version inserted into an append-only table (eventInsertStatement); else (the default) records upserted. */
+  messageKind?: MessageKind;
   policy: EgressPolicy;
 }
 
@@ -17,7 +22,7 @@ export interface PostgresWriterOptions {
  * Writes one PostgreSQL consumer's batches into its table (docs/DELIVERY.md, "PostgreSQL
  * consumers"): one connection, opened at the first batch through the egress policy and opened
  * again after any failure that may have broken it; each batch one upsert statement (one
- * transaction). Failures become SinkWriteError naming the target (host, database, table, never
+ * transaction; for change events one insert). Failures become SinkWriteError naming the target (host, database, table, never
  * the password); the runner retries them, forever for this kind.
  */
 export class PostgresSinkWriter implements SinkWriter {
@@ -27,7 +32,7 @@ export class PostgresSinkWriter implements SinkWriter {
   private closed = false;
 
   constructor(private readonly options: PostgresWriterOptions) {
-    this.statement = upsertStatement(options.target.table, options.deletes);
+    this.statement = options.messageKind === 'event' ? eventInsertStatement(options.target.table) : upsertStatement(options.target.table, options.deletes);
     this.label = targetLabel(options.target);
   }
 
@@ -44,10 +49,12 @@ export class PostgresSinkWriter implements SinkWriter {
     try {
       client = await this.connected();
       if (signal.aborted) throw new Error('write aborted');
-      const { rows } = await client.query<{ written: number; deleted: number }>(this.statement, [batchParameter(batch.rows)]);
+      const events = this.options.messageKind === 'event';
+      const parameter = events ? eventBatchParameter(batch.rows.filter(isChangeEvent)) : batchParameter(batch.rows);
+      const { rows } = await client.query<{ written: number; deleted: number }>(this.statement, [parameter]);
       const { written, deleted } = rows[0] ?? { written: 0, deleted: 0 };
       const unchanged = batch.rows.length - written - deleted;
-      return { responseExcerpt: `${written} written, ${deleted} deleted, ${unchanged} unchanged (already as new or newer)` };
+      return { responseExcerpt: `${written} written, ${deleted} deleted, ${unchanged} unchanged (${events ? 'already written' : 'already as new or newer'})` };
     } catch (error) {
       const problem = classifyTargetError(error);
       if (problem.connectionLost && client) this.drop(client);

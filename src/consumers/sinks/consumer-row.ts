@@ -47,6 +47,7 @@ export const sinkStatusInputOf = (row: SinkConsumerRow): SinkStatusInput => ({
   selection: sinkSelectionOf(row),
   startIdx: row.startIdx,
   resetCount: row.resetCount,
+  message: sinkMessageOf(row),
 });
 
 /** The SinkConsumer fields every kind fills the same way from its row. */

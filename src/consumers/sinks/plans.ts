@@ -7,6 +7,7 @@
  * reset (`SinkRuntimeStore.load`).
  */
 import type pg from 'pg';
+import { eventJsonOf, streamEventPage, streamEventParams, type ChangeEventFilter } from '../../queries/change-events.ts';
 import { recordJsonOf, streamPageCut, streamRecordPage, streamRecordParams, type StreamRecordFilter } from '../../queries/record-pages.ts';
 import { UNFLUSHED, unlessGone } from './runtime.ts';
 import type { JsonRecord, SinkKeptPlan, SinkRead } from './sink.ts';
@@ -14,23 +15,37 @@ import type { JsonRecord, SinkKeptPlan, SinkRead } from './sink.ts';
 /** The columns of a JsonRecord, of a `records` row aliased `c`. */
 export const JSON_RECORD_COLUMNS = `c.sync_id, c.collection_id, c.upstream_id, c.updated_idx::text AS updated_idx, ${recordJsonOf('c')} AS json`;
 
+/** The columns of a JsonRecord holding a change event's text (docs/DELIVERY.md, "Change events"), of a `record_versions` row aliased `c`. */
+export const JSON_EVENT_COLUMNS = `c.sync_id, c.collection_id, c.upstream_id, c.updated_idx::text AS updated_idx, ${eventJsonOf('c')} AS json`;
+
 /**
  * The records past `after` as streamRecordRows reads them, as JSON texts, kept as the consumer's
  * plan past `after` in the same statement (none kept when there are none). Its commit does not
  * wait for the WAL flush, like the position moves (runtime.ts, UNFLUSHED): only a crash of
  * PostgreSQL itself can lose a plan, and the moves past it with it.
  */
-export async function readAndKeepPlan(pool: pg.Pool, consumerId: string, filter: StreamRecordFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
+export function readAndKeepPlan(pool: pg.Pool, consumerId: string, filter: StreamRecordFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
+  return readAndKeep(pool, consumerId, streamRecordPage(`${JSON_RECORD_COLUMNS}, c.scanned, c.updated_idx AS idx`), streamRecordParams(filter, after, limit, maxBytes));
+}
+
+/** readAndKeepPlan of change events: every version past `after` the filters let through, each as its event's JSON text. */
+export function readAndKeepEventPlan(pool: pg.Pool, consumerId: string, filter: ChangeEventFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
+  return readAndKeep(pool, consumerId, streamEventPage(`${JSON_EVENT_COLUMNS}, c.scanned, c.updated_idx AS idx`), streamEventParams(filter, after, limit, maxBytes));
+}
+
+/** `page` (its $4 the position read past) with `params`, kept as the consumer's plan (the last parameter) in the same statement. */
+async function readAndKeep(pool: pg.Pool, consumerId: string, page: string, params: unknown[]): Promise<SinkRead<JsonRecord>> {
+  const consumerParam = `$${params.length + 1}`;
   const { rows } = await unlessGone(
     pool.query<JsonRecord & { scanned: string }>(
-      `WITH picked AS (${streamRecordPage(`${JSON_RECORD_COLUMNS}, c.scanned, c.updated_idx AS idx`)}),
+      `WITH picked AS (${page}),
             kept AS (
               INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs, records)
-              SELECT $8, $4::bigint, max(idx), array_agg(idx ORDER BY idx), string_agg(json, E'\n' ORDER BY idx)
+              SELECT ${consumerParam}, $4::bigint, max(idx), array_agg(idx ORDER BY idx), string_agg(json, E'\n' ORDER BY idx)
               FROM picked HAVING count(*) > 0 AND ${UNFLUSHED}
               ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = excluded.records)
        SELECT sync_id, collection_id, upstream_id, updated_idx, json, scanned FROM picked ORDER BY idx`,
-      [...streamRecordParams(filter, after, limit, maxBytes), consumerId],
+      [...params, consumerId],
     ),
   );
   const more = streamPageCut(rows.length, rows[0]?.scanned);
@@ -46,8 +61,11 @@ export async function keptPlans(pool: pg.Pool, consumerId: string, position: big
   return rows.map((row) => ({ after: BigInt(row.after), records: row.records.split('\n').map((json, i) => keptRecord(json, row.idxs[i]!)) }));
 }
 
-/** A kept record: its text, and the key it holds (parsed only after a restart). */
+type KeptKey = Pick<JsonRecord, 'sync_id' | 'collection_id' | 'upstream_id'>;
+
+/** A kept record or change event: its text, and the key it holds (an event's under `record`; parsed only after a restart). */
 function keptRecord(json: string, updatedIdx: string): JsonRecord {
-  const { sync_id, collection_id, upstream_id } = JSON.parse(json) as Pick<JsonRecord, 'sync_id' | 'collection_id' | 'upstream_id'>;
+  const parsed = JSON.parse(json) as KeptKey | { action: string; record: KeptKey };
+  const { sync_id, collection_id, upstream_id } = 'action' in parsed ? parsed.record : parsed;
   return { sync_id, collection_id, upstream_id, updated_idx: updatedIdx, json };
 }

@@ -93,8 +93,9 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ len
  * window of `batchSize × maxInFlight` records is split into batches handed to the writer at once;
  * each batch is retried on its own with backoff until the writer confirms it or it becomes dead
  * letters. The next window starts once every batch of the window is done: the records table holds
- * one version per record, so a window never holds two versions of one record and each record's
- * versions arrive in order. While a plan is delivered the next one is read.
+ * one version per record, and a window of change events with batches side by side ends before a
+ * record's second version (windowOfDistinctRecords), so each record's versions arrive in order.
+ * While a plan is delivered the next one is read.
  *
  * The position moves to a window's end once it is done, in memory at once and in the database by
  * a queue of runtime writes that the next window does not wait for (windows done while a write
@@ -370,9 +371,19 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
         if (read.more) this.readAhead(BigInt(last.updated_idx));
       } else this.readOn(this.ahead[this.ahead.length - 1]!);
     }
-    const window = plan.records.slice(plan.next, plan.next + this.windowSize);
+    const window = this.parallelEvents ? windowOfDistinctRecords(plan.records, plan.next, this.windowSize) : plan.records.slice(plan.next, plan.next + this.windowSize);
     plan.next += window.length;
     return window;
+  }
+
+  /** Change events: a plan may hold several versions of one record (records hold one). */
+  private get events(): boolean {
+    return this.consumer.message.messageKind === 'event';
+  }
+
+  /** Change events in batches side by side: one batch at a time keeps a record's versions in order anyway. */
+  private get parallelEvents(): boolean {
+    return this.events && this.consumer.maxInFlight > 1;
   }
 
   private readAhead(after: bigint): void {
@@ -482,7 +493,9 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
       const noted = retry;
       if (this.exhausted(noted)) {
         const now = this.ctx.now();
-        await this.queueWrite(() => deadLetterBatch(this.ctx.pool, this.consumer.id, batch, noted, { lastError: failure.message, lastAttemptAt: at, deadAt: now }));
+        await this.queueWrite(() =>
+          deadLetterBatch(this.ctx.pool, this.consumer.id, batch, noted, { lastError: failure.message, lastAttemptAt: at, deadAt: now }, { perVersion: this.events }),
+        );
         this.retrying.set(batch.id, { ...noted, dead: true });
         this.log.warn({ stateChange: 'consumer.dead_letters', batchId: batch.id, records: batch.rows.length, attempts: noted.attempts }, 'batch dead-lettered: delivery goes on behind it');
         await this.appendHealth({ type: 'ConsumerDeadLettered', data: { ...this.healthRef, records: batch.rows.length, at: now.toISOString() } });
@@ -664,6 +677,25 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     });
     return this.showing;
   }
+}
+
+/**
+ * At most `size` records from `from` on, ending before a record's second version: the batches of a
+ * window are written side by side and retried each on its own, so two versions of one record in one
+ * window could arrive out of order. The cut depends only on the plan and where the window starts,
+ * so a restarted runner that sends a kept plan again from a window's start cuts the same windows.
+ */
+function windowOfDistinctRecords<R extends SinkRecordKey>(records: readonly R[], from: number, size: number): R[] {
+  const seen = new Set<string>();
+  let end = from;
+  while (end < records.length && end - from < size) {
+    const row = records[end]!;
+    const key = `${row.sync_id}\u0000${row.collection_id}\u0000${row.upstream_id}`;
+    if (seen.has(key)) break;
+    seen.add(key);
+    end++;
+  }
+  return records.slice(from, end);
 }
 
 /**

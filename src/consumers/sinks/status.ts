@@ -4,7 +4,7 @@ import type { SinkConsumer, SinkState } from './sink.ts';
 /** A push consumer's status (DESIGN.md §7b), whatever its kind. */
 export interface SinkStatus {
   state: SinkState;
-  /** Records of the consumer's selection past its position: what is still to deliver. */
+  /** Records of the consumer's selection past its position: what is still to deliver (change events: the versions its filters let through). */
   lag: number;
   /** Seconds since the oldest of them was written (0 when none). */
   lagSeconds: number;
@@ -16,8 +16,8 @@ export interface SinkStatus {
   deliveredCount: number;
 }
 
-/** What a status needs of a consumer: its selection, and where it starts before its runner ran. */
-export type SinkStatusInput = Pick<SinkConsumer, 'id' | 'selection' | 'startIdx' | 'resetCount'>;
+/** What a status needs of a consumer: its selection and message shape, and where it starts before its runner ran. */
+export type SinkStatusInput = Pick<SinkConsumer, 'id' | 'selection' | 'startIdx' | 'resetCount' | 'message'>;
 
 type StatusRow = {
   consumer_id: string;
@@ -41,6 +41,19 @@ const bySelection = (select: string, tail = '') => `CASE WHEN c.sync_id IS NULL
   END`;
 
 /**
+ * A consumer of change events lags by the versions past its position that its filters let through
+ * (`r`: here a row of record_versions, whose columns `select` and `tail` name as those of records):
+ * its position stays behind the versions filtered out after its last event, which are no lag.
+ */
+const EVENTS_PAST_POSITION = `r.stream_id = c.stream_id AND (c.sync_id IS NULL OR r.sync_id = c.sync_id) AND ${PAST_POSITION}
+  AND syncline_event_matches(r.action, r.changes, c.event_actions, c.event_changed_fields)`;
+
+const byMessageKind = (select: string, tail = '') => `CASE WHEN c.message_kind = 'event'
+    THEN (SELECT ${select} FROM record_versions r WHERE ${EVENTS_PAST_POSITION} ${tail})
+    ELSE ${bySelection(select, tail)}
+  END`;
+
+/**
  * The status of each push consumer, keyed by id: one statement for any number of them (a page of
  * a list). Until its runner has run (a new consumer, or a reset not yet applied) a consumer is
  * shown at its start position, `connecting`.
@@ -55,12 +68,16 @@ export async function sinkStatuses(ctx: AppContext, consumers: readonly SinkStat
     provider: c.selection.provider,
     start_idx: c.startIdx.toString(),
     reset_count: c.resetCount,
+    message_kind: c.message.messageKind,
+    event_actions: c.message.eventActions,
+    event_changed_fields: c.message.eventChangedFields,
   }));
   const { rows } = await ctx.pool.query<StatusRow>(
     `SELECT c.id AS consumer_id, rt.state, p.position, rt.last_error, rt.last_delivered_at, rt.delivered_count,
-       ${bySelection('count(*)')} AS lag,
-       ${bySelection('r.changed_at', 'ORDER BY r.updated_idx LIMIT 1')} AS oldest_changed_at
-     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid, collection_ids text[], provider text, start_idx bigint, reset_count int)
+       ${byMessageKind('count(*)')} AS lag,
+       ${byMessageKind('r.changed_at', 'ORDER BY r.updated_idx LIMIT 1')} AS oldest_changed_at
+     FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, stream_id uuid, sync_id uuid, collection_ids text[], provider text, start_idx bigint, reset_count int,
+       message_kind text, event_actions text[], event_changed_fields text[])
      LEFT JOIN sink_runtime rt ON rt.consumer_id = c.id
      CROSS JOIN LATERAL (SELECT CASE WHEN rt.consumer_id IS NULL OR c.reset_count > rt.reset_seq THEN c.start_idx ELSE rt.position END AS position) p`,
     [JSON.stringify(given)],

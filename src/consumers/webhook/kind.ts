@@ -2,7 +2,7 @@ import type { AppContext } from '../../app-context.ts';
 import { openWebhookHeaders } from '../../commands/webhook-consumers.ts';
 import type { WebhookConsumer } from '../../generated/prisma/client.ts';
 import { egressDispatcher } from '../../net/egress-fetch.ts';
-import { keptRecordJson } from '../sinks/record-sources.ts';
+import { keptRecordOrEventJson } from '../sinks/event-sources.ts';
 import type { JsonRecord, SinkConsumer, SinkKind } from '../sinks/sink.ts';
 import { sinkConsumerBase } from '../sinks/consumer-row.ts';
 import { webhookWriter, type WebhookTarget } from './writer.ts';
@@ -43,7 +43,7 @@ export function webhookTargetOf(ctx: AppContext, row: WebhookConsumer): WebhookT
 /** Webhook consumers for the sink runner (src/consumers/sinks/sink.ts). */
 export const webhookSinkKind: SinkKind<WebhookSinkConsumer, JsonRecord> = {
   // Receivers drop duplicates by `webhook-id`: after a restart, the very same batches again.
-  records: keptRecordJson,
+  records: keptRecordOrEventJson,
   name: 'webhook',
   async listConsumers(ctx) {
     const rows = await ctx.prisma.webhookConsumer.findMany({ orderBy: { id: 'asc' } });

@@ -1,6 +1,7 @@
 /**
  * Writes one webhook consumer's batches (DESIGN.md §7b): `POST url` with `{"data":[record, …]}`
- * (each record as REST answers it, DESIGN.md §2: its JSON text as PostgreSQL built it, joined, not
+ * (each record as REST answers it, DESIGN.md §2, or for a consumer of change events each event,
+ * docs/DELIVERY.md "Change events": its JSON text as PostgreSQL built it, joined, not
  * parsed or serialized again), the consumer's headers, and the Standard
  * Webhooks headers — `webhook-id` (the batch's id: the same for every attempt at it),
  * `webhook-timestamp` (this attempt, unix seconds) and `webhook-signature` (`v1,<base64>`, one

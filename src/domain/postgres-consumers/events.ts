@@ -1,5 +1,6 @@
 import type { Event } from '@event-driven-io/emmett';
 import type { RecordSelection, StartPosition } from '../consumer-selection.ts';
+import type { EventAction, MessageKind } from '../change-events.ts';
 
 /** `mark`: a deleted record stays as a row with `deleted = true` and its last data; `delete`: its row is removed. */
 export type PostgresDeletes = 'mark' | 'delete';
@@ -44,7 +45,16 @@ export type StartAt = StartPosition & {
 
 export type PostgresConsumerCreated = Event<
   'PostgresConsumerCreated',
-  ConsumerRef & PostgresConsumerSettings & { selection: RecordSelection; start: StartAt; createdAt: string }
+  ConsumerRef &
+    PostgresConsumerSettings & {
+      selection: RecordSelection;
+      start: StartAt;
+      /** record (absent in events before change events existed) or event, and the event filters; fixed at creation. */
+      messageKind?: MessageKind;
+      eventActions?: EventAction[] | null;
+      eventChangedFields?: string[] | null;
+      createdAt: string;
+    }
 >;
 export type PostgresConsumerUpdated = Event<'PostgresConsumerUpdated', ConsumerRef & PostgresConsumerSettings & { updatedAt: string }>;
 /** `POST /v1/postgres-consumers/{id}/reset`: delivery starts again at `start` (back or ahead). */

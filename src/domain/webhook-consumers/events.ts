@@ -1,5 +1,6 @@
 import type { Event } from '@event-driven-io/emmett';
 import type { RecordSelection, StartPosition } from '../consumer-selection.ts';
+import type { EventAction, MessageKind } from '../change-events.ts';
 
 /**
  * What a webhook consumer's owner may change (`PATCH`). Header values are secrets (an
@@ -36,6 +37,10 @@ export type WebhookConsumerCreated = Event<
       start: StartPosition;
       /** Delivery starts after this stream position (what `start` meant at creation). */
       startIdx: string;
+      /** record (absent in events before change events existed) or event, and the event filters; fixed at creation. */
+      messageKind?: MessageKind;
+      eventActions?: EventAction[] | null;
+      eventChangedFields?: string[] | null;
       createdAt: string;
     }
 >;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { getPostgresConsumer, listPostgresConsumers, listPostgresDeliveries } from '../../queries/postgres-consumers.ts';
 import type { AllHold, Presents } from './presents.ts';
-import { sinkStatusFields } from './responses.ts';
+import { messageShape, sinkStatusFields } from './responses.ts';
 import { deliveryPage } from './sink-responses.ts';
 
 /* The PostgreSQL consumers' answers (src/queries/postgres-consumers.ts), beside the others of responses.ts. */
@@ -18,6 +18,7 @@ export const postgresConsumerView = z
     sync_id: id.nullable(),
     collection_ids: z.array(z.string()).nullable().meta({ description: 'null: every collection' }),
     provider: z.string().nullable(),
+    ...messageShape,
     deliver_policy: z.enum(['all', 'new', 'by_start_time', 'by_start_idx']).meta({ description: 'of the creation, or of the last reset' }),
     opt_start_time: timestamp.nullable(),
     opt_start_idx: position.nullable(),

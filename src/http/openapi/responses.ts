@@ -264,7 +264,7 @@ const startPosition = {
   reset_count: count.meta({ description: 'resets (`POST …/{id}/reset`) so far' }),
 };
 /** What a consumer delivers, every kind (docs/DELIVERY.md, "Change events"). */
-const messageShape = {
+export const messageShape = {
   message_kind: z.enum(['record', 'event']).meta({ description: "`record`: each record's latest version; `event`: every version, as a change event" }),
   actions: z.array(z.enum(['inserted', 'updated', 'deleted'])).nullable().meta({ description: 'change events of these actions only; null: all' }),
   changed_fields: z.array(z.string()).nullable().meta({ description: 'updates that changed one of these top-level data fields only; null: all' }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { getWebhookConsumer, getWebhookConsumerWithSecret, listWebhookConsumers, listWebhookDeadLetters, listWebhookDeliveries } from '../../queries/webhook-consumers.ts';
 import type { AllHold, Presents } from './presents.ts';
-import { page, sinkStatusFields, timestamp } from './responses.ts';
+import { messageShape, page, sinkStatusFields, timestamp } from './responses.ts';
 import { deadLetterPage, deliveryPage } from './sink-responses.ts';
 
 /* The webhook consumers' REST answers (DESIGN.md §7b), beside the other answers of responses.ts. */
@@ -26,6 +26,7 @@ export const webhookConsumerView = z
     max_deliver: z.number().int().meta({ description: '-1: retry forever' }),
     retry_window_ms: z.number().int(),
     max_in_flight: z.number().int(),
+    ...messageShape,
     deliver_policy: z.enum(['all', 'new', 'by_start_time', 'by_start_idx']).meta({ description: 'the start position of the creation or the last reset' }),
     opt_start_time: timestamp.nullable(),
     opt_start_idx: z.number().int().nullable(),

@@ -24,11 +24,14 @@ describe('the creation check of a PostgreSQL target', () => {
   });
 
   /** The 422 the check answers for a table made by `ddl` (`%` is the table's name), or null when it fits. */
-  async function refusalFor(ddl: string | null, options: { createTable?: boolean; deletes?: 'mark' | 'delete'; connection?: Partial<PostgresTarget['connection']> } = {}) {
+  async function refusalFor(
+    ddl: string | null,
+    options: { createTable?: boolean; deletes?: 'mark' | 'delete'; connection?: Partial<PostgresTarget['connection']>; messageKind?: 'record' | 'event' } = {},
+  ) {
     const name = `t_${++n}`;
     if (ddl) await admin.query(ddl.replaceAll('%', name));
     try {
-      await prepareTarget(policy, targetOf(name, options.connection), { createTable: options.createTable ?? false, deletes: options.deletes ?? 'mark' });
+      await prepareTarget(policy, targetOf(name, options.connection), { createTable: options.createTable ?? false, deletes: options.deletes ?? 'mark', messageKind: options.messageKind ?? 'record' });
       return null;
     } catch (error) {
       expect(error).toBeInstanceOf(UnprocessableError);
@@ -115,6 +118,49 @@ describe('the creation check of a PostgreSQL target', () => {
       expect(refusal?.message).toMatch(/lacks UPDATE, DELETE$/);
     } finally {
       await admin.query(`DROP TABLE IF EXISTS readonly_records`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('change events: creates the append-only table, keyed by version, and checks one of your making against that shape', async () => {
+    const EVENT_FITTING = `${FITTING}, action varchar(16), changes jsonb, occurred_at timestamptz`;
+    expect(await refusalFor(null, { createTable: true, messageKind: 'event' })).toBeNull();
+    const created = await admin.query<{ columns: string[]; key: string[] }>(
+      `SELECT (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped) AS columns,
+              (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+               WHERE i.indrelid = $1::regclass AND i.indisprimary) AS key`,
+      [`t_${n}`],
+    );
+    expect(created.rows[0]).toEqual({
+      columns: ['sync_id', 'collection_id', 'upstream_id', 'updated_idx', 'action', 'changes', 'upstream_created_at', 'upstream_updated_at', 'deleted', 'data', 'occurred_at', 'inserted_at'],
+      key: ['collection_id', 'sync_id', 'updated_idx', 'upstream_id'],
+    });
+
+    expect(await refusalFor(`CREATE TABLE % (${EVENT_FITTING}, PRIMARY KEY (sync_id, collection_id, upstream_id, updated_idx))`, { messageKind: 'event' })).toBeNull();
+    // A records table is no events table, and the other way round.
+    expect(await refusalFor(`CREATE TABLE % (${FITTING}, PRIMARY KEY (sync_id, collection_id, upstream_id))`, { messageKind: 'event' })).toMatchObject({
+      code: 'table_mismatch',
+      message: expect.stringMatching(/column action is missing \(text\)$/),
+    });
+    expect(await refusalFor(`CREATE TABLE % (${EVENT_FITTING}, PRIMARY KEY (sync_id, collection_id, upstream_id))`, { messageKind: 'event' })).toMatchObject({
+      code: 'table_mismatch',
+      message: expect.stringMatching(/exactly \(sync_id, collection_id, upstream_id, updated_idx\)/),
+    });
+    expect(await refusalFor(`CREATE TABLE % (${EVENT_FITTING}, PRIMARY KEY (sync_id, collection_id, upstream_id, updated_idx))`)).toMatchObject({ code: 'table_mismatch' });
+
+    // Events are only inserted: INSERT is enough.
+    const role = `syncline_appender_${Date.now()}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await admin.query(`CREATE TABLE insert_only_events (${EVENT_FITTING}, PRIMARY KEY (sync_id, collection_id, upstream_id, updated_idx))`);
+      await admin.query(`GRANT INSERT ON insert_only_events TO ${role}`);
+      const refusal = await prepareTarget(policy, targetOf('insert_only_events', { user: role }), { createTable: false, deletes: 'mark', messageKind: 'event' }).then(
+        () => null,
+        (error: unknown) => error as UnprocessableError,
+      );
+      expect(refusal).toBeNull();
+    } finally {
+      await admin.query(`DROP TABLE IF EXISTS insert_only_events`);
       await admin.query(`DROP ROLE ${role}`);
     }
   });

@@ -37,7 +37,9 @@ export function PostgresConsumerView({ consumerId }: { consumerId: string }) {
       <section aria-labelledby="sql-title" className="card">
         <h2 id="sql-title">Read the table</h2>
         <p className="hint">
-          One row per record at its latest version, keyed by (sync_id, collection_id, upstream_id); {consumer.deletes === 'mark' ? 'a deleted record keeps its row with deleted = true.' : 'a deleted record’s row is removed.'}
+          {consumer.messageKind === 'event'
+            ? 'One row per change event (every version), keyed by (sync_id, collection_id, upstream_id, updated_idx), with its action, changes and occurred_at; nothing is ever deleted.'
+            : `One row per record at its latest version, keyed by (sync_id, collection_id, upstream_id); ${consumer.deletes === 'mark' ? 'a deleted record keeps its row with deleted = true.' : 'a deleted record’s row is removed.'}`}
         </p>
         <CodeSnippet title="Connect with psql" name="psql-connect" code={psqlCommand(target)} />
         <CodeSnippet title="SQL" name="postgres-sql" code={postgresQueries(target)} />
@@ -67,6 +69,7 @@ function PostgresSettings({ consumer }: { consumer: PostgresConsumer }) {
         <Fact term="Table" mono>
           <span data-testid="postgres-table">{consumer.table}</span>
         </Fact>
+        <Fact term="Messages">{consumer.messageKind === 'event' ? 'change events' : 'records'}</Fact>
         <Fact term="Deleted records">{consumer.deletes === 'mark' ? 'marked (deleted = true)' : 'rows deleted'}</Fact>
         <Fact term="Create table">{consumer.createTable ? 'when missing' : 'no'}</Fact>
         <Fact term="Batch size">{consumer.batchSize} rows per transaction</Fact>

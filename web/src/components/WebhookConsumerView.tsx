@@ -61,6 +61,7 @@ function WebhookSettings({ consumer }: { consumer: WebhookConsumer }) {
           {consumer.url}
         </Fact>
         <SelectionFacts consumer={consumer} />
+        <Fact term="Messages">{consumer.messageKind === 'event' ? 'change events' : 'records'}</Fact>
         <Fact term="Batch size">{consumer.batchSize}</Fact>
         <Fact term="Max deliveries">{consumer.maxDeliver === -1 ? 'no limit (-1)' : consumer.maxDeliver}</Fact>
         <Fact term="Retry window">{formatDuration(consumer.retryWindowMs)}</Fact>

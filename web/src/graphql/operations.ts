@@ -367,6 +367,8 @@ export interface WebhookConsumer extends PushStatus {
   maxDeliver: number;
   retryWindowMs: number;
   maxInFlight: number;
+  /** record | event (docs/DELIVERY.md, "Change events") */
+  messageKind: string;
   deliverPolicy: string;
   optStartTime: string | null;
   optStartIdx: string | null;
@@ -374,7 +376,7 @@ export interface WebhookConsumer extends PushStatus {
   createdAt: string;
 }
 const WebhookConsumerFields = `id uuid name streamId syncId collectionIds url headers secretHint previousSecretValidUntil batchSize timeoutMs maxDeliver
-  retryWindowMs maxInFlight deliverPolicy optStartTime optStartIdx resetCount createdAt ${PushStatusFields}`;
+  retryWindowMs maxInFlight messageKind deliverPolicy optStartTime optStartIdx resetCount createdAt ${PushStatusFields}`;
 
 export const WebhookConsumerQuery = /* GraphQL */ `
   query WebhookConsumer($id: ID!) { webhookConsumer(id: $id) { ${WebhookConsumerFields} } }
@@ -432,6 +434,7 @@ export interface WebhookConsumerInput {
   timeoutMs: number;
   maxDeliver: number;
   retryWindowMs: number;
+  messageKind?: string;
 }
 export const CreateWebhookConsumerMutation = /* GraphQL */ `
   mutation CreateWebhookConsumer($input: WebhookConsumerInput!) { createWebhookConsumer(input: $input) { secret webhookConsumer { id uuid name } } }
@@ -457,6 +460,8 @@ export interface PostgresConsumer extends PushStatus {
   createTable: boolean;
   deletes: string;
   batchSize: number;
+  /** record | event (docs/DELIVERY.md, "Change events") */
+  messageKind: string;
   deliverPolicy: string;
   optStartTime: string | null;
   optStartIdx: string | null;
@@ -464,7 +469,7 @@ export interface PostgresConsumer extends PushStatus {
   resetCount: number;
   createdAt: string;
 }
-const PostgresConsumerFields = `id uuid name streamId syncId collectionIds table createTable deletes batchSize deliverPolicy optStartTime optStartIdx startIdx resetCount createdAt
+const PostgresConsumerFields = `id uuid name streamId syncId collectionIds table createTable deletes batchSize messageKind deliverPolicy optStartTime optStartIdx startIdx resetCount createdAt
   connection { url host port database user ssl sslMode password hasPassword } ${PushStatusFields}`;
 
 export const PostgresConsumerQuery = /* GraphQL */ `
@@ -490,6 +495,7 @@ export interface PostgresConsumerInput {
   table: string;
   createTable: boolean;
   deletes: 'mark' | 'delete';
+  messageKind?: string;
 }
 export const CreatePostgresConsumerMutation = /* GraphQL */ `
   mutation CreatePostgresConsumer($input: PostgresConsumerInput!) { createPostgresConsumer(input: $input) { id uuid name } }

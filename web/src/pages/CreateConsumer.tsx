@@ -70,12 +70,12 @@ export function CreateConsumerPage({ streamId }: { streamId: string }) {
       if (answer.data) navigate(consumerPath('nats', answer.data.createNatsConsumer.uuid));
       else setRefusal(answer.error ?? null);
     } else if (kind === 'webhook') {
-      const answer = await createWebhook({ input: { ...common, ...webhookSettings(webhook) } });
+      const answer = await createWebhook({ input: { ...common, messageKind, ...webhookSettings(webhook) } });
       // The secret exists in clear only in this answer: show it here before going on.
       if (answer.data) setCreated({ uuid: answer.data.createWebhookConsumer.webhookConsumer.uuid, secret: answer.data.createWebhookConsumer.secret });
       else setRefusal(answer.error ?? null);
     } else {
-      const answer = await createPostgres({ input: { ...common, ...postgresSettings(postgres) } });
+      const answer = await createPostgres({ input: { ...common, messageKind, ...postgresSettings(postgres) } });
       if (answer.data) navigate(consumerPath('postgres', answer.data.createPostgresConsumer.uuid));
       else setRefusal(answer.error ?? null);
     }
@@ -148,26 +148,27 @@ export function CreateConsumerPage({ streamId }: { streamId: string }) {
             )}
           </Field>
           <StartPositionFields value={start} onChange={setStart} errorOf={(path) => fieldError(problems, path, path === 'deliverPolicy' ? ['invalid_start_position'] : [])} />
-          {kind === 'http' || kind === 'nats' ? (
-            <Field label="Messages" hint="Records: each record's latest version. Change events: every version, with the previous values of the fields it changed.">
-              {(id, describedBy) => (
-                <select
-                  id={id}
-                  aria-describedby={describedBy}
-                  value={messageKind}
-                  onChange={(e) => {
-                    const next = e.target.value === 'event' ? 'event' : 'record';
-                    setMessageKind(next);
-                    // The default prefix of each kind of message, unless the user typed one.
-                    if (nats.subjectPrefix === 'sequin-records' || nats.subjectPrefix === 'syncline-events') setNats({ ...nats, subjectPrefix: next === 'event' ? 'syncline-events' : 'sequin-records' });
-                  }}
-                >
-                  <option value="record">Records</option>
-                  <option value="event">Change events</option>
-                </select>
-              )}
-            </Field>
-          ) : null}
+          <Field label="Messages" hint="Records: each record's latest version. Change events: every version, with the previous values of the fields it changed.">
+            {(id, describedBy) => (
+              <select
+                id={id}
+                aria-describedby={describedBy}
+                value={messageKind}
+                onChange={(e) => {
+                  const next = e.target.value === 'event' ? 'event' : 'record';
+                  setMessageKind(next);
+                  // The default prefix of each kind of message, unless the user typed one.
+                  if (nats.subjectPrefix === 'sequin-records' || nats.subjectPrefix === 'syncline-events') setNats({ ...nats, subjectPrefix: next === 'event' ? 'syncline-events' : 'sequin-records' });
+                  // Change events go to a table of their own shape, where nothing is deleted.
+                  const table = postgres.table === 'public.syncline_records' || postgres.table === 'public.syncline_events' ? (next === 'event' ? 'public.syncline_events' : 'public.syncline_records') : postgres.table;
+                  setPostgres({ ...postgres, table, deletes: next === 'event' ? 'mark' : postgres.deletes });
+                }}
+              >
+                <option value="record">Records</option>
+                <option value="event">Change events</option>
+              </select>
+            )}
+          </Field>
           {kind === 'http' ? (
             <div className="row">
               <Field label="Ack wait (seconds)" hint="Unacknowledged messages are redelivered after this.">
