@@ -84,7 +84,8 @@ describe('syncline migrate and rebuild-projections open the database as the serv
     } finally {
       await rm(path.join(dataDir, 'syncline.pid'), { force: true });
     }
-  });
+    // Every migration applied inside PGlite (WebAssembly): 15 s alone, past 60 s on a loaded 2-core machine.
+  }, 180_000);
 
   it('embedded mode: rebuild-projections and token create --root do not create a database where there is none', async () => {
     const empty = path.join(dataDir, 'not-here');
