@@ -45,8 +45,25 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     database,
     logLines,
     async stop() {
-      await app.close();
-      await database.drop();
+      await toldIfSlow('the server to close', app.close(), logLines);
+      await toldIfSlow('its database to be dropped', database.drop(), logLines);
     },
   };
+}
+
+/**
+ * `work`, and a line on stderr (with the server's last log lines) if it takes longer than 20 s: a
+ * test server's stop once outlasted a 60 s hook in CI and could not be reproduced alone; this says
+ * which step it was the next time.
+ */
+async function toldIfSlow<T>(what: string, work: Promise<T>, logLines: readonly string[]): Promise<T> {
+  const started = Date.now();
+  const timer = setTimeout(() => {
+    process.stderr.write(`[test server] still waiting for ${what} after ${Date.now() - started} ms; its last log lines:\n${logLines.slice(-30).join('')}\n`);
+  }, 20_000);
+  try {
+    return await work;
+  } finally {
+    clearTimeout(timer);
+  }
 }
