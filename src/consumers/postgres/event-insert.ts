@@ -1,6 +1,7 @@
 import type { PostgresTableName } from '../../domain/postgres-consumers/events.ts';
 import type { ChangeEventRow } from '../../queries/change-events.ts';
 import { qualifiedTable } from './table-name.ts';
+import { recordParameter } from './upsert.ts';
 import { EVENT_COLUMNS, EVENT_KEY_COLUMNS } from './table-shape.ts';
 
 const columnList = EVENT_COLUMNS.map((c) => c.name).join(', ');
@@ -26,20 +27,5 @@ const keyOf = (row: ChangeEventRow) => [row.sync_id, row.collection_id, row.upst
 /** The batch as the statement's one parameter: every version, in key order (two writers on one table lock in the same order). */
 export function eventBatchParameter(rows: readonly ChangeEventRow[]): string {
   const ordered = [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-  return JSON.stringify(
-    ordered.map((row) => ({
-      sync_id: row.sync_id,
-      collection_id: row.collection_id,
-      upstream_id: row.upstream_id,
-      // The server's pool parses int8 as bigint (Emmett's type parser), which JSON cannot hold.
-      updated_idx: String(row.updated_idx),
-      upstream_created_at: row.upstream_created_at,
-      upstream_updated_at: row.upstream_updated_at,
-      deleted: row.deleted,
-      data: row.data,
-      action: row.action,
-      changes: row.changes,
-      occurred_at: row.changed_at,
-    })),
-  );
+  return JSON.stringify(ordered.map((row) => ({ ...recordParameter(row), action: row.action, changes: row.changes, occurred_at: row.changed_at })));
 }

@@ -53,17 +53,20 @@ export function batchParameter(rows: readonly RecordRow[]): string {
     if (!seen || BigInt(row.updated_idx) > BigInt(seen.updated_idx)) newest.set(key, row);
   }
   const ordered = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-  return JSON.stringify(
-    ordered.map((row) => ({
-      sync_id: row.sync_id,
-      collection_id: row.collection_id,
-      upstream_id: row.upstream_id,
-      // The server's pool parses int8 as bigint (Emmett's type parser), which JSON cannot hold.
-      updated_idx: String(row.updated_idx),
-      upstream_created_at: row.upstream_created_at,
-      upstream_updated_at: row.upstream_updated_at,
-      deleted: row.deleted,
-      data: row.data,
-    })),
-  );
+  return JSON.stringify(ordered.map(recordParameter));
+}
+
+/** A record's columns in a batch parameter (jsonb_to_recordset). */
+export function recordParameter(row: RecordRow) {
+  return {
+    sync_id: row.sync_id,
+    collection_id: row.collection_id,
+    upstream_id: row.upstream_id,
+    // The server's pool parses int8 as bigint (Emmett's type parser), which JSON cannot hold.
+    updated_idx: String(row.updated_idx),
+    upstream_created_at: row.upstream_created_at,
+    upstream_updated_at: row.upstream_updated_at,
+    deleted: row.deleted,
+    data: row.data,
+  };
 }
