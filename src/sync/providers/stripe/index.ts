@@ -11,6 +11,13 @@ import { afterPage, decodeEventsCursor, encodeEventsCursor, type EventsCursor } 
 import { stripeWebhooks } from './webhooks.ts';
 
 const PAGE_SIZE = 100;
+/**
+ * Events applied per step (one changes page for the engine): each costs a read-back, so 100 would
+ * be 5 s of requests at a 20/s limit before the step's checkpoint. 20 keeps a step about a second,
+ * so a restart loses at most that and progress is checkpointed between kills (the reliability
+ * suite's push-sinks part SIGKILLs the server every 0.5–4 s while objects change upstream).
+ */
+const EVENTS_PER_STEP = 20;
 /** Pages walked to find the oldest events of a cursor without `last` (100,000 events). */
 const MAX_PAGES_WALKED = 1_000;
 /** Stripe lists events of the last 30 days only. */
@@ -98,7 +105,8 @@ class StripeSession implements ProviderSession {
     const collection = stripeCollection(collectionId);
     const cursor = decodeEventsCursor(rawCursor);
     const page = (cursor.last && (await this.eventsAfter(collection, cursor.last))) || (await this.checkRetention(collection, cursor), await this.oldestEventsSince(collection, cursor.t));
-    const { fresh, cursor: next } = afterPage(cursor, page.data);
+    const { fresh: unread, cursor: next } = afterPage(cursor, page.data);
+    const fresh = unread.slice(0, EVENTS_PER_STEP);
     // Several events of one object in a page: only its latest change matters.
     const latest = new Map<string, ObjectChange>();
     fresh.forEach((event, index) => {
@@ -110,11 +118,12 @@ class StripeSession implements ProviderSession {
     const changes = [...latest.values()];
     const reads = await Promise.allSettled(changes.map((change) => this.readBack(collection, change)));
     const applied = appliedPrefix(changes, reads);
-    if (applied.events !== null) {
+    if (applied.events !== null || fresh.length < unread.length) {
       // A read back failed: what the events before it need was read, so the cursor moves past those
       // events only and the next page starts at the failed object's. Retrying the whole page instead
       // would read every object again, and under transient faults a page of 100 reads rarely all succeed.
-      const newestApplied = fresh[applied.events - 1]!;
+      // Or the page held more events than one step reads back: the rest is the next step's.
+      const newestApplied = fresh[(applied.events ?? fresh.length) - 1]!;
       return { objects: applied.objects, cursor: encodeEventsCursor({ ...cursor, t: newestApplied.created, ids: [], last: newestApplied.id }), hasMore: true };
     }
     const now = Math.floor(Date.now() / 1000);
