@@ -5,6 +5,7 @@
  */
 import type { AppContext } from '../app-context.ts';
 import { traceparentsAt, traceparentsOf, type RecordRef } from '../db/record-traces.ts';
+import { batchAckTokenParser } from './http/ack-tokens.ts';
 import { activeSpanLink, deliveredFrom, inSpan, spanDone, SpanKind, tracingEnabled, type Attributes, type Span } from '../tracing.ts';
 
 /**
@@ -22,10 +23,13 @@ interface BatchTraces {
 /** About 10 MB at most. */
 const MAX_BATCHES = 10_000;
 
-/** A token's batch key and index; a per-message (version 4) token is its own batch of one. */
-function tokenSlot(token: string): { batch: string; index: number } {
-  if (token.length !== 36 || token[14] !== '8') return { batch: token, index: 0 };
-  return { batch: token.slice(0, 14) + token.slice(18), index: Number.parseInt(token.slice(15, 18), 16) };
+/** Tokens' batch keys and indexes (ack-tokens.ts); a per-message (version 4) token is its own batch of one. */
+function tokenSlots(): (token: string) => { batch: string; index: number } {
+  const parse = batchAckTokenParser();
+  return (token) => {
+    const parts = parse(token);
+    return parts ? { batch: `${parts.batchId}/${parts.nonce}`, index: parts.index } : { batch: token, index: 0 };
+  };
 }
 
 /** Distinct, in the order of the records. */
@@ -59,6 +63,7 @@ export function nextDone(
   const asker = activeSpanLink();
   void traceparentsAt(ctx.pool, streamId, delivered.map((m) => m.updatedIdx)).then(
     (traces) => {
+      const tokenSlot = tokenSlots();
       let batch = '';
       let entry: BatchTraces = { byIndex: [], left: 0 };
       for (const m of delivered) {
@@ -94,6 +99,7 @@ export function ackDone(ctx: AppContext, startTime: number, acked: readonly (Rec
   const asker = activeSpanLink();
   const known: string[] = [];
   const unknown: RecordRef[] = [];
+  const tokenSlot = tokenSlots();
   let batch = '';
   let entry: BatchTraces | undefined;
   for (const m of acked) {
