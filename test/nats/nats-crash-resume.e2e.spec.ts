@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addStream, connectNats, createSeedableSync, deleteStream, readStream, SHARED_NATS, streamMessageCount, uniqueName } from '../support/nats.ts';
 import { allRecords } from '../support/records.ts';
 import { seedRecords } from '../support/seed-records.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
 import { ROOT_TOKEN, TEST_EGRESS_ALLOW, TEST_SECRET_KEY } from '../support/server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -37,12 +38,16 @@ describe('NATS consumer: a server killed while publishing', () => {
   let database: TestDatabase;
   let server: ChildServer | null = null;
   let nc: NatsConnection;
+  // The server publishes through a slowed link (about 0.1 s per 500-message batch), so the poll
+  // below catches a batch half-published however fast the machine is.
+  const slowLink = new TcpProxy(SHARED_NATS.host, SHARED_NATS.port, { bytesPerSecond: 4_000_000 });
   const jetStream = uniqueName('SYNCLINE-T2').toUpperCase();
   const subjectPrefix = uniqueName('t2-records');
 
   beforeAll(async () => {
     database = await createTestDatabase();
     nc = await connectNats(SHARED_NATS);
+    await slowLink.up();
     // Every version, no per-subject limit: a duplicate publish would show as an extra message.
     await addStream(nc, jetStream, subjectPrefix, { latestOnly: false });
   });
@@ -51,6 +56,7 @@ describe('NATS consumer: a server killed while publishing', () => {
     if (server) await stopServer(server.child, 'SIGKILL');
     await deleteStream(nc, jetStream);
     await nc?.close();
+    await slowLink.down();
     await database?.drop();
   });
 
@@ -59,11 +65,11 @@ describe('NATS consumer: a server killed while publishing', () => {
     const port = randomPort();
     server = await spawnServer(env(database), port);
     const api = restClient(server.url, ROOT_TOKEN);
-    const created = await api.post('/v1/nats_consumers', { sync_id: syncId, name: 'crash', subject_prefix: subjectPrefix, nats: SHARED_NATS });
+    const created = await api.post('/v1/nats_consumers', { sync_id: syncId, name: 'crash', subject_prefix: subjectPrefix, nats: { host: '127.0.0.1', port: slowLink.port } });
     expect(created.status).toBe(201);
 
     // Kill early in a batch (batches are 500 records): some of its messages are stored, its checkpoint is not.
-    // Polled without pause: a whole batch takes a few tens of milliseconds.
+    // Polled without pause.
     let publishedAtKill = 0;
     const deadline = Date.now() + 30_000;
     while (!(publishedAtKill >= 2_000 && publishedAtKill % 500 > 0 && publishedAtKill % 500 < 250)) {

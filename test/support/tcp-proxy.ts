@@ -2,6 +2,7 @@
  * A TCP proxy on loopback in front of a real server (PostgreSQL here): `down()` drops every
  * connection and stops listening, as a restarting server does; `up()` listens again on the same
  * port. Tests restart "the target database" with it without touching the shared PostgreSQL.
+ * `bytesPerSecond` slows what clients send to the target, so a test can catch work mid-way.
  */
 import net from 'node:net';
 
@@ -13,6 +14,7 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly options: { bytesPerSecond?: number } = {},
   ) {}
 
   async up(): Promise<void> {
@@ -27,7 +29,10 @@ export class TcpProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      upstream.pipe(client);
+      const rate = this.options.bytesPerSecond;
+      if (!rate) client.pipe(upstream);
+      else throttle(client, upstream, rate);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -44,4 +49,19 @@ export class TcpProxy {
     this.connections.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** Forwards `from` to `to` at no more than `bytesPerSecond` on average, pausing `from` while ahead. */
+function throttle(from: net.Socket, to: net.Socket, bytesPerSecond: number): void {
+  const started = Date.now();
+  let sent = 0;
+  from.on('data', (chunk: Buffer) => {
+    to.write(chunk);
+    sent += chunk.length;
+    const ahead = (sent / bytesPerSecond) * 1000 - (Date.now() - started);
+    if (ahead <= 0) return;
+    from.pause();
+    setTimeout(() => from.resume(), ahead);
+  });
+  from.on('end', () => to.end());
 }
