@@ -6,7 +6,9 @@
 -- - at most one version of a record is leased at a time, so a record's events arrive in order:
 --   the scan leases the first version of each record past the cursor and passes over the others
 --   (and over any version of a record with a live lease); an ack leases the record's next version
---   the cursor passed (syncline_lease_newer_versions), due at once.
+--   the cursor passed (syncline_lease_newer_versions), due at once. A batch is marked
+--   (passed_over, migration 0063) when a scan passed over a version of one of its records: the
+--   ack of an unmarked batch need not look (syncline_ack_messages).
 -- Same arguments and rows as syncline_next_messages.
 CREATE OR REPLACE FUNCTION syncline_next_events(
   p_consumer_id uuid,
@@ -55,6 +57,7 @@ DECLARE
   v_scanned_bytes bigint;
   v_record_bytes bigint;
   v_fit integer;
+  v_passed boolean;
 BEGIN
   PERFORM set_config('synchronous_commit', 'off', true);
 
@@ -125,7 +128,8 @@ BEGIN
               array_agg(c.first_idx ORDER BY c.updated_idx) FILTER (WHERE c.rn = 1),
               max(c.updated_idx),
               (SELECT h.last_idx FROM stream_heads h WHERE h.stream_id = $1),
-              (sum(c.bytes) FILTER (WHERE c.rn = 1))::bigint
+              (sum(c.bytes) FILTER (WHERE c.rn = 1))::bigint,
+              COALESCE(bool_or(c.rn > 1), false)
        FROM (SELECT s.*, row_number() OVER (PARTITION BY s.sync_id, s.collection_id, s.upstream_id ORDER BY s.updated_idx) AS rn
              FROM (SELECT v.sync_id, v.collection_id, v.upstream_id, v.updated_idx, v.first_idx,
                      syncline_record_bytes(v.data, v.upstream_id) + 100 + COALESCE(octet_length(v.changes::text), 0) AS bytes
@@ -135,7 +139,7 @@ BEGIN
                      AND ($6::text IS NULL OR split_part(v.collection_id, '':'', 1) = $6)
                      AND syncline_event_matches(v.action, v.changes, $7, $8)
                    ORDER BY v.updated_idx LIMIT $5) s) c'
-      INTO v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_first_idx, v_scan_last, v_head, v_scanned_bytes
+      INTO v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_first_idx, v_scan_last, v_head, v_scanned_bytes, v_passed
       USING p_stream_id, v_cursor, p_sync_id, p_collection_ids, v_room, p_provider, v_actions, v_fields;
     v_last := v_scan_last;
 
@@ -169,6 +173,13 @@ BEGIN
       USING unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_first_idx) AS c(sync_id, collection_id, upstream_id, first_idx)
       WHERE c.first_idx <= v_cursor AND l.dead
         AND l.consumer_id = p_consumer_id AND l.sync_id = c.sync_id AND l.collection_id = c.collection_id AND l.upstream_id = c.upstream_id;
+      -- A record held by a live batch: the scan passes over its version, the batch's ack leases it.
+      -- (An ack of an event consumer's batch waits for this transaction: it locks the cursor row.)
+      UPDATE consumer_lease_batches b SET passed_over = true
+      WHERE b.consumer_id = p_consumer_id AND NOT b.passed_over
+        AND EXISTS (SELECT 1 FROM unnest(b.sync_ids, b.collection_ids, b.upstream_ids) AS k(sync_id, collection_id, upstream_id)
+                    JOIN unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_first_idx) AS c(sync_id, collection_id, upstream_id, first_idx)
+                      ON c.first_idx <= v_cursor AND c.sync_id = k.sync_id AND c.collection_id = k.collection_id AND c.upstream_id = k.upstream_id);
       WITH candidates AS (
         SELECT * FROM unnest(v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_first_idx) WITH ORDINALITY
           AS c(sync_id, collection_id, upstream_id, updated_idx, first_idx, n)
@@ -189,10 +200,10 @@ BEGIN
     END IF;
 
     IF cardinality(v_updated_idx) > 0 THEN
-      INSERT INTO consumer_lease_batches (consumer_id, nonce, deadline, stream_head, n, sync_ids, collection_ids, upstream_ids, updated_idx)
+      INSERT INTO consumer_lease_batches (consumer_id, nonce, deadline, stream_head, n, sync_ids, collection_ids, upstream_ids, updated_idx, passed_over)
       VALUES (p_consumer_id, ('x' || translate(gen_random_uuid()::text, '-', ''))::bit(64)::bigint & 4611686018427387903,
         now() + make_interval(secs => p_ack_wait_ms::double precision / 1000), COALESCE(v_head, 0), cardinality(v_updated_idx),
-        v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx)
+        v_sync_ids, v_collection_ids, v_upstream_ids, v_updated_idx, v_passed)
       RETURNING consumer_lease_batches.batch_id, consumer_lease_batches.nonce INTO v_batch_id, v_nonce;
       RETURN QUERY SELECT 'batch'::text, NULL::uuid, NULL::text, NULL::text, NULL::bigint, NULL::uuid, 1, v_batch_id, v_nonce;
     END IF;
