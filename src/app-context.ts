@@ -2,6 +2,7 @@ import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type pg from 'pg';
 import type { SecretBox } from './crypto/secret-box.ts';
 import type { InlineProjection } from './db/inline-projection.ts';
+import type { RecordTraceNotes } from './db/record-traces.ts';
 import type { PrismaClient } from './db/prisma.ts';
 import type { StreamWriteLock } from './db/stream-write-lock.ts';
 import type { TableStatistics } from './db/table-statistics.ts';
@@ -25,6 +26,8 @@ export interface AppContext {
   streamWriteLock: StreamWriteLock;
   history: HistoryRecorder;
   statistics: TableStatistics;
+  /** Which span wrote which record versions, while tracing is on (written behind the writes). */
+  recordTraces: RecordTraceNotes;
   now: () => Date;
   newId: () => string;
 }

@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.ts';
 import { createPrisma } from './db/prisma.ts';
 import { createPool } from './db/pool.ts';
 import { allowPreparedStatements } from './db/prepared-statements.ts';
+import { RecordTraceNotes } from './db/record-traces.ts';
 import { TableStatistics } from './db/table-statistics.ts';
 import { loadSecretBox } from './db/secret-key.ts';
 import { verifySecretKey } from './db/secret-key-check.ts';
@@ -98,6 +99,7 @@ export async function startApp(
     streamWriteLock: new StreamWriteLock(pool, database.embedded === null),
     history: new HistoryRecorder(eventStore, inlineProjections, logger),
     statistics: new TableStatistics(pool, logger),
+    recordTraces: new RecordTraceNotes(pool, logger),
     now: () => new Date(),
     newId: randomUUID,
   };
@@ -142,6 +144,7 @@ export async function startApp(
       await notifier.stop();
       await http.closeWebSockets();
       await ctx.history.flush();
+      await ctx.recordTraces.flush();
       await ctx.bus.close();
       await new Promise<void>((resolve) => {
         http.server.close(() => resolve());

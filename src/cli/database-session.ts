@@ -21,6 +21,7 @@ import { createPool } from '../db/pool.ts';
 import { createPrisma } from '../db/prisma.ts';
 import { loadSecretBox } from '../db/secret-key.ts';
 import { StreamWriteLock } from '../db/stream-write-lock.ts';
+import { RecordTraceNotes } from '../db/record-traces.ts';
 import { TableStatistics } from '../db/table-statistics.ts';
 import { LiveBus } from '../live/live-bus.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -143,6 +144,7 @@ export async function operatorContext(storage: Storage, config: Config, logger: 
     streamWriteLock: new StreamWriteLock(storage.pool, storage.database.embedded === null),
     history: new HistoryRecorder(storage.eventStore, readModelProjections, logger),
     statistics: new TableStatistics(storage.pool, logger),
+    recordTraces: new RecordTraceNotes(storage.pool, logger),
     now: () => new Date(),
     newId: randomUUID,
   };

@@ -5,26 +5,69 @@
  * pruned) starts its delivery's trace afresh.
  */
 import type pg from 'pg';
+import type { Logger } from '../logger.ts';
 
 /** Rows older than this go (a week: longer than trace backends keep traces by default). */
 const KEEP = '7 days';
-/** Writes between two prunes in one process. */
+/** Rows written between two prunes in one process. */
 const PRUNE_EVERY = 1_000;
-let writesSincePrune = 0;
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-/** Notes that the versions at positions (lastIdx - count, lastIdx] of `streamId` were written in `traceparent`'s span. */
-export async function noteRecordTrace(db: Queryable, streamId: string, lastIdx: bigint, count: number, traceparent: string): Promise<void> {
-  remember(streamId, { first: lastIdx - BigInt(count), last: lastIdx, traceparent });
-  await db.query(
-    `INSERT INTO record_traces (stream_id, first_idx, last_idx, traceparent) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (stream_id, last_idx) DO UPDATE SET first_idx = EXCLUDED.first_idx, traceparent = EXCLUDED.traceparent, created_at = now()`,
-    [streamId, String(lastIdx - BigInt(count)), String(lastIdx), traceparent],
-  );
-  if (++writesSincePrune < PRUNE_EVERY) return;
-  writesSincePrune = 0;
-  await db.query(`DELETE FROM record_traces WHERE created_at < now() - $1::interval`, [KEEP]);
+/**
+ * Notes which span wrote which versions, behind the writes: a page's write does not wait for its
+ * note (an awaited insert per page cost ingest a round trip a page with tracing on), and the notes
+ * that pile up while one insert runs go in the next, together. A delivery in this process finds
+ * them at once (`remember`); another instance may read a version before its note is written, and
+ * starts that delivery's trace afresh, as for a version written while tracing was off.
+ */
+export class RecordTraceNotes {
+  private queued: Array<Write & { streamId: string }> = [];
+  private flushing: Promise<void> | null = null;
+  private sincePrune = 0;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Notes that the versions at positions (lastIdx - count, lastIdx] of `streamId` were written in `traceparent`'s span. */
+  note(streamId: string, lastIdx: bigint, count: number, traceparent: string): void {
+    const write = { first: lastIdx - BigInt(count), last: lastIdx, traceparent };
+    remember(streamId, write);
+    this.queued.push({ streamId, ...write });
+    this.flushing ??= this.writeQueued().finally(() => (this.flushing = null));
+  }
+
+  /** Resolves once every note taken so far is written (or its failure logged). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    while (this.queued.length > 0) {
+      const writes = this.queued;
+      this.queued = [];
+      try {
+        await this.db.query(
+          `INSERT INTO record_traces (stream_id, first_idx, last_idx, traceparent)
+           SELECT DISTINCT ON (w.stream_id, w.last_idx) w.stream_id, w.first_idx, w.last_idx, w.traceparent
+           FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS w(stream_id, first_idx, last_idx, traceparent, n)
+           ORDER BY w.stream_id, w.last_idx, w.n DESC
+           ON CONFLICT (stream_id, last_idx) DO UPDATE SET first_idx = EXCLUDED.first_idx, traceparent = EXCLUDED.traceparent, created_at = now()`,
+          [writes.map((w) => w.streamId), writes.map((w) => String(w.first)), writes.map((w) => String(w.last)), writes.map((w) => w.traceparent)],
+        );
+        this.sincePrune += writes.length;
+        if (this.sincePrune >= PRUNE_EVERY) {
+          this.sincePrune = 0;
+          await this.db.query(`DELETE FROM record_traces WHERE created_at < now() - $1::interval`, [KEEP]);
+        }
+      } catch (error) {
+        // A trace note is not data: its loss starts a delivery's trace afresh.
+        this.logger.warn({ err: error, notes: writes.length }, 'could not note which traces wrote record versions');
+      }
+    }
+  }
 }
 
 interface Write {

@@ -56,7 +56,7 @@ async function appendInSpan(ctx: AppContext, batch: RecordBatch, options: Append
     await options.alsoInTransaction?.(db);
     return { changes, maxIdx };
   }));
-  await noteWritten(ctx, span, batch.streamId, maxIdx, changes.length);
+  noteWritten(ctx, span, batch.streamId, maxIdx, changes.length);
   if (changes.length > 0) {
     ctx.statistics.noteWrites('records', changes.length);
     ctx.bus.publish({ channel: 'records', streamId: batch.streamId, syncId: batch.syncId, collectionId: batch.collectionId, maxIdx: maxIdx ?? 0n });

@@ -84,7 +84,7 @@ async function appendPagesInSpan(ctx: AppContext, pages: readonly BackfillPageWr
       }
     }),
   );
-  await noteWritten(ctx, span, first.streamId, maxIdx === null ? null : BigInt(maxIdx), changed);
+  noteWritten(ctx, span, first.streamId, maxIdx === null ? null : BigInt(maxIdx), changed);
   if (changed > 0) {
     ctx.statistics.noteWrites('records', changed);
     ctx.bus.publish({ channel: 'records', streamId: first.streamId, syncId: first.syncId, collectionId: first.collectionId, maxIdx: BigInt(maxIdx ?? 0) });

@@ -1,5 +1,4 @@
 import type { AppContext } from '../../app-context.ts';
-import { noteRecordTrace } from '../../db/record-traces.ts';
 import { inSpan, traceparentOf, tracingEnabled, type Span } from '../../tracing.ts';
 import type { RecordBatch } from './record-versions.ts';
 
@@ -27,9 +26,9 @@ export function inWriteSpan<T>(batch: Omit<RecordBatch, 'objects'>, objects: num
  * After the write committed: its versions, positions (maxIdx - changed, maxIdx] of the stream,
  * keep the span's trace context (src/db/record-traces.ts), for their deliveries to hang from.
  */
-export async function noteWritten(ctx: AppContext, span: Span, streamId: string, maxIdx: bigint | null, changed: number): Promise<void> {
+export function noteWritten(ctx: AppContext, span: Span, streamId: string, maxIdx: bigint | null, changed: number): void {
   span.setAttribute('syncline.records.changed', changed);
   if (!tracingEnabled() || maxIdx === null || changed === 0) return;
   const traceparent = traceparentOf(span.spanContext());
-  if (traceparent) await noteRecordTrace(ctx.pool, streamId, maxIdx, changed, traceparent);
+  if (traceparent) ctx.recordTraces.note(streamId, maxIdx, changed, traceparent);
 }
