@@ -3,7 +3,7 @@ import { AckPolicy, connect, type JetStreamManager } from 'nats';
 import { restClient } from '../test/support/api.ts';
 import type { ChildServer } from '../test/support/child-server.ts';
 import { drainHttpConsumer } from './support/http-drain.ts';
-import { percentile } from './support/stats.ts';
+import { median } from './support/stats.ts';
 import { BENCH_TOKEN } from './support/processes.ts';
 
 const WORKERS = 4;
@@ -19,7 +19,6 @@ export interface ConsumeResult {
   rounds: { messagesPerSecond: number; baselineMessagesPerSecond: number }[];
 }
 
-const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 /**
  * 4 workers drain an HTTP consumer over every record of `syncId` with `/next` (batch 100) + `/ack`.

@@ -7,7 +7,7 @@ import { createTestDatabase } from '../test/support/database.ts';
 import { createBenchSync, waitForBackfillDone } from './support/bench-sync.ts';
 import { drainHttpConsumer } from './support/http-drain.ts';
 import { BENCH_TOKEN, startEmulator, startServer, stopServer, type EmulatorProcess } from './support/processes.ts';
-import { percentile } from './support/stats.ts';
+import { median } from './support/stats.ts';
 
 const ROUNDS = 3;
 type Mode = 'off' | 'on';
@@ -28,7 +28,6 @@ export interface TracingResult {
   rounds: ({ mode: Mode } & Measured)[];
 }
 
-const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
 /**
  * The cost of tracing (docs/OPERATIONS.md "Traces"): the ingest and consume figures of

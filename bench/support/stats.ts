@@ -4,6 +4,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
+/** The median of samples in any order (percentile 50, as the other figures). */
+export const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
 export function latencySummary(samples: readonly number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, count: sorted.length };
