@@ -20,6 +20,8 @@ interface Call {
   id: string;
   attempt: number;
   keys: string[];
+  /** The JSON texts of rows that carry them (kinds reading JSON records). */
+  texts: string[];
   at: number;
 }
 
@@ -38,7 +40,8 @@ class TestWriter implements SinkWriter<SinkRecordKey> {
   constructor(public script: Script = async () => ({ status: 200, responseExcerpt: 'ok' })) {}
 
   async write(batch: SinkBatch<SinkRecordKey>, signal: AbortSignal): Promise<SinkWriteResult> {
-    this.calls.push({ id: batch.id, attempt: batch.attempt, keys: batch.rows.map((r) => `${r.upstream_id}@${r.updated_idx}`), at: Date.now() });
+    const texts = batch.rows.flatMap((r) => ('json' in r && typeof r.json === 'string' ? [r.json] : []));
+    this.calls.push({ id: batch.id, attempt: batch.attempt, keys: batch.rows.map((r) => `${r.upstream_id}@${r.updated_idx}`), texts, at: Date.now() });
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -116,6 +119,13 @@ describe('the sink runner', () => {
             `INSERT INTO records (sync_id, collection_id, upstream_id, stream_id, updated_idx, data, data_hash, deleted, changed_at)
              VALUES ($1, $2, $3, $4, $5, $6, 'h', false, $7)
              ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET updated_idx = excluded.updated_idx, data = excluded.data, changed_at = excluded.changed_at`,
+            [syncId, collectionId, upstreamId, streamId, idx.toString(), { id: upstreamId, v: idx.toString() }, options.changedAt ?? new Date()],
+          );
+          // Every version at its position too, as the records projection writes it (kept plans read texts from there).
+          await db.pool.query(
+            `INSERT INTO record_versions (stream_id, updated_idx, sync_id, collection_id, upstream_id, first_idx, action, data, deleted, changed_at)
+             SELECT $4, $5, $1, $2, $3, COALESCE(min(v.first_idx), $5), CASE WHEN count(v.*) = 0 THEN 'inserted' ELSE 'updated' END, $6, false, $7
+             FROM record_versions v WHERE v.sync_id = $1 AND v.collection_id = $2 AND v.upstream_id = $3`,
             [syncId, collectionId, upstreamId, streamId, idx.toString(), { id: upstreamId, v: idx.toString() }, options.changedAt ?? new Date()],
           );
         }
@@ -335,7 +345,9 @@ describe('the sink runner', () => {
     const restarted = new SinkRunner(ctx, keeping(second), consumer, { idleRecheckMs: 50, backoff: () => 5 });
     runners.push(restarted);
     await waitFor(async () => second.delivered.length >= 4, 5_000, 'the kept window, then the change');
-    expect(second.calls[0]).toMatchObject({ id: first.calls[0]!.id, keys: first.calls[0]!.keys });
+    // The same body too: k2's text is the version kept, read again by its position.
+    expect(second.calls[0]).toMatchObject({ id: first.calls[0]!.id, keys: first.calls[0]!.keys, texts: first.calls[0]!.texts });
+    expect(first.calls[0]!.texts).toHaveLength(3);
     expect(second.calls[1]!.keys).toEqual([`k2@${idx}`]);
     expect((await runtime(consumer.id)).position).toBe(idx.toString());
     // Passed, the kept records go.
@@ -370,7 +382,7 @@ describe('the sink runner', () => {
     const restarted = new SinkRunner(ctx, keeping(second), consumer, { idleRecheckMs: 50, backoff: () => 5 });
     runners.push(restarted);
     await waitFor(async () => (await runtime(consumer.id)).position === idx.toString(), 5_000, 'the rest of the plan, then the changes');
-    expect(second.calls[0]).toMatchObject({ id: first.calls[1]!.id, keys: first.calls[1]!.keys });
+    expect(second.calls[0]).toMatchObject({ id: first.calls[1]!.id, keys: first.calls[1]!.keys, texts: first.calls[1]!.texts });
     expect(second.calls[1]!.keys).toEqual(ids.slice(20).map((id) => expect.stringMatching(new RegExp(`^${id}@`))));
     expect(second.calls[1]!.keys).not.toContain(`p22@${idx}`);
     expect(second.calls[2]!.keys).toEqual([`p15@${idx - 1n}`, `p22@${idx}`]);
