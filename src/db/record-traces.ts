@@ -11,6 +11,8 @@ import type { Logger } from '../logger.ts';
 const KEEP = '7 days';
 /** Rows written between two prunes in one process. */
 const PRUNE_EVERY = 1_000;
+/** Notes waiting at most (~200 bytes each): past it the oldest go, as notes whose write failed do. */
+const MAX_QUEUED = 10_000;
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -36,6 +38,7 @@ export class RecordTraceNotes {
     const write = { first: lastIdx - BigInt(count), last: lastIdx, traceparent };
     remember(streamId, write);
     this.queued.push({ streamId, ...write });
+    if (this.queued.length > MAX_QUEUED) this.queued.splice(0, this.queued.length - MAX_QUEUED);
     this.flushing ??= this.writeQueued().finally(() => (this.flushing = null));
   }
 
