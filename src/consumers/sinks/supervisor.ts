@@ -9,6 +9,8 @@ import type { SinkConsumer, SinkKind } from './sink.ts';
 const RECONCILE_MS = 1_000;
 /** Every this many reconciles, runtime rows of consumers deleted while no process ran them go. */
 const SWEEP_EVERY = 60;
+/** A stop waits this long for the runners and a reconcile in progress, then says which did not end and goes on. */
+const STOP_WAIT_MS = 15_000;
 
 export interface SupervisorOptions {
   /** Several processes may share the database (PostgreSQL, not the embedded one). */
@@ -57,12 +59,25 @@ export class SinkSupervisor {
     this.schedule();
   }
 
+  /**
+   * Stops every runner and waits for a reconcile in progress, all at once (a reconcile may itself be
+   * stopping a runner). A shutdown is bounded: past STOP_WAIT_MS it logs what has not ended (a CI
+   * run once saw an app's close wait minutes here: this names the part next time) and goes on.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
-    await this.reconciler.settled();
-    await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop()));
+    const waiting = new Map<string, Promise<void>>([['reconcile', this.reconciler.settled()]]);
+    for (const [id, { runner }] of this.runners) waiting.set(id, runner.stop());
+    const pending = new Set(waiting.keys());
+    const all = Promise.all([...waiting].map(([name, done]) => done.finally(() => pending.delete(name))));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_WAIT_MS)));
+    if ((await Promise.race([all, late])) === 'late') {
+      this.ctx.logger.warn({ notEnded: [...pending] }, `sink runners: ${pending.size} part(s) did not end within ${STOP_WAIT_MS} ms of the stop; going on without them`);
+    }
+    clearTimeout(timer);
     this.runners.clear();
     await this.leases.close();
   }
@@ -107,7 +122,8 @@ export class SinkSupervisor {
     }
     for (const [id, { kind, consumer }] of consumers) {
       if (this.runners.has(id) || this.stopped) continue;
-      if (await this.leases.tryAcquire(kind.name, consumer.id)) this.startRunner(id, kind, consumer);
+      // Stopped while acquiring: no runner starts after a stop.
+      if ((await this.leases.tryAcquire(kind.name, consumer.id)) && !this.stopped) this.startRunner(id, kind, consumer);
     }
   }
 
