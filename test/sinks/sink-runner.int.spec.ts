@@ -7,7 +7,8 @@ import { batchId } from '../../src/consumers/sinks/batch-id.ts';
 import { listSinkDeadLetters, redeliverSinkDeadLetters } from '../../src/consumers/sinks/dead-letters.ts';
 import { DELIVERY_LOG_SIZE, listSinkDeliveries } from '../../src/consumers/sinks/deliveries.ts';
 import { SinkRunner } from '../../src/consumers/sinks/runner.ts';
-import { keptRecordJson, recordRows } from '../../src/consumers/sinks/record-sources.ts';
+import { keptRecordOrEventJson } from '../../src/consumers/sinks/event-sources.ts';
+import { recordRows } from '../../src/consumers/sinks/record-sources.ts';
 import { SinkWriteError, type SinkBatch, type SinkConsumer, type SinkKind, type SinkRecordKey, type SinkWriteResult, type SinkWriter } from '../../src/consumers/sinks/sink.ts';
 import { sinkStatuses } from '../../src/consumers/sinks/status.ts';
 import { LiveBus } from '../../src/live/live-bus.ts';
@@ -333,7 +334,8 @@ describe('the sink runner', () => {
       refused();
       throw new SinkWriteError('503 from the receiver', { retryable: true, status: 503 });
     });
-    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordJson });
+    // What the webhook kind reads with: records or change events as the consumer asks (a consumer of records here).
+    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordOrEventJson });
     const runner = new SinkRunner(ctx, keeping(first), consumer, { idleRecheckMs: 50, backoff: () => 10_000 });
     runners.push(runner);
     await refusedOnce;
@@ -366,7 +368,8 @@ describe('the sink runner', () => {
       refused();
       throw new SinkWriteError('503 from the receiver', { retryable: true, status: 503 });
     });
-    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordJson });
+    // What the webhook kind reads with: records or change events as the consumer asks (a consumer of records here).
+    const keeping = (writer: TestWriter): SinkKind => ({ ...kindFor(writer), records: keptRecordOrEventJson });
     const runner = new SinkRunner(ctx, keeping(first), consumer, { idleRecheckMs: 50, backoff: () => 10_000 });
     runners.push(runner);
     await refusedOnce;

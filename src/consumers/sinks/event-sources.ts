@@ -6,7 +6,7 @@
  * `isChangeEvent`), or, for webhooks, as each event's JSON text, kept as plans like records.
  */
 import type { RecordRow } from '../../projections/record-row.ts';
-import { streamEventRows, type ChangeEventRow } from '../../queries/change-events.ts';
+import { eventJsonOf, streamEventRows, type ChangeEventRow } from '../../queries/change-events.ts';
 import { takeRedeliveries } from './dead-letters.ts';
 import { JSON_EVENT_COLUMNS, keptPlans, readAndKeepEventPlan } from './plans.ts';
 import { keptRecordJson, recordRows } from './record-sources.ts';
@@ -41,5 +41,9 @@ export const keptRecordOrEventJson: SinkRecordSource<JsonRecord> = {
     if (!readsEvents(source)) return keptRecordJson.redeliveries(source, position, limit);
     return takeRedeliveries<JsonRecord>(source.pool, source.consumer.id, position, limit, source.maxBytes, JSON_EVENT_COLUMNS, 'record_versions');
   },
-  kept: ({ pool, consumer }, position) => keptPlans(pool, consumer.id, position),
+  kept(source, position) {
+    // Each consumer's own texts: a consumer of records resends records, not change events.
+    if (!readsEvents(source)) return keptRecordJson.kept!(source, position);
+    return keptPlans(source.pool, source.consumer.id, source.consumer.selection.streamId, position, eventJsonOf);
+  },
 };

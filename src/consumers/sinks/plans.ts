@@ -1,10 +1,11 @@
 /**
  * Kept plans (DELIVERY.md, "The same batches after a crash"): for kinds whose targets drop
- * duplicates by batch id, the records a runner reads past a position are kept, as their JSON texts,
- * by the very statement that reads them, before any of them is sent. A restarted runner sends the
- * kept records past its position again, in the same batches under the same ids, before reading on.
- * A plan goes once the position passed its last record (`SinkRuntimeStore.advance`), and with a
- * reset (`SinkRuntimeStore.load`).
+ * duplicates by batch id, the positions of the records a runner reads past a position are kept by
+ * the very statement that reads them, before any of them is sent. A restarted runner sends the
+ * kept records past its position again, in the same batches under the same ids, before reading on:
+ * their texts are read again by position from `record_versions`, which keeps every version at its
+ * position (migration 0064; plans kept before it hold their texts). A plan goes once the position
+ * passed its last record (`SinkRuntimeStore.advance`), and with a reset (`SinkRuntimeStore.load`).
  */
 import type pg from 'pg';
 import { eventJsonOf, streamEventPage, streamEventParams, type ChangeEventFilter } from '../../queries/change-events.ts';
@@ -40,10 +41,10 @@ async function readAndKeep(pool: pg.Pool, consumerId: string, page: string, para
     pool.query<JsonRecord & { scanned: string }>(
       `WITH picked AS (${page}),
             kept AS (
-              INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs, records)
-              SELECT ${consumerParam}, $4::bigint, max(idx), array_agg(idx ORDER BY idx), string_agg(json, E'\n' ORDER BY idx)
+              INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs)
+              SELECT ${consumerParam}, $4::bigint, max(idx), array_agg(idx ORDER BY idx)
               FROM picked HAVING count(*) > 0 AND ${UNFLUSHED}
-              ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = excluded.records)
+              ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = NULL)
        SELECT sync_id, collection_id, upstream_id, updated_idx, json, scanned FROM picked ORDER BY idx`,
       [...params, consumerId],
     ),
@@ -52,13 +53,28 @@ async function readAndKeep(pool: pg.Pool, consumerId: string, page: string, para
   return { records: rows.map(({ scanned: _scanned, ...record }) => record), more };
 }
 
-/** The consumer's kept plans that reach past `position`, in stream order. */
-export async function keptPlans(pool: pg.Pool, consumerId: string, position: bigint): Promise<SinkKeptPlan<JsonRecord>[]> {
-  const { rows } = await pool.query<{ after: string; idxs: string[]; records: string }>(
-    'SELECT after_idx::text AS after, updated_idxs::text[] AS idxs, records FROM sink_plans WHERE consumer_id = $1 AND last_idx > $2 ORDER BY after_idx',
-    [consumerId, position.toString()],
+/**
+ * The consumer's kept plans that reach past `position`, in stream order, each record's text read
+ * again from `record_versions` of `streamId` at its position as `jsonOf` builds it (a record's or a
+ * change event's), unless the plan kept its texts.
+ */
+export async function keptPlans(pool: pg.Pool, consumerId: string, streamId: string, position: bigint, jsonOf: (alias: string) => string): Promise<SinkKeptPlan<JsonRecord>[]> {
+  const { rows } = await pool.query<{ after: string; idxs: string[]; records: string | null; texts: string[] | null }>(
+    `SELECT p.after_idx::text AS after, p.updated_idxs::text[] AS idxs, p.records,
+       CASE WHEN p.records IS NULL THEN
+         (SELECT array_agg(${jsonOf('c')} ORDER BY u.n) FROM unnest(p.updated_idxs) WITH ORDINALITY AS u(idx, n)
+          JOIN record_versions c ON c.stream_id = $3 AND c.updated_idx = u.idx)
+       END AS texts
+     FROM sink_plans p WHERE p.consumer_id = $1 AND p.last_idx > $2 ORDER BY p.after_idx`,
+    [consumerId, position.toString(), streamId],
   );
-  return rows.map((row) => ({ after: BigInt(row.after), records: row.records.split('\n').map((json, i) => keptRecord(json, row.idxs[i]!)) }));
+  return rows.map((row) => {
+    const texts = row.records?.split('\n') ?? row.texts ?? [];
+    // A version missing from record_versions (none is ever removed) would shift every text after
+    // it onto the wrong position: such a plan is read afresh instead.
+    if (texts.length !== row.idxs.length) return { after: BigInt(row.after), records: [] };
+    return { after: BigInt(row.after), records: texts.map((json, i) => keptRecord(json, row.idxs[i]!)) };
+  });
 }
 
 type KeptKey = Pick<JsonRecord, 'sync_id' | 'collection_id' | 'upstream_id'>;

@@ -4,7 +4,7 @@
  * for a restart, for webhooks (the body is the texts joined: nothing parsed or serialized again).
  */
 import type { RecordRow } from '../../projections/record-row.ts';
-import { streamRecordRows } from '../../queries/record-pages.ts';
+import { recordJsonOf, streamRecordRows } from '../../queries/record-pages.ts';
 import { takeRedeliveries } from './dead-letters.ts';
 import { JSON_RECORD_COLUMNS, keptPlans, readAndKeepPlan } from './plans.ts';
 import type { JsonRecord, SinkRecordSource } from './sink.ts';
@@ -24,5 +24,5 @@ export const recordRows: SinkRecordSource<RecordRow> = {
 export const keptRecordJson: SinkRecordSource<JsonRecord> = {
   read: ({ pool, consumer, maxBytes }, after, limit) => readAndKeepPlan(pool, consumer.id, consumer.selection, after, limit, maxBytes),
   redeliveries: ({ pool, consumer, maxBytes }, position, limit) => takeRedeliveries<JsonRecord>(pool, consumer.id, position, limit, maxBytes, JSON_RECORD_COLUMNS),
-  kept: ({ pool, consumer }, position) => keptPlans(pool, consumer.id, position),
+  kept: ({ pool, consumer }, position) => keptPlans(pool, consumer.id, consumer.selection.streamId, position, recordJsonOf),
 };
