@@ -3,7 +3,7 @@ import { AckPolicy, connect, type JetStreamManager } from 'nats';
 import { restClient } from '../test/support/api.ts';
 import type { ChildServer } from '../test/support/child-server.ts';
 import { drainHttpConsumer } from './support/http-drain.ts';
-import { median } from './support/stats.ts';
+import { alternatingRounds, median } from './support/stats.ts';
 import { BENCH_TOKEN } from './support/processes.ts';
 
 const WORKERS = 4;
@@ -111,17 +111,7 @@ export async function benchConsumeEvents(server: ChildServer, syncId: string, ex
     await api.delete(`/v1/http-consumers/${consumer.body.id}`);
     return delivered / seconds;
   };
-  const rounds: EventsConsumeResult['rounds'] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternating which goes first, so neither always runs on a warmer cache.
-    if (round % 2 === 0) {
-      const eventsPerSecond = await drain('event');
-      rounds.push({ eventsPerSecond, recordsPerSecond: await drain('record') });
-    } else {
-      const recordsPerSecond = await drain('record');
-      rounds.push({ eventsPerSecond: await drain('event'), recordsPerSecond });
-    }
-  }
+  const rounds: EventsConsumeResult['rounds'] = (await alternatingRounds(ROUNDS, () => drain('event'), () => drain('record'))).map(({ a, b }) => ({ eventsPerSecond: a, recordsPerSecond: b }));
   return {
     messages: expected,
     eventsPerSecond: median(rounds.map((r) => r.eventsPerSecond)),

@@ -7,7 +7,7 @@ import { restClient } from '../test/support/api.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { seedRecords } from '../test/support/seed-records.ts';
 import { ROOT_TOKEN, type TestServer } from '../test/support/server.ts';
-import { latencySummary, median } from './support/stats.ts';
+import { alternatingRounds, latencySummary, median } from './support/stats.ts';
 
 const BATCH = 100;
 const COLLECTION = 'stripe:customer';
@@ -103,16 +103,7 @@ export async function benchWebhookDelivery(server: TestServer, count: number): P
     return count / seconds;
   };
   try {
-    const rounds: { recordsPerSecond: number; baselineRecordsPerSecond: number }[] = [];
-    for (let round = 0; round < WEBHOOK_ROUNDS; round++) {
-      if (round % 2 === 0) {
-        const recordsPerSecond = await syncline();
-        rounds.push({ recordsPerSecond, baselineRecordsPerSecond: await baseline() });
-      } else {
-        const baselineRecordsPerSecond = await baseline();
-        rounds.push({ recordsPerSecond: await syncline(), baselineRecordsPerSecond });
-      }
-    }
+    const rounds = (await alternatingRounds(WEBHOOK_ROUNDS, syncline, baseline)).map(({ a, b }) => ({ recordsPerSecond: a, baselineRecordsPerSecond: b }));
     return {
       records: count,
       recordsPerSecond: median(rounds.map((r) => r.recordsPerSecond)),
