@@ -21,7 +21,7 @@ import { startServer, stopServer } from './support/processes.ts';
 import { benchScaleOut } from './scale-out.ts';
 import { benchPostgresSink, benchWebhookDelivery, benchWebhookLatency } from './push-sinks.ts';
 import { benchProviderWebhookLatency } from './provider-webhook-latency.ts';
-import { benchTracing } from './tracing.ts';
+import { benchTracing, TRACING_ROUNDS } from './tracing.ts';
 
 const { values } = parseArgs({
   options: {
@@ -230,13 +230,13 @@ async function main() {
   }
 
   if (only.has('tracing')) {
-    log(`tracing: ingest and consume of ${fmt(tracingSize)} records with tracing on (OTLP to a loopback receiver) beside off, 3 rounds each, alternating`);
+    log(`tracing: ingest and consume of ${fmt(tracingSize)} records with tracing on (OTLP to a loopback receiver) beside off, ${TRACING_ROUNDS} rounds each, alternating`);
     const tracing = await benchTracing(tracingSize, log);
     results.tracing = tracing;
     const pair = (figure: string, on: number, off: number) =>
       rows.push({ figure, syncline: fmt(on), baseline: `${fmt(off)} (tracing off)`, ratio: fmt(on / off, 2), target: '≥ 0.9' });
-    pair(`ingest ${fmt(tracingSize)}, tracing on (rec/s, median of 3)`, tracing.ingest.on, tracing.ingest.off);
-    pair(`consume ${fmt(tracingSize)}, tracing on (msgs/s, median of 3)`, tracing.consume.on, tracing.consume.off);
+    pair(`ingest ${fmt(tracingSize)}, tracing on (rec/s, median of ${TRACING_ROUNDS})`, tracing.ingest.on, tracing.ingest.off);
+    pair(`consume ${fmt(tracingSize)}, tracing on (msgs/s, median of ${TRACING_ROUNDS})`, tracing.consume.on, tracing.consume.off);
     // CPU per record: lower is better, so the ratio is off / on.
     const cpu = (figure: string, on: number, off: number) =>
       rows.push({ figure, syncline: fmt(on, 1), baseline: `${fmt(off, 1)} (tracing off)`, ratio: fmt(off / on, 2), target: '≥ 0.9' });

@@ -9,7 +9,8 @@ import { drainHttpConsumer } from './support/http-drain.ts';
 import { BENCH_TOKEN, startEmulator, startServer, stopServer, type EmulatorProcess } from './support/processes.ts';
 import { median } from './support/stats.ts';
 
-const ROUNDS = 3;
+/** Rounds per mode: with three, the medians of runs of one build moved by ±15 % (docs/BENCHMARKS.md). */
+export const TRACING_ROUNDS = 5;
 type Mode = 'off' | 'on';
 
 export interface TracingResult {
@@ -35,14 +36,14 @@ export interface TracingResult {
  * built server → 4 workers draining an HTTP consumer with /next batch 100 + /ack), with tracing
  * off (no OTEL_* variable) and on (OTEL_EXPORTER_OTLP_ENDPOINT: the Node SDK exports every span
  * over OTLP/HTTP to a loopback receiver that accepts POST /v1/traces). Each mode on a fresh
- * database and server, ROUNDS times, the order alternating; medians compared.
+ * database and server, TRACING_ROUNDS times, the order alternating; medians compared.
  */
 export async function benchTracing(size: number, log: (message: string) => void): Promise<TracingResult> {
   const receiver = await otlpReceiver();
   const emulator = await startEmulator(size);
   const rounds: TracingResult['rounds'] = [];
   try {
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < TRACING_ROUNDS; round++) {
       const modes: Mode[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
       for (const mode of modes) {
         const measured = await measure(emulator, size, mode === 'on' ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: undefined } : { OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_TRACES_EXPORTER: undefined });
