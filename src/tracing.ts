@@ -9,7 +9,6 @@
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { CarriedContextManager } from './carried-context.ts';
 
 export { SpanKind, SpanStatusCode, type Attributes, type Context, type Span };
 
@@ -54,8 +53,7 @@ export async function startTracing(env: NodeJS.ProcessEnv = process.env, exporte
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? 'syncline', [ATTR_SERVICE_VERSION]: env.npm_package_version ?? '0.1.0' }),
     spanProcessors: [processor],
   });
-  // The carried store, not a second AsyncLocalStorage of the SDK's own (src/carried-context.ts).
-  provider.register({ contextManager: new CarriedContextManager() });
+  provider.register();
   enabled = true;
   return {
     async shutdown() {
