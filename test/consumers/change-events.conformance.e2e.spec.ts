@@ -259,7 +259,7 @@ describe('change events from a Stripe sync, for every consumer kind (HTTP pull, 
     const consumer = (await webhookSinkKind.listConsumers(server.app.ctx)).find((c) => c.id === stalled.consumer.id)!;
     const source = { pool: server.app.ctx.pool, consumer, maxBytes: server.app.ctx.config.SYNCLINE_MAX_ANSWER_BYTES };
     const kept = await waitFor(async () => {
-      const plans = await webhookSinkKind.records.kept!(source, 0n);
+      const plans = await webhookSinkKind.records.plans!.kept(source, 0n);
       return plans.length > 0 ? plans : null;
     }, 30_000, 'the kept plan');
     const versions = await versionCount();

@@ -392,6 +392,54 @@ describe('the sink runner', () => {
     await waitFor(async () => (await db.pool.query('SELECT 1 FROM sink_plans WHERE consumer_id = $1', [consumer.id])).rowCount === 0, 5_000, 'the plans dropped');
   });
 
+  it('sends nothing of a plan before it is kept, and keeps no plan behind one whose keep failed', async () => {
+    const s = stream();
+    const ids = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    await s.put(ids);
+    const consumer = s.consumer({ batchSize: 5 });
+    const plans = keptRecordOrEventJson.plans!;
+    /** Each keep asked for, in order: the plan's first and last record, whether it was kept. */
+    const keeps: { first: string; last: string; kept: boolean }[] = [];
+    let failNext = 2; // the second plan's first keep fails
+    const source: typeof keptRecordOrEventJson = {
+      ...keptRecordOrEventJson,
+      // Plans of ten records, so that several are read ahead.
+      read: (context, after) => keptRecordOrEventJson.read(context, after, 10),
+      plans: {
+        kept: plans.kept,
+        async keep(context, after, records) {
+          const keep = { first: records[0]!.upstream_id, last: records[records.length - 1]!.upstream_id, kept: false };
+          keeps.push(keep);
+          // Slow keeps: the reads ahead answer while a keep runs.
+          await new Promise((r) => setTimeout(r, 20));
+          if (--failNext === 0) throw new Error('the keep failed');
+          await plans.keep(context, after, records);
+          keep.kept = true;
+        },
+      },
+    };
+    const sentUnkept: string[] = [];
+    const writer: TestWriter = new TestWriter(async (batch, signal) => {
+      for (const row of batch.rows) {
+        const at = ids.indexOf(row.upstream_id);
+        if (!keeps.some((k) => k.kept && ids.indexOf(k.first) <= at && at <= ids.indexOf(k.last))) sentUnkept.push(row.upstream_id);
+      }
+      return confirming(() => writer)(batch, signal);
+    });
+    const runner = new SinkRunner(ctx, { ...kindFor(writer), records: source }, consumer, { idleRecheckMs: 50, backoff: () => 5 });
+    runners.push(runner);
+    await waitFor(async () => (await runtime(consumer.id)).position === idx.toString(), 5_000, 'every record delivered');
+    expect(writer.delivered).toEqual(ids.map((id) => expect.stringMatching(new RegExp(`^${id}@`))));
+    expect(sentUnkept).toEqual([]);
+    // The keep of the plan read after the failed one never ran before the failed plan was kept.
+    const failed = keeps.findIndex((k) => !k.kept);
+    expect(keeps[failed]).toMatchObject({ first: 'k10', last: 'k19' });
+    const keptAgain = keeps.findIndex((k, i) => i > failed && k.first === 'k10' && k.kept);
+    expect(keptAgain).toBeGreaterThan(failed);
+    expect(keeps.slice(failed + 1, keptAgain).filter((k) => k.kept)).toEqual([]);
+    expect(keeps.filter((k) => k.kept).map((k) => k.first)).toEqual(['k0', 'k10', 'k20', 'k30']);
+  });
+
   it('with maxInFlight, writes a window of batches at once and keeps each record’s versions in order', async () => {
     const s = stream();
     const ids = Array.from({ length: 12 }, (_, i) => `m_${i}`);

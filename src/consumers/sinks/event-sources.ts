@@ -8,7 +8,7 @@
 import type { RecordRow } from '../../projections/record-row.ts';
 import { eventJsonOf, streamEventRows, type ChangeEventRow } from '../../queries/change-events.ts';
 import { takeRedeliveries } from './dead-letters.ts';
-import { JSON_EVENT_COLUMNS, keptPlans, readAndKeepEventPlan } from './plans.ts';
+import { JSON_EVENT_COLUMNS, keepPlan, keptPlans, readEventPlan } from './plans.ts';
 import { keptRecordJson, recordRows } from './record-sources.ts';
 import type { JsonRecord, SinkReadContext, SinkRecordSource } from './sink.ts';
 
@@ -35,15 +35,19 @@ export const keptRecordOrEventJson: SinkRecordSource<JsonRecord> = {
   read(source, after, limit) {
     const { consumer, pool, maxBytes } = source;
     if (!readsEvents(source)) return keptRecordJson.read(source, after, limit);
-    return readAndKeepEventPlan(pool, consumer.id, { ...consumer.selection, ...consumer.message }, after, limit, maxBytes);
+    return readEventPlan(pool, { ...consumer.selection, ...consumer.message }, after, limit, maxBytes);
   },
   redeliveries(source, position, limit) {
     if (!readsEvents(source)) return keptRecordJson.redeliveries(source, position, limit);
     return takeRedeliveries<JsonRecord>(source.pool, source.consumer.id, position, limit, source.maxBytes, JSON_EVENT_COLUMNS, 'record_versions');
   },
-  kept(source, position) {
-    // Each consumer's own texts: a consumer of records resends records, not change events.
-    if (!readsEvents(source)) return keptRecordJson.kept!(source, position);
-    return keptPlans(source.pool, source.consumer.id, source.consumer.selection.streamId, position, eventJsonOf);
+  plans: {
+    // Positions only: the same for records and change events.
+    keep: (source, after, records) => keepPlan(source.pool, source.consumer.id, after, records),
+    kept(source, position) {
+      // Each consumer's own texts: a consumer of records resends records, not change events.
+      if (!readsEvents(source)) return keptRecordJson.plans!.kept(source, position);
+      return keptPlans(source.pool, source.consumer.id, source.consumer.selection.streamId, position, eventJsonOf);
+    },
   },
 };

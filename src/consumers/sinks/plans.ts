@@ -1,11 +1,12 @@
 /**
  * Kept plans (DELIVERY.md, "The same batches after a crash"): for kinds whose targets drop
- * duplicates by batch id, the positions of the records a runner reads past a position are kept by
- * the very statement that reads them, before any of them is sent. A restarted runner sends the
- * kept records past its position again, in the same batches under the same ids, before reading on:
- * their texts are read again by position from `record_versions`, which keeps every version at its
- * position (migration 0064; plans kept before it hold their texts). A plan goes once the position
- * passed its last record (`SinkRuntimeStore.advance`), and with a reset (`SinkRuntimeStore.load`).
+ * duplicates by batch id, the positions of the records a runner reads past a position are kept
+ * before any of them is sent (`keepPlan`, one plan after the other in the order they were read, so
+ * that the kept plans follow one another). A restarted runner sends the kept records past its
+ * position again, in the same batches under the same ids, before reading on: their texts are read
+ * again by position from `record_versions`, which keeps every version at its position (migration
+ * 0064; plans kept before it hold their texts). A plan goes once the position passed its last
+ * record (`SinkRuntimeStore.advance`), and with a reset (`SinkRuntimeStore.load`).
  */
 import type pg from 'pg';
 import { eventJsonOf, streamEventPage, streamEventParams, type ChangeEventFilter } from '../../queries/change-events.ts';
@@ -19,38 +20,41 @@ export const JSON_RECORD_COLUMNS = `c.sync_id, c.collection_id, c.upstream_id, c
 /** The columns of a JsonRecord holding a change event's text (docs/DELIVERY.md, "Change events"), of a `record_versions` row aliased `c`. */
 export const JSON_EVENT_COLUMNS = `c.sync_id, c.collection_id, c.upstream_id, c.updated_idx::text AS updated_idx, ${eventJsonOf('c')} AS json`;
 
+/** The records past `after` as streamRecordRows reads them, as JSON texts. */
+export function readRecordPlan(pool: pg.Pool, filter: StreamRecordFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
+  return readJsonPage(pool, streamRecordPage(`${JSON_RECORD_COLUMNS}, c.scanned`), streamRecordParams(filter, after, limit, maxBytes));
+}
+
+/** readRecordPlan of change events: every version past `after` the filters let through, each as its event's JSON text. */
+export function readEventPlan(pool: pg.Pool, filter: ChangeEventFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
+  return readJsonPage(pool, streamEventPage(`${JSON_EVENT_COLUMNS}, c.scanned`), streamEventParams(filter, after, limit, maxBytes));
+}
+
+/** `page` (its columns those of a JsonRecord, then `scanned`) with `params`. */
+async function readJsonPage(pool: pg.Pool, page: string, params: unknown[]): Promise<SinkRead<JsonRecord>> {
+  // Rows as arrays: a plan is a thousand rows, and pg names each field of an object row.
+  const { rows } = await pool.query<[string, string, string, string, string, string]>({ text: page, values: params, rowMode: 'array' });
+  const records = rows.map(([sync_id, collection_id, upstream_id, updated_idx, json]): JsonRecord => ({ sync_id, collection_id, upstream_id, updated_idx, json }));
+  return { records, more: streamPageCut(records.length, rows[0]?.[5]) };
+}
+
 /**
- * The records past `after` as streamRecordRows reads them, as JSON texts, kept as the consumer's
- * plan past `after` in the same statement (none kept when there are none). Its commit does not
- * wait for the WAL flush, like the position moves (runtime.ts, UNFLUSHED): only a crash of
- * PostgreSQL itself can lose a plan, and the moves past it with it.
+ * Keeps `records` (read past `after`) as the consumer's plan past `after`. Its commit does not wait
+ * for the WAL flush, like the position moves (runtime.ts, UNFLUSHED): only a crash of PostgreSQL
+ * itself can lose a plan, and the moves past it with it. Kept apart from the read (it used to be
+ * one statement): the read, which the runner waits for, is then half as long.
  */
-export function readAndKeepPlan(pool: pg.Pool, consumerId: string, filter: StreamRecordFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
-  return readAndKeep(pool, consumerId, streamRecordPage(`${JSON_RECORD_COLUMNS}, c.scanned, c.updated_idx AS idx`), streamRecordParams(filter, after, limit, maxBytes));
-}
-
-/** readAndKeepPlan of change events: every version past `after` the filters let through, each as its event's JSON text. */
-export function readAndKeepEventPlan(pool: pg.Pool, consumerId: string, filter: ChangeEventFilter, after: bigint, limit: number, maxBytes: number): Promise<SinkRead<JsonRecord>> {
-  return readAndKeep(pool, consumerId, streamEventPage(`${JSON_EVENT_COLUMNS}, c.scanned, c.updated_idx AS idx`), streamEventParams(filter, after, limit, maxBytes));
-}
-
-/** `page` (its $4 the position read past) with `params`, kept as the consumer's plan (the last parameter) in the same statement. */
-async function readAndKeep(pool: pg.Pool, consumerId: string, page: string, params: unknown[]): Promise<SinkRead<JsonRecord>> {
-  const consumerParam = `$${params.length + 1}`;
-  const { rows } = await unlessGone(
-    pool.query<JsonRecord & { scanned: string }>(
-      `WITH picked AS (${page}),
-            kept AS (
-              INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs)
-              SELECT ${consumerParam}, $4::bigint, max(idx), array_agg(idx ORDER BY idx)
-              FROM picked HAVING count(*) > 0 AND ${UNFLUSHED}
-              ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = NULL)
-       SELECT sync_id, collection_id, upstream_id, updated_idx, json, scanned FROM picked ORDER BY idx`,
-      [...params, consumerId],
+export async function keepPlan(pool: pg.Pool, consumerId: string, after: bigint, records: readonly JsonRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const idxs = records.map((r) => r.updated_idx);
+  await unlessGone(
+    pool.query(
+      `INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs)
+       SELECT $1, $2::bigint, $3::bigint, $4::bigint[] WHERE ${UNFLUSHED}
+       ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = NULL`,
+      [consumerId, after.toString(), idxs[idxs.length - 1], idxs],
     ),
   );
-  const more = streamPageCut(rows.length, rows[0]?.scanned);
-  return { records: rows.map(({ scanned: _scanned, ...record }) => record), more };
 }
 
 /**

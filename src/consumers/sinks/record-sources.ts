@@ -6,7 +6,7 @@
 import type { RecordRow } from '../../projections/record-row.ts';
 import { recordJsonOf, streamRecordRows } from '../../queries/record-pages.ts';
 import { takeRedeliveries } from './dead-letters.ts';
-import { JSON_RECORD_COLUMNS, keptPlans, readAndKeepPlan } from './plans.ts';
+import { JSON_RECORD_COLUMNS, keepPlan, keptPlans, readRecordPlan } from './plans.ts';
 import type { JsonRecord, SinkRecordSource } from './sink.ts';
 
 const ROW_COLUMNS = 'c.sync_id, c.collection_id, c.upstream_id, c.updated_idx, c.data, c.deleted, c.upstream_created_at, c.upstream_updated_at';
@@ -22,7 +22,10 @@ export const recordRows: SinkRecordSource<RecordRow> = {
 
 /** Records as JSON texts (DESIGN.md §2), kept as plans when read and sent again as kept after a restart. */
 export const keptRecordJson: SinkRecordSource<JsonRecord> = {
-  read: ({ pool, consumer, maxBytes }, after, limit) => readAndKeepPlan(pool, consumer.id, consumer.selection, after, limit, maxBytes),
+  read: ({ pool, consumer, maxBytes }, after, limit) => readRecordPlan(pool, consumer.selection, after, limit, maxBytes),
   redeliveries: ({ pool, consumer, maxBytes }, position, limit) => takeRedeliveries<JsonRecord>(pool, consumer.id, position, limit, maxBytes, JSON_RECORD_COLUMNS),
-  kept: ({ pool, consumer }, position) => keptPlans(pool, consumer.id, consumer.selection.streamId, position, recordJsonOf),
+  plans: {
+    keep: ({ pool, consumer }, after, records) => keepPlan(pool, consumer.id, after, records),
+    kept: ({ pool, consumer }, position) => keptPlans(pool, consumer.id, consumer.selection.streamId, position, recordJsonOf),
+  },
 };

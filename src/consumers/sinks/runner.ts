@@ -56,6 +56,10 @@ interface Ahead<R extends SinkRecordKey> {
   signals: number;
   /** Once answered. */
   answer?: SinkRead<R>;
+  /** Once answered, for kinds that keep plans: resolves once the plan is kept (keepPlan). */
+  kept?: Promise<void>;
+  /** Dropped unused (the position moved elsewhere, or the runner reloads): never kept. */
+  dropped?: boolean;
 }
 
 interface Batch<R> {
@@ -89,7 +93,8 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ len
  * Delivers one push consumer's records to its target until stopped (DESIGN.md §7b, DELIVERY.md
  * "Push consumers"). From the durable position (the last delivered `updated_idx`) it reads a plan
  * of whole windows (about 1,000 records) in stream order with the consumer's selection, through
- * the kind's record source (which may keep it for a restart), and delivers it window by window: a
+ * the kind's record source (a kind that keeps plans has each kept before any of it is sent, the
+ * keeps one after the other in read order), and delivers it window by window: a
  * window of `batchSize × maxInFlight` records is split into batches handed to the writer at once;
  * each batch is retried on its own with backoff until the writer confirms it or it becomes dead
  * letters. The next window starts once every batch of the window is done: the records table holds
@@ -139,6 +144,8 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   private plans: Plan<R>[] = [];
   /** Reads ahead, each past the last record of the one before (a chain from its first's `after`). */
   private ahead: Ahead<R>[] = [];
+  /** The last plan keep (keepPlan): each waits for the one before, and fails if it failed. */
+  private keeping: Promise<void> = Promise.resolve();
   /** The runtime writes, one after the other; a failed one fails those queued after it. */
   private writes: Promise<void> = Promise.resolve();
   private writesQueued = 0;
@@ -221,7 +228,7 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
       }
     }
     stopListening();
-    this.ahead = [];
+    this.dropAhead();
     // Windows confirmed before the stop are written (a failed write leaves them to be sent again).
     await this.settleWrites();
     await this.closeWriter();
@@ -239,9 +246,13 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     this.redelivery = { requested: stored.redeliveryRequested, drained: stored.redeliveryDrained };
     this.shown = { state: stored.state, error: stored.error };
     this.health = stored.error;
-    this.ahead = [];
+    this.dropAhead();
+    // A keep of the runner's last round may still run: the plans kept are read once it is done.
+    await this.keeping.catch(() => undefined);
+    this.keeping = Promise.resolve();
     this.caughtUpAt = null;
-    this.plans = this.kind.records.kept ? resumable(await this.kind.records.kept(this.source, this.position), this.position) : [];
+    const plans = this.kind.records.plans;
+    this.plans = plans ? resumable(await plans.kept(this.source, this.position), this.position) : [];
   }
 
   /**
@@ -358,18 +369,23 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
     let plan = this.plans[0];
     if (!plan) {
       const ahead = this.ahead.shift();
-      if (ahead?.after !== this.position) this.ahead = [];
+      if (ahead?.after !== this.position) {
+        if (ahead) ahead.dropped = true;
+        this.dropAhead();
+      }
       if (!ahead && this.caughtUpAt === this.signals) return [];
-      const reading = ahead?.after === this.position ? ahead : { signals: this.signals, read: this.read(this.position) };
+      const reading = ahead?.after === this.position ? ahead : this.startRead(this.position);
       const read = await reading.read;
       this.caughtUpAt = read.more ? null : reading.signals;
       const last = read.records[read.records.length - 1];
       if (!last) return [];
-      plan = { records: read.records, next: 0 };
-      this.plans.push(plan);
       if (this.ahead.length === 0) {
         if (read.more) this.readAhead(BigInt(last.updated_idx));
       } else this.readOn(this.ahead[this.ahead.length - 1]!);
+      // Nothing of a plan is sent before it is kept (the next one is read meanwhile).
+      await reading.kept;
+      plan = { records: read.records, next: 0 };
+      this.plans.push(plan);
     }
     const window = this.parallelEvents ? windowOfDistinctRecords(plan.records, plan.next, this.windowSize) : plan.records.slice(plan.next, plan.next + this.windowSize);
     plan.next += window.length;
@@ -387,15 +403,43 @@ export class SinkRunner<C extends SinkConsumer = SinkConsumer, R extends SinkRec
   }
 
   private readAhead(after: bigint): void {
-    const ahead: Ahead<R> = { after, signals: this.signals, read: this.read(after) };
+    const ahead = this.startRead(after);
     this.ahead.push(ahead);
+    ahead.read.then(
+      () => this.readOn(ahead),
+      () => undefined, // unused if its plan fails; read again (and its error seen) when needed
+    );
+  }
+
+  /** A read past `after`; once answered, its plan is kept (kinds that keep plans) unless it was dropped. */
+  private startRead(after: bigint): Ahead<R> {
+    const ahead: Ahead<R> = { after, signals: this.signals, read: this.read(after) };
     ahead.read.then(
       (answer) => {
         ahead.answer = answer;
-        this.readOn(ahead);
+        if (!ahead.dropped) ahead.kept = this.keepPlan(after, answer.records);
       },
-      () => undefined, // unused if its plan fails; read again (and its error seen) when needed
+      () => undefined,
     );
+    return ahead;
+  }
+
+  /**
+   * Keeps a plan, after the keep of the plan read before it: a keep never commits when the one
+   * before failed, so the kept plans follow one another (a restarted runner resends them as such).
+   */
+  private keepPlan(after: bigint, records: R[]): Promise<void> | undefined {
+    const plans = this.kind.records.plans;
+    if (!plans || records.length === 0) return undefined;
+    const kept = this.keeping.then(() => plans.keep(this.source, after, records));
+    this.keeping = kept;
+    kept.catch(() => undefined); // seen by the window that awaits it
+    return kept;
+  }
+
+  private dropAhead(): void {
+    for (const ahead of this.ahead) ahead.dropped = true;
+    this.ahead = [];
   }
 
   /** After `ahead` answered: the next read, when more follow and fewer than READ_AHEAD are ahead. */

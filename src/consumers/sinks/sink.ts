@@ -144,21 +144,22 @@ export interface SinkReadContext {
  * JSON texts built by PostgreSQL, and whether what was read is kept for a restart.
  */
 export interface SinkRecordSource<R extends SinkRecordKey> {
-  /**
-   * At most `limit` records past `after` in stream order with the consumer's selection, at most
-   * `maxBytes` of them past the first. A source that `keeps` stores them (a plan) before answering.
-   */
+  /** At most `limit` records past `after` in stream order with the consumer's selection, at most `maxBytes` of them past the first. */
   read(source: SinkReadContext, after: bigint, limit: number): Promise<SinkRead<R>>;
   /** The dead letters asked for again (see dead-letters.ts `takeRedeliveries`), as this source's records. */
   redeliveries(source: SinkReadContext, position: bigint, limit: number): Promise<R[]>;
   /**
    * Present for kinds whose targets drop duplicates by batch id (webhooks' `webhook-id`): the
    * records table keeps only each record's latest version, so a window re-read after a restart
-   * could be a different batch under a different id. Such a source keeps what it read (`read`
-   * stores it before answering), and a restarted runner sends the kept records past its position
-   * again, in the same batches, before reading on. Answers the kept plans in stream order.
+   * could be a different batch under a different id. The runner keeps what it read (`keep`, before
+   * sending any of it, in the order the plans were read), and a restarted runner sends the kept
+   * records past its position again, in the same batches, before reading on (`kept`: the kept
+   * plans in stream order).
    */
-  kept?(source: SinkReadContext, position: bigint): Promise<SinkKeptPlan<R>[]>;
+  plans?: {
+    keep(source: SinkReadContext, after: bigint, records: readonly R[]): Promise<void>;
+    kept(source: SinkReadContext, position: bigint): Promise<SinkKeptPlan<R>[]>;
+  };
 }
 
 /** Records read past `after` and kept (src/consumers/sinks/plans.ts). */
