@@ -43,7 +43,7 @@ export const keptRecordOrEventJson: SinkRecordSource<JsonRecord> = {
   },
   plans: {
     // Positions only: the same for records and change events.
-    keep: (source, after, records) => keepPlan(source.pool, source.consumer.id, after, records),
+    keep: keepPlan,
     kept(source, position) {
       // Each consumer's own texts: a consumer of records resends records, not change events.
       if (!readsEvents(source)) return keptRecordJson.plans!.kept(source, position);

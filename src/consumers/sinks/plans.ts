@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { eventJsonOf, streamEventPage, streamEventParams, type ChangeEventFilter } from '../../queries/change-events.ts';
 import { recordJsonOf, streamPageCut, streamRecordPage, streamRecordParams, type StreamRecordFilter } from '../../queries/record-pages.ts';
 import { UNFLUSHED, unlessGone } from './runtime.ts';
-import type { JsonRecord, SinkKeptPlan, SinkRead } from './sink.ts';
+import type { JsonRecord, SinkKeptPlan, SinkRead, SinkReadContext } from './sink.ts';
 
 /** The columns of a JsonRecord, of a `records` row aliased `c`. */
 export const JSON_RECORD_COLUMNS = `c.sync_id, c.collection_id, c.upstream_id, c.updated_idx::text AS updated_idx, ${recordJsonOf('c')} AS json`;
@@ -44,7 +44,7 @@ async function readJsonPage(pool: pg.Pool, page: string, params: unknown[]): Pro
  * itself can lose a plan, and the moves past it with it. Kept apart from the read (it used to be
  * one statement): the read, which the runner waits for, is then half as long.
  */
-export async function keepPlan(pool: pg.Pool, consumerId: string, after: bigint, records: readonly JsonRecord[]): Promise<void> {
+export async function keepPlan({ pool, consumer }: SinkReadContext, after: bigint, records: readonly JsonRecord[]): Promise<void> {
   if (records.length === 0) return;
   const idxs = records.map((r) => r.updated_idx);
   await unlessGone(
@@ -52,7 +52,7 @@ export async function keepPlan(pool: pg.Pool, consumerId: string, after: bigint,
       `INSERT INTO sink_plans AS p (consumer_id, after_idx, last_idx, updated_idxs)
        SELECT $1, $2::bigint, $3::bigint, $4::bigint[] WHERE ${UNFLUSHED}
        ON CONFLICT (consumer_id, after_idx) DO UPDATE SET last_idx = excluded.last_idx, updated_idxs = excluded.updated_idxs, records = NULL`,
-      [consumerId, after.toString(), idxs[idxs.length - 1], idxs],
+      [consumer.id, after.toString(), idxs[idxs.length - 1], idxs],
     ),
   );
 }

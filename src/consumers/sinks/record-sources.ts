@@ -25,7 +25,7 @@ export const keptRecordJson: SinkRecordSource<JsonRecord> = {
   read: ({ pool, consumer, maxBytes }, after, limit) => readRecordPlan(pool, consumer.selection, after, limit, maxBytes),
   redeliveries: ({ pool, consumer, maxBytes }, position, limit) => takeRedeliveries<JsonRecord>(pool, consumer.id, position, limit, maxBytes, JSON_RECORD_COLUMNS),
   plans: {
-    keep: ({ pool, consumer }, after, records) => keepPlan(pool, consumer.id, after, records),
+    keep: keepPlan,
     kept: ({ pool, consumer }, position) => keptPlans(pool, consumer.id, consumer.selection.streamId, position, recordJsonOf),
   },
 };
