@@ -64,17 +64,24 @@ async function seededStream(server: TestServer, count: number, prefix: string): 
   return { streamId, syncId };
 }
 
-/** Rounds of the webhook figure: each side's median, the order alternating (as the consume figures). */
-const WEBHOOK_ROUNDS = 3;
+/**
+ * Rounds of the webhook figure: each side's median, the order alternating (as the consume figures).
+ * Five: with three, the ratio of two runs of one build an hour apart read 0.35 and 0.60 (the
+ * baseline alone moved between 65,000 and 160,000 rec/s on this 2-core machine, docs/BENCHMARKS.md).
+ */
+const WEBHOOK_ROUNDS = 5;
 
 /**
  * `count` records → a local receiver through a webhook consumer (batch 100, one batch in flight),
  * from the consumer's creation until the receiver holds every record. Baseline: node:http with a
- * keep-alive agent POSTing the same bodies, one at a time, to the same receiver. Three rounds (a
- * new consumer each), alternating which side goes first, medians: measured once, Syncline went
- * first into a cold process and the baseline into the receiver it had warmed (docs/BENCHMARKS.md).
+ * keep-alive agent POSTing the same bodies, one at a time, to the same receiver. One warm-up round
+ * of each side first, not counted: the first round of either side runs its code cold (Syncline's
+ * was the slowest of every run, 20–25 % below the others). Then WEBHOOK_ROUNDS rounds (a new
+ * consumer each), alternating which side goes first, medians.
  */
-export async function benchWebhookDelivery(server: TestServer, count: number): Promise<ThroughputResult & { rounds: { recordsPerSecond: number; baselineRecordsPerSecond: number }[] }> {
+type Round = { recordsPerSecond: number; baselineRecordsPerSecond: number };
+
+export async function benchWebhookDelivery(server: TestServer, count: number): Promise<ThroughputResult & { rounds: Round[]; warmUp: Round }> {
   const api = restClient(server.url, ROOT_TOKEN);
   const { streamId, syncId } = await seededStream(server, count, 'webhook');
   let received = 0;
@@ -103,12 +110,14 @@ export async function benchWebhookDelivery(server: TestServer, count: number): P
     return count / seconds;
   };
   try {
+    const warmUp = { recordsPerSecond: await syncline(), baselineRecordsPerSecond: await baseline() };
     const rounds = (await alternatingRounds(WEBHOOK_ROUNDS, syncline, baseline)).map(({ a, b }) => ({ recordsPerSecond: a, baselineRecordsPerSecond: b }));
     return {
       records: count,
       recordsPerSecond: median(rounds.map((r) => r.recordsPerSecond)),
       baselineRecordsPerSecond: median(rounds.map((r) => r.baselineRecordsPerSecond)),
       rounds,
+      warmUp,
     };
   } finally {
     await receiver.close();

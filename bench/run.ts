@@ -173,9 +173,10 @@ async function main() {
       log(`sinks: ${fmt(size)} records → a webhook receiver (batch 100) and → a PostgreSQL table; ${fmt(Math.min(changes, 2000))} changes → webhook (batch 1)`);
       const webhook = await benchWebhookDelivery(server, size);
       results.webhook = webhook;
+      log(`webhook delivery, warm-up (not counted): ${fmt(webhook.warmUp.recordsPerSecond)} rec/s, baseline ${fmt(webhook.warmUp.baselineRecordsPerSecond)}`);
       webhook.rounds.forEach((r, i) => log(`webhook delivery, round ${i + 1}: ${fmt(r.recordsPerSecond)} rec/s, baseline ${fmt(r.baselineRecordsPerSecond)}`));
       rows.push({
-        figure: `webhook delivery ${fmt(size)} (rec/s, batch 100, median of 3)`,
+        figure: `webhook delivery ${fmt(size)} (rec/s, batch 100, median of ${webhook.rounds.length})`,
         syncline: fmt(webhook.recordsPerSecond),
         baseline: `${fmt(webhook.baselineRecordsPerSecond)} (node:http, same batches)`,
         ratio: fmt(webhook.recordsPerSecond / webhook.baselineRecordsPerSecond, 2),
