@@ -5,7 +5,7 @@
  */
 import type { AppContext } from '../app-context.ts';
 import { traceparentsAt, traceparentsOf, type RecordRef } from '../db/record-traces.ts';
-import { batchAckTokenParser } from './http/ack-tokens.ts';
+import { batchTokenIndex, sameBatch } from './http/ack-tokens.ts';
 import { activeSpanLink, deliveredFrom, inSpan, spanDone, SpanKind, tracingEnabled, type Attributes, type Span } from '../tracing.ts';
 
 /**
@@ -23,17 +23,37 @@ interface BatchTraces {
 /** About 10 MB at most. */
 const MAX_BATCHES = 10_000;
 
-/** Tokens' batch keys and indexes (ack-tokens.ts); a per-message (version 4) token is its own batch of one. */
-function tokenSlots(): (token: string) => { batch: string; index: number } {
-  const parse = batchAckTokenParser();
-  return (token) => {
-    const parts = parse(token);
-    return parts ? { batch: `${parts.batchId}/${parts.nonce}`, index: parts.index } : { batch: token, index: 0 };
-  };
+/**
+ * Reads tokens one after the other (ack-tokens.ts): `index(token)` answers the token's index in its
+ * lease batch and leaves the batch's key in `batch`, built once per batch (a key, and parts, per
+ * token made most of the garbage tracing added on the consume path). A per-message (version 4)
+ * token is its own batch of one.
+ */
+class TokenSlots {
+  batch = '';
+  private last = '';
+
+  index(token: string): number {
+    const index = batchTokenIndex(token);
+    if (index < 0) {
+      this.batch = token;
+      this.last = '';
+      return 0;
+    }
+    if (!this.last || !sameBatch(token, this.last)) {
+      this.last = token;
+      this.batch = `${token.slice(0, 15)}${token.slice(18)}`.toLowerCase();
+    }
+    return index;
+  }
 }
 
-/** Distinct, in the order of the records. */
-const distinct = (traceparents: Iterable<string>) => [...new Set(traceparents)];
+/** Distinct, in the order of the records; undefined (no trace known) left out. */
+const distinct = (traceparents: Iterable<string | undefined>): string[] => {
+  const found = new Set(traceparents);
+  found.delete(undefined);
+  return [...found] as string[];
+};
 
 /** A delivery to a push target (NATS publish, webhook POST, PostgreSQL batch) of `idxs` of `streamId`, `work` in its span. */
 export async function inDeliverySpan<T>(
@@ -44,7 +64,7 @@ export async function inDeliverySpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   if (!tracingEnabled()) return inSpan(name, {}, work);
-  const from = deliveredFrom(distinct((await traceparentsAt(ctx.pool, records.streamId, records.idxs)).values()));
+  const from = deliveredFrom(distinct(await traceparentsAt(ctx.pool, records.streamId, records.idxs)));
   return inSpan(name, { kind: SpanKind.PRODUCER, attributes: { ...attributes, 'syncline.records': records.idxs.length }, ...from }, work);
 }
 
@@ -63,26 +83,27 @@ export function nextDone(
   const asker = activeSpanLink();
   void traceparentsAt(ctx.pool, streamId, delivered.map((m) => m.updatedIdx)).then(
     (traces) => {
-      const tokenSlot = tokenSlots();
+      const slots = new TokenSlots();
       let batch = '';
-      let entry: BatchTraces = { byIndex: [], left: 0 };
-      for (const m of delivered) {
-        const slot = tokenSlot(m.ackToken);
-        if (slot.batch !== batch) {
-          batch = slot.batch;
-          entry = tracesByBatch.get(batch) ?? { byIndex: [], left: 0 };
-          tracesByBatch.set(batch, entry);
+      let entry: BatchTraces | undefined;
+      delivered.forEach((m, i) => {
+        const traceparent = traces[i];
+        if (!traceparent) return;
+        const index = slots.index(m.ackToken);
+        if (slots.batch !== batch || !entry) {
+          batch = slots.batch;
+          entry = tracesByBatch.get(batch);
+          if (!entry) tracesByBatch.set(batch, (entry = { byIndex: [], left: 0 }));
         }
-        const traceparent = traces.get(m.updatedIdx);
-        if (!traceparent || entry.byIndex[slot.index] !== undefined) continue;
-        entry.byIndex[slot.index] = traceparent;
+        if (entry.byIndex[index] !== undefined) return;
+        entry.byIndex[index] = traceparent;
         entry.left++;
-      }
+      });
       for (const key of tracesByBatch.keys()) {
         if (tracesByBatch.size <= MAX_BATCHES) break;
         tracesByBatch.delete(key);
       }
-      const ordered = distinct(delivered.flatMap((m) => traces.get(m.updatedIdx) ?? []));
+      const ordered = distinct(traces);
       const { parent, links = [] } = deliveredFrom(ordered);
       spanDone('syncline.consumer.next', startTime, { kind: SpanKind.CONSUMER, attributes: { ...attributes, 'syncline.records': delivered.length }, ...(parent ? { parent } : {}), links: [...links, ...asker] });
     },
@@ -99,22 +120,22 @@ export function ackDone(ctx: AppContext, startTime: number, acked: readonly (Rec
   const asker = activeSpanLink();
   const known: string[] = [];
   const unknown: RecordRef[] = [];
-  const tokenSlot = tokenSlots();
+  const slots = new TokenSlots();
   let batch = '';
   let entry: BatchTraces | undefined;
   for (const m of acked) {
-    const slot = tokenSlot(m.ackToken);
-    if (slot.batch !== batch) {
-      batch = slot.batch;
+    const index = slots.index(m.ackToken);
+    if (slots.batch !== batch) {
+      batch = slots.batch;
       entry = tracesByBatch.get(batch);
     }
-    const traceparent = entry?.byIndex[slot.index];
+    const traceparent = entry?.byIndex[index];
     if (!entry || !traceparent) {
       unknown.push(m);
       continue;
     }
     known.push(traceparent);
-    entry.byIndex[slot.index] = undefined;
+    entry.byIndex[index] = undefined;
     if (--entry.left === 0) tracesByBatch.delete(batch);
   }
   void (unknown.length === 0 ? Promise.resolve([]) : traceparentsOf(ctx.pool, unknown)).then(

@@ -124,20 +124,15 @@ type WriteRow = { first_idx: string | bigint; last_idx: string | bigint; tracepa
 const RANGE_SPAN = 10_000n;
 
 /**
- * The `traceparent` of the write of each of these versions of `streamId` (by position; absent:
- * no row). Close positions (a /next batch, a sink batch) take one range scan of the writes
- * covering them, matched here; scattered ones an index lookup each.
+ * The `traceparent` of the write of each of these versions of `streamId`, in their order
+ * (undefined: no row). Close positions (a /next batch, a sink batch) take one range scan of the
+ * writes covering them, matched here; scattered ones an index lookup each.
  */
-export async function traceparentsAt(db: Queryable, streamId: string, idxs: readonly (string | bigint)[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  if (idxs.length === 0) return found;
+export async function traceparentsAt(db: Queryable, streamId: string, idxs: readonly (string | bigint)[]): Promise<(string | undefined)[]> {
+  if (idxs.length === 0) return [];
   const positions = idxs.map(BigInt);
-  const remembered = recent.get(streamId) ?? [];
-  const known = positions.map((idx) => covering(remembered, idx));
-  if (known.every((w) => w !== undefined)) {
-    positions.forEach((idx, i) => found.set(String(idx), known[i]!.traceparent));
-    return found;
-  }
+  const known = traceparentsIn(recent.get(streamId) ?? [], positions);
+  if (known.every((traceparent) => traceparent !== undefined)) return known;
   const min = positions.reduce((a, b) => (b < a ? b : a));
   const max = positions.reduce((a, b) => (b > a ? b : a));
   const { rows } =
@@ -152,12 +147,19 @@ export async function traceparentsAt(db: Queryable, streamId: string, idxs: read
            ORDER BY t.last_idx`,
           [streamId, positions.map(String)],
         );
-  const writes = rows.map((r) => ({ first: BigInt(r.first_idx), last: BigInt(r.last_idx), traceparent: r.traceparent }));
-  for (const idx of positions) {
-    const write = covering(writes, idx);
-    if (write) found.set(String(idx), write.traceparent);
-  }
-  return found;
+  return traceparentsIn(
+    rows.map((r) => ({ first: BigInt(r.first_idx), last: BigInt(r.last_idx), traceparent: r.traceparent })),
+    positions,
+  );
+}
+
+/** The traceparent of the write (of `writes`) covering each position; consecutive positions mostly share one. */
+function traceparentsIn(writes: readonly Write[], positions: readonly bigint[]): (string | undefined)[] {
+  let write: Write | undefined;
+  return positions.map((idx) => {
+    if (!write || idx <= write.first || idx > write.last) write = covering(writes, idx);
+    return write?.traceparent;
+  });
 }
 
 export interface RecordRef {

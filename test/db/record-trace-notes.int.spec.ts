@@ -31,7 +31,7 @@ describe('record trace notes', () => {
     // Written again at the same last position (a retried write): the later span holds it.
     notes.note(stream, 5_000n, 100, traceparent(99));
     const known = await traceparentsAt(pool, stream, ['1', '150', '4999', '5000']);
-    expect(Object.fromEntries(known)).toEqual({ '1': traceparent(1), '150': traceparent(2), '4999': traceparent(99), '5000': traceparent(99) });
+    expect(known).toEqual([traceparent(1), traceparent(2), traceparent(99), traceparent(99)]);
 
     await notes.flush();
     const { rows } = await pool.query<{ first_idx: string; last_idx: string; traceparent: string }>(

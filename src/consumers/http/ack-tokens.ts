@@ -29,17 +29,37 @@ export function batchAckTokens(batchId: string | bigint, nonce: string | bigint)
 /**
  * The parts of a batch token; null for any other token. `token` is a UUID in its text form. The
  * parts of the batch before are reused when the token names the same batch (an ack's tokens
- * mostly do).
+ * mostly do), found by comparing the two tokens in place: no string is built per token.
  */
 export function batchAckTokenParser(): (token: string) => BatchTokenParts | null {
-  let last: { key: string; batchId: string; nonce: string } | null = null;
+  let last: { token: string; batchId: string; nonce: string } | null = null;
   return (token) => {
-    if (token[14] !== '8' || !'89abAB'.includes(token[19]!)) return null;
-    const key = token.slice(0, 14) + token.slice(19);
-    if (last?.key !== key) {
+    const index = batchTokenIndex(token);
+    if (index < 0) return null;
+    if (!last || !sameBatch(token, last.token)) {
       const hex = token.replaceAll('-', '');
-      last = { key, batchId: BigInt(`0x${hex.slice(0, 12)}`).toString(), nonce: (BigInt(`0x${hex.slice(16)}`) & NONCE_BITS).toString() };
+      last = { token, batchId: BigInt(`0x${hex.slice(0, 12)}`).toString(), nonce: (BigInt(`0x${hex.slice(16)}`) & NONCE_BITS).toString() };
     }
-    return { batchId: last.batchId, index: Number.parseInt(token.slice(15, 18), 16), nonce: last.nonce };
+    return { batchId: last.batchId, index, nonce: last.nonce };
   };
+}
+
+/** The index of a batch token (characters 15–17, hex); -1 when `token` is not a batch token. */
+export function batchTokenIndex(token: string): number {
+  if (token.length !== 36 || token[14] !== '8' || !'89abAB'.includes(token[19]!)) return -1;
+  let index = 0;
+  for (let i = 15; i < 18; i++) {
+    const c = token.charCodeAt(i) | 0x20; // lower case
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (digit < 0) return -1;
+    index = index * 16 + digit;
+  }
+  return index;
+}
+
+/** Two batch tokens of the same batch: equal but for the index (characters 15–17). */
+export function sameBatch(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((i < 15 || i > 17) && a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }
